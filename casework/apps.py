@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class CaseworkConfig(AppConfig):
+    """The hub: people, applications, decisions, appeals, deadlines, audit and status pages."""
+
+    name = "casework"
+    verbose_name = "Casework"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import deadlines  # noqa: F401  (registers casework's deadline sources)
+        from .roles import sync_role_permissions
+
+        post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")

@@ -1,0 +1,162 @@
+"""Create the demo users (one per role) and a small set of demo cases. Idempotent.
+
+Running it again changes nothing: users are matched by name, and demo cases are created only
+when none exist yet. Demo records carry ``is_demo`` and are labelled as such in the admin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from casework import services
+from casework.choices import ApplicationKind, Role, Track
+from casework.models import Application, Person, StaffProfile, Unit
+from casework.roles import sync_role_permissions
+
+DEMO_USERS = [
+    ("admin", None, "Ada", "Admin"),
+    ("caseworker", Role.CASEWORKER, "Kari", "Nordmann"),
+    ("decider", Role.DECISION_MAKER, "Ola", "Hansen"),
+    ("appeals", Role.APPEALS, "Ingrid", "Berg"),
+    ("registrar", Role.REGISTRAR, "Per", "Olsen"),
+    ("reception", Role.RECEPTION, "Nina", "Johansen"),
+    ("integration", Role.INTEGRATION, "Lars", "Larsen"),
+    ("auditor", Role.AUDITOR, "Eva", "Pedersen"),
+]
+
+DEMO_PEOPLE = [
+    ("Mohammed", "Al-Hassan", "1991-04-12", "SY", "male", "ar"),
+    ("Amina", "Rahimi", "1998-09-30", "AF", "female", "fa"),
+    ("Dmitry", "Sokolov", "1985-01-17", "RU", "male", "ru"),
+    ("Olena", "Kovalenko", "1979-06-05", "UA", "female", "uk"),
+    ("Yonas", "Tesfaye", "2008-02-20", "ER", "male", "ti"),
+    ("Hodan", "Warsame", "1995-11-02", "SO", "female", "so"),
+    ("Gul", "Ahmadzai", "1990-07-23", "AF", "male", "ps"),
+    ("Nour", "Haddad", "2001-03-14", "SY", "female", "ar"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role) and demo cases; safe to run again."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--seed", type=int, default=2024)
+
+    def handle(self, *args, **options) -> None:
+        sync_role_permissions()
+        with transaction.atomic():
+            unit, _ = Unit.objects.get_or_create(code="oslo", defaults={"name": "Asylum unit Oslo"})
+            users = self._users(unit)
+            created = self._cases(users, unit, random.Random(options["seed"]))
+        self.stdout.write(
+            self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
+        )
+
+    def _users(self, unit: Unit) -> dict[str, object]:
+        User = get_user_model()
+        users = {}
+        for username, role, first, last in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@casework.invalid",
+                    "is_staff": True,
+                    "is_superuser": role is None,
+                },
+            )
+            if created:
+                user.set_password(settings.DEMO_PASSWORD)
+                user.save()
+            if role is not None:
+                user.groups.add(Group.objects.get(name=role.value))
+            StaffProfile.objects.get_or_create(user=user, defaults={"unit": unit})
+            users[username] = user
+        return users
+
+    def _cases(self, users: dict, unit: Unit, rng: random.Random) -> int:
+        if Application.objects.filter(is_demo=True).exists():
+            return 0
+        registrar, caseworker, decider = users["registrar"], users["caseworker"], users["decider"]
+        today = timezone.localdate()
+        created = 0
+        for i, (given, family, dob, nat, sex, lang) in enumerate(DEMO_PEOPLE):
+            person = services.person_register(
+                actor=registrar,
+                given_name=given,
+                family_name=family,
+                date_of_birth=dt.date.fromisoformat(dob),
+                sex=sex,
+                nationality=nat,
+                preferred_language=lang,
+                languages=lang,
+                email=f"applicant{i}@example.invalid",
+            )
+            Person.objects.filter(pk=person.pk).update(is_demo=True)
+            kind = ApplicationKind.COLLECTIVE if nat == "UA" else ApplicationKind.PROTECTION
+            track = Track.DUBLIN if i == 6 else Track.NORMAL
+            app = services.application_lodge(
+                actor=registrar,
+                person=person,
+                kind=kind,
+                track=track,
+                unit=unit,
+                lodged_on=today - dt.timedelta(days=rng.randint(10, 150)),
+            )
+            Application.objects.filter(pk=app.pk).update(is_demo=True)
+            created += 1
+            if i % 4 == 0:
+                continue
+            app = services.application_assign(
+                actor=caseworker, application=app, assignee=caseworker
+            )
+            app = services.application_start_examination(actor=caseworker, application=app)
+            if i in (1, 5):
+                interview = services.interview_schedule(
+                    actor=caseworker,
+                    application=app,
+                    scheduled_at=timezone.now() + dt.timedelta(days=rng.randint(2, 20)),
+                    location="UDI, Hausmanns gate 21, Oslo",
+                    language=person.preferred_language,
+                )
+                continue
+            if kind == ApplicationKind.COLLECTIVE:
+                services.application_decide(
+                    actor=decider,
+                    application=app,
+                    outcome="collective",
+                    grounds="Ukrainian citizen resident in Ukraine before 24.02.2022.",
+                )
+                continue
+            interview = services.interview_schedule(
+                actor=caseworker,
+                application=app,
+                scheduled_at=timezone.now() - dt.timedelta(days=20),
+                location="UDI, Oslo",
+                language=person.preferred_language,
+            )
+            services.interview_record_held(actor=caseworker, interview=interview)
+            if i in (2, 7):
+                services.application_decide(
+                    actor=decider,
+                    application=app,
+                    outcome="rejected",
+                    grounds="Demo: the claim is not credible on the essential points.",
+                )
+            else:
+                services.application_decide(
+                    actor=decider,
+                    application=app,
+                    outcome="refugee_convention",
+                    grounds="Demo: well-founded fear of persecution (Immigration Act § 28 a).",
+                )
+        return created

@@ -1,0 +1,400 @@
+"""Casework records: people, applications, interviews, decisions, appeals, deadlines, audit.
+
+Personal data here is special-category data (GDPR art. 9): read it through ``selectors.py``,
+which scopes it to the user, and change it only through ``services.py``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from django_fsm import FSMField, FSMModelMixin
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    AppealOutcome,
+    ApplicationKind,
+    Channel,
+    DatePrecision,
+    DocumentKind,
+    DuplicateStatus,
+    Instance,
+    Outcome,
+    Relation,
+    ReminderStatus,
+    Sex,
+    State,
+    Track,
+)
+from .workflow import ApplicationWorkflow
+
+# Crockford's base32 without look-alikes (no I, L, O, U): readable over the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10
+
+
+def new_reference() -> str:
+    """A public case reference: 10 random base-32 characters (50 bits), never sequential."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def format_reference(reference: str) -> str:
+    return f"{reference[:4]}-{reference[4:8]}-{reference[8:]}"
+
+
+class Unit(models.Model):
+    """An office of the authority (e.g. a regional asylum unit); cases are routed to one."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """What the authority knows of a staff user beyond Django's user: their unit, language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL)
+    language = models.CharField(max_length=8, default="nb")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.unit or '-'})"
+
+
+class Person(models.Model):
+    """An applicant or family member, with one registration number for all their applications.
+
+    The registration number works like the DUF number: 12 digits, the first four the year of
+    the person's first application, the last a check digit (Luhn) that catches typing errors.
+    """
+
+    registration_number = models.CharField(max_length=12, unique=True, editable=False)
+    given_name = models.CharField(_("given name (Latin script)"), max_length=120)
+    family_name = models.CharField(_("family name (Latin script)"), max_length=120)
+    name_in_document = models.CharField(
+        _("name as written in the identity document"), max_length=240, blank=True
+    )
+    name_key = models.CharField(max_length=64, db_index=True, editable=False, default="")
+    date_of_birth = models.DateField()
+    dob_precision = models.CharField(
+        max_length=4, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    nationality = CountryField(blank=True, help_text=_("Empty for a stateless person."))
+    stateless = models.BooleanField(default=False)
+    other_nationalities = CountryField(multiple=True, blank=True)
+    languages = models.CharField(
+        max_length=120, blank=True, help_text=_("ISO 639-1 codes, comma separated, e.g. ar,en")
+    )
+    preferred_language = models.CharField(max_length=8, default="en")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    unaccompanied_minor = models.BooleanField(default=False)
+    health_needs = models.TextField(blank=True)
+    external_id = models.CharField(max_length=64, blank=True, null=True, unique=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    is_demo = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords(excluded_fields=["name_key"])
+
+    class Meta:
+        verbose_name_plural = "people"
+        indexes = [
+            models.Index(fields=["date_of_birth", "nationality"]),
+            models.Index(fields=["family_name", "given_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.registration_number})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class IdentityDocument(models.Model):
+    """A document establishing identity; ``verified`` once the police or UDI checked it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=24, choices=DocumentKind.choices)
+    number = models.CharField(max_length=64)
+    issuing_country = CountryField(blank=True)
+    verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number[-4:].rjust(len(self.number), '•')}"
+
+
+class HouseholdLink(models.Model):
+    """``person`` is the ``relation`` of ``relative`` (e.g. person is the child of relative)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household_links")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    relation = models.CharField(max_length=8, choices=Relation.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "relative", "relation"], name="unique_household_link"
+            ),
+            models.CheckConstraint(condition=~Q(person=models.F("relative")), name="no_self_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} is {self.relation} of {self.relative_id}"
+
+
+class DuplicateFlag(models.Model):
+    """Intake's warning that ``person`` may be the same human as ``candidate``."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="duplicate_flags")
+    candidate = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    status = models.CharField(
+        max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "candidate"], name="unique_duplicate_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"possible duplicate {self.person_id} ~ {self.candidate_id} ({self.score:.2f})"
+
+
+class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
+    """An asylum application and where it stands. The state changes only through transitions."""
+
+    reference = models.CharField(max_length=10, unique=True, default=new_reference, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications")
+    kind = models.CharField(max_length=16, choices=ApplicationKind.choices)
+    track = models.CharField(max_length=8, choices=Track.choices, default=Track.NORMAL)
+    state = FSMField(default=State.SUBMITTED, choices=State.choices, protected=True, db_index=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_applications",
+    )
+    lodged_on = models.DateField(default=timezone.localdate)
+    interview_held_at = models.DateTimeField(null=True, blank=True, editable=False)
+    interview_waived_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    appeal_deadline = models.DateTimeField(null=True, blank=True, editable=False)
+    appealed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_final = models.BooleanField(default=False, editable=False)
+    next_deadline = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(max_length=64, blank=True, null=True, unique=True)
+    is_demo = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at", "next_deadline", "version"])
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["assigned_to", "state", "-lodged_on"]),
+            models.Index(fields=["kind", "track", "state", "lodged_on"]),
+            models.Index(fields=["-lodged_on", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return format_reference(self.reference)
+
+    @property
+    def display_reference(self) -> str:
+        return format_reference(self.reference)
+
+
+class Interview(models.Model):
+    """The asylum interview (asylintervju): scheduled, then held, with interpreter and lawyer."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="interviews"
+    )
+    scheduled_at = models.DateTimeField()
+    location = models.CharField(max_length=200)
+    language = models.CharField(max_length=8, help_text=_("Language of the interview (ISO 639-1)"))
+    interpreter = models.BooleanField(default=True)
+    lawyer_present = models.BooleanField(default=False)
+    held_at = models.DateTimeField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["scheduled_at"]
+
+    def __str__(self) -> str:
+        return f"interview {timezone.localtime(self.scheduled_at):%d.%m.%Y %H:%M}"
+
+
+class Decision(models.Model):
+    """A decision on an application, at first instance or on appeal."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    instance = models.CharField(max_length=8, choices=Instance.choices)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, db_index=True)
+    grounds = models.TextField()
+    manifestly_unfounded = models.BooleanField(default=False)
+    permit_type = models.CharField(max_length=60, blank=True)
+    permit_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    decided_at = models.DateTimeField(default=timezone.now, db_index=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+        indexes = [models.Index(fields=["instance", "decided_at", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_instance_display()}: {self.get_outcome_display()}"
+
+
+class Appeal(models.Model):
+    """An appeal against a rejection, to the appeals body (Utlendingsnemnda, UNE)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="appeals")
+    lodged_at = models.DateTimeField()
+    lodged_by = models.CharField(max_length=120, help_text=_("the applicant, or their lawyer"))
+    late_reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=AppealOutcome.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lodged_at"]
+
+    def __str__(self) -> str:
+        return f"appeal lodged {timezone.localtime(self.lodged_at):%d.%m.%Y}"
+
+
+class AuditEvent(models.Model):
+    """One row per change of a case: who, when, what, from which state to which, and why.
+
+    Append-only: it is never updated or deleted, in code or in the admin.
+    """
+
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=48)
+    source_state = models.CharField(max_length=16, blank=True)
+    target_state = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["application", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.source_state}->{self.target_state}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
+
+class Deadline(models.Model):
+    """A date by which something must happen, declared by a deadline source (``deadlines.py``).
+
+    Sources in any app create and close these rows through ``deadline_set``/``deadline_close``;
+    the sweep turns the ones that fall due into reminder rows with one set-based query.
+    """
+
+    source = models.CharField(max_length=48)
+    object_id = models.PositiveBigIntegerField()
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+    )
+    due_at = models.DateTimeField()
+    remind_from = models.DateTimeField(help_text=_("When the first reminder goes out."))
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    notify_person = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "object_id"], name="one_deadline_per_source")
+        ]
+        indexes = [
+            models.Index(
+                fields=["remind_from"], name="open_deadline_due", condition=Q(closed_at=None)
+            ),
+            models.Index(fields=["application", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} due {timezone.localtime(self.due_at):%d.%m.%Y}"
+
+
+class Reminder(models.Model):
+    """One reminder of one deadline to one recipient on one channel: delivered exactly once.
+
+    The unique constraint makes a repeated or concurrent sweep harmless; ``status`` with a
+    conditional update makes a redelivered task harmless.
+    """
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.CharField(max_length=64, help_text=_("user:<id> or person:<id>"))
+    kind = models.CharField(max_length=24, default="due")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=8, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "recipient", "kind", "channel"],
+                name="remind_once",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"reminder {self.kind} via {self.channel} ({self.status})"

@@ -1,0 +1,131 @@
+"""Who a staff user is: their roles (Django groups) and their unit, cached on the user object.
+
+Kept in one place so the rules, the admin, the API and the selectors ask the same question
+the same way, at the cost of one query per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .choices import Role
+
+
+def role_names(user: Any) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_casework_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._casework_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: Role | str) -> bool:
+    names = role_names(user)
+    return any(str(role) in names for role in roles)
+
+
+def unit_id_of(user: Any) -> int | None:
+    """The unit (office) a staff user belongs to, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_casework_unit"):
+        from .models import StaffProfile
+
+        user._casework_unit = (
+            StaffProfile.objects.filter(user_id=user.pk).values_list("unit_id", flat=True).first()
+        )
+    return user._casework_unit
+
+
+# Model permissions each role's group holds (admin and API access to the model as a whole).
+# Object rules (unit, assignment) are in ``rules.py``; transition permissions are never here.
+# Other apps add theirs with ``grant`` from their AppConfig.ready.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.CASEWORKER: {
+        "casework.view_person",
+        "casework.add_person",
+        "casework.change_person",
+        "casework.view_application",
+        "casework.add_application",
+        "casework.change_application",
+        "casework.view_interview",
+        "casework.add_interview",
+        "casework.change_interview",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_auditevent",
+        "casework.view_identitydocument",
+        "casework.add_identitydocument",
+        "casework.change_identitydocument",
+        "casework.view_householdlink",
+        "casework.add_householdlink",
+        "casework.view_duplicateflag",
+        "casework.change_duplicateflag",
+        "casework.view_reminder",
+        "casework.view_deadline",
+    },
+    Role.DECISION_MAKER: {
+        "casework.view_person",
+        "casework.view_application",
+        "casework.change_application",
+        "casework.view_interview",
+        "casework.add_interview",
+        "casework.change_interview",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_auditevent",
+        "casework.view_identitydocument",
+        "casework.view_householdlink",
+        "casework.view_reminder",
+        "casework.view_deadline",
+    },
+    Role.APPEALS: {
+        "casework.view_person",
+        "casework.view_application",
+        "casework.change_application",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_auditevent",
+        "casework.view_interview",
+    },
+    Role.REGISTRAR: {
+        "casework.view_person",
+        "casework.add_person",
+        "casework.change_person",
+        "casework.view_application",
+        "casework.add_application",
+        "casework.view_identitydocument",
+        "casework.add_identitydocument",
+    },
+    Role.RECEPTION: {"casework.view_person"},
+    Role.INTEGRATION: {"casework.view_person"},
+    Role.AUDITOR: set(),  # filled with every view_* permission at sync time
+}
+
+
+def grant(role: Role | str, *perms: str) -> None:
+    """Let another app give a role the model permissions its admin and API need."""
+    ROLE_PERMISSIONS.setdefault(str(role), set()).update(perms)
+
+
+def sync_role_permissions(**_: object) -> None:
+    """Create the role groups and give each exactly its permissions (runs after migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    all_perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = set(ROLE_PERMISSIONS.get(role.value, set()))
+        if role == Role.AUDITOR:
+            wanted |= {
+                k
+                for k in all_perms
+                if k.split(".")[1].startswith("view_")
+                and k.split(".")[0] in {"casework", "reception", "integration"}
+            }
+        group.permissions.set([all_perms[p] for p in wanted if p in all_perms])

@@ -1,0 +1,595 @@
+"""The only writers of casework data.
+
+Every service takes the acting user explicitly and runs in one transaction: lock the row,
+check the user's permission (raise), apply the transition or change, save, write one
+append-only audit event, and enqueue follow-up work after commit (never failing the request if
+the broker is down: reminder rows are the truth, the next sweep delivers them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+
+from . import deadlines
+from .choices import (
+    AppealOutcome,
+    ApplicationKind,
+    DuplicateStatus,
+    Instance,
+    Outcome,
+    State,
+)
+from .exceptions import TransitionConflict, TransitionInvalid
+from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
+from .models import (
+    Appeal,
+    Application,
+    AuditEvent,
+    Decision,
+    DuplicateFlag,
+    Interview,
+    Person,
+    Unit,
+)
+from .workflow import TRANSITION_NAMES
+
+log = logging.getLogger(__name__)
+
+# Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
+# collective protection 1 year, renewable; humanitarian and minors' limited permits 1 year).
+PERMIT_BY_OUTCOME: dict[str, tuple[str, int]] = {
+    Outcome.REFUGEE_CONVENTION: ("residence permit, refugee", 36),
+    Outcome.REFUGEE_OTHER: ("residence permit, refugee", 36),
+    Outcome.HUMANITARIAN: ("residence permit, humanitarian grounds", 12),
+    Outcome.COLLECTIVE: ("residence permit, collective protection", 12),
+    Outcome.MINOR_LIMITED: ("limited residence permit until 18", 12),
+}
+
+
+def audit_log(
+    *,
+    actor: Any,
+    action: str,
+    application: Application | None = None,
+    person: Person | None = None,
+    source_state: str = "",
+    target_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+) -> AuditEvent:
+    """Write one append-only audit event. Call inside the service's transaction."""
+    return AuditEvent.objects.create(
+        application=application,
+        person=person or (application.person if application is not None else None),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        source_state=source_state,
+        target_state=target_state,
+        reason=reason,
+        changes=changes or {},
+    )
+
+
+def on_commit_enqueue(task: Any, *args: Any) -> None:
+    """Send ``task`` after commit; a dead broker is logged, never raised to the user."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:  # noqa: BLE001 - any broker failure: the sweep recovers later
+            log.warning("could not enqueue %s; the next sweep will pick it up", task.name)
+
+    transaction.on_commit(send, robust=True)
+
+
+# --- People ---------------------------------------------------------------------------------
+
+
+def person_register(
+    *,
+    actor: Any,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    nationality: str = "",
+    year: int | None = None,
+    **fields: Any,
+) -> Person:
+    """Register a person at intake, give them a registration number and flag likely duplicates.
+
+    The registration number starts with the year of the first application (like the DUF
+    number); a clash of the random part is retried.
+    """
+    year = year or timezone.localdate().year
+    with transaction.atomic():
+        for _attempt in range(8):
+            person = Person(
+                given_name=given_name.strip(),
+                family_name=family_name.strip(),
+                date_of_birth=date_of_birth,
+                sex=sex,
+                nationality=nationality or "",
+                registration_number=new_registration_number(year),
+                **fields,
+            )
+            person.stateless = person.stateless or not nationality
+            person.name_key = name_key(person.given_name, person.family_name)
+            try:
+                with transaction.atomic():
+                    person.save()
+                break
+            except IntegrityError:
+                if Person.objects.filter(registration_number=person.registration_number).exists():
+                    continue
+                raise
+        audit_log(actor=actor, action="person_registered", person=person)
+        flags = person_flag_duplicates(person=person)
+        if flags:
+            audit_log(
+                actor=actor,
+                action="duplicates_flagged",
+                person=person,
+                changes={"candidates": [f.candidate_id for f in flags]},
+            )
+    return person
+
+
+def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:
+    """Flag people with the same birth date and nationality whose name sounds alike.
+
+    Candidates come from an indexed lookup (birth date, nationality), so the comparison in
+    Python runs over a handful of rows, never over the register.
+    """
+    candidates = (
+        Person.objects.filter(
+            date_of_birth=person.date_of_birth,
+            nationality=person.nationality,
+            merged_into=None,
+        )
+        .exclude(pk=person.pk)
+        .only("id", "given_name", "family_name")[:200]
+    )
+    flags = []
+    for other in candidates:
+        score = name_similarity(
+            (person.given_name, person.family_name), (other.given_name, other.family_name)
+        )
+        if score >= DUPLICATE_THRESHOLD:
+            flag, _created = DuplicateFlag.objects.get_or_create(
+                person=person, candidate=other, defaults={"score": round(score, 3)}
+            )
+            flags.append(flag)
+    return flags
+
+
+def duplicate_dismiss(*, actor: Any, flag: DuplicateFlag) -> DuplicateFlag:
+    """A caseworker decides that two people are different humans."""
+    return _duplicate_resolve(actor=actor, flag=flag, status=DuplicateStatus.DISMISSED)
+
+
+def duplicate_merge(*, actor: Any, flag: DuplicateFlag) -> Person:
+    """Merge the newer record into the older: its applications move, the older number stays."""
+    _duplicate_resolve(actor=actor, flag=flag, status=DuplicateStatus.MERGED)
+    keep, drop = sorted([flag.person, flag.candidate], key=lambda p: (p.created_at, p.pk))
+    with transaction.atomic():
+        moved = list(Application.objects.filter(person=drop).values_list("id", flat=True))
+        Application.objects.filter(person=drop).update(person=keep)
+        Person.objects.filter(pk=drop.pk).update(merged_into=keep)
+        audit_log(
+            actor=actor,
+            action="person_merged",
+            person=keep,
+            changes={"merged": drop.registration_number, "applications": moved},
+        )
+    return keep
+
+
+def _duplicate_resolve(*, actor: Any, flag: DuplicateFlag, status: str) -> DuplicateFlag:
+    if not actor.has_perm("casework.assign_application", None):
+        raise PermissionDenied(_("Only caseworkers resolve duplicate flags."))
+    with transaction.atomic():
+        flag = DuplicateFlag.objects.select_for_update().get(pk=flag.pk)
+        if flag.status != DuplicateStatus.OPEN:
+            raise TransitionConflict(_("This flag was already resolved."))
+        flag.status = status
+        flag.resolved_by = actor
+        flag.resolved_at = timezone.now()
+        flag.save(update_fields=["status", "resolved_by", "resolved_at"])
+        audit_log(
+            actor=actor,
+            action=f"duplicate_{status}",
+            person=flag.person,
+            changes={"candidate": flag.candidate_id},
+        )
+    return flag
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+def application_lodge(
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    track: str = "normal",
+    lodged_on: dt.date | None = None,
+    unit: Unit | None = None,
+    external_id: str | None = None,
+) -> Application:
+    """Register an application (police registration or intake) in state ``submitted``."""
+    with transaction.atomic():
+        application = Application(
+            person=person,
+            kind=kind,
+            track=track or "normal",
+            lodged_on=lodged_on or timezone.localdate(),
+            unit=unit,
+            external_id=external_id,
+        )
+        application.save()
+        audit_log(
+            actor=actor,
+            action="lodged",
+            application=application,
+            target_state=application.state,
+            changes={"kind": kind, "track": application.track},
+        )
+        if kind != ApplicationKind.COLLECTIVE:
+            lodged_at = dt.datetime.combine(
+                application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
+            )
+            deadlines.deadline_set(
+                source=deadlines.EXAMINATION_TARGET.key,
+                object_id=application.pk,
+                due_at=lodged_at + deadlines.EXAMINATION_TARGET_PERIOD,
+                application=application,
+            )
+    return application
+
+
+def application_assign(
+    *, actor: Any, application: Application, assignee: Any, expected_version: int | None = None
+) -> Application:
+    """Assign the case to a caseworker (also the bulk action in the admin)."""
+    with transaction.atomic():
+        app = _lock(application, expected_version)
+        if not actor.has_perm("casework.assign_application", app):
+            raise PermissionDenied(_("You may not assign this case."))
+        before = app.assigned_to_id
+        app.assigned_to = assignee
+        app.version = F("version") + 1
+        app.save(update_fields=["assigned_to", "version", "updated_at"])
+        app.refresh_from_db(fields=["version"])
+        audit_log(
+            actor=actor,
+            action="assigned",
+            application=app,
+            changes={"assigned_to": [before, getattr(assignee, "pk", None)]},
+        )
+        from .models import Deadline
+
+        Deadline.objects.filter(application=app, closed_at=None, recipient_user_id=before).exclude(
+            source__in=[deadlines.APPEAL.key, deadlines.INTERVIEW.key]
+        ).update(recipient_user=assignee)
+    return app
+
+
+def _lock(application: Application, expected_version: int | None) -> Application:
+    """Re-read the case under a row lock; refuse if the caller saw an older version."""
+    try:
+        app = Application.objects.select_for_update().get(pk=application.pk)
+    except Application.DoesNotExist as exc:  # pragma: no cover - deleted under our feet
+        raise TransitionConflict(_("This case no longer exists.")) from exc
+    if expected_version is not None and app.version != expected_version:
+        raise TransitionConflict(
+            _("Another user changed this case first. Reload it and try again."),
+            current_state=app.state,
+        )
+    return app
+
+
+def application_available_transitions(*, application: Application, user: Any) -> list[str]:
+    """The transitions this user may make on this case now (state, guards and permission)."""
+    out = []
+    for name in TRANSITION_NAMES:
+        method = getattr(application, name)
+        if can_proceed(method) and has_transition_perm(method, user):
+            out.append(name)
+    return out
+
+
+def _permitted(app: Application, name: str, user: Any) -> bool:
+    """Whether ``user`` holds the permission of transition ``name`` for this case.
+
+    Asked independently of the current state, to tell "you may not" (403) from "not now"
+    (409): a decision-maker pressing *accept* on a case a colleague accepted a second earlier
+    gets a conflict, not a refusal.
+    """
+    for spec in getattr(app, name)._django_fsm.transitions.values():
+        return bool(user is not None and spec.has_perm(app, user))
+    return False
+
+
+def transition_refusal(*, application: Application, name: str, user: Any) -> str | None:
+    """Why ``name`` cannot be made now, in a sentence; None if it can."""
+    spec = getattr(application, name)._django_fsm.get_transition(application.state)
+    if spec is None:
+        return _("This action is not possible while the case is %(state)s.") % {
+            "state": application.get_state_display()
+        }
+    for cond in spec.conditions:
+        if not cond(application):
+            return str(getattr(cond, "refusal", _("A condition for this action is not met.")))
+    return None
+
+
+def application_transition(
+    *,
+    actor: Any,
+    application: Application,
+    name: str,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> Application:
+    """Make transition ``name`` on the case, atomically, or raise without writing anything.
+
+    Locks the row (two decisions at once: the second waits, then finds the state changed and
+    gets ``TransitionConflict``), checks permission with the case as object, checks guards,
+    runs the transition, saves, records decisions/appeals and the audit event, and moves the
+    deadlines the transition affects.
+    """
+    if name not in TRANSITION_NAMES:
+        raise TransitionInvalid({"transition": _("Unknown action.")})
+    with transaction.atomic():
+        app = _lock(application, expected_version)
+        if not _permitted(app, name, actor):
+            log.warning(
+                "refused transition %s on application id=%s by user id=%s",
+                name,
+                app.pk,
+                getattr(actor, "pk", None),
+            )
+            raise PermissionDenied(_("You are not allowed to do this on this case."))
+        refusal = transition_refusal(application=app, name=name, user=actor)
+        if refusal:
+            raise TransitionConflict(refusal, current_state=app.state)
+        source = app.state
+        kwargs, record = _transition_arguments(name, app, fields)
+        try:
+            getattr(app, name)(**kwargs)
+        except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
+            raise TransitionConflict(str(exc), current_state=app.state) from exc
+        app.version += 1
+        app.save()
+        reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
+        _record(name, app, actor, record)
+        audit_log(
+            actor=actor,
+            action=name,
+            application=app,
+            source_state=source,
+            target_state=app.state,
+            reason=reason,
+            changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
+        )
+        _move_deadlines(name, app)
+    return app
+
+
+def _jsonable(data: dict) -> dict:
+    return {
+        k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in data.items()
+    }
+
+
+def _transition_arguments(name: str, app: Application, fields: dict) -> tuple[dict, dict]:
+    now = timezone.now()
+    if name in ("accept", "grant_appeal"):
+        kw = {"outcome": fields.get("outcome", ""), "grounds": fields.get("grounds", "")}
+        return kw, {**kw, "notified_at": fields.get("notified_at") or now}
+    if name == "reject":
+        kw = {
+            "outcome": fields.get("outcome", ""),
+            "grounds": fields.get("grounds", ""),
+            "notified_at": fields.get("notified_at") or now,
+            "manifestly_unfounded": bool(fields.get("manifestly_unfounded")),
+        }
+        return kw, kw
+    if name == "dismiss_appeal":
+        kw = {"grounds": fields.get("grounds", "")}
+        return kw, {**kw, "outcome": Outcome.REJECTED, "notified_at": now}
+    if name == "appeal":
+        lodged_at = fields.get("lodged_at") or now
+        kw = {"lodged_at": lodged_at, "late_reason": fields.get("late_reason", "")}
+        return kw, {**kw, "lodged_by": fields.get("lodged_by") or _("the applicant")}
+    if name in ("remit", "withdraw"):
+        kw = {"reason": fields.get("reason", "")}
+        return kw, kw
+    return {}, {}
+
+
+def _record(name: str, app: Application, actor: Any, record: dict) -> None:
+    """Write the decision or appeal record a transition produces."""
+    if name in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
+        outcome = record.get("outcome") or Outcome.WITHDRAWN
+        permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+        Decision.objects.create(
+            application=app,
+            instance=Instance.APPEAL
+            if name in ("grant_appeal", "dismiss_appeal")
+            else Instance.FIRST,
+            outcome=outcome,
+            grounds=record.get("grounds") or record.get("reason", ""),
+            manifestly_unfounded=bool(record.get("manifestly_unfounded")),
+            permit_type=permit_type,
+            permit_months=months,
+            decided_by=actor,
+            decided_at=app.decided_at or timezone.now(),
+            notified_at=record.get("notified_at"),
+        )
+    if name == "appeal":
+        Appeal.objects.create(
+            application=app,
+            lodged_at=record["lodged_at"],
+            lodged_by=record["lodged_by"],
+            late_reason=record.get("late_reason", ""),
+        )
+    if name in ("grant_appeal", "dismiss_appeal", "remit"):
+        outcome = {
+            "grant_appeal": AppealOutcome.GRANTED,
+            "dismiss_appeal": AppealOutcome.DISMISSED,
+            "remit": AppealOutcome.REMITTED,
+        }[name]
+        appeal = app.appeals.filter(outcome="").order_by("-lodged_at").first()
+        if appeal is not None:
+            appeal.outcome = outcome
+            appeal.decided_at = timezone.now()
+            appeal.save(update_fields=["outcome", "decided_at"])
+
+
+def _move_deadlines(name: str, app: Application) -> None:
+    if app.state in (State.ACCEPTED, State.REJECTED, State.WITHDRAWN):
+        deadlines.deadline_close(
+            source=deadlines.EXAMINATION_TARGET.key, object_id=app.pk, application=app
+        )
+    if name == "reject":
+        deadlines.deadline_set(
+            source=deadlines.APPEAL.key,
+            object_id=app.pk,
+            due_at=app.appeal_deadline,
+            application=app,
+            recipient_user=app.assigned_to,
+        )
+    elif name in ("appeal", "dismiss_appeal"):
+        deadlines.deadline_close(source=deadlines.APPEAL.key, object_id=app.pk, application=app)
+
+
+# Named services, one per transition, for callers that prefer them to the generic one.
+
+
+def application_start_examination(
+    *, actor: Any, application: Application, **kw: Any
+) -> Application:
+    return application_transition(
+        actor=actor, application=application, name="start_examination", **kw
+    )
+
+
+def application_decide(
+    *, actor: Any, application: Application, outcome: str, grounds: str, **kw: Any
+) -> Application:
+    """First-instance decision: ``accept`` for the positive outcomes, ``reject`` for the rest."""
+    from .choices import ACCEPT_OUTCOMES
+
+    name = "accept" if outcome in ACCEPT_OUTCOMES else "reject"
+    return application_transition(
+        actor=actor, application=application, name=name, outcome=outcome, grounds=grounds, **kw
+    )
+
+
+def application_appeal(*, actor: Any, application: Application, **kw: Any) -> Application:
+    return application_transition(actor=actor, application=application, name="appeal", **kw)
+
+
+def application_withdraw(
+    *, actor: Any, application: Application, reason: str, **kw: Any
+) -> Application:
+    return application_transition(
+        actor=actor, application=application, name="withdraw", reason=reason, **kw
+    )
+
+
+# --- Interviews -----------------------------------------------------------------------------
+
+
+def interview_schedule(
+    *,
+    actor: Any,
+    application: Application,
+    scheduled_at: dt.datetime,
+    location: str,
+    language: str,
+    interpreter: bool = True,
+    lawyer_present: bool = False,
+) -> Interview:
+    """Book the asylum interview; the applicant is reminded of it."""
+    if not actor.has_perm("casework.schedule_interview", application):
+        raise PermissionDenied(_("You may not schedule interviews for this case."))
+    with transaction.atomic():
+        app = _lock(application, None)
+        if app.state not in (State.SUBMITTED, State.EXAMINED):
+            raise TransitionConflict(_("Interviews are held before the decision."))
+        interview = Interview.objects.create(
+            application=app,
+            scheduled_at=scheduled_at,
+            location=location,
+            language=language,
+            interpreter=interpreter,
+            lawyer_present=lawyer_present,
+        )
+        audit_log(
+            actor=actor,
+            action="interview_scheduled",
+            application=app,
+            changes={"scheduled_at": scheduled_at.isoformat(), "interview": interview.pk},
+        )
+        deadlines.deadline_set(
+            source=deadlines.INTERVIEW.key,
+            object_id=interview.pk,
+            due_at=scheduled_at,
+            application=app,
+            recipient_user=app.assigned_to,
+        )
+    return interview
+
+
+def interview_record_held(
+    *, actor: Any, interview: Interview, held_at: dt.datetime | None = None
+) -> Interview:
+    """Record that the interview took place: the decision may now be made."""
+    if not actor.has_perm("casework.schedule_interview", interview.application):
+        raise PermissionDenied(_("You may not record interviews for this case."))
+    with transaction.atomic():
+        app = _lock(interview.application, None)
+        interview.held_at = held_at or timezone.now()
+        interview.save(update_fields=["held_at"])
+        app.interview_held_at = interview.held_at
+        app.version += 1
+        app.save(update_fields=["interview_held_at", "version", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="interview_held",
+            application=app,
+            changes={"interview": interview.pk},
+        )
+        deadlines.deadline_close(
+            source=deadlines.INTERVIEW.key, object_id=interview.pk, application=app
+        )
+    return interview
+
+
+def interview_waive(*, actor: Any, application: Application, reason: str) -> Application:
+    """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionInvalid({"reason": _("A reason is required to waive the interview.")})
+    if not actor.has_perm("casework.decide_application", application):
+        raise PermissionDenied(_("Only a decision-maker may waive the interview."))
+    with transaction.atomic():
+        app = _lock(application, None)
+        app.interview_waived_reason = reason
+        app.version += 1
+        app.save(update_fields=["interview_waived_reason", "version", "updated_at"])
+        audit_log(actor=actor, action="interview_waived", application=app, reason=reason)
+    return app

@@ -1,0 +1,171 @@
+"""Shared test set-up: role fixtures, the real-services marker, factories.
+
+Tests that need real services carry ``@pytest.mark.services("postgres")`` (row locks, two
+connections), ``("redis")`` or ``("celery")`` (a real worker on a real Redis). Without those
+services they are skipped, and with ``REQUIRE_SERVICES=1`` (CI) a missing service fails the
+run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _redis_reachable() -> bool:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis"):
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+def available_services() -> set[str]:
+    found = set()
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        found.add("postgres")
+    if _redis_reachable():
+        found |= {"redis", "celery"}
+    return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_SERVICES:
+        missing = {"postgres", "redis"} - available_services()
+        if missing:
+            raise pytest.UsageError(
+                f"REQUIRE_SERVICES=1 but these services are not configured or reachable: "
+                f"{', '.join(sorted(missing))}. Set DATABASE_URL and CELERY_BROKER_URL."
+            )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    have = available_services()
+    for item in items:
+        marker = item.get_closest_marker("services")
+        if marker is None:
+            continue
+        needed = set(marker.args or ("postgres",))
+        missing = needed - have
+        if not missing:
+            continue
+        why = f"needs {', '.join(sorted(missing))} (set DATABASE_URL / CELERY_BROKER_URL)"
+        if REQUIRE_SERVICES:
+            item.user_properties.append(("missing_services", why))
+        else:
+            item.add_marker(pytest.mark.skip(reason=why))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for key, why in item.user_properties:
+        if key == "missing_services":
+            pytest.fail(f"REQUIRE_SERVICES=1: {why}")
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings, tmp_path):  # noqa: ANN001
+    """Fast password hashing, mail into memory, a private cache per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def unit(db):  # noqa: ANN001
+    return factories.UnitFactory(code="oslo", name="Asylum unit Oslo")
+
+
+@pytest.fixture
+def other_unit(db):  # noqa: ANN001
+    return factories.UnitFactory(code="bergen", name="Asylum unit Bergen")
+
+
+def _staff(role: str | None, unit, username: str):  # noqa: ANN001
+    return factories.staff_user(username=username, role=role, unit=unit)
+
+
+@pytest.fixture
+def caseworker(unit):  # noqa: ANN001
+    return _staff("Caseworker", unit, "caseworker")
+
+
+@pytest.fixture
+def other_caseworker(unit):  # noqa: ANN001
+    return _staff("Caseworker", unit, "caseworker2")
+
+
+@pytest.fixture
+def decider(unit):  # noqa: ANN001
+    return _staff("Decision-maker", unit, "decider")
+
+
+@pytest.fixture
+def appeals(unit):  # noqa: ANN001
+    return _staff("Appeals body", unit, "appeals")
+
+
+@pytest.fixture
+def registrar(unit):  # noqa: ANN001
+    return _staff("Police registration", unit, "registrar")
+
+
+@pytest.fixture
+def reception_officer(unit):  # noqa: ANN001
+    return _staff("Reception officer", unit, "reception")
+
+
+@pytest.fixture
+def integration_officer(unit):  # noqa: ANN001
+    return _staff("Integration officer", unit, "integration")
+
+
+@pytest.fixture
+def auditor(unit):  # noqa: ANN001
+    return _staff("Auditor", unit, "auditor")
+
+
+@pytest.fixture
+def outsider(other_unit):  # noqa: ANN001
+    """A caseworker of another unit: staff, but not of these cases."""
+    return _staff("Caseworker", other_unit, "outsider")
+
+
+@pytest.fixture
+def role_users(
+    caseworker,
+    decider,
+    appeals,
+    registrar,
+    reception_officer,
+    integration_officer,
+    auditor,
+    outsider,
+):  # noqa: ANN001, E501
+    return {
+        "caseworker": caseworker,
+        "decider": decider,
+        "appeals": appeals,
+        "registrar": registrar,
+        "reception": reception_officer,
+        "integration": integration_officer,
+        "auditor": auditor,
+        "outsider": outsider,
+    }

@@ -29,6 +29,7 @@ from .choices import (
     State,
 )
 from .exceptions import TransitionConflict, TransitionInvalid
+from .signals import application_transitioned
 from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
 from .models import (
     Appeal,
@@ -384,6 +385,14 @@ def application_transition(
             changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
         )
         _move_deadlines(name, app)
+        application_transitioned.send(
+            sender=Application,
+            application=app,
+            name=name,
+            source=source,
+            target=app.state,
+            actor=actor,
+        )
     return app
 
 

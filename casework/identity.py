@@ -12,7 +12,19 @@ import unicodedata
 import jellyfish
 from anyascii import anyascii
 
-from .models import REFERENCE_ALPHABET, REFERENCE_LENGTH
+# Crockford's base32 without look-alikes (no I, L, O, U): readable over the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10
+
+
+def new_reference() -> str:
+    """A public case reference: 10 random base-32 characters (50 bits), never sequential."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def format_reference(reference: str) -> str:
+    return f"{reference[:4]}-{reference[4:8]}-{reference[8:]}"
+
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
@@ -60,24 +72,34 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^a-z ]+", "", text).strip()
 
 
+def _compact(name: str) -> str:
+    """One name field without separators: 'Al-Hassan', 'Al Hassan' and 'Alhassan' agree."""
+    return normalise_name(name).replace(" ", "")
+
+
 def name_key(given_name: str, family_name: str) -> str:
-    """A phonetic key per name part (metaphone), sorted, so order and spelling matter less."""
-    parts = normalise_name(f"{given_name} {family_name}").split()
+    """A phonetic key per name field (metaphone), sorted, so order and spelling matter less."""
+    parts = [_compact(given_name), _compact(family_name)]
     return " ".join(sorted(jellyfish.metaphone(p) for p in parts if p))[:64]
 
 
 def name_similarity(a: tuple[str, str], b: tuple[str, str]) -> float:
     """0..1: how alike two (given, family) names are, allowing for transliteration.
 
-    Mohammed / Muhammad / Mohamad have the same metaphone; Jaro-Winkler catches the rest.
+    Mohammed / Muhammad / Mohamad have the same metaphone; Jaro-Winkler on the compacted
+    fields (in either order, since given and family names get swapped) catches the rest.
     """
     if name_key(*a) and name_key(*a) == name_key(*b):
         return 1.0
-    left = " ".join(sorted(normalise_name(" ".join(a)).split()))
-    right = " ".join(sorted(normalise_name(" ".join(b)).split()))
-    if not left or not right:
+    left = [_compact(part) for part in a]
+    right = [_compact(part) for part in b]
+    if not all(left) or not all(right):
         return 0.0
-    return jellyfish.jaro_winkler_similarity(left, right)
+    straight = " ".join(left), " ".join(right)
+    swapped = " ".join(left), " ".join(reversed(right))
+    return max(
+        jellyfish.jaro_winkler_similarity(*straight), jellyfish.jaro_winkler_similarity(*swapped)
+    )
 
 
 DUPLICATE_THRESHOLD = 0.88

@@ -6,8 +6,6 @@ which scopes it to the user, and change it only through ``services.py``.
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,20 +30,8 @@ from .choices import (
     State,
     Track,
 )
+from .identity import format_reference, new_reference  # noqa: F401  (migrations use it)
 from .workflow import ApplicationWorkflow
-
-# Crockford's base32 without look-alikes (no I, L, O, U): readable over the phone.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10
-
-
-def new_reference() -> str:
-    """A public case reference: 10 random base-32 characters (50 bits), never sequential."""
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def format_reference(reference: str) -> str:
-    return f"{reference[:4]}-{reference[4:8]}-{reference[8:]}"
 
 
 class Unit(models.Model):

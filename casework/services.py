@@ -29,7 +29,6 @@ from .choices import (
     State,
 )
 from .exceptions import TransitionConflict, TransitionInvalid
-from .signals import application_transitioned
 from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
 from .models import (
     Appeal,
@@ -41,6 +40,7 @@ from .models import (
     Person,
     Unit,
 )
+from .signals import application_transitioned
 from .workflow import TRANSITION_NAMES
 
 log = logging.getLogger(__name__)

@@ -37,11 +37,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@casework.invalid")
     is_staff = True
-    password = factory.PostGenerationMethodCall("set_password", "Correct-Horse-42")
+    password = factory.django.Password("Correct-Horse-42")
 
 
 def staff_user(*, username: str, role: str | None, unit: Unit | None):  # noqa: ANN201

@@ -1,0 +1,114 @@
+"""Intake: registration numbers, and likely duplicates across transliterations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from casework import services
+from casework.choices import DuplicateStatus
+from casework.exceptions import TransitionConflict
+from casework.identity import (
+    is_valid_registration_number,
+    name_similarity,
+    new_reference,
+    parse_reference,
+)
+from casework.models import Application, AuditEvent, DuplicateFlag, Person
+from tests.factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+
+BORN = dt.date(1990, 5, 17)
+
+
+def register(actor, given, family, *, nationality="SY", born=BORN, **kw):  # noqa: ANN001, ANN201
+    return services.person_register(
+        actor=actor,
+        given_name=given,
+        family_name=family,
+        date_of_birth=born,
+        sex="male",
+        nationality=nationality,
+        **kw,
+    )
+
+
+def test_registration_number_is_12_digits_starting_with_the_year(registrar):
+    person = register(registrar, "Amina", "Rahimi", year=2023)
+    number = person.registration_number
+    assert len(number) == 12 and number.isdigit() and number.startswith("2023")
+    assert is_valid_registration_number(number)
+    typo = number[:5] + str((int(number[5]) + 1) % 10) + number[6:]
+    assert not is_valid_registration_number(typo)
+
+
+def test_the_registration_number_stays_for_every_application(registrar):
+    person = register(registrar, "Amina", "Rahimi")
+    first = services.application_lodge(actor=registrar, person=person, kind="protection")
+    second = services.application_lodge(actor=registrar, person=person, kind="protection")
+    assert first.person.registration_number == second.person.registration_number
+    assert first.reference != second.reference
+
+
+def test_case_references_are_random_and_forgiving_to_type():
+    refs = {new_reference() for _ in range(2000)}
+    assert len(refs) == 2000  # no collisions, nothing sequential
+    ref = sorted(refs)[0]
+    typed = f" {ref[:4].lower()}-{ref[4:8]} {ref[8:]} "
+    assert parse_reference(typed) == ref
+    assert parse_reference("short") is None
+    assert parse_reference("x" * 5000) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Mohammed", "Al-Hassan"), ("Muhammad", "Al Hassan")),
+        (("Mohammed", "Alhassan"), ("Mohamad", "Al-Hasan")),
+        (("Yusuf", "Haidari"), ("Youssef", "Heidari")),
+        (("Мухаммад", "Хасан"), ("Muhammad", "Hasan")),
+    ],
+)
+def test_transliterated_names_are_flagged_as_likely_duplicates(first, second, registrar):
+    older = register(registrar, *first)
+    newer = register(registrar, *second)
+    flag = DuplicateFlag.objects.get(person=newer)
+    assert flag.candidate == older and flag.status == DuplicateStatus.OPEN
+    assert AuditEvent.objects.filter(person=newer, action="duplicates_flagged").exists()
+
+
+def test_different_people_are_not_flagged(registrar):
+    register(registrar, "Mohammed", "Al-Hassan")
+    other_name = register(registrar, "Olena", "Kovalenko")
+    other_birthday = register(registrar, "Mohammed", "Al-Hassan", born=dt.date(1991, 5, 17))
+    other_country = register(registrar, "Mohammed", "Al-Hassan", nationality="IQ")
+    assert not DuplicateFlag.objects.filter(
+        person__in=[other_name, other_birthday, other_country]
+    ).exists()
+    assert name_similarity(("Mohammed", "Ali"), ("Olena", "Kovalenko")) < 0.7
+
+
+def test_a_caseworker_merges_a_duplicate(registrar, caseworker):
+    older = register(registrar, "Mohammed", "Al-Hassan")
+    newer = register(registrar, "Muhammad", "Alhassan")
+    app = ApplicationFactory(person=newer)
+    flag = DuplicateFlag.objects.get(person=newer)
+    kept = services.duplicate_merge(actor=caseworker, flag=flag)
+    assert kept == older
+    assert Application.objects.get(pk=app.pk).person == older
+    assert Person.objects.get(pk=newer.pk).merged_into == older
+    with pytest.raises(TransitionConflict):
+        services.duplicate_dismiss(actor=caseworker, flag=flag)
+
+
+def test_a_caseworker_dismisses_a_flag_and_others_may_not(registrar, caseworker, reception_officer):
+    register(registrar, "Mohammed", "Al-Hassan")
+    newer = register(registrar, "Muhammad", "Alhassan")
+    flag = DuplicateFlag.objects.get(person=newer)
+    with pytest.raises(PermissionDenied):
+        services.duplicate_dismiss(actor=reception_officer, flag=flag)
+    flag = services.duplicate_dismiss(actor=caseworker, flag=flag)
+    assert flag.status == DuplicateStatus.DISMISSED and flag.resolved_by == caseworker

@@ -1,0 +1,292 @@
+"""The state machine: every transition from every state, every role, every guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from casework import services
+from casework.choices import State
+from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.models import Appeal, Application, AuditEvent, Decision
+from casework.workflow import TRANSITION_NAMES, appeal_deadline_for
+from tests.factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+
+# name -> (allowed source states, target, role that may do it, the fields it needs)
+TABLE = {
+    "start_examination": ({State.SUBMITTED}, State.EXAMINED, "caseworker", {}),
+    "accept": (
+        {State.EXAMINED},
+        State.ACCEPTED,
+        "decider",
+        {"outcome": "refugee_convention", "grounds": "Persecution for political opinion."},
+    ),
+    "reject": (
+        {State.EXAMINED},
+        State.REJECTED,
+        "decider",
+        {"outcome": "rejected", "grounds": "Not credible."},
+    ),
+    "appeal": ({State.REJECTED}, State.APPEALED, "caseworker", {"lodged_by": "lawyer"}),
+    "grant_appeal": (
+        {State.APPEALED},
+        State.ACCEPTED,
+        "appeals",
+        {"outcome": "refugee_other", "grounds": "New evidence."},
+    ),
+    "dismiss_appeal": ({State.APPEALED}, State.REJECTED, "appeals", {"grounds": "Upheld."}),
+    "remit": ({State.APPEALED}, State.EXAMINED, "appeals", {"reason": "Interview flawed."}),
+    "withdraw": (
+        {State.SUBMITTED, State.EXAMINED},
+        State.WITHDRAWN,
+        "caseworker",
+        {"reason": "Applicant left Norway."},
+    ),
+}
+
+
+def ready_case(state: str, unit, caseworker) -> Application:  # noqa: ANN001
+    """A case in ``state`` that meets every guard: assigned, interviewed, within deadlines."""
+    return ApplicationFactory(
+        state=state,
+        unit=unit,
+        assigned_to=caseworker,
+        interview_held_at=timezone.now() - dt.timedelta(days=3),
+        appeal_deadline=timezone.now() + dt.timedelta(days=10) if state == State.REJECTED else None,
+    )
+
+
+def test_the_table_covers_every_transition():
+    assert set(TABLE) == set(TRANSITION_NAMES)
+
+
+@pytest.mark.parametrize("name", TRANSITION_NAMES)
+@pytest.mark.parametrize("state", list(State))
+def test_each_transition_from_each_state(name, state, unit, role_users):
+    sources, target, role, fields = TABLE[name]
+    app = ready_case(state, unit, role_users["caseworker"])
+    actor = role_users[role]
+    events_before = AuditEvent.objects.filter(application=app).count()
+    if state in sources:
+        app = services.application_transition(actor=actor, application=app, name=name, **fields)
+        app.refresh_from_db()
+        assert app.state == target
+        event = AuditEvent.objects.filter(application=app).latest("id")
+        assert (event.action, event.source_state, event.target_state) == (name, state, target)
+        assert event.actor == actor
+    else:
+        with pytest.raises(TransitionConflict) as err:
+            services.application_transition(actor=actor, application=app, name=name, **fields)
+        assert "not possible while the case is" in err.value.message
+        app.refresh_from_db()
+        assert app.state == state
+        assert AuditEvent.objects.filter(application=app).count() == events_before
+
+
+@pytest.mark.parametrize("name", TRANSITION_NAMES)
+@pytest.mark.parametrize(
+    "role",
+    [
+        "caseworker",
+        "decider",
+        "appeals",
+        "registrar",
+        "reception",
+        "integration",
+        "auditor",
+        "outsider",
+    ],
+)
+def test_permission_matrix(name, role, unit, role_users):
+    """Only the role in the design's table may make each transition; others leave no trace."""
+    sources, target, allowed_role, fields = TABLE[name]
+    state = sorted(sources)[0]
+    app = ready_case(state, unit, role_users["caseworker"])
+    before = AuditEvent.objects.count(), Decision.objects.count(), Appeal.objects.count()
+    if role == allowed_role:
+        services.application_transition(
+            actor=role_users[role], application=app, name=name, **fields
+        )
+        app.refresh_from_db()
+        assert app.state == target
+    else:
+        with pytest.raises(PermissionDenied):
+            services.application_transition(
+                actor=role_users[role], application=app, name=name, **fields
+            )
+        app.refresh_from_db()
+        assert app.state == state
+        assert (
+            AuditEvent.objects.count(),
+            Decision.objects.count(),
+            Appeal.objects.count(),
+        ) == before
+
+
+def test_a_group_grant_alone_does_not_pass_the_unit_rule(unit, other_unit, caseworker, outsider):
+    """The outsider is a caseworker, with the same group permissions, of another unit."""
+    app = ready_case(State.SUBMITTED, unit, caseworker)
+    assert "start_examination" in services.application_available_transitions(
+        application=app, user=caseworker
+    )
+    assert services.application_available_transitions(application=app, user=outsider) == []
+    with pytest.raises(PermissionDenied):
+        services.application_start_examination(actor=outsider, application=app)
+
+
+def test_examination_needs_an_assigned_caseworker(unit, caseworker):
+    app = ApplicationFactory(unit=unit)
+    with pytest.raises(TransitionConflict, match="caseworker must be assigned"):
+        services.application_start_examination(actor=caseworker, application=app)
+    services.application_assign(actor=caseworker, application=app, assignee=caseworker)
+    app = services.application_start_examination(actor=caseworker, application=app)
+    assert app.state == State.EXAMINED
+
+
+def test_a_decision_needs_the_interview_unless_waived_or_collective(unit, caseworker, decider):
+    app = ApplicationFactory(state=State.EXAMINED, unit=unit, assigned_to=caseworker)
+    with pytest.raises(TransitionConflict, match="interview must be held"):
+        services.application_decide(actor=decider, application=app, outcome="rejected", grounds="x")
+    with pytest.raises(TransitionInvalid):
+        services.interview_waive(actor=decider, application=app, reason="  ")
+    services.interview_waive(actor=decider, application=app, reason="Applicant is too ill.")
+    app = services.application_decide(
+        actor=decider, application=app, outcome="humanitarian", grounds="Serious illness."
+    )
+    assert app.state == State.ACCEPTED
+
+    collective = ApplicationFactory(state=State.EXAMINED, unit=unit, kind="collective")
+    collective = services.application_decide(
+        actor=decider, application=collective, outcome="collective", grounds="Ukrainian citizen."
+    )
+    assert collective.state == State.ACCEPTED
+    decision = collective.decisions.get()
+    assert (decision.permit_months, decision.instance) == (12, "first")
+
+
+def test_decision_input_is_checked(unit, caseworker, decider):
+    app = ready_case(State.EXAMINED, unit, caseworker)
+    with pytest.raises(TransitionInvalid) as err:
+        services.application_transition(
+            actor=decider, application=app, name="accept", outcome="rejected", grounds="x"
+        )
+    assert "outcome" in err.value.message_dict
+    with pytest.raises(TransitionInvalid) as err:
+        services.application_transition(
+            actor=decider, application=app, name="reject", outcome="rejected", grounds=" "
+        )
+    assert "grounds" in err.value.message_dict
+    with pytest.raises(TransitionInvalid):  # collective outcome only for collective cases
+        services.application_decide(
+            actor=decider, application=app, outcome="collective", grounds="x"
+        )
+    app.refresh_from_db()
+    assert app.state == State.EXAMINED
+    assert not Decision.objects.filter(application=app).exists()
+
+
+def test_a_dismissed_appeal_is_final(unit, caseworker, appeals):
+    app = ready_case(State.APPEALED, unit, caseworker)
+    app = services.application_transition(
+        actor=appeals, application=app, name="dismiss_appeal", grounds="Upheld."
+    )
+    assert app.state == State.REJECTED and app.is_final
+    with pytest.raises(TransitionConflict, match="final"):
+        services.application_appeal(actor=caseworker, application=app)
+    assert app.decisions.get().instance == "appeal"
+
+
+def test_the_state_cannot_be_set_by_hand(unit, caseworker):
+    app = ready_case(State.SUBMITTED, unit, caseworker)
+    with pytest.raises(AttributeError):
+        app.state = State.ACCEPTED
+
+
+def test_stale_version_is_a_conflict(unit, caseworker):
+    app = ready_case(State.SUBMITTED, unit, caseworker)
+    seen = app.version
+    services.application_assign(actor=caseworker, application=app, assignee=caseworker)
+    with pytest.raises(TransitionConflict, match="Another user changed this case"):
+        services.application_start_examination(
+            actor=caseworker, application=app, expected_version=seen
+        )
+
+
+# --- appeal deadlines per track, at the boundary -------------------------------------------
+
+OSLO = dt.timezone(dt.timedelta(hours=1))  # Norway in winter (CET)
+
+
+@pytest.mark.parametrize(
+    ("track", "unfounded", "last_moment"),
+    [
+        ("normal", False, dt.datetime(2026, 3, 23, 23, 59, 59, tzinfo=OSLO)),
+        ("fast", False, dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=OSLO)),
+        ("normal", True, dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=OSLO)),
+        ("dublin", False, dt.datetime(2026, 3, 4, 10, 0, tzinfo=OSLO)),
+    ],
+)
+def test_appeal_deadline_per_track(track, unfounded, last_moment, unit, caseworker, decider):
+    notified = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)  # a Monday
+    assert (
+        appeal_deadline_for(track=track, notified_at=notified, manifestly_unfounded=unfounded)
+        == last_moment
+    )
+    app = ready_case(State.EXAMINED, unit, caseworker)
+    Application.objects.filter(pk=app.pk).update(track=track)
+    with time_machine.travel(notified, tick=False):
+        app = services.application_transition(
+            actor=decider,
+            application=app,
+            name="reject",
+            outcome="rejected",
+            grounds="Not credible.",
+            manifestly_unfounded=unfounded,
+        )
+    assert app.appeal_deadline == last_moment
+    # on the last moment the appeal is in time
+    with time_machine.travel(last_moment, tick=False):
+        in_time = services.application_appeal(actor=caseworker, application=app)
+    assert in_time.state == State.APPEALED
+
+
+@pytest.mark.parametrize("track", ["normal", "fast", "dublin"])
+def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decider):
+    notified = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)
+    app = ready_case(State.EXAMINED, unit, caseworker)
+    Application.objects.filter(pk=app.pk).update(track=track)
+    with time_machine.travel(notified, tick=False):
+        app = services.application_transition(
+            actor=decider, application=app, name="reject", outcome="rejected", grounds="No."
+        )
+    one_second_late = app.appeal_deadline + dt.timedelta(seconds=1)
+    with time_machine.travel(one_second_late, tick=False):
+        with pytest.raises(TransitionInvalid) as err:
+            services.application_appeal(actor=caseworker, application=app)
+        assert "late_reason" in err.value.message_dict
+        app.refresh_from_db()
+        assert app.state == State.REJECTED
+        app = services.application_appeal(
+            actor=caseworker, application=app, late_reason="Hospitalised; certificate on file."
+        )
+    assert app.state == State.APPEALED
+    assert app.appeals.get().late_reason.startswith("Hospitalised")
+
+
+def test_appeal_deadline_becomes_a_deadline_row_and_closes_on_appeal(unit, caseworker, decider):
+    app = ready_case(State.EXAMINED, unit, caseworker)
+    app = services.application_decide(
+        actor=decider, application=app, outcome="rejected", grounds="No."
+    )
+    deadline = app.deadlines.get(source="casework.appeal")
+    assert deadline.due_at == app.appeal_deadline and deadline.notify_person
+    assert app.next_deadline == app.appeal_deadline
+    services.application_appeal(actor=caseworker, application=app)
+    deadline.refresh_from_db()
+    assert deadline.closed_at is not None

@@ -24,3 +24,28 @@ def application_for_applicant(
         .filter(reference=canonical, person__date_of_birth=date_of_birth)
         .first()
     )
+
+
+def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
+    """Applications ``user`` may see, as a queryset (admin lists, API, exports).
+
+    Mirrors ``rules.py``'s ``casework.open_application``: caseworkers and decision-makers see
+    their unit's cases (and cases not yet routed to a unit), the appeals body cases that have
+    been appealed, police registration and auditors everything; other roles no applications.
+    """
+    from django.db.models import Q
+
+    from .choices import Role, State
+    from .roles import has_role, unit_id_of
+
+    qs = Application.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser or has_role(user, Role.AUDITOR, Role.REGISTRAR):
+        return qs
+    allowed = Q(pk__in=[])
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
+        allowed |= Q(unit_id=unit_id_of(user)) | Q(unit__isnull=True)
+    if has_role(user, Role.APPEALS):
+        allowed |= Q(state=State.APPEALED) | Q(appealed_at__isnull=False)
+    return qs.filter(allowed)

@@ -4,4 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("casework.api.urls")),
+    path("", include("reception.api.urls")),
+    path("", include("integration.api.urls")),
 ]

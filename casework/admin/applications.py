@@ -1,0 +1,1 @@
+"""Admin for people, applications, interviews, decisions, appeals and audit events."""

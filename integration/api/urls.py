@@ -1,0 +1,3 @@
+"""Integration endpoints of the REST API (mounted under /api/v1/)."""
+
+urlpatterns: list = []

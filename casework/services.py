@@ -310,15 +310,15 @@ def application_available_transitions(*, application: Application, user: Any) ->
     return out
 
 
-def _permitted(app: Application, name: str, user: Any) -> bool:
+def transition_permitted(*, application: Application, name: str, user: Any) -> bool:
     """Whether ``user`` holds the permission of transition ``name`` for this case.
 
     Asked independently of the current state, to tell "you may not" (403) from "not now"
     (409): a decision-maker pressing *accept* on a case a colleague accepted a second earlier
     gets a conflict, not a refusal.
     """
-    for spec in getattr(app, name)._django_fsm.transitions.values():
-        return bool(user is not None and spec.has_perm(app, user))
+    for spec in getattr(application, name)._django_fsm.transitions.values():
+        return bool(user is not None and spec.has_perm(application, user))
     return False
 
 
@@ -354,7 +354,7 @@ def application_transition(
         raise TransitionInvalid({"transition": _("Unknown action.")})
     with transaction.atomic():
         app = _lock(application, expected_version)
-        if not _permitted(app, name, actor):
+        if not transition_permitted(application=app, name=name, user=actor):
             log.warning(
                 "refused transition %s on application id=%s by user id=%s",
                 name,

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench audit clean
+.PHONY: run test lint bench audit clean state-machine
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+## state-machine: redraw docs/state-machine.svg from the code (needs Debian's graphviz)
+state-machine: $(STAMP)
+	$(PY) manage.py graph_transitions -o docs/state-machine.svg casework.Application
+	rm -f docs/state-machine
 
 clean:
 	rm -rf var .pytest_cache

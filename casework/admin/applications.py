@@ -590,9 +590,13 @@ class ApplicationAdmin(FastListMixin, admin.ModelAdmin):
         # transaction), so the timeline needs one query, whatever the case's history.
         events = AuditEvent.objects.filter(application=app).select_related("actor")
         timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
-        deadlines = list(
-            Deadline.objects.filter(application=app, closed_at=None).order_by("due_at")
-        )
+        from .. import deadlines as registry
+
+        labels = {key: src.label for key, src in registry.sources().items()}
+        deadlines = [
+            {"due_at": d.due_at, "label": labels.get(d.source, d.source)}
+            for d in Deadline.objects.filter(application=app, closed_at=None).order_by("due_at")
+        ]
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),

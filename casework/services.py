@@ -145,6 +145,53 @@ def person_register(
     return person
 
 
+PERSON_EDITABLE_FIELDS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "name_in_document",
+        "date_of_birth",
+        "dob_precision",
+        "sex",
+        "nationality",
+        "languages",
+        "preferred_language",
+        "email",
+        "phone",
+        "unaccompanied_minor",
+        "health_needs",
+    }
+)
+
+
+def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+    """Correct a person's registered details; the audit event names the fields, not the values.
+
+    Values are personal data (some of it special-category): the field names are enough to
+    find the change in the field history (django-simple-history) that keeps the values.
+    """
+    unknown = set(fields) - PERSON_EDITABLE_FIELDS
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm("casework.change_person"):
+        raise PermissionDenied(_("You may not change this person's details."))
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        changed = [k for k, v in fields.items() if getattr(person, k) != v]
+        for key in changed:
+            setattr(person, key, fields[key])
+        if {"given_name", "family_name"} & set(changed):
+            person.name_key = name_key(person.given_name, person.family_name)
+        if "nationality" in changed:
+            person.stateless = not person.nationality
+        if changed:
+            person.save()
+            audit_log(
+                actor=actor, action="person_changed", person=person, changes={"fields": changed}
+            )
+    return person
+
+
 def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:
     """Flag people with the same birth date and nationality whose name sounds alike.
 

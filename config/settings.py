@@ -256,13 +256,28 @@ SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.CursorPage",
+    "EXCEPTION_HANDLER": "casework.api.base.api_exception_handler",
+    # Rates are counted in the cache (Redis when configured), so they hold across processes.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "60/min"),
+        "user": env("API_THROTTLE_USER", "1200/min"),
+        "auth": env("API_THROTTLE_AUTH", "20/min"),
+    },
 }
+API_STAFF_TOKEN_TTL = int(env("API_STAFF_TOKEN_TTL", str(12 * 3600)))  # seconds; 0 = never
+API_IDEMPOTENCY_TTL = int(env("API_IDEMPOTENCY_TTL", str(48 * 3600)))  # seconds
+API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Asylum casework API",
     "DESCRIPTION": "Versioned REST API for police, municipalities and reception operators.",
@@ -271,6 +286,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "casework.choices.Outcome",
+        "AcceptOutcomeEnum": "casework.choices.ACCEPT_OUTCOMES",
+        "RejectOutcomeEnum": "casework.choices.REJECT_OUTCOMES",
+    },
 }
 
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------

@@ -438,6 +438,9 @@ class ApplicationAdmin(FastListMixin, admin.ModelAdmin):
             )
         return queryset, False
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        return super().changelist_view(request, {"title": _("Cases"), **(extra_context or {})})
+
     # -- add: lodging goes through the service --------------------------------------------
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:

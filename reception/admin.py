@@ -26,7 +26,7 @@ from casework.exceptions import TransitionConflict
 from casework.models import Person
 
 from . import selectors, services
-from .choices import DischargeReason
+from .choices import DischargeReason, ResidentStatus
 from .models import (
     CentreStaff,
     County,
@@ -178,6 +178,14 @@ def _placement_links(obj: Placement) -> str:
     )
 
 
+class OccupancyForm(forms.Form):
+    on = forms.DateField(label=_("on"), required=False)
+    county = forms.CharField(label=_("county"), required=False, max_length=60)
+    year = forms.IntegerField(
+        label=_("placements in year"), required=False, min_value=2020, max_value=2100
+    )
+
+
 @admin.register(ReceptionCentre)
 class ReceptionCentreAdmin(admin.ModelAdmin):
     list_display = (
@@ -217,6 +225,41 @@ class ReceptionCentreAdmin(admin.ModelAdmin):
     @admin.display(description=_("free beds"), ordering="free_beds")
     def free_beds(self, obj: ReceptionCentre) -> int:
         return obj.free_beds
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("occupancy/", wrap(self.occupancy_view), name="reception_occupancy"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None):  # noqa: ANN201
+        extra_context = {**(extra_context or {}), "occupancy_url": "occupancy/"}
+        return super().changelist_view(request, extra_context)
+
+    def occupancy_view(self, request: HttpRequest) -> HttpResponse:
+        """Occupancy on a day by centre, county and status; placements by county for a year."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = OccupancyForm(request.GET or None)
+        on, county, year = timezone.localdate(), None, timezone.localdate().year
+        if form.is_valid():
+            on = form.cleaned_data["on"] or on
+            county = form.cleaned_data["county"] or None
+            year = form.cleaned_data["year"] or year
+        report = selectors.occupancy_report(on=on, user=request.user, county=county)
+        by_year = selectors.placements_by_county(year=year, user=request.user, county=county)
+        status_labels = dict(ResidentStatus.choices)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Occupancy"),
+            "form": form,
+            "report": report,
+            "statuses": [(status_labels[k], v) for k, v in report.by_status.items()],
+            "by_year": by_year,
+        }
+        return TemplateResponse(request, "admin/reception/occupancy.html", context)
 
     @admin.display(description="")
     def place_link(self, obj: ReceptionCentre) -> str:

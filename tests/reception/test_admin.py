@@ -147,3 +147,19 @@ def test_caseworker_has_no_reception_admin(client, caseworker):
     client.force_login(caseworker)
     assert client.get(CENTRES).status_code == 403
     assert client.get(reverse("admin:reception_placement_place")).status_code == 403
+
+
+def test_occupancy_page_for_viken_in_2024_names_the_successors(client, officer, arrival_centre):
+    PlacementFactory(centre=arrival_centre, start=dt.date(2023, 12, 1))
+    client.force_login(officer)
+    url = reverse("admin:reception_occupancy")
+    assert 'href="occupancy/"' in client.get(CENTRES).content.decode()
+    page = client.get(f"{url}?on=2024-03-01&county=Viken&year=2024")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Viken existed until 2023-12-31" in html
+    assert "Akershus, Buskerud and Østfold" in html
+    assert page.context["report"].total == 1
+    in_2023 = client.get(f"{url}?on=2023-12-15&year=2023")
+    assert in_2023.context["by_year"].rows == [{"county": "Viken", "placements": 1}]
+    assert client.get(f"{url}?on=not-a-date").status_code == 200  # form error, no 500

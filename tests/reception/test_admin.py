@@ -163,3 +163,25 @@ def test_occupancy_page_for_viken_in_2024_names_the_successors(client, officer, 
     in_2023 = client.get(f"{url}?on=2023-12-15&year=2023")
     assert in_2023.context["by_year"].rows == [{"county": "Viken", "placements": 1}]
     assert client.get(f"{url}?on=not-a-date").status_code == 200  # form error, no 500
+
+
+def test_recording_a_settlement_in_the_admin_uses_the_quota(client, officer):
+    from casework.choices import State
+    from tests.factories import ApplicationFactory
+    from tests.reception.factories import MunicipalityQuotaFactory, municipality
+
+    app = ApplicationFactory(state=State.ACCEPTED)
+    bodo = municipality("Bodø")
+    client.force_login(officer)
+    url = reverse("admin:reception_settlement_add")
+    body = {
+        "registration_number": app.person.registration_number,
+        "municipality": bodo.pk,
+        "settled_on": "2024-04-02",
+    }
+    refused = client.post(url, body)
+    assert refused.status_code == 200
+    assert "Bodø has not agreed to settle refugees in 2024" in refused.content.decode()
+    MunicipalityQuotaFactory(municipality=bodo, year=2024, places=5)
+    assert client.post(url, body).status_code == 302
+    assert app.settlements.get().municipality == bodo

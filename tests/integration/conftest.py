@@ -1,0 +1,1 @@
+"""Integration fixtures: the role users come from tests/conftest.py."""

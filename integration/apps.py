@@ -46,3 +46,13 @@ class IntegrationConfig(AppConfig):
             "integration.view_familyreunification",
             "integration.change_familyreunification",
         )
+        grant(
+            Role.INTEGRATION,
+            "integration.view_introductionprogramme",
+            "integration.add_introductionprogramme",
+            "integration.change_introductionprogramme",
+            "integration.view_programmeelement",
+            "integration.add_programmeelement",
+            "integration.view_norwegiantest",
+            "integration.add_norwegiantest",
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -296,3 +297,116 @@ def age_rule_applies(*, relation: str, relationship_before_arrival: bool) -> boo
 
 def sponsor_basis_refugee(basis: str, outcome: str | None) -> bool:
     return basis == SponsorBasis.PROTECTION and outcome in REFUGEE_OUTCOMES
+
+
+# --- Introduction programme (Integration Act §§ 8, 9, 13; ch. 6A for collective protection) --
+
+PROGRAMME_MIN_AGE, PROGRAMME_MAX_AGE = 18, 55
+PROGRAMME_MAX_MONTHS = 36  # up to 3 years ...
+PROGRAMME_EXTENSION_MONTHS = 12  # ... extendable by up to 1 year with a reason
+RESIDENCE_LIMIT_MONTHS = 24  # resident under 2 years when the municipality decides
+FULL_TIME_HOURS = Decimal("37.5")
+WORK_HOURS_MINIMUM = Decimal("15")  # ch. 6A: collective protection, from month 4
+WORK_FROM_MONTH = 4
+QUALIFYING_OUTCOMES = (
+    Outcome.REFUGEE_CONVENTION,
+    Outcome.REFUGEE_OTHER,
+    Outcome.HUMANITARIAN,
+    Outcome.COLLECTIVE,
+)
+
+
+def programme_unmet(
+    *, person: Any, settled_on: dt.date, outcome: str | None, on: dt.date
+) -> list[Unmet]:
+    """Every reason a settled person has no right to the introduction programme.
+
+    Integration Act § 8: aged 18–55 (at settlement, DESIGN.md), with a qualifying permit
+    (§ 9: refugee, humanitarian after asylum, resettlement, collective protection), and
+    resident for less than 2 years when the municipality decides.
+    """
+    unmet = []
+    age = age_on(person.date_of_birth, settled_on)
+    if not PROGRAMME_MIN_AGE <= age <= PROGRAMME_MAX_AGE:
+        unmet.append(
+            Unmet(
+                "age",
+                _("Aged %(age)s at settlement: the programme is for ages 18 to 55.") % {"age": age},
+            )
+        )
+    if outcome not in QUALIFYING_OUTCOMES:
+        unmet.append(
+            Unmet(
+                "permit",
+                _(
+                    "No qualifying permit: the programme is for refugees, humanitarian permits "
+                    "after asylum, resettlement refugees and collective protection."
+                ),
+            )
+        )
+    if on > add_months(settled_on, RESIDENCE_LIMIT_MONTHS):
+        unmet.append(
+            Unmet(
+                "resident_too_long",
+                _("Settled more than 2 years ago: the right to the programme has lapsed."),
+            )
+        )
+    return unmet
+
+
+def hours_warnings(
+    *, start_on: dt.date, planned_end_on: dt.date, collective: bool, elements: list[Any]
+) -> list[str]:
+    """Where the plan falls short, as sentences; an empty list when it is fine.
+
+    For collective-protection holders (Integration Act ch. 6A, IMDi "Arbeidsrettet
+    introduksjonsprogram") at least 15 hours a week of work-oriented elements from the 4th
+    month. Any plan beyond full time (37.5 h/week) is flagged too. Checked at every date
+    the plan changes, so a gap between two placements is found.
+    """
+    from .choices import ProgrammeElementKind
+
+    def active(day: dt.date) -> list[Any]:
+        return [e for e in elements if e.start_on <= day and (e.end_on is None or day <= e.end_on)]
+
+    work_from = add_months(start_on, WORK_FROM_MONTH - 1)
+    days = {start_on, work_from}
+    for e in elements:
+        days.add(e.start_on)
+        if e.end_on is not None:
+            days.add(e.end_on + dt.timedelta(days=1))
+    days = sorted(d for d in days if start_on <= d <= planned_end_on)
+    warnings = []
+    if collective:
+        for day in (d for d in days if d >= work_from):
+            work = sum(
+                (
+                    Decimal(e.hours_per_week)
+                    for e in active(day)
+                    if e.kind == ProgrammeElementKind.WORK
+                ),
+                Decimal(0),
+            )
+            if work < WORK_HOURS_MINIMUM:
+                warnings.append(
+                    str(
+                        _(
+                            "From %(day)s the plan has %(hours)s h/week of work-oriented "
+                            "elements; collective-protection participants need at least 15 "
+                            "from the 4th month."
+                        )
+                        % {"day": _fmt(day), "hours": f"{work.normalize():f}"}
+                    )
+                )
+                break
+    for day in days:
+        total = sum((Decimal(e.hours_per_week) for e in active(day)), Decimal(0))
+        if total > FULL_TIME_HOURS:
+            warnings.append(
+                str(
+                    _("From %(day)s the plan has %(hours)s h/week, more than full time (37.5).")
+                    % {"day": _fmt(day), "hours": f"{total.normalize():f}"}
+                )
+            )
+            break
+    return warnings

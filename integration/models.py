@@ -15,17 +15,22 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
 from casework.models import Application, Person
+from reception.models import Municipality, Settlement
 
 from .choices import (
+    CefrLevel,
     FamilyRelation,
     FamilyState,
     IncomeRule,
     InterviewWaiverGroup,
     PeriodKind,
+    ProgrammeElementKind,
+    ProgrammeOutcome,
+    ProgrammeState,
     SponsorBasis,
     WorkPermitState,
 )
-from .workflow import FamilyReunificationWorkflow, WorkPermitWorkflow
+from .workflow import FamilyReunificationWorkflow, ProgrammeWorkflow, WorkPermitWorkflow
 
 
 class AuditSubjectMixin:
@@ -195,3 +200,146 @@ class FamilyReunification(
 
     def __str__(self) -> str:
         return f"family reunification #{self.pk} ({self.get_state_display()})"
+
+
+class MunicipalityOfficer(models.Model):
+    """An integration officer works for a municipality and sees the people settled there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_posts"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="integration_officers"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "municipality"], name="unique_municipality_officer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.municipality}"
+
+
+class IntroductionProgramme(AuditSubjectMixin, FSMModelMixin, ProgrammeWorkflow, models.Model):
+    """A settled person's introduction programme (introduksjonsprogram, Integration Act § 8).
+
+    For people aged 18–55 at settlement with a qualifying permit, run by the municipality of
+    settlement: up to 3 years, extendable by 1 year with a reason; elements with weekly
+    hours; Norwegian tests; and the outcome at the end (work, education, other).
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="introduction_programmes"
+    )
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, related_name="introduction_programmes"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="introduction_programmes"
+    )
+    collective_protection = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text=_("Temporary rules of Integration Act ch. 6A (15 h/week work from month 4)."),
+    )
+    state = FSMField(
+        default=ProgrammeState.ENROLLED,
+        choices=ProgrammeState.choices,
+        protected=True,
+        db_index=True,
+    )
+    enrolled_on = models.DateField(default=timezone.localdate, editable=False)
+    start_on = models.DateField()
+    planned_end_on = models.DateField()
+    extension_reason = models.TextField(blank=True, editable=False)
+    outcome = models.CharField(
+        max_length=10, choices=ProgrammeOutcome.choices, blank=True, editable=False
+    )
+    outcome_note = models.TextField(blank=True, editable=False)
+    ended_on = models.DateField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "state", "-start_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(state="enrolled"),
+                name="one_running_programme_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(planned_end_on__gt=models.F("start_on")),
+                name="programme_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"introduction programme #{self.pk} ({self.get_state_display()})"
+
+
+class ProgrammeElement(models.Model):
+    """One element of the plan with its weekly hours, from a date (until a date, or the end).
+
+    Norwegian training (in class or the digital course), social studies, or a work-oriented
+    element (work placement, part-time work, vocational course, NAV measure).
+    """
+
+    programme = models.ForeignKey(
+        IntroductionProgramme, on_delete=models.CASCADE, related_name="elements"
+    )
+    kind = models.CharField(max_length=20, choices=ProgrammeElementKind.choices)
+    hours_per_week = models.DecimalField(max_digits=4, decimal_places=1)
+    start_on = models.DateField()
+    end_on = models.DateField(null=True, blank=True)
+    provider = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours_per_week__gt=0) & models.Q(hours_per_week__lte=40),
+                name="element_hours_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_on__isnull=True)
+                | models.Q(end_on__gte=models.F("start_on")),
+                name="element_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.hours_per_week} h/week"
+
+
+class NorwegianTest(models.Model):
+    """A Norwegian test result on the CEFR scale (A1–C1), with the date it was taken."""
+
+    programme = models.ForeignKey(
+        IntroductionProgramme, on_delete=models.CASCADE, related_name="norwegian_tests"
+    )
+    taken_on = models.DateField()
+    skill = models.CharField(
+        max_length=10,
+        choices=[
+            ("oral", _("oral")),
+            ("reading", _("reading")),
+            ("listening", _("listening")),
+            ("writing", _("writing")),
+        ],
+        default="oral",
+    )
+    level = models.CharField(max_length=2, choices=CefrLevel.choices)
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.level} ({self.skill}, {self.taken_on:%d.%m.%Y})"

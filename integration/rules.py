@@ -17,7 +17,8 @@ from typing import Any
 
 import rules
 
-from casework.roles import unit_id_of
+from casework.choices import Role
+from casework.roles import has_role, unit_id_of
 from casework.rules import (
     is_appeals_body,
     is_auditor,
@@ -69,4 +70,42 @@ rules.add_perm(
     | is_registrar
     | is_auditor
     | (is_appeals_body & family_under_appeal),
+)
+
+
+def municipality_ids_of(user: Any) -> frozenset[int]:
+    """The municipalities an integration officer works for, cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_integration_municipalities", None)
+    if cached is None:
+        from .models import MunicipalityOfficer
+
+        cached = frozenset(
+            MunicipalityOfficer.objects.filter(user_id=user.pk).values_list(
+                "municipality_id", flat=True
+            )
+        )
+        user._integration_municipalities = cached
+    return cached
+
+
+@rules.predicate
+def is_integration_officer(user: Any) -> bool:
+    return has_role(user, Role.INTEGRATION)
+
+
+@rules.predicate
+def in_users_municipality(user: Any, obj: Any) -> bool:
+    """A programme (or settlement) in one of the officer's municipalities."""
+    if obj is None:
+        return True
+    return obj.municipality_id in municipality_ids_of(user)
+
+
+# The municipality of settlement runs the programme (Integration Act § 8).
+rules.add_perm("integration.enrol_programme", is_integration_officer & in_users_municipality)
+rules.add_perm("integration.manage_programme", is_integration_officer & in_users_municipality)
+rules.add_perm(
+    "integration.open_programme", (is_integration_officer & in_users_municipality) | is_auditor
 )

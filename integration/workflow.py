@@ -1,4 +1,4 @@
-"""The lawful lives of a temporary work permit and of a family member's application.
+"""The lawful lives of a work permit, a family member's application and a programme.
 
 Work permit (Immigration Act § 94): requested -> granted | refused; granted -> expired |
 revoked; a renewal keeps it granted with a new validity period. Family reunification:
@@ -6,7 +6,8 @@ submitted -> examined -> accepted | rejected -> appealed -> accepted | rejected,
 asylum machine. Each transition names who may make it with a callable permission (asked with
 the record as object, so a group's model permission alone never passes) and its guards.
 Methods check their input and change the object in memory; ``services.py`` locks, saves and
-logs. The introduction programme's lifecycle is in ``programme_workflow.py``.
+logs. The introduction programme: enrolled -> completed | discontinued (extension keeps it
+enrolled).
 """
 
 from __future__ import annotations
@@ -22,9 +23,17 @@ from django_fsm import transition
 from casework.exceptions import TransitionInvalid
 from casework.workflow import appeal_deadline_for, guard
 
-from .choices import FamilyState, IncomeRule, WorkPermitState
+from .choices import (
+    FamilyState,
+    IncomeRule,
+    ProgrammeOutcome,
+    ProgrammeState,
+    WorkPermitState,
+)
 from .eligibility import (
     AGE_RULE_MINIMUM,
+    PROGRAMME_EXTENSION_MONTHS,
+    PROGRAMME_MAX_MONTHS,
     WORK_PERMIT_MAX_MONTHS,
     add_months,
     age_on,
@@ -316,3 +325,64 @@ FAMILY_TRANSITIONS = (
     "grant_appeal",
     "dismiss_appeal",
 )
+
+
+# --- Introduction programme -----------------------------------------------------------------
+
+
+class ProgrammeWorkflow:
+    """Transitions of ``integration.IntroductionProgramme``: enrolled -> completed |
+    discontinued; an extension keeps it enrolled with a later planned end."""
+
+    @transition(
+        field="state",
+        source=ProgrammeState.ENROLLED,
+        target=ProgrammeState.ENROLLED,
+        permission=may("integration.manage_programme"),
+        custom={"label": _("Extend"), "fields": ("planned_end_on", "reason")},
+    )
+    def extend(self, *, planned_end_on: dt.date | None, reason: str) -> None:
+        """Extend beyond 3 years, up to 4 in all, with a recorded reason (Integration Act
+        § 13: e.g. to complete upper-secondary education)."""
+        reason = require(reason, "reason", _("Reason"))
+        limit = add_months(self.start_on, PROGRAMME_MAX_MONTHS + PROGRAMME_EXTENSION_MONTHS)
+        if planned_end_on is None or planned_end_on <= self.planned_end_on:
+            raise TransitionInvalid(
+                {"planned_end_on": _("The new end must be later than the planned end.")}
+            )
+        if planned_end_on > limit:
+            raise TransitionInvalid(
+                {"planned_end_on": _("The programme lasts at most 4 years with the extension.")}
+            )
+        self.planned_end_on = planned_end_on
+        self.extension_reason = reason
+
+    @transition(
+        field="state",
+        source=ProgrammeState.ENROLLED,
+        target=ProgrammeState.COMPLETED,
+        permission=may("integration.manage_programme"),
+        custom={"label": _("Complete"), "fields": ("outcome", "note")},
+    )
+    def complete(self, *, outcome: str, note: str = "", ended_on: dt.date | None = None) -> None:
+        """Record the outcome at the end: work, education or other."""
+        if outcome not in ProgrammeOutcome.values:
+            raise TransitionInvalid({"outcome": _("Choose work, education or other.")})
+        self.outcome = outcome
+        self.outcome_note = (note or "").strip()
+        self.ended_on = ended_on or timezone.localdate()
+
+    @transition(
+        field="state",
+        source=ProgrammeState.ENROLLED,
+        target=ProgrammeState.DISCONTINUED,
+        permission=may("integration.manage_programme"),
+        custom={"label": _("Discontinue"), "fields": ("reason",)},
+    )
+    def discontinue(self, *, reason: str) -> None:
+        """The participant leaves early (moved, long illness, lost the right)."""
+        self.outcome_note = require(reason, "reason", _("Reason"))
+        self.ended_on = timezone.localdate()
+
+
+PROGRAMME_TRANSITIONS = ("extend", "complete", "discontinue")

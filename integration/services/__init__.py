@@ -28,6 +28,13 @@ from .family import (
     family_transition,
     family_windows_open,
 )
+from .programme import (
+    programme_add_element,
+    programme_enrol,
+    programme_record_test,
+    programme_transition,
+    programme_warnings,
+)
 from .work_permits import (
     DEPARTURE_PERIOD,
     work_permit_request,
@@ -48,6 +55,11 @@ __all__ = [
     "family_windows_open",
     "on_application_transitioned",
     "permitted",
+    "programme_add_element",
+    "programme_enrol",
+    "programme_record_test",
+    "programme_transition",
+    "programme_warnings",
     "refusal",
     "work_permit_request",
     "work_permit_transition",

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # --- Family reunification -------------------------------------------------------------------
 
 
-def _protection_decision(application: Application) -> Decision | None:
+def protection_decision(application: Application) -> Decision | None:
     return application.decisions.filter(outcome__in=POSITIVE).order_by("-decided_at", "-id").first()
 
 
@@ -109,7 +109,7 @@ def family_register(
                 "A sponsor with protection needs their own accepted asylum application."
             )
         else:
-            decision = _protection_decision(sponsor_application)
+            decision = protection_decision(sponsor_application)
             if decision is None:
                 errors["sponsor_application"] = _("The application has no positive decision.")
             else:
@@ -291,7 +291,7 @@ def family_windows_open(*, application: Application, actor: Any = None) -> None:
     Reminders go to the sponsor at 5 months (register the family's applications) and at
     11 months (documents handed in), one month before each window closes.
     """
-    decision = _protection_decision(application)
+    decision = protection_decision(application)
     if decision is None or not sponsor_basis_refugee(SponsorBasis.PROTECTION, decision.outcome):
         return
     decided_on = timezone.localtime(decision.decided_at).date()

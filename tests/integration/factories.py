@@ -65,3 +65,26 @@ class FamilyReunificationFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, state: str | None = None, **kwargs):  # noqa: ANN001, ANN206
         obj = super()._create(model_class, *args, **kwargs)
         return with_state(model_class, obj, state)
+
+
+def settled(
+    *,
+    municipality: str = "Bergen",
+    born: dt.date = dt.date(1990, 5, 1),
+    settled_on: dt.date | None = None,
+    kind: str = "protection",
+    outcome: str = "refugee_convention",
+):  # noqa: ANN201
+    """A person with an accepted application (decision ``outcome``) settled in ``municipality``."""
+    from reception.models import Municipality, Settlement
+    from tests.factories import DecisionFactory
+
+    person = PersonFactory(date_of_birth=born)
+    app = ApplicationFactory(person=person, kind=kind, state="accepted")
+    DecisionFactory(application=app, outcome=outcome)
+    return Settlement.objects.create(
+        person=person,
+        application=app,
+        municipality=Municipality.objects.get(name=municipality),
+        settled_on=settled_on or timezone.localdate() - dt.timedelta(days=30),
+    )

@@ -367,3 +367,17 @@ class ReminderViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
         if not getattr(user, "is_authenticated", False):
             return Reminder.objects.none()
         return Reminder.objects.filter(recipient=f"user:{user.pk}").select_related("deadline")
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """Django's 404 handler: JSON for an API path (e.g. ``/api/v1/people/0.5/``), HTML elsewhere.
+
+    A URL no route matches never reaches DRF; API clients must still get the JSON error body
+    the schema promises.
+    """
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -21,3 +21,5 @@ urlpatterns += i18n_patterns(
     path("status/", status_views.status_lookup, name="status"),
     prefix_default_language=False,
 )
+
+handler404 = "casework.api.views.not_found"

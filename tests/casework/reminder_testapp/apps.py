@@ -8,7 +8,7 @@ class ReminderTestAppConfig(AppConfig):
     def ready(self) -> None:
         from casework.channels import register_channel
 
-        from .channels import FlakyChannel, OutboxChannel, SlowChannel
+        from .channels import BrokenChannel, FlakyChannel, OutboxChannel, SlowChannel
 
-        for channel in (OutboxChannel, FlakyChannel, SlowChannel):
+        for channel in (OutboxChannel, FlakyChannel, SlowChannel, BrokenChannel):
             register_channel(channel())

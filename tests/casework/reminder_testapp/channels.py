@@ -60,3 +60,12 @@ class SlowChannel(OutboxChannel):
             marker.touch()
             time.sleep(float(os.environ.get("REMINDER_TEST_SLOW_SECONDS", "60")))
         super().send(reminder)
+
+
+class BrokenChannel(OutboxChannel):
+    """Never delivers (a gateway that always times out): retried, then failed."""
+
+    name = "test-broken"
+
+    def send(self, reminder) -> None:  # noqa: ANN001
+        raise TimeoutError("the test gateway never answers")

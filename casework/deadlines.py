@@ -317,6 +317,7 @@ class DeadlineRow:
     overdue: bool
     due_soon: bool
     reminders: list = field(default_factory=list)
+    case_url: str = ""
 
 
 def _row(deadline: Any, now: dt.datetime) -> DeadlineRow:

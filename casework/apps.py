@@ -12,5 +12,8 @@ class CaseworkConfig(AppConfig):
 
         from . import deadlines  # noqa: F401  (registers casework's deadline sources)
         from .roles import sync_role_permissions
+        from .status_languages import install_lang_info
+
+        install_lang_info()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")

@@ -19,23 +19,23 @@ def application_for_applicant(
     """The applicant's own case, or None. Wrong reference and wrong birth date look the same.
 
     To give an attacker no timing signal, every call runs the same single indexed query (by
-    reference, even for a malformed one) and then compares the birth date in constant time
-    (``hmac.compare_digest``), whether or not a case was found.
+    reference, even for a malformed one) fetching two plain values, and then compares the
+    birth date in constant time (``hmac.compare_digest``), whether or not a case was found.
+    The case itself is loaded only after a match.
     """
     canonical = parse_reference(reference)
-    application = (
-        Application.objects.select_related("person")
-        .filter(reference=canonical or _NO_SUCH_REFERENCE)
+    row = (
+        Application.objects.filter(reference=canonical or _NO_SUCH_REFERENCE)
+        .values_list("pk", "person__date_of_birth")
         .first()
     )
-    expected = (
-        application.person.date_of_birth.isoformat() if application is not None else _NO_BIRTH_DATE
-    )
+    expected = row[1].isoformat() if row is not None else _NO_BIRTH_DATE
     given = date_of_birth.isoformat() if date_of_birth is not None else "9999-99-99"
     matches = hmac.compare_digest(expected.encode(), given.encode())
-    if application is None or canonical is None or date_of_birth is None or not matches:
+    if row is None or canonical is None or date_of_birth is None or not matches:
         return None
-    return application
+    # Only now, for the rightful applicant, load the case itself.
+    return Application.objects.select_related("person").get(pk=row[0])
 
 
 def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201

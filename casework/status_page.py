@@ -138,8 +138,14 @@ class StatusPage:
     cases_ahead: str = ""
 
 
+# CLDR locales for our language codes: British English writes "14 March 2027", as the
+# applicants' letters do; the others are CLDR's defaults for the language.
+_BABEL_LOCALES = {"en": "en_GB"}
+
+
 def babel_locale(language: str | None = None) -> str:
-    return (language or get_language() or "en").replace("-", "_")
+    code = language or get_language() or "en"
+    return _BABEL_LOCALES.get(code, code.replace("-", "_"))
 
 
 def local_date(value: dt.date | dt.datetime, language: str | None = None) -> str:

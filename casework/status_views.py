@@ -153,6 +153,9 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
             for code, name in settings.LANGUAGES
         ],
         "status_path": request.path,
+        # The picker's "next": the page in the default language, which Django's set_language
+        # can translate into any other (it resolves "next" in the default language).
+        "picker_next": translate_url(request.path, settings.LANGUAGE_CODE),
         **extra,
     }
 

@@ -12,5 +12,8 @@ class CaseworkConfig(AppConfig):
 
         from . import channels, deadlines  # noqa: F401  (registers sources and channels)
         from .roles import sync_role_permissions
+        from .status_languages import install_lang_info
+
+        install_lang_info()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")

@@ -475,21 +475,18 @@ def resolve_recipient(recipient: str) -> Recipient | None:
     return None
 
 
-def expected_wait_text(application: Any) -> str:
-    """The expected waiting time from ``casework.waiting`` (status pages), in the active
-    language, or "" while it cannot be estimated."""
+def waiting_lines(application: Any) -> list[str]:
+    """The expected waiting time and the number of older cases still waiting, worded exactly
+    as on the applicant's status page (``casework.waiting`` via ``status_page``), in the
+    active language. An estimate is never worth a failed notice: on any error, nothing."""
     try:
-        from . import waiting  # noqa: PLC0415 - written on the status branch
-    except ImportError:
-        return ""
-    estimate = getattr(waiting, "expected_wait_text", None)
-    if estimate is None:
-        return ""
-    try:
-        return str(estimate(application) or "")
-    except Exception:  # noqa: BLE001 - an estimate is never worth a failed notice
+        from .status_page import status_page_for
+
+        page = status_page_for(application=application)
+    except Exception:  # noqa: BLE001
         log.warning("waiting-time estimate failed for application id=%s", application.pk)
-        return ""
+        return []
+    return [str(line) for line in (page.waiting_text, page.cases_ahead) if line]
 
 
 def render_reminder(reminder: Reminder) -> Message:
@@ -535,9 +532,8 @@ def _notice_text(values: dict, application: Any) -> tuple[str, str]:
         _("Your application %(reference)s is still in the queue. We have not forgotten it.")
         % values
     ]
-    expected = expected_wait_text(application) if application is not None else ""
-    if expected:
-        lines.append(_("Expected time: %(expected)s.") % {"expected": expected})
+    if application is not None:
+        lines += waiting_lines(application)
     lines.append(
         _(
             "You can see where your case stands on the status page, with your case reference "

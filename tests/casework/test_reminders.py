@@ -38,6 +38,7 @@ from tests.casework.reminder_helpers import (
     rejected_case,
     reminders_of,
 )
+from tests.factories import ApplicationFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -259,6 +260,31 @@ def test_the_queue_notice_tells_the_applicant_in_their_language(unit, registrar,
     assert message.extra_headers["Content-Language"] == "ar"
     assert app.display_reference in message.subject
     assert "لا يزال طلبك" in message.body
+    # the waiting-time lines of the status page, in Arabic too (no similar cases decided yet)
+    assert "ليس لدينا بعد عدد كافٍ من القضايا المشابهة" in message.body
+    assert "القضايا الأقدم التي ما زالت تنتظر قبل قضيتك" in message.body
+
+
+def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
+    unit, registrar, caseworker
+):
+    app = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit, language="en")
+    at = app.deadlines.get(source="casework.queue_notice").due_at
+    for days in (100, 110, 120, 130, 140):  # 80th percentile: 132 days
+        decided = ApplicationFactory(
+            state="accepted", lodged_on=(at - dt.timedelta(days=days + 10)).date()
+        )
+        DecisionFactory(application=decided, decided_at=at - dt.timedelta(days=10))
+    ApplicationFactory(state="examined", lodged_on=app.lodged_on - dt.timedelta(days=1))
+    run_sweep(at)
+    deliver_all(at)
+    (message,) = mail.outbox
+    expected = (app.lodged_on + dt.timedelta(days=132)).strftime("%-d %B %Y")
+    assert (
+        "If your case takes as long as most similar cases, you will get a decision by "
+        f"{expected}." in message.body
+    )
+    assert "Older cases still waiting before yours: 1" in message.body
 
 
 def test_a_failed_send_is_recorded_retried_and_then_delivered_once(

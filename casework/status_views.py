@@ -109,6 +109,11 @@ def _keyed_hash(value: str, purpose: str) -> str:
     return salted_hmac(f"casework.status.{purpose}", value, algorithm="sha256").hexdigest()
 
 
+def reference_hash(reference: str) -> str:
+    """The keyed hash the lookup log stores instead of the reference."""
+    return _keyed_hash(reference, "reference")
+
+
 def reference_key(raw: str) -> str:
     """The reference as typed, canonicalised so 'abcd-efgh-jk' and 'ABCDEFGHJK' share a limit."""
     return parse_reference(raw) or "".join(raw.split()).upper()[:40]
@@ -135,7 +140,7 @@ def _log(
 ) -> None:
     StatusLookup.objects.create(
         client_network=client_network(client_ip(request)),
-        reference_hash=_keyed_hash(reference, "reference") if reference else "",
+        reference_hash=reference_hash(reference) if reference else "",
         birth_date_hmac=(
             _keyed_hash(date_of_birth.isoformat(), "birth_date") if date_of_birth else ""
         ),

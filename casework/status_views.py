@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 from typing import Any
 
 from csp.decorators import csp_replace
@@ -35,6 +36,8 @@ from .models import StatusLookup
 from .selectors import application_for_applicant
 from .status_languages import RTL_LANGUAGES, is_reviewed
 from .status_page import status_page_for
+
+log = logging.getLogger(__name__)
 
 # The status pages need no script at all, and no inline style: the strictest policy.
 STATUS_CSP = {
@@ -109,25 +112,45 @@ def _keyed_hash(value: str, purpose: str) -> str:
     return salted_hmac(f"casework.status.{purpose}", value, algorithm="sha256").hexdigest()
 
 
+def reference_hash(reference: str) -> str:
+    """The keyed hash the lookup log stores instead of the reference."""
+    return _keyed_hash(reference, "reference")
+
+
 def reference_key(raw: str) -> str:
     """The reference as typed, canonicalised so 'abcd-efgh-jk' and 'ABCDEFGHJK' share a limit."""
     return parse_reference(raw) or "".join(raw.split()).upper()[:40]
 
 
 def _limited(request: HttpRequest, reference: str) -> bool:
-    """Count this try against the client's and the reference's budget; True when over."""
-    over = False
-    checks = [("casework.status.ip", settings.STATUS_RATE_LIMIT, client_ip(request))]
+    """Count this try against the client's and the reference's budget; True when over.
+
+    If the shared cache is unreachable we cannot count, and we fail closed (as
+    django-ratelimit does by default): an outage must not open the door to guessing.
+    ``RATELIMIT_FAIL_OPEN = True`` chooses availability instead.
+    """
+    checks = [("casework.status.ip", settings.STATUS_RATE_LIMIT, client_ip(request) or "-")]
     if reference:
         checks.append(
             ("casework.status.reference", settings.STATUS_REFERENCE_RATE_LIMIT, reference)
         )
-    for group, rate, value in checks:
-        usage = get_usage(
-            request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
+    over = False
+    try:
+        for group, rate, value in checks:
+            usage = get_usage(
+                request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
+            )
+            over = over or bool(usage and usage["should_limit"])
+    except Exception:  # the cache (Redis) is down: never a 500 for the applicant
+        log.warning(
+            "status rate-limit cache unavailable; failing %s", "open" if _fail_open() else "closed"
         )
-        over = over or bool(usage and usage["should_limit"])
+        return not _fail_open()
     return over
+
+
+def _fail_open() -> bool:
+    return bool(getattr(settings, "RATELIMIT_FAIL_OPEN", False))
 
 
 def _log(
@@ -135,7 +158,7 @@ def _log(
 ) -> None:
     StatusLookup.objects.create(
         client_network=client_network(client_ip(request)),
-        reference_hash=_keyed_hash(reference, "reference") if reference else "",
+        reference_hash=reference_hash(reference) if reference else "",
         birth_date_hmac=(
             _keyed_hash(date_of_birth.isoformat(), "birth_date") if date_of_birth else ""
         ),

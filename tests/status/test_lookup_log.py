@@ -51,3 +51,14 @@ def test_invalid_tries_are_logged_too(client):
     row = StatusLookup.objects.get()
     assert row.outcome == "invalid"
     assert row.birth_date_hmac == ""
+
+
+def test_auditors_find_tries_at_one_case_by_its_reference(client, application, auditor):
+    lookup(client, reference=application.reference, REMOTE_ADDR="203.0.113.9")
+    lookup(client, reference="7K3M-9QXD-2F", REMOTE_ADDR="203.0.113.10")
+    client.force_login(auditor)
+    typed = application.display_reference.lower()
+    response = client.get("/admin/casework/statuslookup/", {"q": typed})
+    rows = list(response.context["cl"].result_list)
+    assert [(r.outcome, r.client_network) for r in rows] == [("found", "203.0.113.0/24")]
+    assert client.get("/admin/casework/statuslookup/add/").status_code == 403

@@ -81,3 +81,23 @@ def test_limits_are_shared_through_redis(settings, application):
     assert lookup(first, reference=application.reference, REMOTE_ADDR=address).status_code == 200
     assert lookup(second, reference=application.reference).status_code == 200
     assert lookup(first, reference=application.reference).status_code == 429
+
+
+@pytest.mark.parametrize("fail_open", [False, True])
+def test_a_dead_cache_never_gives_a_500(client, settings, application, fail_open):
+    """Redis down: by default we fail closed (the polite 429), or open if so configured."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.RATELIMIT_FAIL_OPEN = fail_open
+    response = lookup(client, reference=application.reference)
+    if fail_open:
+        assert response.status_code == 200
+        assert "Where your case is" in text_of(response)
+    else:
+        assert response.status_code == 429
+        assert "Too many attempts" in text_of(response)

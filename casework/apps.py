@@ -10,7 +10,10 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import deadlines  # noqa: F401  (registers casework's deadline sources)
+        from . import (
+            deadlines,  # noqa: F401  (registers casework's deadline sources)
+            otp,  # noqa: F401  (notes at sign-in whether a user has a 2FA device)
+        )
         from .roles import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")

@@ -45,3 +45,13 @@ def deliver_reminder(self, reminder_id: int) -> bool:  # noqa: ANN001
     from .reminders import reminder_deliver
 
     return reminder_deliver(reminder_id=reminder_id)
+
+
+@shared_task(name="casework.tasks.anonymise_due", acks_late=True)
+def anonymise_due() -> int:
+    """Anonymise the people whose retention period has run out (casework.privacy)."""
+    from .privacy import anonymise_due as run
+
+    count = run()
+    log.info("retention: %d people anonymised", count)
+    return count

@@ -26,6 +26,10 @@ def _beat_schedule() -> dict:
             "task": "casework.tasks.deliver_pending_reminders",
             "schedule": every,
         },
+        "anonymise-due-people": {
+            "task": "casework.tasks.anonymise_due",
+            "schedule": float(getattr(settings, "RETENTION_SWEEP_HOURS", 24)) * 3600,
+        },
     }
 
 

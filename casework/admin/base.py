@@ -51,3 +51,84 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+class ScopedAdminMixin:
+    """Least privilege in the admin: rows scoped to the user, grounds hidden, auditors read.
+
+    - ``get_queryset`` goes through ``casework.scopes.visible_to``, so the list, the change
+      and history pages, search, filters, autocomplete and any custom view built on
+      ``get_queryset`` show only what the user may see; a guessed id is "does not exist".
+    - Fields in ``casework.scopes.SENSITIVE_FIELDS`` (grounds, reasons) are dropped from the
+      page for roles that must not see them (reception and integration officers).
+    - An auditor reads everything and changes nothing, whatever their group was granted.
+    """
+
+    def get_queryset(self, request: Any) -> Any:
+        from ..scopes import visible_to
+
+        return visible_to(request.user, super().get_queryset(request))  # type: ignore[misc]
+
+    def _hidden(self, request: Any) -> frozenset[str]:
+        from ..scopes import hidden_fields
+
+        return hidden_fields(request.user, self.model)  # type: ignore[attr-defined]
+
+    def get_fields(self, request: Any, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)  # type: ignore[misc]
+        hidden = self._hidden(request)
+        return [f for f in fields if f not in hidden] if hidden else fields
+
+    def get_fieldsets(self, request: Any, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        hidden = self._hidden(request)
+        if not hidden:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": _drop(opts.get("fields", ()), hidden)})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        fields = super().get_readonly_fields(request, obj)  # type: ignore[misc]
+        hidden = self._hidden(request)
+        return [f for f in fields if f not in hidden] if hidden else fields
+
+    def get_list_display(self, request: Any) -> Any:
+        fields = super().get_list_display(request)  # type: ignore[misc]
+        hidden = self._hidden(request)
+        return [f for f in fields if f not in hidden] if hidden else fields
+
+    def _read_only_role(self, request: Any) -> bool:
+        from ..choices import Role
+        from ..roles import has_role
+
+        return not request.user.is_superuser and has_role(request.user, Role.AUDITOR)
+
+    def has_add_permission(self, request: Any, *args: Any) -> bool:
+        if self._read_only_role(request):
+            return False
+        return super().has_add_permission(request, *args)  # type: ignore[misc]
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        if self._read_only_role(request):
+            return False
+        return super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        if self._read_only_role(request):
+            return False
+        return super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+def _drop(fields: Any, hidden: frozenset[str]) -> tuple:
+    """Fieldset fields without the hidden ones (fields may be grouped in tuples on a line)."""
+    kept = []
+    for field in fields:
+        if isinstance(field, list | tuple):
+            line = tuple(f for f in field if f not in hidden)
+            if line:
+                kept.append(line)
+        elif field not in hidden:
+            kept.append(field)
+    return tuple(kept)

@@ -100,7 +100,8 @@ def visible_to(user: Any, queryset: QuerySet) -> QuerySet:
         return queryset.filter(user=user)
     if sees_everything(user):
         return queryset
-    fields = {f.name: f for f in model._meta.get_fields()}
+    # Forward foreign keys only: a reverse relation named "application" (Unit) is no owner.
+    fields = {f.name: f for f in model._meta.get_fields() if f.many_to_one and f.concrete}
     application = fields.get("application")
     person = fields.get("person")
     if application is not None and person is not None:

@@ -170,6 +170,8 @@ class AccessLoggedAdminMixin:
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
         response = super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        if response.status_code == 200 and getattr(request, "_access_object", None) is None:
+            self.get_object(request, unquote(object_id))  # simple-history's view does not
         self._log_object_view(request, response, query="history")
         return response
 

@@ -205,3 +205,52 @@ def test_an_unscoped_model_is_hidden_rather_than_leaked(caseworker, auditor):  #
 
     assert scopes.visible_to(caseworker, Unit.objects.all()).query.is_empty()
     assert not scopes.visible_to(auditor, Unit.objects.all()).query.is_empty()
+
+
+def test_simple_history_pages_are_scoped_too(rf, caseworker, world):  # noqa: ANN001
+    """django-simple-history's history view falls back to the newest historical row when the
+    admin's queryset does not hold the object; the scoped mixin refuses first."""
+    from django.contrib.admin import AdminSite
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from casework.admin.base import ScopedAdminMixin
+    from casework.models import Person
+
+    class HistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+        pass
+
+    world.p_there.given_name = "Changed"
+    world.p_there.save()  # a history row for an out-of-scope person
+    model_admin = HistoryAdmin(Person, AdminSite())
+
+    def get(url: str, *args: str):  # noqa: ANN202
+        request = rf.get(url)
+        request.user = caseworker
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        return request
+
+    response = model_admin.history_view(get("/h/"), str(world.p_there.pk))
+    assert response.status_code == 302
+    version = Person.history.filter(id=world.p_there.pk).latest("history_date").history_id
+    response = model_admin.history_form_view(get("/h/"), str(world.p_there.pk), str(version))
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"  # the admin's "does not exist", nothing shown
+
+
+def test_deadlines_and_reminders_follow_their_case(caseworker, appeals, auditor, world):  # noqa: ANN001
+    """For the reminders admin: ``ScopedAdminMixin`` on it gives exactly this."""
+    from casework.models import Deadline, Reminder
+    from tests.factories import DeadlineFactory, ReminderFactory
+
+    here = DeadlineFactory(application=world.app_here, person=world.p_here)
+    there = DeadlineFactory(application=world.app_there, person=world.p_there)
+    reminder_here, reminder_there = ReminderFactory(deadline=here), ReminderFactory(deadline=there)
+    assert list(scopes.visible_to(caseworker, Deadline.objects.all())) == [here]
+    assert list(scopes.visible_to(caseworker, Reminder.objects.all())) == [reminder_here]
+    assert list(scopes.visible_to(appeals, Reminder.objects.all())) == []
+    assert set(scopes.visible_to(auditor, Reminder.objects.all())) == {
+        reminder_here,
+        reminder_there,
+    }

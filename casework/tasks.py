@@ -57,3 +57,13 @@ def deliver_reminder(self, reminder_id: int) -> str:  # noqa: ANN001
             log.warning("could not queue the retry of reminder id=%s", reminder_id)
             Reminder.objects.filter(pk=reminder_id, status="pending").update(queued_at=None)
     return result.outcome
+
+
+@shared_task(name="casework.tasks.anonymise_due", acks_late=True)
+def anonymise_due() -> int:
+    """Anonymise the people whose retention period has run out (casework.privacy)."""
+    from .privacy import anonymise_due as run
+
+    count = run()
+    log.info("retention: %d people anonymised", count)
+    return count

@@ -28,6 +28,10 @@ def _beat_schedule() -> dict:
             "schedule": every,
             "options": {"expires": every},
         },
+        "anonymise-due-people": {
+            "task": "casework.tasks.anonymise_due",
+            "schedule": float(getattr(settings, "RETENTION_SWEEP_HOURS", 24)) * 3600,
+        },
     }
 
 

@@ -21,3 +21,6 @@ urlpatterns += i18n_patterns(
     path("status/", status_views.status_lookup, name="status"),
     prefix_default_language=False,
 )
+
+# A database error raised in middleware (session load/save) is a 503 too, not a 500.
+handler500 = "casework.middleware.server_error"

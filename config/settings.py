@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "casework.choices.Outcome",
         "AcceptOutcomeEnum": "casework.choices.ACCEPT_OUTCOMES",
         "RejectOutcomeEnum": "casework.choices.REJECT_OUTCOMES",
+        "ApplicationKindEnum": "casework.choices.ApplicationKind",
+        "CentreKindEnum": "reception.choices.CentreKind",
     },
 }
 

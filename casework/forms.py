@@ -80,6 +80,14 @@ class InterviewScheduleForm(forms.Form):
     interpreter = forms.BooleanField(label=_("Interpreter booked"), required=False, initial=True)
     lawyer_present = forms.BooleanField(label=_("Lawyer present"), required=False)
 
+    def clean_scheduled_at(self) -> Any:
+        # 31.12.9999 23:59 parses, but in UTC it is past year 9999: the database adapter
+        # raised OverflowError (a 500). No interview is held outside this century anyway.
+        value = self.cleaned_data["scheduled_at"]
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise forms.ValidationError(_("Give a date between 2000 and 2100."))
+        return value
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(

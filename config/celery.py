@@ -32,6 +32,10 @@ def _beat_schedule() -> dict:
             "task": "casework.tasks.anonymise_due",
             "schedule": float(getattr(settings, "RETENTION_SWEEP_HOURS", 24)) * 3600,
         },
+        "expire-work-permits": {
+            "task": "integration.tasks.expire_work_permits",
+            "schedule": every,
+        },
     }
 
 

@@ -138,8 +138,9 @@ def test_placements_are_scoped_and_transfer_discharge_work(
     officer, other_officer, centre, arrival_centre
 ):
     placement = PlacementFactory(centre=arrival_centre)
-    assert [p["id"] for p in api(officer).get(PLACEMENTS).json()] == [placement.pk]
-    assert api(other_officer).get(PLACEMENTS).json() == []
+    listed = api(officer).get(PLACEMENTS).json()
+    assert (listed["count"], [p["id"] for p in listed["results"]]) == (1, [placement.pk])
+    assert api(other_officer).get(PLACEMENTS).json()["results"] == []
     assert api(other_officer).get(f"{PLACEMENTS}{placement.pk}/").status_code == 404
     url = f"{PLACEMENTS}{placement.pk}/transfer/"
     assert (

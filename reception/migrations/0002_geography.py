@@ -17,13 +17,8 @@ def load(apps, schema_editor):
     )
 
 
-def unload(apps, schema_editor):
-    apps.get_model("reception", "MunicipalityCounty").objects.all().delete()
-    apps.get_model("reception", "Municipality").objects.all().delete()
-    apps.get_model("reception", "County").objects.all().delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("reception", "0001_initial")]
 
-    operations = [migrations.RunPython(load, unload)]
+    # Backwards: nothing to do, reversing 0001 drops the tables.
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

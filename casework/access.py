@@ -13,7 +13,8 @@ every read path of personal data writes one ``AccessLog`` row:
   opening a case assigned to someone else.
 - ``AccessLoggedViewSetMixin``: put it first in a DRF ``GenericViewSet``'s bases. It scopes
   ``get_queryset`` with ``casework.scopes.visible_to`` and logs ``retrieve`` ("view") and
-  ``list`` ("list"/"search", the ids on the page, the names of the query parameters only).
+  ``list`` ("list"/"search", the ids on the page, the names of the query parameters only),
+  and drops from its serializer the fields the user's role must not see (grounds, reasons).
 
 Exports and downloads call ``access_log`` themselves with ``action=AccessLog.Action.EXPORT``
 or ``DOWNLOAD``. Rows are append-only (see ``AccessLog``).
@@ -269,6 +270,18 @@ class AccessLoggedViewSetMixin:
         obj = super().get_object()  # type: ignore[misc]
         self._access_object = obj
         return obj
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """Drop the fields this user's role must not see (``scopes.SENSITIVE_FIELDS``)."""
+        from .scopes import hidden_fields
+
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        hidden = hidden_fields(self.request.user, self.get_queryset().model)
+        if hidden:
+            target = getattr(serializer, "child", serializer)
+            for name in hidden:
+                target.fields.pop(name, None)
+        return serializer
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)  # type: ignore[misc]

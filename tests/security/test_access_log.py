@@ -212,3 +212,28 @@ def test_the_api_mixin_scopes_and_logs_retrieve_and_list(caseworker, world):  # 
         [world.app_here.pk],
         "filters: state",
     )
+
+
+class _EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        from casework.models import AuditEvent
+
+        model = AuditEvent
+        fields = ("id", "action", "reason", "changes")
+
+
+class _EventViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    from casework.models import AuditEvent
+
+    queryset = AuditEvent.objects.all()
+    serializer_class = _EventSerializer
+
+
+def test_the_api_mixin_hides_grounds_from_roles_without_need(registrar, caseworker, world):  # noqa: ANN001
+    view = _EventViewSet.as_view({"get": "list"})
+    for user, sees_reason in ((registrar, False), (caseworker, True)):
+        request = APIRequestFactory().get("/api/v1/events/")
+        force_authenticate(request, user=user)
+        data = view(request).data
+        assert data, user
+        assert all(("reason" in row) is sees_reason for row in data), user

@@ -231,20 +231,20 @@ class AccessLoggedAdminMixin:
             )
         return response
 
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        queryset, may_have_duplicates = super().get_search_results(  # type: ignore[misc]
-            request, queryset, search_term
-        )
-        if request.path.endswith("/autocomplete/") and search_term:
+    def get_paginator(self, request: HttpRequest, queryset: Any, *args: Any, **kwargs: Any) -> Any:
+        # The admin's autocomplete view asks the model admin for its paginator with the final,
+        # searched queryset: the one hook no ``get_search_results`` override can skip.
+        term = request.GET.get("term", "")
+        if request.path.endswith("/autocomplete/") and term:
             access_log(
                 user=request.user,
                 action=AccessLog.Action.SEARCH,
                 objects=list(queryset.values_list("pk", flat=True)[:20]),
                 model=self.model,  # type: ignore[attr-defined]
-                query=f"autocomplete {describe_search(search_term)}",
+                query=f"autocomplete {describe_search(term)}",
                 via=self.access_via,
             )
-        return queryset, may_have_duplicates
+        return super().get_paginator(request, queryset, *args, **kwargs)  # type: ignore[misc]
 
 
 class AccessLoggedViewSetMixin:

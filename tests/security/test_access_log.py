@@ -237,3 +237,19 @@ def test_the_api_mixin_hides_grounds_from_roles_without_need(registrar, casework
         data = view(request).data
         assert data, user
         assert all(("reason" in row) is sees_reason for row in data), user
+
+
+def test_an_autocomplete_by_registration_number_is_logged_too(client, caseworker, world):  # noqa: ANN001
+    client.force_login(caseworker)
+    client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": world.p_here.registration_number,
+            "app_label": "casework",
+            "model_name": "householdlink",
+            "field_name": "relative",
+        },
+    )
+    row = only_row()
+    assert row.query == "autocomplete search by registration number"
+    assert row.object_ids == [world.p_here.pk]

@@ -103,18 +103,24 @@ def access_history(*, model: Any, object_id: int, limit: int = 50) -> list[Acces
     )
 
 
-def case_access_history(application: Any, limit: int = 50) -> list[AccessLog]:
-    """Who has opened this case or its applicant's page, newest first."""
+def case_access_history(application: Any, viewer: Any = None, limit: int = 50) -> list[AccessLog]:
+    """Who has opened this case or its applicant's page, newest first.
+
+    An auditor's reads are shown only to auditors and superusers: an inquiry into a staff
+    member's conduct must not be announced to them on the case page.
+    """
     from django.db.models import Q
 
-    return list(
-        AccessLog.objects.filter(
-            Q(model="casework.application", object_id=application.pk)
-            | Q(model="casework.person", object_id=application.person_id)
-        )
-        .select_related("user")
-        .order_by("-at", "-id")[:limit]
+    from .choices import Role
+    from .roles import has_role
+
+    rows = AccessLog.objects.filter(
+        Q(model="casework.application", object_id=application.pk)
+        | Q(model="casework.person", object_id=application.person_id)
     )
+    if viewer is not None and not (viewer.is_superuser or has_role(viewer, Role.AUDITOR)):
+        rows = rows.exclude(user__groups__name=Role.AUDITOR.value)
+    return list(rows.select_related("user").order_by("-at", "-id")[:limit])
 
 
 def _purpose_key(obj: Any) -> str:

@@ -11,6 +11,7 @@ from ..access import case_access_history as _history
 register = template.Library()
 
 
-@register.simple_tag
-def case_access_history(application: Any, limit: int = 50) -> list:
-    return _history(application, limit=limit)
+@register.simple_tag(takes_context=True)
+def case_access_history(context: Any, application: Any, limit: int = 50) -> list:
+    request = context.get("request")
+    return _history(application, viewer=getattr(request, "user", None), limit=limit)

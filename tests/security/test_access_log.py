@@ -253,3 +253,17 @@ def test_an_autocomplete_by_registration_number_is_logged_too(client, caseworker
     row = only_row()
     assert row.query == "autocomplete search by registration number"
     assert row.object_ids == [world.p_here.pk]
+
+
+def test_an_auditors_reads_are_not_announced_to_the_caseworker(client, caseworker, auditor, world):  # noqa: ANN001
+    auditor.first_name = "Inspector"
+    auditor.save()
+    url = reverse("admin:casework_application_change", args=[world.app_here.pk])
+    client.force_login(auditor)
+    client.get(url)
+    client.force_login(caseworker)
+    page = client.get(url).content.decode().split("Who has looked at this case")[1]
+    assert "Inspector" not in page
+    client.force_login(auditor)
+    page = client.get(url).content.decode().split("Who has looked at this case")[1]
+    assert "Inspector" in page

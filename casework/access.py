@@ -282,6 +282,8 @@ class AccessLoggedViewSetMixin:
         from .scopes import hidden_fields
 
         serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular documents every field
+            return serializer
         hidden = hidden_fields(self.request.user, self.get_queryset().model)
         if hidden:
             target = getattr(serializer, "child", serializer)

@@ -266,3 +266,13 @@ def test_administrative_pages_are_closed_to_every_role_but_the_auditors_log(
         expected = 200 if role == "auditor" else 403  # the auditor reads, nobody else
         assert client.get(url).status_code == expected, (role, model)
     assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_the_case_timeline_shows_grounds_only_to_roles_that_need_them(
+    client, caseworker, registrar, auditor, world
+):  # noqa: ANN001
+    url = reverse("admin:casework_application_change", args=[world.app_here.pk])
+    for user, sees in ((caseworker, True), (auditor, True), (registrar, False)):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert ("GROUNDS-HERE persecution" in page) is sees, user

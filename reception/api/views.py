@@ -102,12 +102,13 @@ class ReceptionCentreViewSet(
     filterset_class = CentreFilter
 
     def get_queryset(self) -> QuerySet:
+        return self._annotated(selectors.centres_visible_to(self.request.user))
+
+    @staticmethod
+    def _annotated(qs: QuerySet) -> QuerySet:
         today = timezone.localdate()
-        qs = selectors.centres_visible_to(self.request.user).select_related("municipality")
-        if self.request.method not in permissions.SAFE_METHODS and self.request.user.is_superuser:
-            qs = ReceptionCentre.objects.select_related("municipality")
         return (
-            selectors.centres_with_occupancy(qs, on=today)
+            selectors.centres_with_occupancy(qs.select_related("municipality"), on=today)
             .annotate(
                 county_now=selectors.county_of_municipality_on(
                     "municipality_id", Value(today, output_field=DateField())
@@ -116,11 +117,15 @@ class ReceptionCentreViewSet(
             .order_by("name")
         )
 
+    # Re-read the saved centre with its occupancy for the response (the creator may hold the
+    # model permission without working at the centre).
     def perform_create(self, serializer: s.ReceptionCentreSerializer) -> None:
-        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+        centre = serializer.save()
+        serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
     def perform_update(self, serializer: s.ReceptionCentreSerializer) -> None:
-        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+        centre = serializer.save()
+        serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
 
 class PlacementPagination(LimitOffsetPagination):

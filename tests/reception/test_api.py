@@ -62,6 +62,11 @@ def test_only_staff_with_the_right_create_centres(officer):
     created = api(admin).post(CENTRES, body, format="json")
     assert created.status_code == 201, created.json()
     assert (created.json()["county"], created.json()["free_beds"]) == ("Nordland", 40)
+    centre_url = f"{CENTRES}{created.json()['id']}/"
+    changed = api(admin).patch(centre_url, {"capacity": 35}, format="json")
+    assert (changed.status_code, changed.json()["free_beds"]) == (200, 35)
+    reversed_dates = {"opened_on": "2024-01-01", "closed_on": "2023-01-01"}
+    assert api(admin).patch(centre_url, reversed_dates, format="json").status_code == 400
     bad = api(admin).post(CENTRES, {**body, "municipality": "9999"}, format="json")
     assert bad.status_code == 400 and "municipality" in bad.json()
     assert ReceptionCentre.objects.filter(name="Bodø transit").count() == 1

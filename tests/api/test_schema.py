@@ -98,7 +98,7 @@ schema = _load_schema()
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],

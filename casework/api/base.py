@@ -247,6 +247,18 @@ class _Replay(Exception):  # noqa: N818 - control flow, not an error
         self.response = response
 
 
+def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete stored responses older than ``API_IDEMPOTENCY_TTL`` (run it daily from beat).
+
+    Expired keys are also replaced lazily when reused; this keeps the table small.
+    """
+    ttl = dt.timedelta(seconds=getattr(settings, "API_IDEMPOTENCY_TTL", 48 * 3600))
+    deleted, _ = IdempotencyKey.objects.filter(
+        created_at__lt=(now or timezone.now()) - ttl
+    ).delete()
+    return deleted
+
+
 class IdempotencyMixin:
     """Replays the first response to a POST retried with the same ``Idempotency-Key``."""
 

@@ -26,7 +26,7 @@ from casework.exceptions import TransitionConflict
 from casework.models import Person
 
 from . import selectors, services
-from .choices import DischargeReason
+from .choices import DischargeReason, ResidentStatus
 from .models import (
     CentreStaff,
     County,
@@ -178,6 +178,14 @@ def _placement_links(obj: Placement) -> str:
     )
 
 
+class OccupancyForm(forms.Form):
+    on = forms.DateField(label=_("on"), required=False)
+    county = forms.CharField(label=_("county"), required=False, max_length=60)
+    year = forms.IntegerField(
+        label=_("placements in year"), required=False, min_value=2020, max_value=2100
+    )
+
+
 @admin.register(ReceptionCentre)
 class ReceptionCentreAdmin(admin.ModelAdmin):
     list_display = (
@@ -218,6 +226,41 @@ class ReceptionCentreAdmin(admin.ModelAdmin):
     def free_beds(self, obj: ReceptionCentre) -> int:
         return obj.free_beds
 
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("occupancy/", wrap(self.occupancy_view), name="reception_occupancy"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None):  # noqa: ANN201
+        extra_context = {**(extra_context or {}), "occupancy_url": "occupancy/"}
+        return super().changelist_view(request, extra_context)
+
+    def occupancy_view(self, request: HttpRequest) -> HttpResponse:
+        """Occupancy on a day by centre, county and status; placements by county for a year."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = OccupancyForm(request.GET or None)
+        on, county, year = timezone.localdate(), None, timezone.localdate().year
+        if form.is_valid():
+            on = form.cleaned_data["on"] or on
+            county = form.cleaned_data["county"] or None
+            year = form.cleaned_data["year"] or year
+        report = selectors.occupancy_report(on=on, user=request.user, county=county)
+        by_year = selectors.placements_by_county(year=year, user=request.user, county=county)
+        status_labels = dict(ResidentStatus.choices)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Occupancy"),
+            "form": form,
+            "report": report,
+            "statuses": [(status_labels[k], v) for k, v in report.by_status.items()],
+            "by_year": by_year,
+        }
+        return TemplateResponse(request, "admin/reception/occupancy.html", context)
+
     @admin.display(description="")
     def place_link(self, obj: ReceptionCentre) -> str:
         url = reverse("admin:reception_placement_place")
@@ -230,6 +273,27 @@ class CentreStaffAdmin(admin.ModelAdmin):
     list_select_related = ("user", "centre")
     list_filter = ("centre",)
     autocomplete_fields = ("centre",)
+
+
+def person_placement_summary(person: Person) -> str:
+    """For the person's admin page (casework's PersonAdmin may show it as a read-only field):
+    where the person lives now, with the transfer/discharge links, or a link to place them."""
+    placement = selectors.current_placement(person)
+    if placement is None:
+        return format_html(
+            '{} <a href="{}?person={}">{}</a>',
+            _("Not in reception."),
+            reverse("admin:reception_placement_place"),
+            person.pk,
+            _("Place in a centre"),
+        )
+    return format_html(
+        "{} {} {} · {}",
+        placement.centre.name,
+        _("since"),
+        f"{placement.start:%d.%m.%Y}",
+        _placement_links(placement),
+    )
 
 
 # --- Placements -----------------------------------------------------------------------------
@@ -448,6 +512,28 @@ class PlacementAdmin(admin.ModelAdmin):
         return self._render(request, form, _("Discharge from reception"), placement)
 
 
+class SettlementForm(forms.Form):
+    registration_number = forms.CharField(label=_("registration number"), max_length=14)
+    municipality = forms.ModelChoiceField(queryset=Municipality.objects.all())
+    settled_on = forms.DateField(label=_("settled on"), initial=timezone.localdate)
+
+    def clean_registration_number(self) -> Any:
+        """The person's accepted application: the permit that gives the right to settlement."""
+        from casework.choices import State
+        from casework.models import Application
+
+        number = "".join(self.cleaned_data["registration_number"].split())
+        application = (
+            Application.objects.filter(person__registration_number=number, state=State.ACCEPTED)
+            .select_related("person")
+            .order_by("-decided_at", "-id")
+            .first()
+        )
+        if application is None:
+            raise ValidationError(_("No accepted application for this registration number."))
+        return application
+
+
 @admin.register(Settlement)
 class SettlementAdmin(admin.ModelAdmin):
     """Settlements are recorded through ``services.settlement_record`` (quota, deadlines)."""
@@ -458,11 +544,40 @@ class SettlementAdmin(admin.ModelAdmin):
     search_fields = ("=person__registration_number", "municipality__name")
     readonly_fields = ("person", "municipality", "settled_on", "application", "recorded_by")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.settlements_visible_to(request.user, super().get_queryset(request))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+        """Record a settlement through the service (accepted case, quota, deadline, placement)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = SettlementForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.settlement_record(
+                    actor=request.user,
+                    application=data["registration_number"],
+                    municipality=data["municipality"],
+                    settled_on=data["settled_on"],
+                )
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            except TransitionConflict as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Settlement recorded."))
+                return HttpResponseRedirect(reverse("admin:reception_settlement_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Record a settlement"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/reception/action_form.html", context)

@@ -147,3 +147,64 @@ def test_caseworker_has_no_reception_admin(client, caseworker):
     client.force_login(caseworker)
     assert client.get(CENTRES).status_code == 403
     assert client.get(reverse("admin:reception_placement_place")).status_code == 403
+
+
+def test_occupancy_page_for_viken_in_2024_names_the_successors(client, officer, arrival_centre):
+    PlacementFactory(centre=arrival_centre, start=dt.date(2023, 12, 1))
+    client.force_login(officer)
+    url = reverse("admin:reception_occupancy")
+    assert 'href="occupancy/"' in client.get(CENTRES).content.decode()
+    page = client.get(f"{url}?on=2024-03-01&county=Viken&year=2024")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Viken existed until 2023-12-31" in html
+    assert "Akershus, Buskerud and Østfold" in html
+    assert page.context["report"].total == 1
+    in_2023 = client.get(f"{url}?on=2023-12-15&year=2023")
+    assert in_2023.context["by_year"].rows == [{"county": "Viken", "placements": 1}]
+    assert client.get(f"{url}?on=not-a-date").status_code == 200  # form error, no 500
+
+
+def test_recording_a_settlement_in_the_admin_uses_the_quota(client, officer):
+    from casework.choices import State
+    from tests.factories import ApplicationFactory
+    from tests.reception.factories import MunicipalityQuotaFactory, municipality
+
+    app = ApplicationFactory(state=State.ACCEPTED)
+    bodo = municipality("Bodø")
+    client.force_login(officer)
+    url = reverse("admin:reception_settlement_add")
+    body = {
+        "registration_number": app.person.registration_number,
+        "municipality": bodo.pk,
+        "settled_on": "2024-04-02",
+    }
+    refused = client.post(url, body)
+    assert refused.status_code == 200
+    assert "Bodø has not agreed to settle refugees in 2024" in refused.content.decode()
+    MunicipalityQuotaFactory(municipality=bodo, year=2024, places=5)
+    assert client.post(url, body).status_code == 302
+    assert app.settlements.get().municipality == bodo
+
+
+def test_person_placement_summary_links_to_place_or_move(officer, centre):
+    from reception.admin import person_placement_summary
+
+    person = PersonFactory()
+    assert f"place/?person={person.pk}" in person_placement_summary(person)
+    placement = PlacementFactory(person=person, centre=centre)
+    summary = person_placement_summary(person)
+    assert "Bergen ordinary" in summary and f"{placement.pk}/transfer/" in summary
+
+
+def test_reception_officer_sees_settlements_of_their_residents_only(client, officer, centre):
+    from tests.reception.factories import SettlementFactory
+
+    mine = SettlementFactory()
+    PlacementFactory(
+        person=mine.person, centre=centre, start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 1)
+    )
+    SettlementFactory()  # someone who never lived in the officer's centres
+    client.force_login(officer)
+    listed = client.get(reverse("admin:reception_settlement_changelist")).context["cl"]
+    assert list(listed.result_list) == [mine]

@@ -65,3 +65,20 @@ def test_every_county_has_municipalities_in_its_period():
     for day in (D2023, D2024):
         for county in County.objects.valid_on(day):
             assert county.memberships.valid_on(day).exists(), (county.name, day)
+
+
+def test_reception_demo_seed_places_people_by_the_rules_and_is_idempotent():
+    from django.core.management import call_command
+
+    from reception.models import Placement, ReceptionCentre
+
+    call_command("seed_demo")
+    call_command("seed_reception_demo")
+    assert ReceptionCentre.objects.count() == 6
+    first = Placement.objects.count()
+    assert first == 8  # every demo person, each in a centre that fits them
+    assert not Placement.objects.filter(
+        centre__kind="minors", person__date_of_birth__lt=dt.date(2000, 1, 1)
+    ).exists()
+    call_command("seed_reception_demo")
+    assert (ReceptionCentre.objects.count(), Placement.objects.count()) == (6, first)

@@ -187,3 +187,19 @@ def test_arrival_centre_stay_deadline_at_its_21_day_boundary(officer, arrival_ce
 def test_ordinary_centre_has_no_stay_deadline(officer, centre):
     placement = place(officer, PersonFactory(), centre)
     assert not Deadline.objects.filter(object_id=placement.pk, source="reception.arrival_stay")
+
+
+def test_arrival_stay_reminder_reaches_the_officer_three_days_before(officer, arrival_centre):
+    from django.core import mail
+
+    from casework.models import Reminder
+    from casework.reminders import reminder_deliver, reminders_create_due
+
+    tz = dt.timezone(dt.timedelta(hours=1))
+    placement = place(officer, PersonFactory(), arrival_centre, start=dt.date(2024, 1, 1))
+    assert reminders_create_due(now=dt.datetime(2024, 1, 19, 23, 59, tzinfo=tz)) == 0
+    assert reminders_create_due(now=dt.datetime(2024, 1, 20, 0, 0, tzinfo=tz)) == 2
+    email = Reminder.objects.get(deadline__object_id=placement.pk, channel="email")
+    assert email.recipient == f"user:{officer.pk}"
+    assert reminder_deliver(reminder_id=email.pk)
+    assert mail.outbox[-1].subject == "Reminder: arrival-centre stay limit (21 days)"

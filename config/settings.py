@@ -271,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another app's ("kind") get their own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
+    },
 }
 
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench audit clean
+.PHONY: run test lint bench audit clean state-machine
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,9 +28,18 @@ test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	@bash scripts/pytest.sh $(PYTEST_ARGS)
 
+## audit: bandit on the code, pip-audit on the dependencies (skipped, and said so, offline)
+audit: $(STAMP)
+	@bash scripts/audit.sh
+
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+## state-machine: redraw docs/state-machine.svg from the code (needs Debian's graphviz)
+state-machine: $(STAMP)
+	$(PY) manage.py graph_transitions -o docs/state-machine.svg casework.Application
+	rm -f docs/state-machine
 
 clean:
 	rm -rf var .pytest_cache

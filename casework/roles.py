@@ -11,14 +11,25 @@ from typing import Any
 from .choices import Role
 
 
+def _load(user: Any) -> None:
+    """Roles and unit in one query (a row per group, the unit repeated), cached on the user."""
+    from django.contrib.auth import get_user_model
+
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list("groups__name", "staff_profile__unit_id")
+    )
+    user._casework_roles = frozenset(name for name, _unit in rows if name)
+    user._casework_unit = rows[0][1] if rows else None
+
+
 def role_names(user: Any) -> frozenset[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, "_casework_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._casework_roles = cached
-    return cached
+    if getattr(user, "_casework_roles", None) is None:
+        _load(user)
+    return user._casework_roles
 
 
 def has_role(user: Any, *roles: Role | str) -> bool:
@@ -31,11 +42,7 @@ def unit_id_of(user: Any) -> int | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(user, "_casework_unit"):
-        from .models import StaffProfile
-
-        user._casework_unit = (
-            StaffProfile.objects.filter(user_id=user.pk).values_list("unit_id", flat=True).first()
-        )
+        _load(user)
     return user._casework_unit
 
 

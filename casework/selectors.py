@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 from .identity import parse_reference
 from .models import Application
+
+# Never a valid reference (the alphabet has no "!"), so the query runs but finds nothing.
+_NO_SUCH_REFERENCE = "!" * 10
+_NO_BIRTH_DATE = "0000-00-00"
 
 
 def application_for_applicant(
@@ -13,17 +18,24 @@ def application_for_applicant(
 ) -> Application | None:
     """The applicant's own case, or None. Wrong reference and wrong birth date look the same.
 
-    One indexed query whatever the input; the birth date is compared in the query, so a
-    wrong one returns nothing exactly as a wrong reference does.
+    To give an attacker no timing signal, every call runs the same single indexed query (by
+    reference, even for a malformed one) fetching two plain values, and then compares the
+    birth date in constant time (``hmac.compare_digest``), whether or not a case was found.
+    The case itself is loaded only after a match.
     """
     canonical = parse_reference(reference)
-    if canonical is None or date_of_birth is None:
-        return None
-    return (
-        Application.objects.select_related("person")
-        .filter(reference=canonical, person__date_of_birth=date_of_birth)
+    row = (
+        Application.objects.filter(reference=canonical or _NO_SUCH_REFERENCE)
+        .values_list("pk", "person__date_of_birth")
         .first()
     )
+    expected = row[1].isoformat() if row is not None else _NO_BIRTH_DATE
+    given = date_of_birth.isoformat() if date_of_birth is not None else "9999-99-99"
+    matches = hmac.compare_digest(expected.encode(), given.encode())
+    if row is None or canonical is None or date_of_birth is None or not matches:
+        return None
+    # Only now, for the rightful applicant, load the case itself.
+    return Application.objects.select_related("person").get(pk=row[0])
 
 
 def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
@@ -48,4 +60,46 @@ def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
         allowed |= Q(unit_id=unit_id_of(user)) | Q(unit__isnull=True)
     if has_role(user, Role.APPEALS):
         allowed |= Q(state=State.APPEALED) | Q(appealed_at__isnull=False)
+    return qs.filter(allowed)
+
+
+# Roles outside casework (reception officers, integration officers) see people through their
+# own app's records (a placement in their centre, a programme in their municipality). Those
+# apps register a scope here from their AppConfig.ready; casework never imports them.
+_PERSON_SCOPES: dict[str, list] = {}
+
+
+def register_person_scope(role: str, scope) -> None:  # noqa: ANN001
+    """Let another app say which people a role sees: ``scope(user)`` returns a ``Q`` on Person."""
+    _PERSON_SCOPES.setdefault(str(role), []).append(scope)
+
+
+def people_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
+    """People ``user`` may see, as a queryset: the people behind the cases they may see.
+
+    Police registration and auditors see everyone; caseworkers and decision-makers the people
+    with a case in their unit (or not yet routed) and people registered without a case yet
+    (intake); the appeals body the people with an appealed case; other roles the people their
+    app's registered scope gives them (see ``register_person_scope``), else nobody.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from .choices import Role
+    from .models import Person
+    from .roles import has_role, role_names
+
+    qs = Person.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser or has_role(user, Role.AUDITOR, Role.REGISTRAR):
+        return qs
+    allowed = Q(pk__in=[])
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS):
+        cases = applications_visible_to(user, Application.objects.filter(person=OuterRef("pk")))
+        allowed |= Q(Exists(cases))
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
+        allowed |= ~Q(Exists(Application.objects.filter(person=OuterRef("pk"))))
+    for role in role_names(user):
+        for scope in _PERSON_SCOPES.get(role, ()):
+            allowed |= scope(user)
     return qs.filter(allowed)

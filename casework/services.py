@@ -145,6 +145,53 @@ def person_register(
     return person
 
 
+PERSON_EDITABLE_FIELDS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "name_in_document",
+        "date_of_birth",
+        "dob_precision",
+        "sex",
+        "nationality",
+        "languages",
+        "preferred_language",
+        "email",
+        "phone",
+        "unaccompanied_minor",
+        "health_needs",
+    }
+)
+
+
+def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+    """Correct a person's registered details; the audit event names the fields, not the values.
+
+    Values are personal data (some of it special-category): the field names are enough to
+    find the change in the field history (django-simple-history) that keeps the values.
+    """
+    unknown = set(fields) - PERSON_EDITABLE_FIELDS
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm("casework.change_person"):
+        raise PermissionDenied(_("You may not change this person's details."))
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        changed = [k for k, v in fields.items() if getattr(person, k) != v]
+        for key in changed:
+            setattr(person, key, fields[key])
+        if {"given_name", "family_name"} & set(changed):
+            person.name_key = name_key(person.given_name, person.family_name)
+        if "nationality" in changed:
+            person.stateless = not person.nationality
+        if changed:
+            person.save()
+            audit_log(
+                actor=actor, action="person_changed", person=person, changes={"fields": changed}
+            )
+    return person
+
+
 def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:
     """Flag people with the same birth date and nationality whose name sounds alike.
 
@@ -246,10 +293,16 @@ def application_lodge(
             target_state=application.state,
             changes={"kind": kind, "track": application.track},
         )
+        lodged_at = dt.datetime.combine(
+            application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
+        )
+        deadlines.deadline_set(
+            source=deadlines.QUEUE_NOTICE.key,
+            object_id=application.pk,
+            due_at=lodged_at + deadlines.QUEUE_NOTICE_PERIOD,
+            application=application,
+        )
         if kind != ApplicationKind.COLLECTIVE:
-            lodged_at = dt.datetime.combine(
-                application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
-            )
             deadlines.deadline_set(
                 source=deadlines.EXAMINATION_TARGET.key,
                 object_id=application.pk,
@@ -310,15 +363,15 @@ def application_available_transitions(*, application: Application, user: Any) ->
     return out
 
 
-def _permitted(app: Application, name: str, user: Any) -> bool:
+def transition_permitted(*, application: Application, name: str, user: Any) -> bool:
     """Whether ``user`` holds the permission of transition ``name`` for this case.
 
     Asked independently of the current state, to tell "you may not" (403) from "not now"
     (409): a decision-maker pressing *accept* on a case a colleague accepted a second earlier
     gets a conflict, not a refusal.
     """
-    for spec in getattr(app, name)._django_fsm.transitions.values():
-        return bool(user is not None and spec.has_perm(app, user))
+    for spec in getattr(application, name)._django_fsm.transitions.values():
+        return bool(user is not None and spec.has_perm(application, user))
     return False
 
 
@@ -354,7 +407,7 @@ def application_transition(
         raise TransitionInvalid({"transition": _("Unknown action.")})
     with transaction.atomic():
         app = _lock(application, expected_version)
-        if not _permitted(app, name, actor):
+        if not transition_permitted(application=app, name=name, user=actor):
             log.warning(
                 "refused transition %s on application id=%s by user id=%s",
                 name,
@@ -471,6 +524,16 @@ def _move_deadlines(name: str, app: Application) -> None:
     if app.state in (State.ACCEPTED, State.REJECTED, State.WITHDRAWN):
         deadlines.deadline_close(
             source=deadlines.EXAMINATION_TARGET.key, object_id=app.pk, application=app
+        )
+    # The applicant's "still in the queue" notice runs while the case waits for a decision.
+    if app.state not in (State.SUBMITTED, State.EXAMINED):
+        deadlines.deadline_close(source=deadlines.QUEUE_NOTICE.key, object_id=app.pk)
+    elif name == "remit":
+        deadlines.deadline_set(
+            source=deadlines.QUEUE_NOTICE.key,
+            object_id=app.pk,
+            due_at=timezone.now() + deadlines.QUEUE_NOTICE_PERIOD,
+            application=app,
         )
     if name == "reject":
         deadlines.deadline_set(

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "casework",
     "reception",
     "integration",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casework.otp.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,7 +138,7 @@ REDIS_URL = env(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "casework.cache.ResilientRedisCache",  # a dead Redis is a cache miss
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -170,6 +174,13 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "casework/locked_out.html"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Two-factor sign-in (TOTP, django-otp): staff in these groups must confirm a code from an
+# authenticator app before any admin page; anyone who has set up a device is asked too.
+OTP_REQUIRED_GROUPS = env_list("OTP_REQUIRED_GROUPS")
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Asylum casework")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -196,6 +207,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
 # Identity documents live outside the web root and are served only through a permission check.
 MEDIA_ROOT = VAR_DIR / "private"
+DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(10 * 1_000_000)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -256,13 +269,28 @@ SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.CursorPage",
+    "EXCEPTION_HANDLER": "casework.api.base.api_exception_handler",
+    # Rates are counted in the cache (Redis when configured), so they hold across processes.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "60/min"),
+        "user": env("API_THROTTLE_USER", "1200/min"),
+        "auth": env("API_THROTTLE_AUTH", "20/min"),
+    },
 }
+API_STAFF_TOKEN_TTL = int(env("API_STAFF_TOKEN_TTL", str(12 * 3600)))  # seconds; 0 = never
+API_IDEMPOTENCY_TTL = int(env("API_IDEMPOTENCY_TTL", str(48 * 3600)))  # seconds
+API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Asylum casework API",
     "DESCRIPTION": "Versioned REST API for police, municipalities and reception operators.",
@@ -271,9 +299,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choice sets that share a field name with another app's ("kind") get their own name.
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "casework.choices.Outcome",
+        "AcceptOutcomeEnum": "casework.choices.ACCEPT_OUTCOMES",
+        "RejectOutcomeEnum": "casework.choices.REJECT_OUTCOMES",
+        "ApplicationKindEnum": "casework.choices.ApplicationKind",
+        "CentreKindEnum": "reception.choices.CentreKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
+        "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
     },
 }
 
@@ -309,11 +343,20 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Logging: nothing personal. Case references and ids only, never names or birth dates. ---
+# ``casework.logfilters.DropRequestData`` strips the request (body, query string, cookies) that
+# Django attaches to error records, so a crash never writes form input into a log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_request_data": {"()": "casework.logfilters.DropRequestData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_request_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -325,3 +368,16 @@ LOGGING = {
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")
 STATUS_RATE_LIMIT = env("STATUS_RATE_LIMIT", "20/h")
 STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
+
+# --- Retention and erasure (casework.privacy) ------------------------------------------------
+# Years after a case closed (its decision or withdrawal) before the person is anonymised, per
+# final state; empty means "kept" (a granted permit is renewed and leads to citizenship).
+# A person is anonymised when every one of their applications is due.
+RETENTION_YEARS = {
+    "withdrawn": int(env("RETENTION_WITHDRAWN_YEARS", "5")),
+    "rejected": int(env("RETENTION_REJECTED_YEARS", "10")),
+    "accepted": int(env("RETENTION_ACCEPTED_YEARS")) if env("RETENTION_ACCEPTED_YEARS") else None,
+}
+RETENTION_SWEEP_HOURS = float(env("RETENTION_SWEEP_HOURS", "24"))
+# Ask staff for a purpose before they open a case that is not assigned to them.
+ACCESS_PURPOSE_REQUIRED = env_bool("ACCESS_PURPOSE_REQUIRED", False)

@@ -1,1 +1,779 @@
-"""Admin for people, applications, interviews, decisions, appeals and audit events."""
+"""Admin for people, applications and their records: the caseworker's working day.
+
+The admin is a thin face of ``services.py``. The state of a case is never a form field: the
+change page offers the transitions this user may make now as buttons, each with a small form
+where it needs input, and every submit goes through ``services.application_transition``,
+which re-checks permission, guards and the version the user was looking at. A forged POST by
+a user without the right is refused there and leaves nothing but a refused-attempt log line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from ..access import AccessLoggedAdminMixin
+from ..choices import ApplicationKind, Role, State, Track
+from ..document_views import IdentityDocumentForm, scan_link
+from ..exceptions import TransitionConflict, TransitionInvalid
+from ..forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
+from ..identity import is_valid_registration_number, parse_reference
+from ..models import (
+    Application,
+    AuditEvent,
+    Deadline,
+    DuplicateFlag,
+    HouseholdLink,
+    IdentityDocument,
+    Interview,
+    Person,
+    StaffProfile,
+    Unit,
+)
+from ..roles import has_role
+from ..selectors import applications_visible_to
+from ..workflow import TRANSITION_NAMES
+from .base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from .security import PersonPrivacyAdminMixin
+
+admin.site.site_header = _("Asylum casework")
+admin.site.site_title = _("Asylum casework")
+admin.site.index_title = _("Start")
+
+# Nationalities offered as list filters: the largest groups in the authority's statistics.
+# Any other country still filters by URL (?nationality=XX); the list stays short and fast.
+FILTER_NATIONALITIES = ("UA", "SY", "AF", "ER", "RU", "TR", "SO", "IQ", "IR", "GE", "SD", "YE")
+
+
+def _timeline_item(event: AuditEvent) -> dict:
+    """One line of the case's timeline, in words a caseworker reads at a glance."""
+    from ..choices import Outcome
+
+    changes = event.changes or {}
+    outcome = changes.get("outcome")
+    return {
+        "at": event.at,
+        "event": event,
+        "title": TIMELINE_TITLES.get(event.action, event.action.replace("_", " ")),
+        "outcome": Outcome(outcome).label if outcome in Outcome.values else "",
+        "late": bool(changes.get("late_reason")),
+        "by": changes.get("lodged_by", ""),
+    }
+
+
+TIMELINE_TITLES = {
+    "lodged": _("Application lodged"),
+    "assigned": _("Assigned"),
+    "start_examination": _("Examination started"),
+    "accept": _("Decision: accepted"),
+    "reject": _("Decision: rejected"),
+    "appeal": _("Appeal lodged"),
+    "grant_appeal": _("Appeal granted"),
+    "dismiss_appeal": _("Appeal dismissed (final)"),
+    "remit": _("Sent back for new examination"),
+    "withdraw": _("Withdrawn"),
+    "interview_scheduled": _("Interview scheduled"),
+    "interview_held": _("Interview held"),
+    "interview_waived": _("Interview waived"),
+}
+
+
+# --- list filters ---------------------------------------------------------------------------
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    """Opens on "my cases" for caseworkers and decision-makers; on everything for others."""
+
+    title = _("assigned to")
+    parameter_name = "assigned"
+
+    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
+        self.request = request
+        super().__init__(request, params, model, model_admin)
+
+    def _default(self) -> str:
+        if has_role(self.request.user, Role.CASEWORKER, Role.DECISION_MAKER):
+            return "mine"
+        return "all"
+
+    def value(self) -> str:
+        return super().value() or self._default()
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("mine", _("My cases")), ("none", _("Unassigned")), ("all", _("All cases"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(assigned_to=request.user)
+        if value == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assigned_to_id=int(value))
+        return queryset
+
+    def choices(self, changelist: Any):  # noqa: ANN201 - Django's generator protocol
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class CaseworkerFilter(admin.SimpleListFilter):
+    """One caseworker's cases (for team leads distributing work)."""
+
+    title = _("caseworker")
+    parameter_name = "caseworker"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        from django.contrib.auth import get_user_model
+
+        users = (
+            get_user_model()
+            .objects.filter(groups__name=Role.CASEWORKER.value, is_active=True)
+            .order_by("last_name", "username")
+            .values_list("id", "first_name", "last_name", "username")[:100]
+        )
+        return [(str(pk), f"{f} {la}".strip() or u) for pk, f, la, u in users]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() and self.value().isdigit():
+            return queryset.filter(assigned_to_id=int(self.value()))
+        return queryset
+
+
+class NationalityFilter(admin.SimpleListFilter):
+    title = _("nationality")
+    parameter_name = "nationality"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        from django_countries import countries
+
+        return [(code, countries.name(code)) for code in FILTER_NATIONALITIES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = (self.value() or "").upper()
+        if len(value) == 2 and value.isalpha():
+            return queryset.filter(person__nationality=value)
+        return queryset
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    """The next open deadline of the case: overdue, or due within a week or a month."""
+
+    title = _("next deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("overdue", _("Overdue")),
+            ("7", _("Due within 7 days")),
+            ("30", _("Due within 30 days")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(next_deadline__lt=now)
+        if self.value() in ("7", "30"):
+            days = int(self.value())
+            return queryset.filter(
+                next_deadline__gte=now, next_deadline__lte=now + dt.timedelta(days=days)
+            )
+        return queryset
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
+    model = IdentityDocument
+    form = IdentityDocumentForm
+    extra = 0
+    fields = ("kind", "number", "issuing_country", "verified", "verified_at", "scan", "scan_link")
+    readonly_fields = ("scan_link",)
+
+    @admin.display(description=_("scan on file"))
+    def scan_link(self, obj: IdentityDocument) -> str:
+        return scan_link(obj)
+
+
+class HouseholdLinkInline(admin.TabularInline):
+    model = HouseholdLink
+    fk_name = "person"
+    extra = 0
+    autocomplete_fields = ("relative",)
+    verbose_name = _("household link")
+
+
+class PersonApplicationInline(ScopedAdminMixin, admin.TabularInline):
+    model = Application
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("reference", "kind", "track", "state", "lodged_on")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(
+    AccessLoggedAdminMixin,
+    PersonPrivacyAdminMixin,
+    ScopedAdminMixin,
+    FastListMixin,
+    admin.ModelAdmin,
+):
+    """People: registered through ``person_register`` (number, duplicate check); edits are
+    field changes recorded by django-simple-history."""
+
+    list_display = (
+        "registration_number",
+        "family_name",
+        "given_name",
+        "date_of_birth",
+        "nationality",
+        "unaccompanied_minor",
+    )
+    list_filter = (NationalityFilter, "unaccompanied_minor", "sex")
+    search_fields = ("=registration_number", "^family_name", "^given_name")
+    ordering = ("-id",)
+    readonly_fields = ("registration_number", "merged_into", "created_at")
+    inlines = (IdentityDocumentInline, HouseholdLinkInline, PersonApplicationInline)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "registration_number",
+                    ("given_name", "family_name"),
+                    "name_in_document",
+                    ("date_of_birth", "dob_precision"),
+                    "sex",
+                    ("nationality", "stateless"),
+                    "other_nationalities",
+                    ("languages", "preferred_language"),
+                    ("email", "phone"),
+                )
+            },
+        ),
+        (_("Vulnerabilities"), {"fields": ("unaccompanied_minor", "health_needs")}),
+        (_("Record"), {"fields": ("external_id", "merged_into", "created_at")}),
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        term = search_term.strip().replace(" ", "")
+        if is_valid_registration_number(term):
+            return queryset.filter(registration_number=term), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = {
+            f: form.cleaned_data[f]
+            for f in form.cleaned_data
+            if f not in ("given_name", "family_name", "date_of_birth", "sex", "nationality")
+            and f in {fld.name for fld in Person._meta.concrete_fields}
+        }
+        created = services.person_register(
+            actor=request.user,
+            given_name=form.cleaned_data["given_name"],
+            family_name=form.cleaned_data["family_name"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            sex=form.cleaned_data["sex"],
+            nationality=str(form.cleaned_data.get("nationality") or ""),
+            **data,
+        )
+        obj.pk = created.pk
+        obj.registration_number = created.registration_number
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        if created.duplicate_flags.exists():
+            messages.warning(
+                request,
+                _("This person may already be registered: see the open duplicate flags."),
+            )
+
+
+@admin.register(DuplicateFlag)
+class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, admin.ModelAdmin):
+    """Intake's duplicate warnings; a caseworker merges or dismisses each."""
+
+    list_display = ("person", "candidate", "score", "status", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("person", "candidate")
+    readonly_fields = ("person", "candidate", "score", "status", "resolved_by", "resolved_at")
+    actions = ("merge", "dismiss")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Merge: same person (keeps the older registration number)"))
+    def merge(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._resolve(request, queryset, services.duplicate_merge)
+
+    @admin.action(description=_("Dismiss: different people"))
+    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._resolve(request, queryset, services.duplicate_dismiss)
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet, service: Any) -> None:
+        done = 0
+        for flag in queryset:
+            try:
+                service(actor=request.user, flag=flag)
+                done += 1
+            except (PermissionDenied, TransitionConflict) as exc:
+                messages.error(request, str(getattr(exc, "message", exc)))
+        if done:
+            messages.success(request, _("%(n)d flag(s) resolved.") % {"n": done})
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+@admin.register(Application)
+class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
+    """The caseworker's list of cases and the case page with its actions and timeline."""
+
+    list_display = (
+        "reference_display",
+        "person_display",
+        "kind",
+        "track",
+        "state_display",
+        "assigned_to",
+        "lodged_on",
+        "deadline_display",
+    )
+    list_filter = (
+        AssignedFilter,
+        "state",
+        "kind",
+        "track",
+        NationalityFilter,
+        DeadlineFilter,
+        CaseworkerFilter,
+    )
+    list_select_related = ("person", "assigned_to")
+    search_fields = ("^person__family_name",)
+    search_help_text = _("Case reference, registration number, or family name (start of it).")
+    ordering = ("-lodged_on", "-id")
+    actions = ("assign_to_caseworker",)
+    add_fields = ("person", "kind", "track", "lodged_on", "unit")
+    autocomplete_fields = ("person",)
+
+    # The change page is read-only: every change is an action through a service.
+    readonly_fields = (
+        "reference_display",
+        "person",
+        "kind",
+        "track",
+        "state_display",
+        "unit",
+        "assigned_to",
+        "lodged_on",
+        "interview_held_at",
+        "interview_waived_reason",
+        "decided_at",
+        "appeal_deadline",
+        "appealed_at",
+        "is_final",
+        "next_deadline",
+    )
+
+    # -- list ------------------------------------------------------------------------------
+
+    @admin.display(description=_("reference"), ordering="reference")
+    def reference_display(self, obj: Application) -> str:
+        return obj.display_reference
+
+    @admin.display(description=_("applicant"), ordering="person__family_name")
+    def person_display(self, obj: Application) -> str:
+        p = obj.person
+        return f"{p.family_name}, {p.given_name}"
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_display(self, obj: Application) -> str:
+        return format_html(
+            '<span class="case-state case-state-{}">{}</span>', obj.state, obj.get_state_display()
+        )
+
+    @admin.display(description=_("next deadline"), ordering="next_deadline")
+    def deadline_display(self, obj: Application) -> str:
+        if obj.next_deadline is None:
+            return "–"
+        local = timezone.localtime(obj.next_deadline)
+        overdue = obj.next_deadline < timezone.now()
+        return format_html(
+            '<span class="{}">{}</span>',
+            "deadline-overdue" if overdue else "deadline",
+            local.strftime("%d.%m.%Y %H:%M"),
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request).select_related("person", "assigned_to", "unit")
+        return applications_visible_to(request.user, queryset)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """A reference or registration number is an exact, indexed match; else a name."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        reference = parse_reference(term)
+        if reference is not None:
+            return queryset.filter(reference=reference), False
+        digits = term.replace(" ", "")
+        if is_valid_registration_number(digits):
+            return queryset.filter(person__registration_number=digits), False
+        for word in term.split()[:4]:
+            queryset = queryset.filter(person__family_name__istartswith=word) | queryset.filter(
+                person__given_name__istartswith=word
+            )
+        return queryset, False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        return super().changelist_view(request, {"title": _("Cases"), **(extra_context or {})})
+
+    # -- add: lodging goes through the service --------------------------------------------
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.add_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nothing is edited through the form; actions carry their own permission checks.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        if change:  # pragma: no cover - the change form has no editable field
+            raise PermissionDenied
+        created = services.application_lodge(
+            actor=request.user,
+            person=form.cleaned_data["person"],
+            kind=form.cleaned_data["kind"],
+            track=form.cleaned_data.get("track") or Track.NORMAL,
+            lodged_on=form.cleaned_data.get("lodged_on"),
+            unit=form.cleaned_data.get("unit"),
+        )
+        obj.pk = created.pk
+        obj.reference = created.reference
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    # -- bulk action ------------------------------------------------------------------------
+
+    @admin.action(description=_("Assign to a caseworker"), permissions=("assign",))
+    def assign_to_caseworker(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            done, refused = 0, 0
+            for application in queryset.select_related(None):
+                try:
+                    services.application_assign(
+                        actor=request.user, application=application, assignee=assignee
+                    )
+                    done += 1
+                except (PermissionDenied, TransitionConflict):
+                    refused += 1
+            if done:
+                messages.success(
+                    request,
+                    _("%(n)d case(s) assigned to %(who)s.")
+                    % {"n": done, "who": assignee.get_full_name() or assignee.username},
+                )
+            if refused:
+                messages.error(request, _("%(n)d case(s) you may not assign.") % {"n": refused})
+            return None
+        return TemplateResponse(
+            request,
+            "admin/casework/application/assign.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Assign cases to a caseworker"),
+                "opts": self.model._meta,
+                "form": form,
+                "applications": queryset.select_related("person")[:200],
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or has_role(
+            request.user, Role.CASEWORKER, Role.DECISION_MAKER
+        )
+
+    # -- the case page ----------------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/transition/<str:name>/",
+                view(self.transition_view),
+                name="casework_application_transition",
+            ),
+            path(
+                "<int:pk>/interview/",
+                view(self.interview_schedule_view),
+                name="casework_application_interview",
+            ),
+            path(
+                "<int:pk>/interview/<int:interview_pk>/held/",
+                view(self.interview_held_view),
+                name="casework_application_interview_held",
+            ),
+            path(
+                "<int:pk>/interview/waive/",
+                view(self.interview_waive_view),
+                name="casework_application_interview_waive",
+            ),
+            path(
+                "<int:pk>/assign-to-me/",
+                view(self.assign_to_me_view),
+                name="casework_application_assign_to_me",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _case(self, request: HttpRequest, pk: int) -> Application:
+        """The case, if this user may see it: 404 otherwise (never "exists but not yours")."""
+        return get_object_or_404(self.get_queryset(request).select_related("person"), pk=pk)
+
+    def _change_url(self, app: Application) -> str:
+        return reverse("admin:casework_application_change", args=[app.pk])
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context.update(self._case_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _case_context(self, request: HttpRequest, app: Application) -> dict:
+        user = request.user
+        actions = []
+        for name in TRANSITION_NAMES:
+            if not services.transition_permitted(application=app, name=name, user=user):
+                continue
+            spec = getattr(app, name)._django_fsm.get_transition(app.state)
+            if spec is None:
+                continue
+            refusal = services.transition_refusal(application=app, name=name, user=user)
+            actions.append(
+                {
+                    "name": name,
+                    "label": spec.custom.get("label", name),
+                    "url": reverse("admin:casework_application_transition", args=[app.pk, name]),
+                    "refusal": refusal,
+                }
+            )
+        may_interview = user.has_perm("casework.schedule_interview", app)
+        interviews = list(app.interviews.all())
+        # The audit trail already holds every decision and appeal (services write both in one
+        # transaction), so the timeline needs one query, whatever the case's history.
+        events = AuditEvent.objects.filter(application=app).select_related("actor")
+        timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
+        from .. import deadlines as registry
+
+        labels = {key: src.label for key, src in registry.sources().items()}
+        deadlines = [
+            {"due_at": d.due_at, "label": labels.get(d.source, d.source)}
+            for d in Deadline.objects.filter(application=app, closed_at=None).order_by("due_at")
+        ]
+        return {
+            "case_actions": actions,
+            "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
+            "case_may_waive": user.has_perm("casework.decide_application", app)
+            and app.state in (State.SUBMITTED, State.EXAMINED)
+            and app.interview_held_at is None
+            and app.kind != ApplicationKind.COLLECTIVE,
+            "case_may_take": user.has_perm("casework.assign_application", app)
+            and app.assigned_to_id != user.pk
+            and has_role(user, Role.CASEWORKER),
+            "case_interviews": interviews,
+            "case_timeline": timeline,
+            "case_deadlines": deadlines,
+            "case_now": timezone.now(),
+            "case": app,
+        }
+
+    def _action_page(
+        self, request: HttpRequest, app: Application, form: Any, title: str, intro: str = ""
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            "admin/casework/application/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "intro": intro,
+                "opts": self.model._meta,
+                "original": app,
+                "form": form,
+                "change_url": self._change_url(app),
+            },
+        )
+
+    def transition_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        """GET: the transition's form. POST: the service decides (permission, guard, version)."""
+        app = self._case(request, pk)
+        if name not in TRANSITION_NAMES:
+            raise PermissionDenied
+        spec = next(iter(getattr(app, name)._django_fsm.transitions.values()))
+        custom = spec.custom
+        if request.method == "POST":
+            form = TransitionForm(request.POST, spec_custom=custom)
+            if form.is_valid():
+                try:
+                    services.application_transition(
+                        actor=request.user,
+                        application=app,
+                        name=name,
+                        expected_version=form.cleaned_data["version"],
+                        **form.service_fields(),
+                    )
+                except TransitionInvalid as exc:
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                except TransitionConflict as exc:
+                    messages.error(request, exc.message)
+                    return HttpResponseRedirect(self._change_url(app))
+                else:
+                    messages.success(
+                        request,
+                        _("%(action)s: done. The case is now %(state)s.")
+                        % {
+                            "action": custom.get("label", name),
+                            "state": Application.objects.get(pk=app.pk).get_state_display(),
+                        },
+                    )
+                    return HttpResponseRedirect(self._change_url(app))
+        else:
+            if not services.transition_permitted(application=app, name=name, user=request.user):
+                raise PermissionDenied
+            form = TransitionForm(initial={"version": app.version}, spec_custom=custom)
+        return self._action_page(
+            request,
+            app,
+            form,
+            f"{custom.get('label', name)}: {app.display_reference}",
+            _("The case is %(state)s.") % {"state": app.get_state_display()},
+        )
+
+    def interview_schedule_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = self._case(request, pk)
+        initial = {"language": app.person.preferred_language, "interpreter": True}
+        form = InterviewScheduleForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.interview_schedule(
+                    actor=request.user, application=app, **form.cleaned_data
+                )
+            except TransitionConflict as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Interview scheduled; the applicant will be reminded."))
+            return HttpResponseRedirect(self._change_url(app))
+        if request.method != "POST" and not request.user.has_perm(
+            "casework.schedule_interview", app
+        ):
+            raise PermissionDenied
+        return self._action_page(
+            request, app, form, _("Schedule the asylum interview: %s") % app.display_reference
+        )
+
+    def interview_held_view(self, request: HttpRequest, pk: int, interview_pk: int) -> HttpResponse:
+        app = self._case(request, pk)
+        interview = get_object_or_404(Interview, pk=interview_pk, application=app)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(app))
+        services.interview_record_held(actor=request.user, interview=interview)
+        messages.success(request, _("The interview is recorded as held."))
+        return HttpResponseRedirect(self._change_url(app))
+
+    def interview_waive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = self._case(request, pk)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            services.interview_waive(
+                actor=request.user, application=app, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("The interview is waived."))
+            return HttpResponseRedirect(self._change_url(app))
+        if request.method != "POST" and not request.user.has_perm(
+            "casework.decide_application", app
+        ):
+            raise PermissionDenied
+        return self._action_page(
+            request, app, form, _("Waive the asylum interview: %s") % app.display_reference
+        )
+
+    def assign_to_me_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = self._case(request, pk)
+        if request.method == "POST":
+            try:
+                services.application_assign(
+                    actor=request.user, application=app, assignee=request.user
+                )
+            except TransitionConflict as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The case is now yours."))
+        return HttpResponseRedirect(self._change_url(app))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
+    """The append-only trail: read here, written only by services."""
+
+    list_display = ("at", "action", "application", "actor", "source_state", "target_state")
+    list_filter = ("action",)
+    list_select_related = ("application", "actor")
+    ordering = ("-at", "-id")
+    search_fields = ("=application__reference",)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "unit", "language")
+    list_select_related = ("user", "unit")

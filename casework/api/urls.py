@@ -1,7 +1,22 @@
-from django.urls import path
+"""Casework routes under /api/v1/ (the contract clients are written against)."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
+router = SimpleRouter()
+router.register("people", views.PersonViewSet, basename="person")
+router.register("applications", views.ApplicationViewSet, basename="application")
+router.register("reminders", views.ReminderViewSet, basename="reminder")
+
+nested = SimpleRouter()
+nested.register("interviews", views.InterviewViewSet, basename="interview")
+nested.register("decisions", views.DecisionViewSet, basename="decision")
+nested.register("events", views.AuditEventViewSet, basename="event")
+
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("applications/<int:application_pk>/", include(nested.urls)),
+    *router.urls,
 ]

@@ -1,7 +1,383 @@
-"""Casework endpoints of the REST API."""
+"""Casework endpoints of the REST API: thin faces of ``casework.services`` and ``selectors``.
 
-from rest_framework.authtoken.views import ObtainAuthToken
+Each viewset states the model permission each method needs (403 before any lookup), reads
+through a selector scoped to the user (404 for what they may not see), and writes through a
+service (object rules, locking, audit). Conventions (ETag, If-Match, Idempotency-Key,
+transitions, errors) come from ``casework.api.base``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from casework import services
+from casework.models import Application, AuditEvent, Decision, Interview, Person, Reminder
+from casework.selectors import applications_visible_to, people_visible_to
+from casework.workflow import TRANSITION_NAMES, ApplicationWorkflow
+
+from .authentication import token_expired
+from .base import (
+    ERROR_RESPONSES,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    WRITE_ERROR_RESPONSES,
+    ApiViewSetMixin,
+    TransitionsMixin,
+)
+from .filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
+from .pagination import ChronologicalPage
+from .serializers import (
+    TRANSITION_INPUTS,
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    ApplicationUpdateSerializer,
+    AuditEventSerializer,
+    DecisionSerializer,
+    InterviewHeldSerializer,
+    InterviewSerializer,
+    PersonSerializer,
+    ReminderSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+# --- Tokens ---------------------------------------------------------------------------------
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """``POST username, password`` -> ``{"token": "…"}``; send it as ``Authorization: Token …``."""
+class ObtainTokenView(APIView):
+    """``POST username, password`` -> ``{"token": "…"}``; send it as ``Authorization: Token …``.
+
+    ``DELETE`` revokes the token the request was made with (or the user's token, for a
+    session). Login attempts count towards django-axes' lockout and a scoped rate limit.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    def get_permissions(self) -> list:
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: ERROR_RESPONSES[400]},
+        auth=[],
+    )
+    def post(self, request: Any) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        with transaction.atomic():
+            token, _created = Token.objects.select_for_update().get_or_create(user=user)
+            if token_expired(token):
+                token.delete()
+                token = Token.objects.create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None, 401: OpenApiResponse(description="")})
+    def delete(self, request: Any) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- People ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: PersonSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: PersonSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: PersonSerializer, **WRITE_ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        parameters=[IF_MATCH], responses={200: PersonSerializer, **WRITE_ERROR_RESPONSES}
+    ),
+)
+class PersonViewSet(
+    ApiViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People registered with the authority, scoped to what the user may see."""
+
+    serializer_class = PersonSerializer
+    perms_by_method = {
+        "GET": "casework.view_person",
+        "POST": "casework.add_person",
+        "PATCH": "casework.change_person",
+    }
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = PersonFilterSet
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return people_visible_to(self.request.user)
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        person = services.person_register(
+            actor=request.user,
+            given_name=data.pop("given_name"),
+            family_name=data.pop("family_name"),
+            date_of_birth=data.pop("date_of_birth"),
+            sex=data.pop("sex"),
+            nationality=data.pop("nationality", ""),
+            **data,
+        )
+        return self.respond(person, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            person = self.get_object()
+            person = Person.objects.select_for_update().get(pk=person.pk)
+            self.check_if_match(person)
+            person = services.person_update(
+                actor=request.user, person=person, **serializer.validated_data
+            )
+        return self.respond(person)
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+def _transition_labels() -> dict[str, str]:
+    labels = {}
+    for name in TRANSITION_NAMES:
+        for spec in getattr(ApplicationWorkflow, name)._django_fsm.transitions.values():
+            labels[name] = spec.custom.get("label", name)
+            break
+    return labels
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ApplicationSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: ApplicationSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        request=ApplicationCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ApplicationSerializer, **WRITE_ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        request=ApplicationUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ApplicationSerializer, **WRITE_ERROR_RESPONSES},
+    ),
+)
+class ApplicationViewSet(
+    ApiViewSetMixin,
+    TransitionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Asylum applications. The state changes only through ``transitions/{name}/``."""
+
+    serializer_class = ApplicationSerializer
+    perms_by_method = {
+        "GET": "casework.view_application",
+        "POST": "casework.add_application",
+        "PATCH": "casework.change_application",
+    }
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = ApplicationFilterSet
+    ordering_fields = ["id", "lodged_on", "created_at"]
+    transition_names = TRANSITION_NAMES
+    transition_inputs = TRANSITION_INPUTS
+    transition_labels = _transition_labels()
+
+    def get_queryset(self) -> QuerySet:
+        return applications_visible_to(self.request.user).select_related("person")
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = ApplicationCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        application = services.application_lodge(actor=request.user, **serializer.validated_data)
+        return self.respond(application, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        application = self.get_object()
+        serializer = ApplicationUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.check_if_match(application)
+        application = services.application_assign(
+            actor=request.user,
+            application=application,
+            assignee=serializer.validated_data["assigned_to"],
+            expected_version=self.expected_version(),
+        )
+        return self.respond(application)
+
+    def available_transitions(self, obj: Application) -> list[str]:
+        return services.application_available_transitions(application=obj, user=self.request.user)
+
+    def perform_transition(self, obj: Application, name: str, data: dict) -> Application:
+        app = services.application_transition(
+            actor=self.request.user,
+            application=obj,
+            name=name,
+            expected_version=self.expected_version(),
+            **data,
+        )
+        return Application.objects.select_related("person").get(pk=app.pk)
+
+
+# --- Records of one application -------------------------------------------------------------
+
+
+class _OfApplication:
+    """Nested under ``applications/{application_pk}/``: 404 unless the user sees the case."""
+
+    @cached_property
+    def application(self) -> Application:
+        visible = applications_visible_to(self.request.user)  # type: ignore[attr-defined]
+        return get_object_or_404(visible, pk=self.kwargs["application_pk"])  # type: ignore[attr-defined]
+
+    pagination_class = ChronologicalPage
+
+    def scoped(self, model: type) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return model.objects.none()
+        return model.objects.filter(application=self.application)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: InterviewSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: InterviewSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: InterviewSerializer, **WRITE_ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        summary="Record that the interview was held",
+        request=InterviewHeldSerializer,
+        parameters=[IF_MATCH],
+        responses={200: InterviewSerializer, **WRITE_ERROR_RESPONSES},
+    ),
+)
+class InterviewViewSet(
+    _OfApplication,
+    ApiViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The asylum interviews of a case: schedule one, record that it was held."""
+
+    serializer_class = InterviewSerializer
+    perms_by_method = {
+        "GET": "casework.view_interview",
+        "POST": "casework.add_interview",
+        "PATCH": "casework.change_interview",
+    }
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        return self.scoped(Interview)
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        interview = services.interview_schedule(
+            actor=request.user, application=self.application, **serializer.validated_data
+        )
+        return self.respond(interview, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        interview = self.get_object()
+        serializer = InterviewHeldSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.check_if_match(interview)
+        interview = services.interview_record_held(
+            actor=request.user, interview=interview, **serializer.validated_data
+        )
+        return self.respond(interview)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: DecisionSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: DecisionSerializer, **ERROR_RESPONSES}),
+)
+class DecisionViewSet(_OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The decisions on a case, first instance and appeal (written by the transitions)."""
+
+    serializer_class = DecisionSerializer
+    perms_by_method = {"GET": "casework.view_decision"}
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        return self.scoped(Decision)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: AuditEventSerializer(many=True), **ERROR_RESPONSES}),
+)
+class AuditEventViewSet(
+    _OfApplication, ApiViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """The audit timeline of a case: who did what, when, from which state to which."""
+
+    serializer_class = AuditEventSerializer
+    perms_by_method = {"GET": "casework.view_auditevent"}
+    pagination_class = ChronologicalPage
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AuditEventFilterSet
+
+    def get_queryset(self) -> QuerySet:
+        return self.scoped(AuditEvent)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ReminderSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: ReminderSerializer, **ERROR_RESPONSES}),
+)
+class ReminderViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The reminders addressed to the user making the request (their own only)."""
+
+    serializer_class = ReminderSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        user = self.request.user
+        if not getattr(user, "is_authenticated", False):
+            return Reminder.objects.none()
+        return Reminder.objects.filter(recipient=f"user:{user.pk}").select_related("deadline")
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """Django's 404 handler: JSON for an API path (e.g. ``/api/v1/people/0.5/``), HTML elsewhere.
+
+    A URL no route matches never reaches DRF; API clients must still get the JSON error body
+    the schema promises.
+    """
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -1,0 +1,340 @@
+"""Representations of casework records in the API, and the inputs of its writes.
+
+Special-category personal data (GDPR art. 9: health needs, the grounds of a decision, the
+reasons in the case history) is in a response only for the roles whose work needs it
+(``SPECIAL_CATEGORY_ROLES``); other roles get the same shape without those fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.serializer_fields import CountryField
+from rest_framework import serializers
+
+from casework.choices import (
+    ACCEPT_OUTCOMES,
+    REJECT_OUTCOMES,
+    ApplicationKind,
+    DatePrecision,
+    Role,
+    Sex,
+    Track,
+)
+from casework.models import (
+    Application,
+    AuditEvent,
+    Decision,
+    Interview,
+    Person,
+    Reminder,
+)
+from casework.roles import has_role
+from casework.selectors import people_visible_to
+
+SPECIAL_CATEGORY_ROLES = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS)
+
+
+def sees_special_categories(user: Any) -> bool:
+    """Whether ``user``'s work needs health data and decision grounds (the caseworking roles)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_superuser or has_role(user, *SPECIAL_CATEGORY_ROLES))
+    )
+
+
+class SpecialCategoryMixin:
+    """Drops ``special_category_fields`` from the representation for roles that need none.
+
+    The schema always shows them (as optional), so one client serves every role.
+    """
+
+    special_category_fields: tuple[str, ...] = ()
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()  # type: ignore[misc]
+        view = self.context.get("view")  # type: ignore[attr-defined]
+        if getattr(view, "swagger_fake_view", False):
+            return fields
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        if not sees_special_categories(getattr(request, "user", None)):
+            for name in self.special_category_fields:
+                fields.pop(name, None)
+        return fields
+
+
+# --- People ---------------------------------------------------------------------------------
+
+
+class PersonSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+    """A person. Create with ``given_name, family_name, date_of_birth, nationality, sex``."""
+
+    special_category_fields = ("health_needs",)
+    nationality = CountryField(
+        allow_blank=True, help_text="ISO 3166-1 alpha-2; empty for a stateless person."
+    )
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    dob_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "registration_number",
+            "given_name",
+            "family_name",
+            "name_in_document",
+            "date_of_birth",
+            "dob_precision",
+            "sex",
+            "nationality",
+            "stateless",
+            "languages",
+            "preferred_language",
+            "email",
+            "phone",
+            "unaccompanied_minor",
+            "health_needs",
+            "created_at",
+        ]
+        read_only_fields = ["id", "registration_number", "stateless", "created_at"]
+        extra_kwargs = {
+            "given_name": {"allow_blank": False},
+            "family_name": {"allow_blank": False},
+            "health_needs": {"required": False},
+        }
+
+    def validate_date_of_birth(self, value: dt.date) -> dt.date:
+        if value > timezone.localdate():
+            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
+        if value.year < 1900:
+            raise serializers.ValidationError(_("Check the year of birth."))
+        return value
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+class ApplicationSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+    """An asylum application. ``state`` changes only through the transitions."""
+
+    special_category_fields = ("interview_waived_reason",)
+    registration_number = serializers.CharField(source="person.registration_number", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "person",
+            "registration_number",
+            "kind",
+            "track",
+            "state",
+            "unit",
+            "assigned_to",
+            "lodged_on",
+            "interview_held_at",
+            "interview_waived_reason",
+            "decided_at",
+            "appeal_deadline",
+            "appealed_at",
+            "is_final",
+            "next_deadline",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    """Lodge an application for a registered person."""
+
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
+    kind = serializers.ChoiceField(choices=ApplicationKind.choices)
+    track = serializers.ChoiceField(choices=Track.choices, required=False, default=Track.NORMAL)
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # A person the user may not see is "not found", exactly like a wrong id.
+            fields["person"].queryset = people_visible_to(request.user)
+        return fields
+
+
+class ApplicationUpdateSerializer(serializers.Serializer):
+    """Assign the case to a caseworker (null to unassign)."""
+
+    assigned_to = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(groups__name=Role.CASEWORKER, is_active=True),
+        allow_null=True,
+    )
+
+
+# --- Interviews, decisions, events, reminders -----------------------------------------------
+
+
+class InterviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Interview
+        fields = [
+            "id",
+            "application",
+            "scheduled_at",
+            "location",
+            "language",
+            "interpreter",
+            "lawyer_present",
+            "held_at",
+            "cancelled",
+        ]
+        read_only_fields = ["id", "application", "held_at", "cancelled"]
+        extra_kwargs = {"location": {"allow_blank": False}, "language": {"allow_blank": False}}
+
+
+class InterviewHeldSerializer(serializers.Serializer):
+    """Record that the interview was held (the decision may then be made)."""
+
+    held_at = serializers.DateTimeField(required=False)
+
+    def validate_held_at(self, value: dt.datetime) -> dt.datetime:
+        if value > timezone.now() + dt.timedelta(minutes=5):
+            raise serializers.ValidationError(_("An interview cannot be held in the future."))
+        return value
+
+
+class DecisionSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+    special_category_fields = ("grounds",)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "application",
+            "instance",
+            "outcome",
+            "grounds",
+            "manifestly_unfounded",
+            "permit_type",
+            "permit_months",
+            "decided_by",
+            "decided_at",
+            "notified_at",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+    special_category_fields = ("reason", "changes")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "application",
+            "actor",
+            "at",
+            "action",
+            "source_state",
+            "target_state",
+            "reason",
+            "changes",
+        ]
+        read_only_fields = fields
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="deadline.source", read_only=True)
+    due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
+    application = serializers.IntegerField(
+        source="deadline.application_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Reminder
+        fields = [
+            "id",
+            "source",
+            "due_at",
+            "application",
+            "kind",
+            "channel",
+            "status",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Transition inputs ----------------------------------------------------------------------
+
+_GROUNDS = {"help_text": "The reasons for the decision, as the applicant will read them."}
+
+
+class StartExaminationInput(serializers.Serializer):
+    """No input: the assigned caseworker opens the examination."""
+
+
+class AcceptInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[str(o) for o in ACCEPT_OUTCOMES])
+    grounds = serializers.CharField(**_GROUNDS)
+
+
+class RejectInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[str(o) for o in REJECT_OUTCOMES])
+    grounds = serializers.CharField(**_GROUNDS)
+    manifestly_unfounded = serializers.BooleanField(required=False, default=False)
+    notified_at = serializers.DateTimeField(required=False)
+
+
+class AppealInput(serializers.Serializer):
+    lodged_by = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    late_reason = serializers.CharField(required=False, allow_blank=True)
+    lodged_at = serializers.DateTimeField(required=False)
+
+
+class DismissAppealInput(serializers.Serializer):
+    grounds = serializers.CharField(**_GROUNDS)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class RemitInput(ReasonInput):
+    pass
+
+
+class WithdrawInput(ReasonInput):
+    pass
+
+
+class GrantAppealInput(AcceptInput):
+    pass
+
+
+TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "start_examination": StartExaminationInput,
+    "accept": AcceptInput,
+    "reject": RejectInput,
+    "appeal": AppealInput,
+    "grant_appeal": GrantAppealInput,
+    "dismiss_appeal": DismissAppealInput,
+    "remit": RemitInput,
+    "withdraw": WithdrawInput,
+}
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,278 @@
+"""Every casework endpoint against every role: the answer, and no audit row for a refusal.
+
+Codes: 401 without credentials; 403 when the role may not use the endpoint or make the
+change (whatever the id, so nothing is learned); 404 for a case the user may not see, exactly
+as for a case that does not exist; 400 when the input names a person the user may not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casework.choices import State
+from casework.models import AuditEvent
+from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
+
+ROLES = [
+    "caseworker",
+    "decider",
+    "appeals",
+    "registrar",
+    "reception",
+    "integration",
+    "auditor",
+    "outsider",
+    "anonymous",
+]
+
+
+def _person(ctx):  # noqa: ANN001, ANN202
+    return {
+        "given_name": "Test",
+        "family_name": "Person",
+        "date_of_birth": "1990-01-31",
+        "nationality": "AF",
+        "sex": "male",
+    }
+
+
+# endpoint: (method, url template, payload builder or None, expected per role in ROLES order)
+MATRIX = {
+    "people-list": (
+        "get",
+        "/api/v1/people/",
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
+    "people-detail": (
+        "get",
+        "/api/v1/people/{person}/",
+        None,
+        [200, 200, 404, 200, 404, 404, 200, 404, 401],
+    ),
+    "people-create": (
+        "post",
+        "/api/v1/people/",
+        _person,
+        [201, 403, 403, 201, 403, 403, 403, 201, 401],
+    ),
+    "people-update": (
+        "patch",
+        "/api/v1/people/{person}/",
+        lambda ctx: {"phone": "+4712345678"},
+        [200, 403, 403, 200, 403, 403, 403, 404, 401],
+    ),
+    "applications-list": (
+        "get",
+        "/api/v1/applications/",
+        None,
+        [200, 200, 200, 200, 403, 403, 200, 200, 401],
+    ),
+    "applications-detail": (
+        "get",
+        "/api/v1/applications/{app}/",
+        None,
+        [200, 200, 404, 200, 403, 403, 200, 404, 401],
+    ),
+    "applications-create": (
+        "post",
+        "/api/v1/applications/",
+        lambda ctx: {"person": ctx["person"], "kind": "protection"},
+        [201, 403, 403, 201, 403, 403, 403, 400, 401],
+    ),
+    "applications-assign": (
+        "patch",
+        "/api/v1/applications/{app}/",
+        lambda ctx: {"assigned_to": ctx["caseworker"]},
+        [200, 200, 404, 403, 403, 403, 403, 404, 401],
+    ),
+    "transitions-list": (
+        "get",
+        "/api/v1/applications/{app}/transitions/",
+        None,
+        [200, 200, 404, 200, 403, 403, 200, 404, 401],
+    ),
+    "transition-start-examination": (
+        "post",
+        "/api/v1/applications/{app}/transitions/start_examination/",
+        lambda ctx: {},
+        [200, 403, 404, 403, 403, 403, 403, 404, 401],
+    ),
+    "transition-withdraw": (
+        "post",
+        "/api/v1/applications/{app}/transitions/withdraw/",
+        lambda ctx: {"reason": "The applicant left the country."},
+        [200, 403, 404, 403, 403, 403, 403, 404, 401],
+    ),
+    "transition-accept": (
+        "post",
+        "/api/v1/applications/{examined}/transitions/accept/",
+        lambda ctx: {"outcome": "refugee_convention", "grounds": "Well-founded fear."},
+        [403, 200, 404, 403, 403, 403, 403, 404, 401],
+    ),
+    "transition-grant-appeal": (
+        "post",
+        "/api/v1/applications/{appealed}/transitions/grant_appeal/",
+        lambda ctx: {"outcome": "refugee_convention", "grounds": "New evidence."},
+        [403, 403, 200, 403, 403, 403, 403, 404, 401],
+    ),
+    "interviews-list": (
+        "get",
+        "/api/v1/applications/{app}/interviews/",
+        None,
+        [200, 200, 404, 403, 403, 403, 200, 404, 401],
+    ),
+    "interviews-create": (
+        "post",
+        "/api/v1/applications/{app}/interviews/",
+        lambda ctx: {
+            "scheduled_at": (timezone.now() + dt.timedelta(days=3)).isoformat(),
+            "location": "UDI, Oslo",
+            "language": "ar",
+        },
+        [201, 201, 403, 403, 403, 403, 403, 404, 401],
+    ),
+    "interviews-held": (
+        "patch",
+        "/api/v1/applications/{app}/interviews/{interview}/",
+        lambda ctx: {},
+        [200, 200, 403, 403, 403, 403, 403, 404, 401],
+    ),
+    "decisions-list": (
+        "get",
+        "/api/v1/applications/{app}/decisions/",
+        None,
+        [200, 200, 404, 403, 403, 403, 200, 404, 401],
+    ),
+    "events-list": (
+        "get",
+        "/api/v1/applications/{app}/events/",
+        None,
+        [200, 200, 404, 403, 403, 403, 200, 404, 401],
+    ),
+    "reminders-list": (
+        "get",
+        "/api/v1/reminders/",
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
+}
+
+CASES = [
+    pytest.param(endpoint, role, expected[i], id=f"{endpoint}-{role}")
+    for endpoint, (_m, _u, _p, expected) in MATRIX.items()
+    for i, role in enumerate(ROLES)
+]
+
+
+@pytest.fixture
+def world(unit, caseworker, role_users):  # noqa: ANN001
+    person = PersonFactory()
+    app = ApplicationFactory(person=person, unit=unit, assigned_to=caseworker)
+    examined = ApplicationFactory(
+        state=State.EXAMINED, unit=unit, assigned_to=caseworker, interview_held_at=timezone.now()
+    )
+    appealed = ApplicationFactory(
+        state=State.APPEALED, unit=unit, assigned_to=caseworker, appealed_at=timezone.now()
+    )
+    interview = InterviewFactory(application=app)
+    return {
+        "person": person.pk,
+        "app": app.pk,
+        "examined": examined.pk,
+        "appealed": appealed.pk,
+        "interview": interview.pk,
+        "caseworker": caseworker.pk,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("endpoint", "role", "expected"), CASES)
+def test_permission_matrix(api, role_users, world, endpoint, role, expected):  # noqa: ANN001
+    method, template, payload, _ = MATRIX[endpoint]
+    client = api(None if role == "anonymous" else role_users[role])
+    url = template.format(**world)
+    events_before = AuditEvent.objects.count()
+
+    kwargs = {"format": "json"} if payload else {}
+    response = getattr(client, method)(url, payload(world) if payload else None, **kwargs)
+
+    assert response.status_code == expected, response.content[:300]
+    if expected >= 400:
+        assert AuditEvent.objects.count() == events_before, "a refusal wrote an audit row"
+    elif method != "get":
+        assert AuditEvent.objects.count() > events_before, "a change without an audit row"
+
+
+@pytest.mark.django_db
+def test_a_case_not_yours_looks_exactly_like_no_case(api, outsider, world):  # noqa: ANN001
+    client = api(outsider)
+    hidden = client.get(f"/api/v1/applications/{world['app']}/")
+    missing = client.get("/api/v1/applications/999999/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    hidden = client.get(f"/api/v1/applications/{world['app']}/events/")
+    missing = client.get("/api/v1/applications/999999/events/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+@pytest.mark.django_db
+def test_lists_show_only_what_the_role_may_see(api, unit, other_unit, role_users):  # noqa: ANN001
+    mine = ApplicationFactory(unit=unit)
+    theirs = ApplicationFactory(unit=other_unit)
+    appealed = ApplicationFactory(unit=other_unit, state=State.APPEALED)
+
+    def ids(role: str) -> set[int]:
+        body = api(role_users[role]).get("/api/v1/applications/?page_size=100").json()
+        return {row["id"] for row in body["results"]}
+
+    assert ids("caseworker") == {mine.pk}
+    assert ids("outsider") == {theirs.pk, appealed.pk}
+    assert ids("appeals") == {appealed.pk}
+    assert ids("auditor") == {mine.pk, theirs.pk, appealed.pk}
+
+    people = api(role_users["caseworker"]).get("/api/v1/people/?page_size=100").json()
+    assert {row["id"] for row in people["results"]} == {mine.person_id}
+    assert api(role_users["reception"]).get("/api/v1/people/").json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_special_category_data_only_for_roles_that_need_it(api, unit, role_users):  # noqa: ANN001
+    person = PersonFactory(health_needs="Needs regular dialysis.")
+    app = ApplicationFactory(person=person, unit=unit, state=State.ACCEPTED)
+    from tests.factories import AuditEventFactory, DecisionFactory
+
+    DecisionFactory(application=app, grounds="Persecution for political opinion.")
+    AuditEventFactory(application=app, action="accept", reason="Persecution for political opinion.")
+
+    def get(role: str, url: str) -> dict:
+        response = api(role_users[role]).get(url)
+        assert response.status_code == 200
+        body = response.json()
+        return body["results"][0] if "results" in body else body
+
+    for role in ("caseworker", "decider"):
+        assert get(role, f"/api/v1/people/{person.pk}/")["health_needs"]
+        assert get(role, f"/api/v1/applications/{app.pk}/decisions/")["grounds"]
+        assert get(role, f"/api/v1/applications/{app.pk}/events/")["reason"]
+    for role in ("registrar", "auditor"):
+        assert "health_needs" not in get(role, f"/api/v1/people/{person.pk}/")
+    decision = get("auditor", f"/api/v1/applications/{app.pk}/decisions/")
+    assert "grounds" not in decision and decision["outcome"] == "refugee_convention"
+    assert "reason" not in get("auditor", f"/api/v1/applications/{app.pk}/events/")
+
+
+@pytest.mark.django_db
+def test_reminders_are_the_users_own(api, caseworker, decider):  # noqa: ANN001
+    from tests.factories import ReminderFactory
+
+    own = ReminderFactory(recipient=f"user:{caseworker.pk}")
+    other = ReminderFactory(recipient=f"user:{decider.pk}")
+    client = api(caseworker)
+    body = client.get("/api/v1/reminders/").json()
+    assert [row["id"] for row in body["results"]] == [own.pk]
+    assert client.get(f"/api/v1/reminders/{other.pk}/").status_code == 404

@@ -11,13 +11,15 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.deadlines import PERSON, DeadlineSource, on_remind_from, register
+from casework.deadlines import PERSON, STAFF, DeadlineSource, overdue, register, soon
 
 WORK_PERMIT_RENEWAL = DeadlineSource(
     key="integration.work_permit_renewal",
     label=_("temporary work permit expires: apply for renewal"),
+    model="integration.WorkPermit",
+    due_rule=_("the last day of the validity period (Immigration Act § 94: up to 6 months)"),
     # UDI: apply for renewal about one month before the permit expires.
-    lead=dt.timedelta(days=30),
+    reminders=(soon(days=30, to=(PERSON,)),),
     notify_staff=False,
     notify_person=True,
     person_message=_("Your work permit expires on %(due)s. Apply for renewal now."),
@@ -25,7 +27,12 @@ WORK_PERMIT_RENEWAL = DeadlineSource(
 WORK_PERMIT_LAPSE = DeadlineSource(
     key="integration.work_permit_lapse",
     label=_("temporary work permit lapses at the departure deadline"),
-    lead=dt.timedelta(days=7),
+    model="integration.WorkPermit",
+    due_rule=_(
+        "the departure deadline after a final rejection: the end of the appeal period, or "
+        "3 weeks after the appeal is dismissed"
+    ),
+    reminders=(soon(days=7, to=(PERSON,)),),
     notify_staff=False,
     notify_person=True,
     person_message=_("Your work permit lapses on %(due)s, the deadline for leaving Norway."),
@@ -33,7 +40,10 @@ WORK_PERMIT_LAPSE = DeadlineSource(
 FAMILY_REGISTRATION_WINDOW = DeadlineSource(
     key="integration.family_registration",
     label=_("family reunification: register within 6 months to be exempt from income"),
-    reminders=(on_remind_from(to=(PERSON,)),),  # remind_from is set to exactly 5 months
+    model="casework.Application",
+    due_rule=_("6 months from the sponsor's protection decision (registration online)"),
+    # About a month before the window closes, i.e. at about 5 months.
+    reminders=(soon(days=30, to=(PERSON,)),),
     notify_staff=False,
     notify_person=True,
     person_message=_(
@@ -43,7 +53,10 @@ FAMILY_REGISTRATION_WINDOW = DeadlineSource(
 FAMILY_DOCUMENTS_WINDOW = DeadlineSource(
     key="integration.family_documents",
     label=_("family reunification: hand in documents within 12 months"),
-    reminders=(on_remind_from(to=(PERSON,)),),  # remind_from is set to exactly 11 months
+    model="casework.Application",
+    due_rule=_("12 months from the sponsor's protection decision (documents in person)"),
+    # About a month before the window closes, i.e. at about 11 months.
+    reminders=(soon(days=30, to=(PERSON,)),),
     notify_staff=False,
     notify_person=True,
     person_message=_(
@@ -54,14 +67,18 @@ FAMILY_DOCUMENTS_WINDOW = DeadlineSource(
 FAMILY_APPEAL = DeadlineSource(
     key="integration.family_appeal",
     label=_("family reunification: appeal deadline"),
-    lead=dt.timedelta(days=5),
+    model="integration.FamilyReunification",
+    due_rule=_("3 weeks from notification of the rejection (Public Administration Act § 29)"),
+    reminders=(soon(days=5, to=(PERSON,)),),
     notify_person=True,
     person_message=_("You can appeal the decision until %(due)s."),
 )
 PROGRAMME_END = DeadlineSource(
     key="integration.programme_end",
     label=_("introduction programme: planned end"),
-    lead=dt.timedelta(days=60),
+    model="integration.IntroductionProgramme",
+    due_rule=_("the planned end (up to 3 years, 4 with an extension; Integration Act § 13)"),
+    reminders=(soon(days=60, to=(STAFF,)), overdue(days=1)),
 )
 
 SOURCES = (
@@ -82,7 +99,3 @@ def register_sources() -> None:
 def end_of(day: dt.date) -> dt.datetime:
     """A deadline "by 15 March" runs to the end of that day, local time."""
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(8, 0), tzinfo=timezone.get_current_timezone())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import (
@@ -195,31 +195,37 @@ class ElementAddedSerializer(serializers.Serializer):
 # --- Transitions ----------------------------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="IntegrationTransitionField")
-class TransitionFieldSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    type = serializers.ChoiceField(choices=["text", "date", "integer", "boolean", "choice"])
-    label = serializers.CharField()
-    choices = serializers.ListField(child=serializers.CharField())
+# Fields a transition always needs; the rest are optional or needed only in some cases (the
+# service answers 400 naming the field, e.g. grounds for refusing when every § 94 condition
+# is met).
+REQUIRED = {
+    ("revoke", "reason"),
+    ("reject", "grounds"),
+    ("grant_appeal", "grounds"),
+    ("dismiss_appeal", "grounds"),
+    ("accept", "grounds"),
+    ("extend", "planned_end_on"),
+    ("extend", "reason"),
+    ("complete", "outcome"),
+    ("discontinue", "reason"),
+}
+TYPE_NAMES = {"text": "char", "date": "date", "integer": "integer", "boolean": "boolean"}
 
 
-@extend_schema_serializer(component_name="IntegrationAvailableTransition")
-class AvailableTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    fields = TransitionFieldSerializer(many=True)
-
-
-def describe_fields(names: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [
-        {
+def describe_fields(transition: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The fields of a transition in casework's shape (``casework.api.base.describe_input``)."""
+    out = []
+    for name in names:
+        entry: dict[str, Any] = {
             "name": name,
-            "type": field_kind(name),
+            "required": (transition, name) in REQUIRED,
+            "type": TYPE_NAMES.get(field_kind(name), "choice"),
             "label": str(LABELS[name]),
-            "choices": [value for value, _label in field_choices(name)],
         }
-        for name in names
-    ]
+        if field_kind(name) == "choice":
+            entry["choices"] = [value for value, _label in field_choices(name)]
+        out.append(entry)
+    return out
 
 
 def input_field(name: str) -> serializers.Field:
@@ -256,15 +262,15 @@ ALL_TRANSITION_FIELDS = (
 )
 
 
-class TransitionInputSerializer(input_serializer(ALL_TRANSITION_FIELDS)):  # type: ignore[misc]
+class IntegrationTransitionInputSerializer(input_serializer(ALL_TRANSITION_FIELDS)):  # type: ignore[misc]
     """Every field any transition takes; each transition reads only its own (listed by GET)."""
 
 
-class ErrorSerializer(serializers.Serializer):
+class IntegrationErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ConflictSerializer(serializers.Serializer):
+class IntegrationConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current_state = serializers.CharField(allow_null=True)
     unmet = UnmetSerializer(many=True, required=False)

@@ -24,6 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from casework.api.base import AvailableTransitionSerializer
 from casework.exceptions import TransitionConflict
 from casework.identity import parse_reference
 from casework.models import Application, Person
@@ -89,9 +90,13 @@ class Page(PageNumberPagination):
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: errors by field."),
-    403: OpenApiResponse(s.ErrorSerializer, description="You may not."),
-    404: OpenApiResponse(s.ErrorSerializer, description="Not found or not visible to you."),
-    409: OpenApiResponse(s.ConflictSerializer, description="Wrong state or unmet condition."),
+    403: OpenApiResponse(s.IntegrationErrorSerializer, description="You may not."),
+    404: OpenApiResponse(
+        s.IntegrationErrorSerializer, description="Not found or not visible to you."
+    ),
+    409: OpenApiResponse(
+        s.IntegrationConflictSerializer, description="Wrong state or unmet condition."
+    ),
 }
 
 
@@ -125,11 +130,12 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             {
                 "name": n,
                 "label": transition_label(obj, n),
-                "fields": s.describe_fields(transition_fields(obj, n)),
+                "url": request.build_absolute_uri(f"{request.path}{n}/"),
+                "fields": s.describe_fields(n, transition_fields(obj, n)),
             }
             for n in names
         ]
-        return Response(s.AvailableTransitionSerializer(data, many=True).data)
+        return Response(AvailableTransitionSerializer(data, many=True).data)
 
     def _transition(self, request: Request, pk: Any = None, name: str = "") -> Response:
         obj = self.get_object()
@@ -147,7 +153,7 @@ def _transition_actions(names: tuple[str, ...], serializer: Any) -> tuple[Any, A
 
     @extend_schema(
         summary="Transitions you may make now",
-        responses={200: s.AvailableTransitionSerializer(many=True), 404: ERRORS[404]},
+        responses={200: AvailableTransitionSerializer(many=True), 404: ERRORS[404]},
     )
     @action(detail=True, methods=["get"], url_path="transitions", url_name="transitions")
     def transitions(self: RecordViewSet, request: Request, pk: Any = None) -> Response:
@@ -156,7 +162,7 @@ def _transition_actions(names: tuple[str, ...], serializer: Any) -> tuple[Any, A
     @extend_schema(
         summary="Make a transition",
         parameters=[_name_parameter(names)],
-        request=s.TransitionInputSerializer,
+        request=s.IntegrationTransitionInputSerializer,
         responses={200: serializer, **ERRORS},
     )
     @action(

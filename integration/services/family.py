@@ -288,28 +288,27 @@ def _family_kwargs(name: str, fields: dict) -> dict:
 def family_windows_open(*, application: Application, actor: Any = None) -> None:
     """Start the sponsor's 6- and 12-month windows when they are granted refugee status.
 
-    Reminders go to the sponsor at 5 months (register the family's applications) and at
-    11 months (documents handed in), one month before each window closes.
+    Reminders go to the sponsor 30 days before each window closes (at about 5 months:
+    register the family's applications; at about 11 months: documents handed in).
     """
     decision = protection_decision(application)
     if decision is None or not sponsor_basis_refugee(SponsorBasis.PROTECTION, decision.outcome):
         return
     decided_on = timezone.localtime(decision.decided_at).date()
     register_by, documents_by = family_windows(decided_on)
-    for source, last_day, remind_after in (
-        (deadlines.FAMILY_REGISTRATION_WINDOW, register_by, 5),
-        (deadlines.FAMILY_DOCUMENTS_WINDOW, documents_by, 11),
+    for source, last_day in (
+        (deadlines.FAMILY_REGISTRATION_WINDOW, register_by),
+        (deadlines.FAMILY_DOCUMENTS_WINDOW, documents_by),
     ):
         if last_day is None:
             continue
-        deadline = casework_deadlines.deadline_set(
+        casework_deadlines.deadline_set(
             source=source.key,
             object_id=application.pk,
             due_at=deadlines.end_of(last_day),
             person=application.person,
         )
-        deadline.remind_from = deadlines.start_of(add_months(decided_on, remind_after))
-        deadline.save(update_fields=["remind_from"])
+
     # On the sponsor, not on the asylum case: the case's own history stays its transitions.
     audit_log(
         actor=actor,

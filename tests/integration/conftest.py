@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 
 from integration.models import MunicipalityOfficer
-from reception.models import Municipality
 from tests import factories
+from tests.integration.factories import municipality_named
 
 
 @pytest.fixture
 def bergen(db):  # noqa: ANN001
-    return Municipality.objects.get(name="Bergen")
+    return municipality_named("Bergen")
 
 
 @pytest.fixture
 def oslo(db):  # noqa: ANN001
-    return Municipality.objects.get(name="Oslo")
+    return municipality_named("Oslo")
 
 
 @pytest.fixture

@@ -67,6 +67,17 @@ class FamilyReunificationFactory(factory.django.DjangoModelFactory):
         return with_state(model_class, obj, state)
 
 
+NUMBERS = {"Bergen": "4601", "Oslo": "0301"}
+
+
+def municipality_named(name: str):  # noqa: ANN201
+    """A municipality from the data migration; created when a transactional test flushed it."""
+    from reception.models import Municipality
+
+    found = Municipality.objects.filter(name=name).first()
+    return found or Municipality.objects.create(name=name, number=NUMBERS[name])
+
+
 def settled(
     *,
     municipality: str = "Bergen",
@@ -76,7 +87,7 @@ def settled(
     outcome: str = "refugee_convention",
 ):  # noqa: ANN201
     """A person with an accepted application (decision ``outcome``) settled in ``municipality``."""
-    from reception.models import Municipality, Settlement
+    from reception.models import Settlement
     from tests.factories import DecisionFactory
 
     person = PersonFactory(date_of_birth=born)
@@ -85,6 +96,6 @@ def settled(
     return Settlement.objects.create(
         person=person,
         application=app,
-        municipality=Municipality.objects.get(name=municipality),
+        municipality=municipality_named(municipality),
         settled_on=settled_on or timezone.localdate() - dt.timedelta(days=30),
     )

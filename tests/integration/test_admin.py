@@ -198,13 +198,30 @@ def test_other_roles_do_not_reach_the_pages(model, client, reception_officer):
     assert login(client, reception_officer).get(url).status_code == 403
 
 
-def test_services_refuse_even_when_the_page_was_open(client, unit, decider, registrar):
-    """The page checks on GET; the service checks again on POST (roles can change between)."""
+def test_a_change_between_opening_and_submitting_is_shown_not_applied(
+    client, unit, decider, registrar
+):
+    """The page was opened while the permit was requested; meanwhile the police refused it."""
     permit = permit_in(unit)
     url = reverse("admin:integration_workpermit_transition", args=[permit.pk, "grant"])
     assert login(client, decider).get(url).status_code == 200
-    decider.groups.clear()
-    assert client.post(url, {"months": "6"}).status_code in (302, 403)
+    services.work_permit_transition(actor=registrar, permit=permit, name="refuse", grounds="x")
+    page = client.post(url, {"months": "6"})
+    assert page.status_code == 200
+    assert "not possible while it is refused" in page.content.decode()
     permit.refresh_from_db()
-    assert permit.state == WorkPermitState.REQUESTED
-    services.work_permit_transition(actor=registrar, permit=permit, name="grant")
+    assert permit.state == WorkPermitState.REFUSED
+    assert not AuditEvent.objects.filter(action="work_permit.grant").exists()
+
+
+def test_the_integration_officer_group_holds_its_model_permissions(integration_officer):
+    for perm in (
+        "integration.view_introductionprogramme",
+        "integration.add_introductionprogramme",
+        "integration.add_programmeelement",
+    ):
+        assert integration_officer.has_perm(perm)
+    assert not integration_officer.has_perm("integration.view_workpermit")
+    from django.contrib.auth.models import Permission
+
+    assert not Permission.objects.filter(codename="manage_programme").exists()

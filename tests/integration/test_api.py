@@ -257,3 +257,47 @@ def test_the_schema_has_no_warnings(tmp_path):
         "/api/v1/introduction-programmes/",
     ):
         assert path in text
+
+
+def _count_queries(client: APIClient, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_queries_stay_flat(unit, decider, caseworker, bergen_officer):
+    """More rows on a page never means more queries (select_related / prefetch_related)."""
+    from integration import services
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            permit = permit_in(unit)
+            services.work_permit_transition(actor=decider, permit=permit, name="grant")
+            FamilyReunificationFactory()
+            settlement = settled()
+            start = settlement.settled_on + dt.timedelta(days=1)
+            programme = services.programme_enrol(
+                actor=bergen_officer,
+                settlement=settlement,
+                start_on=start,
+                planned_end_on=start + dt.timedelta(days=300),
+            )
+            services.programme_add_element(
+                actor=bergen_officer,
+                programme=programme,
+                kind="work",
+                hours_per_week=15,
+                start_on=start,
+            )
+
+    cases = [(WP, decider), (FR, caseworker), (IP, bergen_officer)]
+    add_rows(1)
+    for url, user in cases:  # warm the per-user role and unit caches
+        api(user).get(url)
+    before = [_count_queries(api(user), url) for url, user in cases]
+    add_rows(4)
+    after = [_count_queries(api(user), url) for url, user in cases]
+    assert after == before

@@ -72,25 +72,26 @@ def test_month_arithmetic_at_month_ends():
     assert family_windows(dt.date(2017, 7, 31)) == (None, dt.date(2018, 7, 31))
 
 
-def test_protection_opens_both_windows_with_reminders_at_5_and_11_months(sponsor_case):
+def test_protection_opens_both_windows_with_reminders_a_month_before_each_closes(sponsor_case):
     rows = {d.source: d for d in Deadline.objects.filter(object_id=sponsor_case.pk)}
     reg, docs = rows[FAMILY_REGISTRATION_WINDOW.key], rows[FAMILY_DOCUMENTS_WINDOW.key]
     assert timezone.localtime(reg.due_at).date() == dt.date(2026, 9, 15)
     assert timezone.localtime(docs.due_at).date() == dt.date(2027, 3, 15)
-    assert timezone.localtime(reg.remind_from).date() == dt.date(2026, 8, 15)
-    assert timezone.localtime(docs.remind_from).date() == dt.date(2027, 2, 15)
+    # 30 days before each window closes: at about 5 and about 11 months.
+    assert timezone.localtime(reg.remind_from).date() == dt.date(2026, 8, 16)
+    assert timezone.localtime(docs.remind_from).date() == dt.date(2027, 2, 13)
     assert reg.person == sponsor_case.person and reg.notify_person and reg.application is None
     assert AuditEvent.objects.filter(
         person=sponsor_case.person, action="family.windows_opened", application=None
     )
 
 
-def test_the_sponsor_is_reminded_once_the_5_months_have_passed(sponsor_case):
+def test_the_sponsor_is_reminded_a_month_before_the_registration_window_closes(sponsor_case):
     recipient = f"person:{sponsor_case.person_id}"
-    with time_machine.travel(utc(2026, 8, 14, 12), tick=False):
+    with time_machine.travel(utc(2026, 8, 16, 12), tick=False):
         reminders_create_due()
     assert not Reminder.objects.filter(recipient=recipient).exists()
-    with time_machine.travel(utc(2026, 8, 15, 12), tick=False):
+    with time_machine.travel(utc(2026, 8, 17, 8), tick=False):
         reminders_create_due()
         reminders_create_due()  # a repeated sweep changes nothing
     reminder = Reminder.objects.get(recipient=recipient)

@@ -461,3 +461,21 @@ def test_the_periodic_task_expires_what_is_due(unit, caseworker, decider):
     assert expire_work_permits.apply().get() == 1
     permit.refresh_from_db()
     assert permit.state == S.EXPIRED
+
+
+def test_the_applicant_is_reminded_a_month_before_expiry(unit, caseworker, decider):
+    from casework.models import Reminder
+    from casework.reminders import reminders_create_due
+
+    with time_machine.travel(dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC), tick=False):
+        permit = services.work_permit_transition(
+            actor=decider, permit=permit_for(unit, caseworker), name="grant", months=6
+        )
+    assert permit.valid_until == dt.date(2026, 7, 9)
+    recipient = f"person:{permit.person_id}"
+    with time_machine.travel(dt.datetime(2026, 6, 8, 12, tzinfo=dt.UTC), tick=False):
+        reminders_create_due()
+    assert not Reminder.objects.filter(recipient=recipient).exists()
+    with time_machine.travel(dt.datetime(2026, 6, 10, 8, tzinfo=dt.UTC), tick=False):
+        reminders_create_due()
+    assert Reminder.objects.get(recipient=recipient).deadline.source == WORK_PERMIT_RENEWAL.key

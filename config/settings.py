@@ -287,6 +287,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.api.schema_hooks.document_standard_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "casework.choices.Outcome",
         "AcceptOutcomeEnum": "casework.choices.ACCEPT_OUTCOMES",

@@ -28,6 +28,10 @@ test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	@bash scripts/pytest.sh $(PYTEST_ARGS)
 
+## audit: bandit on the code, pip-audit on the dependencies (skipped, and said so, offline)
+audit: $(STAMP)
+	@bash scripts/audit.sh
+
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .

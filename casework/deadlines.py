@@ -1,40 +1,149 @@
-"""The deadline registry: each app declares what dates matter, and for whom.
+"""The deadline registry: each app declares what dates matter, for whom, and when to remind.
 
-``casework`` owns the machinery; ``reception`` and ``integration`` call ``register`` from
-their ``AppConfig.ready`` so that ``casework`` never imports them. A source's deadlines are
-rows (``Deadline``), created and closed by that app's services through ``deadline_set`` and
-``deadline_close``; the sweep (``tasks.sweep_deadlines``) needs nothing but those rows.
+``casework`` owns the machinery; ``reception`` and ``integration`` register their sources from
+their ``AppConfig.ready`` so that ``casework`` never imports them. A source says
+
+* **what**: ``key`` (``"<app>.<name>"``, at most 48 characters) and ``label``;
+* **whose**: ``model``, the ``"app_label.Model"`` whose primary key is the deadline's
+  ``object_id`` (one open deadline per source and object);
+* **due when**: ``due_rule``, the rule in words with its legal basis; the owning app's service
+  computes the date and calls ``deadline_set`` (there is no other way in);
+* **who is told**: ``notify_staff`` (the ``recipient_user`` given to ``deadline_set``, by
+  default the case's assigned caseworker) and ``notify_person`` (the applicant, sponsor…);
+* **how long before**: ``reminders``, one ``ReminderKind`` per reminder, e.g.
+  ``(soon(days=5), overdue())``; each kind reaches every audience it names on every channel
+  registered for that audience (``casework.channels``);
+* ``every``: for a recurring notice (the applicant's "still in the queue"), the period after
+  which the sweep moves the deadline on and reminds again.
+
+Example, in ``reception/apps.py``::
+
+    def ready(self):
+        from casework import deadlines
+        deadlines.register(deadlines.DeadlineSource(
+            key="reception.arrival_stay",
+            label=_("arrival-centre stay limit"),
+            model="reception.Placement",
+            due_rule=_("21 days after arrival at an arrival centre"),
+            reminders=(deadlines.soon(days=3), deadlines.overdue()),
+        ))
+
+and in ``reception/services.py``, inside the service's transaction::
+
+    deadlines.deadline_set(source="reception.arrival_stay", object_id=placement.pk,
+                           due_at=..., person=placement.person, recipient_user=officer)
+    deadlines.deadline_close(source="reception.arrival_stay", object_id=placement.pk)
+
+A source's deadlines are rows (``Deadline``); the sweep (``casework.reminders.sweep``) needs
+nothing but those rows and this registry. ``lead=`` (one "soon" reminder that long before)
+is still accepted for sources written before ``reminders=`` existed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Min
+from django.db import transaction
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+STAFF = "staff"
+PERSON = "person"
+AUDIENCES = (STAFF, PERSON)
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    """One reminder of a deadline: its name, when it fires, and whom it reaches.
+
+    ``offset`` is relative to the due time (negative: before it). The reminder is created by
+    the first sweep at or after ``due_at + offset``; with ``only_before_due`` not once the
+    deadline has passed (a "due soon" that would arrive late is not sent).
+    """
+
+    name: str
+    offset: dt.timedelta
+    audiences: frozenset[str] = frozenset(AUDIENCES)
+    only_before_due: bool = False
+    channels: tuple[str, ...] | None = None  # None: every channel registered for the audience
+
+
+def soon(
+    *, days: float = 0, hours: float = 0, to: tuple[str, ...] = AUDIENCES, name: str = "soon"
+) -> ReminderKind:
+    """A "due soon" reminder ``days``/``hours`` before the due time, while it is still ahead."""
+    return ReminderKind(
+        name=name,
+        offset=-dt.timedelta(days=days, hours=hours),
+        audiences=frozenset(to),
+        only_before_due=True,
+    )
+
+
+def overdue(
+    *, days: float = 0, hours: float = 0, to: tuple[str, ...] = (STAFF,), name: str = "overdue"
+) -> ReminderKind:
+    """An "overdue" reminder once the deadline has passed (by ``days``/``hours``), to staff."""
+    return ReminderKind(
+        name=name, offset=dt.timedelta(days=days, hours=hours), audiences=frozenset(to)
+    )
+
+
+def notice(*, to: tuple[str, ...] = (PERSON,), name: str = "notice") -> ReminderKind:
+    """A notice at the due time itself; with ``DeadlineSource.every`` it recurs."""
+    return ReminderKind(name=name, offset=dt.timedelta(0), audiences=frozenset(to))
 
 
 @dataclass(frozen=True)
 class DeadlineSource:
-    """What a kind of deadline is, who is told, and how long before."""
+    """What a kind of deadline is, whose it is, who is told, and how long before."""
 
     key: str
     label: Any
-    lead: dt.timedelta
+    lead: dt.timedelta | None = None
     notify_staff: bool = True
     notify_person: bool = False
     person_message: Any = ""
+    model: str = ""
+    due_rule: Any = ""
+    reminders: tuple[ReminderKind, ...] = ()
+    every: dt.timedelta | None = None
+    shown_as_deadline: bool = True  # False: a notice, not a date anyone must meet
+    staff_message: Any = ""
+
+    def __post_init__(self) -> None:
+        if len(self.key) > 48:
+            raise ValueError(f"deadline source key too long (max 48): {self.key}")
+        if not self.reminders:
+            lead = self.lead if self.lead is not None else dt.timedelta(0)
+            object.__setattr__(self, "reminders", (soon(days=lead.total_seconds() / 86400),))
+        names = [k.name for k in self.reminders]
+        if len(names) != len(set(names)):
+            raise ValueError(f"reminder kinds of {self.key} must have distinct names")
+
+    @property
+    def first_offset(self) -> dt.timedelta:
+        """The earliest reminder relative to the due time (``Deadline.remind_from``)."""
+        return min(k.offset for k in self.reminders)
+
+    def kind(self, name: str) -> ReminderKind | None:
+        return next((k for k in self.reminders if k.name == name), None)
 
 
 _registry: dict[str, DeadlineSource] = {}
 
 
 def register(source: DeadlineSource) -> DeadlineSource:
+    """Declare a deadline source (call from ``AppConfig.ready``; registering again replaces)."""
     _registry[source.key] = source
     return source
+
+
+def unregister(key: str) -> None:
+    _registry.pop(key, None)
 
 
 def sources() -> dict[str, DeadlineSource]:
@@ -45,11 +154,19 @@ def get_source(key: str) -> DeadlineSource:
     return _registry[key]
 
 
+# --- casework's own sources -----------------------------------------------------------------
+
 APPEAL = register(
     DeadlineSource(
         key="casework.appeal",
         label=_("appeal deadline"),
-        lead=dt.timedelta(days=5),
+        model="casework.Application",
+        due_rule=_(
+            "3 weeks from notification of a rejection; 1 week if manifestly unfounded; "
+            "48 hours for a Dublin request to stay (Immigration Act § 94, Public "
+            "Administration Act § 29)"
+        ),
+        reminders=(soon(days=5), overdue(to=(STAFF,))),
         notify_person=True,
         person_message=_("You can appeal the decision until %(due)s."),
     )
@@ -58,7 +175,9 @@ INTERVIEW = register(
     DeadlineSource(
         key="casework.interview",
         label=_("asylum interview"),
-        lead=dt.timedelta(days=3),
+        model="casework.Interview",
+        due_rule=_("the time the interview is scheduled for"),
+        reminders=(soon(days=3), overdue(days=1, to=(STAFF,))),
         notify_person=True,
         person_message=_("Your asylum interview is on %(due)s."),
     )
@@ -67,10 +186,30 @@ EXAMINATION_TARGET = register(
     DeadlineSource(
         key="casework.examination_target",
         label=_("examination target (6 months, Procedures Directive art. 31)"),
-        lead=dt.timedelta(days=14),
+        model="casework.Application",
+        due_rule=_("6 months after the application was lodged (Directive 2013/32/EU art. 31)"),
+        reminders=(soon(days=14, to=(STAFF,)), overdue(to=(STAFF,))),
     )
 )
 EXAMINATION_TARGET_PERIOD = dt.timedelta(days=183)
+
+QUEUE_NOTICE_PERIOD = dt.timedelta(days=30)
+QUEUE_NOTICE = register(
+    DeadlineSource(
+        key="casework.queue_notice",
+        label=_("notice to the applicant that the case is still in the queue"),
+        model="casework.Application",
+        due_rule=_("every 30 days while the application is submitted or under examination"),
+        reminders=(notice(),),
+        every=QUEUE_NOTICE_PERIOD,
+        notify_staff=False,
+        notify_person=True,
+        shown_as_deadline=False,
+    )
+)
+
+
+# --- writing deadlines (called by the owning app's services, inside their transaction) ------
 
 
 def deadline_set(
@@ -82,25 +221,46 @@ def deadline_set(
     person: Any = None,
     recipient_user: Any = None,
 ) -> Any:
-    """Create or move the deadline of ``source`` for ``object_id``; reopen it if closed."""
+    """Create or move the deadline of ``source`` for ``object_id``; reopen it if closed.
+
+    Moving the due time (or reopening) starts a new cycle: reminders of the old date that
+    were not sent yet are cancelled and the new date is reminded afresh. If a reminder of
+    the new date is already due (an interview tomorrow), its rows are created now and their
+    delivery is queued after commit; a dead broker does not fail the caller.
+    """
     from .models import Deadline
 
     spec = get_source(source)
-    deadline, _created = Deadline.objects.update_or_create(
-        source=source,
-        object_id=object_id,
-        defaults={
-            "due_at": due_at,
-            "remind_from": due_at - spec.lead,
-            "application": application,
-            "person": person or (application.person if application is not None else None),
-            "recipient_user": recipient_user if spec.notify_staff else None,
-            "notify_person": spec.notify_person,
-            "closed_at": None,
-        },
-    )
-    if application is not None:
-        refresh_next_deadline(application)
+    if recipient_user is None and application is not None:
+        recipient_user = application.assigned_to
+    values = {
+        "due_at": due_at,
+        "remind_from": due_at + spec.first_offset,
+        "application": application,
+        "person": person or (application.person if application is not None else None),
+        "recipient_user": recipient_user if spec.notify_staff else None,
+        "notify_person": spec.notify_person,
+        "closed_at": None,
+    }
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().filter(source=source, object_id=object_id)
+        deadline = deadline.first()
+        if deadline is None:
+            deadline = Deadline.objects.create(source=source, object_id=object_id, **values)
+        else:
+            moved = deadline.due_at != due_at or deadline.closed_at is not None
+            for name, value in values.items():
+                setattr(deadline, name, value)
+            if moved:
+                deadline.cycle += 1
+                _cancel_pending(Deadline.objects.filter(pk=deadline.pk))
+            deadline.save()
+        if application is not None:
+            refresh_next_deadline(application)
+        from .reminders import reminders_create_due, reminders_enqueue_on_commit
+
+        created = reminders_create_due(deadline_ids=[deadline.pk], returning=True)
+        reminders_enqueue_on_commit(created.ids)
     return deadline
 
 
@@ -108,20 +268,105 @@ def deadline_close(*, source: str, object_id: int, application: Any = None) -> N
     """The thing happened (or no longer needs to): no more reminders for it."""
     from .models import Deadline
 
-    Deadline.objects.filter(source=source, object_id=object_id, closed_at=None).update(
-        closed_at=timezone.now()
+    with transaction.atomic():
+        open_ = Deadline.objects.filter(source=source, object_id=object_id, closed_at=None)
+        _cancel_pending(open_)
+        open_.update(closed_at=timezone.now())
+        if application is not None:
+            refresh_next_deadline(application)
+
+
+def _cancel_pending(deadlines: QuerySet) -> None:
+    from .choices import ReminderStatus
+    from .models import Reminder
+
+    Reminder.objects.filter(deadline__in=deadlines, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED
     )
-    if application is not None:
-        refresh_next_deadline(application)
+
+
+def hidden_sources() -> list[str]:
+    """Sources that are notices rather than deadlines (not in "next deadline", not in panels)."""
+    return [key for key, spec in _registry.items() if not spec.shown_as_deadline]
 
 
 def refresh_next_deadline(application: Any) -> None:
     """Keep ``Application.next_deadline`` (shown and filtered in lists) at the soonest open one."""
     from .models import Application, Deadline
 
-    soonest = Deadline.objects.filter(application=application, closed_at=None).aggregate(
-        m=Min("due_at")
-    )["m"]
+    soonest = (
+        Deadline.objects.filter(application=application, closed_at=None)
+        .exclude(source__in=hidden_sources())
+        .aggregate(m=Min("due_at"))["m"]
+    )
     if soonest != application.next_deadline:
         Application.objects.filter(pk=application.pk).update(next_deadline=soonest)
         application.next_deadline = soonest
+
+
+# --- reads for the admin panels (selectors) -------------------------------------------------
+
+
+@dataclass
+class DeadlineRow:
+    """A deadline as a panel shows it: what, when, and whether it is overdue or due soon."""
+
+    deadline: Any
+    label: str
+    due_at: dt.datetime
+    overdue: bool
+    due_soon: bool
+    reminders: list = field(default_factory=list)
+    case_url: str = ""
+
+
+def _row(deadline: Any, now: dt.datetime) -> DeadlineRow:
+    spec = _registry.get(deadline.source)
+    return DeadlineRow(
+        deadline=deadline,
+        label=str(spec.label) if spec else deadline.source,
+        due_at=deadline.due_at,
+        overdue=deadline.due_at <= now,
+        due_soon=deadline.due_at > now and deadline.remind_from <= now,
+    )
+
+
+def deadlines_for_user(*, user: Any, now: dt.datetime | None = None, limit: int = 25) -> dict:
+    """The logged-in user's own open deadlines that are overdue or within their reminder
+    window, soonest first (the admin start page's "due soon / overdue" panel)."""
+    from .models import Deadline
+
+    now = now or timezone.now()
+    qs = (
+        Deadline.objects.filter(recipient_user=user, closed_at=None, remind_from__lte=now)
+        .exclude(source__in=hidden_sources())
+        .select_related("application")
+        .order_by("due_at")
+    )
+    rows = [_row(d, now) for d in qs[:limit]]
+    return {
+        "overdue": [r for r in rows if r.overdue],
+        "due_soon": [r for r in rows if r.due_soon],
+        "more": max(0, qs.count() - limit) if len(rows) == limit else 0,
+    }
+
+
+def deadlines_for_application(application: Any, *, now: dt.datetime | None = None) -> list:
+    """Every open deadline of one case with its reminders (the panel on the case's page)."""
+    from django.db.models import Prefetch
+
+    from .models import Deadline, Reminder
+
+    now = now or timezone.now()
+    qs = (
+        Deadline.objects.filter(application=application, closed_at=None)
+        .exclude(source__in=hidden_sources())
+        .prefetch_related(Prefetch("reminders", queryset=Reminder.objects.order_by("created_at")))
+        .order_by("due_at")
+    )
+    rows = []
+    for d in qs:
+        row = _row(d, now)
+        row.reminders = list(d.reminders.all())
+        rows.append(row)
+    return rows

@@ -19,7 +19,6 @@ from simple_history.models import HistoricalRecords
 from .choices import (
     AppealOutcome,
     ApplicationKind,
-    Channel,
     DatePrecision,
     DocumentKind,
     DuplicateStatus,
@@ -31,6 +30,7 @@ from .choices import (
     State,
     Track,
 )
+from .documents import scan_upload_to, validate_scan
 from .identity import format_reference, new_reference  # noqa: F401  (migrations use it)
 from .workflow import ApplicationWorkflow
 
@@ -94,6 +94,7 @@ class Person(models.Model):
     )
     is_demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["name_key"])
 
     class Meta:
@@ -124,6 +125,14 @@ class IdentityDocument(models.Model):
     issuing_country = CountryField(blank=True)
     verified = models.BooleanField(default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # A scan of the document: stored under MEDIA_ROOT (outside the web root), type- and
+    # size-checked on upload, served only by ``casework.documents.scan_download``.
+    scan = models.FileField(
+        upload_to=scan_upload_to,
+        blank=True,
+        validators=[validate_scan],
+        help_text=_("PDF, JPEG or PNG."),
+    )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number[-4:].rjust(len(self.number), '•')}"
@@ -338,16 +347,29 @@ class Deadline(models.Model):
     )
     notify_person = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
+    cycle = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Bumped whenever the due time moves or a recurring deadline comes round."),
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["source", "object_id"], name="one_deadline_per_source")
         ]
         indexes = [
+            # The sweep: one range scan per (source, reminder kind) over open deadlines.
             models.Index(
-                fields=["remind_from"], name="open_deadline_due", condition=Q(closed_at=None)
+                fields=["source", "due_at"],
+                name="open_deadline_by_source",
+                condition=Q(closed_at=None),
             ),
             models.Index(fields=["application", "due_at"]),
+            models.Index(
+                fields=["recipient_user", "remind_from"],
+                name="open_deadline_by_recipient",
+                condition=Q(closed_at=None),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -357,31 +379,44 @@ class Deadline(models.Model):
 class Reminder(models.Model):
     """One reminder of one deadline to one recipient on one channel: delivered exactly once.
 
-    The unique constraint makes a repeated or concurrent sweep harmless; ``status`` with a
-    conditional update makes a redelivered task harmless.
+    The row is the outbox: the sweep creates it (``INSERT … SELECT … ON CONFLICT DO NOTHING``,
+    so a repeated or concurrent sweep creates nothing twice), a task delivers it after claiming
+    it (``pending`` → ``sending`` by a conditional UPDATE, so a redelivered or duplicated task
+    finds nothing to do), and a lost message or a dead worker is found again by the next sweep.
+    ``cycle`` is the deadline's occurrence (a moved or recurring deadline reminds again);
+    ``resend`` counts deliberate resends from the admin, so they too fit the unique key.
     """
 
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
     recipient = models.CharField(max_length=64, help_text=_("user:<id> or person:<id>"))
-    kind = models.CharField(max_length=24, default="due")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=24, default="soon")
+    channel = models.CharField(max_length=16, help_text=_("a channel registered in channels.py"))
+    cycle = models.PositiveIntegerField(default=0)
+    resend = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(
-        max_length=8, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
     )
     created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     failure = models.TextField(blank=True)
-    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["deadline", "recipient", "kind", "channel"],
+                fields=["deadline", "recipient", "kind", "channel", "cycle", "resend"],
                 name="remind_once",
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "queued_at"], name="reminder_outbox"),
+        ]
 
     def __str__(self) -> str:
         return f"reminder {self.kind} via {self.channel} ({self.status})"
@@ -412,3 +447,82 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.status_code or 'in progress'})"
+
+
+class StatusLookup(models.Model):
+    """One try at the public status page, for abuse monitoring (found or not, or refused).
+
+    Stores nothing that identifies the visitor or reveals the case to someone reading the
+    table: the client address is truncated to its network (/24, /48), the reference tried and
+    the birth date tried are keyed hashes (HMAC with the secret key), so staff can count tries
+    per reference or spot one reference tried with many birth dates, but cannot read either
+    back. The birth date is never stored in clear (GDPR art. 5(1)(c), data minimisation).
+    """
+
+    class Outcome(models.TextChoices):
+        FOUND = "found", _("found")
+        NOT_FOUND = "not_found", _("not found")
+        INVALID = "invalid", _("invalid input")
+        LIMITED = "limited", _("rate-limited")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    client_network = models.CharField(max_length=64, db_index=True)
+    reference_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    birth_date_hmac = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    language = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["reference_hash", "at"], name="statuslookup_ref_at")]
+
+    def __str__(self) -> str:
+        return f"status lookup {self.outcome} from {self.client_network}"
+
+
+class AccessLog(models.Model):
+    """One row each time staff open, list, search, export or download personal data.
+
+    Who, when, what (model and ids: one id for a page, a compact list for a list) and why
+    (an optional purpose). GDPR art. 5(2) and 32: the authority must be able to show who has
+    read an applicant's file. Append-only for everyone: ``save`` of an existing row raises,
+    the admin offers no change or delete, and on PostgreSQL a trigger refuses UPDATE and
+    DELETE on the table (migration ``0003_accesslog``). Written by ``casework.access``.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("opened")
+        LIST = "list", _("listed")
+        SEARCH = "search", _("searched")
+        EXPORT = "export", _("exported")
+        DOWNLOAD = "download", _("downloaded a document")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    model = models.CharField(max_length=64, help_text=_("app_label.model"))
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object_ids = models.JSONField(default=list, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    query = models.CharField(
+        max_length=200, blank=True, help_text=_("The shape of a search, never its words.")
+    )
+    purpose = models.CharField(max_length=300, blank=True)
+    via = models.CharField(max_length=8, default="admin")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.model}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise RuntimeError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("The access log is append-only.")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 from .identity import parse_reference
 from .models import Application
+
+# Never a valid reference (the alphabet has no "!"), so the query runs but finds nothing.
+_NO_SUCH_REFERENCE = "!" * 10
+_NO_BIRTH_DATE = "0000-00-00"
 
 
 def application_for_applicant(
@@ -13,17 +18,24 @@ def application_for_applicant(
 ) -> Application | None:
     """The applicant's own case, or None. Wrong reference and wrong birth date look the same.
 
-    One indexed query whatever the input; the birth date is compared in the query, so a
-    wrong one returns nothing exactly as a wrong reference does.
+    To give an attacker no timing signal, every call runs the same single indexed query (by
+    reference, even for a malformed one) fetching two plain values, and then compares the
+    birth date in constant time (``hmac.compare_digest``), whether or not a case was found.
+    The case itself is loaded only after a match.
     """
     canonical = parse_reference(reference)
-    if canonical is None or date_of_birth is None:
-        return None
-    return (
-        Application.objects.select_related("person")
-        .filter(reference=canonical, person__date_of_birth=date_of_birth)
+    row = (
+        Application.objects.filter(reference=canonical or _NO_SUCH_REFERENCE)
+        .values_list("pk", "person__date_of_birth")
         .first()
     )
+    expected = row[1].isoformat() if row is not None else _NO_BIRTH_DATE
+    given = date_of_birth.isoformat() if date_of_birth is not None else "9999-99-99"
+    matches = hmac.compare_digest(expected.encode(), given.encode())
+    if row is None or canonical is None or date_of_birth is None or not matches:
+        return None
+    # Only now, for the rightful applicant, load the case itself.
+    return Application.objects.select_related("person").get(pk=row[0])
 
 
 def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201

@@ -293,10 +293,16 @@ def application_lodge(
             target_state=application.state,
             changes={"kind": kind, "track": application.track},
         )
+        lodged_at = dt.datetime.combine(
+            application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
+        )
+        deadlines.deadline_set(
+            source=deadlines.QUEUE_NOTICE.key,
+            object_id=application.pk,
+            due_at=lodged_at + deadlines.QUEUE_NOTICE_PERIOD,
+            application=application,
+        )
         if kind != ApplicationKind.COLLECTIVE:
-            lodged_at = dt.datetime.combine(
-                application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
-            )
             deadlines.deadline_set(
                 source=deadlines.EXAMINATION_TARGET.key,
                 object_id=application.pk,
@@ -518,6 +524,16 @@ def _move_deadlines(name: str, app: Application) -> None:
     if app.state in (State.ACCEPTED, State.REJECTED, State.WITHDRAWN):
         deadlines.deadline_close(
             source=deadlines.EXAMINATION_TARGET.key, object_id=app.pk, application=app
+        )
+    # The applicant's "still in the queue" notice runs while the case waits for a decision.
+    if app.state not in (State.SUBMITTED, State.EXAMINED):
+        deadlines.deadline_close(source=deadlines.QUEUE_NOTICE.key, object_id=app.pk)
+    elif name == "remit":
+        deadlines.deadline_set(
+            source=deadlines.QUEUE_NOTICE.key,
+            object_id=app.pk,
+            due_at=timezone.now() + deadlines.QUEUE_NOTICE_PERIOD,
+            application=app,
         )
     if name == "reject":
         deadlines.deadline_set(

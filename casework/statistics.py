@@ -34,6 +34,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     FloatField,
     Func,
@@ -41,7 +42,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -55,6 +55,7 @@ from .choices import (
     MERITS_NEGATIVE,
     MERITS_POSITIVE,
     POSITIVE,
+    AppealOutcome,
     ApplicationKind,
     Instance,
     Outcome,
@@ -62,7 +63,7 @@ from .choices import (
     State,
     Track,
 )
-from .models import Application, Decision
+from .models import Appeal, Application, Decision
 
 # --- Tables ---------------------------------------------------------------------------------
 
@@ -438,12 +439,19 @@ def decisions_appeal(**f: Any) -> Table:
 # --- Processing time ------------------------------------------------------------------------
 
 
-def _first_decision_at() -> Subquery:
-    return Subquery(
-        Decision.objects.filter(application=OuterRef("pk"), instance=Instance.FIRST)
-        .order_by("decided_at")
-        .values("decided_at")[:1]
+def _first_decisions() -> QuerySet:
+    """Each application's first first-instance decision.
+
+    A case remitted by the appeals body is decided again at first instance; that later
+    decision follows a remitted appeal, so the first decision is the one no remit precedes.
+    (Appeals are few and indexed by application, so the anti-join is cheap on any database.)
+    """
+    remitted_before = Appeal.objects.filter(
+        application=OuterRef("application"),
+        outcome=AppealOutcome.REMITTED,
+        decided_at__lt=OuterRef("decided_at"),
     )
+    return Decision.objects.filter(instance=Instance.FIRST).exclude(Exists(remitted_before))
 
 
 def _final_filter() -> Q:
@@ -483,15 +491,18 @@ def processing_time(*, year: int | None = None, kind: str | None = None, **_igno
 
     ``year`` selects the year of the decision (the cases finished that year), as UDI does.
     """
-    apps = Application.objects.all()
-    if kind:
-        apps = apps.filter(kind=kind)
-    first = apps.annotate(first_at=_first_decision_at()).annotate(
-        days=DaysBetween(F("lodged_on"), F("first_at"))
+    first = _first_decisions().annotate(
+        kind=F("application__kind"),
+        track=F("application__track"),
+        days=DaysBetween(F("application__lodged_on"), F("decided_at")),
     )
-    final = apps.filter(_final_filter()).annotate(days=DaysBetween(F("lodged_on"), F("decided_at")))
+    final = Application.objects.filter(_final_filter()).annotate(
+        days=DaysBetween(F("lodged_on"), F("decided_at"))
+    )
+    if kind:
+        first, final = first.filter(application__kind=kind), final.filter(kind=kind)
     if year:
-        first = first.filter(first_at__year=year)
+        first = first.filter(decided_at__year=year)
         final = final.filter(decided_at__year=year)
     groups = ["kind", "track"]
     a = {(r["kind"], r["track"]): r for r in _percentiles(first, groups)}

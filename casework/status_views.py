@@ -1,37 +1,242 @@
-"""Applicant status pages: case reference plus date of birth, nothing in the URL."""
+"""Applicant status pages: case reference plus date of birth, nothing in the URL.
+
+The form is POSTed (CSRF-protected) and the answer rendered in the response: no case data
+ever appears in a URL, a redirect target or the browser history, and the response is
+``no-store`` so the back button on a shared phone shows nothing. Works without JavaScript.
+
+Probing other people's cases is made useless three ways: a wrong reference and a wrong birth
+date give the same page in the same time (``selectors.application_for_applicant``); lookups
+are rate-limited per client address and per reference in the shared cache (django-ratelimit
+on Redis in production); and every try is logged (``StatusLookup``) without the birth date.
+"""
 
 from __future__ import annotations
 
-from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+import datetime as dt
+import ipaddress
+import logging
+from typing import Any
 
+from csp.decorators import csp_replace
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import translate_url
+from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language, get_language_from_path, get_language_from_request
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import get_usage
+
+from .identity import parse_reference
+from .models import StatusLookup
 from .selectors import application_for_applicant
+from .status_languages import RTL_LANGUAGES, is_reviewed
+from .status_page import status_page_for
+
+log = logging.getLogger(__name__)
+
+# The status pages need no script at all, and no inline style: the strictest policy.
+STATUS_CSP = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'none'"],
+    "connect-src": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+
+_DIGITS = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 
 class LookupForm(forms.Form):
-    reference = forms.CharField(label=_("Case reference (from your receipt)"), max_length=40)
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    """Reference and birth date. Day, month and year are three boxes: easier on a phone than
+    a date picker, and readable by screen readers (GOV.UK "memorable date" pattern)."""
+
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=40,
+        error_messages={"required": _("Enter the case reference.")},
+    )
+    day = forms.CharField(label=_("Day"), max_length=2, required=False)
+    month = forms.CharField(label=_("Month"), max_length=2, required=False)
+    year = forms.CharField(label=_("Year"), max_length=4, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        parts = [str(data.get(name) or "").strip() for name in ("day", "month", "year")]
+        if not all(parts):
+            self.add_error(None, forms.ValidationError(_("Enter your date of birth.")))
+            return data
+        try:
+            day, month, year = (int(p) for p in parts)
+            data["date_of_birth"] = dt.date(year, month, day)
+        except ValueError:
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("This date does not exist. Check the day, month and year.")
+                ),
+            )
+        return data
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address as django-ratelimit sees it (``RATELIMIT_IP_META_KEY`` behind a
+    proxy), so the log and the limit agree on who the client is."""
+    meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None)
+    if callable(meta_key):
+        return str(meta_key(request))
+    return str(request.META.get(meta_key or "REMOTE_ADDR", "") or "")
+
+
+def client_network(ip: str) -> str:
+    """The address truncated to its network (/24 for IPv4, /48 for IPv6): enough to see
+    abuse from one place, not enough to identify a household."""
+    try:
+        address = ipaddress.ip_address(ip.split(",")[0].strip())
+    except ValueError:
+        return "unknown"
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _keyed_hash(value: str, purpose: str) -> str:
+    return salted_hmac(f"casework.status.{purpose}", value, algorithm="sha256").hexdigest()
+
+
+def reference_hash(reference: str) -> str:
+    """The keyed hash the lookup log stores instead of the reference."""
+    return _keyed_hash(reference, "reference")
+
+
+def reference_key(raw: str) -> str:
+    """The reference as typed, canonicalised so 'abcd-efgh-jk' and 'ABCDEFGHJK' share a limit."""
+    return parse_reference(raw) or "".join(raw.split()).upper()[:40]
+
+
+def _limited(request: HttpRequest, reference: str) -> bool:
+    """Count this try against the client's and the reference's budget; True when over.
+
+    If the shared cache is unreachable we cannot count, and we fail closed (as
+    django-ratelimit does by default): an outage must not open the door to guessing.
+    ``RATELIMIT_FAIL_OPEN = True`` chooses availability instead.
+    """
+    checks = [("casework.status.ip", settings.STATUS_RATE_LIMIT, client_ip(request) or "-")]
+    if reference:
+        checks.append(
+            ("casework.status.reference", settings.STATUS_REFERENCE_RATE_LIMIT, reference)
+        )
+    over = False
+    try:
+        for group, rate, value in checks:
+            usage = get_usage(
+                request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
+            )
+            over = over or bool(usage and usage["should_limit"])
+    except Exception:  # the cache (Redis) is down: never a 500 for the applicant
+        log.warning(
+            "status rate-limit cache unavailable; failing %s", "open" if _fail_open() else "closed"
+        )
+        return not _fail_open()
+    return over
+
+
+def _fail_open() -> bool:
+    return bool(getattr(settings, "RATELIMIT_FAIL_OPEN", False))
+
+
+def _log(
+    request: HttpRequest, *, outcome: str, reference: str = "", date_of_birth: Any = None
+) -> None:
+    StatusLookup.objects.create(
+        client_network=client_network(client_ip(request)),
+        reference_hash=reference_hash(reference) if reference else "",
+        birth_date_hmac=(
+            _keyed_hash(date_of_birth.isoformat(), "birth_date") if date_of_birth else ""
+        ),
+        outcome=outcome,
+        language=get_language() or "",
     )
 
 
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    language = get_language()
+    return {
+        "translation_reviewed": is_reviewed(language),
+        "status_languages": [
+            {"code": code, "name": name, "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}
+            for code, name in settings.LANGUAGES
+        ],
+        "status_path": request.path,
+        # The picker's "next": the page in the default language, which Django's set_language
+        # can translate into any other (it resolves "next" in the default language).
+        "picker_next": translate_url(request.path, settings.LANGUAGE_CODE),
+        **extra,
+    }
+
+
+def _unprefixed_redirect(request: HttpRequest) -> HttpResponse | None:
+    """On /status/ (no language prefix) send a visitor to their language's page, chosen by
+    the language cookie (the picker) or else the first supported ``Accept-Language``."""
+    if get_language_from_path(request.path_info):
+        return None
+    preferred = get_language_from_request(request, check_path=False)
+    if preferred and preferred != settings.LANGUAGE_CODE:
+        return HttpResponseRedirect(translate_url(request.path, preferred))
+    return None
+
+
+@never_cache
+@vary_on_headers("Accept-Language", "Cookie")
+@csp_replace(STATUS_CSP)
 @require_http_methods(["GET", "POST"])
 def status_lookup(request: HttpRequest) -> HttpResponse:
     """Show an applicant where their case stands, after they prove who they are."""
-    form = LookupForm(request.POST or None)
-    application = None
-    not_found = False
-    if request.method == "POST" and form.is_valid():
-        application = application_for_applicant(
-            reference=form.cleaned_data["reference"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
-        )
-        not_found = application is None
-    return render(
-        request,
-        "casework/status/lookup.html",
-        {"form": form, "application": application, "not_found": not_found},
+    if request.method == "GET":
+        redirect = _unprefixed_redirect(request)
+        if redirect is not None:
+            return redirect
+        return render(request, "casework/status/lookup.html", _context(request, form=LookupForm()))
+
+    reference = reference_key(str(request.POST.get("reference", "")))
+    if _limited(request, reference):
+        _log(request, outcome=StatusLookup.Outcome.LIMITED, reference=reference)
+        response = render(request, "casework/status/limited.html", _context(request), status=429)
+        response["Retry-After"] = "3600"
+        return response
+
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        _log(request, outcome=StatusLookup.Outcome.INVALID, reference=reference)
+        return render(request, "casework/status/lookup.html", _context(request, form=form))
+
+    date_of_birth = form.cleaned_data["date_of_birth"]
+    application = application_for_applicant(
+        reference=form.cleaned_data["reference"], date_of_birth=date_of_birth
     )
+    _log(
+        request,
+        outcome=(StatusLookup.Outcome.FOUND if application else StatusLookup.Outcome.NOT_FOUND),
+        reference=reference,
+        date_of_birth=date_of_birth,
+    )
+    if application is None:
+        return render(
+            request,
+            "casework/status/lookup.html",
+            _context(
+                request,
+                form=LookupForm(initial={"reference": form.cleaned_data["reference"]}),
+                not_found=True,
+            ),
+        )
+    page = status_page_for(application=application)
+    return render(request, "casework/status/result.html", _context(request, page=page))

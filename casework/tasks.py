@@ -1,33 +1,34 @@
-"""Celery tasks: load by id, call a service, retry with backoff. Each is idempotent."""
+"""Celery tasks: load by id, call a service, retry with backoff. Each is idempotent.
+
+Tasks carry ids, never objects. ``acks_late`` with ``reject_on_worker_lost``: a message is
+acknowledged only when its task has finished, and a killed worker's message is redelivered;
+both are safe because delivery claims its row first (``reminders.reminder_deliver``).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from celery.exceptions import Retry
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="casework.tasks.sweep_deadlines", acks_late=True)
+@shared_task(
+    name="casework.tasks.sweep_deadlines",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=900,
+    soft_time_limit=840,
+)
 def sweep_deadlines() -> int:
-    """Find the deadlines that fall due and create their reminder rows, then deliver them."""
-    from .reminders import reminders_create_due
+    """Beat, every ``SWEEP_INTERVAL_SECONDS``: create due reminders and queue their delivery."""
+    from .reminders import sweep
 
-    created = reminders_create_due()
-    deliver_pending_reminders.delay()
-    return created
-
-
-@shared_task(name="casework.tasks.deliver_pending_reminders", acks_late=True)
-def deliver_pending_reminders() -> int:
-    """Queue a delivery for every pending reminder (also recovers what a dead broker lost)."""
-    from .models import Reminder
-
-    ids = list(Reminder.objects.filter(status="pending").values_list("id", flat=True)[:10000])
-    for reminder_id in ids:
-        deliver_reminder.delay(reminder_id)
-    return len(ids)
+    report = sweep()
+    return sum(report.created.values())
 
 
 @shared_task(
@@ -35,13 +36,34 @@ def deliver_pending_reminders() -> int:
     name="casework.tasks.deliver_reminder",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
+    ignore_result=True,
+    max_retries=None,  # the row's ``attempts`` (REMINDER_MAX_ATTEMPTS) decides when to stop
+    time_limit=120,
+    soft_time_limit=90,
 )
-def deliver_reminder(self, reminder_id: int) -> bool:  # noqa: ANN001
-    """Deliver one reminder exactly once; a redelivered message finds it sent and stops."""
-    from .reminders import reminder_deliver
+def deliver_reminder(self, reminder_id: int) -> str:  # noqa: ANN001
+    """Deliver one reminder exactly once; a redelivered or duplicate message finds nothing to
+    claim. A failed send is retried with exponential backoff."""
+    from .models import Reminder
+    from .reminders import RETRY, reminder_deliver, retry_countdown
 
-    return reminder_deliver(reminder_id=reminder_id)
+    result = reminder_deliver(reminder_id=reminder_id)
+    if result.outcome == RETRY:
+        try:
+            raise self.retry(countdown=retry_countdown(result.attempts))
+        except Retry:
+            raise
+        except Exception:  # noqa: BLE001 - broker down: the next sweep queues the row again
+            log.warning("could not queue the retry of reminder id=%s", reminder_id)
+            Reminder.objects.filter(pk=reminder_id, status="pending").update(queued_at=None)
+    return result.outcome
+
+
+@shared_task(name="casework.tasks.anonymise_due", acks_late=True)
+def anonymise_due() -> int:
+    """Anonymise the people whose retention period has run out (casework.privacy)."""
+    from .privacy import anonymise_due as run
+
+    count = run()
+    log.info("retention: %d people anonymised", count)
+    return count

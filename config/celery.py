@@ -20,10 +20,20 @@ def _beat_schedule() -> dict:
     from django.conf import settings
 
     every = float(getattr(settings, "SWEEP_INTERVAL_SECONDS", 300))
+    # One sweep both creates due reminders and queues whatever is pending (also what a dead
+    # broker lost); a sweep message older than the interval is dropped, not piled up.
     return {
-        "sweep-deadlines": {"task": "casework.tasks.sweep_deadlines", "schedule": every},
-        "deliver-pending-reminders": {
-            "task": "casework.tasks.deliver_pending_reminders",
+        "sweep-deadlines": {
+            "task": "casework.tasks.sweep_deadlines",
+            "schedule": every,
+            "options": {"expires": every},
+        },
+        "anonymise-due-people": {
+            "task": "casework.tasks.anonymise_due",
+            "schedule": float(getattr(settings, "RETENTION_SWEEP_HOURS", 24)) * 3600,
+        },
+        "expire-work-permits": {
+            "task": "integration.tasks.expire_work_permits",
             "schedule": every,
         },
     }

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "casework",
     "reception",
     "integration",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casework.otp.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -170,6 +174,13 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "casework/locked_out.html"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Two-factor sign-in (TOTP, django-otp): staff in these groups must confirm a code from an
+# authenticator app before any admin page; anyone who has set up a device is asked too.
+OTP_REQUIRED_GROUPS = env_list("OTP_REQUIRED_GROUPS")
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Asylum casework")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -196,6 +207,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
 # Identity documents live outside the web root and are served only through a permission check.
 MEDIA_ROOT = VAR_DIR / "private"
+DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(10 * 1_000_000)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -332,11 +345,20 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Logging: nothing personal. Case references and ids only, never names or birth dates. ---
+# ``casework.logfilters.DropRequestData`` strips the request (body, query string, cookies) that
+# Django attaches to error records, so a crash never writes form input into a log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_request_data": {"()": "casework.logfilters.DropRequestData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_request_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -348,3 +370,16 @@ LOGGING = {
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")
 STATUS_RATE_LIMIT = env("STATUS_RATE_LIMIT", "20/h")
 STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
+
+# --- Retention and erasure (casework.privacy) ------------------------------------------------
+# Years after a case closed (its decision or withdrawal) before the person is anonymised, per
+# final state; empty means "kept" (a granted permit is renewed and leads to citizenship).
+# A person is anonymised when every one of their applications is due.
+RETENTION_YEARS = {
+    "withdrawn": int(env("RETENTION_WITHDRAWN_YEARS", "5")),
+    "rejected": int(env("RETENTION_REJECTED_YEARS", "10")),
+    "accepted": int(env("RETENTION_ACCEPTED_YEARS")) if env("RETENTION_ACCEPTED_YEARS") else None,
+}
+RETENTION_SWEEP_HOURS = float(env("RETENTION_SWEEP_HOURS", "24"))
+# Ask staff for a purpose before they open a case that is not assigned to them.
+ACCESS_PURPOSE_REQUIRED = env_bool("ACCESS_PURPOSE_REQUIRED", False)

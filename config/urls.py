@@ -5,14 +5,23 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from casework import status_views
+from casework import document_views, otp, status_views
 from casework.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/otp/verify/", otp.verify, name="otp-verify"),
+    path("admin/otp/setup/", otp.setup, name="otp-setup"),
+    path(
+        "admin/documents/<int:pk>/scan/",
+        document_views.scan_download,
+        name="casework-document-scan",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up code as a script file, not inline, so the
+    # docs render under a script-src without 'unsafe-inline'.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
@@ -22,6 +31,7 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler404 = "casework.api.views.not_found"
 # A database error raised in middleware (session load/save) is a 503 too, not a 500.
 handler500 = "casework.middleware.server_error"
 # A path under /api/ that matches no route answers in JSON, like the rest of the API.

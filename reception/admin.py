@@ -275,6 +275,27 @@ class CentreStaffAdmin(admin.ModelAdmin):
     autocomplete_fields = ("centre",)
 
 
+def person_placement_summary(person: Person) -> str:
+    """For the person's admin page (casework's PersonAdmin may show it as a read-only field):
+    where the person lives now, with the transfer/discharge links, or a link to place them."""
+    placement = selectors.current_placement(person)
+    if placement is None:
+        return format_html(
+            '{} <a href="{}?person={}">{}</a>',
+            _("Not in reception."),
+            reverse("admin:reception_placement_place"),
+            person.pk,
+            _("Place in a centre"),
+        )
+    return format_html(
+        "{} {} {} · {}",
+        placement.centre.name,
+        _("since"),
+        f"{placement.start:%d.%m.%Y}",
+        _placement_links(placement),
+    )
+
+
 # --- Placements -----------------------------------------------------------------------------
 
 
@@ -522,6 +543,9 @@ class SettlementAdmin(admin.ModelAdmin):
     list_select_related = ("person", "municipality", "application")
     search_fields = ("=person__registration_number", "municipality__name")
     readonly_fields = ("person", "municipality", "settled_on", "application", "recorded_by")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.settlements_visible_to(request.user, super().get_queryset(request))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

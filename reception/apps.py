@@ -8,14 +8,20 @@ class ReceptionConfig(AppConfig):
     verbose_name = "Reception"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from casework import deadlines as casework_deadlines
         from casework.choices import Role
         from casework.roles import grant
         from casework.signals import application_transitioned
 
         from . import deadlines, rules  # noqa: F401  (registers the object permissions)
+        from .geodata import load_if_empty
         from .services import on_application_transitioned
 
+        post_migrate.connect(
+            load_if_empty, sender=self, dispatch_uid="reception.load_geography_if_empty"
+        )
         for source in deadlines.SOURCES:
             casework_deadlines.register(source)
         application_transitioned.connect(

@@ -70,6 +70,29 @@ def placements_visible_to(user: Any, queryset: QuerySet | None = None) -> QueryS
     return qs.none()
 
 
+def settlements_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+    """Settlements: all for integration officers, auditors and superusers; a reception officer
+    sees those of people who lived in one of their centres."""
+    from .models import Settlement
+
+    qs = Settlement.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_all_centres(user) or has_role(user, Role.INTEGRATION):
+        return qs
+    if has_role(user, Role.RECEPTION):
+        residents = Placement.objects.filter(centre_id__in=centre_ids_of(user)).values("person_id")
+        return qs.filter(person_id__in=residents)
+    return qs.none()
+
+
+def current_placement(person: Any) -> Placement | None:
+    """The person's open placement, if any (for the person's page)."""
+    return (
+        Placement.objects.filter(person=person, end__isnull=True).select_related("centre").first()
+    )
+
+
 # --- Occupancy ------------------------------------------------------------------------------
 
 

@@ -24,7 +24,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..access import AccessLoggedAdminMixin
 from ..choices import ApplicationKind, Role, State, Track
+from ..document_views import IdentityDocumentForm, scan_link
 from ..exceptions import TransitionConflict, TransitionInvalid
 from ..forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
 from ..identity import is_valid_registration_number, parse_reference
@@ -43,7 +45,8 @@ from ..models import (
 from ..roles import has_role
 from ..selectors import applications_visible_to
 from ..workflow import TRANSITION_NAMES
-from .base import FastListMixin, ReadOnlyAdmin
+from .base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from .security import PersonPrivacyAdminMixin
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -197,10 +200,16 @@ class DeadlineFilter(admin.SimpleListFilter):
 # --- people ---------------------------------------------------------------------------------
 
 
-class IdentityDocumentInline(admin.TabularInline):
+class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
     model = IdentityDocument
+    form = IdentityDocumentForm
     extra = 0
-    fields = ("kind", "number", "issuing_country", "verified", "verified_at")
+    fields = ("kind", "number", "issuing_country", "verified", "verified_at", "scan", "scan_link")
+    readonly_fields = ("scan_link",)
+
+    @admin.display(description=_("scan on file"))
+    def scan_link(self, obj: IdentityDocument) -> str:
+        return scan_link(obj)
 
 
 class HouseholdLinkInline(admin.TabularInline):
@@ -211,7 +220,7 @@ class HouseholdLinkInline(admin.TabularInline):
     verbose_name = _("household link")
 
 
-class PersonApplicationInline(admin.TabularInline):
+class PersonApplicationInline(ScopedAdminMixin, admin.TabularInline):
     model = Application
     extra = 0
     can_delete = False
@@ -224,7 +233,13 @@ class PersonApplicationInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(FastListMixin, admin.ModelAdmin):
+class PersonAdmin(
+    AccessLoggedAdminMixin,
+    PersonPrivacyAdminMixin,
+    ScopedAdminMixin,
+    FastListMixin,
+    admin.ModelAdmin,
+):
     """People: registered through ``person_register`` (number, duplicate check); edits are
     field changes recorded by django-simple-history."""
 
@@ -301,7 +316,7 @@ class PersonAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(DuplicateFlag)
-class DuplicateFlagAdmin(FastListMixin, admin.ModelAdmin):
+class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, admin.ModelAdmin):
     """Intake's duplicate warnings; a caseworker merges or dismisses each."""
 
     list_display = ("person", "candidate", "score", "status", "created_at")
@@ -337,7 +352,7 @@ class DuplicateFlagAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(FastListMixin, admin.ModelAdmin):
+class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     """The caseworker's list of cases and the case page with its actions and timeline."""
 
     list_display = (
@@ -743,7 +758,7 @@ class ApplicationAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(FastListMixin, ReadOnlyAdmin):
+class AuditEventAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """The append-only trail: read here, written only by services."""
 
     list_display = ("at", "action", "application", "actor", "source_state", "target_state")

@@ -1,1 +1,287 @@
-"""Admin for deadlines and reminders: what is due, what was sent, what failed."""
+"""Admin for deadlines and reminders: what is due, what was sent, what failed, and resend.
+
+Both lists are read-only (rows change through the sweep and the delivery task only) and
+scoped like the cases: a user sees reminders of the cases they may open, and their own.
+The admin start page gets the user's "due soon / overdue" panel (``casework_index.html``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from casework.channels import channels
+from casework.choices import Role
+from casework.deadlines import sources
+from casework.models import Deadline, Reminder
+from casework.roles import has_role
+from casework.selectors import applications_visible_to
+
+admin.site.index_template = "admin/casework_index.html"
+
+
+def _visible_deadlines(request: HttpRequest) -> Q:
+    """Deadlines of the cases the user may open, and deadlines addressed to the user."""
+    user = request.user
+    if user.is_superuser or has_role(user, Role.AUDITOR):
+        return Q()
+    cases = applications_visible_to(user).values("pk")
+    return Q(application__in=cases) | Q(recipient_user=user)
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        return [
+            ("overdue", _("overdue")),
+            ("week", _("due within 7 days")),
+            ("later", _("due later")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        field = "due_at" if queryset.model is Deadline else "deadline__due_at"
+        week = now + dt.timedelta(days=7)
+        return {
+            "overdue": lambda: queryset.filter(**{f"{field}__lte": now}),
+            "week": lambda: queryset.filter(**{f"{field}__gt": now, f"{field}__lte": week}),
+            "later": lambda: queryset.filter(**{f"{field}__gt": week}),
+        }.get(self.value(), lambda: queryset)()
+
+
+class ChannelFilter(admin.SimpleListFilter):
+    """The registered channels (no choices on the field: a new channel needs no migration)."""
+
+    title = _("channel")
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        return [(name, channel.label or name) for name, channel in sorted(channels().items())]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(channel=self.value()) if self.value() else queryset
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        names = sorted({k.name for spec in sources().values() for k in spec.reminders})
+        return [(n, n) for n in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "source"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        return [(key, spec.label) for key, spec in sorted(sources().items())]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        field = "source" if queryset.model is Deadline else "deadline__source"
+        return queryset.filter(**{field: self.value()})
+
+
+def _label(source: str) -> str:
+    spec = sources().get(source)
+    return str(spec.label) if spec else source
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "what",
+        "case",
+        "due",
+        "kind",
+        "channel",
+        "recipient",
+        "status_badge",
+        "attempts",
+        "sent_at",
+        "failure_reason",
+    ]
+    list_filter = [
+        "status",
+        DueFilter,
+        ChannelFilter,
+        KindFilter,
+        SourceFilter,
+        ("sent_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["deadline__application__reference"]
+    search_help_text = _("Case reference")
+    list_select_related = ["deadline__application"]
+    actions = ["resend"]
+    show_full_result_count = False
+    fields = [
+        "deadline",
+        "recipient",
+        "kind",
+        "channel",
+        "cycle",
+        "resend",
+        "resend_of",
+        "status",
+        "created_at",
+        "queued_at",
+        "claimed_at",
+        "sent_at",
+        "attempts",
+        "failure",
+    ]
+    raw_id_fields = ["deadline", "resend_of"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        scope = _visible_deadlines(request)
+        visible = Deadline.objects.filter(scope).values("pk") if scope else None
+        qs = super().get_queryset(request)
+        if visible is not None:
+            qs = qs.filter(Q(deadline__in=visible) | Q(recipient=f"user:{request.user.pk}"))
+        return qs.order_by("-created_at", "-id")
+
+    @admin.display(description=_("deadline"), ordering="deadline__source")
+    def what(self, obj: Reminder) -> str:
+        return _label(obj.deadline.source)
+
+    @admin.display(description=_("case"))
+    def case(self, obj: Reminder) -> str:
+        app = obj.deadline.application
+        return app.display_reference if app else "-"
+
+    @admin.display(description=_("due"), ordering="deadline__due_at")
+    def due(self, obj: Reminder) -> dt.datetime:
+        return obj.deadline.due_at
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: Reminder) -> str:
+        colour = {"failed": "#ba2121", "sent": "#2e7d32"}.get(obj.status, "inherit")
+        return format_html('<strong style="color:{}">{}</strong>', colour, obj.get_status_display())
+
+    @admin.display(description=_("failure reason"))
+    def failure_reason(self, obj: Reminder) -> str:
+        if not obj.failure:
+            return ""
+        return obj.failure if len(obj.failure) <= 80 else obj.failure[:79] + "…"
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_superuser or has_role(user, Role.CASEWORKER, Role.DECISION_MAKER)
+
+    @admin.action(description=_("Send the selected reminders again"), permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """A deliberate new delivery: a new row linked by ``resend_of`` (see reminder_resend)."""
+        from casework.reminders import reminder_resend
+
+        done = skipped = 0
+        for reminder in queryset.select_related("deadline")[:500]:
+            if reminder_resend(actor=request.user, reminder=reminder) is None:
+                skipped += 1
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d reminder will be sent again.",
+                    "%(n)d reminders will be sent again.",
+                    done,
+                )
+                % {"n": done},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d reminder was not resent: only sent or failed reminders of open, "
+                    "unchanged deadlines can be sent again.",
+                    "%(n)d reminders were not resent: only sent or failed reminders of open, "
+                    "unchanged deadlines can be sent again.",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "what",
+        "case",
+        "due_at",
+        "remind_from",
+        "recipient_user",
+        "notify_person",
+        "is_open",
+        "cycle",
+    ]
+    list_filter = [SourceFilter, DueFilter, ("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["application__reference"]
+    search_help_text = _("Case reference")
+    list_select_related = ["application", "recipient_user"]
+    show_full_result_count = False
+    fields = [
+        "source",
+        "object_id",
+        "application",
+        "person",
+        "due_at",
+        "remind_from",
+        "recipient_user",
+        "notify_person",
+        "closed_at",
+        "cycle",
+        "rule",
+    ]
+    readonly_fields = ["rule"]
+    raw_id_fields = ["application", "person", "recipient_user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(_visible_deadlines(request)).order_by("due_at")
+
+    @admin.display(description=_("deadline"), ordering="source")
+    def what(self, obj: Deadline) -> str:
+        return _label(obj.source)
+
+    @admin.display(description=_("case"))
+    def case(self, obj: Deadline) -> str:
+        return obj.application.display_reference if obj.application else "-"
+
+    @admin.display(description=_("open"), boolean=True)
+    def is_open(self, obj: Deadline) -> bool:
+        return obj.closed_at is None
+
+    @admin.display(description=_("rule"))
+    def rule(self, obj: Deadline) -> str:
+        spec = sources().get(obj.source)
+        return str(spec.due_rule) if spec else ""

@@ -434,8 +434,26 @@ class TransitionsMixin:
         return Response(AvailableTransitionSerializer(items, many=True).data)
 
 
-class ApiViewSetMixin(IdempotencyMixin, ETagMixin):
-    """The whole convention: role permissions, cursor pages, ETags, If-Match, idempotent POST."""
+class ThrottleFirstMixin:
+    """Count a request against the rate limits before refusing it, not only when allowed.
+
+    DRF checks permissions first, so an anonymous client hammering a protected endpoint
+    would get an endless stream of 401s and never a 429.
+    """
+
+    def check_permissions(self, request: Any) -> None:
+        super().check_throttles(request)  # type: ignore[misc]
+        self._throttles_checked = True
+        super().check_permissions(request)  # type: ignore[misc]
+
+    def check_throttles(self, request: Any) -> None:
+        if not getattr(self, "_throttles_checked", False):
+            super().check_throttles(request)  # type: ignore[misc]
+
+
+class ApiViewSetMixin(ThrottleFirstMixin, IdempotencyMixin, ETagMixin):
+    """The whole convention: role permissions, cursor pages, ETags, If-Match, idempotent POST,
+    rate limits counted before refusals."""
 
     permission_classes = [RolePermission]
     pagination_class = CursorPage

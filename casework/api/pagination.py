@@ -10,3 +10,9 @@ class CursorPage(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-id"
+
+
+class ChronologicalPage(CursorPage):
+    """Oldest first: a case's interviews, decisions and timeline read in the order they came."""
+
+    ordering = "id"

@@ -36,10 +36,10 @@ from .base import (
     IF_MATCH,
     WRITE_ERROR_RESPONSES,
     ApiViewSetMixin,
-    CursorPage,
     TransitionsMixin,
 )
 from .filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
+from .pagination import ChronologicalPage
 from .serializers import (
     TRANSITION_INPUTS,
     ApplicationCreateSerializer,
@@ -257,6 +257,8 @@ class _OfApplication:
         visible = applications_visible_to(self.request.user)  # type: ignore[attr-defined]
         return get_object_or_404(visible, pk=self.kwargs["application_pk"])  # type: ignore[attr-defined]
 
+    pagination_class = ChronologicalPage
+
     def scoped(self, model: type) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return model.objects.none()
@@ -278,8 +280,8 @@ class _OfApplication:
     ),
 )
 class InterviewViewSet(
-    ApiViewSetMixin,
     _OfApplication,
+    ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -321,7 +323,7 @@ class InterviewViewSet(
     list=extend_schema(responses={200: DecisionSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: DecisionSerializer, **ERROR_RESPONSES}),
 )
-class DecisionViewSet(ApiViewSetMixin, _OfApplication, viewsets.ReadOnlyModelViewSet):
+class DecisionViewSet(_OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The decisions on a case, first instance and appeal (written by the transitions)."""
 
     serializer_class = DecisionSerializer
@@ -332,21 +334,17 @@ class DecisionViewSet(ApiViewSetMixin, _OfApplication, viewsets.ReadOnlyModelVie
         return self.scoped(Decision)
 
 
-class TimelinePage(CursorPage):
-    ordering = "id"
-
-
 @extend_schema_view(
     list=extend_schema(responses={200: AuditEventSerializer(many=True), **ERROR_RESPONSES}),
 )
 class AuditEventViewSet(
-    ApiViewSetMixin, _OfApplication, mixins.ListModelMixin, viewsets.GenericViewSet
+    _OfApplication, ApiViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
     """The audit timeline of a case: who did what, when, from which state to which."""
 
     serializer_class = AuditEventSerializer
     perms_by_method = {"GET": "casework.view_auditevent"}
-    pagination_class = TimelinePage
+    pagination_class = ChronologicalPage
     filter_backends = [DjangoFilterBackend]
     filterset_class = AuditEventFilterSet
 
@@ -369,3 +367,17 @@ class ReminderViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
         if not getattr(user, "is_authenticated", False):
             return Reminder.objects.none()
         return Reminder.objects.filter(recipient=f"user:{user.pk}").select_related("deadline")
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """Django's 404 handler: JSON for an API path (e.g. ``/api/v1/people/0.5/``), HTML elsewhere.
+
+    A URL no route matches never reaches DRF; API clients must still get the JSON error body
+    the schema promises.
+    """
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -21,6 +21,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -116,6 +117,13 @@ class ReceptionCentreViewSet(
         serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
 
 
+class PlacementPagination(LimitOffsetPagination):
+    """Placements grow without bound: pages of 100 (at most 1000)."""
+
+    default_limit = 100
+    max_limit = 1000
+
+
 class PlacementFilter(django_filters.FilterSet):
     centre = django_filters.NumberFilter(field_name="centre_id")
     open = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull", label="Open")
@@ -138,9 +146,14 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     serializer_class = s.PlacementSerializer
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     filterset_class = PlacementFilter
+    pagination_class = PlacementPagination
 
     def get_queryset(self) -> QuerySet:
-        return selectors.placements_visible_to(self.request.user).select_related("person", "centre")
+        return (
+            selectors.placements_visible_to(self.request.user)
+            .select_related("person", "centre")
+            .order_by("-start", "-id")
+        )
 
     @extend_schema(
         summary="Place a person in a centre",

@@ -447,3 +447,17 @@ def test_permits_of_other_cases_are_untouched(unit, caseworker, decider):
     )
     permit.refresh_from_db()
     assert permit.lapses_at is None
+
+
+def test_the_periodic_task_expires_what_is_due(unit, caseworker, decider):
+    from config.celery import _beat_schedule
+    from integration.tasks import expire_work_permits
+
+    assert _beat_schedule()["expire-work-permits"]["task"] == expire_work_permits.name
+    permit = permit_for(unit, caseworker, state=S.GRANTED)
+    WorkPermit.objects.filter(pk=permit.pk).update(
+        valid_until=timezone.localdate() - dt.timedelta(days=1)
+    )
+    assert expire_work_permits.apply().get() == 1
+    permit.refresh_from_db()
+    assert permit.state == S.EXPIRED

@@ -185,3 +185,26 @@ def test_recording_a_settlement_in_the_admin_uses_the_quota(client, officer):
     MunicipalityQuotaFactory(municipality=bodo, year=2024, places=5)
     assert client.post(url, body).status_code == 302
     assert app.settlements.get().municipality == bodo
+
+
+def test_person_placement_summary_links_to_place_or_move(officer, centre):
+    from reception.admin import person_placement_summary
+
+    person = PersonFactory()
+    assert f"place/?person={person.pk}" in person_placement_summary(person)
+    placement = PlacementFactory(person=person, centre=centre)
+    summary = person_placement_summary(person)
+    assert "Bergen ordinary" in summary and f"{placement.pk}/transfer/" in summary
+
+
+def test_reception_officer_sees_settlements_of_their_residents_only(client, officer, centre):
+    from tests.reception.factories import SettlementFactory
+
+    mine = SettlementFactory()
+    PlacementFactory(
+        person=mine.person, centre=centre, start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 1)
+    )
+    SettlementFactory()  # someone who never lived in the officer's centres
+    client.force_login(officer)
+    listed = client.get(reverse("admin:reception_settlement_changelist")).context["cl"]
+    assert list(listed.result_list) == [mine]

@@ -1,25 +1,35 @@
-"""Create the demo users (one per role) and a small set of demo cases. Idempotent.
+"""Create the demo users (one per role), a few demo cases, and the bulk demo dataset.
 
-Running it again changes nothing: users are matched by name, and demo cases are created only
-when none exist yet. Demo records carry ``is_demo`` and are labelled as such in the admin.
+Idempotent: users are matched by name, the few hand-made cases are created only when none
+exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures,
+written with bulk inserts) skips every chunk already written. Demo records carry ``is_demo``
+and are labelled as such in the admin.
+
+    python manage.py seed_demo                     # users, cases, the figures (about 38,000)
+    python manage.py seed_demo --scale 30          # about a million applications (benchmarks)
+    python manage.py seed_demo --only protection2022   # just the 2022 asylum figures
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
-from casework import services
+from casework import demo_data, services
 from casework.choices import ApplicationKind, Role, Track
 from casework.models import Application, Person, StaffProfile, Unit
 from casework.roles import sync_role_permissions
+
+PARTS = ("protection2022", "collective2023", "open")
 
 DEMO_USERS = [
     ("admin", None, "Ada", "Admin"),
@@ -49,6 +59,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="Multiply the bulk dataset (30: about a million applications).",
+        )
+        parser.add_argument(
+            "--only",
+            action="append",
+            choices=PARTS,
+            help="Write only these parts of the bulk dataset (repeatable).",
+        )
+        parser.add_argument(
+            "--no-bulk", action="store_true", help="Only the users and the few demo cases."
+        )
 
     def handle(self, *args, **options) -> None:
         sync_role_permissions()
@@ -58,6 +83,41 @@ class Command(BaseCommand):
             created = self._cases(users, unit, random.Random(options["seed"]))
         self.stdout.write(
             self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
+        )
+        if options["no_bulk"]:
+            return
+        if options["scale"] <= 0:
+            raise CommandError("--scale must be positive.")
+        self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
+
+    def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:  # noqa: ANN001
+        today = timezone.localdate()
+        bar = tqdm(unit=" cases", desc="demo data", disable=None, file=self.stderr._out)
+        ctx = demo_data.Context(
+            registrar=users["registrar"],
+            caseworker=users["caseworker"],
+            decider=users["decider"],
+            appeals=users["appeals"],
+            unit=unit,
+            today=today,
+            on_chunk=lambda part, n: bar.update(n),
+        )
+        generators = {
+            "protection2022": lambda: demo_data.protection_2022(scale, seed),
+            "collective2023": lambda: demo_data.collective_2023(scale, seed),
+            "open": lambda: demo_data.open_cases(scale, seed, today),
+        }
+        started = time.monotonic()
+        written = 0
+        for part in PARTS:
+            if part in parts:
+                written += demo_data.write(part, generators[part](), ctx, seed=seed)
+        bar.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"bulk demo data: {written} applications written "
+                f"in {time.monotonic() - started:.1f} s (scale {scale:g})"
+            )
         )
 
     def _users(self, unit: Unit) -> dict[str, object]:

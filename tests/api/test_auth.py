@@ -1,0 +1,105 @@
+"""Tokens: issued for a username and password, revocable, expiring for staff; rate limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+PASSWORD = "Correct-Horse-42"  # tests/factories.py
+
+
+def _token(client: APIClient, username: str, password: str = PASSWORD):  # noqa: ANN202
+    return client.post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
+
+
+@pytest.mark.django_db
+def test_token_for_username_and_password_then_revoked(registrar):  # noqa: ANN001
+    client = APIClient()
+    response = _token(client, "registrar")
+    assert response.status_code == 200
+    key = response.json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/applications/").status_code == 200
+
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert not Token.objects.filter(key=key).exists()
+    assert client.get("/api/v1/applications/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_400_and_gives_no_token(registrar):  # noqa: ANN001
+    response = _token(APIClient(), "registrar", "wrong")
+    assert response.status_code == 400
+    assert "token" not in response.json()
+    assert _token(APIClient(), "", "").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_staff_token_expires_and_a_new_one_is_issued(registrar, settings):  # noqa: ANN001
+    settings.API_STAFF_TOKEN_TTL = 3600
+    client = APIClient()
+    old = _token(client, "registrar").json()["token"]
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {old}")
+        expired = client.get("/api/v1/applications/")
+        assert expired.status_code == 401
+        assert "expired" in expired.json()["detail"].lower()
+        new = _token(APIClient(), "registrar").json()["token"]
+        assert new != old
+        client.credentials(HTTP_AUTHORIZATION=f"Token {new}")
+        assert client.get("/api/v1/applications/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_machine_clients_token_does_not_expire(settings):  # noqa: ANN001
+    settings.API_STAFF_TOKEN_TTL = 3600
+    user = UserFactory(username="police-system", is_staff=False)
+    token = Token.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=30)):
+        assert client.get("/api/v1/reminders/").status_code == 200
+
+
+@pytest.fixture
+def rates(monkeypatch):  # noqa: ANN001, ANN201
+    """Set throttle rates for one test (DRF reads them into a class attribute at import)."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def set_rates(**rates: str) -> None:
+        monkeypatch.setattr(
+            SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, **rates}
+        )
+
+    return set_rates
+
+
+@pytest.mark.django_db
+def test_token_requests_are_rate_limited(registrar, rates):  # noqa: ANN001
+    rates(auth="3/min")
+    codes = [_token(APIClient(), "registrar").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_anonymous_clients_are_rate_limited_even_when_refused(rates):  # noqa: ANN001
+    rates(anon="2/min")
+    codes = [APIClient().get("/api/v1/people/").status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
+
+
+@pytest.mark.django_db
+def test_token_clients_are_rate_limited(api, registrar, rates):  # noqa: ANN001
+    rates(user="2/min")
+    client = api(registrar)
+    codes = [client.get("/api/v1/reminders/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]

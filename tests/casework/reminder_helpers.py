@@ -1,0 +1,64 @@
+"""Helpers shared by the reminder tests: cases with deadlines built through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.utils import timezone
+
+from casework import services
+from casework.choices import State
+from casework.models import Application, Deadline, Reminder
+from tests.factories import ApplicationFactory, PersonFactory
+
+OSLO = dt.timezone(dt.timedelta(hours=1))  # Norway in winter (CET)
+T0 = dt.datetime(2026, 1, 5, 10, 0, tzinfo=OSLO)  # a Monday
+
+
+def lodged_case(
+    *, registrar, caseworker, unit, at: dt.datetime = T0, language: str = "uk", **person
+) -> Application:  # noqa: ANN001
+    """A protection application lodged at ``at`` through the service and assigned."""
+    with time_machine.travel(at, tick=False):
+        app = services.application_lodge(
+            actor=registrar,
+            person=PersonFactory(preferred_language=language, **person),
+            kind="protection",
+            unit=unit,
+            lodged_on=timezone.localdate(),
+        )
+        return services.application_assign(actor=caseworker, application=app, assignee=caseworker)
+
+
+def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Application:  # noqa: ANN001
+    """A case rejected (normal track) at ``at``: its appeal deadline runs 3 weeks."""
+    app = ApplicationFactory(
+        state=State.EXAMINED,
+        unit=unit,
+        assigned_to=caseworker,
+        interview_held_at=at - dt.timedelta(days=3),
+    )
+    with time_machine.travel(at, tick=False):
+        return services.application_decide(
+            actor=decider, application=app, outcome="rejected", grounds="Not credible."
+        )
+
+
+def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 10):  # noqa: ANN001, ANN201
+    app = ApplicationFactory(state=State.SUBMITTED, unit=unit, assigned_to=caseworker)
+    with time_machine.travel(at, tick=False):
+        return services.interview_schedule(
+            actor=caseworker,
+            application=app,
+            scheduled_at=at + dt.timedelta(days=days_ahead),
+            location="UDI, Oslo",
+            language="ar",
+        )
+
+
+def reminders_of(deadline: Deadline, kind: str | None = None) -> list[tuple[str, str, str]]:
+    qs = Reminder.objects.filter(deadline=deadline)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return sorted(qs.values_list("kind", "recipient", "channel"))

@@ -1,0 +1,105 @@
+"""Identity-document scans: checked by content and size, stored privately, served with a check."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from casework.document_views import IdentityDocumentForm
+from casework.models import AccessLog, IdentityDocument
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+
+
+def upload(person, name: str, content: bytes) -> IdentityDocumentForm:  # noqa: ANN001
+    form = IdentityDocumentForm(
+        data={"kind": "passport", "number": "P1234567", "issuing_country": "AF"},
+        files={"scan": SimpleUploadedFile(name, content)},
+        instance=IdentityDocument(person=person),
+    )
+    return form
+
+
+def test_a_file_is_judged_by_its_bytes_not_its_name(world, media):  # noqa: ANN001
+    disguised = upload(world.p_here, "passport.pdf", EXE)
+    assert not disguised.is_valid()
+    assert "Only PDF, JPEG or PNG" in str(disguised.errors["scan"])
+    honest = upload(world.p_here, "scan.bin", PDF)
+    assert honest.is_valid(), honest.errors
+
+
+def test_a_file_over_the_size_limit_is_refused(world, media, settings):  # noqa: ANN001
+    settings.DOCUMENT_MAX_BYTES = 50
+    form = upload(world.p_here, "big.png", PNG)
+    assert not form.is_valid()
+    assert "too large" in str(form.errors["scan"])
+
+
+def test_a_scan_is_stored_outside_the_web_root_under_a_random_name(world, media, settings):  # noqa: ANN001
+    form = upload(world.p_here, "Amina_Rahimi_passport.png", PNG)
+    assert form.is_valid(), form.errors
+    document = form.save()
+    path = document.scan.path
+    assert path.startswith(str(media))
+    assert "Amina" not in document.scan.name and "Rahimi" not in document.scan.name
+    assert not str(media).startswith(str(settings.STATIC_ROOT))
+
+
+@pytest.fixture
+def scanned(world, media):  # noqa: ANN001
+    form = upload(world.p_here, "passport.png", PNG)
+    assert form.is_valid()
+    return form.save()
+
+
+def test_a_user_in_scope_downloads_it_and_it_is_logged(client, caseworker, scanned):  # noqa: ANN001
+    client.force_login(caseworker)
+    response = client.get(reverse("casework-document-scan", args=[scanned.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "no-store" in response["Cache-Control"]
+    row = AccessLog.objects.get()
+    assert (row.action, row.model, row.object_id) == (
+        "download",
+        "casework.identitydocument",
+        scanned.pk,
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("outsider", 404), ("appeals", 403), ("reception", 403), ("integration", 403)],
+)
+def test_others_never_get_the_file(role, status, client, role_users, scanned):  # noqa: ANN001
+    client.force_login(role_users[role])
+    response = client.get(reverse("casework-document-scan", args=[scanned.pk]))
+    assert response.status_code == status
+    assert PNG not in response.content
+    assert not AccessLog.objects.filter(action="download").exists()
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, scanned):  # noqa: ANN001
+    response = client.get(reverse("casework-document-scan", args=[scanned.pk]))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_no_url_serves_the_private_directory(client, caseworker, scanned):  # noqa: ANN001
+    client.force_login(caseworker)
+    for prefix in ("/media/", "/private/", "/static/", "/"):
+        assert client.get(prefix + scanned.scan.name).status_code == 404
+
+
+def test_the_person_page_links_to_the_checked_download(client, caseworker, scanned, world):  # noqa: ANN001
+    client.force_login(caseworker)
+    page = client.get(reverse("admin:casework_person_change", args=[world.p_here.pk]))
+    html = page.content.decode()
+    assert reverse("casework-document-scan", args=[scanned.pk]) in html
+    assert scanned.scan.name not in html  # the storage path is never shown

@@ -1,0 +1,155 @@
+"""Web hardening: a strict CSP on every page, error pages and logs that show nothing personal."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from io import StringIO
+
+import pytest
+from django.urls import reverse
+
+from casework.logfilters import DropRequestData
+
+pytestmark = pytest.mark.django_db
+
+
+class Scripts(HTMLParser):
+    """Collects <script> tags that would run inline (no src, not a JSON data block)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline: list[dict] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        data_block = attributes.get("type") in ("application/json", "application/ld+json")
+        if tag == "script" and "src" not in attributes and not data_block:
+            self.inline.append(attributes)
+        self.handlers += [name for name, _ in attrs if name.startswith("on")]
+
+
+def script_src(response) -> list[str]:  # noqa: ANN001
+    policy = response["Content-Security-Policy"]
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+    )
+    return directives["script-src"].split()
+
+
+def test_every_kind_of_page_has_a_strict_script_policy_and_no_inline_script(
+    client, caseworker, world
+):  # noqa: ANN001
+    anonymous = ["/status/", "/admin/login/", "/api/docs/", "/api/schema/"]
+    staff = [
+        "/admin/",
+        reverse("admin:casework_application_changelist"),
+        reverse("admin:casework_application_change", args=[world.app_here.pk]),
+        reverse("admin:casework_person_change", args=[world.p_here.pk]),
+        reverse("admin:casework_person_add"),
+    ]
+    for url in anonymous + staff:
+        if url == staff[0]:
+            client.force_login(caseworker)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        sources = script_src(response)
+        assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, url
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        if response["Content-Type"].startswith("text/html"):
+            parser = Scripts()
+            parser.feed(response.content.decode())
+            assert parser.inline == [], url
+            assert parser.handlers == [], url
+
+
+def test_the_api_docs_load_their_start_up_code_as_a_script_file(client):  # noqa: ANN001
+    page = client.get("/api/docs/").content.decode()
+    assert '<script src="/api/docs/?script="></script>' in page
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.django_db(transaction=True)
+def test_swagger_ui_renders_in_chromium_under_the_policy(live_server):  # noqa: ANN001
+    """The real browser enforces the CSP: if the UI renders, nothing it needs was blocked."""
+    result = subprocess.run(
+        [
+            "chromium",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=8000",
+            "--dump-dom",
+            f"{live_server.url}/api/docs/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert 'class="opblock-summary-path"' in result.stdout, result.stderr[-2000:]
+    assert "/api/v1/auth/token/" in result.stdout
+
+
+def test_a_missing_page_shows_nothing_from_the_request(client):  # noqa: ANN001
+    response = client.get("/no-such-page/", {"name": "Amina Rahimi"})
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body
+    assert "Amina" not in body and "no-such-page" not in body
+
+
+@pytest.fixture
+def captured_errors():  # noqa: ANN202
+    """The console handler's filter, on a handler that writes where the test can read."""
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.addFilter(DropRequestData())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
+
+
+def test_a_crash_shows_and_logs_nothing_of_what_was_sent(client, settings, captured_errors):  # noqa: ANN001
+    settings.ROOT_URLCONF = "tests.security.boom_urls"
+    client.raise_request_exception = False
+    response = client.post(
+        "/boom/?given_name=Amina", {"family_name": "Rahimi", "date_of_birth": "1990-05-17"}
+    )
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong" in body
+    for secret in ("Amina", "Rahimi", "1990-05-17", "something broke"):
+        assert secret not in body
+    log = captured_errors.getvalue()
+    assert "Internal Server Error: /boom/" in log
+    for secret in ("Amina", "Rahimi", "1990-05-17"):
+        assert secret not in log
+
+
+def test_the_console_log_handler_drops_request_data(settings):  # noqa: ANN001
+    handler = settings.LOGGING["handlers"]["console"]
+    assert handler["filters"] == ["no_request_data"]
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Error: %s", ("/x/?q=Amina",), None
+    )
+    record.request = object()
+    assert DropRequestData().filter(record)
+    assert record.request is None and record.getMessage() == "Error: /x/"
+
+
+def test_session_and_csrf_cookies_are_http_only_and_same_site(client, caseworker):  # noqa: ANN001
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "caseworker", "password": "Correct-Horse-42"}
+    )
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"

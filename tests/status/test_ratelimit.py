@@ -1,0 +1,103 @@
+"""Rate limits on the status lookup: per client address and per case reference."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from django.conf import settings as django_settings
+
+from casework.identity import format_reference, new_reference
+from casework.models import StatusLookup
+from tests.status.conftest import lookup, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_client_is_limited_politely_in_its_language(client, settings, application):
+    settings.STATUS_RATE_LIMIT = "3/h"
+    for _ in range(3):
+        assert lookup(client, reference=new_reference(), language="uk").status_code == 200
+    response = lookup(client, reference=application.reference, language="uk")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    page = text_of(response)
+    assert "Забагато спроб" in page  # "Too many attempts" in Ukrainian
+    assert "Зачекайте годину" in page  # "wait an hour"
+    assert "Where your case is" not in page  # even the right answer is held back
+    assert '<html lang="uk"' in response.content.decode()
+    # Another client is not affected.
+    other = lookup(client, reference=application.reference, REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 200
+
+
+def test_one_reference_is_limited_across_clients(client, settings, application):
+    """Guessing birth dates for one case from many addresses still hits the case's limit."""
+    settings.STATUS_REFERENCE_RATE_LIMIT = "2/h"
+    typed = [application.reference.lower(), format_reference(application.reference)]
+    for i, reference in enumerate(typed):
+        response = lookup(client, reference=reference, REMOTE_ADDR=f"203.0.113.{i + 1}")
+        assert response.status_code == 200
+    response = lookup(
+        client, reference=application.reference, REMOTE_ADDR="192.0.2.99", language="ar"
+    )
+    assert response.status_code == 429
+    assert "محاولات كثيرة جدًا" in text_of(response)
+    assert 'dir="rtl"' in response.content.decode()
+    # Other references from the same address go on working.
+    assert lookup(client, reference=new_reference(), REMOTE_ADDR="192.0.2.99").status_code == 200
+
+
+def test_limited_tries_are_logged(client, settings, application):
+    settings.STATUS_RATE_LIMIT = "1/h"
+    lookup(client, reference=application.reference)
+    lookup(client, reference=application.reference)
+    outcomes = list(StatusLookup.objects.order_by("at", "id").values_list("outcome", flat=True))
+    assert outcomes == ["found", "limited"]
+
+
+def test_get_requests_do_not_count(client, settings):
+    settings.STATUS_RATE_LIMIT = "1/h"
+    for _ in range(5):
+        assert client.get("/status/").status_code == 200
+
+
+@pytest.mark.services("redis")
+def test_limits_are_shared_through_redis(settings, application):
+    """Two web processes share one Redis: the limit holds across both (two cache clients)."""
+    from django.core.cache import caches
+    from django.test import Client
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": django_settings.CELERY_BROKER_URL,
+        }
+    }
+    caches["default"].clear()
+    settings.STATUS_REFERENCE_RATE_LIMIT = "2/h"
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.1"
+    first, second = Client(), Client()
+    assert lookup(first, reference=application.reference, REMOTE_ADDR=address).status_code == 200
+    assert lookup(second, reference=application.reference).status_code == 200
+    assert lookup(first, reference=application.reference).status_code == 429
+
+
+@pytest.mark.parametrize("fail_open", [False, True])
+def test_a_dead_cache_never_gives_a_500(client, settings, application, fail_open):
+    """Redis down: by default we fail closed (the polite 429), or open if so configured."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.RATELIMIT_FAIL_OPEN = fail_open
+    response = lookup(client, reference=application.reference)
+    if fail_open:
+        assert response.status_code == 200
+        assert "Where your case is" in text_of(response)
+    else:
+        assert response.status_code == 429
+        assert "Too many attempts" in text_of(response)

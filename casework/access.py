@@ -13,7 +13,8 @@ every read path of personal data writes one ``AccessLog`` row:
   opening a case assigned to someone else.
 - ``AccessLoggedViewSetMixin``: put it first in a DRF ``GenericViewSet``'s bases. It scopes
   ``get_queryset`` with ``casework.scopes.visible_to`` and logs ``retrieve`` ("view") and
-  ``list`` ("list"/"search", the ids on the page, the names of the query parameters only).
+  ``list`` ("list"/"search", the ids on the page, the names of the query parameters only),
+  and drops from its serializer the fields the user's role must not see (grounds, reasons).
 
 Exports and downloads call ``access_log`` themselves with ``action=AccessLog.Action.EXPORT``
 or ``DOWNLOAD``. Rows are append-only (see ``AccessLog``).
@@ -102,18 +103,24 @@ def access_history(*, model: Any, object_id: int, limit: int = 50) -> list[Acces
     )
 
 
-def case_access_history(application: Any, limit: int = 50) -> list[AccessLog]:
-    """Who has opened this case or its applicant's page, newest first."""
+def case_access_history(application: Any, viewer: Any = None, limit: int = 50) -> list[AccessLog]:
+    """Who has opened this case or its applicant's page, newest first.
+
+    An auditor's reads are shown only to auditors and superusers: an inquiry into a staff
+    member's conduct must not be announced to them on the case page.
+    """
     from django.db.models import Q
 
-    return list(
-        AccessLog.objects.filter(
-            Q(model="casework.application", object_id=application.pk)
-            | Q(model="casework.person", object_id=application.person_id)
-        )
-        .select_related("user")
-        .order_by("-at", "-id")[:limit]
+    from .choices import Role
+    from .roles import has_role
+
+    rows = AccessLog.objects.filter(
+        Q(model="casework.application", object_id=application.pk)
+        | Q(model="casework.person", object_id=application.person_id)
     )
+    if viewer is not None and not (viewer.is_superuser or has_role(viewer, Role.AUDITOR)):
+        rows = rows.exclude(user__groups__name=Role.AUDITOR.value)
+    return list(rows.select_related("user").order_by("-at", "-id")[:limit])
 
 
 def _purpose_key(obj: Any) -> str:
@@ -230,20 +237,20 @@ class AccessLoggedAdminMixin:
             )
         return response
 
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        queryset, may_have_duplicates = super().get_search_results(  # type: ignore[misc]
-            request, queryset, search_term
-        )
-        if request.path.endswith("/autocomplete/") and search_term:
+    def get_paginator(self, request: HttpRequest, queryset: Any, *args: Any, **kwargs: Any) -> Any:
+        # The admin's autocomplete view asks the model admin for its paginator with the final,
+        # searched queryset: the one hook no ``get_search_results`` override can skip.
+        term = request.GET.get("term", "")
+        if request.path.endswith("/autocomplete/") and term:
             access_log(
                 user=request.user,
                 action=AccessLog.Action.SEARCH,
                 objects=list(queryset.values_list("pk", flat=True)[:20]),
                 model=self.model,  # type: ignore[attr-defined]
-                query=f"autocomplete {describe_search(search_term)}",
+                query=f"autocomplete {describe_search(term)}",
                 via=self.access_via,
             )
-        return queryset, may_have_duplicates
+        return super().get_paginator(request, queryset, *args, **kwargs)  # type: ignore[misc]
 
 
 class AccessLoggedViewSetMixin:
@@ -269,6 +276,20 @@ class AccessLoggedViewSetMixin:
         obj = super().get_object()  # type: ignore[misc]
         self._access_object = obj
         return obj
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """Drop the fields this user's role must not see (``scopes.SENSITIVE_FIELDS``)."""
+        from .scopes import hidden_fields
+
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular documents every field
+            return serializer
+        hidden = hidden_fields(self.request.user, self.get_queryset().model)
+        if hidden:
+            target = getattr(serializer, "child", serializer)
+            for name in hidden:
+                target.fields.pop(name, None)
+        return serializer
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)  # type: ignore[misc]

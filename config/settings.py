@@ -208,7 +208,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even be
 # Identity documents live outside the web root and are served only through a permission check.
 MEDIA_ROOT = VAR_DIR / "private"
 DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(10 * 1_000_000)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -361,6 +360,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # On the loggers that attach the request, so every handler (mail_admins too) gets
+        # the record already stripped.
+        "django.request": {"filters": ["no_request_data"]},
+        "django.security.csrf": {"filters": ["no_request_data"]},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },

@@ -105,9 +105,9 @@ def test_every_role_is_a_group_created_by_migration():
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(settings):
     settings.DEMO_PASSWORD = "Demo-password-for-tests"
-    call_command("seed_demo")
+    call_command("seed_demo", "--no-bulk")
     counts = (Person.objects.count(), Application.objects.count())
-    call_command("seed_demo")
+    call_command("seed_demo", "--no-bulk")
     assert (Person.objects.count(), Application.objects.count()) == counts
     from django.contrib.auth import authenticate
 

@@ -212,3 +212,58 @@ def test_the_api_mixin_scopes_and_logs_retrieve_and_list(caseworker, world):  # 
         [world.app_here.pk],
         "filters: state",
     )
+
+
+class _EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        from casework.models import AuditEvent
+
+        model = AuditEvent
+        fields = ("id", "action", "reason", "changes")
+
+
+class _EventViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    from casework.models import AuditEvent
+
+    queryset = AuditEvent.objects.all()
+    serializer_class = _EventSerializer
+
+
+def test_the_api_mixin_hides_grounds_from_roles_without_need(registrar, caseworker, world):  # noqa: ANN001
+    view = _EventViewSet.as_view({"get": "list"})
+    for user, sees_reason in ((registrar, False), (caseworker, True)):
+        request = APIRequestFactory().get("/api/v1/events/")
+        force_authenticate(request, user=user)
+        data = view(request).data
+        assert data, user
+        assert all(("reason" in row) is sees_reason for row in data), user
+
+
+def test_an_autocomplete_by_registration_number_is_logged_too(client, caseworker, world):  # noqa: ANN001
+    client.force_login(caseworker)
+    client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": world.p_here.registration_number,
+            "app_label": "casework",
+            "model_name": "householdlink",
+            "field_name": "relative",
+        },
+    )
+    row = only_row()
+    assert row.query == "autocomplete search by registration number"
+    assert row.object_ids == [world.p_here.pk]
+
+
+def test_an_auditors_reads_are_not_announced_to_the_caseworker(client, caseworker, auditor, world):  # noqa: ANN001
+    auditor.first_name = "Inspector"
+    auditor.save()
+    url = reverse("admin:casework_application_change", args=[world.app_here.pk])
+    client.force_login(auditor)
+    client.get(url)
+    client.force_login(caseworker)
+    page = client.get(url).content.decode().split("Who has looked at this case")[1]
+    assert "Inspector" not in page
+    client.force_login(auditor)
+    page = client.get(url).content.decode().split("Who has looked at this case")[1]
+    assert "Inspector" in page

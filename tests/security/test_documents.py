@@ -103,3 +103,59 @@ def test_the_person_page_links_to_the_checked_download(client, caseworker, scann
     html = page.content.decode()
     assert reverse("casework-document-scan", args=[scanned.pk]) in html
     assert scanned.scan.name not in html  # the storage path is never shown
+
+
+def _form_data(response) -> dict:  # noqa: ANN001
+    """Everything the admin change page would post back unchanged: main form and inlines."""
+    data: dict = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        forms += list(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or name == "scan":
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            elif isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            else:
+                data[form.add_prefix(name)] = str(value)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+@pytest.mark.parametrize(
+    ("content", "accepted"), [(PNG, True), (EXE, False)], ids=["png", "disguised-exe"]
+)
+def test_uploading_a_scan_through_the_person_page(
+    content, accepted, client, caseworker, world, media
+):  # noqa: ANN001, E501
+    client.force_login(caseworker)
+    url = reverse("admin:casework_person_change", args=[world.p_here.pk])
+    data = _form_data(client.get(url))
+    data.update(
+        {
+            "documents-TOTAL_FORMS": "1",
+            "documents-0-kind": "passport",
+            "documents-0-number": "P7654321",
+            "documents-0-person": str(world.p_here.pk),
+            "documents-0-scan": SimpleUploadedFile("scan.pdf", content),
+        }
+    )
+    response = client.post(url, data)
+    if accepted:
+        assert response.status_code == 302, response.context and [
+            f.errors for f in response.context["inline_admin_formsets"][0].formset.forms
+        ]
+        document = IdentityDocument.objects.get(person=world.p_here)
+        assert document.scan.read() == PNG
+    else:
+        assert response.status_code == 200
+        assert "Only PDF, JPEG or PNG" in response.content.decode()
+        assert not IdentityDocument.objects.exists()

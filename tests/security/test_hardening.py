@@ -108,11 +108,17 @@ def test_a_missing_page_shows_nothing_from_the_request(client):  # noqa: ANN001
 
 @pytest.fixture
 def captured_errors():  # noqa: ANN202
-    """The console handler's filter, on a handler that writes where the test can read."""
+    """A plain handler (no filter of its own) that prints the request a record carries."""
+
+    class WithRequest(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            request = getattr(record, "request", None)
+            body = request.body.decode() if request is not None else ""
+            return f"{super().format(record)} request={body} {getattr(request, 'GET', '')}"
+
     stream = StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    handler.addFilter(DropRequestData())
+    handler.setFormatter(WithRequest("%(levelname)s %(name)s %(message)s"))
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     yield stream
@@ -139,6 +145,7 @@ def test_a_crash_shows_and_logs_nothing_of_what_was_sent(client, settings, captu
 def test_the_console_log_handler_drops_request_data(settings):  # noqa: ANN001
     handler = settings.LOGGING["handlers"]["console"]
     assert handler["filters"] == ["no_request_data"]
+    assert settings.LOGGING["loggers"]["django.request"]["filters"] == ["no_request_data"]
     record = logging.LogRecord(
         "django.request", logging.ERROR, __file__, 1, "Error: %s", ("/x/?q=Amina",), None
     )

@@ -254,3 +254,25 @@ def test_deadlines_and_reminders_follow_their_case(caseworker, appeals, auditor,
         reminder_here,
         reminder_there,
     }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_administrative_pages_are_closed_to_every_role_but_the_auditors_log(
+    role, client, role_users, world
+):  # noqa: ANN001
+    client.force_login(role_users[role])
+    for model in ("unit", "staffprofile", "accesslog"):
+        url = reverse(f"admin:casework_{model}_changelist")
+        expected = 200 if role == "auditor" else 403  # the auditor reads, nobody else
+        assert client.get(url).status_code == expected, (role, model)
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_the_case_timeline_shows_grounds_only_to_roles_that_need_them(
+    client, caseworker, registrar, auditor, world
+):  # noqa: ANN001
+    url = reverse("admin:casework_application_change", args=[world.app_here.pk])
+    for user, sees in ((caseworker, True), (auditor, True), (registrar, False)):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert ("GROUNDS-HERE persecution" in page) is sees, user

@@ -91,3 +91,20 @@ def test_api_never_500_and_always_as_documented(case, fuzz_token):
             response_schema_conformance,
         ]
     )
+
+
+@pytest.mark.fault
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["centre=4.8290430333437325e%2B30", "centre=-1e400", "centre=9223372036854775808"],
+)
+def test_out_of_range_numbers_in_filters_are_a_400(fuzz_token, query):
+    """Found by the long schemathesis run: a huge number in a filter was a 500 (OverflowError)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fuzz_token}")
+    response = client.get(f"/api/v1/placements/?{query}")
+    assert response.status_code in (200, 400), response.content[:300]
+    assert response["Content-Type"].startswith("application/json")

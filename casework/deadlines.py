@@ -69,6 +69,9 @@ class ReminderKind:
     audiences: frozenset[str] = frozenset(AUDIENCES)
     only_before_due: bool = False
     channels: tuple[str, ...] | None = None  # None: every channel registered for the audience
+    # Fire when the deadline's own ``remind_from`` is reached instead of at ``due_at + offset``:
+    # for dates its source computes by the calendar ("five months after the decision").
+    at_remind_from: bool = False
 
 
 def soon(
@@ -89,6 +92,17 @@ def overdue(
     """An "overdue" reminder once the deadline has passed (by ``days``/``hours``), to staff."""
     return ReminderKind(
         name=name, offset=dt.timedelta(days=days, hours=hours), audiences=frozenset(to)
+    )
+
+
+def on_remind_from(*, to: tuple[str, ...] = AUDIENCES, name: str = "soon") -> ReminderKind:
+    """A "due soon" reminder at the ``remind_from`` the source set on each deadline row."""
+    return ReminderKind(
+        name=name,
+        offset=dt.timedelta(0),
+        audiences=frozenset(to),
+        only_before_due=True,
+        at_remind_from=True,
     )
 
 

@@ -103,7 +103,11 @@ def _due_select(
     deadline_ids: list[int] | None,
 ) -> QuerySet:
     """The deadlines for which this reminder is due, as rows shaped like ``_COLUMNS``."""
-    qs = Deadline.objects.filter(source=spec.key, closed_at=None, due_at__lte=now - kind.offset)
+    qs = Deadline.objects.filter(source=spec.key, closed_at=None)
+    if kind.at_remind_from:
+        qs = qs.filter(remind_from__lte=now)
+    else:
+        qs = qs.filter(due_at__lte=now - kind.offset)
     if kind.only_before_due:
         qs = qs.filter(due_at__gt=now)
     if deadline_ids is not None:

@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
         "RejectOutcomeEnum": "casework.choices.REJECT_OUTCOMES",
         "ApplicationKindEnum": "casework.choices.ApplicationKind",
         "CentreKindEnum": "reception.choices.CentreKind",
+        "DocumentKindEnum": "casework.choices.DocumentKind",
+        "AppealOutcomeEnum": "casework.choices.AppealOutcome",
+        "PeriodKindEnum": "integration.choices.PeriodKind",
+        "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
+        "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
     },
 }
 

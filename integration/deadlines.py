@@ -11,7 +11,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.deadlines import DeadlineSource, register
+from casework.deadlines import PERSON, DeadlineSource, on_remind_from, register
 
 WORK_PERMIT_RENEWAL = DeadlineSource(
     key="integration.work_permit_renewal",
@@ -33,7 +33,7 @@ WORK_PERMIT_LAPSE = DeadlineSource(
 FAMILY_REGISTRATION_WINDOW = DeadlineSource(
     key="integration.family_registration",
     label=_("family reunification: register within 6 months to be exempt from income"),
-    lead=dt.timedelta(days=30),  # the reminder row is moved to exactly 5 months
+    reminders=(on_remind_from(to=(PERSON,)),),  # remind_from is set to exactly 5 months
     notify_staff=False,
     notify_person=True,
     person_message=_(
@@ -43,7 +43,7 @@ FAMILY_REGISTRATION_WINDOW = DeadlineSource(
 FAMILY_DOCUMENTS_WINDOW = DeadlineSource(
     key="integration.family_documents",
     label=_("family reunification: hand in documents within 12 months"),
-    lead=dt.timedelta(days=30),  # the reminder row is moved to exactly 11 months
+    reminders=(on_remind_from(to=(PERSON,)),),  # remind_from is set to exactly 11 months
     notify_staff=False,
     notify_person=True,
     person_message=_(

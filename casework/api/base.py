@@ -25,8 +25,9 @@ any app's ``api/views.py`` (reception, integration) instead of re-inventing them
     A POST with an ``Idempotency-Key`` header runs in one transaction with the insertion of an
     ``IdempotencyKey`` row (unique per user and key). A retry returns the stored first
     response (with ``Idempotent-Replayed: true``); a concurrent retry waits on the row lock
-    and then replays; the same key with a different method, path or body is **422**. Keys
-    expire after ``settings.API_IDEMPOTENCY_TTL`` seconds.
+    and then replays; the same key with a different method, path or body is **422**. Only
+    successful responses are kept: after a 4xx nothing was done, and the corrected request
+    may reuse the key. Keys expire after ``settings.API_IDEMPOTENCY_TTL`` seconds.
 
 ``TransitionsMixin``
     Declare ``transition_names`` and ``transition_inputs`` (name -> input serializer) and
@@ -253,6 +254,18 @@ class _Replay(Exception):  # noqa: N818 - control flow, not an error
         self.response = response
 
 
+def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete stored responses older than ``API_IDEMPOTENCY_TTL`` (run it daily from beat).
+
+    Expired keys are also replaced lazily when reused; this keeps the table small.
+    """
+    ttl = dt.timedelta(seconds=getattr(settings, "API_IDEMPOTENCY_TTL", 48 * 3600))
+    deleted, _ = IdempotencyKey.objects.filter(
+        created_at__lt=(now or timezone.now()) - ttl
+    ).delete()
+    return deleted
+
+
 class IdempotencyMixin:
     """Replays the first response to a POST retried with the same ``Idempotency-Key``."""
 
@@ -311,7 +324,12 @@ class IdempotencyMixin:
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         row = getattr(self, "_idempotency_row", None)
-        if row is not None and response.status_code < 500:
+        if row is not None and response.status_code >= 400:
+            # Nothing was done: the client may correct the request and send it with the same
+            # key (as Stripe does, only results of requests that acted are kept).
+            row.delete()
+            self._idempotency_row = None
+        elif row is not None:
             row.status_code = response.status_code
             row.response_body = getattr(response, "data", None)
             row.response_headers = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ..choices import (
@@ -195,6 +195,7 @@ class ElementAddedSerializer(serializers.Serializer):
 # --- Transitions ----------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="IntegrationTransitionField")
 class TransitionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=["text", "date", "integer", "boolean", "choice"])
@@ -202,6 +203,7 @@ class TransitionFieldSerializer(serializers.Serializer):
     choices = serializers.ListField(child=serializers.CharField())
 
 
+@extend_schema_serializer(component_name="IntegrationAvailableTransition")
 class AvailableTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()

@@ -199,3 +199,36 @@ def test_people_writes_keep_the_unchanged_and_refuse_the_unknown(api, caseworker
     assert response.status_code == 400
     assert "date_of_birth" in response.json()
     assert Person.objects.get(pk=person.pk).registration_number == person.registration_number
+
+
+@pytest.mark.django_db
+def test_a_refused_request_keeps_no_key_so_the_corrected_one_may_reuse_it(api, registrar):  # noqa: ANN001
+    client = api(registrar)
+    bad = client.post(
+        "/api/v1/people/", {**PERSON, "sex": "dragon"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert bad.status_code == 400
+    assert not IdempotencyKey.objects.exists()
+    good = client.post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert good.status_code == 201
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_expired_keys_are_purged_and_may_be_reused(api, registrar, settings):  # noqa: ANN001
+    import datetime as dt
+
+    import time_machine
+
+    from casework.api.base import idempotency_keys_purge
+
+    settings.API_IDEMPOTENCY_TTL = 3600
+    client = api(registrar)
+    client.post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        again = client.post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="old")
+        assert again.status_code == 201 and "Idempotent-Replayed" not in again
+        assert Person.objects.count() == 2
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=4)):
+        assert idempotency_keys_purge() == 1
+    assert not IdempotencyKey.objects.exists()

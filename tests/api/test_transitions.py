@@ -196,3 +196,25 @@ def test_two_decisions_at_once_one_wins_one_gets_409(unit, caseworker, decider):
     assert sorted(codes) == [200, 409]
     assert Decision.objects.filter(application=app).count() == 1
     assert AuditEvent.objects.filter(application=app, action__in=["accept", "reject"]).count() == 1
+
+
+def test_the_transitions_mixin_gives_any_viewset_one_operation_per_transition():
+    """Reception and integration adopt the mixin: declare names and inputs, get the actions."""
+    from rest_framework import serializers, viewsets
+
+    from casework.api.base import ApiViewSetMixin, TransitionsMixin
+
+    class Payload(serializers.Serializer):
+        reason = serializers.CharField()
+
+    class PermitViewSet(ApiViewSetMixin, TransitionsMixin, viewsets.GenericViewSet):
+        serializer_class = Payload
+        perms_by_method = {"GET": "integration.view_workpermit"}
+        transition_names = ("grant", "refuse")
+        transition_inputs = {"grant": Payload, "refuse": Payload}
+
+    actions = {a.__name__: a for a in PermitViewSet.get_extra_actions()}
+    assert set(actions) == {"transitions", "transition_grant", "transition_refuse"}
+    assert actions["transition_refuse"].url_path == "transitions/refuse"
+    assert actions["transition_refuse"].mapping == {"post": "transition_refuse"}
+    assert PermitViewSet.perms_by_action["transition_grant"] == "integration.view_workpermit"

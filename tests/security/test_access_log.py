@@ -187,6 +187,7 @@ class _ApplicationSerializer(serializers.ModelSerializer):
 
 
 class _ApplicationViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pagination_class = None
     queryset = Application.objects.all()
     serializer_class = _ApplicationSerializer
 
@@ -223,6 +224,7 @@ class _EventSerializer(serializers.ModelSerializer):
 
 
 class _EventViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pagination_class = None
     from casework.models import AuditEvent
 
     queryset = AuditEvent.objects.all()

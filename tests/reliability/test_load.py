@@ -2,7 +2,7 @@
 
 Three kinds of users at once, as on a working day: caseworkers paging the admin case list
 (session cookie), an API client reading applications (token), applicants looking up their
-case on the status page (CSRF cookie and form). ``LOAD_SECONDS`` (default 15) bounds the run,
+case on the status page (CSRF cookie and form). ``LOAD_SECONDS`` (default 10) bounds the run,
 ``LOAD_SCALE`` the demo data (default 0.1 of the source figures, about 3,800 cases; 1 for
 the full set). Error rate must be 0; latency percentiles are printed for docs/reliability.md.
 """
@@ -28,7 +28,7 @@ from .conftest import gunicorn, status_form
 
 pytestmark = [pytest.mark.fault, pytest.mark.services("postgres")]
 
-SECONDS = int(os.environ.get("LOAD_SECONDS", "15"))
+SECONDS = int(os.environ.get("LOAD_SECONDS", "10"))
 SCALE = os.environ.get("LOAD_SCALE", "0.1")
 
 

@@ -264,6 +264,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
+# Reminder delivery (casework/reminders.py): a claim older than this is a dead worker's and is
+# retried; attempts before "failed"; backoff between attempts; rows queued per sweep.
+REMINDER_CLAIM_TIMEOUT = int(env("REMINDER_CLAIM_TIMEOUT", "600"))
+REMINDER_REQUEUE_AFTER = int(env("REMINDER_REQUEUE_AFTER", "1800"))
+REMINDER_MAX_ATTEMPTS = int(env("REMINDER_MAX_ATTEMPTS", "6"))
+REMINDER_RETRY_BACKOFF = int(env("REMINDER_RETRY_BACKOFF", "30"))
+REMINDER_RETRY_BACKOFF_MAX = int(env("REMINDER_RETRY_BACKOFF_MAX", "600"))
+REMINDER_ENQUEUE_BATCH = int(env("REMINDER_ENQUEUE_BATCH", "10000"))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

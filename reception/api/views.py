@@ -100,6 +100,7 @@ class ReceptionCentreViewSet(
     serializer_class = s.ReceptionCentreSerializer
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     filterset_class = CentreFilter
+    pagination_class = None  # a few hundred centres at most: one page, with occupancy
 
     def get_queryset(self) -> QuerySet:
         return self._annotated(selectors.centres_visible_to(self.request.user))

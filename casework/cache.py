@@ -7,8 +7,11 @@ lookup became a 500. Here a failed call answers like an empty cache (a miss; a w
 did not stick) and logs once; for a few seconds after a failure Redis is not even asked, so a
 Redis that hangs instead of refusing costs one timeout, not one per request.
 
-Consequence, on purpose: while Redis is down, rate limits are not enforced (they fail open).
-Refusing applicants their status page because a counter store is down would be worse.
+What degrades: API throttles (DRF keeps its history with ``get``/``set``) are not enforced
+while Redis is down, and the waiting-time estimate is computed afresh. What does not: the
+atomic counters ``add``/``incr`` still raise, because django-ratelimit counts with them and
+the status page decides itself what an unreachable counter means (it fails closed unless
+``RATELIMIT_FAIL_OPEN``: an outage must not open the door to guessing case references).
 """
 
 from __future__ import annotations
@@ -54,12 +57,6 @@ class ResilientRedisCache(RedisCache):
     ) -> None:
         return self._call(None, "set", key, value, timeout, version)
 
-    def add(
-        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> bool:
-        # True: the caller proceeds as if it started a fresh counter (rate limits fail open).
-        return self._call(True, "add", key, value, timeout, version)
-
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return self._call(False, "touch", key, timeout, version)
 
@@ -71,9 +68,6 @@ class ResilientRedisCache(RedisCache):
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
         return self._call(False, "has_key", key, version)
-
-    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        return self._call(delta, "incr", key, delta, version)
 
     def set_many(
         self, data: dict, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None

@@ -61,3 +61,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exception, OperationalError | InterfaceError):
         return unavailable_response(request, exception)
     return defaults.server_error(request)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: a path under /api/ that names nothing gets JSON, as the API documents.
+
+    A URL that does not match a route (``/api/v1/applications/abc/``) never reaches DRF, and
+    Django answered such API clients with an HTML page.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

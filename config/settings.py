@@ -307,6 +307,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.api.schema_hooks.document_standard_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "casework.choices.Outcome",
         "AcceptOutcomeEnum": "casework.choices.ACCEPT_OUTCOMES",
@@ -382,6 +386,9 @@ LOGGING = {
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")
 STATUS_RATE_LIMIT = env("STATUS_RATE_LIMIT", "20/h")
 STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
+# Redis down: the status page refuses lookups it cannot count (closed, the default) or answers
+# them uncounted (open). See casework.status_views._limited and docs/reliability.md.
+RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", False)
 
 # --- Retention and erasure (casework.privacy) ------------------------------------------------
 # Years after a case closed (its decision or withdrawal) before the person is anonymised, per

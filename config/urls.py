@@ -34,3 +34,5 @@ urlpatterns += i18n_patterns(
 handler404 = "casework.api.views.not_found"
 # A database error raised in middleware (session load/save) is a 503 too, not a 500.
 handler500 = "casework.middleware.server_error"
+# A path under /api/ that matches no route answers in JSON, like the rest of the API.
+handler404 = "casework.middleware.not_found"

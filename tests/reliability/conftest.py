@@ -227,6 +227,7 @@ class Gunicorn:
                 "30",
                 "--graceful-timeout",
                 "2",
+                *(["--no-control-socket"] if _has_control_socket() else []),
             ],
             cwd=ROOT,
             env=self.env,
@@ -258,6 +259,13 @@ class Gunicorn:
         self.proc = None
         with contextlib.suppress(AttributeError):
             self._log_file.close()
+
+
+def _has_control_socket() -> bool:
+    """gunicorn >= 25 opens a control socket in ~/.gunicorn, shared by every instance."""
+    import gunicorn as gunicorn_package
+
+    return int(gunicorn_package.__version__.split(".")[0]) >= 25
 
 
 def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -298,3 +306,14 @@ def gunicorn(tmp_path: Path, **env: str) -> Iterator[Gunicorn]:
         yield server
     finally:
         server.stop()
+
+
+def status_form(application, reference: str | None = None) -> dict[str, str]:  # noqa: ANN001
+    """The status page's lookup form filled in for ``application`` (day, month, year boxes)."""
+    born = application.person.date_of_birth
+    return {
+        "reference": application.reference if reference is None else reference,
+        "day": str(born.day),
+        "month": str(born.month),
+        "year": str(born.year),
+    }

@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from casework.models import AuditEvent, Person
 from tests.factories import ApplicationFactory, PersonFactory
 
-from .conftest import TcpProxy, db_host_port, gunicorn
+from .conftest import TcpProxy, db_host_port, gunicorn, status_form
 
 pytestmark = [pytest.mark.fault, pytest.mark.services("postgres")]
 
@@ -200,11 +200,7 @@ def _request(http, base, kind, n, i, case, person, *, tokens, sessionid):  # noq
             return page
     return http.post(
         f"{base}/status/",
-        data={
-            "reference": case.reference,
-            "date_of_birth": person.date_of_birth.isoformat(),
-            "csrfmiddlewaretoken": http.cookies["csrftoken"],
-        },
+        data={**status_form(case), "csrfmiddlewaretoken": http.cookies["csrftoken"]},
         headers={"Referer": f"{base}/status/"},
         timeout=timeout,
     )

@@ -45,3 +45,11 @@ def deliver_reminder(self, reminder_id: int) -> bool:  # noqa: ANN001
     from .reminders import reminder_deliver
 
     return reminder_deliver(reminder_id=reminder_id)
+
+
+@shared_task(name="casework.tasks.run_import_job", acks_late=True)
+def run_import_job(job_id: int) -> None:
+    """Import an uploaded arrivals CSV (ImportJob); safe to redeliver (imports are idempotent)."""
+    from .imports import import_job_run
+
+    import_job_run(job_id=job_id)

@@ -1,1 +1,285 @@
-"""Reception models (see reception issue)."""
+"""Reception: counties and municipalities over time, centres, placements, settlement and quotas.
+
+Geography is dated. Norway's counties were merged in 2020 (19 -> 11) and three of the merged
+ones split again on 1 January 2024 (Viken -> Østfold, Akershus, Buskerud; Vestfold og
+Telemark -> Vestfold, Telemark; Troms og Finnmark -> Troms, Finnmark). A municipality's county
+and its number (kommunenummer) are therefore kept per period (``MunicipalityCounty``), so a
+report for any year counts each placement in the county it was in on that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Application, Person
+
+from .choices import CentreKind, DischargeReason, OperatorKind, PlacementEnd
+
+
+class DatedQuerySet(models.QuerySet):
+    def valid_on(self, day: dt.date) -> DatedQuerySet:
+        """Rows valid on ``day`` (``valid_to`` is the last day of validity, inclusive)."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
+
+
+class County(models.Model):
+    """A county (fylke) as it existed from ``valid_from`` to ``valid_to`` (inclusive).
+
+    A county that was split or merged has ``successors``: Viken (2020-2023) has Østfold,
+    Akershus and Buskerud. The number is the ISO 3166-2 ``NO-xx`` code and the first two digits
+    of its municipalities' numbers (SSB classification 104).
+    """
+
+    code = models.CharField(max_length=2)
+    name = models.CharField(max_length=60)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text=_("Last day; empty if current."))
+    successors = models.ManyToManyField(
+        "self", symmetrical=False, related_name="predecessors", blank=True
+    )
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "counties"
+        ordering = ["code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="county_code_period"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="county_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.valid_to:
+            return f"{self.name} ({self.valid_from.year}-{self.valid_to.year})"
+        return self.name
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Municipality(models.Model):
+    """A municipality (kommune). Its county and number over time are in ``MunicipalityCounty``.
+
+    ``number`` is the current kommunenummer, kept for lookups; historical numbers are on the
+    periods (Råde was 3017 in Viken and is 3112 in Østfold since 2024).
+    """
+
+    name = models.CharField(max_length=80)
+    number = models.CharField(max_length=4, unique=True, help_text=_("Current kommunenummer."))
+    counties = models.ManyToManyField(
+        County, through="MunicipalityCounty", related_name="municipalities"
+    )
+
+    class Meta:
+        verbose_name_plural = "municipalities"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+    def county_on(self, day: dt.date) -> County | None:
+        period = (
+            self.periods.select_related("county")
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
+            .first()
+        )
+        return period.county if period else None
+
+
+class MunicipalityCounty(models.Model):
+    """The county a municipality belonged to, and its number, during one period."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="periods")
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="memberships")
+    number = models.CharField(max_length=4, help_text=_("The kommunenummer in this period."))
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "valid_from"], name="one_county_per_period_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="municipality_county_valid_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} in {self.county}"
+
+
+class MunicipalityQuota(models.Model):
+    """How many refugees a municipality agreed to settle in a year (IMDi's request, bosetting).
+
+    Settlement is voluntary for the municipality: its council decides how many, IMDi assigns
+    the people (imdi.no "Kommunens vedtak og planlegging").
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="quotas")
+    year = models.PositiveSmallIntegerField()
+    places = models.PositiveIntegerField()
+    unaccompanied_minor_places = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-year", "municipality"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="one_quota_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality.name} {self.year}: {self.places}"
+
+
+class Settlement(models.Model):
+    """A person granted protection is settled (bosatt) in a municipality.
+
+    Target: within 6 months of the permit, 3 months for unaccompanied minors (IMDi, via KS);
+    the target is a deadline opened when the application is accepted and closed here.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="settlements")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="settlements"
+    )
+    settled_on = models.DateField()
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="settlements",
+        help_text=_("The application whose permit gives the right to settlement."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-settled_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], name="one_settlement_per_application")
+        ]
+        indexes = [models.Index(fields=["municipality", "settled_on"])]
+
+    def __str__(self) -> str:
+        return f"settled in {self.municipality.name} on {self.settled_on:%d.%m.%Y}"
+
+
+class CentreQuerySet(models.QuerySet):
+    def open_on(self, day: dt.date) -> CentreQuerySet:
+        return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day), opened_on__lte=day)
+
+
+class ReceptionCentre(models.Model):
+    """A reception centre (asylmottak): run by an operator under contract with UDI."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=CentreKind.choices, db_index=True)
+    operator_kind = models.CharField(max_length=12, choices=OperatorKind.choices)
+    operator_name = models.CharField(max_length=120)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="centres")
+    capacity = models.PositiveIntegerField(help_text=_("Number of beds."))
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CentreStaff",
+        related_name="reception_centres",
+        blank=True,
+    )
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
+                name="centre_open_before_close",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def admits_adults(self) -> bool:
+        return self.kind != CentreKind.MINORS
+
+
+class CentreStaff(models.Model):
+    """A reception officer works for a centre and sees that centre's residents only."""
+
+    centre = models.ForeignKey(ReceptionCentre, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name_plural = "centre staff"
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "user"], name="unique_centre_staff")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.centre}"
+
+
+class Placement(models.Model):
+    """A person lives in a centre from ``start`` until ``end`` (open-ended while resident).
+
+    ``end`` is the day they left: on that day they count in the next centre, not in this one.
+    A person has at most one open placement (a partial unique index); a transfer closes the
+    previous placement on the day the new one starts.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="placements")
+    centre = models.ForeignKey(ReceptionCentre, on_delete=models.PROTECT, related_name="placements")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    transferred_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
+    )
+    transfer_reason = models.TextField(blank=True)
+    ended_by = models.CharField(max_length=10, choices=PlacementEnd.choices, blank=True)
+    discharge_reason = models.CharField(max_length=10, choices=DischargeReason.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(end__isnull=True), name="one_open_placement"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="placement_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "end", "start"]),
+            models.Index(fields=["start"]),
+        ]
+
+    def __str__(self) -> str:
+        until = f"{self.end:%d.%m.%Y}" if self.end else "now"
+        return f"{self.centre} {self.start:%d.%m.%Y}-{until}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None

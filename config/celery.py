@@ -26,6 +26,10 @@ def _beat_schedule() -> dict:
             "task": "casework.tasks.deliver_pending_reminders",
             "schedule": every,
         },
+        "expire-work-permits": {
+            "task": "integration.tasks.expire_work_permits",
+            "schedule": every,
+        },
     }
 
 

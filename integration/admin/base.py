@@ -1,0 +1,235 @@
+"""What every integration admin shares: read-only records, transition pages, a timeline.
+
+A record's fields are never edited in the change form: every change goes through a page that
+calls a service. Transition buttons are offered only for what the user may do now
+(``services.available_transitions``); the page checks the permission again on GET and the
+service checks it once more inside its transaction on POST, so a forged POST for a
+transition the user may not make is refused and leaves no trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework.exceptions import TransitionConflict
+from casework.models import AuditEvent
+
+from .. import services
+from ..forms import transition_form, transition_label
+from ..services import ConditionsUnmet
+
+
+def run_service(form: forms.Form, call: Callable[[], Any]) -> Any:
+    """Call a service; put its refusals on the form (field errors where it names a field)."""
+    try:
+        return call()
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("You are not allowed to do this."))
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            for message in exc.messages:
+                form.add_error(None, message)
+    except ConditionsUnmet as exc:
+        for unmet in exc.unmet:
+            form.add_error(None, str(unmet.message))
+    except TransitionConflict as exc:
+        form.add_error(None, exc.message)
+    return None
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Base of the integration admins: scoped lists, transitions through services, timeline."""
+
+    transition_names: tuple[str, ...] = ()
+    selector: Callable[[Any], QuerySet] | None = None
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over the whole table on every list page
+
+    def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
+        raise NotImplementedError
+
+    # --- scoping and read-only ------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        return type(self).selector(request.user, qs) if type(self).selector else qs
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        concrete = [f.name for f in self.model._meta.fields]
+        return [*concrete, *self.extra_readonly]
+
+    extra_readonly: tuple[str, ...] = ("timeline",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Never saved from the change form: every change is a service call on its own page."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Inlines are read-only too."""
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+        return HttpResponseRedirect(reverse(f"admin:{self._urlname('create')}"))
+
+    def _urlname(self, what: str) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_{what}"
+
+    # --- read-only displays ---------------------------------------------------------------
+
+    def action_links(self, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """The transitions this user may make now, and the record's other pages."""
+        names = services.available_transitions(
+            record=obj, user=request.user, names=self.transition_names
+        )
+        links = [
+            (
+                reverse(f"admin:{self._urlname('transition')}", args=[obj.pk, n]),
+                transition_label(obj, n),
+            )
+            for n in names
+        ]
+        return [*links, *self.extra_links(obj, request)]
+
+    def extra_links(self, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        return []
+
+    @admin.display(description=gettext_lazy("Timeline"))
+    def timeline(self, obj: Any) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        events = (
+            AuditEvent.objects.filter(changes__subject=obj.audit_subject)
+            .select_related("actor")
+            .order_by("at", "id")
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(e.at).strftime("%d.%m.%Y %H:%M"),
+                    e.action,
+                    f"{e.source_state} → {e.target_state}" if e.target_state else "",
+                    e.actor.get_username() if e.actor else _("system"),
+                    e.reason,
+                )
+                for e in events
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            _("When"),
+            _("What"),
+            _("State"),
+            _("Who"),
+            _("Why"),
+            rows,
+        )
+
+    change_form_template = "admin/integration/change_form.html"
+
+    def change_view(  # noqa: ANN201
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ):
+        obj = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if obj is not None:
+            extra["action_links"] = self.action_links(obj, request)
+        return super().change_view(request, object_id, form_url, extra)
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/transition/<str:name>/",
+                wrap(self.transition_view),
+                name=self._urlname("transition"),
+            ),
+            path("create/", wrap(self.create_view), name=self._urlname("create")),
+            *self.more_urls(wrap),
+            *super().get_urls(),
+        ]
+
+    def more_urls(self, wrap: Callable) -> list:
+        return []
+
+    def render_form(
+        self,
+        request: HttpRequest,
+        form: forms.Form,
+        title: str,
+        obj: Any = None,
+        explanation: str = "",
+        submit_label: str = "",
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "original": obj,
+            "explanation": explanation,
+            "submit_label": submit_label,
+        }
+        return TemplateResponse(request, "admin/integration/action_form.html", context)
+
+    def visible_object(self, request: HttpRequest, pk: int) -> Any:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def transition_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        obj = self.visible_object(request, pk)
+        if name not in self.transition_names or not services.permitted(obj, name, request.user):
+            raise PermissionDenied
+        form = transition_form(obj, name)(request.POST or None)
+        change_url = reverse(f"admin:{self._urlname('change')}", args=[obj.pk])
+        if request.method == "POST" and form.is_valid():
+            done = run_service(
+                form,
+                lambda: self.transition(
+                    request,
+                    obj,
+                    name,
+                    {k: v for k, v in form.cleaned_data.items() if v is not None},
+                ),
+            )
+            if done is not None:
+                messages.success(
+                    request, _("Done: %(what)s.") % {"what": transition_label(obj, name)}
+                )
+                return HttpResponseRedirect(change_url)
+        refusal = services.refusal(obj, name)
+        return self.render_form(
+            request,
+            form,
+            transition_label(obj, name),
+            obj=obj,
+            explanation=refusal or "",
+            submit_label=transition_label(obj, name),
+        )
+
+    def create_view(self, request: HttpRequest) -> HttpResponse:
+        raise PermissionDenied

@@ -1,0 +1,206 @@
+"""Admin for the introduction programme: enrolment, plan and hours, tests, outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import selectors, services
+from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState
+from ..models import (
+    IntroductionProgramme,
+    MunicipalityOfficer,
+    NorwegianTest,
+    ProgrammeElement,
+)
+from ..workflow import PROGRAMME_TRANSITIONS
+from .base import RecordAdmin, run_service
+
+DATE = forms.DateInput({"type": "date"})
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ElementInline(ReadOnlyInline):
+    model = ProgrammeElement
+    fields = ("kind", "hours_per_week", "start_on", "end_on", "provider")
+
+
+class TestInline(ReadOnlyInline):
+    model = NorwegianTest
+    fields = ("taken_on", "skill", "level")
+
+
+class EnrolForm(forms.Form):
+    settlement = forms.ModelChoiceField(queryset=None)
+    start_on = forms.DateField(widget=DATE)
+    planned_end_on = forms.DateField(widget=DATE)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["settlement"].queryset = selectors.settlements_for_enrolment(user)
+        self.fields["settlement"].label_from_instance = lambda s: (
+            f"{s.person.registration_number} — {s}"
+        )
+
+
+class ElementForm(forms.Form):
+    kind = forms.ChoiceField(choices=ProgrammeElementKind.choices)
+    hours_per_week = forms.DecimalField(max_digits=4, decimal_places=1)
+    start_on = forms.DateField(widget=DATE)
+    end_on = forms.DateField(widget=DATE, required=False)
+    provider = forms.CharField(required=False, max_length=120)
+
+
+class TestForm(forms.Form):
+    level = forms.ChoiceField(choices=CefrLevel.choices)
+    skill = forms.ChoiceField(choices=NorwegianTest._meta.get_field("skill").choices)
+    taken_on = forms.DateField(widget=DATE)
+
+
+@admin.register(IntroductionProgramme)
+class IntroductionProgrammeAdmin(RecordAdmin):
+    transition_names = PROGRAMME_TRANSITIONS
+    selector = staticmethod(selectors.programmes_visible_to)
+    list_display = (
+        "id",
+        "registration_number",
+        "municipality",
+        "state",
+        "start_on",
+        "planned_end_on",
+        "collective_protection",
+        "outcome",
+    )
+    list_filter = (
+        "state",
+        ("municipality", admin.RelatedOnlyFieldListFilter),
+        "collective_protection",
+        "outcome",
+    )
+    search_fields = ("=person__registration_number",)
+    inlines = (ElementInline, TestInline)
+    extra_readonly = ("plan_warnings", "timeline")
+
+    @admin.display(description=gettext_lazy("Registration number"))
+    def registration_number(self, obj: IntroductionProgramme) -> str:
+        return obj.person.registration_number
+
+    @admin.display(description=gettext_lazy("Plan warnings"))
+    def plan_warnings(self, obj: IntroductionProgramme) -> str:
+        warnings = services.programme_warnings(obj)
+        if not warnings:
+            return _("None.")
+        return format_html_join("", "<p class='errornote'>{}</p>", ((w,) for w in warnings))
+
+    def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
+        return services.programme_transition(actor=request.user, programme=obj, name=name, **data)
+
+    def extra_links(self, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        if obj.state != ProgrammeState.ENROLLED or not request.user.has_perm(
+            "integration.manage_programme", obj
+        ):
+            return []
+        return [
+            (
+                reverse("admin:integration_introductionprogramme_element", args=[obj.pk]),
+                _("Add element"),
+            ),
+            (
+                reverse("admin:integration_introductionprogramme_test", args=[obj.pk]),
+                _("Record test"),
+            ),
+        ]
+
+    def more_urls(self, wrap: Any) -> list:
+        return [
+            path(
+                "<int:pk>/element/",
+                wrap(self.element_view),
+                name="integration_introductionprogramme_element",
+            ),
+            path(
+                "<int:pk>/test/",
+                wrap(self.test_view),
+                name="integration_introductionprogramme_test",
+            ),
+        ]
+
+    def _back(self, obj: IntroductionProgramme) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse("admin:integration_introductionprogramme_change", args=[obj.pk])
+        )
+
+    def element_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.visible_object(request, pk)
+        form = ElementForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            done = run_service(
+                form,
+                lambda: services.programme_add_element(
+                    actor=request.user, programme=obj, **form.cleaned_data
+                ),
+            )
+            if done is not None:
+                _element, warnings = done
+                for warning in warnings:
+                    messages.warning(request, warning)
+                messages.success(request, _("Element added."))
+                return self._back(obj)
+        return self.render_form(request, form, _("Add element"), obj=obj)
+
+    def test_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.visible_object(request, pk)
+        form = TestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            done = run_service(
+                form,
+                lambda: services.programme_record_test(
+                    actor=request.user, programme=obj, **form.cleaned_data
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("Test recorded."))
+                return self._back(obj)
+        return self.render_form(request, form, _("Record a Norwegian test"), obj=obj)
+
+    def create_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = EnrolForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            done = run_service(
+                form,
+                lambda: services.programme_enrol(actor=request.user, **form.cleaned_data),
+            )
+            if done is not None:
+                messages.success(request, _("Enrolled."))
+                return self._back(done)
+        return self.render_form(request, form, _("Enrol in the introduction programme"))
+
+
+@admin.register(MunicipalityOfficer)
+class MunicipalityOfficerAdmin(admin.ModelAdmin):
+    """Which municipality each integration officer works for (managed by administrators)."""
+
+    list_display = ("user", "municipality")
+    list_filter = (("municipality", admin.RelatedOnlyFieldListFilter),)
+    autocomplete_fields = ()
+    raw_id_fields = ("user",)

@@ -1,0 +1,268 @@
+"""Serializers of the integration API. State and decision fields are read-only everywhere:
+they change only through the transition endpoints, which call the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..choices import (
+    CefrLevel,
+    FamilyRelation,
+    InterviewWaiverGroup,
+    ProgrammeElementKind,
+    SponsorBasis,
+)
+from ..forms import LABELS, field_choices, field_kind
+from ..models import (
+    FamilyReunification,
+    IntroductionProgramme,
+    NorwegianTest,
+    ProgrammeElement,
+    WorkPermit,
+    WorkPermitPeriod,
+)
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="first or renewal")
+
+    class Meta:
+        model = WorkPermitPeriod
+        fields = ("kind", "valid_from", "valid_until")
+
+
+class UnmetSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class WorkPermitSerializer(serializers.ModelSerializer):
+    registration_number = serializers.CharField(source="person.registration_number")
+    case_reference = serializers.CharField(source="application.display_reference")
+    periods = PeriodSerializer(many=True)
+    unmet_conditions = UnmetSerializer(many=True)
+
+    class Meta:
+        model = WorkPermit
+        fields = (
+            "id",
+            "registration_number",
+            "case_reference",
+            "state",
+            "requested_on",
+            "interview_waiver_group",
+            "valid_from",
+            "valid_until",
+            "lapses_at",
+            "lapse_reason",
+            "unmet_conditions",
+            "grounds",
+            "decided_at",
+            "periods",
+            "version",
+        )
+        read_only_fields = fields
+
+
+class WorkPermitCreateSerializer(serializers.Serializer):
+    case_reference = serializers.CharField(max_length=20)
+    interview_waiver_group = serializers.ChoiceField(
+        choices=InterviewWaiverGroup.choices, required=False, allow_blank=True, default=""
+    )
+    requested_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class FamilyReunificationSerializer(serializers.ModelSerializer):
+    sponsor_registration_number = serializers.CharField(source="sponsor.registration_number")
+    applicant_registration_number = serializers.CharField(source="applicant.registration_number")
+
+    class Meta:
+        model = FamilyReunification
+        fields = (
+            "id",
+            "sponsor_registration_number",
+            "applicant_registration_number",
+            "sponsor_basis",
+            "protection_decided_on",
+            "relation",
+            "registered_on",
+            "documents_handed_in_on",
+            "state",
+            "income_rule",
+            "income_rule_reason",
+            "registration_deadline",
+            "documents_deadline",
+            "age_rule_applies",
+            "grounds",
+            "decided_at",
+            "appeal_deadline",
+            "is_final",
+            "version",
+        )
+        read_only_fields = fields
+
+
+class FamilyReunificationCreateSerializer(serializers.Serializer):
+    sponsor_registration_number = serializers.CharField(max_length=12)
+    applicant_registration_number = serializers.CharField(max_length=12)
+    relation = serializers.ChoiceField(choices=FamilyRelation.choices)
+    sponsor_basis = serializers.ChoiceField(choices=SponsorBasis.choices)
+    sponsor_case_reference = serializers.CharField(required=False, allow_blank=True, default="")
+    sponsor_arrived_on = serializers.DateField(required=False, allow_null=True, default=None)
+    relationship_since = serializers.DateField(required=False, allow_null=True, default=None)
+    exception_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    registered_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DocumentsSerializer(serializers.Serializer):
+    handed_in_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ElementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgrammeElement
+        fields = ("id", "kind", "hours_per_week", "start_on", "end_on", "provider")
+        read_only_fields = ("id",)
+
+
+class ElementCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ProgrammeElementKind.choices)
+    hours_per_week = serializers.DecimalField(max_digits=4, decimal_places=1)
+    start_on = serializers.DateField()
+    end_on = serializers.DateField(required=False, allow_null=True, default=None)
+    provider = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+
+
+class NorwegianTestSerializer(serializers.ModelSerializer):
+    level = serializers.ChoiceField(choices=CefrLevel.choices)
+
+    class Meta:
+        model = NorwegianTest
+        fields = ("id", "taken_on", "skill", "level")
+        read_only_fields = ("id",)
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    registration_number = serializers.CharField(source="person.registration_number")
+    municipality_number = serializers.CharField(source="municipality.number")
+    elements = ElementSerializer(many=True)
+    norwegian_tests = NorwegianTestSerializer(many=True)
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IntroductionProgramme
+        fields = (
+            "id",
+            "registration_number",
+            "municipality_number",
+            "collective_protection",
+            "state",
+            "enrolled_on",
+            "start_on",
+            "planned_end_on",
+            "extension_reason",
+            "outcome",
+            "outcome_note",
+            "ended_on",
+            "elements",
+            "norwegian_tests",
+            "warnings",
+            "version",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, obj: IntroductionProgramme) -> list[str]:
+        from ..services import programme_warnings
+
+        return programme_warnings(obj)
+
+
+class ProgrammeCreateSerializer(serializers.Serializer):
+    settlement = serializers.IntegerField(help_text="Id of the person's settlement.")
+    start_on = serializers.DateField()
+    planned_end_on = serializers.DateField()
+
+
+class ElementAddedSerializer(serializers.Serializer):
+    element = ElementSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+
+class TransitionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["text", "date", "integer", "boolean", "choice"])
+    label = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    fields = TransitionFieldSerializer(many=True)
+
+
+def describe_fields(names: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "type": field_kind(name),
+            "label": str(LABELS[name]),
+            "choices": [value for value, _label in field_choices(name)],
+        }
+        for name in names
+    ]
+
+
+def input_field(name: str) -> serializers.Field:
+    kind = field_kind(name)
+    if kind == "text":
+        return serializers.CharField(required=False, allow_blank=True)
+    if kind == "date":
+        return serializers.DateField(required=False, allow_null=True)
+    if kind == "integer":
+        return serializers.IntegerField(required=False)
+    if kind == "boolean":
+        return serializers.BooleanField(required=False)
+    return serializers.ChoiceField(choices=field_choices(name), required=False, allow_blank=True)
+
+
+def input_serializer(names: tuple[str, ...]) -> type[serializers.Serializer]:
+    """A serializer for exactly the fields of one transition (unknown keys are ignored)."""
+    attrs = {name: input_field(name) for name in names}
+    return type("TransitionInput", (serializers.Serializer,), attrs)
+
+
+ALL_TRANSITION_FIELDS = (
+    "valid_from",
+    "months",
+    "grounds",
+    "reason",
+    "late_reason",
+    "income_requirement_met",
+    "income_exemption_reason",
+    "age_rule_waiver",
+    "planned_end_on",
+    "outcome",
+    "note",
+)
+
+
+class TransitionInputSerializer(input_serializer(ALL_TRANSITION_FIELDS)):  # type: ignore[misc]
+    """Every field any transition takes; each transition reads only its own (listed by GET)."""
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_state = serializers.CharField(allow_null=True)
+    unmet = UnmetSerializer(many=True, required=False)

@@ -1,0 +1,111 @@
+"""Object-level permissions (``rules``) for integration records.
+
+As in casework, transition permissions are never granted to groups as model permissions:
+they exist only here and the workflow asks for them with the record as object.
+
+- Temporary work permits: UDI decides and may delegate to the police (§ 94 fifth paragraph),
+  so a decision-maker of the case's unit or police registration decides; the case's
+  caseworker or the police take the request.
+- Family reunification: registered by the police or a caseworker, examined by a caseworker,
+  decided by a decision-maker, appeals decided by the appeals body.
+- Introduction programme: the integration officers of the municipality (``programme_rules``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from casework.choices import Role
+from casework.roles import has_role, unit_id_of
+from casework.rules import (
+    is_appeals_body,
+    is_auditor,
+    is_caseworker,
+    is_decision_maker,
+    is_registrar,
+)
+
+from .choices import FamilyState
+
+
+@rules.predicate
+def case_in_users_unit(user: Any, obj: Any) -> bool:
+    """The asylum case (or the permit's case) belongs to the user's unit, or to no unit yet."""
+    if obj is None:
+        return True
+    application = getattr(obj, "application", obj)
+    return application.unit_id is None or application.unit_id == unit_id_of(user)
+
+
+@rules.predicate
+def family_under_appeal(user: Any, obj: Any) -> bool:
+    if obj is None:
+        return True
+    return obj.state == FamilyState.APPEALED or obj.appealed_at is not None
+
+
+rules.add_perm(
+    "integration.request_work_permit", (is_caseworker & case_in_users_unit) | is_registrar
+)
+rules.add_perm(
+    "integration.decide_work_permit", (is_decision_maker & case_in_users_unit) | is_registrar
+)
+rules.add_perm(
+    "integration.open_work_permit",
+    ((is_caseworker | is_decision_maker) & case_in_users_unit) | is_registrar | is_auditor,
+)
+
+rules.add_perm("integration.register_family", is_caseworker | is_registrar)
+rules.add_perm("integration.record_family_documents", is_caseworker | is_registrar)
+rules.add_perm("integration.examine_family", is_caseworker)
+rules.add_perm("integration.decide_family", is_decision_maker)
+rules.add_perm("integration.lodge_family_appeal", is_caseworker)
+rules.add_perm("integration.decide_family_appeal", is_appeals_body)
+rules.add_perm(
+    "integration.open_family",
+    is_caseworker
+    | is_decision_maker
+    | is_registrar
+    | is_auditor
+    | (is_appeals_body & family_under_appeal),
+)
+
+
+def municipality_ids_of(user: Any) -> frozenset[int]:
+    """The municipalities an integration officer works for, cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_integration_municipalities", None)
+    if cached is None:
+        from .models import MunicipalityOfficer
+
+        cached = frozenset(
+            MunicipalityOfficer.objects.filter(user_id=user.pk).values_list(
+                "municipality_id", flat=True
+            )
+        )
+        user._integration_municipalities = cached
+    return cached
+
+
+@rules.predicate
+def is_integration_officer(user: Any) -> bool:
+    return has_role(user, Role.INTEGRATION)
+
+
+@rules.predicate
+def in_users_municipality(user: Any, obj: Any) -> bool:
+    """A programme (or settlement) in one of the officer's municipalities."""
+    if obj is None:
+        return True
+    return obj.municipality_id in municipality_ids_of(user)
+
+
+# The municipality of settlement runs the programme (Integration Act § 8).
+rules.add_perm("integration.enrol_programme", is_integration_officer & in_users_municipality)
+rules.add_perm("integration.manage_programme", is_integration_officer & in_users_municipality)
+rules.add_perm(
+    "integration.open_programme", (is_integration_officer & in_users_municipality) | is_auditor
+)

@@ -1,0 +1,323 @@
+"""Family reunification: registration, documents, transitions and the sponsor's windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import deadlines as casework_deadlines
+from casework.choices import POSITIVE, State
+from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.models import Application, Decision, Person
+from casework.services import audit_log
+
+from .. import deadlines
+from ..choices import (
+    FamilyRelation,
+    FamilyState,
+    SponsorBasis,
+)
+from ..eligibility import (
+    add_months,
+    age_on,
+    age_rule_applies,
+    family_windows,
+    income_requirement,
+    sponsor_basis_refugee,
+)
+from ..models import FamilyReunification
+from ..workflow import FAMILY_TRANSITIONS
+from .common import audit, check_transition, refusal
+
+log = logging.getLogger(__name__)
+
+# --- Family reunification -------------------------------------------------------------------
+
+
+def protection_decision(application: Application) -> Decision | None:
+    return application.decisions.filter(outcome__in=POSITIVE).order_by("-decided_at", "-id").first()
+
+
+def _assess(reunification: FamilyReunification, today: dt.date | None = None) -> None:
+    """Recompute which income rule applies (and why) and whether the 24-year rule applies."""
+    r = reunification
+    since = r.relationship_since
+    before_arrival = since is not None and since < r.sponsor_arrived_on
+    assessment = income_requirement(
+        sponsor_is_refugee=sponsor_basis_refugee(r.sponsor_basis, r.protection_outcome),
+        relation=r.relation,
+        relationship_before_arrival=before_arrival,
+        applicant_age_at_registration=age_on(r.applicant.date_of_birth, r.registered_on),
+        protection_decided_on=r.protection_decided_on,
+        registered_on=r.registered_on,
+        documents_handed_in_on=r.documents_handed_in_on,
+        today=today or timezone.localdate(),
+    )
+    r.income_rule = assessment.rule
+    r.income_rule_reason = assessment.reason
+    r.registration_deadline = assessment.registration_deadline
+    r.documents_deadline = assessment.documents_deadline
+    r.age_rule_applies = age_rule_applies(
+        relation=r.relation, relationship_before_arrival=before_arrival
+    )
+
+
+def family_register(
+    *,
+    actor: Any,
+    sponsor: Person,
+    applicant: Person,
+    relation: str,
+    sponsor_basis: str,
+    sponsor_application: Application | None = None,
+    sponsor_arrived_on: dt.date | None = None,
+    relationship_since: dt.date | None = None,
+    exception_reason: str = "",
+    registered_on: dt.date | None = None,
+) -> FamilyReunification:
+    """Register one family member's application and record which income rule applies.
+
+    A sponsor with protection is identified by their accepted asylum application; the date
+    of its positive decision starts the 6- and 12-month windows. The relationship must be
+    one the law recognises: spouse or registered partner, cohabitant of at least 2 years,
+    child under 18, or another relative with a recorded exceptional reason.
+    """
+    if not actor.has_perm("integration.register_family", None):
+        raise PermissionDenied(_("You may not register family reunification applications."))
+    registered_on = registered_on or timezone.localdate()
+    errors: dict[str, str] = {}
+    if relation not in FamilyRelation.values:
+        errors["relation"] = _("Unknown relation.")
+    if sponsor_basis not in SponsorBasis.values:
+        errors["sponsor_basis"] = _("Unknown basis.")
+    if sponsor.pk == applicant.pk:
+        errors["applicant"] = _("The sponsor cannot sponsor themselves.")
+    protection_decided_on, outcome = None, ""
+    if sponsor_basis == SponsorBasis.PROTECTION:
+        if (
+            sponsor_application is None
+            or sponsor_application.person_id != sponsor.pk
+            or sponsor_application.state != State.ACCEPTED
+        ):
+            errors["sponsor_application"] = _(
+                "A sponsor with protection needs their own accepted asylum application."
+            )
+        else:
+            decision = protection_decision(sponsor_application)
+            if decision is None:
+                errors["sponsor_application"] = _("The application has no positive decision.")
+            else:
+                protection_decided_on = timezone.localtime(decision.decided_at).date()
+                outcome = decision.outcome
+            sponsor_arrived_on = sponsor_arrived_on or sponsor_application.lodged_on
+    if sponsor_arrived_on is None:
+        errors["sponsor_arrived_on"] = _("When did the sponsor come to Norway?")
+    if relation == FamilyRelation.CHILD and age_on(applicant.date_of_birth, registered_on) >= 18:
+        errors["relation"] = _(
+            "A child must be under 18 when the application is registered; an adult child "
+            "applies as another relative, by exception."
+        )
+    if relation in (FamilyRelation.SPOUSE, FamilyRelation.COHABITANT) and not relationship_since:
+        errors["relationship_since"] = _("Since when have they been married or living together?")
+    if (
+        relation == FamilyRelation.COHABITANT
+        and relationship_since
+        and add_months(relationship_since, 24) > registered_on
+    ):
+        errors["relationship_since"] = _("Cohabitants must have lived together for 2 years.")
+    if relation == FamilyRelation.OTHER and not (exception_reason or "").strip():
+        errors["exception_reason"] = _("Other relatives are admitted only by exception: say why.")
+    if errors:
+        raise TransitionInvalid(errors)
+    with transaction.atomic():
+        reunification = FamilyReunification(
+            sponsor=sponsor,
+            sponsor_basis=sponsor_basis,
+            sponsor_application=sponsor_application
+            if sponsor_basis == SponsorBasis.PROTECTION
+            else None,
+            protection_decided_on=protection_decided_on,
+            protection_outcome=outcome,
+            sponsor_arrived_on=sponsor_arrived_on,
+            applicant=applicant,
+            relation=relation,
+            relationship_since=relationship_since,
+            exception_reason=(exception_reason or "").strip(),
+            registered_on=registered_on,
+            created_by=actor,
+        )
+        _assess(reunification)
+        reunification.save()
+        audit(
+            actor=actor,
+            record=reunification,
+            action="family.registered",
+            person=applicant,
+            target_state=reunification.state,
+            changes={
+                "relation": relation,
+                "income_rule": reunification.income_rule,
+                "age_rule_applies": reunification.age_rule_applies,
+            },
+        )
+        if sponsor_application is not None and protection_decided_on is not None:
+            casework_deadlines.deadline_close(
+                source=deadlines.FAMILY_REGISTRATION_WINDOW.key, object_id=sponsor_application.pk
+            )
+    return reunification
+
+
+def family_record_documents(
+    *, actor: Any, reunification: FamilyReunification, handed_in_on: dt.date | None = None
+) -> FamilyReunification:
+    """Record that the applicant handed in documents in person; reassess the income rule."""
+    if not actor.has_perm("integration.record_family_documents", reunification):
+        raise PermissionDenied(_("You may not record documents."))
+    handed_in_on = handed_in_on or timezone.localdate()
+    if handed_in_on < reunification.registered_on:
+        raise TransitionInvalid(
+            {"handed_in_on": _("Documents are handed in after the application is registered.")}
+        )
+    with transaction.atomic():
+        r = FamilyReunification.objects.select_for_update(of=("self",)).get(pk=reunification.pk)
+        if r.state not in (FamilyState.SUBMITTED, FamilyState.EXAMINED):
+            raise TransitionConflict(
+                _("Documents are recorded before the decision."), current_state=r.state
+            )
+        before = r.income_rule
+        r.documents_handed_in_on = handed_in_on
+        _assess(r)
+        r.version += 1
+        r.save()
+        audit(
+            actor=actor,
+            record=r,
+            action="family.documents",
+            person=r.applicant,
+            reason=r.income_rule_reason,
+            changes={"handed_in_on": handed_in_on, "income_rule": [before, r.income_rule]},
+        )
+        if (
+            r.sponsor_application_id
+            and not FamilyReunification.objects.filter(
+                sponsor_application_id=r.sponsor_application_id, documents_handed_in_on=None
+            ).exists()
+        ):
+            casework_deadlines.deadline_close(
+                source=deadlines.FAMILY_DOCUMENTS_WINDOW.key, object_id=r.sponsor_application_id
+            )
+    return r
+
+
+def family_transition(
+    *,
+    actor: Any,
+    reunification: FamilyReunification,
+    name: str,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> FamilyReunification:
+    """Make transition ``name`` on a family member's application, or raise, writing nothing."""
+    if name not in FAMILY_TRANSITIONS:
+        raise TransitionInvalid({"transition": _("Unknown action.")})
+    with transaction.atomic():
+        r = (
+            FamilyReunification.objects.select_for_update(of=("self",))
+            .select_related("sponsor", "applicant")
+            .get(pk=reunification.pk)
+        )
+        check_transition(r, name, actor, expected_version)
+        why_not = refusal(r, name)
+        if why_not:
+            raise TransitionConflict(why_not, current_state=r.state)
+        source = r.state
+        if name in ("start_examination", "accept"):
+            _assess(r)  # the 12 months may have run out since registration
+        kwargs = _family_kwargs(name, fields)
+        getattr(r, name)(**kwargs)
+        r.version += 1
+        r.save()
+        audit(
+            actor=actor,
+            record=r,
+            action=f"family.{name}",
+            person=r.applicant,
+            source_state=source,
+            target_state=r.state,
+            reason=str(kwargs.get("grounds") or kwargs.get("late_reason") or ""),
+            changes={
+                k: v
+                for k, v in kwargs.items()
+                if k not in ("grounds", "late_reason") and v not in ("", None, False)
+            }
+            | ({"income_rule": r.income_rule} if name == "accept" else {}),
+        )
+        if name == "reject":
+            casework_deadlines.deadline_set(
+                source=deadlines.FAMILY_APPEAL.key,
+                object_id=r.pk,
+                due_at=r.appeal_deadline,
+                person=r.applicant,
+            )
+        elif name in ("appeal", "accept", "grant_appeal", "dismiss_appeal"):
+            casework_deadlines.deadline_close(source=deadlines.FAMILY_APPEAL.key, object_id=r.pk)
+    return r
+
+
+def _family_kwargs(name: str, fields: dict) -> dict:
+    if name == "accept":
+        return {
+            "grounds": fields.get("grounds", ""),
+            "income_requirement_met": bool(fields.get("income_requirement_met")),
+            "income_exemption_reason": fields.get("income_exemption_reason", ""),
+            "age_rule_waiver": fields.get("age_rule_waiver", ""),
+        }
+    if name in ("reject", "grant_appeal", "dismiss_appeal"):
+        return {"grounds": fields.get("grounds", "")}
+    if name == "appeal":
+        return {"lodged_at": fields.get("lodged_at"), "late_reason": fields.get("late_reason", "")}
+    return {}
+
+
+def family_windows_open(*, application: Application, actor: Any = None) -> None:
+    """Start the sponsor's 6- and 12-month windows when they are granted refugee status.
+
+    Reminders go to the sponsor at 5 months (register the family's applications) and at
+    11 months (documents handed in), one month before each window closes.
+    """
+    decision = protection_decision(application)
+    if decision is None or not sponsor_basis_refugee(SponsorBasis.PROTECTION, decision.outcome):
+        return
+    decided_on = timezone.localtime(decision.decided_at).date()
+    register_by, documents_by = family_windows(decided_on)
+    for source, last_day, remind_after in (
+        (deadlines.FAMILY_REGISTRATION_WINDOW, register_by, 5),
+        (deadlines.FAMILY_DOCUMENTS_WINDOW, documents_by, 11),
+    ):
+        if last_day is None:
+            continue
+        deadline = casework_deadlines.deadline_set(
+            source=source.key,
+            object_id=application.pk,
+            due_at=deadlines.end_of(last_day),
+            person=application.person,
+        )
+        deadline.remind_from = deadlines.start_of(add_months(decided_on, remind_after))
+        deadline.save(update_fields=["remind_from"])
+    # On the sponsor, not on the asylum case: the case's own history stays its transitions.
+    audit_log(
+        actor=actor,
+        action="family.windows_opened",
+        person=application.person,
+        changes={
+            "application": application.pk,
+            "registration_deadline": register_by.isoformat() if register_by else None,
+            "documents_deadline": documents_by.isoformat(),
+        },
+    )

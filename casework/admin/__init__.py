@@ -1,3 +1,3 @@
 """The caseworker's admin, one module per subject; each registers its own models."""
 
-from . import applications, reminders  # noqa: F401
+from . import applications, imports, reminders, statistics  # noqa: F401

@@ -42,14 +42,18 @@ class CanViewStatistics(BasePermission):
 
 PARAMS = [
     OpenApiParameter("year", OpenApiTypes.INT, description="Year (lodging or decision)."),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=["protection", "collective", "resettlement"]),
+    OpenApiParameter("kind", OpenApiTypes.STR, description="protection, collective, resettlement"),
 ]
 
 
 class StatisticsIndexView(APIView):
     permission_classes = [IsAuthenticated, CanViewStatistics]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The published statistics tables")
+    @extend_schema(
+        operation_id="statistics_index",
+        responses=OpenApiTypes.OBJECT,
+        summary="The published statistics tables",
+    )
     def get(self, request: Request) -> Response:
         statistics.discover()
         return Response(
@@ -72,7 +76,12 @@ class StatisticsTableView(APIView):
     permission_classes = [IsAuthenticated, CanViewStatistics]
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    @extend_schema(parameters=PARAMS, responses=OpenApiTypes.OBJECT, summary="One table")
+    @extend_schema(
+        operation_id="statistics_table",
+        parameters=PARAMS,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str},
+        summary="One table, as JSON or CSV",
+    )
     def get(self, request: Request, slug: str):  # noqa: ANN201
         statistics.discover()
         if slug not in statistics.TABLES:

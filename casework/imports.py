@@ -88,6 +88,7 @@ class Arrival:
     kind: str
     arrival_date: dt.date
     centre: str
+    centre_id: int | None = None
 
 
 @dataclass
@@ -239,18 +240,22 @@ def arrivals_import(
     Each batch is one transaction: a batch either lands whole or not at all, and only valid
     rows are in a batch, so a bad row never leaves half a person behind.
     """
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("import_hooks")  # reception.import_hooks: centres and placements
     result = ImportResult()
     reader = open_csv(stream)
     today = timezone.localdate()
     reported = 0
     for batch in _batches(reader, today, result):
+        batch = _check_centres(batch, result)
         if on_error:
             for err in result.errors[reported:]:
                 on_error(err)
             reported = len(result.errors)
-        created = _write_batch(batch, actor=actor, is_demo=is_demo, result=result)
+        created, refused = _write_batch(batch, actor=actor, is_demo=is_demo, result=result)
         result.created += created
-        result.skipped += len(batch) - created
+        result.skipped += len(batch) - created - refused
         if on_progress:
             on_progress(result)
     if on_error:
@@ -261,7 +266,30 @@ def arrivals_import(
     return result
 
 
-def _write_batch(batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult) -> int:
+def _check_centres(batch: list[Arrival], result: ImportResult) -> list[Arrival]:
+    """Resolve the centre column; a row naming no known centre is a bad row."""
+    codes = {a.centre for a in batch if a.centre}
+    if not codes:
+        return batch
+    if "resolve" not in CENTRE_HOOKS:
+        note = "The centre column was ignored: no reception app provides centres."
+        if note not in result.notes:
+            result.notes.append(note)
+        return batch
+    found = CENTRE_HOOKS["resolve"](codes)
+    kept = []
+    for a in batch:
+        if a.centre and a.centre not in found:
+            _add_errors(result, [RowError(a.line, "centre", "no such reception centre")])
+            continue
+        a.centre_id = found.get(a.centre)
+        kept.append(a)
+    return kept
+
+
+def _write_batch(
+    batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult
+) -> tuple[int, int]:
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -271,16 +299,26 @@ def _write_batch(batch: list[Arrival], *, actor: Any, is_demo: bool, result: Imp
     raise IntegrityError("Could not write a batch after three attempts.")
 
 
-def _insert(batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult) -> int:
+def _insert(
+    batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult
+) -> tuple[int, int]:
     ids = [a.external_id for a in batch]
     done = set(Person.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
     done |= set(
         Application.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
     )
     todo = [a for a in batch if a.external_id not in done]
+    refused = 0
+    if any(a.centre_id for a in todo) and "reserve" in CENTRE_HOOKS:
+        # Locks the centres and refuses the rows beyond their free beds, before any write.
+        full = CENTRE_HOOKS["reserve"]([a for a in todo if a.centre_id])
+        for a in todo:
+            if a.external_id in full:
+                _add_errors(result, [RowError(a.line, "centre", "the centre is full")])
+        todo = [a for a in todo if a.external_id not in full]
+        refused = len(batch) - len(done) - len(todo)
     if not todo:
-        return 0
-    centres = _centres(todo, result)
+        return 0, refused
     numbers = _registration_numbers(todo)
     now = timezone.now()
     people = [
@@ -335,28 +373,13 @@ def _insert(batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportRe
         )
     AuditEvent.objects.bulk_create(events)
     _examination_targets(apps)
-    if centres and "place" in CENTRE_HOOKS:
+    if "place" in CENTRE_HOOKS:
         CENTRE_HOOKS["place"](
-            placements=[
-                (p, app, centres[a.centre], a.arrival_date)
-                for a, p, app in zip(todo, people, apps, strict=True)
-                if a.centre in centres
-            ],
+            rows=[(p.pk, a.centre_id, a.arrival_date) for a, p in zip(todo, people, strict=True)
+                  if a.centre_id],
             actor=actor,
-        )
-    return len(todo)
-
-
-def _centres(todo: list[Arrival], result: ImportResult) -> dict[str, Any]:
-    codes = {a.centre for a in todo if a.centre}
-    if not codes:
-        return {}
-    if "resolve" not in CENTRE_HOOKS:
-        note = "The centre column was ignored: no reception app provides centres."
-        if note not in result.notes:
-            result.notes.append(note)
-        return {}
-    return CENTRE_HOOKS["resolve"](codes)
+        )  # fmt: skip
+    return len(todo), refused
 
 
 def _registration_numbers(todo: list[Arrival]) -> list[str]:

@@ -113,3 +113,26 @@ def test_rows_stream_in_batches(tmp_path, monkeypatch):  # noqa: ANN001
     assert result.created == 2500
     assert seen[:3] == [1000, 2000, 2500]
     assert Application.objects.filter(kind="collective").count() == 2500
+
+
+def test_centre_column_places_people_and_never_overfills_a_centre(tmp_path):  # noqa: ANN001
+    from reception.models import Placement
+    from tests.reception.factories import ReceptionCentreFactory
+
+    centre = ReceptionCentreFactory(name="Bergen mottak", capacity=2)
+    path = tmp_path / "centres.csv"
+    path.write_text(
+        HEADER
+        + "c1,Olena,Kovalenko,1980-01-01,UA,female,collective,2023-09-01,Bergen mottak\n"
+        + f"c2,Iryna,Melnyk,1981-01-01,UA,female,collective,2023-09-01,{centre.pk}\n"
+        + "c3,Taras,Boyko,1982-01-01,UA,male,collective,2023-09-01,bergen MOTTAK\n"
+        + "c4,Petro,Moroz,1983-01-01,UA,male,collective,2023-09-01,Nowhere centre\n"
+        + "c5,Sofiia,Moroz,1984-01-01,UA,female,collective,2023-09-01,\n"
+    )
+    code, out, err = run(path)
+    assert code == 1
+    assert "line 4: centre: the centre is full" in err
+    assert "line 5: centre: no such reception centre" in err
+    assert "3 imported" in out and "2 bad" in out
+    assert set(Person.objects.values_list("external_id", flat=True)) == {"c1", "c2", "c5"}
+    assert Placement.objects.filter(centre=centre, end=None).count() == 2

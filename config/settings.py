@@ -271,6 +271,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field named "kind": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationKindEnum": "casework.choices.ApplicationKind",
+        "CentreKindEnum": "reception.choices.CentreKind",
+        "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
+        "WorkPermitPeriodKindEnum": "integration.choices.PeriodKind",
+    },
 }
 
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------

@@ -356,7 +356,12 @@ class OpenFilter(admin.SimpleListFilter):
 @admin.register(Placement)
 class PlacementAdmin(admin.ModelAdmin):
     list_display = ("resident", "centre", "start", "end", "ended_by", "links")
-    list_filter = (OpenFilter, "centre__kind", "centre", "ended_by")
+    list_filter = (
+        OpenFilter,
+        "centre__kind",
+        ("centre", admin.RelatedOnlyFieldListFilter),
+        "ended_by",
+    )
     list_select_related = ("person", "centre")
     search_fields = ("=person__registration_number",)
     date_hierarchy = "start"

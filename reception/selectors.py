@@ -177,6 +177,17 @@ def resident_status_expression(day: dt.date) -> Case:
     )
 
 
+def status_of_state(state: str | None) -> str:
+    """The resident status for an application state (as ``resident_status_expression``)."""
+    if state in (State.SUBMITTED, State.EXAMINED, State.APPEALED):
+        return ResidentStatus.WAITING
+    if state == State.ACCEPTED:
+        return ResidentStatus.AWAITING_SETTLEMENT
+    if state in (State.REJECTED, State.WITHDRAWN):
+        return ResidentStatus.OBLIGED_TO_LEAVE
+    return ResidentStatus.OTHER
+
+
 def residents_on(*, on: dt.date, placements: QuerySet | None = None) -> QuerySet:
     """Placements present on ``on``, annotated with ``status`` and ``county`` as of that day."""
     qs = Placement.objects.all() if placements is None else placements
@@ -224,9 +235,13 @@ def occupancy_report(
     if counties is not None:
         rows = rows.filter(county__in=counties)
     status_by_centre: dict[int, dict[str, int]] = {}
-    for row in rows.order_by().values("centre_id", "status").annotate(n=Count("pk")):
-        status_by_centre.setdefault(row["centre_id"], {})[row["status"]] = row["n"]
-        report.by_status[row["status"]] = report.by_status.get(row["status"], 0) + row["n"]
+    # Grouped by the application state (one subquery per row) and mapped to the status here:
+    # grouping by the CASE would make the database evaluate the state subqueries per branch.
+    for row in rows.order_by().values("centre_id", "app_state").annotate(n=Count("pk")):
+        status = status_of_state(row["app_state"])
+        centre_counts = status_by_centre.setdefault(row["centre_id"], {})
+        centre_counts[status] = centre_counts.get(status, 0) + row["n"]
+        report.by_status[status] = report.by_status.get(status, 0) + row["n"]
     centre_rows = (
         centres_with_occupancy(centres.open_on(on), on=on)
         .annotate(

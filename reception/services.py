@@ -189,6 +189,10 @@ def placement_create(
         if not actor.has_perm("reception.place_person", centre):
             raise PermissionDenied(_("You may not place people in this centre."))
         person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.merged_into_id is not None:
+            raise PlacementInvalid(
+                {"person": _("This record was merged into another one; place that person.")}
+            )
         check_placement_rules(person=person, centre=centre, on=start)
         _check_no_overlap(person, start)
         _check_capacity(centre, start)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from casework.models import Person
+from casework.models import Application, Person
 
 from ..choices import DischargeReason
-from ..models import Municipality, Placement, ReceptionCentre
+from ..models import Municipality, Placement, ReceptionCentre, Settlement
 
 
 class ReceptionCentreSerializer(serializers.ModelSerializer):
@@ -137,3 +137,30 @@ class PlacementCountReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     note = serializers.CharField()
     rows = CountyCountSerializer(many=True)
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    registration_number = serializers.CharField(source="person.registration_number", read_only=True)
+    municipality = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+
+    class Meta:
+        model = Settlement
+        fields = [
+            "id",
+            "person",
+            "registration_number",
+            "application",
+            "municipality",
+            "municipality_name",
+            "settled_on",
+        ]
+        read_only_fields = fields
+
+
+class SettlementCreateSerializer(serializers.Serializer):
+    application = serializers.PrimaryKeyRelatedField(queryset=Application.objects.all())
+    municipality = serializers.SlugRelatedField(
+        slug_field="number", queryset=Municipality.objects.all(), help_text=_("kommunenummer")
+    )
+    settled_on = serializers.DateField(required=False, help_text=_("Default: today."))

@@ -8,6 +8,7 @@ from . import views
 router = SimpleRouter()
 router.register("reception-centres", views.ReceptionCentreViewSet, basename="reception-centre")
 router.register("placements", views.PlacementViewSet, basename="placement")
+router.register("settlements", views.SettlementViewSet, basename="settlement")
 
 urlpatterns = [
     path("reception/occupancy/", views.OccupancyView.as_view(), name="reception-occupancy"),

@@ -30,8 +30,8 @@ from casework.exceptions import TransitionConflict
 
 from .. import selectors, services
 from ..choices import CentreKind, OperatorKind
-from ..exceptions import CentreFull
-from ..models import Placement, ReceptionCentre
+from ..exceptions import CentreFull, QuotaExhausted
+from ..models import Placement, ReceptionCentre, Settlement
 from . import serializers as s
 
 
@@ -55,7 +55,13 @@ def run_service(call: Callable[[], Any]) -> Any:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     except TransitionConflict as exc:
-        code = "centre_full" if isinstance(exc, CentreFull) else "conflict"
+        code = (
+            "centre_full"
+            if isinstance(exc, CentreFull)
+            else "quota_exhausted"
+            if isinstance(exc, QuotaExhausted)
+            else "conflict"
+        )
         return Response({"detail": exc.message, "code": code}, status=status.HTTP_409_CONFLICT)
 
 
@@ -96,12 +102,13 @@ class ReceptionCentreViewSet(
     filterset_class = CentreFilter
 
     def get_queryset(self) -> QuerySet:
+        return self._annotated(selectors.centres_visible_to(self.request.user))
+
+    @staticmethod
+    def _annotated(qs: QuerySet) -> QuerySet:
         today = timezone.localdate()
-        qs = selectors.centres_visible_to(self.request.user).select_related("municipality")
-        if self.request.method not in permissions.SAFE_METHODS and self.request.user.is_superuser:
-            qs = ReceptionCentre.objects.select_related("municipality")
         return (
-            selectors.centres_with_occupancy(qs, on=today)
+            selectors.centres_with_occupancy(qs.select_related("municipality"), on=today)
             .annotate(
                 county_now=selectors.county_of_municipality_on(
                     "municipality_id", Value(today, output_field=DateField())
@@ -110,11 +117,15 @@ class ReceptionCentreViewSet(
             .order_by("name")
         )
 
+    # Re-read the saved centre with its occupancy for the response (the creator may hold the
+    # model permission without working at the centre).
     def perform_create(self, serializer: s.ReceptionCentreSerializer) -> None:
-        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+        centre = serializer.save()
+        serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
     def perform_update(self, serializer: s.ReceptionCentreSerializer) -> None:
-        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+        centre = serializer.save()
+        serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
 
 class PlacementPagination(LimitOffsetPagination):
@@ -236,6 +247,50 @@ def _created(result: Any) -> Response:
     if isinstance(result, Response):
         return result
     return Response(s.PlacementSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Settlements (bosetting) the caller may see"),
+    retrieve=extend_schema(summary="A settlement"),
+)
+class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Settlements in municipalities; recorded only through the service (quota, deadline)."""
+
+    queryset = Settlement.objects.none()
+    serializer_class = s.SettlementSerializer
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    pagination_class = PlacementPagination
+
+    def get_queryset(self) -> QuerySet:
+        return (
+            selectors.settlements_visible_to(self.request.user)
+            .select_related("person", "municipality")
+            .order_by("-settled_on", "-id")
+        )
+
+    @extend_schema(
+        summary="Record a settlement (the person's accepted application, within the quota)",
+        request=s.SettlementCreateSerializer,
+        responses={
+            201: s.SettlementSerializer,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            409: s.ProblemSerializer,
+        },
+    )
+    def create(self, request: Request) -> Response:
+        data = _valid(s.SettlementCreateSerializer, request)
+        result = run_service(
+            lambda: services.settlement_record(
+                actor=request.user,
+                application=data["application"],
+                municipality=data["municipality"],
+                settled_on=data.get("settled_on"),
+            )
+        )
+        if isinstance(result, Response):
+            return result
+        return Response(s.SettlementSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
 class ReportPermission(permissions.BasePermission):

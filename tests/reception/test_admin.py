@@ -208,3 +208,19 @@ def test_reception_officer_sees_settlements_of_their_residents_only(client, offi
     client.force_login(officer)
     listed = client.get(reverse("admin:reception_settlement_changelist")).context["cl"]
     assert list(listed.result_list) == [mine]
+
+
+def test_placement_list_query_count_does_not_grow_with_residents(client, officer, centre):
+    client.force_login(officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(PLACEMENTS).status_code == 200
+        return len(ctx.captured_queries)
+
+    fill(centre, 2)
+    few = count()
+    fill(centre, 8)
+    assert count() == few
+    page = client.get(reverse("admin:reception_receptioncentre_change", args=[centre.pk]))
+    assert page.status_code == 200

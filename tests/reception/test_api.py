@@ -62,6 +62,11 @@ def test_only_staff_with_the_right_create_centres(officer):
     created = api(admin).post(CENTRES, body, format="json")
     assert created.status_code == 201, created.json()
     assert (created.json()["county"], created.json()["free_beds"]) == ("Nordland", 40)
+    centre_url = f"{CENTRES}{created.json()['id']}/"
+    changed = api(admin).patch(centre_url, {"capacity": 35}, format="json")
+    assert (changed.status_code, changed.json()["free_beds"]) == (200, 35)
+    reversed_dates = {"opened_on": "2024-01-01", "closed_on": "2023-01-01"}
+    assert api(admin).patch(centre_url, reversed_dates, format="json").status_code == 400
     bad = api(admin).post(CENTRES, {**body, "municipality": "9999"}, format="json")
     assert bad.status_code == 400 and "municipality" in bad.json()
     assert ReceptionCentre.objects.filter(name="Bodø transit").count() == 1
@@ -189,3 +194,25 @@ def test_placements_by_county_endpoint(officer, arrival_centre):
 def test_schema_has_no_warnings(tmp_path):
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert "/api/v1/reception-centres/" in (tmp_path / "schema.yml").read_text()
+
+
+def test_settlement_api_records_within_quota_and_409_beyond(integration_officer, caseworker):
+    from casework.choices import State
+    from tests.factories import ApplicationFactory
+    from tests.reception.factories import MunicipalityQuotaFactory, municipality
+
+    MunicipalityQuotaFactory(municipality=municipality("Bodø"), year=2024, places=1)
+    first, second = (ApplicationFactory(state=State.ACCEPTED) for _ in range(2))
+    url = "/api/v1/settlements/"
+
+    def settle(user, app):  # noqa: ANN001, ANN202
+        body = {"application": app.pk, "municipality": "1804", "settled_on": "2024-05-02"}
+        return api(user).post(url, body, format="json")
+
+    assert settle(caseworker, first).status_code == 403
+    ok = settle(integration_officer, first)
+    assert ok.status_code == 201
+    assert (ok.json()["municipality"], ok.json()["municipality_name"]) == ("1804", "Bodø")
+    full = settle(integration_officer, second)
+    assert full.status_code == 409 and full.json()["code"] == "quota_exhausted"
+    assert api(integration_officer).get(url).json()["count"] == 1

@@ -203,3 +203,10 @@ def test_arrival_stay_reminder_reaches_the_officer_three_days_before(officer, ar
     assert email.recipient == f"user:{officer.pk}"
     assert reminder_deliver(reminder_id=email.pk)
     assert mail.outbox[-1].subject == "Reminder: arrival-centre stay limit (21 days)"
+
+
+def test_a_merged_person_record_cannot_be_placed(officer, centre):
+    kept = PersonFactory()
+    merged = PersonFactory(merged_into=kept)
+    with pytest.raises(PlacementInvalid, match="merged into another one"):
+        place(officer, merged, centre)

@@ -126,6 +126,11 @@ class Case:
     assigned: bool = False
 
 
+# Other apps add to the demo from a ``demo`` module (found by ``autodiscover_modules``):
+# ``HOOKS.append(func)``, ``func(ctx, scale=…, seed=…, parts=…) -> int`` rows written.
+HOOKS: list[Callable[..., int]] = []
+
+
 @dataclass
 class Context:
     """Who acts in the demo (the demo users) and where cases are routed."""

@@ -526,3 +526,59 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("The access log is append-only.")
+
+
+class ImportJob(models.Model):
+    """A bulk import of arrivals from a CSV file, run in the background, its progress kept here.
+
+    The uploaded file holds personal data: it is stored under MEDIA_ROOT (private) and deleted
+    when the import finishes. Errors name the line, the field and the reason, never the value.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to start")
+        RUNNING = "running", _("running")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    file = models.FileField(upload_to="imports/", blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(
+        default=0, help_text=_("Rows already imported (same external id).")
+    )
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class Statistics(models.Model):
+    """No table: it holds the permission to see the statistics page in the admin."""
+
+    class Meta:
+        managed = False
+        default_permissions = ("view",)
+        verbose_name = _("statistics")
+        verbose_name_plural = _("statistics")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

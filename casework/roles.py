@@ -136,3 +136,10 @@ def sync_role_permissions(**_: object) -> None:
                 and k.split(".")[0] in {"casework", "reception", "integration"}
             }
         group.permissions.set([all_perms[p] for p in wanted if p in all_perms])
+
+
+# Statistics are aggregates without personal data: every role may see the statistics page.
+for _role in Role:
+    grant(_role, "casework.view_statistics")
+# Registration officers import arrivals in bulk (CSV) and follow the import's progress.
+grant(Role.REGISTRAR, "casework.view_importjob", "casework.add_importjob")

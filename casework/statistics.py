@@ -85,6 +85,11 @@ class Table:
     rows: list[dict[str, Any]]
     note: Any = ""
     chart: dict[str, str] = field(default_factory=dict)  # {"label": key, "value": key}
+    total_row: bool = False  # the last row sums the others (left out of the chart)
+
+    @property
+    def chart_rows(self) -> list[dict[str, Any]]:
+        return self.rows[:-1] if self.total_row else self.rows
 
     def total(self, key: str) -> float:
         return sum(r.get(key) or 0 for r in self.rows)
@@ -129,7 +134,19 @@ def register(slug: str) -> Callable[[TableFunction], TableFunction]:
     return wrap
 
 
+def discover() -> None:
+    """Load the other apps' tables (``reception.statistics``, ``integration.statistics``).
+
+    casework never imports those apps; like the admin, it imports their ``statistics``
+    module if they have one, and those modules ``register`` their tables here.
+    """
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("statistics")
+
+
 def table(slug: str, **params: Any) -> Table:
+    discover()
     return TABLES[slug](**params)
 
 
@@ -423,6 +440,7 @@ def decisions_by_outcome(
             "limited permits for unaccompanied minors). Overall: positive ÷ all decisions."
         ),
         chart={"label": "nationality", "value": "total"},
+        total_row=True,
     )
 
 
@@ -559,4 +577,5 @@ def available_years() -> list[int]:
 
 
 def tables(*, slugs: Iterable[str] | None = None, **params: Any) -> list[Table]:
+    discover()
     return [TABLES[s](**params) for s in (slugs or TABLES)]

@@ -67,3 +67,11 @@ def anonymise_due() -> int:
     count = run()
     log.info("retention: %d people anonymised", count)
     return count
+
+
+@shared_task(name="casework.tasks.run_import_job", acks_late=True)
+def run_import_job(job_id: int) -> None:
+    """Import an uploaded arrivals CSV (ImportJob); safe to redeliver (imports are idempotent)."""
+    from .imports import import_job_run
+
+    import_job_run(job_id=job_id)

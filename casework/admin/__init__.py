@@ -1,3 +1,3 @@
 """The caseworker's admin, one module per subject; each registers its own models."""
 
-from . import applications, reminders, security, status_lookups  # noqa: F401
+from . import applications, imports, reminders, security, statistics, status_lookups  # noqa: F401

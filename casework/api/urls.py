@@ -19,4 +19,5 @@ urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("applications/<int:application_pk>/", include(nested.urls)),
     *router.urls,
+    path("", include("casework.api.statistics")),
 ]

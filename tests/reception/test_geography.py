@@ -72,7 +72,7 @@ def test_reception_demo_seed_places_people_by_the_rules_and_is_idempotent():
 
     from reception.models import Placement, ReceptionCentre
 
-    call_command("seed_demo", "--no-bulk")
+    call_command("seed_demo", "--no-bulk")  # the hand-made demo people only
     call_command("seed_reception_demo")
     assert ReceptionCentre.objects.count() == 6
     first = Placement.objects.count()

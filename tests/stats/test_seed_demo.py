@@ -77,7 +77,7 @@ def test_open_demo_cases_have_deadlines_in_the_coming_weeks():
     now = timezone.now()
     soon = Deadline.objects.filter(
         closed_at=None,
-        application__is_demo=True,
+        application__external_id__startswith="demo:open:",
         due_at__gt=now,
         due_at__lt=now + dt.timedelta(weeks=8),
     )
@@ -87,3 +87,18 @@ def test_open_demo_cases_have_deadlines_in_the_coming_weeks():
     app = soon.exclude(source__in=hidden_sources()).first().application
     shown = app.deadlines.filter(closed_at=None).exclude(source__in=hidden_sources())
     assert app.next_deadline == min(d.due_at for d in shown)
+
+
+def test_2023_collective_protection_by_county_puts_viken_and_vestland_on_top():
+    """About 33,000 Ukrainians in 2023 (here a twentieth), most in Viken and Vestland; Nordland
+    and Møre og Romsdal receive many for their population. The county is 2023's (Viken)."""
+    seed("--only", "collective2023", "--scale", "0.05")
+    kinds = statistics.applications_by_kind(year=2023)
+    assert {r["code"]: r["applications"] for r in kinds.rows} == {"collective": 1650}
+    t = statistics.table("collective-protection-by-county", year=2023)
+    assert sum(r["received"] for r in t.rows) == 1650
+    assert [r["county"] for r in t.rows[:2]] == ["Viken", "Vestland"]
+    per_capita = {r["county"]: r["per_1000"] for r in t.rows}
+    assert min(per_capita["Nordland"], per_capita["Møre og Romsdal"]) > max(
+        per_capita["Viken"], per_capita["Vestland"]
+    )

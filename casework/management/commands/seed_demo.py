@@ -112,6 +112,12 @@ class Command(BaseCommand):
         for part in PARTS:
             if part in parts:
                 written += demo_data.write(part, generators[part](), ctx, seed=seed)
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("demo")  # reception.demo, integration.demo add their rows
+        for hook in demo_data.HOOKS:
+            extra = hook(ctx, scale=scale, seed=seed, parts=parts)
+            self.stdout.write(f"{hook.__module__}.{hook.__name__}: {extra} rows")
         bar.close()
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,97 @@
+"""Bulk import of arrivals in the admin: upload a CSV, watch its progress (no JavaScript).
+
+Registration officers (``casework.add_importjob``) upload; the import runs in a Celery task
+(``casework.tasks.run_import_job``); the job's page reloads itself every few seconds with
+``<meta http-equiv="refresh">`` until the job has finished.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from casework import imports
+from casework.models import ImportJob
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: " + ", ".join(imports.COLUMNS) + ". UTF-8, with a header row.",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 50 MB; split it.")
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("Upload a .csv file.")
+        return upload
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "status",
+        "created_at",
+        "created_by",
+        "processed_rows",
+        "total_rows",
+        "created_count",
+        "skipped_count",
+        "error_count",
+    )
+    list_filter = ("status",)
+
+    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+        qs = super().get_queryset(request).select_related("created_by")
+        if request.user.is_superuser or request.user.has_perm("casework.view_auditevent"):
+            return qs
+        return qs.filter(created_by=request.user)  # an officer sees their own imports
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = imports.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
+            messages.success(request, "The import has started.")
+            return HttpResponseRedirect(reverse("admin:casework_importjob_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import arrivals",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/casework/importjob_upload.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ):  # noqa: ANN201, E501
+        job = self.get_object(request, object_id)
+        if job is None or not self.has_view_permission(request, job):
+            raise PermissionDenied
+        running = job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import #{job.pk}",
+            "opts": self.model._meta,
+            "job": job,
+            "refresh": running,
+        }
+        return TemplateResponse(request, "admin/casework/importjob_progress.html", context)

@@ -1,0 +1,103 @@
+"""The statistics page in the admin: every published table, a chart for each, CSV downloads.
+
+A staff user with ``casework.view_statistics`` (every role has it: the tables hold counts,
+not people) sees it under Casework > Statistics. Nothing here computes: it calls
+``casework.statistics`` and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.text import slugify
+
+from casework import statistics
+from casework.charts import bar_chart
+from casework.choices import ApplicationKind
+from casework.models import Statistics
+
+
+def statistics_params(query: Any) -> dict[str, Any]:
+    """``year`` and ``kind`` from a query string; anything invalid is ignored, never a 500."""
+    params: dict[str, Any] = {}
+    year = (query.get("year") or "").strip()
+    if year.isdigit() and 1990 <= int(year) <= 2100:
+        params["year"] = int(year)
+    kind = (query.get("kind") or "").strip()
+    if kind in ApplicationKind.values:
+        params["kind"] = kind
+    return params
+
+
+def csv_response(table: statistics.Table, params: dict[str, Any]) -> HttpResponse:
+    suffix = "-".join(str(params[k]) for k in ("year", "kind") if k in params)
+    name = slugify(f"{table.slug}-{suffix}" if suffix else table.slug)
+    response = HttpResponse(table.as_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@admin.register(Statistics)
+class StatisticsAdmin(admin.ModelAdmin):
+    """Not a list of rows: the changelist is the statistics page."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("casework.view_statistics")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # noqa: ANN201
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        statistics.discover()
+        params = statistics_params(request.GET)
+        wanted = request.GET.get("csv")
+        if wanted:
+            if wanted not in statistics.TABLES:
+                raise Http404("No such table.")
+            return csv_response(statistics.table(wanted, **params), params)
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        sections = []
+        for table in statistics.tables(**params):
+            chart = ""
+            if table.chart:
+                chart = bar_chart(
+                    table.chart_rows,
+                    label=table.chart["label"],
+                    value=table.chart["value"],
+                    title=str(table.title),
+                )
+            sections.append(
+                {
+                    "table": table,
+                    "chart": chart,
+                    "cells": [[row.get(c.key) for c in table.columns] for row in table.rows],
+                    "csv": f"?csv={table.slug}" + (f"&{query}" if query else ""),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Statistics",
+            "opts": self.model._meta,
+            "sections": sections,
+            "years": statistics.available_years(),
+            "kinds": ApplicationKind.choices,
+            "params": params,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/casework/statistics.html", context)

@@ -1,0 +1,99 @@
+"""``/api/v1/statistics/``: the published tables as JSON or CSV (read-only).
+
+    GET /api/v1/statistics/                          the tables: slug, title, links
+    GET /api/v1/statistics/<slug>/?year=2022&kind=protection        one table as JSON
+    GET /api/v1/statistics/<slug>/?year=2022&format=csv             the same table as CSV
+
+Tables hold counts, not people; any user with ``casework.view_statistics`` (every role)
+may read them. The same selectors feed the admin's statistics page.
+"""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import statistics
+from casework.admin.statistics import csv_response, statistics_params
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets ``?format=csv`` and ``Accept: text/csv`` choose CSV (the view writes the body)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # noqa: ANN001, ANN201
+        return data if isinstance(data, bytes | str) else b""
+
+
+class CanViewStatistics(BasePermission):
+    def has_permission(self, request: Request, view: object) -> bool:
+        return request.user.has_perm("casework.view_statistics")
+
+
+PARAMS = [
+    OpenApiParameter("year", OpenApiTypes.INT, description="Year (lodging or decision)."),
+    OpenApiParameter("kind", OpenApiTypes.STR, description="protection, collective, resettlement"),
+]
+
+
+class StatisticsIndexView(APIView):
+    permission_classes = [IsAuthenticated, CanViewStatistics]
+
+    @extend_schema(
+        operation_id="statistics_index",
+        responses=OpenApiTypes.OBJECT,
+        summary="The published statistics tables",
+    )
+    def get(self, request: Request) -> Response:
+        statistics.discover()
+        return Response(
+            {
+                "tables": [
+                    {
+                        "slug": slug,
+                        "url": request.build_absolute_uri(
+                            reverse("api-statistics-table", args=[slug])
+                        ),
+                    }
+                    for slug in statistics.TABLES
+                ],
+                "years": statistics.available_years(),
+            }
+        )
+
+
+class StatisticsTableView(APIView):
+    permission_classes = [IsAuthenticated, CanViewStatistics]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="statistics_table",
+        parameters=PARAMS,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str},
+        summary="One table, as JSON or CSV",
+    )
+    def get(self, request: Request, slug: str):  # noqa: ANN201
+        statistics.discover()
+        if slug not in statistics.TABLES:
+            raise NotFound("No such table.")
+        params = statistics_params(request.query_params)
+        table = statistics.table(slug, **params)
+        if request.accepted_renderer.format == "csv":
+            return csv_response(table, params)
+        return Response({**table.as_dict(), "parameters": params})
+
+
+urlpatterns = [
+    path("statistics/", StatisticsIndexView.as_view(), name="api-statistics"),
+    path("statistics/<slug:slug>/", StatisticsTableView.as_view(), name="api-statistics-table"),
+]

@@ -1,0 +1,79 @@
+"""The statistics page and the arrivals import in the admin, as staff users see them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from casework import imports
+from casework.models import ImportJob, Person
+from tests.factories import staff_user
+
+from .test_import_arrivals import SAMPLE
+
+pytestmark = pytest.mark.django_db
+PAGE = "/admin/casework/statistics/"
+
+
+def test_statistics_page_shows_tables_charts_and_csv_links(client, decider, known_cases):  # noqa: ANN001
+    client.force_login(decider)
+    response = client.get(PAGE, {"year": "2022", "kind": "protection"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Decisions by nationality and outcome" in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in html  # a server-drawn chart
+    assert all(src.startswith("/static/") for src in re.findall(r'<script[^>]*src="([^"]*)"', html))
+    assert "?csv=decisions-first&amp;year=2022&amp;kind=protection" in html
+    assert "50.0" in html  # grant rate on the merits of the known cases
+
+
+def test_each_table_downloads_as_csv(client, decider, known_cases):  # noqa: ANN001
+    client.force_login(decider)
+    response = client.get(PAGE, {"csv": "decisions-first", "year": "2022"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="decisions-first-2022.csv"' in response["Content-Disposition"]
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("nationality,code,")
+    assert lines[-1].startswith("total,,")
+
+
+def test_bad_parameters_are_ignored_or_404_never_500(client, decider):  # noqa: ANN001
+    client.force_login(decider)
+    assert client.get(PAGE, {"year": "abc", "kind": "<x>"}).status_code == 200
+    assert client.get(PAGE, {"csv": "nope"}).status_code == 404
+
+
+def test_staff_without_the_permission_cannot_see_statistics(client, unit):  # noqa: ANN001
+    nobody = staff_user(username="norole", role=None, unit=unit)
+    client.force_login(nobody)
+    assert client.get(PAGE).status_code == 403
+    assert client.get(PAGE, {"csv": "decisions-first"}).status_code == 403
+
+
+def test_registration_officer_uploads_and_follows_an_import(client, registrar, settings, tmp_path):  # noqa: ANN001
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(registrar)
+    upload = SimpleUploadedFile("arrivals.csv", SAMPLE.read_bytes(), content_type="text/csv")
+    response = client.post(reverse("admin:casework_importjob_add"), {"file": upload})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response.url.endswith(f"/{job.pk}/change/")
+    page = client.get(response.url).content.decode()
+    assert 'http-equiv="refresh"' in page  # waiting: the page reloads itself
+    imports.import_job_run(job_id=job.pk)  # what the Celery task runs
+    job.refresh_from_db()
+    assert (job.status, job.total_rows, job.processed_rows) == ("done", 14, 14)
+    assert (job.created_count, job.skipped_count, job.error_count) == (6, 0, 8)
+    assert not job.file  # the uploaded personal data is not kept
+    page = client.get(response.url).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "Bad rows: 8" in page and "<td>family_name</td>" in page
+    assert Person.objects.count() == 6
+
+
+def test_a_caseworker_may_not_import(client, caseworker):  # noqa: ANN001
+    client.force_login(caseworker)
+    assert client.get(reverse("admin:casework_importjob_add")).status_code == 403

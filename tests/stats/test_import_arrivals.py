@@ -1,0 +1,138 @@
+"""import_arrivals: every bad row reported, nothing half-written, re-runs add nothing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from casework import imports
+from casework.models import Application, AuditEvent, Deadline, Person
+
+pytestmark = pytest.mark.django_db
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "arrivals.csv"
+HEADER = (
+    "external_id,given_name,family_name,date_of_birth,nationality,sex,kind,arrival_date,centre\n"
+)
+
+
+def run(path: Path, *extra: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_arrivals", str(path), *extra, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_sample_file_imports_the_good_rows_and_reports_every_bad_one(tmp_path):  # noqa: ANN001
+    report = tmp_path / "bad.csv"
+    code, out, err = run(SAMPLE, "--report", str(report))
+    assert code == 1
+    assert "14 rows" in out and "6 imported" in out and "8 bad" in out
+    for expected in [
+        "line 7: family_name: required",
+        "line 8: date_of_birth: not a date",
+        "line 9: date_of_birth: not a date",  # 30 February
+        "line 10: nationality: not an ISO 3166 alpha-2 country code",
+        "line 11: kind: must be protection, collective or resettlement",
+        "line 12: date_of_birth: in the future",
+        "line 13: external_id: repeated in the file",
+        "line 14: external_id: required",
+    ]:
+        assert expected in err
+    assert "Sokolov" not in err and "17.01.1985" not in err  # no personal data in the report
+    assert report.read_text().count("\n") == 1 + 9
+    assert set(Person.objects.values_list("external_id", flat=True)) == {
+        "police-2023-000001", "police-2023-000002", "police-2023-000003",
+        "police-2023-000004", "police-2023-000005", "police-2023-000014",
+    }  # fmt: skip
+    # nothing of a bad row was written
+    assert not Person.objects.filter(family_name__in=["Sokolov", "Melnyk", "Karimi"]).exists()
+
+
+def test_imported_rows_are_what_the_services_would_write():
+    run(SAMPLE)
+    amina = Application.objects.get(external_id="police-2023-000004")
+    assert amina.state == "submitted" and amina.kind == "protection"
+    assert str(amina.lodged_on) == "2023-04-03"
+    assert amina.person.dob_precision == "year" and amina.person.registration_number[:4] == "2023"
+    assert AuditEvent.objects.filter(application=amina, action="lodged").count() == 1
+    assert AuditEvent.objects.filter(person=amina.person, action="person_registered").exists()
+    target = Deadline.objects.get(application=amina, source="casework.examination_target")
+    assert amina.next_deadline == target.due_at
+    olena = Application.objects.get(external_id="police-2023-000001")
+    assert not Deadline.objects.filter(application=olena).exists()  # collective: no target
+
+
+def test_running_the_same_file_again_creates_no_duplicates():
+    run(SAMPLE)
+    counts = (Person.objects.count(), Application.objects.count(), AuditEvent.objects.count())
+    code, out, _err = run(SAMPLE)
+    assert "0 imported, 6 already imported" in out
+    assert (
+        Person.objects.count(),
+        Application.objects.count(),
+        AuditEvent.objects.count(),
+    ) == counts
+
+
+def test_a_file_without_the_required_columns_is_refused_whole(tmp_path):  # noqa: ANN001
+    bad = tmp_path / "x.csv"
+    bad.write_text("name,born\nA,1990-01-01\n")
+    with pytest.raises(Exception, match="Missing columns: external_id"):
+        call_command("import_arrivals", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Person.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_gets_a_clear_error(tmp_path):  # noqa: ANN001
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(
+        (HEADER + "a1,Jos\xe9,M,1990-01-01,ES,male,protection,2023-01-01,\n").encode("latin-1")
+    )
+    with pytest.raises(Exception, match="not UTF-8"):
+        call_command("import_arrivals", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_rows_stream_in_batches(tmp_path, monkeypatch):  # noqa: ANN001
+    """2,500 rows in batches of 1,000: three transactions, and all rows arrive."""
+    monkeypatch.setattr(imports, "BATCH", 1000)
+    path = tmp_path / "many.csv"
+    with path.open("w") as fh:
+        fh.write(HEADER)
+        for i in range(2500):
+            fh.write(f"ua-{i},Olena,Kovalenko,1980-01-01,UA,female,collective,2023-09-01,\n")
+    seen = []
+    with path.open("rb") as fh:
+        result = imports.arrivals_import(
+            stream=imports.text_lines(fh), on_progress=lambda r: seen.append(r.created)
+        )
+    assert result.created == 2500
+    assert seen[:3] == [1000, 2000, 2500]
+    assert Application.objects.filter(kind="collective").count() == 2500
+
+
+def test_centre_column_places_people_and_never_overfills_a_centre(tmp_path):  # noqa: ANN001
+    from reception.models import Placement
+    from tests.reception.factories import ReceptionCentreFactory
+
+    centre = ReceptionCentreFactory(name="Bergen mottak", capacity=2)
+    path = tmp_path / "centres.csv"
+    path.write_text(
+        HEADER
+        + "c1,Olena,Kovalenko,1980-01-01,UA,female,collective,2023-09-01,Bergen mottak\n"
+        + f"c2,Iryna,Melnyk,1981-01-01,UA,female,collective,2023-09-01,{centre.pk}\n"
+        + "c3,Taras,Boyko,1982-01-01,UA,male,collective,2023-09-01,bergen MOTTAK\n"
+        + "c4,Petro,Moroz,1983-01-01,UA,male,collective,2023-09-01,Nowhere centre\n"
+        + "c5,Sofiia,Moroz,1984-01-01,UA,female,collective,2023-09-01,\n"
+    )
+    code, out, err = run(path)
+    assert code == 1
+    assert "line 4: centre: the centre is full" in err
+    assert "line 5: centre: no such reception centre" in err
+    assert "3 imported" in out and "2 bad" in out
+    assert set(Person.objects.values_list("external_id", flat=True)) == {"c1", "c2", "c5"}
+    assert Placement.objects.filter(centre=centre, end=None).count() == 2

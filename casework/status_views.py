@@ -13,13 +13,16 @@ on Redis in production); and every try is logged (``StatusLookup``) without the 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import logging
+import time
 from typing import Any
 
 from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import translate_url
@@ -29,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _split_rate, get_usage
 
 from .identity import parse_reference
 from .models import StatusLookup
@@ -125,9 +128,10 @@ def reference_key(raw: str) -> str:
 def _limited(request: HttpRequest, reference: str) -> bool:
     """Count this try against the client's and the reference's budget; True when over.
 
-    If the shared cache is unreachable we cannot count, and we fail closed (as
-    django-ratelimit does by default): an outage must not open the door to guessing.
-    ``RATELIMIT_FAIL_OPEN = True`` chooses availability instead.
+    If the shared cache (Redis) is unreachable, the page keeps working and the tries are
+    counted in this process's memory instead (``_local_over``): applicants are not turned
+    away because a counter store is down, and guessing stays limited (per process, so by at
+    most the number of web processes). ``RATELIMIT_FAIL_OPEN = True`` stops counting instead.
     """
     checks = [("casework.status.ip", settings.STATUS_RATE_LIMIT, client_ip(request) or "-")]
     if reference:
@@ -143,9 +147,30 @@ def _limited(request: HttpRequest, reference: str) -> bool:
             over = over or bool(usage and usage["should_limit"])
     except Exception:  # the cache (Redis) is down: never a 500 for the applicant
         log.warning(
-            "status rate-limit cache unavailable; failing %s", "open" if _fail_open() else "closed"
+            "status rate-limit cache unavailable; counting %s",
+            "nothing (fail open)" if _fail_open() else "in this process",
         )
-        return not _fail_open()
+        return False if _fail_open() else _local_over(checks)
+    return over
+
+
+_local_counts = LocMemCache("casework-status-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+
+def _local_over(checks: list[tuple[str, str, str]]) -> bool:
+    """The same limits, counted in this process while the shared cache is down."""
+    over = False
+    for group, rate, value in checks:
+        limit, period = _split_rate(rate)
+        window = int(time.time() // period)
+        key = hashlib.sha256(f"{group}:{value}:{window}".encode()).hexdigest()
+        _local_counts.add(key, 0, timeout=period)
+        try:
+            count = _local_counts.incr(key)
+        except ValueError:  # expired between add and incr
+            _local_counts.set(key, 1, timeout=period)
+            count = 1
+        over = over or count > limit
     return over
 
 

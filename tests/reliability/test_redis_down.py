@@ -168,8 +168,9 @@ def test_cache_on_a_closed_port_answers_as_a_miss_quickly():
 
 
 @pytest.mark.django_db
-def test_status_page_with_redis_down_and_failing_closed_refuses_cleanly(settings):
-    """The default policy: a lookup that cannot be counted is refused with a clean 429."""
+def test_status_page_with_redis_down_keeps_answering_and_limiting(settings):
+    """The default policy: with Redis down, lookups are answered and counted in the process;
+    over the limit a clean 429."""
     from django.test import Client as DjangoClient
 
     url = f"redis://127.0.0.1:{free_port()}/0"
@@ -181,8 +182,12 @@ def test_status_page_with_redis_down_and_failing_closed_refuses_cleanly(settings
         }
     }
     settings.RATELIMIT_FAIL_OPEN = False
+    settings.STATUS_REFERENCE_RATE_LIMIT = "2/h"
     app = ApplicationFactory(person=PersonFactory(date_of_birth=dt.date(1988, 3, 9)))
     began = time.monotonic()
+    response = DjangoClient().post("/status/", status_form(app))
+    assert response.status_code == 200 and app.display_reference in response.content.decode()
+    DjangoClient().post("/status/", status_form(app))
     response = DjangoClient().post("/status/", status_form(app))
     assert response.status_code == 429 and response["Retry-After"]
     assert app.display_reference not in response.content.decode()

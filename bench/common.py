@@ -257,8 +257,19 @@ def http_figure(name: str, summary: dict[str, Any], server: Gunicorn, queries: f
     )
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def sql_statements(captured: list[dict[str, Any]]) -> list[str]:
+    """The SQL queries captured, without transaction control (BEGIN, COMMIT, SAVEPOINT …)."""
+    return [q["sql"] for q in captured if not q["sql"].lstrip().upper().startswith(
+        TRANSACTION_CONTROL
+    )]  # fmt: skip
+
+
 def count_queries(method: str, path: str, **kwargs: Any) -> tuple[int, int]:
-    """(status, queries) of one request in-process (the second of two: caches warm)."""
+    """(status, queries) of one request in-process (the second of two: caches warm); queries
+    are SQL statements other than transaction control."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -267,7 +278,7 @@ def count_queries(method: str, path: str, **kwargs: Any) -> tuple[int, int]:
     for _ in range(2):
         with CaptureQueriesContext(connection) as ctx:
             response = getattr(client, method)(path, **kwargs)
-    return response.status_code, len(ctx.captured_queries)
+    return response.status_code, len(sql_statements(ctx.captured_queries))
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from config.urls import handler404, handler500  # noqa: F401
-from config.urls import urlpatterns as product_urlpatterns
+from config import urls as product
 
 from . import views
+
+handler404 = getattr(product, "handler404", None)
+handler500 = getattr(product, "handler500", None)
 
 urlpatterns = [
     path("bench/bare/status/", views.bare_status, name="bench-bare-status"),
     path("bench/bare/api/applications/", views.BareApplicationList.as_view()),
-    *product_urlpatterns,
+    *product.urlpatterns,
 ]

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bench.common import LUA, Figure, Gunicorn, Row, http_figure, write_lines, wrk
+from bench.common import LUA, Figure, Gunicorn, Row, http_figure, sql_statements, write_lines, wrk
 from bench.rows import api
 
 LIST = "/admin/casework/application/"
-FULL_COUNT = re.compile(r'SELECT COUNT\(\*\).*FROM "casework_application"(?!.*WHERE)', re.S)
+# A COUNT over the applications with neither a WHERE nor a LIMIT (the admin's capped
+# paginator counts at most cap + 1 rows: ``LIMIT 10001``).
+FULL_COUNT = re.compile(r'SELECT COUNT\(\*\).*FROM "casework_application"(?!.*(WHERE|LIMIT))', re.S)
 
 
 def session_cookie(ctx: dict[str, Any]) -> str:
@@ -42,7 +44,7 @@ def inspect(ctx: dict[str, Any], path: str) -> tuple[int, list[str]]:
             response = client.get(path)
     if response.status_code != 200:
         raise RuntimeError(f"GET {path} answered {response.status_code}")
-    sqls = [q["sql"] for q in c.captured_queries]
+    sqls = sql_statements(c.captured_queries)
     return len(sqls), [s for s in sqls if FULL_COUNT.search(s)]
 
 

@@ -46,7 +46,7 @@ def web(ctx: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def _pending_reminders(ctx: dict[str, Any], n: int) -> list[int]:
+def _pending_reminders(ctx: dict[str, Any], n: int, label: str) -> list[int]:
     """n pending admin-channel reminders of bench deadlines (delivery writes an admin note)."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -61,7 +61,7 @@ def _pending_reminders(ctx: dict[str, Any], n: int) -> list[int]:
         Reminder(
             deadline=deadline,
             recipient=f"user:{user.pk}",
-            kind=f"bench-{ctx['run_id']}-{i}",
+            kind=f"bench-{ctx['run_id']}-{label}-{i}",
             channel="admin",
             cycle=deadline.cycle,
             created_at=timezone.now(),
@@ -130,8 +130,8 @@ def _drain(ids: list[int], workers: int) -> Figure:
 
 
 def celery(ctx: dict[str, Any]) -> list[Row]:
-    one = _drain(_pending_reminders(ctx, REMINDERS), 1)
-    two = _drain(_pending_reminders(ctx, REMINDERS), 2)
+    one = _drain(_pending_reminders(ctx, REMINDERS, "one"), 1)
+    two = _drain(_pending_reminders(ctx, REMINDERS, "two"), 2)
     row = Row(
         what="scale-out, reminder delivery: 2 Celery workers vs 1",
         ours=two,

@@ -72,6 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=os.environ.get("BENCH_ROWS", ""))
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "30")))
+    parser.add_argument(
+        "--merge", type=Path, help="keep the rows of this earlier result that are not re-run"
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite the doc's table")
     args = parser.parse_args()
     common.require_services()
@@ -107,10 +110,16 @@ def main() -> None:
                 continue
             for row in rows:
                 print(json.dumps(row.as_dict(), ensure_ascii=False), flush=True)
-                results.append(row.as_dict())
+                results.append({"module": name, **row.as_dict()})
             print(f"    ({time.perf_counter() - t:.0f} s)", flush=True)
     sampler.stop.set()
     load = sampler.samples or [0.0]
+    if args.merge:
+        earlier = json.loads(args.merge.read_text())
+        kept = [r for r in earlier["rows"] if r.get("module") not in only]
+        results = kept + results
+        load += [earlier["load_during_run"]["min"], earlier["load_during_run"]["max"]]
+        started = dt.datetime.fromisoformat(earlier["started"])
     out = {
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -168,7 +168,13 @@ def reminders_create_due(
     """
     now = now or timezone.now()
     result = Created()
-    for spec in sources().values():
+    specs = list(sources().values())
+    if deadline_ids is not None:
+        # Only the sources of these deadlines: a decision that sets one deadline runs that
+        # source's few statements, not every source's (issue 11: 86 → 33 queries a decision).
+        present = set(Deadline.objects.filter(pk__in=deadline_ids).values_list("source", flat=True))
+        specs = [spec for spec in specs if spec.key in present]
+    for spec in specs:
         with transaction.atomic():
             for kind in spec.reminders:
                 for audience in sorted(kind.audiences):

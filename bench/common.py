@@ -1,0 +1,287 @@
+"""Shared machinery of the benchmark rows: environment checks, gunicorn, wrk, measurements.
+
+Every row measures "ours" and its baseline in the same run, one after the other, on the
+same data, so the ratio holds even on a noisy shared machine where absolute figures do not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+LUA = BENCH / "lua"
+PYTHON = sys.executable
+WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+
+
+def require_services() -> None:
+    """Refuse clearly unless PostgreSQL and Redis are configured (no SQLite figures)."""
+    db = os.environ.get("DATABASE_URL", "")
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    problems = []
+    if not db.startswith(("postgres://", "postgresql://")):
+        problems.append("DATABASE_URL=postgres://… (SQLite figures would mean nothing)")
+    if not broker.startswith("redis://"):
+        problems.append("CELERY_BROKER_URL=redis://…")
+    if not shutil.which("wrk"):
+        problems.append("wrk on the PATH (Debian: apt-get install -y wrk)")
+    if problems:
+        sys.exit("make bench refuses to run: it needs " + " and ".join(problems) + ".")
+
+
+def django_setup() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One measured thing: ours or a baseline."""
+
+    name: str
+    throughput: float | None = None  # operations (requests, rows, decisions) per second
+    unit: str = "req/s"
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    queries: float | None = None  # per request / per operation
+    peak_mem_mb: float | None = None
+    seconds: float | None = None
+    count: int | None = None
+    errors: int | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+@dataclass
+class Row:
+    """One row of the issue's table: ours beside its baseline, their ratio, the target."""
+
+    what: str
+    ours: Figure
+    baseline: Figure
+    target: str
+    ratio_kind: str = "time"  # "time": ours/baseline of seconds; "throughput": of req/s
+    met: bool | None = None
+    notes: list[str] = field(default_factory=list)
+    extra: list[Figure] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ratio_kind == "time":
+            a, b = self.ours.seconds, self.baseline.seconds
+        else:
+            a, b = self.ours.throughput, self.baseline.throughput
+        if not a or not b:
+            return None
+        return round(a / b, 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "ours": self.ours.as_dict(),
+            "baseline": self.baseline.as_dict(),
+            "ratio": self.ratio,
+            "ratio_kind": self.ratio_kind,
+            "target": self.target,
+            "met": self.met,
+            "notes": self.notes,
+            "extra": [f.as_dict() for f in self.extra],
+        }
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident set (VmHWM), from /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def children(pid: int) -> list[int]:
+    try:
+        out = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(p) for p in out]
+
+
+class Gunicorn:
+    """gunicorn on loopback with the bench settings, started and stopped by the runner."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Gunicorn:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "bench.wsgi:application",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=5)  # noqa: S310
+                if len(children(self.proc.pid)) >= self.workers:
+                    return self
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        self.log.seek(0)
+        raise RuntimeError("gunicorn did not start:\n" + self.log.read().decode()[-2000:])
+
+    def worker_peak_mb(self) -> float | None:
+        peaks = [peak_rss_mb(p) for p in children(self.proc.pid)] if self.proc else []
+        peaks = [p for p in peaks if p is not None]
+        return max(peaks) if peaks else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+_DONE_RE = re.compile(r"^BENCH (\{.*\})$", re.M)
+
+
+def wrk(
+    url: str,
+    script: str,
+    *,
+    env: dict[str, str] | None = None,
+    seconds: int | None = None,
+    connections: int | None = None,
+) -> dict[str, Any]:
+    """Run wrk for a bounded time with a lua script; return its JSON summary (see lua/)."""
+    seconds = seconds or WRK_SECONDS
+    connections = connections or WRK_CONNECTIONS
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / script),
+        url,
+    ]
+    out = subprocess.run(  # noqa: S603
+        cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True
+    ).stdout
+    m = _DONE_RE.search(out)
+    if not m:
+        raise RuntimeError("wrk gave no summary:\n" + out)
+    return json.loads(m.group(1))
+
+
+def http_figure(name: str, summary: dict[str, Any], server: Gunicorn, queries: float | None):
+    errors = summary["errors_status"] + summary["errors_other"]
+    return Figure(
+        name=name,
+        throughput=round(summary["requests"] / summary["seconds"], 1),
+        p50_ms=round(summary["p50_us"] / 1000, 1),
+        p95_ms=round(summary["p95_us"] / 1000, 1),
+        p99_ms=round(summary["p99_us"] / 1000, 1),
+        queries=queries,
+        peak_mem_mb=server.worker_peak_mb(),
+        count=summary["requests"],
+        errors=errors,
+        seconds=summary["seconds"],
+    )
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def sql_statements(captured: list[dict[str, Any]]) -> list[str]:
+    """The SQL queries captured, without transaction control (BEGIN, COMMIT, SAVEPOINT …)."""
+    return [q["sql"] for q in captured if not q["sql"].lstrip().upper().startswith(
+        TRANSACTION_CONTROL
+    )]  # fmt: skip
+
+
+def count_queries(method: str, path: str, **kwargs: Any) -> tuple[int, int]:
+    """(status, queries) of one request in-process (the second of two: caches warm); queries
+    are SQL statements other than transaction control."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = kwargs.pop("client", None) or Client()
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            response = getattr(client, method)(path, **kwargs)
+    return response.status_code, len(sql_statements(ctx.captured_queries))
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path

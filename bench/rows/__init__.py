@@ -1,0 +1,1 @@
+"""One module per row of issue 11's table; each has ``run(ctx) -> list[Row]``."""

@@ -1,0 +1,158 @@
+"""Decisions through the service vs bare ``UPDATE … SET state`` statements, two processes.
+
+Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, each with
+its person (external ids ``bench:<run>:…``; they stay). Ours: two processes call
+``services.application_decide`` on their half of one set (lock, permission, transition,
+decision row, audit event, deadlines, signal; ``on_commit`` work runs). Baseline: two
+processes run one autocommitted ``UPDATE … SET state`` per case of the other set.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import time
+from typing import Any
+
+from bench.common import Figure, Row
+
+N = int(os.environ.get("BENCH_DECISIONS", "600"))
+
+
+def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from casework.choices import ApplicationKind, State, Track
+    from casework.identity import luhn_digit
+    from casework.models import Application, Person
+
+    caseworker = get_user_model().objects.get(username="caseworker")
+    run = ctx["run_id"]
+    seed = int(time.time()) % 10**4
+    people, apps = [], []
+    for i in range(n):
+        body = f"9{seed:04d}{label == 'ours':01d}{i:05d}"
+        people.append(
+            Person(
+                registration_number=body + luhn_digit(body),
+                given_name="Bench",
+                family_name="Case",
+                date_of_birth="1990-01-01",
+                nationality="UA",
+                external_id=f"bench:{run}:{label}:{i}",
+            )
+        )
+    with transaction.atomic():
+        Person.objects.bulk_create(people)
+        for p in people:
+            apps.append(
+                Application(
+                    person=p,
+                    kind=ApplicationKind.COLLECTIVE,
+                    track=Track.NORMAL,
+                    state=State.EXAMINED,
+                    assigned_to=caseworker,
+                    external_id=f"bench:{run}:{label}:{p.pk}",
+                )
+            )
+        Application.objects.bulk_create(apps)
+    return [a.pk for a in apps]
+
+
+def _ours_worker(ids: list[int], out: mp.Queue) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from casework import services
+    from casework.choices import Outcome
+    from casework.models import Application
+
+    connection.close()
+    decider = get_user_model().objects.get(username="decider")
+    queries = [0]
+
+    def counter(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    times = []
+    with connection.execute_wrapper(counter):
+        for pk in ids:
+            t = time.perf_counter()
+            app = Application.objects.get(pk=pk)
+            services.application_decide(
+                actor=decider, application=app, outcome=Outcome.COLLECTIVE, grounds="Benchmark."
+            )
+            times.append(time.perf_counter() - t)
+    out.put((times, queries[0], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def _bare_worker(ids: list[int], out: mp.Queue) -> None:
+    from django.db import connection
+
+    connection.close()
+    times = []
+    with connection.cursor() as cur:
+        for pk in ids:
+            t = time.perf_counter()
+            cur.execute(
+                "UPDATE casework_application SET state = 'accepted', decided_at = now(), "
+                "version = version + 1 WHERE id = %s AND state = 'examined'",
+                [pk],
+            )
+            times.append(time.perf_counter() - t)
+    out.put((times, len(ids), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def _parallel(target: Any, ids: list[int], name: str, processes: int = 2) -> Figure:
+    from django.db import connections
+
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    shares = [ids[i::processes] for i in range(processes)]
+    start = time.perf_counter()
+    procs = [ctx.Process(target=target, args=(s, out)) for s in shares]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    seconds = time.perf_counter() - start
+    for p in procs:
+        p.join()
+    times = sorted(t for r in results for t in r[0])
+    q = sum(r[1] for r in results) / len(ids)
+    pct = statistics.quantiles(times, n=100)
+    return Figure(
+        name=name,
+        throughput=round(len(ids) / seconds, 1),
+        unit="decisions/s",
+        p50_ms=round(pct[49] * 1000, 2),
+        p95_ms=round(pct[94] * 1000, 2),
+        p99_ms=round(pct[98] * 1000, 2),
+        queries=round(q, 1),
+        peak_mem_mb=round(max(r[2] for r in results) / 1024, 1),
+        seconds=round(seconds, 3),
+        count=len(ids),
+    )
+
+
+def run(ctx: dict[str, Any]) -> list[Row]:
+    from casework.models import Application
+
+    ours_ids = make_cases(ctx, "ours", N)
+    bare_ids = make_cases(ctx, "bare", N)
+    ours = _parallel(_ours_worker, ours_ids, "application_decide (2 processes)")
+    base = _parallel(_bare_worker, bare_ids, "UPDATE … SET state (2 processes)")
+    decided = Application.objects.filter(pk__in=ours_ids, state="accepted").count()
+    row = Row(
+        what=f"{N:,} decisions, two processes",
+        ours=ours,
+        baseline=base,
+        target="≥ 300 decisions/s through the service on two cores",
+    )
+    row.notes.append(f"{decided} of {N} cases accepted through the service")
+    row.met = decided == N and (ours.throughput or 0) >= 300
+    return [row]

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import person_panels, services
 from ..access import AccessLoggedAdminMixin
 from ..choices import ApplicationKind, Role, State, Track
 from ..document_views import IdentityDocumentForm, scan_link
@@ -284,6 +284,22 @@ class PersonAdmin(
         if is_valid_registration_number(term):
             return queryset.filter(registration_number=term), False
         return super().get_search_results(request, queryset, search_term)
+
+    # Other apps' read-only panels (``casework.person_panels``): reception's placement, say.
+    def _panel_fields(self, request: HttpRequest, obj: Any) -> list:
+        if obj is None:
+            return []
+        return [panel.field for panel in person_panels.panels_for(request.user)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), *self._panel_fields(request, obj)]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        panels = self._panel_fields(request, obj)
+        if panels:
+            fieldsets.append((_("Other services"), {"fields": tuple(panels)}))
+        return fieldsets
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:

@@ -17,6 +17,7 @@ class ReceptionConfig(AppConfig):
         from casework.roles import grant
         from casework.scopes import register_model_scope, register_person_scope
         from casework.signals import application_transitioned
+        from casework.status_hooks import register_residence_provider
 
         from . import deadlines, rules  # noqa: F401  (registers the object permissions)
         from .admin import person_placement_summary
@@ -29,6 +30,7 @@ class ReceptionConfig(AppConfig):
             settlements_visible_to,
         )
         from .services import on_application_transitioned
+        from .status import residence_lines
 
         post_migrate.connect(
             load_if_empty, sender=self, dispatch_uid="reception.load_geography_if_empty"
@@ -49,6 +51,8 @@ class ReceptionConfig(AppConfig):
             label=_("Reception"),
             permission="reception.view_placement",
         )
+        # The applicant's status page tells them which centre they live at.
+        register_residence_provider("reception.placement", residence_lines)
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="reception.settlement_target"
         )

@@ -216,3 +216,52 @@ def superuser(db):  # noqa: ANN001
     from tests.factories import UserFactory
 
     return UserFactory(username="root", is_superuser=True)
+
+
+# --- Status page: the applicant sees their own centre, in their language --------------------
+
+
+def _status_page(client, application, language: str = "") -> str:  # noqa: ANN001
+    import html
+    import re
+
+    born = application.person.date_of_birth
+    path = f"/{language}/status/" if language else "/status/"
+    response = client.post(
+        path,
+        {
+            "reference": application.reference,
+            "day": str(born.day),
+            "month": str(born.month),
+            "year": str(born.year),
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_status_page_says_where_the_applicant_lives_in_their_language(client, settings, centre):
+    settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "100000/h"
+    application = ApplicationFactory(state="submitted")
+    PlacementFactory(person=application.person, centre=centre)
+    neighbour = PlacementFactory(centre=centre, person=PersonFactory(family_name="Neighbourson"))
+    english = _status_page(client, application)
+    assert "Where you live" in english
+    assert "Your reception centre: Bergen ordinary, Bergen." in english
+    assert neighbour.person.family_name not in english
+    assert neighbour.person.registration_number not in english
+    norwegian = _status_page(client, application, "nb")
+    assert "Ditt asylmottak: Bergen ordinary, Bergen." in norwegian
+
+
+def test_status_page_says_nothing_about_residence_after_leaving_reception(client, settings, centre):
+    settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "100000/h"
+    application = ApplicationFactory(state="submitted")
+    today = timezone.localdate()
+    PlacementFactory(
+        person=application.person, centre=centre, start=today - dt.timedelta(days=50), end=today
+    )
+    page = _status_page(client, application)
+    assert "Bergen ordinary" not in page
+    assert "Your reception centre" not in page

@@ -33,7 +33,6 @@ from ..identity import is_valid_registration_number, parse_reference
 from ..models import (
     Application,
     AuditEvent,
-    Deadline,
     DuplicateFlag,
     HouseholdLink,
     IdentityDocument,
@@ -624,13 +623,6 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         # transaction), so the timeline needs one query, whatever the case's history.
         events = AuditEvent.objects.filter(application=app).select_related("actor")
         timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
-        from .. import deadlines as registry
-
-        labels = {key: src.label for key, src in registry.sources().items()}
-        deadlines = [
-            {"due_at": d.due_at, "label": labels.get(d.source, d.source)}
-            for d in Deadline.objects.filter(application=app, closed_at=None).order_by("due_at")
-        ]
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
@@ -643,8 +635,6 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             and has_role(user, Role.CASEWORKER),
             "case_interviews": interviews,
             "case_timeline": timeline,
-            "case_deadlines": deadlines,
-            "case_now": timezone.now(),
             "case": app,
         }
 

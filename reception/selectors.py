@@ -88,7 +88,8 @@ def settlements_visible_to(user: Any, queryset: QuerySet | None = None) -> Query
 
 
 # A person who left a centre stays visible to its officers for a while: belongings, mail and
-# the discharge report are handled after the move (UDI's reception rules, RS 2011-030).
+# the discharge paperwork are handled after the move. 30 days is our choice, not a legal rule
+# (the domain reference names none); data minimisation (GDPR art. 5(1)(c)) keeps it short.
 RECENT_RESIDENT_DAYS = 30
 
 

@@ -80,7 +80,9 @@ class Face:
             f"{self.base}/status/",
             data={
                 "reference": app.reference,
-                "date_of_birth": app.person.date_of_birth.isoformat(),
+                "day": str(app.person.date_of_birth.day),
+                "month": str(app.person.date_of_birth.month),
+                "year": str(app.person.date_of_birth.year),
                 "csrfmiddlewaretoken": self.applicant.cookies["csrftoken"],
             },
             headers={"Referer": f"{self.base}/status/"},

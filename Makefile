@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py compile_translations
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_reception_demo
 	@bash scripts/run.sh
 
 ## test: lint, format check, Django checks, migrations check, the test suite

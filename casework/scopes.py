@@ -31,7 +31,7 @@ from .selectors import applications_visible_to
 SEE_ALL_ROLES = (Role.AUDITOR, Role.REGISTRAR)
 
 PersonScope = Callable[[Any], Q]
-_person_scopes: dict[str, PersonScope] = {}
+_person_scopes: dict[str, list[PersonScope]] = {}
 _model_scopes: dict[str, Callable[[Any, QuerySet], QuerySet]] = {}
 
 
@@ -39,9 +39,13 @@ def register_person_scope(role: Role | str, scope: PersonScope) -> None:
     """Let an app say which people a role sees: ``scope(user)`` returns a ``Q`` on Person.
 
     Example (reception): ``register_person_scope(Role.RECEPTION, lambda user:
-    Q(placements__centre__in=centres_of(user), placements__ended_on=None))``.
+    Q(placements__centre__in=centres_of(user), placements__ended_on=None))``. Several apps may
+    register for one role; the person is visible if any of their scopes says so. Registering
+    the same function twice (a second ``ready()``) counts once.
     """
-    _person_scopes[str(role)] = scope
+    scopes = _person_scopes.setdefault(str(role), [])
+    if scope not in scopes:
+        scopes.append(scope)
 
 
 def register_model_scope(model: Any, scope: Callable[[Any, QuerySet], QuerySet]) -> None:
@@ -68,9 +72,10 @@ def people_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
         allowed |= Q(Exists(visible))
     if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
         allowed |= Q(~Exists(Application.objects.filter(person=OuterRef("pk"))), merged_into=None)
-    for role, scope in _person_scopes.items():
-        if has_role(user, role):
-            allowed |= scope(user)
+    for role, role_scopes in _person_scopes.items():
+        if role_scopes and has_role(user, role):
+            for scope in role_scopes:
+                allowed |= scope(user)
     return qs.filter(allowed)
 
 

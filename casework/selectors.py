@@ -64,42 +64,19 @@ def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
 
 
 # Roles outside casework (reception officers, integration officers) see people through their
-# own app's records (a placement in their centre, a programme in their municipality). Those
-# apps register a scope here from their AppConfig.ready; casework never imports them.
-_PERSON_SCOPES: dict[str, list] = {}
+# own app's records. The one home of those rules is ``casework.scopes``; these two names stay
+# for the API code that imported them from here.
 
 
 def register_person_scope(role: str, scope) -> None:  # noqa: ANN001
-    """Let another app say which people a role sees: ``scope(user)`` returns a ``Q`` on Person."""
-    _PERSON_SCOPES.setdefault(str(role), []).append(scope)
+    """Same as ``casework.scopes.register_person_scope`` (kept for older imports)."""
+    from .scopes import register_person_scope as register
+
+    register(role, scope)
 
 
 def people_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
-    """People ``user`` may see, as a queryset: the people behind the cases they may see.
+    """Same as ``casework.scopes.people_visible_to``: the people ``user`` may see."""
+    from .scopes import people_visible_to as visible
 
-    Police registration and auditors see everyone; caseworkers and decision-makers the people
-    with a case in their unit (or not yet routed) and people registered without a case yet
-    (intake); the appeals body the people with an appealed case; other roles the people their
-    app's registered scope gives them (see ``register_person_scope``), else nobody.
-    """
-    from django.db.models import Exists, OuterRef, Q
-
-    from .choices import Role
-    from .models import Person
-    from .roles import has_role, role_names
-
-    qs = Person.objects.all() if queryset is None else queryset
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    if user.is_superuser or has_role(user, Role.AUDITOR, Role.REGISTRAR):
-        return qs
-    allowed = Q(pk__in=[])
-    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS):
-        cases = applications_visible_to(user, Application.objects.filter(person=OuterRef("pk")))
-        allowed |= Q(Exists(cases))
-    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
-        allowed |= ~Q(Exists(Application.objects.filter(person=OuterRef("pk"))))
-    for role in role_names(user):
-        for scope in _PERSON_SCOPES.get(role, ()):
-            allowed |= scope(user)
-    return qs.filter(allowed)
+    return visible(user, queryset)

@@ -75,3 +75,27 @@ def run_import_job(job_id: int) -> None:
     from .imports import import_job_run
 
     import_job_run(job_id=job_id)
+
+
+@shared_task(name="casework.tasks.purge_idempotency_keys", acks_late=True, ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Beat, daily: drop stored API responses older than ``API_IDEMPOTENCY_TTL``."""
+    from .api.base import idempotency_keys_purge
+
+    deleted = idempotency_keys_purge()
+    log.info("idempotency keys: %d expired row(s) deleted", deleted)
+    return deleted
+
+
+@shared_task(name="casework.tasks.purge_status_lookups", acks_late=True, ignore_result=True)
+def purge_status_lookups() -> int:
+    """Beat, daily: delete status-page lookup log rows past their retention (90 days).
+
+    The log exists to spot abuse while it happens; keeping it longer would go against storage
+    limitation (GDPR art. 5(1)(e)). Same rule as ``manage.py purge_status_lookups``.
+    """
+    from .status_retention import purge_status_lookups as purge
+
+    deleted = purge()
+    log.info("status lookups: %d row(s) past retention deleted", deleted)
+    return deleted

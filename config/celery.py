@@ -15,6 +15,8 @@ app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+DAY = 24 * 3600.0
+
 
 def _beat_schedule() -> dict:
     from django.conf import settings
@@ -31,6 +33,18 @@ def _beat_schedule() -> dict:
         "anonymise-due-people": {
             "task": "casework.tasks.anonymise_due",
             "schedule": float(getattr(settings, "RETENTION_SWEEP_HOURS", 24)) * 3600,
+        },
+        # Housekeeping, daily: stored API responses past API_IDEMPOTENCY_TTL, and the status
+        # page's lookup log past its 90-day retention (GDPR art. 5(1)(e)).
+        "purge-idempotency-keys": {
+            "task": "casework.tasks.purge_idempotency_keys",
+            "schedule": DAY,
+            "options": {"expires": DAY},
+        },
+        "purge-status-lookups": {
+            "task": "casework.tasks.purge_status_lookups",
+            "schedule": DAY,
+            "options": {"expires": DAY},
         },
         "expire-work-permits": {
             "task": "integration.tasks.expire_work_permits",

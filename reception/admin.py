@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from casework.access import AccessLoggedAdminMixin
+from casework.admin.base import ScopedAdminMixin
 from casework.exceptions import TransitionConflict
 from casework.models import Person
 
@@ -354,7 +356,10 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' placements: scoped to the officer's centres (the model scope registered in
+    ``apps.py``), and every list and opened placement written to the access log."""
+
     list_display = ("resident", "centre", "start", "end", "ended_by", "links")
     list_filter = (
         OpenFilter,
@@ -378,9 +383,6 @@ class PlacementAdmin(admin.ModelAdmin):
         "created_at",
     )
     fields = readonly_fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.placements_visible_to(request.user, super().get_queryset(request))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -540,17 +542,17 @@ class SettlementForm(forms.Form):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(admin.ModelAdmin):
-    """Settlements are recorded through ``services.settlement_record`` (quota, deadlines)."""
+class SettlementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Settlements are recorded through ``services.settlement_record`` (quota, deadlines).
+
+    Scoped by the model scope registered in ``apps.py``; lists and pages are access-logged.
+    """
 
     list_display = ("person", "municipality", "settled_on", "application")
     list_filter = (("settled_on", admin.DateFieldListFilter),)
     list_select_related = ("person", "municipality", "application")
     search_fields = ("=person__registration_number", "municipality__name")
     readonly_fields = ("person", "municipality", "settled_on", "application", "recorded_by")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.settlements_visible_to(request.user, super().get_queryset(request))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

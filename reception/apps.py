@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReceptionConfig(AppConfig):
@@ -12,18 +13,46 @@ class ReceptionConfig(AppConfig):
 
         from casework import deadlines as casework_deadlines
         from casework.choices import Role
+        from casework.person_panels import register_person_panel
         from casework.roles import grant
+        from casework.scopes import register_model_scope, register_person_scope
         from casework.signals import application_transitioned
+        from casework.status_hooks import register_residence_provider
 
         from . import deadlines, rules  # noqa: F401  (registers the object permissions)
+        from .admin import person_placement_summary
         from .geodata import load_if_empty
+        from .models import Placement, ReceptionCentre, Settlement
+        from .selectors import (
+            centres_visible_to,
+            placements_visible_to,
+            residents_scope,
+            settlements_visible_to,
+        )
         from .services import on_application_transitioned
+        from .status import residence_lines
 
         post_migrate.connect(
             load_if_empty, sender=self, dispatch_uid="reception.load_geography_if_empty"
         )
         for source in deadlines.SOURCES:
             casework_deadlines.register(source)
+        # A reception officer sees the people placed in the centres they staff (admin, API).
+        register_person_scope(Role.RECEPTION, residents_scope)
+        # Reception's own rows follow reception's rules wherever casework scopes a list
+        # (``ScopedAdminMixin``, ``AccessLoggedViewSetMixin``): an officer's centres.
+        register_model_scope(ReceptionCentre, centres_visible_to)
+        register_model_scope(Placement, placements_visible_to)
+        register_model_scope(Settlement, settlements_visible_to)
+        # Where the person lives, on casework's person page, for those who may see placements.
+        register_person_panel(
+            "reception.placement",
+            person_placement_summary,
+            label=_("Reception"),
+            permission="reception.view_placement",
+        )
+        # The applicant's status page tells them which centre they live at.
+        register_residence_provider("reception.placement", residence_lines)
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="reception.settlement_target"
         )

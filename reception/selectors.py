@@ -17,6 +17,7 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -84,6 +85,29 @@ def settlements_visible_to(user: Any, queryset: QuerySet | None = None) -> Query
         residents = Placement.objects.filter(centre_id__in=centre_ids_of(user)).values("person_id")
         return qs.filter(person_id__in=residents)
     return qs.none()
+
+
+# A person who left a centre stays visible to its officers for a while: belongings, mail and
+# the discharge paperwork are handled after the move. 30 days is our choice, not a legal rule
+# (the domain reference names none); data minimisation (GDPR art. 5(1)(c)) keeps it short.
+RECENT_RESIDENT_DAYS = 30
+
+
+def residents_scope(user: Any) -> Q:
+    """``Q`` on Person for ``casework.scopes``: who a reception officer sees.
+
+    The people with an open placement in a centre the officer staffs, or a placement there
+    that ended within ``RECENT_RESIDENT_DAYS``; an ``Exists`` so a person with several
+    placements is listed once.
+    """
+    centres = centre_ids_of(user)
+    if not centres:
+        return Q(pk__in=[])
+    since = timezone.localdate() - dt.timedelta(days=RECENT_RESIDENT_DAYS)
+    placed = Placement.objects.filter(person=OuterRef("pk"), centre_id__in=centres).filter(
+        Q(end__isnull=True) | Q(end__gte=since)
+    )
+    return Q(Exists(placed))
 
 
 def current_placement(person: Any) -> Placement | None:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import person_panels, services
 from ..access import AccessLoggedAdminMixin
 from ..choices import ApplicationKind, Role, State, Track
 from ..document_views import IdentityDocumentForm, scan_link
@@ -33,7 +33,6 @@ from ..identity import is_valid_registration_number, parse_reference
 from ..models import (
     Application,
     AuditEvent,
-    Deadline,
     DuplicateFlag,
     HouseholdLink,
     IdentityDocument,
@@ -284,6 +283,22 @@ class PersonAdmin(
         if is_valid_registration_number(term):
             return queryset.filter(registration_number=term), False
         return super().get_search_results(request, queryset, search_term)
+
+    # Other apps' read-only panels (``casework.person_panels``): reception's placement, say.
+    def _panel_fields(self, request: HttpRequest, obj: Any) -> list:
+        if obj is None:
+            return []
+        return [panel.field for panel in person_panels.panels_for(request.user)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), *self._panel_fields(request, obj)]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        panels = self._panel_fields(request, obj)
+        if panels:
+            fieldsets.append((_("Other services"), {"fields": tuple(panels)}))
+        return fieldsets
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:
@@ -608,13 +623,6 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         # transaction), so the timeline needs one query, whatever the case's history.
         events = AuditEvent.objects.filter(application=app).select_related("actor")
         timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
-        from .. import deadlines as registry
-
-        labels = {key: src.label for key, src in registry.sources().items()}
-        deadlines = [
-            {"due_at": d.due_at, "label": labels.get(d.source, d.source)}
-            for d in Deadline.objects.filter(application=app, closed_at=None).order_by("due_at")
-        ]
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
@@ -627,8 +635,6 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             and has_role(user, Role.CASEWORKER),
             "case_interviews": interviews,
             "case_timeline": timeline,
-            "case_deadlines": deadlines,
-            "case_now": timezone.now(),
             "case": app,
         }
 

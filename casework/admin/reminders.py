@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,18 +23,10 @@ from casework.choices import Role
 from casework.deadlines import sources
 from casework.models import Deadline, Reminder
 from casework.roles import has_role
-from casework.selectors import applications_visible_to
+
+from .base import ScopedAdminMixin
 
 admin.site.index_template = "admin/casework_index.html"
-
-
-def _visible_deadlines(request: HttpRequest) -> Q:
-    """Deadlines of the cases the user may open, and deadlines addressed to the user."""
-    user = request.user
-    if user.is_superuser or has_role(user, Role.AUDITOR):
-        return Q()
-    cases = applications_visible_to(user).values("pk")
-    return Q(application__in=cases) | Q(recipient_user=user)
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -115,7 +107,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """Reminders of the deadlines the user may see (``casework.scopes``), and their own."""
+
     list_display = [
         "id",
         "what",
@@ -161,12 +155,11 @@ class ReminderAdmin(ReadOnlyAdmin):
     raw_id_fields = ["deadline", "resend_of"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        scope = _visible_deadlines(request)
-        visible = Deadline.objects.filter(scope).values("pk") if scope else None
-        qs = super().get_queryset(request)
-        if visible is not None:
-            qs = qs.filter(Q(deadline__in=visible) | Q(recipient=f"user:{request.user.pk}"))
-        return qs.order_by("-created_at", "-id")
+        # Scoped by the mixin (the deadline's case or person); a reminder sent to the user
+        # is theirs to see whatever the case.
+        scoped = super().get_queryset(request)
+        own = ReadOnlyAdmin.get_queryset(self, request).filter(recipient=f"user:{request.user.pk}")
+        return (scoped | own).order_by("-created_at", "-id")
 
     @admin.display(description=_("deadline"), ordering="deadline__source")
     def what(self, obj: Reminder) -> str:
@@ -234,7 +227,10 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ReadOnlyAdmin):
+class DeadlineAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """Deadlines the user may see (``casework.scopes``: the case's, or the person's when there
+    is no case), and deadlines addressed to the user."""
+
     list_display = [
         "what",
         "case",
@@ -267,7 +263,9 @@ class DeadlineAdmin(ReadOnlyAdmin):
     raw_id_fields = ["application", "person", "recipient_user"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).filter(_visible_deadlines(request)).order_by("due_at")
+        scoped = super().get_queryset(request)
+        own = ReadOnlyAdmin.get_queryset(self, request).filter(recipient_user=request.user)
+        return (scoped | own).order_by("due_at")
 
     @admin.display(description=_("deadline"), ordering="source")
     def what(self, obj: Deadline) -> str:

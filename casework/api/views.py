@@ -25,6 +25,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from casework import services
+from casework.access import AccessLoggedViewSetMixin
 from casework.models import Application, AuditEvent, Decision, Interview, Person, Reminder
 from casework.selectors import applications_visible_to, people_visible_to
 from casework.workflow import TRANSITION_NAMES, ApplicationWorkflow
@@ -110,6 +111,7 @@ class ObtainTokenView(APIView):
     ),
 )
 class PersonViewSet(
+    AccessLoggedViewSetMixin,
     ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -186,6 +188,7 @@ def _transition_labels() -> dict[str, str]:
     ),
 )
 class ApplicationViewSet(
+    AccessLoggedViewSetMixin,
     ApiViewSetMixin,
     TransitionsMixin,
     mixins.ListModelMixin,

@@ -1,7 +1,10 @@
 """Reception endpoints: centres with occupancy, placements through the services, occupancy reports.
 
 Thin: querysets are scoped by ``selectors``, writes call ``services``; refusals map to HTTP as
-in casework (invalid input 400, not allowed 403, conflict such as a full centre 409).
+in casework (invalid input 400, not allowed 403, conflict such as a full centre 409). The
+viewsets follow casework's API conventions (``casework.api.base.ApiViewSetMixin``: role
+permissions, ETag and If-Match, Idempotency-Key) and log every read of residents' records
+(``casework.access.AccessLoggedViewSetMixin``; the scopes are registered in ``apps.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.access import AccessLoggedViewSetMixin
+from casework.api.base import ApiViewSetMixin
 from casework.exceptions import TransitionConflict
 
 from .. import selectors, services
@@ -33,16 +38,6 @@ from ..choices import CentreKind, OperatorKind
 from ..exceptions import CentreFull, QuotaExhausted
 from ..models import Placement, ReceptionCentre, Settlement
 from . import serializers as s
-
-
-class ModelPermissions(permissions.DjangoModelPermissions):
-    """Model permissions, including ``view`` for reads (DRF's default lets any user read)."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
 
 
 def run_service(call: Callable[[], Any]) -> Any:
@@ -88,6 +83,8 @@ class CentreFilter(django_filters.FilterSet):
     partial_update=extend_schema(summary="Change a reception centre"),
 )
 class ReceptionCentreViewSet(
+    AccessLoggedViewSetMixin,
+    ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -98,9 +95,19 @@ class ReceptionCentreViewSet(
 
     queryset = ReceptionCentre.objects.none()
     serializer_class = s.ReceptionCentreSerializer
-    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    perms_by_method = {
+        "GET": "reception.view_receptioncentre",
+        "POST": "reception.add_receptioncentre",
+        "PUT": "reception.change_receptioncentre",
+        "PATCH": "reception.change_receptioncentre",
+    }
     filterset_class = CentreFilter
-    pagination_class = None  # a few hundred centres at most: one page, with occupancy
+    pagination_class = None  # a few hundred centres at most: one page
+
+    def perform_update(self, serializer: s.ReceptionCentreSerializer) -> None:
+        self.check_if_match(serializer.instance)
+        centre = serializer.save()
+        serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
     def get_queryset(self) -> QuerySet:
         return self._annotated(selectors.centres_visible_to(self.request.user))
@@ -121,10 +128,6 @@ class ReceptionCentreViewSet(
     # Re-read the saved centre with its occupancy for the response (the creator may hold the
     # model permission without working at the centre).
     def perform_create(self, serializer: s.ReceptionCentreSerializer) -> None:
-        centre = serializer.save()
-        serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
-
-    def perform_update(self, serializer: s.ReceptionCentreSerializer) -> None:
         centre = serializer.save()
         serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
@@ -151,12 +154,26 @@ class PlacementFilter(django_filters.FilterSet):
     list=extend_schema(summary="Placements in the caller's centres"),
     retrieve=extend_schema(summary="A placement"),
 )
-class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Placements; created, transferred and discharged only through the services."""
+class PlacementViewSet(
+    AccessLoggedViewSetMixin,
+    ApiViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Placements; created, transferred and discharged only through the services.
+
+    Transfer and discharge honour ``If-Match`` (the placement's ETag): an officer acting on a
+    placement another officer has just moved gets 412, not a second move.
+    """
 
     queryset = Placement.objects.none()
     serializer_class = s.PlacementSerializer
-    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    perms_by_method = {"GET": "reception.view_placement", "POST": "reception.add_placement"}
+    perms_by_action = {
+        "transfer": "reception.change_placement",
+        "discharge": "reception.change_placement",
+    }
     filterset_class = PlacementFilter
     pagination_class = PlacementPagination
 
@@ -203,6 +220,7 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def transfer(self, request: Request, pk: str | None = None) -> Response:
         placement = self.get_object()
         data = _valid(s.TransferSerializer, request)
+        self.check_if_match(placement)
         result = run_service(
             lambda: services.placement_transfer(
                 actor=request.user,
@@ -228,6 +246,7 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def discharge(self, request: Request, pk: str | None = None) -> Response:
         placement = self.get_object()
         data = _valid(s.DischargeSerializer, request)
+        self.check_if_match(placement)
         result = run_service(
             lambda: services.placement_discharge(
                 actor=request.user, placement=placement, reason=data["reason"], on=data.get("on")
@@ -235,7 +254,7 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         if isinstance(result, Response):
             return result
-        return Response(s.PlacementSerializer(result).data)
+        return self.respond(result)
 
 
 def _valid(serializer_class: type, request: Request) -> dict:
@@ -254,12 +273,18 @@ def _created(result: Any) -> Response:
     list=extend_schema(summary="Settlements (bosetting) the caller may see"),
     retrieve=extend_schema(summary="A settlement"),
 )
-class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SettlementViewSet(
+    AccessLoggedViewSetMixin,
+    ApiViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Settlements in municipalities; recorded only through the service (quota, deadline)."""
 
     queryset = Settlement.objects.none()
     serializer_class = s.SettlementSerializer
-    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    perms_by_method = {"GET": "reception.view_settlement", "POST": "reception.add_settlement"}
     pagination_class = PlacementPagination
 
     def get_queryset(self) -> QuerySet:

@@ -159,11 +159,11 @@ def test_the_auditor_may_add_nothing_even_if_granted(client, auditor, world):  #
 
 
 @pytest.fixture
-def reception_scope(world):  # noqa: ANN001
-    """What the reception app registers: residents of the officer's centres (here: one)."""
-    scopes.register_person_scope(Role.RECEPTION, lambda user: Q(pk=world.p_here.pk))
-    yield
-    scopes._person_scopes.pop(Role.RECEPTION.value, None)
+def reception_scope(world, monkeypatch):  # noqa: ANN001
+    """Instead of what the reception app registers: residents of the officer's centres."""
+    monkeypatch.setitem(
+        scopes._person_scopes, Role.RECEPTION.value, [lambda user: Q(pk=world.p_here.pk)]
+    )
 
 
 def test_reception_sees_its_residents_but_no_case_or_grounds(

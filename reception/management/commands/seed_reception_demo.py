@@ -92,23 +92,38 @@ class Command(BaseCommand):
         return centres
 
     def _place(self, officer, centres: list[ReceptionCentre]) -> int:  # noqa: ANN001
-        """Newcomers to the arrival centre, the others to an ordinary or minors' centre."""
+        """Newcomers to the arrival centre, the others to an ordinary or minors' centre.
+
+        Stops once the three centres are full: the bulk demo data has tens of thousands of
+        people, far more than the demo centres' beds, and trying each would take minutes.
+        """
         by_kind = {c.kind: c for c in centres}
+        full: set[str] = set()
         today = timezone.localdate()
         placed = 0
         people = Person.objects.filter(is_demo=True).exclude(
             pk__in=Placement.objects.values("person_id")
         )
-        for i, person in enumerate(people.order_by("pk")):
+        for i, person in enumerate(people.order_by("pk").iterator()):
+            if full >= {"minors", "arrival", "ordinary"}:
+                break
             age = person.age_on(today)
             if person.unaccompanied_minor or age < 18:
-                centre = by_kind["minors"]
+                kind = "minors"
             else:
-                centre = by_kind["arrival"] if i % 3 == 0 else by_kind["ordinary"]
-            start = today - dt.timedelta(days=5 if centre.kind == "arrival" else 40 + i)
+                kind = "arrival" if i % 3 == 0 else "ordinary"
+                if kind in full:
+                    kind = ({"arrival", "ordinary"} - {kind}).pop()
+            if kind in full:
+                continue
+            centre = by_kind[kind]
+            start = today - dt.timedelta(days=5 if centre.kind == "arrival" else 40 + i % 300)
             try:
                 services.placement_create(actor=officer, person=person, centre=centre, start=start)
-            except (CentreFull, PlacementConflict, PlacementInvalid):
+            except CentreFull:
+                full.add(kind)
+                continue
+            except (PlacementConflict, PlacementInvalid):
                 continue
             placed += 1
         return placed

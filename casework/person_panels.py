@@ -1,0 +1,71 @@
+"""Read-only panels other apps add to the person's admin page, without casework importing them.
+
+Reception shows where the person lives (``reception.admin.person_placement_summary``), from
+its ``AppConfig.ready``::
+
+    register_person_panel(
+        "reception.placement",
+        person_placement_summary,
+        label=_("Reception"),
+        permission="reception.view_placement",
+    )
+
+``render(person)`` returns HTML made safe with ``format_html``. A panel is shown only to users
+holding ``permission`` (a caseworker does not see reception's links to move a resident), and
+only on the change page of an existing person. A panel that fails is logged and shows a dash:
+the person's page never breaks because of another app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import admin
+
+log = logging.getLogger(__name__)
+
+PanelRender = Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    key: str
+    label: str
+    render: PanelRender
+    permission: str | None = None
+    # One stable callable per panel: the admin matches readonly fields and fieldsets by identity.
+    field: Callable[[Any], str] = field(default=None, compare=False)  # type: ignore[assignment]
+
+
+_panels: dict[str, PersonPanel] = {}
+
+
+def register_person_panel(
+    key: str, render: PanelRender, *, label: str, permission: str | None = None
+) -> PersonPanel:
+    """Add (or replace, by ``key``) a read-only panel on the person's admin page."""
+
+    @admin.display(description=label)
+    def show(person: Any) -> str:
+        try:
+            return render(person)
+        except Exception:  # one app's bug must not take the person's page down
+            log.exception("person panel %s failed", key)
+            return "-"
+
+    show.__name__ = f"panel_{key.replace('.', '_')}"
+    panel = PersonPanel(key=key, label=label, render=render, permission=permission, field=show)
+    _panels[key] = panel
+    return panel
+
+
+def unregister_person_panel(key: str) -> None:
+    _panels.pop(key, None)
+
+
+def panels_for(user: Any) -> list[PersonPanel]:
+    """The panels ``user`` may see, in registration order."""
+    return [p for p in _panels.values() if p.permission is None or user.has_perm(p.permission)]

@@ -1,0 +1,51 @@
+"""Daily housekeeping on beat: expired idempotency keys and old status-page lookups go."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casework import tasks
+from casework.models import IdempotencyKey, StatusLookup
+from config.celery import _beat_schedule, app
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_beat_runs_both_purges_daily():
+    schedule = {entry["task"]: entry for entry in _beat_schedule().values()}
+    for name in ("casework.tasks.purge_idempotency_keys", "casework.tasks.purge_status_lookups"):
+        assert name in app.tasks  # the worker knows the task the schedule names
+        assert schedule[name]["schedule"] == 24 * 3600
+
+
+def test_purge_idempotency_keys_task_drops_only_expired_keys(settings):
+    settings.API_IDEMPOTENCY_TTL = 48 * 3600
+    user = UserFactory()
+    old = IdempotencyKey.objects.create(
+        user=user, key="old", method="POST", path="/api/v1/people/", request_hash="x"
+    )
+    IdempotencyKey.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=49)
+    )
+    IdempotencyKey.objects.create(
+        user=user, key="fresh", method="POST", path="/api/v1/people/", request_hash="y"
+    )
+    result = tasks.purge_idempotency_keys.apply()
+    assert result.successful() and result.result == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_purge_status_lookups_task_keeps_90_days():
+    now = timezone.now()
+    for days in (91, 89, 0):
+        StatusLookup.objects.create(
+            at=now - dt.timedelta(days=days), client_network="192.0.2.0/24", outcome="found"
+        )
+    result = tasks.purge_status_lookups.apply()
+    assert result.successful() and result.result == 1
+    assert StatusLookup.objects.count() == 2
+    assert not StatusLookup.objects.filter(at__lt=now - dt.timedelta(days=90)).exists()

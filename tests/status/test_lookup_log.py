@@ -62,3 +62,22 @@ def test_auditors_find_tries_at_one_case_by_its_reference(client, application, a
     rows = list(response.context["cl"].result_list)
     assert [(r.outcome, r.client_network) for r in rows] == [("found", "203.0.113.0/24")]
     assert client.get("/admin/casework/statuslookup/add/").status_code == 403
+
+
+def test_old_log_rows_are_purged():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = StatusLookup.objects.create(
+        client_network="203.0.113.0/24",
+        outcome="not_found",
+        at=timezone.now() - dt.timedelta(days=91),
+    )
+    recent = StatusLookup.objects.create(client_network="203.0.113.0/24", outcome="found")
+    out = StringIO()
+    call_command("purge_status_lookups", stdout=out)
+    assert "1 row(s)" in out.getvalue()
+    assert list(StatusLookup.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not StatusLookup.objects.filter(pk=old.pk).exists()

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from .channels import PermanentDeliveryError, channels_for, get_channel
 from .choices import ReminderStatus
-from .deadlines import PERSON, STAFF, DeadlineSource, ReminderKind, get_source, sources
+from .deadlines import PERSON, STAFF, DeadlineSource, ReminderKind, sources
 from .models import Deadline, Reminder
 
 log = logging.getLogger(__name__)
@@ -505,7 +505,9 @@ def render_reminder(reminder: Reminder) -> Message:
     if recipient is None:
         raise PermanentDeliveryError("the recipient no longer exists")
     deadline = reminder.deadline
-    spec = get_source(deadline.source)
+    spec = sources().get(deadline.source)
+    if spec is None:
+        raise PermanentDeliveryError(f"no deadline source {deadline.source!r} is registered")
     application = deadline.application
     language = recipient.language
     if language not in dict(settings.LANGUAGES):

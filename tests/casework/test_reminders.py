@@ -480,3 +480,17 @@ class FailOnceBackend(_LocMem):
 
 
 assert ReminderStatus.SENDING == "sending"
+
+
+def test_beat_sweeps_on_a_static_schedule_and_delivery_is_acked_late():
+    """The schedule is code (no admin-editable beat); a stale sweep message expires instead
+    of piling up; delivery acknowledges only after the task and requeues on a lost worker."""
+    from casework.tasks import deliver_reminder
+    from config.celery import app
+
+    app.finalize()  # beat installs the schedule once the app is finalized
+    entry = app.conf.beat_schedule["sweep-deadlines"]
+    assert entry["task"] == "casework.tasks.sweep_deadlines"
+    assert entry["options"]["expires"] == entry["schedule"] == 300
+    assert deliver_reminder.acks_late and deliver_reminder.reject_on_worker_lost
+    assert deliver_reminder.time_limit < 600  # well below the claim timeout and visibility

@@ -50,8 +50,8 @@ pytestmark = [
 
 
 def broker() -> redis.Redis:
-    url = settings.CELERY_BROKER_URL
-    return redis.Redis.from_url(url)
+    """The Redis db this run was given (CELERY_BROKER_URL); tests touch only its queue keys."""
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
 
 def queued_ids() -> list[int]:
@@ -172,7 +172,7 @@ class Worker:
 
 
 def clear_broker() -> None:
-    """Empty the queue and the unacked set of our own Redis db (never db 0: see broker())."""
+    """Empty the default queue and the unacked set (not the whole db) of this run's Redis db."""
     broker().delete("celery", "unacked", "unacked_index", "unacked_mutex")
 
 

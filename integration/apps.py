@@ -10,12 +10,15 @@ class IntegrationConfig(AppConfig):
     def ready(self) -> None:
         from casework.choices import Role
         from casework.roles import grant
+        from casework.scopes import register_person_scope
         from casework.signals import application_transitioned
 
         from .deadlines import register_sources
+        from .selectors import settled_people_scope
         from .services import on_application_transitioned
 
         register_sources()
+        register_person_scope(Role.INTEGRATION, settled_people_scope)
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="integration.application_transitioned"
         )

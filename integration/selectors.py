@@ -77,6 +77,12 @@ def people_settled_in_users_municipalities(user: Any) -> QuerySet:
     ).distinct()
 
 
+def settled_people_scope(user: Any) -> Q:
+    """Who an integration officer sees in casework's person lists and the API: the people
+    settled in the municipalities they work for (registered in ``IntegrationConfig.ready``)."""
+    return Q(settlements__municipality_id__in=list(municipality_ids_of(user)))
+
+
 def settlements_for_enrolment(user: Any) -> QuerySet:
     """Settlements an officer may enrol from (their municipalities), newest first."""
     from reception.models import Settlement

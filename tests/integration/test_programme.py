@@ -427,3 +427,26 @@ def test_an_officer_sees_the_programmes_and_people_of_their_municipality(
         in_bergen.person
     ]
     assert not selectors.people_settled_in_users_municipalities(caseworker).exists()
+
+
+# --- Who an integration officer sees --------------------------------------------------------
+
+
+def test_an_officer_sees_the_people_settled_in_their_municipality_and_no_one_else(
+    client, bergen_officer
+):
+    """Casework's person list and the API show the officer the people settled where they work."""
+    from rest_framework.test import APIClient
+
+    here = settled(municipality="Bergen").person
+    there = settled(municipality="Oslo").person
+    client.force_login(bergen_officer)
+    listed = client.get("/admin/casework/person/")
+    assert listed.status_code == 200
+    page = listed.content.decode()
+    assert here.registration_number in page and there.registration_number not in page
+    api = APIClient()
+    api.force_authenticate(bergen_officer)
+    ids = [row["id"] for row in api.get("/api/v1/people/").json()["results"]]
+    assert ids == [here.pk]
+    assert api.get(f"/api/v1/people/{there.pk}/").status_code == 404

@@ -1,26 +1,23 @@
 """Delete status-lookup log rows older than the retention period (default 90 days).
 
-The log exists to spot abuse while it happens; keeping it longer than needed would be
-storage limitation's opposite (GDPR art. 5(1)(e)). Run it daily (cron or Celery beat).
+The log exists to spot abuse while it happens; keeping it longer than needed would go against
+storage limitation (GDPR art. 5(1)(e)). Beat runs the same rule daily
+(``casework.tasks.purge_status_lookups``); this command runs it by hand.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from casework.models import StatusLookup
+from casework.status_retention import purge_status_lookups
 
 
 class Command(BaseCommand):
-    help = "Delete status-page lookup log rows older than --days (default 90)."
+    help = "Delete status-page lookup log rows older than --days (default: the retention setting)."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
-        parser.add_argument("--days", type=int, default=90)
+        parser.add_argument("--days", type=int, default=None)
 
-    def handle(self, *args, days: int, **options) -> None:
-        cutoff = timezone.now() - dt.timedelta(days=days)
-        deleted, _ = StatusLookup.objects.filter(at__lt=cutoff).delete()
-        self.stdout.write(f"status lookups: {deleted} row(s) older than {days} days deleted")
+    def handle(self, *args, days: int | None, **options) -> None:
+        deleted = purge_status_lookups(days=days)
+        self.stdout.write(f"status lookups: {deleted} row(s) older than the retention deleted")

@@ -34,3 +34,11 @@ def test_unknown_table_is_a_404_and_strangers_are_refused(client, unit):  # noqa
     assert client.get("/api/v1/statistics/decisions-first/").status_code == 403
     client.force_login(staff_user(username="aud2", role="Auditor", unit=unit))
     assert client.get("/api/v1/statistics/nope/").status_code == 404
+
+
+def test_an_error_is_json_even_when_csv_was_asked_for(client, auditor):  # noqa: ANN001
+    client.force_login(auditor)
+    response = client.get("/api/v1/statistics/nope/?format=csv")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"] == "No such table."

@@ -76,18 +76,18 @@ class StatisticsTableView(APIView):
     permission_classes = [IsAuthenticated, CanViewStatistics]
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    @extend_schema(
-        operation_id="statistics_table",
-        parameters=PARAMS,
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str},
-        summary="One table, as JSON or CSV",
-    )
     def handle_exception(self, exc: Exception) -> Response:
         # An error is JSON whatever format was asked for: a CSV client still reads why.
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
 
+    @extend_schema(
+        operation_id="statistics_table",
+        parameters=PARAMS,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str},
+        summary="One table, as JSON or CSV",
+    )
     def get(self, request: Request, slug: str):  # noqa: ANN201
         statistics.discover()
         if slug not in statistics.TABLES:

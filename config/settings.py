@@ -169,6 +169,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))  # idle expiry for staff
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "casework.sessions"  # a lost database is a 503, not "session interrupted"
 SESSION_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours

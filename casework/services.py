@@ -651,6 +651,17 @@ def interview_record_held(
     return interview
 
 
+def interview_waivable(*, application: Application, user: Any) -> bool:
+    """Whether ``user`` may waive the interview of this case now: a decision-maker, before the
+    decision, while no interview was held and one is required (not collective protection)."""
+    return (
+        application.state in (State.SUBMITTED, State.EXAMINED)
+        and application.interview_held_at is None
+        and application.kind != ApplicationKind.COLLECTIVE
+        and user.has_perm("casework.decide_application", application)
+    )
+
+
 def interview_waive(*, actor: Any, application: Application, reason: str) -> Application:
     """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed)."""
     reason = (reason or "").strip()

@@ -57,7 +57,10 @@ def appeal_deadline_for(
     return end
 
 
-def _may(perm: str) -> Callable[[Any, Any], bool]:
+def may(perm: str) -> Callable[[Any, Any], bool]:
+    """A transition permission asked with the record as object, so that a group grant alone
+    never passes an object rule (deps.md §1.2). Other apps' workflows use it too."""
+
     def check(instance: Any, user: Any) -> bool:
         return bool(user is not None and user.has_perm(perm, instance))
 
@@ -99,7 +102,8 @@ def not_final(app: Any) -> bool:
     return not app.is_final
 
 
-def _require(text: str, field: str, label: str) -> str:
+def require(text: str, field: str, label: Any) -> str:
+    """The stripped text, or ``TransitionInvalid`` naming the missing field."""
     text = (text or "").strip()
     if not text:
         raise TransitionInvalid({field: _("%(label)s is required.") % {"label": label}})
@@ -114,7 +118,7 @@ class ApplicationWorkflow:
         source=State.SUBMITTED,
         target=State.EXAMINED,
         conditions=[has_assigned_caseworker],
-        permission=_may("casework.start_examination"),
+        permission=may("casework.start_examination"),
         custom={"label": _("Start examination"), "fields": (), "role": "caseworker"},
     )
     def start_examination(self) -> None:
@@ -125,7 +129,7 @@ class ApplicationWorkflow:
         source=State.EXAMINED,
         target=State.ACCEPTED,
         conditions=[interview_requirement_met],
-        permission=_may("casework.decide_application"),
+        permission=may("casework.decide_application"),
         custom={
             "label": _("Accept"),
             "fields": ("outcome", "grounds"),
@@ -136,7 +140,7 @@ class ApplicationWorkflow:
     def accept(self, *, outcome: str, grounds: str) -> None:
         """Grant protection or another permit at first instance (Immigration Act §§ 28, 38, 34)."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
-        _require(grounds, "grounds", _("Grounds"))
+        require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
 
     @transition(
@@ -144,7 +148,7 @@ class ApplicationWorkflow:
         source=State.EXAMINED,
         target=State.REJECTED,
         conditions=[interview_requirement_met],
-        permission=_may("casework.decide_application"),
+        permission=may("casework.decide_application"),
         custom={
             "label": _("Reject"),
             "fields": ("outcome", "grounds", "manifestly_unfounded"),
@@ -162,7 +166,7 @@ class ApplicationWorkflow:
     ) -> None:
         """Refuse at first instance; the appeal deadline runs from notification."""
         self._check_outcome(outcome, REJECT_OUTCOMES)
-        _require(grounds, "grounds", _("Grounds"))
+        require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
         notified = notified_at or self.decided_at
         self.appeal_deadline = appeal_deadline_for(
@@ -174,7 +178,7 @@ class ApplicationWorkflow:
         source=State.REJECTED,
         target=State.APPEALED,
         conditions=[not_final],
-        permission=_may("casework.lodge_appeal"),
+        permission=may("casework.lodge_appeal"),
         custom={
             "label": _("Lodge appeal"),
             "fields": ("lodged_by", "late_reason"),
@@ -200,7 +204,7 @@ class ApplicationWorkflow:
         field="state",
         source=State.APPEALED,
         target=State.ACCEPTED,
-        permission=_may("casework.decide_appeal"),
+        permission=may("casework.decide_appeal"),
         custom={
             "label": _("Grant appeal"),
             "fields": ("outcome", "grounds"),
@@ -211,7 +215,7 @@ class ApplicationWorkflow:
     def grant_appeal(self, *, outcome: str, grounds: str) -> None:
         """The appeals body (UNE) reverses the rejection."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
-        _require(grounds, "grounds", _("Grounds"))
+        require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
         self.appeal_deadline = None
 
@@ -219,12 +223,12 @@ class ApplicationWorkflow:
         field="state",
         source=State.APPEALED,
         target=State.REJECTED,
-        permission=_may("casework.decide_appeal"),
+        permission=may("casework.decide_appeal"),
         custom={"label": _("Dismiss appeal"), "fields": ("grounds",), "role": "appeals body"},
     )
     def dismiss_appeal(self, *, grounds: str) -> None:
         """The appeals body upholds the rejection. Final: no further administrative appeal."""
-        _require(grounds, "grounds", _("Grounds"))
+        require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
         self.appeal_deadline = None
         self.is_final = True
@@ -233,7 +237,7 @@ class ApplicationWorkflow:
         field="state",
         source=State.APPEALED,
         target=State.EXAMINED,
-        permission=_may("casework.decide_appeal"),
+        permission=may("casework.decide_appeal"),
         custom={
             "label": _("Remit for new examination"),
             "fields": ("reason",),
@@ -242,7 +246,7 @@ class ApplicationWorkflow:
     )
     def remit(self, *, reason: str) -> None:
         """The appeals body sends the case back to first instance for a new examination."""
-        _require(reason, "reason", _("Reason"))
+        require(reason, "reason", _("Reason"))
         self.appeal_deadline = None
         self.decided_at = None
 
@@ -250,12 +254,12 @@ class ApplicationWorkflow:
         field="state",
         source=[State.SUBMITTED, State.EXAMINED],
         target=State.WITHDRAWN,
-        permission=_may("casework.withdraw_application"),
+        permission=may("casework.withdraw_application"),
         custom={"label": _("Withdraw"), "fields": ("reason",), "role": "caseworker"},
     )
     def withdraw(self, *, reason: str) -> None:
         """The applicant withdraws, or the case is dismissed (e.g. the applicant left)."""
-        _require(reason, "reason", _("Reason"))
+        require(reason, "reason", _("Reason"))
         self.decided_at = timezone.now()
 
     def _check_outcome(self, outcome: str, allowed: tuple[str, ...]) -> None:

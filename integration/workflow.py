@@ -13,7 +13,6 @@ enrolled).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
 from casework.exceptions import TransitionInvalid
-from casework.workflow import appeal_deadline_for, guard
+from casework.workflow import appeal_deadline_for, guard, may, require
 
 from .choices import (
     FamilyState,
@@ -42,26 +41,9 @@ from .eligibility import (
 )
 
 
-def may(perm: str) -> Callable[[Any, Any], bool]:
-    """A transition permission asked with the record as object (``rules.py``)."""
-
-    def check(instance: Any, user: Any) -> bool:
-        return bool(user is not None and user.has_perm(perm, instance))
-
-    check.perm = perm  # type: ignore[attr-defined]
-    return check
-
-
 def system_only(instance: Any, user: Any) -> bool:
     """Made by the system (the expiry sweep, casework's transitions), never by a person."""
     return user is None
-
-
-def require(text: str, field: str, label: Any) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise TransitionInvalid({field: _("%(label)s is required.") % {"label": label}})
-    return text
 
 
 # --- Work permit ----------------------------------------------------------------------------

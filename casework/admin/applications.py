@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import person_panels, services
 from ..access import AccessLoggedAdminMixin
-from ..choices import ApplicationKind, Role, State, Track
+from ..choices import Role, State, Track
 from ..document_views import IdentityDocumentForm, scan_link
 from ..exceptions import TransitionConflict, TransitionInvalid
 from ..forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
@@ -626,10 +626,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
-            "case_may_waive": user.has_perm("casework.decide_application", app)
-            and app.state in (State.SUBMITTED, State.EXAMINED)
-            and app.interview_held_at is None
-            and app.kind != ApplicationKind.COLLECTIVE,
+            "case_may_waive": services.interview_waivable(application=app, user=user),
             "case_may_take": user.has_perm("casework.assign_application", app)
             and app.assigned_to_id != user.pk
             and has_role(user, Role.CASEWORKER),

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 
 def model_pages(user: Any) -> list[tuple[str, str, str]]:
-    """(model label, "changelist" | "add" | "change", path) for every registered model:
-    the change list, the add page where ``user`` may add, the first record's change page."""
+    """(model label, "changelist" | "add" | "change" | "history", path) for every registered
+    model: the change list, the add page where ``user`` may add, and the first record's change
+    and history pages."""
     request = RequestFactory().get("/admin/")
     request.user = user
     pages = []
@@ -26,4 +27,5 @@ def model_pages(user: Any) -> list[tuple[str, str, str]]:
         first = model_admin.get_queryset(request).order_by("pk").first()
         if first is not None:
             pages.append((label, "change", reverse(f"{prefix}_change", args=[first.pk])))
+            pages.append((label, "history", reverse(f"{prefix}_history", args=[first.pk])))
     return pages

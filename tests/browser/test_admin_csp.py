@@ -233,6 +233,15 @@ def test_every_staff_page_renders_under_the_strict_policy(live_server, browser):
         == "solid"
     )
 
+    # A resident's person page: reception's panel (where they live) among the fieldsets.
+    person = world["placement"].person
+    status, blocked = _visit(page, base + reverse("admin:casework_person_change", args=[person.pk]))
+    assert status == 200
+    assert page.locator("fieldset h2", has_text="Other services").is_visible()
+    assert page.locator("fieldset", has_text=world["placement"].centre.name).first.is_visible()
+    if blocked:
+        violations["person panels"] = blocked
+
     # Swagger UI from the sidecar: the start-up script ran and listed the endpoints.
     status, blocked = _visit(page, f"{base}/api/docs/")
     assert status == 200

@@ -420,14 +420,22 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     # centre; the model-permission check here only keeps other roles off the pages.
 
     def _render(self, request: HttpRequest, form: forms.Form, title: str, obj: Any = None):  # noqa: ANN202
+        summary = ""
+        if obj is not None:
+            person = obj.person
+            summary = (
+                f"{person.full_name} ({person.registration_number}) — {obj.centre.name}, "
+                f"{_('since')} {obj.start:%d.%m.%Y}"
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": title,
             "form": form,
             "original": obj,
+            "summary": summary,
         }
-        return TemplateResponse(request, "admin/reception/action_form.html", context)
+        return TemplateResponse(request, "admin/casework/action_form.html", context)
 
     def _finish(self, request: HttpRequest, form: forms.Form, call: Any) -> Any:
         """Run a service; map its refusals onto the form (400-like) or a message (409-like)."""
@@ -587,4 +595,4 @@ class SettlementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin
             "title": _("Record a settlement"),
             "form": form,
         }
-        return TemplateResponse(request, "admin/reception/action_form.html", context)
+        return TemplateResponse(request, "admin/casework/action_form.html", context)

@@ -640,7 +640,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     ) -> TemplateResponse:
         return TemplateResponse(
             request,
-            "admin/casework/application/action_form.html",
+            "admin/casework/action_form.html",
             {
                 **self.admin_site.each_context(request),
                 "title": title,
@@ -649,6 +649,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
                 "original": app,
                 "form": form,
                 "change_url": self._change_url(app),
+                "submit_label": _("Confirm"),
             },
         )
 

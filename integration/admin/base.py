@@ -190,10 +190,11 @@ class RecordAdmin(admin.ModelAdmin):
             "title": title,
             "form": form,
             "original": obj,
-            "explanation": explanation,
+            "summary": f"{obj} — {obj.get_state_display()}" if obj is not None else "",
+            "intro": explanation,
             "submit_label": submit_label,
         }
-        return TemplateResponse(request, "admin/integration/action_form.html", context)
+        return TemplateResponse(request, "admin/casework/action_form.html", context)
 
     def visible_object(self, request: HttpRequest, pk: int) -> Any:
         if not self.has_view_permission(request):

@@ -9,35 +9,75 @@ from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from casework.logfilters import DropRequestData
+from tests.factories import ReminderFactory, UserFactory
+from tests.security.admin_pages import model_pages
 
 pytestmark = pytest.mark.django_db
 
 
 class Scripts(HTMLParser):
-    """Collects <script> tags that would run inline (no src, not a JSON data block)."""
+    """Collects what a strict policy would block: inline scripts (no src, not a JSON data
+    block), event-handler attributes, style attributes and <style> elements (with their
+    nonce, which the policy may allow)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.inline: list[dict] = []
         self.handlers: list[str] = []
+        self.style_attributes: list[str] = []
+        self.style_nonces: list[str | None] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         attributes = dict(attrs)
         data_block = attributes.get("type") in ("application/json", "application/ld+json")
         if tag == "script" and "src" not in attributes and not data_block:
             self.inline.append(attributes)
+        if tag == "style":
+            self.style_nonces.append(attributes.get("nonce"))
         self.handlers += [name for name, _ in attrs if name.startswith("on")]
+        if "style" in attributes:
+            self.style_attributes.append(f"<{tag} style={attributes['style']!r}>")
+
+    handle_startendtag = handle_starttag
+
+
+def directives(response) -> dict[str, list[str]]:  # noqa: ANN001
+    policy = response["Content-Security-Policy"]
+    return {
+        name: sources.split()
+        for name, sources in (
+            (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+        )
+    }
 
 
 def script_src(response) -> list[str]:  # noqa: ANN001
-    policy = response["Content-Security-Policy"]
-    directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
-    )
-    return directives["script-src"].split()
+    return directives(response)["script-src"]
+
+
+def assert_strict(response, url: str) -> None:  # noqa: ANN001
+    """No directive loosened; no inline style or script the policy would have to block."""
+    policy = directives(response)
+    for name in ("script-src", "style-src"):
+        assert name in policy, url
+    for name, sources in policy.items():
+        assert "'unsafe-inline'" not in sources, (url, name)
+        assert "'unsafe-eval'" not in sources, (url, name)
+        assert "'unsafe-hashes'" not in sources, (url, name)
+    assert policy["frame-ancestors"] == ["'none'"], url
+    if not response["Content-Type"].startswith("text/html"):
+        return
+    parser = Scripts()
+    parser.feed(response.content.decode())
+    assert parser.inline == [], url
+    assert parser.handlers == [], url
+    assert parser.style_attributes == [], url
+    for nonce in parser.style_nonces:  # a <style> element only with this response's nonce
+        assert nonce and f"'nonce-{nonce}'" in policy["style-src"], url
 
 
 def test_every_kind_of_page_has_a_strict_script_policy_and_no_inline_script(
@@ -58,12 +98,59 @@ def test_every_kind_of_page_has_a_strict_script_policy_and_no_inline_script(
         assert response.status_code == 200, url
         sources = script_src(response)
         assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, url
-        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
-        if response["Content-Type"].startswith("text/html"):
-            parser = Scripts()
-            parser.feed(response.content.decode())
-            assert parser.inline == [], url
-            assert parser.handlers == [], url
+        assert_strict(response, url)
+
+
+def test_every_admin_page_api_page_and_error_page_is_strict(client, world, settings):  # noqa: ANN001
+    """Style as strict as script: every response, the browsable API and the errors too."""
+    ReminderFactory(status="failed")
+    superuser = UserFactory(username="root", is_superuser=True)
+    client.force_login(superuser)
+    pages = ["/admin/"] + [path for _label, _kind, path in model_pages(superuser)]
+    assert len(pages) > 60
+    pages += [
+        reverse("admin:casework_application_transition", args=[world.app_here.pk, "withdraw"]),
+        reverse("admin:reception_occupancy"),
+        reverse("admin:reception_placement_place"),
+        reverse("admin:integration_workpermit_create"),
+        "/api/docs/",
+        "/api/v1/applications/",
+        f"/api/v1/applications/{world.app_here.pk}/",
+        "/api/v1/people/",
+        "/status/",
+        "/ar/status/",
+    ]
+    for url in pages:
+        response = client.get(url, HTTP_ACCEPT="text/html", follow=True)
+        assert response.status_code == 200, url
+        assert_strict(response, url)
+    # The browsable API colours its code with a <style> element: allowed by its nonce only.
+    api_page = client.get("/api/v1/people/", HTTP_ACCEPT="text/html")
+    assert b"<style nonce=" in api_page.content
+    for url, status in (("/no-such-page/", 404), ("/api/v1/no-such/", 404)):
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert_strict(response, url)
+    client.logout()
+    for url in ("/admin/login/", "/no-such-page/"):
+        assert_strict(client.get(url), url)
+
+
+def test_the_plain_pages_are_styled_by_a_stylesheet():  # noqa: ANN001
+    """Error, lockout and unavailable pages: no style attribute, the plain stylesheet."""
+    for name in (
+        "400.html",
+        "403.html",
+        "404.html",
+        "500.html",
+        "casework/locked_out.html",
+        "casework/unavailable.html",
+    ):
+        html = render_to_string(name)
+        parser = Scripts()
+        parser.feed(html)
+        assert parser.style_attributes == [] and parser.style_nonces == [], name
+        assert 'href="/static/casework/plain.css"' in html, name
 
 
 def test_the_api_docs_load_their_start_up_code_as_a_script_file(client):  # noqa: ANN001

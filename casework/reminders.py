@@ -256,7 +256,7 @@ def reminders_create_due(
         advance = _advance_update(specs, now, deadline_ids)
         _create_due_postgresql(result, insert, advance, returning)
         return result
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one unit, as the PostgreSQL statement is
         if insert is not None:
             deadline = connection.ops.quote_name(Deadline._meta.db_table)
             source_of = f"(SELECT source FROM {deadline} WHERE id = deadline_id)"  # noqa: S608

@@ -251,15 +251,17 @@ def work_permits_follow_application(
 
     The expiry sweep (``work_permits_expire_due``) makes the lapse happen at that time.
     """
+    # Asked on every transition and usually empty: a plain query, the case already in hand.
     permits = list(
-        WorkPermit.objects.select_for_update()
-        .filter(application=application, state=WorkPermitState.GRANTED)
-        .select_related("application__person")
+        WorkPermit.objects.select_for_update().filter(
+            application=application, state=WorkPermitState.GRANTED
+        )
     )
     if not permits:
         return
     now = timezone.now()
     for permit in permits:
+        permit.application = application
         if name in ("accept", "grant_appeal", "withdraw"):
             reason = _("The asylum application was decided (%(name)s).") % {"name": name}
             work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)

@@ -1,11 +1,14 @@
 """Reminder channels: how a reminder reaches its recipient, pluggable by name.
 
 A channel is a class with a ``name``, the ``audiences`` it serves (``"staff"``,
-``"person"``), an optional ``eligible`` filter (who can be reached at all, e.g. has an e-mail
-address: applied in the sweep's query, so nobody unreachable gets a row) and
-``send(reminder) -> None``. ``send`` raises to fail: ``PermanentDeliveryError`` when retrying
-cannot help, anything else to be retried with backoff. Adding SMS is one class and one
-``register_channel(SmsChannel())`` (in an ``AppConfig.ready``); the sweep needs no change::
+``"person"``), an optional eligibility rule (who can be reached at all, e.g. has an e-mail
+address: applied in the sweep's one statement, so nobody unreachable gets a row) and
+``send(reminder) -> None``. The rule is either ``eligible_sql`` (a SQL condition, the fast
+form the built-in channels use) or ``eligible`` (a filter on a ``Deadline`` QuerySet, which
+the sweep compiles into a sub-query of the same statement). ``send`` raises to fail:
+``PermanentDeliveryError`` when retrying cannot help, anything else to be retried with
+backoff. Adding SMS is one class and one ``register_channel(SmsChannel())`` (in an
+``AppConfig.ready``); the sweep needs no change::
 
     class SmsChannel(Channel):
         name = "sms"
@@ -46,6 +49,22 @@ class Channel:
         """Narrow the sweep's deadlines to those whose recipient this channel can reach."""
         return deadlines
 
+    def eligible_sql(self, audience: str) -> tuple[str, list[Any]]:
+        """The eligibility rule as a SQL condition for the sweep's single statement, with its
+        parameters (``%s``); ``""`` when everyone is reachable.
+
+        The condition may use the aliases ``d`` (the deadline), ``u`` (its ``recipient_user``)
+        and ``p`` (its ``person``), both outer-joined. Override it for speed; by default a
+        channel that overrides ``eligible`` gets that QuerySet compiled into ``d.id IN (…)``.
+        """
+        if type(self).eligible is Channel.eligible:
+            return "", []
+        from .models import Deadline
+
+        query = self.eligible(Deadline.objects.all(), audience).order_by().values("pk").query
+        sql, params = query.sql_with_params()
+        return f"d.id IN ({sql})", list(params)
+
     def send(self, reminder: Any) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -58,10 +77,9 @@ class EmailChannel(Channel):
     name = "email"
     label = _("e-mail")
 
-    def eligible(self, deadlines: QuerySet, audience: str) -> QuerySet:
-        if audience == STAFF:
-            return deadlines.exclude(recipient_user__email="")
-        return deadlines.exclude(person__email="")
+    def eligible_sql(self, audience: str) -> tuple[str, list[Any]]:
+        """Only recipients with an address (the staff user's or the person's e-mail)."""
+        return ("u.email <> ''" if audience == STAFF else "p.email <> ''"), []
 
     def send(self, reminder: Any) -> None:
         from .reminders import render_reminder

@@ -42,12 +42,15 @@ is still accepted for sources written before ``reminders=`` existed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Min, QuerySet
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 STAFF = "staff"
@@ -225,6 +228,42 @@ QUEUE_NOTICE = register(
 
 # --- writing deadlines (called by the owning app's services, inside their transaction) ------
 
+# Applications whose ``next_deadline`` is refreshed once, when ``next_deadline_refreshed_once``
+# exits, instead of after every deadline call: a transition closes two or three deadlines and
+# a signal receiver may set another (issue 11). pk -> whether a deadline call touched it.
+_deferred: ContextVar[dict[int, bool] | None] = ContextVar("deferred_next_deadline", default=None)
+
+
+@contextmanager
+def next_deadline_refreshed_once(application: Any) -> Iterator[None]:
+    """Within this block, deadline calls for ``application`` leave ``next_deadline`` alone;
+    it is refreshed once at the end if any of them touched it. Use inside a transaction."""
+    deferred = _deferred.get()
+    token = None
+    if deferred is None:
+        deferred = {}
+        token = _deferred.set(deferred)
+    nested = application.pk in deferred
+    deferred.setdefault(application.pk, False)
+    try:
+        yield
+        touched = not nested and deferred[application.pk]
+    finally:
+        if not nested:
+            deferred.pop(application.pk, None)
+        if token is not None:
+            _deferred.reset(token)
+    if touched:
+        refresh_next_deadline(application)
+
+
+def _touched(application: Any) -> None:
+    deferred = _deferred.get()
+    if deferred is not None and application.pk in deferred:
+        deferred[application.pk] = True
+    else:
+        refresh_next_deadline(application)
+
 
 def deadline_set(
     *,
@@ -240,63 +279,115 @@ def deadline_set(
     Moving the due time (or reopening) starts a new cycle: reminders of the old date that
     were not sent yet are cancelled and the new date is reminded afresh. If a reminder of
     the new date is already due (an interview tomorrow), its rows are created now and their
-    delivery is queued after commit; a dead broker does not fail the caller.
+    delivery is queued after commit; a dead broker does not fail the caller. The staff
+    recipient defaults to the case's assigned caseworker.
     """
-    from .models import Deadline
+    from .choices import ReminderStatus
+    from .models import Deadline, Reminder
 
     spec = get_source(source)
-    if recipient_user is None and application is not None:
-        recipient_user = application.assigned_to
+    if recipient_user is not None:
+        recipient_id = recipient_user.pk
+    else:
+        recipient_id = getattr(application, "assigned_to_id", None)
     values = {
         "due_at": due_at,
         "remind_from": due_at + spec.first_offset,
         "application": application,
-        "person": person or (application.person if application is not None else None),
-        "recipient_user": recipient_user if spec.notify_staff else None,
+        "person_id": person.pk if person is not None else getattr(application, "person_id", None),
+        "recipient_user_id": recipient_id if spec.notify_staff else None,
         "notify_person": spec.notify_person,
         "closed_at": None,
     }
-    with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().filter(source=source, object_id=object_id)
-        deadline = deadline.first()
-        if deadline is None:
-            deadline = Deadline.objects.create(source=source, object_id=object_id, **values)
-        else:
+    # No savepoint: inside the caller's transaction an error rolls the whole service back.
+    with transaction.atomic(savepoint=False):
+        deadline = _insert_if_new(Deadline(source=source, object_id=object_id, **values))
+        if deadline is None:  # there is one (open or closed): lock it and move it
+            deadline = Deadline.objects.select_for_update().get(source=source, object_id=object_id)
             moved = deadline.due_at != due_at or deadline.closed_at is not None
             for name, value in values.items():
                 setattr(deadline, name, value)
             if moved:
                 deadline.cycle += 1
-                _cancel_pending(Deadline.objects.filter(pk=deadline.pk))
+                Reminder.objects.filter(
+                    deadline_id=deadline.pk, status=ReminderStatus.PENDING
+                ).update(status=ReminderStatus.CANCELLED)
             deadline.save()
         if application is not None:
-            refresh_next_deadline(application)
-        from .reminders import reminders_create_due, reminders_enqueue_on_commit
+            _touched(application)
+        # The first reminder of the new date may already be due (an interview tomorrow);
+        # usually it is not (an appeal deadline in 3 weeks), and then there is nothing to ask.
+        if deadline.remind_from <= timezone.now():
+            from .reminders import reminders_create_due, reminders_enqueue_on_commit
 
-        created = reminders_create_due(deadline_ids=[deadline.pk], returning=True)
-        reminders_enqueue_on_commit(created.ids)
+            created = reminders_create_due(
+                deadline_ids=[deadline.pk], returning=True, source_keys=[source]
+            )
+            reminders_enqueue_on_commit(created.ids)
+    return deadline
+
+
+def _insert_if_new(deadline: Any) -> Any:
+    """``INSERT … ON CONFLICT (source, object_id) DO NOTHING RETURNING id``: the new row in one
+    statement, or None if the source already has a deadline for the object. A concurrent
+    ``deadline_set`` of the same deadline waits on the unique key, then moves the row instead
+    of failing on it."""
+    fields = [f for f in type(deadline)._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    statement = (
+        f"INSERT INTO {qn(type(deadline)._meta.db_table)} "  # noqa: S608
+        f"({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
+        "ON CONFLICT (source, object_id) DO NOTHING RETURNING id"
+    )
+    params = [f.get_db_prep_save(f.pre_save(deadline, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    deadline.pk = row[0]
+    deadline._state.adding = False
+    deadline._state.db = connection.alias
     return deadline
 
 
 def deadline_close(*, source: str, object_id: int, application: Any = None) -> None:
     """The thing happened (or no longer needs to): no more reminders for it."""
-    from .models import Deadline
-
-    with transaction.atomic():
-        open_ = Deadline.objects.filter(source=source, object_id=object_id, closed_at=None)
-        _cancel_pending(open_)
-        open_.update(closed_at=timezone.now())
-        if application is not None:
-            refresh_next_deadline(application)
+    deadlines_close(sources=[source], object_id=object_id, application=application)
 
 
-def _cancel_pending(deadlines: QuerySet) -> None:
+def deadlines_close(*, sources: list[str], object_id: int, application: Any = None) -> None:
+    """Close the open deadlines of these ``sources`` for ``object_id`` and cancel their
+    reminders not yet sent, in one statement on PostgreSQL (a transition closes two or
+    three at once)."""
     from .choices import ReminderStatus
-    from .models import Reminder
+    from .models import Deadline, Reminder
 
-    Reminder.objects.filter(deadline__in=deadlines, status=ReminderStatus.PENDING).update(
-        status=ReminderStatus.CANCELLED
+    if not sources:
+        return
+    qn = connection.ops.quote_name
+    deadline, reminder = qn(Deadline._meta.db_table), qn(Reminder._meta.db_table)
+    close = (
+        f"UPDATE {deadline} SET closed_at = %s WHERE object_id = %s "  # noqa: S608
+        f"AND source IN ({', '.join(['%s'] * len(sources))}) AND closed_at IS NULL RETURNING id"
     )
+    params = [connection.ops.adapt_datetimefield_value(timezone.now()), object_id, *sources]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH closed AS ({close}) UPDATE {reminder} SET status = %s "  # noqa: S608
+                "WHERE status = %s AND deadline_id IN (SELECT id FROM closed)",
+                [*params, ReminderStatus.CANCELLED.value, ReminderStatus.PENDING.value],
+            )
+        else:  # SQLite has no UPDATE inside WITH: the ids come back, then their reminders
+            cursor.execute(close, params)
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                Reminder.objects.filter(deadline_id__in=ids, status=ReminderStatus.PENDING).update(
+                    status=ReminderStatus.CANCELLED
+                )
+        if application is not None:
+            _touched(application)
 
 
 def hidden_sources() -> list[str]:
@@ -305,17 +396,39 @@ def hidden_sources() -> list[str]:
 
 
 def refresh_next_deadline(application: Any) -> None:
-    """Keep ``Application.next_deadline`` (shown and filtered in lists) at the soonest open one."""
+    """Keep ``Application.next_deadline`` (shown and filtered in lists) at the soonest open one.
+
+    One statement: the row is written only when the value changes (``IS DISTINCT FROM``),
+    and the new value comes back with ``RETURNING``.
+    """
     from .models import Application, Deadline
 
+    qn = connection.ops.quote_name
+    hidden = hidden_sources()
+    not_hidden = f"AND source NOT IN ({', '.join(['%s'] * len(hidden))})" if hidden else ""
     soonest = (
-        Deadline.objects.filter(application=application, closed_at=None)
-        .exclude(source__in=hidden_sources())
-        .aggregate(m=Min("due_at"))["m"]
+        f"(SELECT MIN(due_at) FROM {qn(Deadline._meta.db_table)} "  # noqa: S608
+        f"WHERE application_id = %s AND closed_at IS NULL {not_hidden})"
     )
-    if soonest != application.next_deadline:
-        Application.objects.filter(pk=application.pk).update(next_deadline=soonest)
-        application.next_deadline = soonest
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(Application._meta.db_table)} SET next_deadline = {soonest} "  # noqa: S608
+            f"WHERE id = %s AND next_deadline {differs} {soonest} RETURNING next_deadline",
+            [application.pk, *hidden, application.pk, application.pk, *hidden],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        application.next_deadline = _as_datetime(row[0])
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    """A datetime read by hand-written SQL, as the ORM would give it (aware; SQLite: text)."""
+    if value is None or isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return value
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
 
 
 # --- reads for the admin panels (selectors) -------------------------------------------------

@@ -3,10 +3,10 @@
 The rows are the truth (an outbox). Every step is safe to repeat or to run twice at once:
 
 1. **create** (``reminders_create_due``): one ``INSERT … SELECT … ON CONFLICT DO NOTHING``
-   per source, reminder kind, audience and channel. The SELECT is an ORM query over open
-   deadlines, so the same statement runs on PostgreSQL and SQLite; the unique key
-   (deadline, recipient, kind, channel, cycle, resend) makes a second sweep create nothing.
-   Recurring notices are then moved on by one set-based UPDATE.
+   joining the open deadlines to a ``VALUES`` list of every source × reminder kind ×
+   audience × channel in the registry; the unique key (deadline, recipient, kind, channel,
+   cycle, resend) makes a second sweep create nothing. Recurring notices are then moved on by
+   a set-based UPDATE, in the same statement on PostgreSQL (a data-modifying ``WITH``).
 2. **reclaim** (``reminders_reclaim_stale``): a row left ``sending`` longer than
    ``REMINDER_CLAIM_TIMEOUT`` (its worker died mid-delivery) goes back to ``pending``.
 3. **enqueue** (``reminders_enqueue_pending``): pending rows not queued recently are marked
@@ -28,16 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, F, Q, Value, When
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from .channels import PermanentDeliveryError, channels_for, get_channel
 from .choices import ReminderStatus
-from .deadlines import PERSON, STAFF, DeadlineSource, ReminderKind, sources
-from .models import Deadline, Reminder
+from .deadlines import PERSON, STAFF, DeadlineSource, sources
+from .models import Deadline, Person, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -94,64 +94,132 @@ class Created:
         return sum(self.counts.values())
 
 
-def _due_select(
-    spec: DeadlineSource,
-    kind: ReminderKind,
-    audience: str,
-    channel: Any,
-    now: dt.datetime,
-    deadline_ids: list[int] | None,
-) -> QuerySet:
-    """The deadlines for which this reminder is due, as rows shaped like ``_COLUMNS``."""
-    qs = Deadline.objects.filter(source=spec.key, closed_at=None)
-    if kind.at_remind_from:
-        qs = qs.filter(remind_from__lte=now)
-    else:
-        qs = qs.filter(due_at__lte=now - kind.offset)
-    if kind.only_before_due:
-        qs = qs.filter(due_at__gt=now)
+_EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # open bounds of a due_at range
+_LATEST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+def _sql_time(value: dt.datetime) -> Any:
+    """A datetime as the backend stores it (SQLite: naive UTC text), for hand-written SQL."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+@dataclass
+class _DueInsert:
+    """The sweep's reminder ``INSERT``: the ``k`` list as a CTE body, and the statement."""
+
+    values: str  # "k (…) AS (VALUES …)"
+    values_params: list[Any]
+    insert: str  # "INSERT INTO reminder (…) SELECT … ON CONFLICT DO NOTHING"
+    insert_params: list[Any]
+
+
+def _due_insert(
+    specs: list[DeadlineSource], now: dt.datetime, deadline_ids: list[int] | None
+) -> _DueInsert | None:
+    """``k``: one row per source × reminder kind × audience × channel taken from the registry,
+    and the ``INSERT … SELECT … ON CONFLICT DO NOTHING`` joining the open deadlines to it on
+    their source, so a whole sweep is one statement whatever the number of sources. Each
+    channel's eligibility is a SQL condition (``Channel.eligible_sql``) chosen per row of ``k``
+    by its index ``elig``. None when no reminder kind has any channel.
+    """
+    rows: list[str] = []
+    values_params: list[Any] = []
+    rules: list[tuple[str, list[Any]]] = []
+    rule_index: dict[tuple[str, str], int] = {}
+    for spec in specs:
+        for kind in spec.reminders:
+            for audience in sorted(kind.audiences):
+                for channel in channels_for(audience, kind.channels):
+                    key = (channel.name, audience)
+                    if key not in rule_index:
+                        sql, rule_params = channel.eligible_sql(audience)
+                        if sql:
+                            rules.append((sql, rule_params))
+                        rule_index[key] = len(rules) if sql else 0
+                    rows.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
+                    # Due when due_at is in (after, until]: an index range on (source, due_at).
+                    values_params += [
+                        spec.key,
+                        kind.name,
+                        _sql_time(now if kind.only_before_due else _EARLIEST),
+                        _sql_time(_LATEST if kind.at_remind_from else now - kind.offset),
+                        kind.at_remind_from,
+                        audience == STAFF,
+                        channel.name,
+                        rule_index[key],
+                    ]
+    if not rows:
+        return None
+    sql_now = _sql_time(now)
+    qn = connection.ops.quote_name
+    eligibility = " OR ".join(
+        ["k.elig = 0", *(f"(k.elig = {i} AND ({sql}))" for i, (sql, _p) in enumerate(rules, 1))]
+    )
+    only = ""
     if deadline_ids is not None:
-        qs = qs.filter(pk__in=deadline_ids)
-    if audience == STAFF:
-        qs = qs.filter(recipient_user__isnull=False)
-        who = Concat(Value("user:"), Cast(F("recipient_user"), CharField()))
-    else:
-        qs = qs.filter(notify_person=True, person__isnull=False)
-        who = Concat(Value("person:"), Cast(F("person"), CharField()))
-    qs = channel.eligible(qs, audience)
-    # Aliases prefixed r_ (they may not clash with Deadline's fields); order = _COLUMNS.
-    return qs.order_by().values(
-        r_deadline=F("id"),
-        r_recipient=who,
-        r_kind=Value(kind.name, output_field=CharField()),
-        r_channel=Value(channel.name, output_field=CharField()),
-        r_cycle=F("cycle"),
-        r_resend=Value(0),
-        r_status=Value(ReminderStatus.PENDING.value, output_field=CharField()),
-        r_created=Value(now),
-        r_attempts=Value(0),
-        r_failure=Value("", output_field=CharField()),
+        only = f"AND d.id IN ({', '.join(['%s'] * len(deadline_ids))})"
+    insert = f"""INSERT INTO {qn(Reminder._meta.db_table)} ({", ".join(qn(c) for c in _COLUMNS)})
+SELECT d.id,
+       CASE WHEN k.staff THEN 'user:' || d.recipient_user_id ELSE 'person:' || d.person_id END,
+       k.kind, k.channel, d.cycle, 0, %s, %s, 0, ''
+FROM {qn(Deadline._meta.db_table)} d
+JOIN k ON d.source = k.source
+LEFT JOIN {qn(get_user_model()._meta.db_table)} u ON u.id = d.recipient_user_id
+LEFT JOIN {qn(Person._meta.db_table)} p ON p.id = d.person_id
+WHERE d.closed_at IS NULL
+  AND d.due_at > k.after AND d.due_at <= k.until
+  AND (NOT k.at_remind_from OR d.remind_from <= %s)
+  AND CASE WHEN k.staff THEN d.recipient_user_id IS NOT NULL
+           ELSE d.notify_person AND d.person_id IS NOT NULL END
+  AND ({eligibility})
+  {only}
+ON CONFLICT DO NOTHING"""  # noqa: S608 - identifiers quoted, every value a parameter
+    insert_params = [ReminderStatus.PENDING.value, sql_now, sql_now]
+    insert_params += [p for _sql, rule_params in rules for p in rule_params]
+    insert_params += list(deadline_ids or [])
+    return _DueInsert(
+        values="k (source, kind, after, until, at_remind_from, staff, channel, elig) "
+        f"AS (VALUES {', '.join(rows)})",
+        values_params=values_params,
+        insert=insert,
+        insert_params=insert_params,
     )
 
 
-def _insert_select(select: QuerySet, returning: bool) -> tuple[int, list[int]]:
-    """``INSERT INTO reminder (…) SELECT … ON CONFLICT DO NOTHING`` (PostgreSQL, SQLite ≥ 3.35).
-
-    The SELECT always has a WHERE clause, which SQLite needs to parse an upsert after a
-    SELECT. With ``returning`` the new rows' ids come back (only rows actually inserted).
-    """
-    sql, params = select.query.sql_with_params()
-    table = connection.ops.quote_name(Reminder._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    statement = f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING"  # noqa: S608
-    if returning:
-        statement += " RETURNING id"
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        if returning:
-            ids = [row[0] for row in cursor.fetchall()]
-            return len(ids), ids
-        return max(cursor.rowcount, 0), []
+def _advance_update(
+    specs: list[DeadlineSource], now: dt.datetime, deadline_ids: list[int] | None
+) -> tuple[str, list[Any]] | None:
+    """PostgreSQL: the ``UPDATE`` moving recurring deadlines on, for the sweep's CTE."""
+    recurring = [spec for spec in specs if spec.every]
+    if not recurring:
+        return None
+    values, params = [], []
+    for spec in recurring:
+        last = max(k.offset for k in spec.reminders)
+        values.append("(%s, %s, %s, %s, %s, %s)")
+        params += [
+            spec.key,
+            now - last,  # every reminder of this occurrence has fired
+            now - spec.every,  # a whole period behind: start again from now
+            now + spec.every,
+            now + spec.every + spec.first_offset,
+            spec.every,
+        ]
+    only = ""
+    if deadline_ids is not None:
+        only = f"AND d.id IN ({', '.join(['%s'] * len(deadline_ids))})"
+        params += list(deadline_ids)
+    table = connection.ops.quote_name(Deadline._meta.db_table)
+    statement = f"""
+UPDATE {table} AS d SET
+    due_at = CASE WHEN d.due_at <= r.behind THEN r.restart ELSE d.due_at + r.every END,
+    remind_from = CASE WHEN d.due_at <= r.behind THEN r.restart_remind
+                       ELSE d.remind_from + r.every END,
+    cycle = d.cycle + 1
+FROM (VALUES {", ".join(values)}) AS r (source, fired, behind, restart, restart_remind, every)
+WHERE d.source = r.source AND d.closed_at IS NULL AND d.due_at <= r.fired {only}
+RETURNING 1"""  # noqa: S608
+    return statement, params
 
 
 def reminders_create_due(
@@ -159,40 +227,100 @@ def reminders_create_due(
     now: dt.datetime | None = None,
     deadline_ids: list[int] | None = None,
     returning: bool = False,
+    source_keys: list[str] | None = None,
 ) -> Created:
-    """Create the reminder rows of every open deadline whose reminder time has come.
+    """Create the reminder rows of every open deadline whose reminder time has come, and move
+    recurring deadlines whose reminders have all fired on to their next occurrence.
 
-    Set-based: a handful of statements per registered source, whatever the number of
-    deadlines. ``deadline_ids`` narrows it to some deadlines (``deadline_set`` uses it to
-    remind at once of a deadline that is already close).
+    One statement per sweep on PostgreSQL, whatever the number of sources and deadlines
+    (issue 11: it was one ``INSERT … SELECT`` per source × kind × audience × channel, ~60
+    statements): a ``WITH`` holding the reminder ``INSERT`` (``RETURNING`` the new rows, so
+    the counts per source and kind stay) and the recurring deadlines' ``UPDATE``. Both see the
+    deadlines as they were before the statement, so a notice is created for the occurrence
+    that fell due, then the deadline moves on. SQLite runs the same ``INSERT`` and one
+    ``UPDATE`` per recurring source, in one transaction. ``deadline_ids`` narrows it to some
+    deadlines and ``source_keys`` to some sources (``deadline_set`` reminds at once of a
+    deadline that is already close); ``returning`` fills ``ids`` with the new rows' ids.
     """
     now = now or timezone.now()
     result = Created()
-    specs = list(sources().values())
-    if deadline_ids is not None:
-        # Only the sources of these deadlines: a decision that sets one deadline runs that
-        # source's few statements, not every source's (issue 11: 86 → 33 queries a decision).
-        present = set(Deadline.objects.filter(pk__in=deadline_ids).values_list("source", flat=True))
-        specs = [spec for spec in specs if spec.key in present]
-    for spec in specs:
-        with transaction.atomic():
-            for kind in spec.reminders:
-                for audience in sorted(kind.audiences):
-                    for channel in channels_for(audience, kind.channels):
-                        select = _due_select(spec, kind, audience, channel, now, deadline_ids)
-                        n, ids = _insert_select(select, returning)
-                        result.counts[(spec.key, kind.name)] += n
-                        result.ids.extend(ids)
+    if deadline_ids is not None and not deadline_ids:
+        return result
+    registry = sources()
+    if source_keys is None:
+        specs = list(registry.values())
+    else:
+        specs = [registry[key] for key in source_keys if key in registry]
+    insert = _due_insert(specs, now, deadline_ids)
+    if connection.vendor == "postgresql":
+        advance = _advance_update(specs, now, deadline_ids)
+        _create_due_postgresql(result, insert, advance, returning)
+        return result
+    with transaction.atomic(savepoint=False):  # one unit, as the PostgreSQL statement is
+        if insert is not None:
+            deadline = connection.ops.quote_name(Deadline._meta.db_table)
+            source_of = f"(SELECT source FROM {deadline} WHERE id = deadline_id)"  # noqa: S608
+            statement = f"WITH {insert.values}\n{insert.insert}\nRETURNING id, kind, {source_of}"
+            with connection.cursor() as cursor:
+                cursor.execute(statement, insert.values_params + insert.insert_params)
+                for reminder_id, kind, source in cursor.fetchall():
+                    result.counts[(source, kind)] += 1
+                    if returning:
+                        result.ids.append(reminder_id)
+        for spec in specs:
             if spec.every:
                 result.advanced += _advance_recurring(spec, now, deadline_ids)
     return result
+
+
+def _create_due_postgresql(
+    result: Created,
+    insert: _DueInsert | None,
+    advance: tuple[str, list[Any]] | None,
+    returning: bool,
+) -> None:
+    """The whole sweep as one statement: ``WITH k, ins (the INSERT), adv (the UPDATE)``,
+    returning a row per (source, kind) with its count (per new reminder with ``returning``)
+    and one with the number of recurring deadlines moved on."""
+    ctes: list[str] = []
+    params: list[Any] = []
+    selects: list[str] = []
+    deadline = connection.ops.quote_name(Deadline._meta.db_table)
+    if insert is not None:
+        ctes += [insert.values, f"ins AS ({insert.insert}\nRETURNING id, deadline_id, kind)"]
+        params += insert.values_params + insert.insert_params
+        join = f"FROM ins JOIN {deadline} d ON d.id = ins.deadline_id"
+        if returning:
+            selects.append(f"SELECT 'r', d.source, ins.kind, ins.id {join}")
+        else:
+            selects.append(
+                f"SELECT 'r', d.source, ins.kind, count(*) {join} GROUP BY d.source, ins.kind"
+            )
+    if advance is not None:
+        ctes.append(f"adv AS ({advance[0]})")
+        params += advance[1]
+        selects.append("SELECT 'a', NULL, NULL, count(*) FROM adv")
+    if not ctes:
+        return
+    statement = f"WITH {', '.join(ctes)}\n{' UNION ALL '.join(selects)}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for what, source, kind, n in cursor.fetchall():
+            if what == "a":
+                result.advanced += n
+            elif returning:
+                result.counts[(source, kind)] += 1
+                result.ids.append(n)
+            else:
+                result.counts[(source, kind)] += n
 
 
 def _advance_recurring(spec: DeadlineSource, now: dt.datetime, deadline_ids: Any) -> int:
     """Move recurring deadlines whose reminders have all fired to their next occurrence.
 
     A sweep that did not run for longer than the period starts again from now rather than
-    sending the missed notices one after another.
+    sending the missed notices one after another. (PostgreSQL: the same rule as one
+    ``UPDATE … FROM (VALUES …)`` inside the sweep's statement, ``_advance_update``.)
     """
     last = max(k.offset for k in spec.reminders)
     qs = Deadline.objects.filter(source=spec.key, closed_at=None, due_at__lte=now - last)
@@ -464,9 +592,7 @@ class Message:
 
 def resolve_recipient(recipient: str) -> Recipient | None:
     """``user:<id>`` or ``person:<id>`` → who it is, their address and their language."""
-    from django.contrib.auth import get_user_model
-
-    from .models import Person, StaffProfile
+    from .models import StaffProfile
 
     prefix, _sep, pk = recipient.partition(":")
     if prefix == "user":

@@ -70,7 +70,7 @@ def audit_log(
     """Write one append-only audit event. Call inside the service's transaction."""
     return AuditEvent.objects.create(
         application=application,
-        person=person or (application.person if application is not None else None),
+        person_id=person.pk if person is not None else getattr(application, "person_id", None),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         source_state=source_state,
@@ -296,19 +296,20 @@ def application_lodge(
         lodged_at = dt.datetime.combine(
             application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
         )
-        deadlines.deadline_set(
-            source=deadlines.QUEUE_NOTICE.key,
-            object_id=application.pk,
-            due_at=lodged_at + deadlines.QUEUE_NOTICE_PERIOD,
-            application=application,
-        )
-        if kind != ApplicationKind.COLLECTIVE:
+        with deadlines.next_deadline_refreshed_once(application):
             deadlines.deadline_set(
-                source=deadlines.EXAMINATION_TARGET.key,
+                source=deadlines.QUEUE_NOTICE.key,
                 object_id=application.pk,
-                due_at=lodged_at + deadlines.EXAMINATION_TARGET_PERIOD,
+                due_at=lodged_at + deadlines.QUEUE_NOTICE_PERIOD,
                 application=application,
             )
+            if kind != ApplicationKind.COLLECTIVE:
+                deadlines.deadline_set(
+                    source=deadlines.EXAMINATION_TARGET.key,
+                    object_id=application.pk,
+                    due_at=lodged_at + deadlines.EXAMINATION_TARGET_PERIOD,
+                    application=application,
+                )
     return application
 
 
@@ -340,9 +341,17 @@ def application_assign(
 
 
 def _lock(application: Application, expected_version: int | None) -> Application:
-    """Re-read the case under a row lock; refuse if the caller saw an older version."""
+    """Re-read the case under a row lock; refuse if the caller saw an older version.
+
+    The person comes in the same query (audit rows, deadlines and receivers need them); only
+    the case's row is locked.
+    """
     try:
-        app = Application.objects.select_for_update().get(pk=application.pk)
+        app = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .get(pk=application.pk)
+        )
     except Application.DoesNotExist as exc:  # pragma: no cover - deleted under our feet
         raise TransitionConflict(_("This case no longer exists.")) from exc
     if expected_version is not None and app.version != expected_version:
@@ -401,7 +410,9 @@ def application_transition(
     Locks the row (two decisions at once: the second waits, then finds the state changed and
     gets ``TransitionConflict``), checks permission with the case as object, checks guards,
     runs the transition, saves, records decisions/appeals and the audit event, and moves the
-    deadlines the transition affects.
+    deadlines the transition affects. Receivers of ``application_transitioned`` get the new
+    ``Decision`` (or None) so that they need not read it again; ``next_deadline`` is refreshed
+    once, after the transition's and the receivers' deadlines moved.
     """
     if name not in TRANSITION_NAMES:
         raise TransitionInvalid({"transition": _("Unknown action.")})
@@ -427,7 +438,7 @@ def application_transition(
         app.version += 1
         app.save()
         reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
-        _record(name, app, actor, record)
+        decision = _record(name, app, actor, record)
         audit_log(
             actor=actor,
             action=name,
@@ -437,15 +448,17 @@ def application_transition(
             reason=reason,
             changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
         )
-        _move_deadlines(name, app)
-        application_transitioned.send(
-            sender=Application,
-            application=app,
-            name=name,
-            source=source,
-            target=app.state,
-            actor=actor,
-        )
+        with deadlines.next_deadline_refreshed_once(app):
+            _move_deadlines(name, app)
+            application_transitioned.send(
+                sender=Application,
+                application=app,
+                name=name,
+                source=source,
+                target=app.state,
+                actor=actor,
+                decision=decision,
+            )
     return app
 
 
@@ -481,12 +494,13 @@ def _transition_arguments(name: str, app: Application, fields: dict) -> tuple[di
     return {}, {}
 
 
-def _record(name: str, app: Application, actor: Any, record: dict) -> None:
-    """Write the decision or appeal record a transition produces."""
+def _record(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
+    """Write the decision or appeal record a transition produces; return the decision."""
+    decision = None
     if name in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
         outcome = record.get("outcome") or Outcome.WITHDRAWN
         permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
-        Decision.objects.create(
+        decision = Decision.objects.create(
             application=app,
             instance=Instance.APPEAL
             if name in ("grant_appeal", "dismiss_appeal")
@@ -518,33 +532,34 @@ def _record(name: str, app: Application, actor: Any, record: dict) -> None:
             appeal.outcome = outcome
             appeal.decided_at = timezone.now()
             appeal.save(update_fields=["outcome", "decided_at"])
+    return decision
 
 
 def _move_deadlines(name: str, app: Application) -> None:
+    """Close, in one statement, the deadlines the transition ends, then set the new ones."""
+    closing = []
     if app.state in (State.ACCEPTED, State.REJECTED, State.WITHDRAWN):
-        deadlines.deadline_close(
-            source=deadlines.EXAMINATION_TARGET.key, object_id=app.pk, application=app
-        )
+        closing.append(deadlines.EXAMINATION_TARGET.key)
     # The applicant's "still in the queue" notice runs while the case waits for a decision.
     if app.state not in (State.SUBMITTED, State.EXAMINED):
-        deadlines.deadline_close(source=deadlines.QUEUE_NOTICE.key, object_id=app.pk)
-    elif name == "remit":
+        closing.append(deadlines.QUEUE_NOTICE.key)
+    if name in ("appeal", "dismiss_appeal"):
+        closing.append(deadlines.APPEAL.key)
+    deadlines.deadlines_close(sources=closing, object_id=app.pk, application=app)
+    if name == "remit":
         deadlines.deadline_set(
             source=deadlines.QUEUE_NOTICE.key,
             object_id=app.pk,
             due_at=timezone.now() + deadlines.QUEUE_NOTICE_PERIOD,
             application=app,
         )
-    if name == "reject":
+    if name == "reject":  # reminds the assigned caseworker (the default) and the applicant
         deadlines.deadline_set(
             source=deadlines.APPEAL.key,
             object_id=app.pk,
             due_at=app.appeal_deadline,
             application=app,
-            recipient_user=app.assigned_to,
         )
-    elif name in ("appeal", "dismiss_appeal"):
-        deadlines.deadline_close(source=deadlines.APPEAL.key, object_id=app.pk, application=app)
 
 
 # Named services, one per transition, for callers that prefer them to the generic one.

@@ -7,5 +7,6 @@ window) commit or roll back together with the transition.
 
 from django.dispatch import Signal
 
-# kwargs: application, name, source, target, actor
+# kwargs: application (locked, with its person), name, source, target, actor, and decision:
+# the Decision the transition recorded, or None (receivers use it instead of reading it again).
 application_transitioned = Signal()

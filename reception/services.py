@@ -288,11 +288,16 @@ def placement_discharge(
 # --- Settlement (bosetting) -----------------------------------------------------------------
 
 
-def permit_day(application: Application) -> dt.date:
-    """The day the permit was granted: notification of the positive decision, else the decision."""
-    decision = (
-        Decision.objects.filter(application=application).order_by("-decided_at", "-id").first()
-    )
+def permit_day(application: Application, decision: Decision | None = None) -> dt.date:
+    """The day the permit was granted: notification of the positive decision, else the decision.
+
+    ``decision`` is the case's latest decision when the caller has it (the transition that
+    just recorded it); otherwise it is read.
+    """
+    if decision is None:
+        decision = (
+            Decision.objects.filter(application=application).order_by("-decided_at", "-id").first()
+        )
     moment = None
     if decision is not None:
         moment = decision.notified_at or decision.decided_at
@@ -300,24 +305,26 @@ def permit_day(application: Application) -> dt.date:
     return timezone.localdate(moment)
 
 
-def settlement_target_open(*, application: Application) -> Any:
-    """Open the settlement-target deadline for an accepted application (6 or 3 months)."""
+def settlement_target_open(*, application: Application, decision: Decision | None = None) -> Any:
+    """Open the settlement-target deadline for an accepted application (6 or 3 months), for
+    the assigned caseworker (``deadline_set``'s default recipient)."""
     person = application.person
-    granted = permit_day(application)
+    granted = permit_day(application, decision)
     minor = person.unaccompanied_minor and person.age_on(granted) < ADULT_AGE
     return casework_deadlines.deadline_set(
         source=deadlines.SETTLEMENT_TARGET.key,
         object_id=application.pk,
         due_at=deadlines.settlement_target_due(granted, unaccompanied_minor=minor),
         application=application,
-        recipient_user=application.assigned_to,
     )
 
 
-def on_application_transitioned(sender: Any, application: Application, target: str, **_: Any):
+def on_application_transitioned(
+    sender: Any, application: Application, target: str, decision: Decision | None = None, **_: Any
+) -> None:
     """Receiver of ``casework.signals.application_transitioned`` (inside its transaction)."""
     if target == State.ACCEPTED:
-        settlement_target_open(application=application)
+        settlement_target_open(application=application, decision=decision)
 
 
 def settlement_record(

@@ -1,4 +1,5 @@
-"""Decisions through the service vs bare ``UPDATE … SET state`` statements, two processes.
+"""Decisions through the service vs bare ``UPDATE … SET state`` statements, two processes
+(``BENCH_DECISION_PROCESSES``).
 
 Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, each with
 its person (external ids ``bench:<run>:…``; they stay). Ours: two processes call
@@ -19,6 +20,8 @@ from typing import Any
 from bench.common import Figure, Row
 
 N = int(os.environ.get("BENCH_DECISIONS", "600"))
+# Two by default, like the issue's "two cores"; both sides always run with the same number.
+PROCESSES = int(os.environ.get("BENCH_DECISION_PROCESSES", "2"))
 
 
 def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
@@ -144,11 +147,15 @@ def run(ctx: dict[str, Any]) -> list[Row]:
 
     ours_ids = make_cases(ctx, "ours", N)
     bare_ids = make_cases(ctx, "bare", N)
-    ours = _parallel(_ours_worker, ours_ids, "application_decide (2 processes)")
-    base = _parallel(_bare_worker, bare_ids, "UPDATE … SET state (2 processes)")
+    ours = _parallel(
+        _ours_worker, ours_ids, f"application_decide ({PROCESSES} processes)", PROCESSES
+    )
+    base = _parallel(
+        _bare_worker, bare_ids, f"UPDATE … SET state ({PROCESSES} processes)", PROCESSES
+    )
     decided = Application.objects.filter(pk__in=ours_ids, state="accepted").count()
     row = Row(
-        what=f"{N:,} decisions, two processes",
+        what=f"{N:,} decisions, {PROCESSES} processes",
         ours=ours,
         baseline=base,
         target="≥ 300 decisions/s through the service on two cores",

@@ -69,9 +69,15 @@ __all__ = [
 
 
 def on_application_transitioned(
-    sender: Any, *, application: Application, name: str, actor: Any, **kwargs: Any
+    sender: Any,
+    *,
+    application: Application,
+    name: str,
+    actor: Any,
+    decision: Any = None,
+    **kwargs: Any,
 ) -> None:
     """Receiver of ``casework.signals.application_transitioned`` (inside its transaction)."""
     work_permits_follow_application(application=application, name=name, actor=actor)
     if name in ("accept", "grant_appeal"):
-        family_windows_open(application=application, actor=actor)
+        family_windows_open(application=application, actor=actor, decision=decision)

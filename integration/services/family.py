@@ -285,13 +285,18 @@ def _family_kwargs(name: str, fields: dict) -> dict:
     return {}
 
 
-def family_windows_open(*, application: Application, actor: Any = None) -> None:
+def family_windows_open(
+    *, application: Application, actor: Any = None, decision: Decision | None = None
+) -> None:
     """Start the sponsor's 6- and 12-month windows when they are granted refugee status.
 
     Reminders go to the sponsor 30 days before each window closes (at about 5 months:
     register the family's applications; at about 11 months: documents handed in).
+    ``decision``: the positive decision just recorded, when the caller has it (the latest
+    positive decision is the protection decision); otherwise it is read.
     """
-    decision = protection_decision(application)
+    if decision is None or decision.outcome not in POSITIVE:
+        decision = protection_decision(application)
     if decision is None or not sponsor_basis_refugee(SponsorBasis.PROTECTION, decision.outcome):
         return
     decided_on = timezone.localtime(decision.decided_at).date()

@@ -233,6 +233,10 @@ def work_permits_expire_due(*, now: dt.datetime | None = None) -> int:
     return count
 
 
+_DECIDED = frozenset({"accept", "grant_appeal", "withdraw"})  # the § 94 permit ends now
+_LAPSE_MOVES = frozenset({"reject", "dismiss_appeal", "appeal", "remit"})
+
+
 def work_permits_follow_application(
     *, application: Application, name: str, actor: Any, **kwargs: Any
 ) -> None:
@@ -251,16 +255,20 @@ def work_permits_follow_application(
 
     The expiry sweep (``work_permits_expire_due``) makes the lapse happen at that time.
     """
+    if name not in _DECIDED | _LAPSE_MOVES:
+        return  # start_examination: nothing changes for the permit
+    # Usually empty: a plain query, the case is already in hand.
     permits = list(
-        WorkPermit.objects.select_for_update()
-        .filter(application=application, state=WorkPermitState.GRANTED)
-        .select_related("application__person")
+        WorkPermit.objects.select_for_update().filter(
+            application=application, state=WorkPermitState.GRANTED
+        )
     )
     if not permits:
         return
     now = timezone.now()
     for permit in permits:
-        if name in ("accept", "grant_appeal", "withdraw"):
+        permit.application = application
+        if name in _DECIDED:
             reason = _("The asylum application was decided (%(name)s).") % {"name": name}
             work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)
             continue
@@ -268,10 +276,8 @@ def work_permits_follow_application(
             lapses_at = application.appeal_deadline
         elif name == "dismiss_appeal":
             lapses_at = now + DEPARTURE_PERIOD
-        elif name in ("appeal", "remit"):
+        else:  # appeal, remit
             lapses_at = None
-        else:
-            continue
         before = permit.lapses_at
         permit.lapses_at = lapses_at
         permit.version += 1

@@ -288,8 +288,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "casework.api.base.api_exception_handler",
     # Rates are counted in the cache (Redis when configured), so they hold across processes.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's anon/user throttles, counted with one Redis INCR (casework/api/throttling.py)
+        "casework.api.throttling.AnonRateThrottle",
+        "casework.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "60/min"),

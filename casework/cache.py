@@ -79,3 +79,46 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self) -> None:
         return self._call(None, "clear")
+
+
+def counter_cache(cache: Any) -> RedisCache | None:
+    """The ``RedisCache`` behind ``cache`` (a ``caches[...]`` entry or the ``cache`` proxy), or
+    None for any other backend, whose counters go through its own ``add``/``incr``."""
+    target = getattr(cache, "_connections", None)
+    if target is not None:  # django.core.cache.cache: a proxy to caches["default"]
+        cache = target[cache._alias]
+    return cache if isinstance(cache, RedisCache) else None
+
+
+def incr_counters(cache: RedisCache, counters: list[tuple[str, int]]) -> list[int]:
+    """Add one to each counter, creating it at zero with its timeout (seconds) when missing,
+    in one round trip to Redis; returns the new counts, in order.
+
+    The same two steps django-ratelimit takes per counter (``add`` then ``incr``, where
+    Django's ``incr`` asks ``EXISTS`` first: three round trips a counter) as ``SET … NX EX``
+    and ``INCR`` in one pipeline, on the keys Django's own ``get``/``incr`` read (integers are
+    stored unpickled), so both ways of counting see the same numbers.
+
+    An unreachable Redis raises (``UNAVAILABLE``): the caller owns what that means (the status
+    page counts in the process, the API lets the request through). A ``ResilientRedisCache``
+    that has just seen Redis fail is not asked again for ``PAUSE_SECONDS``, so a Redis that
+    hangs costs one timeout, not one per request.
+    """
+    down_until = getattr(cache, "_down_until", None)
+    if down_until is not None and time.monotonic() < down_until:
+        raise RedisConnectionError("Redis recently unreachable; not asked again yet")
+    keys = [cache.make_and_validate_key(key) for key, _timeout in counters]
+    client = cache._cache.get_client(keys[0] if keys else None, write=True)
+    pipe = client.pipeline(transaction=False)
+    for key, (_name, timeout) in zip(keys, counters, strict=True):
+        pipe.set(key, 0, ex=max(int(timeout), 1), nx=True)
+        pipe.incr(key)
+    try:
+        replies = pipe.execute()
+    except UNAVAILABLE:
+        if down_until is not None:
+            if down_until == 0.0 or time.monotonic() >= down_until:
+                log.warning("cache unavailable; counters not counted in Redis")
+            cache._down_until = time.monotonic() + PAUSE_SECONDS  # type: ignore[attr-defined]
+        raise
+    return [int(count) for count in replies[1::2]]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from .choices import ApplicationKind, State, Track
 from .models import Application
 from .status_hooks import residence_lines
-from .waiting import WAITING_STATES, cases_ahead, expected_waiting_days
+from .waiting import WAITING_STATES, waiting_figures
 
 K, S = ApplicationKind, State
 
@@ -160,19 +160,29 @@ def local_number(value: int, language: str | None = None) -> str:
 
 
 def _appointment(application: Application, now: dt.datetime) -> Appointment | None:
-    interview = (
-        application.interviews.filter(cancelled=False, held_at=None, scheduled_at__gte=now)
-        .order_by("scheduled_at")
-        .first()
-    )
-    if interview is None:
+    """The next interview still to come. ``selectors.application_for_applicant`` has already
+    read it in its one query (``status_interview_*``); any other caller's case is asked."""
+    if hasattr(application, "status_interview_at"):
+        at = application.status_interview_at
+        place = application.status_interview_place
+        interpreter = application.status_interview_interpreter
+    else:
+        interview = (
+            application.interviews.filter(cancelled=False, held_at=None, scheduled_at__gte=now)
+            .order_by("scheduled_at", "pk")
+            .first()
+        )
+        if interview is None:
+            return None
+        at, place, interpreter = interview.scheduled_at, interview.location, interview.interpreter
+    if at is None:
         return None
-    when = timezone.localtime(interview.scheduled_at)
+    when = timezone.localtime(at)
     return Appointment(
         date=local_date(when),
         time=format_time(when, format="short", locale=babel_locale()),
-        place=interview.location,
-        interpreter=interview.interpreter,
+        place=place,
+        interpreter=bool(interpreter),
     )
 
 
@@ -211,7 +221,7 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
 
     if state in WAITING_STATES:
         page.waiting_shown = True
-        days = expected_waiting_days(kind=kind, track=application.track, now=now)
+        days, ahead = waiting_figures(application=application, now=now)
         if days is None:
             page.waiting_text = _(
                 "We do not have enough similar cases yet to estimate the waiting time."
@@ -233,6 +243,6 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
                 "of 10 of them were decided within this time. It is not a promise."
             )
         page.cases_ahead = _("Older cases still waiting before yours: %(count)s") % {
-            "count": local_number(cases_ahead(application=application))
+            "count": local_number(ahead)
         }
     return page

@@ -22,18 +22,28 @@ from typing import Any
 from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import translate_url
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, get_language_from_path, get_language_from_request
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_ratelimit.core import _split_rate, get_usage
+from django_ratelimit.core import (
+    ALL,
+    EXPIRATION_FUDGE,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    get_usage,
+)
 
+from .cache import counter_cache, incr_counters
 from .identity import parse_reference
 from .models import StatusLookup
 from .selectors import application_for_applicant
@@ -138,20 +148,44 @@ def _limited(request: HttpRequest, reference: str) -> bool:
         checks.append(
             ("casework.status.reference", settings.STATUS_REFERENCE_RATE_LIMIT, reference)
         )
-    over = False
     try:
-        for group, rate, value in checks:
-            usage = get_usage(
-                request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
-            )
-            over = over or bool(usage and usage["should_limit"])
+        return _counted_over(request, checks)
     except Exception:  # the cache (Redis) is down: never a 500 for the applicant
         log.warning(
             "status rate-limit cache unavailable; counting %s",
             "nothing (fail open)" if _fail_open() else "in this process",
         )
         return False if _fail_open() else _local_over(checks)
-    return over
+
+
+def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> bool:
+    """Count the try in the shared cache; True when any budget is spent.
+
+    On Redis both counters go in one round trip (``casework.cache.incr_counters``), on the
+    very keys django-ratelimit uses (its window with per-value jitter, its key hash), so the
+    limits mean exactly what its ``get_usage`` would say; other caches go through it.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return False
+    redis = counter_cache(caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")])
+    if redis is None:
+        over = False
+        for group, rate, value in checks:
+            usage = get_usage(
+                request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
+            )
+            over = over or bool(usage and usage["should_limit"])
+        return over
+    limits, counters = [], []
+    for group, rate, value in checks:
+        limit, period = _split_rate(rate)
+        window = _get_window(value, period)
+        counters.append(
+            (_make_cache_key(group, window, rate, value, ALL), period + EXPIRATION_FUDGE)
+        )
+        limits.append(limit)
+    counts = incr_counters(redis, counters)
+    return any(count > limit for count, limit in zip(counts, limits, strict=True))
 
 
 _local_counts = LocMemCache("casework-status-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
@@ -244,8 +278,9 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
         return render(request, "casework/status/lookup.html", _context(request, form=form))
 
     date_of_birth = form.cleaned_data["date_of_birth"]
+    now = timezone.now()
     application = application_for_applicant(
-        reference=form.cleaned_data["reference"], date_of_birth=date_of_birth
+        reference=form.cleaned_data["reference"], date_of_birth=date_of_birth, now=now
     )
     _log(
         request,
@@ -263,5 +298,5 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
                 not_found=True,
             ),
         )
-    page = status_page_for(application=application)
+    page = status_page_for(application=application, now=now)
     return render(request, "casework/status/result.html", _context(request, page=page))

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "casework.sessions.IdleExpiryMiddleware",  # renews the idle expiry once a minute
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,7 +170,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))  # idle expiry for staff
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle expiry is renewed at most once a minute (casework.sessions.IdleExpiryMiddleware),
+# not by a session write on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ENGINE = "casework.sessions"  # a lost database is a 503, not "session interrupted"
 SESSION_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
@@ -289,8 +292,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "casework.api.base.api_exception_handler",
     # Rates are counted in the cache (Redis when configured), so they hold across processes.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's anon/user throttles, counted with one Redis INCR (casework/api/throttling.py)
+        "casework.api.throttling.AnonRateThrottle",
+        "casework.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "60/min"),

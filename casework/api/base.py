@@ -63,6 +63,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from casework.exceptions import TransitionConflict
 from casework.models import IdempotencyKey
+from casework.roles import load_roles_and_permissions
 
 from .pagination import CursorPage
 
@@ -169,6 +170,8 @@ class RolePermission(permissions.IsAuthenticated):
     def has_permission(self, request: Any, view: Any) -> bool:
         if not super().has_permission(request, view):
             return False
+        # Roles and permissions in one query, for this check and the scoping after it.
+        load_roles_and_permissions(request.user)
         perms = getattr(view, "perms_by_method", {})
         method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
         by_action = getattr(view, "perms_by_action", {})

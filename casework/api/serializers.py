@@ -7,6 +7,7 @@ reasons in the case history) is in a response only for the roles whose work need
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -56,7 +57,14 @@ class SpecialCategoryMixin:
     special_category_fields: tuple[str, ...] = ()
 
     def get_fields(self) -> dict:
-        fields = super().get_fields()  # type: ignore[misc]
+        # ``ModelSerializer`` introspects the model and builds every field anew for each
+        # serializer, that is each request; the result depends on the class alone, so it is
+        # built once per class and deep-copied (as DRF copies declared fields) thereafter.
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            type(self)._built_fields = built  # type: ignore[attr-defined]
+        fields = copy.deepcopy(built)
         view = self.context.get("view")  # type: ignore[attr-defined]
         if getattr(view, "swagger_fake_view", False):
             return fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import time_machine
@@ -103,3 +104,61 @@ def test_token_clients_are_rate_limited(api, registrar, rates):  # noqa: ANN001
     client = api(registrar)
     codes = [client.get("/api/v1/reminders/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+@pytest.fixture
+def redis_counters(settings):  # noqa: ANN001, ANN201
+    """The production cache (Redis) under a key prefix of this test's own, so no counter of an
+    earlier run or of another test sharing the Redis database counts."""
+    import secrets
+
+    from django.conf import settings as django_settings
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "casework.cache.ResilientRedisCache",
+            "LOCATION": django_settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": f"test-{secrets.token_hex(8)}",
+        }
+    }
+    caches["default"].delete("nothing")  # connects: fails here, not later, if Redis is gone
+    return caches["default"]
+
+
+@pytest.mark.services("redis")
+@pytest.mark.django_db
+def test_rate_limits_hold_on_redis_with_one_counter_per_window(
+    api, registrar, rates, redis_counters
+):  # noqa: ANN001
+    """On Redis each throttle is one INCR-counted window (issue 11): tokens, anonymous
+    clients and the token endpoint each get their budget, then 429 with Retry-After."""
+    rates(user="2/hour", anon="2/hour", auth="2/hour")
+    client = api(registrar)
+    codes = [client.get("/api/v1/reminders/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    refused = client.get("/api/v1/reminders/")
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    # Anonymous clients, by address, even when refused (401s count).
+    codes = [APIClient().get("/api/v1/people/").status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
+    codes = [_token(APIClient(), "registrar").status_code for _ in range(3)]
+    assert codes[2] == 429
+    # One small integer per client, scope and window: the token's 4 requests.
+    window = int(time.time() // 3600)
+    assert redis_counters.get(f"throttle_user_{registrar.pk}:w{window}") == 4
+
+
+@pytest.mark.django_db
+def test_an_unreachable_counter_store_lets_token_clients_through(api, registrar, rates, settings):  # noqa: ANN001
+    """Redis down: the API answers (uncounted) rather than fail every request."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "casework.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    rates(user="1/hour")
+    client = api(registrar)
+    assert [client.get("/api/v1/reminders/").status_code for _ in range(3)] == [200, 200, 200]

@@ -144,3 +144,35 @@ def test_queries_per_page_do_not_grow_with_its_size(
         with django_assert_max_num_queries(7):
             response = client.get(url.format(**ctx) + f"?page_size={size}")
         assert len(response.json()["results"]) == size
+
+
+@pytest.mark.django_db
+def test_an_application_page_costs_four_queries_whatever_its_size(
+    api, unit, caseworker, django_assert_num_queries
+):  # noqa: ANN001
+    """Issue 11: the token, the user's roles and permissions (one query for both), the page
+    itself (with the applicant), the access-log row. Six before the roles and permissions
+    were read together; a size-dependent count would be an N+1."""
+    for _ in range(101):
+        ApplicationFactory(unit=unit, state=State.SUBMITTED)
+    client = api(caseworker)
+    client.get("/api/v1/reminders/")  # warm the per-process caches (content types)
+    for size in (25, 100):
+        with django_assert_num_queries(4):
+            response = client.get(f"/api/v1/applications/?state=submitted&page_size={size}")
+        assert len(response.json()["results"]) == size
+        assert "interview_waived_reason" in response.json()["results"][0]  # a caseworker's
+
+
+@pytest.mark.django_db
+def test_a_role_without_special_categories_gets_the_page_without_them(
+    api, registrar, django_assert_num_queries
+):  # noqa: ANN001
+    """The field map is built once per serializer class; what a role may not see is still
+    dropped per request (registration officers get no waiver reasons)."""
+    ApplicationFactory(interview_waived_reason="Ill.")
+    client = api(registrar)
+    client.get("/api/v1/reminders/")
+    with django_assert_num_queries(4):
+        rows = client.get("/api/v1/applications/").json()["results"]
+    assert rows and "interview_waived_reason" not in rows[0]

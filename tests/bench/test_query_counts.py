@@ -21,7 +21,7 @@ from casework.choices import ApplicationKind, State, Track
 from casework.models import AuditEvent, Deadline, Decision, Reminder
 from casework.reminders import reminders_create_due
 from casework.roles import role_names
-from tests.factories import PersonFactory
+from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 
 POSTGRES = connection.vendor == "postgresql"
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -241,3 +241,39 @@ def test_a_reminder_kind_at_remind_from_fires_from_the_rows_own_date_until_due(u
         assert reminders_create_due(now=due + dt.timedelta(seconds=1)).total == 0
     finally:
         deadlines.unregister(spec.key)
+
+
+def _status_form(app, born) -> dict:  # noqa: ANN001
+    return {
+        "reference": app.reference,
+        "day": str(born.day),
+        "month": str(born.month),
+        "year": str(born.year),
+    }
+
+
+@pytest.mark.django_db
+def test_a_status_lookup_reads_the_case_once(client, settings):
+    """One statement reads the case, the applicant's birth date and the next interview; then
+    the lookup log row and the residence provider's placement (reception): 3 in all, where
+    issue 11's profile found 5 (the case loaded twice, the interview asked separately), once
+    the waiting-time figures are in the cache."""
+    settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "1000/h"
+    born = dt.date(1990, 3, 15)
+    app = ApplicationFactory(person=PersonFactory(date_of_birth=born), state=State.SUBMITTED)
+    InterviewFactory(application=app, location="UDI, Oslo")
+    # The first lookup also computes the cached waiting-time figures (10 and 1 minutes).
+    client.post("/status/", _status_form(app, born))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/status/", _status_form(app, born))
+    assert "Your asylum interview is on" in response.content.decode()
+    assert "UDI, Oslo" in response.content.decode()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "casework_application"' in s for s in sql) == 1, sql
+    assert not any('FROM "casework_interview"' in s.split(" LEFT JOIN ")[0] for s in sql), sql
+    assert len(sql) <= 3, sql
+    # A wrong birth date runs the same one statement and writes the same log row.
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/status/", _status_form(app, born + dt.timedelta(days=1)))
+    assert "We could not find a case" in response.content.decode()
+    assert len(ctx.captured_queries) == 2

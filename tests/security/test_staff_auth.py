@@ -78,6 +78,28 @@ def test_a_session_expires_after_thirty_idle_minutes(client, settings, caseworke
         assert response["Location"].startswith("/admin/login/")
 
 
+def test_the_idle_expiry_is_renewed_once_a_minute_not_on_every_page(client, caseworker):  # noqa: ANN001
+    """Issue 11: the session row is written when its expiry is a minute old or more, not by
+    every admin page (the 30-minute idle limit above still holds)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/admin/").status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in ctx.captured_queries)
+
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        assert sign_in(client, "caseworker").status_code == 302
+        assert session_writes() == 0  # renewed at sign-in
+        clock.shift(dt.timedelta(seconds=30))
+        assert session_writes() == 0
+        clock.shift(dt.timedelta(seconds=31))
+        assert session_writes() == 1
+        assert session_writes() == 0
+
+
 # --- TOTP -----------------------------------------------------------------------------------
 
 

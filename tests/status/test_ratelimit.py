@@ -109,3 +109,38 @@ def test_a_dead_cache_never_gives_a_500(client, settings, application, fail_open
     else:  # the fourth try at one reference within the hour, counted in this process
         assert response.status_code == 429
         assert "Too many attempts" in text_of(response)
+
+
+@pytest.mark.services("redis")
+def test_both_counters_in_one_round_trip_are_django_ratelimits_own(settings, application):
+    """On Redis the address and reference counters are counted in one pipeline (issue 11),
+    on django-ratelimit's own keys: its ``get_usage`` reads the same counts."""
+    from django.core.cache import caches
+    from django.test import Client
+    from django.test.client import RequestFactory
+    from django_ratelimit.core import get_usage
+
+    from casework.status_views import reference_key
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "casework.cache.ResilientRedisCache",
+            "LOCATION": django_settings.CELERY_BROKER_URL,
+        }
+    }
+    caches["default"].delete("nothing")  # connects: fails here, not later, if Redis is gone
+    settings.STATUS_RATE_LIMIT = "50/h"
+    settings.STATUS_REFERENCE_RATE_LIMIT = "3/h"
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.2"
+    for _ in range(3):
+        response = lookup(Client(), reference=application.reference, REMOTE_ADDR=address)
+        assert response.status_code == 200
+    request = RequestFactory().post("/status/", REMOTE_ADDR=address)
+    reference = reference_key(application.reference)
+    for group, rate, value, count in (
+        ("casework.status.ip", "50/h", address, 3),
+        ("casework.status.reference", "3/h", reference, 3),
+    ):
+        usage = get_usage(request, group=group, key=lambda _g, _r, v=value: v, rate=rate)
+        assert usage["count"] == count, group
+    assert lookup(Client(), reference=application.reference).status_code == 429

@@ -252,11 +252,23 @@ def test_an_ineligible_enrolment_is_refused_with_each_reason(bergen_officer):
 def test_the_schema_has_no_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     text = (tmp_path / "s.yml").read_text()
-    for path in (
-        "/api/v1/work-permits/{id}/transitions/{name}/",
-        "/api/v1/introduction-programmes/",
+    # One documented operation per transition, each with its own input.
+    from integration.workflow import (
+        FAMILY_TRANSITIONS,
+        PROGRAMME_TRANSITIONS,
+        WORK_PERMIT_TRANSITIONS,
+    )
+
+    for base, names in (
+        ("work-permits", WORK_PERMIT_TRANSITIONS),
+        ("family-reunifications", FAMILY_TRANSITIONS),
+        ("introduction-programmes", PROGRAMME_TRANSITIONS),
     ):
-        assert path in text
+        assert f"/api/v1/{base}/{{id}}/transitions/:" in text
+        for name in names:
+            assert f"/api/v1/{base}/{{id}}/transitions/{name}/:" in text
+    assert "WorkPermitGrantInputRequest" in text
+    assert "transitions/{name}/:" not in text
 
 
 def _count_queries(client: APIClient, url: str) -> int:

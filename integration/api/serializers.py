@@ -13,6 +13,7 @@ from ..choices import (
     FamilyRelation,
     InterviewWaiverGroup,
     ProgrammeElementKind,
+    ProgrammeOutcome,
     SponsorBasis,
 )
 from ..eligibility import WORK_PERMIT_MAX_MONTHS
@@ -152,6 +153,10 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     elements = ElementSerializer(many=True)
     norwegian_tests = NorwegianTestSerializer(many=True)
     warnings = serializers.SerializerMethodField()
+    # Empty until the programme ends; declared so the schema allows "" (found by schemathesis).
+    outcome = serializers.ChoiceField(
+        choices=ProgrammeOutcome.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = IntroductionProgramme

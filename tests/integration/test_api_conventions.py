@@ -229,3 +229,42 @@ def test_a_page_of_5_and_of_50_take_the_same_queries(
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 5, counts  # the page, its prefetches, the access-log row
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+def test_list_filters_by_state_dates_and_number(unit, decider, caseworker, bergen_officer):
+    old, new = permit_in(unit), permit_in(unit)
+    WorkPermit.objects.filter(pk=old.pk).update(requested_on=dt.date(2025, 1, 10), state="refused")
+    client = api(decider)
+
+    def ids(url: str) -> list[int]:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids(f"{WP}?state=refused") == [old.pk]
+    assert ids(f"{WP}?state=refused&state=requested") == [new.pk, old.pk]
+    assert ids(f"{WP}?requested_on_before=2025-12-31") == [old.pk]
+    assert ids(f"{WP}?search={new.application.display_reference}") == [new.pk]
+    assert ids(f"{WP}?search={old.person.registration_number}") == [old.pk]
+    assert ids(f"{WP}?ordering=id") == [old.pk, new.pk]
+    for bad in ("state=approved", "requested_on_after=yesterday", "lapses_before=x"):
+        response = client.get(f"{WP}?{bad}")
+        assert response.status_code == 400, bad
+        assert response["Content-Type"].startswith("application/json")
+
+    sponsor_side = FamilyReunificationFactory(registered_on=dt.date(2026, 1, 5))
+    FamilyReunificationFactory(registered_on=dt.date(2026, 3, 1), relation="spouse")
+    client = api(caseworker)
+    number = sponsor_side.sponsor.registration_number
+    assert ids(f"{FR}?search={number}") == [sponsor_side.pk]
+    assert ids(f"{FR}?registered_on_before=2026-02-01") == [sponsor_side.pk]
+    assert ids(f"{FR}?relation=child") == [sponsor_side.pk]
+
+    programme = programme_in_bergen(bergen_officer)
+    client = api(bergen_officer)
+    assert ids(f"{IP}?state=enrolled&municipality=4601") == [programme.pk]
+    assert ids(f"{IP}?municipality=0301") == []
+    assert ids(f"{IP}?start_on_after=2100-01-01") == []

@@ -10,15 +10,25 @@ class IntegrationConfig(AppConfig):
     def ready(self) -> None:
         from casework.choices import Role
         from casework.roles import grant
-        from casework.scopes import register_person_scope
+        from casework.scopes import register_model_scope, register_person_scope
         from casework.signals import application_transitioned
 
         from .deadlines import register_sources
-        from .selectors import settled_people_scope
+        from .models import FamilyReunification, IntroductionProgramme, WorkPermit
+        from .selectors import (
+            family_reunifications_visible_to,
+            programmes_visible_to,
+            settled_people_scope,
+            work_permits_visible_to,
+        )
         from .services import on_application_transitioned
 
         register_sources()
         register_person_scope(Role.INTEGRATION, settled_people_scope)
+        # One rule per record kind, for the API, the access log and casework's lists alike.
+        register_model_scope(WorkPermit, work_permits_visible_to)
+        register_model_scope(FamilyReunification, family_reunifications_visible_to)
+        register_model_scope(IntroductionProgramme, programmes_visible_to)
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="integration.application_transitioned"
         )

@@ -25,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.access import AccessLoggedAdminMixin
 from casework.exceptions import TransitionConflict
 from casework.models import AuditEvent
 
@@ -55,8 +56,13 @@ def run_service(form: forms.Form, call: Callable[[], Any]) -> Any:
     return None
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """Base of the integration admins: scoped lists, transitions through services, timeline."""
+class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+    """Base of the integration admins: scoped lists, transitions through services, timeline.
+
+    Every read is access-logged as in casework (``AccessLoggedAdminMixin``): the change and
+    history pages ("view"), each list page ("list", or "search" with the search's shape and
+    the ids on the page) and autocomplete answers.
+    """
 
     transition_names: tuple[str, ...] = ()
     selector: Callable[[Any], QuerySet] | None = None

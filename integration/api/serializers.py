@@ -13,9 +13,11 @@ from ..choices import (
     FamilyRelation,
     InterviewWaiverGroup,
     ProgrammeElementKind,
+    ProgrammeOutcome,
     SponsorBasis,
 )
-from ..forms import LABELS, field_choices, field_kind
+from ..eligibility import WORK_PERMIT_MAX_MONTHS
+from ..forms import LABELS, field_choices, field_kind, transition_fields, transition_label
 from ..models import (
     FamilyReunification,
     IntroductionProgramme,
@@ -151,6 +153,10 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     elements = ElementSerializer(many=True)
     norwegian_tests = NorwegianTestSerializer(many=True)
     warnings = serializers.SerializerMethodField()
+    # Empty until the programme ends; declared so the schema allows "" (found by schemathesis).
+    outcome = serializers.ChoiceField(
+        choices=ProgrammeOutcome.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = IntroductionProgramme
@@ -192,12 +198,12 @@ class ElementAddedSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-# --- Transitions ----------------------------------------------------------------------------
+# --- Transitions ---------------------------------------------------------------------------
 
 
 # Fields a transition always needs; the rest are optional or needed only in some cases (the
 # service answers 400 naming the field, e.g. grounds for refusing when every § 94 condition
-# is met).
+# is met, or the income requirement when accepting a family member who is not exempt).
 REQUIRED = {
     ("revoke", "reason"),
     ("reject", "grounds"),
@@ -209,68 +215,34 @@ REQUIRED = {
     ("complete", "outcome"),
     ("discontinue", "reason"),
 }
-TYPE_NAMES = {"text": "char", "date": "date", "integer": "integer", "boolean": "boolean"}
 
 
-def describe_fields(transition: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The fields of a transition in casework's shape (``casework.api.base.describe_input``)."""
-    out = []
+def input_field(transition: str, name: str) -> serializers.Field:
+    """The API field for a transition field named in ``workflow.py`` (``forms.field_kind``)."""
+    kind = field_kind(name)
+    required = (transition, name) in REQUIRED
+    common: dict[str, Any] = {"required": required, "help_text": str(LABELS[name])}
+    if kind == "text":
+        return serializers.CharField(allow_blank=not required, max_length=2000, **common)
+    if kind == "date":
+        return serializers.DateField(allow_null=not required, **common)
+    if kind == "integer":
+        return serializers.IntegerField(min_value=1, max_value=WORK_PERMIT_MAX_MONTHS, **common)
+    if kind == "boolean":
+        return serializers.BooleanField(**common)
+    return serializers.ChoiceField(choices=field_choices(name), allow_blank=not required, **common)
+
+
+def transition_inputs(model: type, names: tuple[str, ...]) -> dict[str, type]:
+    """One input serializer per transition of ``model``, with exactly the fields it takes
+    (so each ``POST …/transitions/{name}/`` is documented with its own body)."""
+    out = {}
     for name in names:
-        entry: dict[str, Any] = {
-            "name": name,
-            "required": (transition, name) in REQUIRED,
-            "type": TYPE_NAMES.get(field_kind(name), "choice"),
-            "label": str(LABELS[name]),
-        }
-        if field_kind(name) == "choice":
-            entry["choices"] = [value for value, _label in field_choices(name)]
-        out.append(entry)
+        attrs = {f: input_field(name, f) for f in transition_fields(model, name)}
+        class_name = f"{model.__name__}{name.title().replace('_', '')}Input"
+        out[name] = type(class_name, (serializers.Serializer,), attrs)
     return out
 
 
-def input_field(name: str) -> serializers.Field:
-    kind = field_kind(name)
-    if kind == "text":
-        return serializers.CharField(required=False, allow_blank=True)
-    if kind == "date":
-        return serializers.DateField(required=False, allow_null=True)
-    if kind == "integer":
-        return serializers.IntegerField(required=False)
-    if kind == "boolean":
-        return serializers.BooleanField(required=False)
-    return serializers.ChoiceField(choices=field_choices(name), required=False, allow_blank=True)
-
-
-def input_serializer(names: tuple[str, ...]) -> type[serializers.Serializer]:
-    """A serializer for exactly the fields of one transition (unknown keys are ignored)."""
-    attrs = {name: input_field(name) for name in names}
-    return type("TransitionInput", (serializers.Serializer,), attrs)
-
-
-ALL_TRANSITION_FIELDS = (
-    "valid_from",
-    "months",
-    "grounds",
-    "reason",
-    "late_reason",
-    "income_requirement_met",
-    "income_exemption_reason",
-    "age_rule_waiver",
-    "planned_end_on",
-    "outcome",
-    "note",
-)
-
-
-class IntegrationTransitionInputSerializer(input_serializer(ALL_TRANSITION_FIELDS)):  # type: ignore[misc]
-    """Every field any transition takes; each transition reads only its own (listed by GET)."""
-
-
-class IntegrationErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class IntegrationConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    current_state = serializers.CharField(allow_null=True)
-    unmet = UnmetSerializer(many=True, required=False)
+def transition_labels(model: type, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: transition_label(model, name) for name in names}

@@ -1,4 +1,7 @@
-"""Every casework endpoint against every role: the answer, and no audit row for a refusal.
+"""Every endpoint against every role: the answer, and no audit row for a refusal.
+
+Casework's and integration's endpoints (work permits, family reunification, introduction
+programme: every role, including each transition, create and record-adding action).
 
 Codes: 401 without credentials; 403 when the role may not use the endpoint or make the
 change (whatever the id, so nothing is learned); 404 for a case the user may not see, exactly
@@ -160,7 +163,185 @@ MATRIX = {
         None,
         [200, 200, 200, 200, 200, 200, 200, 200, 401],
     ),
+    # --- integration: work permits, family reunification, introduction programme ----------
+    # (their records come from ``integration_world``)
+    "work-permits-list": (
+        "get",
+        "/api/v1/work-permits/",
+        None,
+        [200, 200, 403, 200, 403, 403, 200, 200, 401],
+    ),
+    "work-permits-detail": (
+        "get",
+        "/api/v1/work-permits/{permit}/",
+        None,
+        [200, 200, 403, 200, 403, 403, 200, 404, 401],
+    ),
+    "work-permits-create": (
+        "post",
+        "/api/v1/work-permits/",
+        lambda ctx: {"case_reference": ctx["permit_case"]},
+        [201, 403, 403, 201, 403, 403, 403, 404, 401],
+    ),
+    "work-permits-transitions": (
+        "get",
+        "/api/v1/work-permits/{permit}/transitions/",
+        None,
+        [200, 200, 403, 200, 403, 403, 200, 404, 401],
+    ),
+    "work-permit-grant": (
+        "post",
+        "/api/v1/work-permits/{permit}/transitions/grant/",
+        lambda ctx: {"months": 6},
+        [403, 200, 403, 200, 403, 403, 403, 404, 401],
+    ),
+    "work-permit-refuse": (
+        "post",
+        "/api/v1/work-permits/{permit}/transitions/refuse/",
+        lambda ctx: {"grounds": "Identity not documented."},
+        [403, 200, 403, 200, 403, 403, 403, 404, 401],
+    ),
+    "family-list": (
+        "get",
+        "/api/v1/family-reunifications/",
+        None,
+        [200, 200, 200, 200, 403, 403, 200, 200, 401],
+    ),
+    "family-detail": (
+        "get",
+        "/api/v1/family-reunifications/{family}/",
+        None,
+        [200, 200, 404, 200, 403, 403, 200, 200, 401],
+    ),
+    "family-create": (
+        "post",
+        "/api/v1/family-reunifications/",
+        lambda ctx: {
+            "sponsor_registration_number": ctx["sponsor_number"],
+            "applicant_registration_number": ctx["child_number"],
+            "relation": "child",
+            "sponsor_basis": "residence_permit",
+            "sponsor_arrived_on": "2020-01-01",
+        },
+        [201, 403, 403, 201, 403, 403, 403, 201, 401],
+    ),
+    "family-transitions": (
+        "get",
+        "/api/v1/family-reunifications/{family}/transitions/",
+        None,
+        [200, 200, 404, 200, 403, 403, 200, 200, 401],
+    ),
+    "family-start-examination": (
+        "post",
+        "/api/v1/family-reunifications/{family}/transitions/start_examination/",
+        lambda ctx: {},
+        [200, 403, 404, 403, 403, 403, 403, 200, 401],
+    ),
+    "family-accept": (
+        "post",
+        "/api/v1/family-reunifications/{family_examined}/transitions/accept/",
+        lambda ctx: {"grounds": "Documented.", "income_requirement_met": True},
+        [403, 200, 404, 403, 403, 403, 403, 403, 401],
+    ),
+    "family-documents": (
+        "post",
+        "/api/v1/family-reunifications/{family}/documents/",
+        lambda ctx: {},
+        [200, 403, 404, 200, 403, 403, 403, 200, 401],
+    ),
+    "programmes-list": (
+        "get",
+        "/api/v1/introduction-programmes/",
+        None,
+        [403, 403, 403, 403, 403, 200, 200, 403, 401],
+    ),
+    "programmes-detail": (
+        "get",
+        "/api/v1/introduction-programmes/{programme}/",
+        None,
+        [403, 403, 403, 403, 403, 200, 200, 403, 401],
+    ),
+    "programmes-create": (
+        "post",
+        "/api/v1/introduction-programmes/",
+        lambda ctx: {
+            "settlement": ctx["settlement"],
+            "start_on": ctx["start_on"],
+            "planned_end_on": ctx["planned_end_on"],
+        },
+        [403, 403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    "programmes-transitions": (
+        "get",
+        "/api/v1/introduction-programmes/{programme}/transitions/",
+        None,
+        [403, 403, 403, 403, 403, 200, 200, 403, 401],
+    ),
+    "programme-complete": (
+        "post",
+        "/api/v1/introduction-programmes/{programme}/transitions/complete/",
+        lambda ctx: {"outcome": "work"},
+        [403, 403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    "programme-elements": (
+        "post",
+        "/api/v1/introduction-programmes/{programme}/elements/",
+        lambda ctx: {"kind": "work", "hours_per_week": "15", "start_on": ctx["start_on"]},
+        [403, 403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    "programme-norwegian-tests": (
+        "post",
+        "/api/v1/introduction-programmes/{programme}/norwegian-tests/",
+        lambda ctx: {"level": "B1", "taken_on": ctx["start_on"], "skill": "oral"},
+        [403, 403, 403, 403, 403, 201, 403, 403, 401],
+    ),
 }
+
+INTEGRATION_ENDPOINTS = set(list(MATRIX)[list(MATRIX).index("work-permits-list") :])
+
+
+@pytest.fixture
+def integration_world(unit, caseworker, decider, role_users):  # noqa: ANN001
+    """A § 94-eligible request in the unit, family members' applications (one examined), and
+    a programme in Bergen, where the integration officer works; a second settlement to enrol."""
+    from integration import services as integration_services
+    from integration.models import MunicipalityOfficer
+    from tests.integration.factories import (
+        FamilyReunificationFactory,
+        WorkPermitFactory,
+        eligible_case,
+        municipality_named,
+        settled,
+    )
+
+    officer = role_users["integration"]
+    MunicipalityOfficer.objects.create(user=officer, municipality=municipality_named("Bergen"))
+    case = eligible_case(unit=unit, assigned_to=caseworker)
+    permit = WorkPermitFactory(application=case, person=case.person)
+    other_case = eligible_case(unit=unit, assigned_to=caseworker)
+    family = FamilyReunificationFactory()
+    examined = FamilyReunificationFactory(state="examined")
+    settlement = settled()
+    start = settlement.settled_on + dt.timedelta(days=1)
+    programme = integration_services.programme_enrol(
+        actor=officer,
+        settlement=settlement,
+        start_on=start,
+        planned_end_on=start + dt.timedelta(days=300),
+    )
+    to_enrol = settled()
+    return {
+        "permit": permit.pk,
+        "permit_case": other_case.display_reference,
+        "family": family.pk,
+        "family_examined": examined.pk,
+        "sponsor_number": PersonFactory().registration_number,
+        "child_number": PersonFactory(date_of_birth=dt.date(2016, 1, 1)).registration_number,
+        "programme": programme.pk,
+        "settlement": to_enrol.pk,
+        "start_on": (to_enrol.settled_on + dt.timedelta(days=1)).isoformat(),
+        "planned_end_on": (to_enrol.settled_on + dt.timedelta(days=400)).isoformat(),
+    }
 
 
 @pytest.fixture
@@ -186,11 +367,13 @@ def world(unit, caseworker, role_users):  # noqa: ANN001
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("endpoint", list(MATRIX))
-def test_permission_matrix(api, role_users, world, endpoint):  # noqa: ANN001
+def test_permission_matrix(api, role_users, world, endpoint, request):  # noqa: ANN001
     """Each role's request runs in a transaction rolled back afterwards, so every role meets
     the same case (a successful start_examination must not turn the next role's 403 into 409).
     """
     method, template, payload, expected = MATRIX[endpoint]
+    if endpoint in INTEGRATION_ENDPOINTS:
+        world = {**world, **request.getfixturevalue("integration_world")}
     url = template.format(**world)
     clients = {r: api(None if r == "anonymous" else role_users[r]) for r in ROLES}
     got, audit_problems = {}, []

@@ -24,7 +24,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -132,13 +131,6 @@ class ReceptionCentreViewSet(
         serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
 
-class PlacementPagination(LimitOffsetPagination):
-    """Placements grow without bound: pages of 100 (at most 1000)."""
-
-    default_limit = 100
-    max_limit = 1000
-
-
 class PlacementFilter(django_filters.FilterSet):
     centre = django_filters.NumberFilter(field_name="centre_id")
     open = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull", label="Open")
@@ -175,14 +167,11 @@ class PlacementViewSet(
         "discharge": "reception.change_placement",
     }
     filterset_class = PlacementFilter
-    pagination_class = PlacementPagination
 
     def get_queryset(self) -> QuerySet:
-        return (
-            selectors.placements_visible_to(self.request.user)
-            .select_related("person", "centre")
-            .order_by("-start", "-id")
-        )
+        return selectors.placements_visible_to(self.request.user).select_related(
+            "person", "centre"
+        )  # newest first by id: the shared cursor page (no COUNT, no OFFSET at any size)
 
     @extend_schema(
         summary="Place a person in a centre",
@@ -285,14 +274,11 @@ class SettlementViewSet(
     queryset = Settlement.objects.none()
     serializer_class = s.SettlementSerializer
     perms_by_method = {"GET": "reception.view_settlement", "POST": "reception.add_settlement"}
-    pagination_class = PlacementPagination
 
     def get_queryset(self) -> QuerySet:
-        return (
-            selectors.settlements_visible_to(self.request.user)
-            .select_related("person", "municipality")
-            .order_by("-settled_on", "-id")
-        )
+        return selectors.settlements_visible_to(self.request.user).select_related(
+            "person", "municipality"
+        )  # newest first by id: the shared cursor page
 
     @extend_schema(
         summary="Record a settlement (the person's accepted application, within the quota)",

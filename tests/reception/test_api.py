@@ -144,7 +144,7 @@ def test_placements_are_scoped_and_transfer_discharge_work(
 ):
     placement = PlacementFactory(centre=arrival_centre)
     listed = api(officer).get(PLACEMENTS).json()
-    assert (listed["count"], [p["id"] for p in listed["results"]]) == (1, [placement.pk])
+    assert [p["id"] for p in listed["results"]] == [placement.pk]
     assert api(other_officer).get(PLACEMENTS).json()["results"] == []
     assert api(other_officer).get(f"{PLACEMENTS}{placement.pk}/").status_code == 404
     url = f"{PLACEMENTS}{placement.pk}/transfer/"
@@ -215,4 +215,28 @@ def test_settlement_api_records_within_quota_and_409_beyond(integration_officer,
     assert (ok.json()["municipality"], ok.json()["municipality_name"]) == ("1804", "Bodø")
     full = settle(integration_officer, second)
     assert full.status_code == 409 and full.json()["code"] == "quota_exhausted"
-    assert api(integration_officer).get(url).json()["count"] == 1
+    assert len(api(integration_officer).get(url).json()["results"]) == 1
+
+
+def test_a_page_of_placements_costs_the_same_at_5_and_50_with_no_count(officer, centre):
+    """Placements grow without bound: the shared cursor page (no COUNT, no OFFSET)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    centre.capacity = 60
+    centre.save(update_fields=["capacity"])
+    for _ in range(50):
+        PlacementFactory(centre=centre)
+    client = api(officer)
+    client.get(PLACEMENTS)  # warm the per-user role and unit caches
+    counts = []
+    for size in (5, 50):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"{PLACEMENTS}?page_size={size}")
+        assert response.status_code == 200
+        body = response.json()
+        assert len(body["results"]) == size and "count" not in body
+        sql = " ".join(q["sql"].upper() for q in ctx.captured_queries)
+        assert "COUNT(" not in sql and "OFFSET" not in sql
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

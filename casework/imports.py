@@ -143,9 +143,7 @@ def text_lines(binary: Any) -> Iterator[str]:
     than ``MAX_LINE_BYTES`` stops the import: it is not an arrivals file.
     """
     line = binary.readline(MAX_LINE_BYTES + 1)
-    if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
-        len(line) >= 4 and line.count(b"\x00") * 3 >= len(line)
-    ):
+    if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(line):
         raise ImportFileError(
             "The file is UTF-16 text; save it as “CSV UTF-8” and import it again."
         )
@@ -161,6 +159,17 @@ def text_lines(binary: Any) -> Iterator[str]:
             )
         yield line.decode("utf-8", "surrogateescape")
         line = binary.readline(MAX_LINE_BYTES + 1)
+
+
+def _looks_utf16(line: bytes) -> bool:
+    """ASCII text in UTF-16 without a byte-order mark: every other byte is NUL, the rest not."""
+    sample = line[:200]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return (odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even)) or (
+        even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd)
+    )
 
 
 class _Lines:
@@ -231,6 +240,8 @@ def _header(records: Iterator[tuple[int, list[str] | RowError]]) -> list[str]:
     names = [h.strip().lower() for h in header]
     if any(SURROGATE.search(n) for n in names):
         raise ImportFileError("Line 1: not UTF-8 text; save the file as “CSV UTF-8”.")
+    if not all(n.isprintable() for n in names):
+        raise ImportFileError("Line 1: control characters in the header: not a CSV text file.")
     missing = [c for c in (*REQUIRED_COLUMNS, "kind") if c not in names]
     if missing:
         raise ImportFileError(
@@ -241,6 +252,15 @@ def _header(records: Iterator[tuple[int, list[str] | RowError]]) -> list[str]:
     if twice:
         raise ImportFileError(f"Line 1: columns named twice: {', '.join(twice)}.")
     return names
+
+
+def header_check(binary: Any) -> None:
+    """Raise ``ImportFileError`` unless the file starts with a usable header (reads one line).
+
+    For the admin's upload form: a wrong encoding, a binary file or missing columns are told at
+    once, not later by a failed background job.
+    """
+    _header(_records(text_lines(binary)))
 
 
 def arrivals_check(stream: Iterable[str]) -> int:

@@ -119,7 +119,7 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         else:
             mine = Figure(
                 name="import_arrivals",
-                note="not measured: the command is not on this branch (it is on `stats`)",
+                note="not measured: this tree has no import_arrivals command",
             )
         row = Row(
             what=f"intake of {n:,} arrivals",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from casework import imports
+from casework.identity import is_valid_registration_number
 from casework.models import Application, AuditEvent, Deadline, Person
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +74,13 @@ def test_imported_rows_are_what_the_services_would_write():
     # history: one "created" row each, as a per-row save writes
     assert [h.history_type for h in amina.history.all()] == ["+"]
     assert [h.history_type for h in amina.person.history.all()] == ["+"]
+    history = amina.history.get()
+    assert (history.reference, history.person_id, history.state) == (
+        amina.reference, amina.person_id, "submitted"
+    )  # fmt: skip
+    assert amina.person.history.get().registration_number == amina.person.registration_number
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{10}", amina.reference)  # the reference alphabet
+    assert is_valid_registration_number(amina.person.registration_number)  # Luhn digit
     olena = Application.objects.get(external_id="police-2023-000001")
     assert olena.next_deadline is None  # collective protection: no examination target
     assert set(Deadline.objects.filter(application=olena).values_list("source", flat=True)) == {

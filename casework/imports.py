@@ -480,12 +480,16 @@ def _write_batch(
     if not batch:
         return 0, 0
     insert = _insert_copy if connection.vendor == "postgresql" else _insert_orm
+    reported, counted = len(result.errors), result.error_count
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 return insert(batch, actor=actor, is_demo=is_demo, result=result)
         except (IntegrityError, _Conflict):
-            continue  # a concurrent import took an id or number first: look again
+            # a concurrent import took an id or number first: forget this attempt's "centre
+            # is full" reports, look again
+            del result.errors[reported:]
+            result.error_count = counted
     raise IntegrityError("Could not write a batch after three attempts.")
 
 

@@ -25,15 +25,34 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="Columns: " + ", ".join(imports.COLUMNS) + ". UTF-8, with a header row.",
+        help_text="Columns: "
+        + ", ".join(imports.COLUMNS)
+        + ". CSV UTF-8 with a header row, at most 50 MB.",
     )
 
     def clean_file(self) -> Any:
+        """Size, name and the header row, checked now; the rows are checked by the import.
+
+        The browser's content type is not trusted (Windows sends ``.csv`` as an Excel type):
+        the first line is read instead, so a spreadsheet, an image or a UTF-16 export is
+        refused here with the reason. A 33,000-row year is about 3 MB; larger files go through
+        ``manage.py import_arrivals``, which streams any size.
+        """
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 50 MB; split it.")
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it, "
+                "or ask an administrator to run manage.py import_arrivals with it."
+            )
         if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError("Upload a .csv file.")
+            raise forms.ValidationError("Upload a .csv file (CSV UTF-8).")
+        try:
+            upload.seek(0)
+            imports.header_check(upload)
+        except imports.ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        finally:
+            upload.seek(0)
         return upload
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from casework import imports
@@ -20,6 +21,9 @@ from casework import imports
 
 class Command(BaseCommand):
     help = __doc__ + "\n" + (imports.__doc__ or "")
+    # Data loading, not deployment: the URL and admin checks cost a second a run and are run
+    # by every web process anyway.
+    requires_system_checks: list[str] = []
 
     def create_parser(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         parser = super().create_parser(*args, **kwargs)
@@ -42,8 +46,13 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(f"No such user: {options['user']}")
-        with path.open("rb") as fh:
-            lines = sum(1 for _ in fh) - 1
+        try:  # a file that cannot be read as rows is refused before anything is written
+            with path.open("rb") as fh:
+                lines = imports.arrivals_check(imports.text_lines(fh))
+        except imports.ImportFileError as exc:
+            raise CommandError(f"{path.name}: {exc} Nothing was imported.") from exc
+        except OSError as exc:
+            raise CommandError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
         report = None
         if options["report"]:
             report_file = options["report"].open("w", newline="", encoding="utf-8")
@@ -71,8 +80,14 @@ class Command(BaseCommand):
                     on_progress=progress,
                     on_error=error,
                 )
-        except imports.ImportFileError as exc:
-            raise CommandError(str(exc)) from exc
+        except imports.ImportFileError as exc:  # the file changed since it was checked
+            raise CommandError(f"{path.name}: {exc}") from exc
+        except DatabaseError as exc:
+            raise CommandError(
+                "The database failed during the import; every batch before the failure is "
+                "imported whole, none half. Run the same command again to import the rest: "
+                f"rows already imported are skipped. ({type(exc).__name__})"
+            ) from exc
         finally:
             bar.close()
             if report:

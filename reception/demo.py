@@ -130,8 +130,11 @@ class State_:
 _run = State_()
 
 
-def ensure_centres(scale: float = 1.0) -> list[ReceptionCentre]:
-    """The demo centres, created once (matched by name); beds in proportion to ``scale``."""
+def ensure_centres(scale: float = 1.0, *, only_demo: bool = False) -> list[ReceptionCentre]:
+    """The demo centres, created once (matched by name); beds in proportion to ``scale``.
+
+    ``only_demo``: just the six that the demo reception officer works in.
+    """
     by_name = {m.name: m for m in Municipality.objects.all()}
     wanted = [
         (name, kind, op_kind, op, muni, max(beds, round(beds * scale)), LONG_STANDING_FROM, None)
@@ -139,12 +142,12 @@ def ensure_centres(scale: float = 1.0) -> list[ReceptionCentre]:
     ]
     wanted += [
         (name, kind, op_kind, op, muni, max(5, round(beds * scale)), LONG_STANDING_FROM, None)
-        for name, kind, op_kind, op, muni, beds in OTHER_CENTRES
+        for name, kind, op_kind, op, muni, beds in ([] if only_demo else OTHER_CENTRES)
     ]
     wanted += [
         (name, "transit", "private", "Hero Norge", muni, max(5, round(beds * scale)),
          EMERGENCY_FROM, EMERGENCY_UNTIL)
-        for name, muni, beds in EMERGENCY_CENTRES
+        for name, muni, beds in ([] if only_demo else EMERGENCY_CENTRES)
     ]  # fmt: skip
     centres = []
     for name, kind, op_kind, op, muni, beds, opened, closed in wanted:

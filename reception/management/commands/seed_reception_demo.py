@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from casework.models import Person
 from reception import services
-from reception.demo import DEMO_CENTRES, ensure_centres
+from reception.demo import ensure_centres
 from reception.exceptions import CentreFull, PlacementConflict, PlacementInvalid
 from reception.models import (
     CentreStaff,
@@ -29,7 +29,6 @@ from reception.models import (
     ReceptionCentre,
 )
 
-DEMO_CENTRE_NAMES = {c[0] for c in DEMO_CENTRES}
 # (municipality, places) for the current year, where the bulk demo has set none
 DEMO_QUOTAS = [("Oslo", 1500), ("Bergen", 900), ("Trondheim", 650), ("Bodø", 180), ("Råde", 30)]
 
@@ -39,7 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
-            centres = [c for c in ensure_centres() if c.name in DEMO_CENTRE_NAMES]
+            centres = ensure_centres(only_demo=True)
             officer = get_user_model().objects.filter(username="reception").first()
             if officer is not None:
                 for centre in centres:

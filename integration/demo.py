@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import random
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -54,6 +55,8 @@ WORK_PERMIT_SHARE = 0.35  # of eligible asylum seekers who ask for one
 REFUSED_SHARE = 0.12
 FAMILY_SHARE = {Outcome.REFUGEE_CONVENTION: 0.35, Outcome.REFUGEE_OTHER: 0.3}
 PROGRAMME_SHARE = 0.85
+OUTCOMES = ProgrammeOutcome.values  # work, education, other
+LEVELS = CefrLevel.values
 WAIVER = {"SY": InterviewWaiverGroup.SYRIA, "YE": InterviewWaiverGroup.YEMEN}
 _FAMILY_SERIAL = {"protection2022": 6_000_000, "recent": 7_000_000, "open": 7_500_000}
 
@@ -88,6 +91,8 @@ TEST = demo_data.Table(NorwegianTest, ("programme_id", "taken_on", "skill", "lev
 demo_data.TABLES += [WORK_PERMIT, PERIOD, FAMILY, PROGRAMME, ELEMENT, TEST]
 
 _users: dict[str, int | None] = {}
+# The rules' own function, remembered: a few thousand distinct days at any scale.
+_end_of = lru_cache(maxsize=8192)(deadlines.end_of)
 UNMET_IDENTITY = json.dumps(
     [{"code": "identity", "message": "Identity is not documented by a verified passport, "
       "national ID card or travel document."}]
@@ -106,7 +111,7 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 def on_chunk(chunk: demo_data.Chunk) -> None:
     if not chunk.write:
         return
-    rng = random.Random(f"{chunk.seed}:integration:{chunk.part}:{chunk.index}")
+    rng = demo_data.Rng(f"{chunk.seed}:integration:{chunk.part}:{chunk.index}")
     today = chunk.ctx.today
     yesterday = today - dt.timedelta(days=1)
     permits: list[tuple] = []
@@ -179,7 +184,7 @@ def _write_permits(chunk: demo_data.Chunk, permits: list, today: dt.date) -> Non
             kind = PeriodKind.FIRST if n == 0 else PeriodKind.RENEWAL
             chunk.add(PERIOD, (pk, kind, begin, until, decider, _at(granted)))
         if periods:
-            due = deadlines.end_of(last[1])
+            due = _end_of(last[1])
             closed = None if state == WorkPermitState.GRANTED else _at(ended or today)
             chunk.deadline(
                 deadlines.WORK_PERMIT_RENEWAL.key, pk, due=due, person_id=c.person_id,
@@ -229,7 +234,7 @@ def _write_families(chunk: demo_data.Chunk, families: list, rng: random.Random, 
             ):
                 if last_day is None:
                     continue
-                due = deadlines.end_of(last_day)
+                due = _end_of(last_day)
                 closed = _at(done) if done else (due if last_day < today else None)
                 chunk.deadline(source.key, c.app_id, due=due, person_id=c.person_id, closed=closed)
         for k, (relation, age, registered_on) in enumerate(members):
@@ -321,18 +326,18 @@ def _programme(c: demo_data.Case, rng: random.Random, yesterday: dt.date) -> Any
     if planned_end <= yesterday:
         if rng.random() < 0.82:
             state, ended = ProgrammeState.COMPLETED, planned_end
-            result = rng.choices(ProgrammeOutcome.values, [50, 25, 25])[0]
+            result = rng.choices(OUTCOMES, [50, 25, 25])[0]
         else:
             state = ProgrammeState.DISCONTINUED
             ended = begin + dt.timedelta(days=rng.randint(60, (planned_end - begin).days - 1))
-            result = rng.choices(ProgrammeOutcome.values, [45, 10, 45])[0]
+            result = rng.choices(OUTCOMES, [45, 10, 45])[0]
     return (settlement_id, municipality, collective, state, begin, planned_end, result, ended)
 
 
 def _write_programmes(chunk: demo_data.Chunk, programmes: list, today: dt.date) -> None:
     officer = _users.get("integration")
-    rng = random.Random(f"{chunk.seed}:programme:{chunk.part}:{chunk.index}")
-    levels = CefrLevel.values
+    rng = demo_data.Rng(f"{chunk.seed}:programme:{chunk.part}:{chunk.index}")
+    levels = LEVELS
     ids = chunk.ids.take(IntroductionProgramme, len(programmes))
     for pk, (c, p) in zip(ids, programmes, strict=True):
         settlement_id, municipality, collective, state, begin, planned_end, result, ended = p
@@ -357,7 +362,7 @@ def _write_programmes(chunk: demo_data.Chunk, programmes: list, today: dt.date) 
             chunk.add(TEST, (pk, ended - dt.timedelta(days=14), "oral", level))
         else:
             chunk.deadline(
-                deadlines.PROGRAMME_END.key, pk, due=deadlines.end_of(planned_end),
+                deadlines.PROGRAMME_END.key, pk, due=_end_of(planned_end),
                 person_id=c.person_id, user=officer,
             )  # fmt: skip
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from casework import demo_data
@@ -178,7 +180,7 @@ def start(ctx: Any, *, scale: float, seed: int) -> None:
         beds = [c.opened_on] * math.floor(c.capacity * BULK_SHARE)
         _run.centres.setdefault(group, []).append(Centre(c.pk, c.kind, c.closed_on, beds))
     for group, centres in _run.centres.items():
-        _run.weights[group] = [len(c.beds) for c in centres]
+        _run.weights[group] = list(itertools.accumulate(len(c.beds) for c in centres))
     for m_id, county in (
         MunicipalityCounty.objects.valid_on(dt.date(2023, 7, 1))
         .order_by("number")
@@ -192,7 +194,7 @@ def _bed(group: str, begin: dt.date, end: dt.date | None, rng: random.Random) ->
     centres = _run.centres.get(group)
     if not centres:
         return None
-    for centre in rng.choices(centres, _run.weights[group], k=4):
+    for centre in rng.choices(centres, cum_weights=_run.weights[group], k=4):
         if centre.closed_on is not None and (end is None or end > centre.closed_on):
             continue
         if centre.beds and centre.beds[0] <= begin:
@@ -202,11 +204,21 @@ def _bed(group: str, begin: dt.date, end: dt.date | None, rng: random.Random) ->
 
 
 def _municipality(shares: list[tuple[str, float]], rng: random.Random) -> int | None:
-    present = [(c, w) for c, w in shares if c in _run.municipalities]
-    if not present:
+    counties, cum = _counties(tuple(shares), tuple(_run.municipalities))
+    if not counties:
         return None
-    county = rng.choices([c for c, _w in present], [w for _c, w in present])[0]
+    county = rng.choices(counties, cum_weights=cum)[0]
     return rng.choice(_run.municipalities[county])
+
+
+@lru_cache(maxsize=8)
+def _counties(shares: tuple, known: tuple) -> tuple[list[str], list[float]]:
+    present = [(c, w) for c, w in shares if c in known]
+    return [c for c, _w in present], list(itertools.accumulate(w for _c, w in present))
+
+
+# The rules' own functions, remembered: a few thousand distinct days at any scale.
+_settlement_due = lru_cache(maxsize=8192)(deadlines.settlement_target_due)
 
 
 def _permit_day(c: demo_data.Case) -> dt.date:
@@ -215,7 +227,7 @@ def _permit_day(c: demo_data.Case) -> dt.date:
 
 def on_chunk(chunk: demo_data.Chunk) -> None:
     """Plan each case's placement and settlement; add their rows if the chunk is written."""
-    rng = random.Random(f"{chunk.seed}:reception:{chunk.part}:{chunk.index}")
+    rng = demo_data.Rng(f"{chunk.seed}:reception:{chunk.part}:{chunk.index}")
     today = chunk.ctx.today
     yesterday = today - dt.timedelta(days=1)
     settlements: list[tuple[demo_data.Case, int, dt.date]] = []
@@ -249,7 +261,7 @@ def on_chunk(chunk: demo_data.Chunk) -> None:
             )
             chunk.deadline(
                 deadlines.SETTLEMENT_TARGET.key, c.app_id,
-                due=deadlines.settlement_target_due(permit, unaccompanied_minor=minor),
+                due=_settlement_due(permit, unaccompanied_minor=minor),
                 application_id=c.app_id, person_id=c.person_id,
                 user=chunk.ctx.caseworker if c.assigned else None, closed=closed,
             )  # fmt: skip
@@ -303,19 +315,24 @@ def finish(ctx: Any) -> int:
     """Each municipality's quota for each year it settled people in: never below that number
     (a settlement beyond the quota is refused), the current year's with room left."""
     this_year = ctx.today.year
-    written = 0
+    existing = {
+        (q.municipality_id, q.year): q
+        for q in MunicipalityQuota.objects.filter(year__in={y for _m, y in _run.settled})
+    }
+    new, raised = [], []
     for (municipality, year), settled in sorted(_run.settled.items()):
-        rng = random.Random(f"{_run.seed}:quota:{municipality}:{year}")
+        rng = demo_data.Rng(f"{_run.seed}:quota:{municipality}:{year}")
         margin = rng.uniform(1.2, 1.6) if year == this_year else rng.uniform(1.0, 1.3)
         places = max(settled, math.ceil(settled * margin / 5) * 5)
-        quota, created = MunicipalityQuota.objects.get_or_create(
-            municipality_id=municipality, year=year, defaults={"places": places}
-        )
-        if not created and quota.places < settled:
+        quota = existing.get((municipality, year))
+        if quota is None:
+            new.append(MunicipalityQuota(municipality_id=municipality, year=year, places=places))
+        elif quota.places < settled:
             quota.places = places
-            quota.save(update_fields=["places"])
-        written += created
-    return written
+            raised.append(quota)
+    MunicipalityQuota.objects.bulk_create(new)
+    MunicipalityQuota.objects.bulk_update(raised, ["places"])
+    return len(new)
 
 
 demo_data.START_HOOKS.append(start)

@@ -188,3 +188,36 @@ def test_reception_and_integration_figures_appear_in_the_statistics():
     assert Deadline.objects.filter(
         source="integration.work_permit_renewal", closed_at=None, due_at__gt=now
     ).exists()
+
+    # make run then places the eight hand-made demo people through the services, and only
+    # them (not the family members abroad, who have no application here)
+    before = Placement.objects.count()
+    call_command("seed_reception_demo", stdout=_Sink())
+    assert Placement.objects.count() == before + 8
+    assert not Placement.objects.filter(person__applications__isnull=True).exists()
+
+
+def _schema() -> tuple[list, list]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
+        indexes = cur.fetchall()
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        )
+        return indexes, cur.fetchall()
+
+
+@pytest.mark.services("postgres")
+def test_the_copy_load_leaves_every_index_and_constraint_as_it_found_them():
+    """On PostgreSQL the load drops secondary indexes and foreign keys and makes them again;
+    afterwards the schema is exactly the migrated one, and the foreign keys hold."""
+    from reception.models import Placement
+
+    before = _schema()
+    seed("--scale", "0.02")
+    assert Placement.objects.exists()
+    assert _schema() == before
+    assert len(before[0]) > 50 and any(c[2].startswith("FOREIGN KEY") for c in before[1])

@@ -62,9 +62,13 @@ class Command(BaseCommand):
         full: set[str] = set()
         today = timezone.localdate()
         placed = 0
-        people = Person.objects.filter(
-            is_demo=True, applications__external_id__isnull=True
-        ).exclude(pk__in=Placement.objects.values("person_id"))
+        # applicants in Norway (family members abroad have no application of their own)
+        people = (
+            Person.objects.filter(is_demo=True, applications__isnull=False)
+            .exclude(applications__external_id__startswith="demo:")
+            .exclude(pk__in=Placement.objects.values("person_id"))
+            .distinct()
+        )
         for i, person in enumerate(people.order_by("pk").iterator()):
             if full >= {"minors", "arrival", "ordinary"}:
                 break

@@ -1,12 +1,13 @@
 """Create the demo users (one per role), a few demo cases, and the bulk demo dataset.
 
 Idempotent: users are matched by name, the few hand-made cases are created only when none
-exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures,
-written with bulk inserts) skips every chunk already written. Demo records carry ``is_demo``
-and are labelled as such in the admin.
+exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures, with
+reception's and integration's rows from their ``demo`` modules; PostgreSQL ``COPY`` in one
+transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records carry
+``is_demo`` and are labelled as such in the admin.
 
     python manage.py seed_demo                     # users, cases, the figures (about 39,000)
-    python manage.py seed_demo --scale 30          # about a million applications (benchmarks)
+    python manage.py seed_demo --scale 30          # 1.17 million applications (benchmarks)
     python manage.py seed_demo --only protection2022   # just the 2022 asylum figures
 """
 

@@ -26,7 +26,9 @@ PostgreSQL each table of a chunk goes in with one ``COPY`` (psycopg 3), elsewher
 other apps' hooks: reception's placements and settlements, integration's work permits, family
 reunifications and programmes) are built in one pass. Each chunk has its own seeded generator
 and external ids (``demo:<part>:<n>``), so a chunk already present is skipped: running again
-adds nothing, and an interrupted run resumes. Memory stays flat whatever the scale.
+adds nothing. On SQLite each chunk commits on its own and an interrupted run resumes; on
+PostgreSQL the load is one transaction (see ``bulk_load``) and an interrupted run leaves
+nothing behind. Memory stays flat whatever the scale.
 """
 
 from __future__ import annotations

@@ -545,7 +545,7 @@ PERSON = Table(
     Person,
     ("id", "registration_number", "given_name", "family_name", "name_key", "date_of_birth",
      "sex", "nationality", "stateless", "languages", "preferred_language",
-     "unaccompanied_minor", "is_demo", "created_at"),
+     "unaccompanied_minor", "is_demo", "created_at", "email"),
 )  # fmt: skip
 APPLICATION = Table(
     Application,
@@ -771,7 +771,12 @@ def person_row(
     created_at: dt.datetime,
     unaccompanied: bool = False,
 ) -> tuple:
-    """A demo ``Person`` row with a name from the nationality's language."""
+    """A demo ``Person`` row with a name from the nationality's language.
+
+    Two in three have an e-mail address (in the reserved ``.invalid`` domain), so that the
+    reminders meant for applicants (renew a work permit, register the family in time) are
+    sent during a demo; the others are reached by letter, outside the system.
+    """
     lang = LANGUAGE.get(nationality, "ar")
     given_m, given_f, family = NAMES[lang]
     given = rng.choice(given_f if sex == "female" else given_m)
@@ -780,6 +785,7 @@ def person_row(
         pid, registration_number(year, serial), given, fam, _name_key(given, fam), born, sex,
         nationality, not nationality, LANGUAGE.get(nationality, ""),
         LANGUAGE.get(nationality, "en"), unaccompanied, True, created_at,
+        f"demo{pid}@example.invalid" if rng.random() < 0.67 else "",
     )  # fmt: skip
 
 

@@ -62,14 +62,16 @@ def test_demo_rows_are_consistent_and_labelled():
 
 
 def test_seed_demo_twice_adds_nothing():
+    from integration.models import FamilyReunification, WorkPermit
+    from reception.models import MunicipalityQuota, Placement, Settlement
+
+    models = (Application, Person, Decision, AuditEvent, Deadline, Placement, Settlement,
+              MunicipalityQuota, WorkPermit, FamilyReunification)  # fmt: skip
     seed("--only", "protection2022", "--scale", "0.05")
-    counts = (Application.objects.count(), Decision.objects.count(), AuditEvent.objects.count())
+    counts = [m.objects.count() for m in models]
+    assert all(counts)
     seed("--only", "protection2022", "--scale", "0.05")
-    assert (
-        Application.objects.count(),
-        Decision.objects.count(),
-        AuditEvent.objects.count(),
-    ) == counts
+    assert [m.objects.count() for m in models] == counts
 
 
 def test_open_demo_cases_have_deadlines_in_the_coming_weeks():
@@ -102,3 +104,120 @@ def test_2023_collective_protection_by_county_puts_viken_and_vestland_on_top():
     assert min(per_capita["Nordland"], per_capita["Møre og Romsdal"]) > max(
         per_capita["Viken"], per_capita["Vestland"]
     )
+
+
+def _by(table: statistics.Table, key: str) -> dict:
+    return {r[key]: r for r in table.rows}
+
+
+def test_reception_and_integration_figures_appear_in_the_statistics():
+    """The whole demo at a twentieth: the reception and integration tables a user opens on
+    the statistics page show residents, settlements against quotas, work permits, family
+    reunification decisions and introduction programmes, and no centre is ever over capacity."""
+    from django.db.models import Count, F, OuterRef, Q, Subquery
+
+    from reception.models import MunicipalityQuota, Placement, Settlement
+
+    seed("--scale", "0.05")
+    this_year = timezone.localdate().year
+
+    status = {
+        r["status"]: r["residents"] for r in statistics.table("reception-residents-by-status").rows
+    }
+    assert status["waiting for a decision"] > 0
+    assert status["granted, waiting for settlement"] > 0
+    assert status["obliged to leave"] > 0
+    centres = statistics.table("reception-residents-by-centre").rows
+    assert sum(r["occupied"] for r in centres) == sum(status.values())
+    assert all(0 <= r["occupied"] <= r["capacity"] for r in centres)
+    assert len({r["county"] for r in centres if r["occupied"]}) >= 3
+    # Capacity on every day: occupancy only rises when someone moves in, so count each
+    # centre on each day someone moved in.
+    present = (
+        Placement.objects.filter(centre=OuterRef("centre"), start__lte=OuterRef("start"))
+        .filter(Q(end__isnull=True) | Q(end__gt=OuterRef("start")))
+        .order_by()
+        .values("centre")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    over = Placement.objects.annotate(n=Subquery(present)).filter(n__gt=F("centre__capacity"))
+    assert Placement.objects.count() > 500
+    assert not over.exists()
+
+    settled = _by(statistics.table("settlement-by-municipality", year=this_year), "municipality")
+    with_quota = [r for r in settled.values() if r["quota"]]
+    assert with_quota and all(0 < r["settled"] <= r["quota"] for r in with_quota)
+    assert all(r["quota"] for r in settled.values())  # nobody settled outside a quota
+    # a municipality never settles more than it agreed to, in any year
+    used = Settlement.objects.filter(
+        municipality=OuterRef("municipality"), settled_on__year=OuterRef("year")
+    )
+    used = used.order_by().values("municipality").annotate(n=Count("pk")).values("n")
+    assert (
+        not MunicipalityQuota.objects.annotate(n=Subquery(used)).filter(n__gt=F("places")).exists()
+    )
+
+    permits = statistics.table("work-permits-granted")
+    assert permits.total("total") > 20
+    assert permits.rows[0]["nationality"] == "Syria"  # the largest group, interview waived
+    assert permits.total("renewal") > 0
+    family = _by(statistics.table("family-reunification-decisions"), "relation")
+    child, spouse = family["child under 18"], family["spouse or registered partner"]
+    assert child["accepted"] > child["rejected"] > 0
+    assert spouse["accepted"] > 0
+    programme = {r["measure"]: r["count"] for r in statistics.table("introduction-programme").rows}
+    assert programme["participants"] > 100
+    assert 0 < programme["of whom with collective protection"] < programme["participants"]
+    assert programme["completed"] > programme["discontinued"] > 0
+    assert programme["still enrolled"] > 0
+    assert programme["outcome: work"] > 0
+
+    # their deadlines come up in a demo: reminders fire in the coming weeks
+    now = timezone.now()
+    soon = set(
+        Deadline.objects.filter(
+            closed_at=None, due_at__gt=now, due_at__lt=now + dt.timedelta(weeks=10)
+        ).values_list("source", flat=True)
+    )
+    assert {
+        "reception.settlement_target",
+        "integration.programme_end",
+        "integration.family_registration",
+    } <= soon
+    assert Deadline.objects.filter(
+        source="integration.work_permit_renewal", closed_at=None, due_at__gt=now
+    ).exists()
+
+    # make run then places the eight hand-made demo people through the services, and only
+    # them (not the family members abroad, who have no application here)
+    before = Placement.objects.count()
+    call_command("seed_reception_demo", stdout=_Sink())
+    assert Placement.objects.count() == before + 8
+    assert not Placement.objects.filter(person__applications__isnull=True).exists()
+
+
+def _schema() -> tuple[list, list]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
+        indexes = cur.fetchall()
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        )
+        return indexes, cur.fetchall()
+
+
+@pytest.mark.services("postgres")
+def test_the_copy_load_leaves_every_index_and_constraint_as_it_found_them():
+    """On PostgreSQL the load drops secondary indexes and foreign keys and makes them again;
+    afterwards the schema is exactly the migrated one, and the foreign keys hold."""
+    from reception.models import Placement
+
+    before = _schema()
+    seed("--scale", "0.02")
+    assert Placement.objects.exists()
+    assert _schema() == before
+    assert len(before[0]) > 50 and any(c[2].startswith("FOREIGN KEY") for c in before[1])

@@ -1,12 +1,13 @@
 """Create the demo users (one per role), a few demo cases, and the bulk demo dataset.
 
 Idempotent: users are matched by name, the few hand-made cases are created only when none
-exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures,
-written with bulk inserts) skips every chunk already written. Demo records carry ``is_demo``
-and are labelled as such in the admin.
+exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures, with
+reception's and integration's rows from their ``demo`` modules; PostgreSQL ``COPY`` in one
+transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records carry
+``is_demo`` and are labelled as such in the admin.
 
-    python manage.py seed_demo                     # users, cases, the figures (about 38,000)
-    python manage.py seed_demo --scale 30          # about a million applications (benchmarks)
+    python manage.py seed_demo                     # users, cases, the figures (about 39,000)
+    python manage.py seed_demo --scale 30          # 1.17 million applications (benchmarks)
     python manage.py seed_demo --only protection2022   # just the 2022 asylum figures
 """
 
@@ -29,7 +30,7 @@ from casework.choices import ApplicationKind, Role, Track
 from casework.models import Application, Person, StaffProfile, Unit
 from casework.roles import sync_role_permissions
 
-PARTS = ("protection2022", "collective2023", "open")
+PARTS = ("protection2022", "collective2023", "recent", "open")
 
 DEMO_USERS = [
     ("admin", None, "Ada", "Admin"),
@@ -105,24 +106,33 @@ class Command(BaseCommand):
         generators = {
             "protection2022": lambda: demo_data.protection_2022(scale, seed),
             "collective2023": lambda: demo_data.collective_2023(scale, seed),
+            "recent": lambda: demo_data.recent_cases(scale, seed, today),
             "open": lambda: demo_data.open_cases(scale, seed, today),
         }
-        started = time.monotonic()
-        written = 0
-        for part in PARTS:
-            if part in parts:
-                written += demo_data.write(part, generators[part](), ctx, seed=seed)
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("demo")  # reception.demo, integration.demo add their rows
-        for hook in demo_data.HOOKS:
-            extra = hook(ctx, scale=scale, seed=seed, parts=parts)
-            self.stdout.write(f"{hook.__module__}.{hook.__name__}: {extra} rows")
+        started = time.monotonic()
+        demo_data.SECONDS.clear()
+        for hook in demo_data.START_HOOKS:
+            hook(ctx, scale=scale, seed=seed)
+        ids = demo_data.Ids()
+        written = 0
+        with demo_data.bulk_load():
+            for part in PARTS:  # in time order: the hooks' state (beds taken) runs forward
+                if part in parts:
+                    written += demo_data.write(part, generators[part](), ctx, seed=seed, ids=ids)
+            extra = sum(hook(ctx) for hook in demo_data.FINISH_HOOKS)
         bar.close()
+        counts = demo_data.row_counts()
         self.stdout.write(
             self.style.SUCCESS(
                 f"bulk demo data: {written} applications written "
-                f"in {time.monotonic() - started:.1f} s (scale {scale:g})"
+                f"in {time.monotonic() - started:.1f} s (scale {scale:g}); "
+                f"{extra} summary rows; of the time: "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in demo_data.SECONDS.items())
+                + "; in the database: "
+                + ", ".join(f"{n:,} {label}" for label, n in counts.items())
             )
         )
 

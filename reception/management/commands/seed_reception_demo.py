@@ -1,8 +1,11 @@
 """Demo reception data: centres of each type, the demo reception officer, placements, quotas.
 
-Run after ``seed_demo`` (which creates the demo users and people). Idempotent: centres are
-matched by name, and demo people are placed only if they have no placement yet. Placements go
-through the services, so the demo data obeys the same rules as real data.
+Run after ``seed_demo`` (which creates the demo users and people, and, in its bulk part,
+the centres across the counties with tens of thousands of placements and settlements: see
+``reception/demo.py``). This command links the demo reception officer to the demo centres and
+places the few hand-made demo people through the services, so that part of the demo obeys
+the same rules as real data. Idempotent: centres are matched by name, and people are placed
+only if they have no placement yet.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.utils import timezone
 
 from casework.models import Person
 from reception import services
+from reception.demo import ensure_centres
 from reception.exceptions import CentreFull, PlacementConflict, PlacementInvalid
 from reception.models import (
     CentreStaff,
@@ -25,30 +29,7 @@ from reception.models import (
     ReceptionCentre,
 )
 
-# (name, kind, operator kind, operator, municipality, beds)
-DEMO_CENTRES = [
-    ("Nasjonalt ankomstsenter Råde", "arrival", "municipal", "Råde kommune", "Råde", 300),
-    ("Fredrikstad transit", "transit", "non_profit", "Norsk Folkehjelp", "Fredrikstad", 120),
-    ("Bergen mottak", "ordinary", "private", "Hero Norge", "Bergen", 150),
-    (
-        "Trondheim integreringsmottak",
-        "integration",
-        "municipal",
-        "Trondheim kommune",
-        "Trondheim",
-        60,
-    ),
-    ("Drammen EMA-mottak", "minors", "non_profit", "Frelsesarmeen", "Drammen", 25),
-    (
-        "Tromsø tilrettelagt avdeling",
-        "customised_care",
-        "municipal",
-        "Tromsø kommune",
-        "Tromsø",
-        20,
-    ),
-]
-# (municipality, places) for the current year
+# (municipality, places) for the current year, where the bulk demo has set none
 DEMO_QUOTAS = [("Oslo", 1500), ("Bergen", 900), ("Trondheim", 650), ("Bodø", 180), ("Råde", 30)]
 
 
@@ -57,7 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
-            centres = self._centres()
+            centres = ensure_centres(only_demo=True)
             officer = get_user_model().objects.filter(username="reception").first()
             if officer is not None:
                 for centre in centres:
@@ -74,35 +55,19 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"demo centres ready ({len(centres)}); people placed: {placed}")
         )
 
-    def _centres(self) -> list[ReceptionCentre]:
-        centres = []
-        for name, kind, operator_kind, operator, municipality, beds in DEMO_CENTRES:
-            centre, _ = ReceptionCentre.objects.get_or_create(
-                name=name,
-                defaults={
-                    "kind": kind,
-                    "operator_kind": operator_kind,
-                    "operator_name": operator,
-                    "municipality": Municipality.objects.get(name=municipality),
-                    "capacity": beds,
-                    "opened_on": dt.date(2020, 1, 1),
-                },
-            )
-            centres.append(centre)
-        return centres
-
     def _place(self, officer, centres: list[ReceptionCentre]) -> int:  # noqa: ANN001
-        """Newcomers to the arrival centre, the others to an ordinary or minors' centre.
-
-        Stops once the three centres are full: the bulk demo data has tens of thousands of
-        people, far more than the demo centres' beds, and trying each would take minutes.
-        """
+        """The hand-made demo people (not the bulk ones, who have their placements): newcomers
+        to the arrival centre, the others to an ordinary or minors' centre."""
         by_kind = {c.kind: c for c in centres}
         full: set[str] = set()
         today = timezone.localdate()
         placed = 0
-        people = Person.objects.filter(is_demo=True).exclude(
-            pk__in=Placement.objects.values("person_id")
+        # applicants in Norway (family members abroad have no application of their own)
+        people = (
+            Person.objects.filter(is_demo=True, applications__isnull=False)
+            .exclude(applications__external_id__startswith="demo:")
+            .exclude(pk__in=Placement.objects.values("person_id"))
+            .distinct()
         )
         for i, person in enumerate(people.order_by("pk").iterator()):
             if full >= {"minors", "arrival", "ordinary"}:

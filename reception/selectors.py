@@ -164,15 +164,20 @@ def _state_on(day: dt.date):  # noqa: ANN202
     """The state of the person's latest application as of the end of ``day``.
 
     Taken from the audit trail (each transition writes its target state), falling back to the
-    current state of the latest application lodged by then (records without a trail).
+    current state of the latest application lodged by then (records without a trail). Only
+    events whose target is an application state count: integration writes events about the
+    same case for its own records (a work permit "granted"), which say nothing of the asylum
+    case's state.
     """
     tz = timezone.get_current_timezone()
     end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     from_trail = (
         AuditEvent.objects.filter(
-            person=OuterRef("person_id"), application__isnull=False, at__lt=end_of_day
+            person=OuterRef("person_id"),
+            application__isnull=False,
+            at__lt=end_of_day,
+            target_state__in=State.values,
         )
-        .exclude(target_state="")
         .order_by("-at", "-id")
         .values("target_state")[:1]
     )

@@ -147,3 +147,24 @@ def test_status_is_taken_as_it_was_on_the_day(db):
         )
     assert occupancy_report(on=dt.date(2024, 2, 15)).by_status["waiting"] == 1
     assert occupancy_report(on=dt.date(2024, 3, 1)).by_status["awaiting_settlement"] == 1
+
+
+def test_an_integration_event_on_the_case_does_not_change_the_resident_status(db):
+    """A work permit granted on an examined case: the resident is still waiting for a decision
+    (the permit's own state is not the asylum case's)."""
+    centre = ReceptionCentreFactory(municipality=municipality("Bergen"))
+    placement = resident(centre, dt.date(2024, 1, 10), state=State.EXAMINED)
+    app = placement.person.applications.get()
+    tz = timezone.get_current_timezone()
+    for day, action, state in (
+        (dt.date(2024, 1, 5), "start_examination", "examined"),
+        (dt.date(2024, 2, 1), "work_permit.grant", "granted"),
+    ):
+        AuditEventFactory(
+            application=app,
+            person=placement.person,
+            action=action,
+            target_state=state,
+            at=dt.datetime.combine(day, dt.time(12), tzinfo=tz),
+        )
+    assert occupancy_report(on=dt.date(2024, 2, 15)).by_status["waiting"] == 1

@@ -16,14 +16,16 @@ from .models import Placement
 
 def residence_lines(*, application: Any) -> list[str]:
     """One line naming the applicant's current centre, or nothing when not in reception."""
-    placement = (
+    # At most one open placement (the partial unique index ``one_open_placement``), so no
+    # ordering, and only the two names: this runs on every status lookup (issue 11).
+    names = (
         Placement.objects.filter(person_id=application.person_id, end__isnull=True)
-        .select_related("centre__municipality")
-        .first()
+        .order_by()
+        .values_list("centre__name", "centre__municipality__name")[:1]
     )
-    if placement is None:
-        return []
-    return [
-        _("Your reception centre: %(centre)s, %(municipality)s.")
-        % {"centre": placement.centre.name, "municipality": placement.centre.municipality.name}
-    ]
+    for centre, municipality in names:
+        return [
+            _("Your reception centre: %(centre)s, %(municipality)s.")
+            % {"centre": centre, "municipality": municipality}
+        ]
+    return []

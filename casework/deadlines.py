@@ -335,7 +335,7 @@ def _insert_if_new(deadline: Any) -> Any:
     fields = [f for f in type(deadline)._meta.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
     statement = (
-        f"INSERT INTO {qn(type(deadline)._meta.db_table)} "  # noqa: S608
+        f"INSERT INTO {qn(type(deadline)._meta.db_table)} "  # noqa: S608  # nosec B608
         f"({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
         "ON CONFLICT (source, object_id) DO NOTHING RETURNING id"
     )
@@ -368,14 +368,14 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
     qn = connection.ops.quote_name
     deadline, reminder = qn(Deadline._meta.db_table), qn(Reminder._meta.db_table)
     close = (
-        f"UPDATE {deadline} SET closed_at = %s WHERE object_id = %s "  # noqa: S608
+        f"UPDATE {deadline} SET closed_at = %s WHERE object_id = %s "  # noqa: S608  # nosec B608
         f"AND source IN ({', '.join(['%s'] * len(sources))}) AND closed_at IS NULL RETURNING id"
     )
     params = [connection.ops.adapt_datetimefield_value(timezone.now()), object_id, *sources]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH closed AS ({close}) UPDATE {reminder} SET status = %s "  # noqa: S608
+                f"WITH closed AS ({close}) UPDATE {reminder} SET status = %s "  # noqa: S608  # nosec B608
                 "WHERE status = %s AND deadline_id IN (SELECT id FROM closed)",
                 [*params, ReminderStatus.CANCELLED.value, ReminderStatus.PENDING.value],
             )
@@ -407,13 +407,13 @@ def refresh_next_deadline(application: Any) -> None:
     hidden = hidden_sources()
     not_hidden = f"AND source NOT IN ({', '.join(['%s'] * len(hidden))})" if hidden else ""
     soonest = (
-        f"(SELECT MIN(due_at) FROM {qn(Deadline._meta.db_table)} "  # noqa: S608
+        f"(SELECT MIN(due_at) FROM {qn(Deadline._meta.db_table)} "  # noqa: S608  # nosec B608
         f"WHERE application_id = %s AND closed_at IS NULL {not_hidden})"
     )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {qn(Application._meta.db_table)} SET next_deadline = {soonest} "  # noqa: S608
+            f"UPDATE {qn(Application._meta.db_table)} SET next_deadline = {soonest} "  # noqa: S608  # nosec B608
             f"WHERE id = %s AND next_deadline {differs} {soonest} RETURNING next_deadline",
             [application.pk, *hidden, application.pk, application.pk, *hidden],
         )

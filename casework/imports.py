@@ -821,7 +821,7 @@ def _batch_statement(*, actor: Any, is_demo: bool) -> tuple[str, dict[str, Any]]
         f"hp AS ({_history_sql(Person, 'p', params)})",
         f"ha AS ({_history_sql(Application, 'a', params)})",
         # identifiers come from model metadata, every value is a parameter
-        f"ev AS ({event_sql} FROM ("  # noqa: S608
+        f"ev AS ({event_sql} FROM ("  # noqa: S608  # nosec B608
         "SELECT p.id AS person_id, NULL::bigint AS application_id,"
         " 'person_registered' AS action, '' AS target_state, '{}'::jsonb AS changes, 0 AS k"
         " FROM p UNION ALL SELECT a.person_id, a.id, 'lodged', a.state,"
@@ -845,7 +845,7 @@ def _batch_statement(*, actor: Any, is_demo: bool) -> tuple[str, dict[str, Any]]
         parts.append(f"d_{name} AS ({deadline_sql} FROM a WHERE {where})")
     ctes = ", ".join(parts)
     sql = (
-        f"WITH {ctes} SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM a),"  # noqa: S608
+        f"WITH {ctes} SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM a),"  # noqa: S608  # nosec B608
         " (SELECT array_agg(ARRAY[p.id, s.centre_id, s.lodged_on - date '2000-01-01'])"
         " FROM p JOIN casework_import_stage s ON s.external_id = p.external_id"
         " WHERE s.centre_id IS NOT NULL)"

@@ -173,7 +173,7 @@ WHERE d.closed_at IS NULL
            ELSE d.notify_person AND d.person_id IS NOT NULL END
   AND ({eligibility})
   {only}
-ON CONFLICT DO NOTHING"""  # noqa: S608 - identifiers quoted, every value a parameter
+ON CONFLICT DO NOTHING"""  # noqa: S608  # nosec B608 - identifiers quoted, values parameters
     insert_params = [ReminderStatus.PENDING.value, sql_now, sql_now]
     insert_params += [p for _sql, rule_params in rules for p in rule_params]
     insert_params += list(deadline_ids or [])
@@ -218,7 +218,7 @@ UPDATE {table} AS d SET
     cycle = d.cycle + 1
 FROM (VALUES {", ".join(values)}) AS r (source, fired, behind, restart, restart_remind, every)
 WHERE d.source = r.source AND d.closed_at IS NULL AND d.due_at <= r.fired {only}
-RETURNING 1"""  # noqa: S608
+RETURNING 1"""  # noqa: S608  # nosec B608 - identifiers quoted, values parameters
     return statement, params
 
 
@@ -259,7 +259,7 @@ def reminders_create_due(
     with transaction.atomic(savepoint=False):  # one unit, as the PostgreSQL statement is
         if insert is not None:
             deadline = connection.ops.quote_name(Deadline._meta.db_table)
-            source_of = f"(SELECT source FROM {deadline} WHERE id = deadline_id)"  # noqa: S608
+            source_of = f"(SELECT source FROM {deadline} WHERE id = deadline_id)"  # noqa: S608  # nosec B608
             statement = f"WITH {insert.values}\n{insert.insert}\nRETURNING id, kind, {source_of}"
             with connection.cursor() as cursor:
                 cursor.execute(statement, insert.values_params + insert.insert_params)

@@ -10,7 +10,7 @@ from django.db import connections, router
 from django.utils import timezone
 
 from .identity import parse_reference
-from .models import Application, Interview, Person
+from .models import Application, Interview, Person, StatusLookup
 
 # Never a valid reference (the alphabet has no "!"), so the query runs but finds nothing.
 _NO_SUCH_REFERENCE = "!" * 10
@@ -33,6 +33,7 @@ STATUS_PAGE_FIELDS = (
 _INTERVIEW_FIELDS = ("scheduled_at", "location", "interpreter")
 _INTERVIEW_FILTERS = ("application", "cancelled", "held_at", "scheduled_at")
 _lookup_sql: dict[str, tuple[str, list]] = {}
+_logged_sql: dict[str, tuple[str, list]] = {}
 
 
 def _status_lookup_sql(connection: Any) -> tuple[str, list]:
@@ -74,6 +75,43 @@ def _status_lookup_sql(connection: Any) -> tuple[str, list]:
     return _lookup_sql[connection.alias]
 
 
+def _logged_lookup_sql(connection: Any) -> tuple[str, list]:
+    """PostgreSQL: the lookup statement that also writes the try's ``StatusLookup`` row, its
+    outcome decided by the same birth-date test, in a transaction that commits asynchronously;
+    and the log fields whose values follow the lookup's parameters (then the birth date).
+
+    Why one statement: on a busy machine each round trip waits for a core, and the log row's
+    commit waited for a WAL flush, the one wait the page cannot overlap; together they were
+    most of a lookup (issue 11). ``set_config('synchronous_commit', 'off', true)`` is local to
+    this statement's own transaction: the row is committed and visible at once, and a crash
+    of the database server can lose the last fraction of a second of log rows, never corrupt
+    them (PostgreSQL manual, "Asynchronous Commit"). That is acceptable for an abuse-monitoring
+    log (the limits themselves are counted in Redis before the case is read); nothing about
+    the case or the applicant is written here, and every other write stays synchronous.
+    """
+    if connection.alias not in _logged_sql:
+        q = connection.ops.quote_name
+        lookup, _fields = _status_lookup_sql(connection)
+        meta = StatusLookup._meta
+        outcome = meta.get_field("outcome")
+        log_fields = [f for f in meta.concrete_fields if not f.primary_key and f is not outcome]
+        columns = ", ".join(q(f.column) for f in [*log_fields, outcome])
+        values = ", ".join(["%s"] * len(log_fields))
+        dob = q(Person._meta.get_field("date_of_birth").column)
+        found, not_found = StatusLookup.Outcome.FOUND.value, StatusLookup.Outcome.NOT_FOUND.value
+        # Identifiers and the two outcome words come from the models, values are parameters.
+        sql = f"""WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
+            hit AS ({lookup}),
+            logged AS (
+                INSERT INTO {q(meta.db_table)} ({columns})
+                SELECT {values}, CASE WHEN EXISTS (SELECT 1 FROM hit WHERE hit.{dob} = %s)
+                    THEN '{found}' ELSE '{not_found}' END
+                FROM async)
+            SELECT * FROM hit"""  # noqa: S608  # nosec B608
+        _logged_sql[connection.alias] = (sql, log_fields)
+    return _logged_sql[connection.alias]
+
+
 def _from_db(connection: Any, fields: list, row: tuple) -> list:
     """Column values as the ORM would give them (dates parsed and aware on SQLite, etc.)."""
     values = []
@@ -88,7 +126,11 @@ def _from_db(connection: Any, fields: list, row: tuple) -> list:
 
 
 def application_for_applicant(
-    *, reference: str, date_of_birth: dt.date | None, now: dt.datetime | None = None
+    *,
+    reference: str,
+    date_of_birth: dt.date | None,
+    now: dt.datetime | None = None,
+    log: StatusLookup | None = None,
 ) -> Application | None:
     """The applicant's own case, or None. Wrong reference and wrong birth date look the same.
 
@@ -99,15 +141,29 @@ def application_for_applicant(
     (``status_interview_*``), so the rightful applicant's page needs no second load of the
     case; for a wrong birth date the same row is read and thrown away, exactly as much work
     as for the right one. Fields the query does not read are deferred (loaded on access).
+
+    ``log``, an unsaved ``StatusLookup`` without its outcome, is written as ``found`` or
+    ``not_found``: on PostgreSQL by the same statement (``_logged_lookup_sql``), elsewhere
+    or inside a caller's transaction right after it.
     """
     canonical = parse_reference(reference)
     connection = connections[router.db_for_read(Application)]
-    sql, fields = _status_lookup_sql(connection)
     params = [
         False,
         connection.ops.adapt_datetimefield_value(now or timezone.now()),
         canonical or _NO_SUCH_REFERENCE,
     ]
+    # Inside a caller's transaction the asynchronous commit would cover all of it.
+    in_statement = log is not None and (
+        connection.vendor == "postgresql" and not connection.in_atomic_block
+    )
+    if in_statement:
+        sql, log_fields = _logged_lookup_sql(connection)
+        params += [f.get_db_prep_save(f.pre_save(log, True), connection) for f in log_fields]
+        params.append(connection.ops.adapt_datefield_value(date_of_birth))
+    else:
+        sql = _status_lookup_sql(connection)[0]
+    fields = _status_lookup_sql(connection)[1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -116,7 +172,13 @@ def application_for_applicant(
     expected = born.isoformat() if born is not None else _NO_BIRTH_DATE
     given = date_of_birth.isoformat() if date_of_birth is not None else "9999-99-99"
     matches = hmac.compare_digest(expected.encode(), given.encode())
-    if values is None or canonical is None or date_of_birth is None or not matches:
+    found = values is not None and canonical is not None and date_of_birth is not None
+    found = found and matches
+    if log is not None:
+        log.outcome = StatusLookup.Outcome.FOUND if found else StatusLookup.Outcome.NOT_FOUND
+        if not in_statement:
+            log.save(force_insert=True)
+    if not found:
         return None
     count = len(STATUS_PAGE_FIELDS)
     application = Application.from_db(connection.alias, STATUS_PAGE_FIELDS, values[:count])

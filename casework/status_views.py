@@ -17,6 +17,7 @@ import hashlib
 import ipaddress
 import logging
 import time
+from functools import lru_cache
 from typing import Any
 
 from csp.decorators import csp_replace
@@ -29,6 +30,8 @@ from django.shortcuts import render
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_from_path, get_language_from_request
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -212,10 +215,11 @@ def _fail_open() -> bool:
     return bool(getattr(settings, "RATELIMIT_FAIL_OPEN", False))
 
 
-def _log(
-    request: HttpRequest, *, outcome: str, reference: str = "", date_of_birth: Any = None
-) -> None:
-    StatusLookup.objects.create(
+def _lookup_row(
+    request: HttpRequest, *, outcome: str = "", reference: str = "", date_of_birth: Any = None
+) -> StatusLookup:
+    """The log row of this try (unsaved): nothing in it identifies the visitor or the case."""
+    return StatusLookup(
         client_network=client_network(client_ip(request)),
         reference_hash=reference_hash(reference) if reference else "",
         birth_date_hmac=(
@@ -226,14 +230,36 @@ def _log(
     )
 
 
+def _log(request: HttpRequest, *, outcome: str, reference: str = "") -> None:
+    _lookup_row(request, outcome=outcome, reference=reference).save(force_insert=True)
+
+
+@lru_cache(maxsize=64)
+def _language_buttons(current: str, languages: tuple[tuple[str, str], ...]) -> SafeString:
+    """The picker's buttons, each language named in itself, built once per current language:
+    they are the same for every applicant, and as a template loop they were half of the
+    variables rendered on every lookup (issue 11)."""
+    return format_html_join(
+        "\n",
+        '<li><button type="submit" name="language" value="{0}" lang="{0}" dir="{1}"{2}>'
+        "{3}</button></li>",
+        (
+            (
+                code,
+                "rtl" if code in RTL_LANGUAGES else "ltr",
+                mark_safe(' aria-current="true"') if code == current else "",  # noqa: S308  # nosec B308 B703
+                name,
+            )
+            for code, name in languages
+        ),
+    )
+
+
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     language = get_language()
     return {
         "translation_reviewed": is_reviewed(language),
-        "status_languages": [
-            {"code": code, "name": name, "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}
-            for code, name in settings.LANGUAGES
-        ],
+        "language_buttons": _language_buttons(language, tuple(settings.LANGUAGES)),
         "status_path": request.path,
         # The picker's "next": the page in the default language, which Django's set_language
         # can translate into any other (it resolves "next" in the default language).
@@ -279,14 +305,12 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
 
     date_of_birth = form.cleaned_data["date_of_birth"]
     now = timezone.now()
+    # The selector writes the log row (found or not) with the same statement.
     application = application_for_applicant(
-        reference=form.cleaned_data["reference"], date_of_birth=date_of_birth, now=now
-    )
-    _log(
-        request,
-        outcome=(StatusLookup.Outcome.FOUND if application else StatusLookup.Outcome.NOT_FOUND),
-        reference=reference,
+        reference=form.cleaned_data["reference"],
         date_of_birth=date_of_birth,
+        now=now,
+        log=_lookup_row(request, reference=reference, date_of_birth=date_of_birth),
     )
     if application is None:
         return render(

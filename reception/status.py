@@ -9,23 +9,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connections, router
 from django.utils.translation import gettext as _
 
 from .models import Placement
 
+_open_placement_sql: dict[str, str] = {}
+
+
+def _placement_sql(alias: str) -> str:
+    """The open placement's centre and municipality names, as the ORM compiles it, once per
+    database: compiling the two-join query took longer than running it (issue 11: this runs
+    on every status lookup). At most one placement is open (the partial unique index
+    ``one_open_placement``), so no ordering."""
+    if alias not in _open_placement_sql:
+        names = (
+            Placement.objects.using(alias)
+            .filter(person_id=0, end__isnull=True)
+            .order_by()
+            .values_list("centre__name", "centre__municipality__name")[:1]
+        )
+        sql, params = names.query.sql_with_params()
+        if tuple(params) != (0,):  # the person is the statement's only parameter
+            raise RuntimeError(f"unexpected parameters in the open-placement query: {params}")
+        _open_placement_sql[alias] = sql
+    return _open_placement_sql[alias]
+
 
 def residence_lines(*, application: Any) -> list[str]:
     """One line naming the applicant's current centre, or nothing when not in reception."""
-    # At most one open placement (the partial unique index ``one_open_placement``), so no
-    # ordering, and only the two names: this runs on every status lookup (issue 11).
-    names = (
-        Placement.objects.filter(person_id=application.person_id, end__isnull=True)
-        .order_by()
-        .values_list("centre__name", "centre__municipality__name")[:1]
-    )
-    for centre, municipality in names:
-        return [
-            _("Your reception centre: %(centre)s, %(municipality)s.")
-            % {"centre": centre, "municipality": municipality}
-        ]
-    return []
+    alias = router.db_for_read(Placement)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_placement_sql(alias), [application.person_id])
+        row = cursor.fetchone()
+    if row is None:
+        return []
+    centre, municipality = row
+    return [
+        _("Your reception centre: %(centre)s, %(municipality)s.")
+        % {"centre": centre, "municipality": municipality}
+    ]

@@ -255,7 +255,8 @@ def _status_form(app, born) -> dict:  # noqa: ANN001
 @pytest.mark.django_db
 def test_a_status_lookup_reads_the_case_once(client, settings):
     """One statement reads the case, the applicant's birth date and the next interview; then
-    the lookup log row and the residence provider's placement (reception): 3 in all, where
+    (inside the test's transaction; see the next test for production) the lookup log row and
+    the residence provider's placement (reception): 3 in all, where
     issue 11's profile found 5 (the case loaded twice, the interview asked separately), once
     the waiting-time figures are in the cache."""
     settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "1000/h"
@@ -277,3 +278,32 @@ def test_a_status_lookup_reads_the_case_once(client, settings):
         response = client.post("/status/", _status_form(app, born + dt.timedelta(days=1)))
     assert "We could not find a case" in response.content.decode()
     assert len(ctx.captured_queries) == 2
+
+
+@pytest.mark.services("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_lookup_and_its_log_row_are_one_statement(client, settings):
+    """Outside a transaction (as in production) the lookup statement writes the log row too,
+    committed asynchronously for that statement only: 2 statements for a found case (the
+    lookup, reception's placement), 1 for a wrong birth date, and the row says which."""
+    from casework.models import StatusLookup
+
+    settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "1000/h"
+    born = dt.date(1990, 3, 15)
+    app = ApplicationFactory(person=PersonFactory(date_of_birth=born), state=State.SUBMITTED)
+    client.post("/status/", _status_form(app, born))  # computes the cached waiting figures
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/status/", _status_form(app, born))
+    assert app.display_reference in response.content.decode()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert len(sql) == 2, _listing(sql)
+    assert 'INSERT INTO "casework_statuslookup"' in sql[0], _listing(sql)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/status/", _status_form(app, born + dt.timedelta(days=1)))
+    assert "We could not find a case" in response.content.decode()
+    assert len(ctx.captured_queries) == 1, _listing([q["sql"] for q in ctx.captured_queries])
+    outcomes = list(StatusLookup.objects.order_by("id").values_list("outcome", flat=True))
+    assert outcomes == ["found", "found", "not_found"]
+    with connection.cursor() as cursor:  # the connection's other writes stay synchronous
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"

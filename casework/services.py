@@ -29,6 +29,7 @@ from .choices import (
     State,
 )
 from .exceptions import TransitionConflict, TransitionInvalid
+from .history import save_with_history
 from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
 from .models import (
     Appeal,
@@ -41,6 +42,7 @@ from .models import (
     Unit,
 )
 from .signals import application_transitioned
+from .statements import application_locked, insert
 from .workflow import TRANSITION_NAMES
 
 log = logging.getLogger(__name__)
@@ -68,15 +70,17 @@ def audit_log(
     changes: dict | None = None,
 ) -> AuditEvent:
     """Write one append-only audit event. Call inside the service's transaction."""
-    return AuditEvent.objects.create(
-        application=application,
-        person_id=person.pk if person is not None else getattr(application, "person_id", None),
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        source_state=source_state,
-        target_state=target_state,
-        reason=reason,
-        changes=changes or {},
+    return insert(
+        AuditEvent(
+            application=application,
+            person_id=person.pk if person is not None else getattr(application, "person_id", None),
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            source_state=source_state,
+            target_state=target_state,
+            reason=reason,
+            changes=changes or {},
+        )
     )
 
 
@@ -346,14 +350,9 @@ def _lock(application: Application, expected_version: int | None) -> Application
     The person comes in the same query (audit rows, deadlines and receivers need them); only
     the case's row is locked.
     """
-    try:
-        app = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("person")
-            .get(pk=application.pk)
-        )
-    except Application.DoesNotExist as exc:  # pragma: no cover - deleted under our feet
-        raise TransitionConflict(_("This case no longer exists.")) from exc
+    app = application_locked(application.pk)
+    if app is None:  # pragma: no cover - deleted under our feet
+        raise TransitionConflict(_("This case no longer exists."))
     if expected_version is not None and app.version != expected_version:
         raise TransitionConflict(
             _("Another user changed this case first. Reload it and try again."),
@@ -431,12 +430,14 @@ def application_transition(
             raise TransitionConflict(refusal, current_state=app.state)
         source = app.state
         kwargs, record = _transition_arguments(name, app, fields)
+        before = _field_values(app)
         try:
             getattr(app, name)(**kwargs)
         except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
             raise TransitionConflict(str(exc), current_state=app.state) from exc
         app.version += 1
-        app.save()
+        # The columns the transition changed, with the history row, in one statement.
+        save_with_history(app, [k for k, v in _field_values(app).items() if v != before[k]])
         reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
         decision = _record(name, app, actor, record)
         audit_log(
@@ -460,6 +461,10 @@ def application_transition(
                 decision=decision,
             )
     return app
+
+
+def _field_values(app: Application) -> dict[str, Any]:
+    return {f.attname: getattr(app, f.attname) for f in Application._meta.concrete_fields}
 
 
 def _jsonable(data: dict) -> dict:
@@ -500,7 +505,7 @@ def _record(name: str, app: Application, actor: Any, record: dict) -> Decision |
     if name in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
         outcome = record.get("outcome") or Outcome.WITHDRAWN
         permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
-        decision = Decision.objects.create(
+        decision = Decision(
             application=app,
             instance=Instance.APPEAL
             if name in ("grant_appeal", "dismiss_appeal")
@@ -514,6 +519,7 @@ def _record(name: str, app: Application, actor: Any, record: dict) -> Decision |
             decided_at=app.decided_at or timezone.now(),
             notified_at=record.get("notified_at"),
         )
+        insert(decision)
     if name == "appeal":
         Appeal.objects.create(
             application=app,

@@ -332,23 +332,15 @@ def _insert_if_new(deadline: Any) -> Any:
     statement, or None if the source already has a deadline for the object. A concurrent
     ``deadline_set`` of the same deadline waits on the unique key, then moves the row instead
     of failing on it."""
-    fields = [f for f in type(deadline)._meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    statement = (
-        f"INSERT INTO {qn(type(deadline)._meta.db_table)} "  # noqa: S608  # nosec B608
-        f"({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
-        "ON CONFLICT (source, object_id) DO NOTHING RETURNING id"
+    from .statements import insert_statement, insert_values, inserted
+
+    conn, statement, fields = insert_statement(
+        type(deadline), "ON CONFLICT (source, object_id) DO NOTHING"
     )
-    params = [f.get_db_prep_save(f.pre_save(deadline, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+    with conn.cursor() as cursor:
+        cursor.execute(statement, insert_values(deadline, fields, conn))
         row = cursor.fetchone()
-    if row is None:
-        return None
-    deadline.pk = row[0]
-    deadline._state.adding = False
-    deadline._state.db = connection.alias
-    return deadline
+    return None if row is None else inserted(deadline, row[0], conn)
 
 
 def deadline_close(*, source: str, object_id: int, application: Any = None) -> None:

@@ -14,6 +14,9 @@ Only for rows that exist and whose model has no ``pre_save``/``post_save`` recei
 simple-history's and no m2m history (``tests/casework/test_history.py`` holds this); when
 history is switched off or simple-history's own signals have receivers, it falls back to
 ``save(update_fields=…)``, which sends them.
+
+A transition's decision and audit event go into the same statement (``inserts``): on
+PostgreSQL a decision is the lock, this one statement, and the deadlines' statements.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_change_reason_from_object
+
+from .statements import insert, insert_statement, insert_values, inserted
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
@@ -51,11 +56,15 @@ def _tracked(model: type) -> tuple[list[str], str]:
 
 
 @cache
-def _statement(model: type, fields: tuple[str, ...], vendor: str) -> tuple[str, ...]:
-    """The statement(s) that save ``fields`` of one row of ``model`` and copy it to history.
+def _statement(
+    model: type, fields: tuple[str, ...], vendor: str, inserts: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The statement(s) that save ``fields`` of one row of ``model`` and copy it to history;
+    on PostgreSQL also the ``inserts`` (``INSERT … RETURNING <key>`` statements), whose keys
+    the statement returns.
 
-    Parameters: the fields' values, the row's primary key, then ``history_date``, change
-    reason and the user's id.
+    Parameters: the fields' values, the row's primary key, ``history_date``, change reason
+    and the user's id, then the inserts' values.
     """
     # Identifiers come from the model's metadata; every value is a parameter.
     qn = connection.ops.quote_name
@@ -65,13 +74,18 @@ def _statement(model: type, fields: tuple[str, ...], vendor: str) -> tuple[str, 
     update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608  # nosec B608
     columns, history_table = _tracked(model)
     copied = ", ".join(columns)
-    insert = (
+    history = (
         f"INSERT INTO {history_table} ({copied}, {', '.join(HISTORY_COLUMNS)}) "  # noqa: S608  # nosec B608
         f"SELECT {copied}, %s, %s, '~', %s"
     )
-    if vendor == "postgresql":
-        return (f"WITH updated AS ({update} RETURNING {copied}) {insert} FROM updated",)
-    return (update, f"{insert} FROM {table} WHERE {pk} = %s")  # noqa: S608  # nosec B608
+    if vendor != "postgresql":  # no UPDATE inside WITH: the row, then its copy
+        return (update, f"{history} FROM {table} WHERE {pk} = %s")  # noqa: S608  # nosec B608
+    if not inserts:
+        return (f"WITH updated AS ({update} RETURNING {copied}) {history} FROM updated",)
+    parts = [f"updated AS ({update} RETURNING {copied})", f"history AS ({history} FROM updated)"]
+    parts += [f"new{i} AS ({sql})" for i, sql in enumerate(inserts)]
+    keys = ", ".join(f"(SELECT * FROM new{i})" for i in range(len(inserts)))  # noqa: S608
+    return (f"WITH {', '.join(parts)} SELECT {keys}",)
 
 
 def _history_signals_heard(model: type) -> bool:
@@ -81,10 +95,12 @@ def _history_signals_heard(model: type) -> bool:
     ) or post_create_historical_record.has_listeners(historical)
 
 
-def save_with_history(instance: Any, fields: list[str]) -> None:
-    """Save ``fields`` of ``instance`` (an existing, locked row) and write its history row.
+def save_with_history(instance: Any, fields: list[str], *, inserts: tuple[Any, ...] = ()) -> None:
+    """Save ``fields`` of ``instance`` (an existing, locked row) and write its history row;
+    insert the new instances ``inserts`` too (on PostgreSQL in the same statement).
 
-    ``auto_now`` fields are added and set, as ``save()`` does.
+    ``auto_now`` fields are added and set, as ``save()`` does. ``inserts`` go in as
+    ``statements.insert`` writes them (no signals); their keys are set.
     """
     model = type(instance)
     meta = model._meta
@@ -98,6 +114,8 @@ def save_with_history(instance: Any, fields: list[str]) -> None:
         or _history_signals_heard(model)
     ):
         instance.save(update_fields=names)
+        for row in inserts:
+            insert(row)
         return
     values = []
     for name in names:
@@ -109,10 +127,21 @@ def save_with_history(instance: Any, fields: list[str]) -> None:
         get_change_reason_from_object(instance),
         getattr(user, "pk", None),
     ]
-    statements = _statement(model, tuple(names), connection.vendor)
+    if connection.vendor != "postgresql":
+        update, copy = _statement(model, tuple(names), connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(update, [*values, instance.pk])
+            cursor.execute(copy, [*history, instance.pk])
+        for row in inserts:
+            insert(row)
+        return
+    prepared = [insert_statement(type(row)) for row in inserts]
+    params = [*values, instance.pk, *history]
+    for row, (conn, _sql, row_fields) in zip(inserts, prepared, strict=True):
+        params += insert_values(row, row_fields, conn)
+    (sql,) = _statement(model, tuple(names), connection.vendor, tuple(p[1] for p in prepared))
     with connection.cursor() as cursor:
-        if len(statements) == 1:
-            cursor.execute(statements[0], [*values, instance.pk, *history])
-        else:
-            cursor.execute(statements[0], [*values, instance.pk])
-            cursor.execute(statements[1], [*history, instance.pk])
+        cursor.execute(sql, params)
+        keys = cursor.fetchone() if inserts else ()
+    for row, key in zip(inserts, keys, strict=True):
+        inserted(row, key, connection)

@@ -71,16 +71,41 @@ def audit_log(
 ) -> AuditEvent:
     """Write one append-only audit event. Call inside the service's transaction."""
     return insert(
-        AuditEvent(
-            application=application,
-            person_id=person.pk if person is not None else getattr(application, "person_id", None),
-            actor=actor if getattr(actor, "pk", None) else None,
+        audit_event(
+            actor=actor,
             action=action,
+            application=application,
+            person=person,
             source_state=source_state,
             target_state=target_state,
             reason=reason,
-            changes=changes or {},
+            changes=changes,
         )
+    )
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    application: Application | None = None,
+    person: Person | None = None,
+    source_state: str = "",
+    target_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+) -> AuditEvent:
+    """The audit event ``audit_log`` writes, not yet written (a transition writes it in the
+    statement that saves the case)."""
+    return AuditEvent(
+        application=application,
+        person_id=person.pk if person is not None else getattr(application, "person_id", None),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        source_state=source_state,
+        target_state=target_state,
+        reason=reason,
+        changes=changes or {},
     )
 
 
@@ -436,11 +461,9 @@ def application_transition(
         except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
             raise TransitionConflict(str(exc), current_state=app.state) from exc
         app.version += 1
-        # The columns the transition changed, with the history row, in one statement.
-        save_with_history(app, [k for k, v in _field_values(app).items() if v != before[k]])
         reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
-        decision = _record(name, app, actor, record)
-        audit_log(
+        decision = _decision(name, app, actor, record)
+        event = audit_event(
             actor=actor,
             action=name,
             application=app,
@@ -449,6 +472,14 @@ def application_transition(
             reason=reason,
             changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
         )
+        # The columns the transition changed, the history row, the decision and the audit
+        # event: one statement on PostgreSQL.
+        save_with_history(
+            app,
+            [k for k, v in _field_values(app).items() if v != before[k]],
+            inserts=(decision, event) if decision is not None else (event,),
+        )
+        _record_appeal(name, app, record)
         with deadlines.next_deadline_refreshed_once(app):
             _move_deadlines(name, app)
             application_transitioned.send(
@@ -499,27 +530,28 @@ def _transition_arguments(name: str, app: Application, fields: dict) -> tuple[di
     return {}, {}
 
 
-def _record(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
-    """Write the decision or appeal record a transition produces; return the decision."""
-    decision = None
-    if name in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
-        outcome = record.get("outcome") or Outcome.WITHDRAWN
-        permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
-        decision = Decision(
-            application=app,
-            instance=Instance.APPEAL
-            if name in ("grant_appeal", "dismiss_appeal")
-            else Instance.FIRST,
-            outcome=outcome,
-            grounds=record.get("grounds") or record.get("reason", ""),
-            manifestly_unfounded=bool(record.get("manifestly_unfounded")),
-            permit_type=permit_type,
-            permit_months=months,
-            decided_by=actor,
-            decided_at=app.decided_at or timezone.now(),
-            notified_at=record.get("notified_at"),
-        )
-        insert(decision)
+def _decision(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
+    """The decision a transition produces (not yet written), or None."""
+    if name not in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
+        return None
+    outcome = record.get("outcome") or Outcome.WITHDRAWN
+    permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+    return Decision(
+        application=app,
+        instance=Instance.APPEAL if name in ("grant_appeal", "dismiss_appeal") else Instance.FIRST,
+        outcome=outcome,
+        grounds=record.get("grounds") or record.get("reason", ""),
+        manifestly_unfounded=bool(record.get("manifestly_unfounded")),
+        permit_type=permit_type,
+        permit_months=months,
+        decided_by=actor,
+        decided_at=app.decided_at or timezone.now(),
+        notified_at=record.get("notified_at"),
+    )
+
+
+def _record_appeal(name: str, app: Application, record: dict) -> None:
+    """Write the appeal record a transition produces, or the appeals body's outcome on it."""
     if name == "appeal":
         Appeal.objects.create(
             application=app,
@@ -538,7 +570,6 @@ def _record(name: str, app: Application, actor: Any, record: dict) -> Decision |
             appeal.outcome = outcome
             appeal.decided_at = timezone.now()
             appeal.save(update_fields=["outcome", "decided_at"])
-    return decision
 
 
 def _move_deadlines(name: str, app: Application) -> None:

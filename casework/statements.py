@@ -98,10 +98,9 @@ def locked_ids(model: Any, **equal: Any) -> list[Any]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def insert(instance: Any) -> Any:
-    """Insert the new ``instance`` and set its key: what ``save()`` does for a new row of a
-    model with an auto key, without compiling the ``INSERT`` each time. Sends no signals."""
-    model = type(instance)
+def insert_statement(model: Any, on_conflict: str = "") -> tuple[Any, str, list]:
+    """``INSERT INTO <model's table> (…) VALUES (…) [on_conflict] RETURNING <key>``, the
+    connection, and the fields whose values ``insert_values`` gives, in order."""
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
 
@@ -110,14 +109,32 @@ def insert(instance: Any) -> Any:
         # Identifiers come from the model's metadata; every value is a parameter.
         return (
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608  # nosec B608
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+            f"VALUES ({', '.join(['%s'] * len(fields))}) {on_conflict} "
+            f"RETURNING {qn(meta.pk.column)}"
         )
 
-    connection, sql = _cached(("insert", model), build)
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
+    connection, sql = _cached(("insert", model, on_conflict), build)
+    return connection, sql, fields
+
+
+def insert_values(instance: Any, fields: list, connection: Any) -> list:
+    """The parameters of ``instance``'s ``INSERT``, as ``save()`` prepares them (defaults,
+    ``auto_now_add``, JSON, foreign keys)."""
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def inserted(instance: Any, pk: Any, connection: Any) -> Any:
+    """Mark ``instance`` as the saved row ``pk``."""
+    instance.pk = pk
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def insert(instance: Any) -> Any:
+    """Insert the new ``instance`` and set its key: what ``save()`` does for a new row of a
+    model with an auto key, without compiling the ``INSERT`` each time. Sends no signals."""
+    connection, sql, fields = insert_statement(type(instance))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, insert_values(instance, fields, connection))
+        return inserted(instance, cursor.fetchone()[0], connection)

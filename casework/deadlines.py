@@ -332,12 +332,12 @@ def _insert_if_new(deadline: Any) -> Any:
     statement, or None if the source already has a deadline for the object. A concurrent
     ``deadline_set`` of the same deadline waits on the unique key, then moves the row instead
     of failing on it."""
-    from .statements import insert_statement, insert_values, inserted
+    from .statements import insert_statement, insert_values, inserted, prepared_cursor
 
     conn, statement, fields = insert_statement(
         type(deadline), "ON CONFLICT (source, object_id) DO NOTHING"
     )
-    with conn.cursor() as cursor:
+    with prepared_cursor(conn) as cursor:
         cursor.execute(statement, insert_values(deadline, fields, conn))
         row = cursor.fetchone()
     return None if row is None else inserted(deadline, row[0], conn)
@@ -364,7 +364,9 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
         f"AND source IN ({', '.join(['%s'] * len(sources))}) AND closed_at IS NULL RETURNING id"
     )
     params = [connection.ops.adapt_datetimefield_value(timezone.now()), object_id, *sources]
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    from .statements import prepared_cursor
+
+    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"WITH closed AS ({close}) UPDATE {reminder} SET status = %s "  # noqa: S608  # nosec B608
@@ -403,7 +405,9 @@ def refresh_next_deadline(application: Any) -> None:
         f"WHERE application_id = %s AND closed_at IS NULL {not_hidden})"
     )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    with connection.cursor() as cursor:
+    from .statements import prepared_cursor
+
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {qn(Application._meta.db_table)} SET next_deadline = {soonest} "  # noqa: S608  # nosec B608
             f"WHERE id = %s AND next_deadline {differs} {soonest} RETURNING next_deadline",

@@ -30,7 +30,7 @@ from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_change_reason_from_object
 
-from .statements import insert, insert_statement, insert_values, inserted
+from .statements import insert, insert_statement, insert_values, inserted, prepared_cursor
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
@@ -129,7 +129,7 @@ def save_with_history(instance: Any, fields: list[str], *, inserts: tuple[Any, .
     ]
     if connection.vendor != "postgresql":
         update, copy = _statement(model, tuple(names), connection.vendor)
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(update, [*values, instance.pk])
             cursor.execute(copy, [*history, instance.pk])
         for row in inserts:
@@ -140,7 +140,7 @@ def save_with_history(instance: Any, fields: list[str], *, inserts: tuple[Any, .
     for row, (conn, _sql, row_fields) in zip(inserts, prepared, strict=True):
         params += insert_values(row, row_fields, conn)
     (sql,) = _statement(model, tuple(names), connection.vendor, tuple(p[1] for p in prepared))
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchone() if inserts else ()
     for row, key in zip(inserts, keys, strict=True):

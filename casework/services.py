@@ -29,6 +29,7 @@ from .choices import (
     State,
 )
 from .exceptions import TransitionConflict, TransitionInvalid
+from .history import save_with_history
 from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
 from .models import (
     Appeal,
@@ -41,6 +42,7 @@ from .models import (
     Unit,
 )
 from .signals import application_transitioned
+from .statements import application_locked, insert
 from .workflow import TRANSITION_NAMES
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,34 @@ def audit_log(
     changes: dict | None = None,
 ) -> AuditEvent:
     """Write one append-only audit event. Call inside the service's transaction."""
-    return AuditEvent.objects.create(
+    return insert(
+        audit_event(
+            actor=actor,
+            action=action,
+            application=application,
+            person=person,
+            source_state=source_state,
+            target_state=target_state,
+            reason=reason,
+            changes=changes,
+        )
+    )
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    application: Application | None = None,
+    person: Person | None = None,
+    source_state: str = "",
+    target_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+) -> AuditEvent:
+    """The audit event ``audit_log`` writes, not yet written (a transition writes it in the
+    statement that saves the case)."""
+    return AuditEvent(
         application=application,
         person_id=person.pk if person is not None else getattr(application, "person_id", None),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -346,14 +375,9 @@ def _lock(application: Application, expected_version: int | None) -> Application
     The person comes in the same query (audit rows, deadlines and receivers need them); only
     the case's row is locked.
     """
-    try:
-        app = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("person")
-            .get(pk=application.pk)
-        )
-    except Application.DoesNotExist as exc:  # pragma: no cover - deleted under our feet
-        raise TransitionConflict(_("This case no longer exists.")) from exc
+    app = application_locked(application.pk)
+    if app is None:  # pragma: no cover - deleted under our feet
+        raise TransitionConflict(_("This case no longer exists."))
     if expected_version is not None and app.version != expected_version:
         raise TransitionConflict(
             _("Another user changed this case first. Reload it and try again."),
@@ -431,15 +455,15 @@ def application_transition(
             raise TransitionConflict(refusal, current_state=app.state)
         source = app.state
         kwargs, record = _transition_arguments(name, app, fields)
+        before = _field_values(app)
         try:
             getattr(app, name)(**kwargs)
         except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
             raise TransitionConflict(str(exc), current_state=app.state) from exc
         app.version += 1
-        app.save()
         reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
-        decision = _record(name, app, actor, record)
-        audit_log(
+        decision = _decision(name, app, actor, record)
+        event = audit_event(
             actor=actor,
             action=name,
             application=app,
@@ -448,6 +472,14 @@ def application_transition(
             reason=reason,
             changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
         )
+        # The columns the transition changed, the history row, the decision and the audit
+        # event: one statement on PostgreSQL.
+        save_with_history(
+            app,
+            [k for k, v in _field_values(app).items() if v != before[k]],
+            inserts=(decision, event) if decision is not None else (event,),
+        )
+        _record_appeal(name, app, record)
         with deadlines.next_deadline_refreshed_once(app):
             _move_deadlines(name, app)
             application_transitioned.send(
@@ -460,6 +492,10 @@ def application_transition(
                 decision=decision,
             )
     return app
+
+
+def _field_values(app: Application) -> dict[str, Any]:
+    return {f.attname: getattr(app, f.attname) for f in Application._meta.concrete_fields}
 
 
 def _jsonable(data: dict) -> dict:
@@ -494,26 +530,28 @@ def _transition_arguments(name: str, app: Application, fields: dict) -> tuple[di
     return {}, {}
 
 
-def _record(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
-    """Write the decision or appeal record a transition produces; return the decision."""
-    decision = None
-    if name in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
-        outcome = record.get("outcome") or Outcome.WITHDRAWN
-        permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
-        decision = Decision.objects.create(
-            application=app,
-            instance=Instance.APPEAL
-            if name in ("grant_appeal", "dismiss_appeal")
-            else Instance.FIRST,
-            outcome=outcome,
-            grounds=record.get("grounds") or record.get("reason", ""),
-            manifestly_unfounded=bool(record.get("manifestly_unfounded")),
-            permit_type=permit_type,
-            permit_months=months,
-            decided_by=actor,
-            decided_at=app.decided_at or timezone.now(),
-            notified_at=record.get("notified_at"),
-        )
+def _decision(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
+    """The decision a transition produces (not yet written), or None."""
+    if name not in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
+        return None
+    outcome = record.get("outcome") or Outcome.WITHDRAWN
+    permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+    return Decision(
+        application=app,
+        instance=Instance.APPEAL if name in ("grant_appeal", "dismiss_appeal") else Instance.FIRST,
+        outcome=outcome,
+        grounds=record.get("grounds") or record.get("reason", ""),
+        manifestly_unfounded=bool(record.get("manifestly_unfounded")),
+        permit_type=permit_type,
+        permit_months=months,
+        decided_by=actor,
+        decided_at=app.decided_at or timezone.now(),
+        notified_at=record.get("notified_at"),
+    )
+
+
+def _record_appeal(name: str, app: Application, record: dict) -> None:
+    """Write the appeal record a transition produces, or the appeals body's outcome on it."""
     if name == "appeal":
         Appeal.objects.create(
             application=app,
@@ -532,7 +570,6 @@ def _record(name: str, app: Application, actor: Any, record: dict) -> Decision |
             appeal.outcome = outcome
             appeal.decided_at = timezone.now()
             appeal.save(update_fields=["outcome", "decided_at"])
-    return decision
 
 
 def _move_deadlines(name: str, app: Application) -> None:

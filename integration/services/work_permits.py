@@ -15,6 +15,7 @@ from casework import deadlines as casework_deadlines
 from casework.choices import ApplicationKind
 from casework.exceptions import TransitionConflict, TransitionInvalid
 from casework.models import Application
+from casework.statements import locked_ids
 
 from .. import deadlines
 from ..choices import (
@@ -257,14 +258,11 @@ def work_permits_follow_application(
     """
     if name not in _DECIDED | _LAPSE_MOVES:
         return  # start_examination: nothing changes for the permit
-    # Usually empty: a plain query, the case is already in hand.
-    permits = list(
-        WorkPermit.objects.select_for_update().filter(
-            application=application, state=WorkPermitState.GRANTED
-        )
-    )
-    if not permits:
+    # Usually none: a prepared look-up of the keys first, the case is already in hand.
+    ids = locked_ids(WorkPermit, application=application.pk, state=WorkPermitState.GRANTED)
+    if not ids:
         return
+    permits = list(WorkPermit.objects.filter(pk__in=ids).order_by("pk"))
     now = timezone.now()
     for permit in permits:
         permit.application = application

@@ -1,0 +1,169 @@
+"""The decision's prepared statements (issue 11) write and read what the ORM and
+django-simple-history would: the same rows, the same history row, the same instances."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from casework import services
+from casework.choices import State
+from casework.history import save_with_history
+from casework.models import Application, AuditEvent, Decision
+from casework.statements import application_locked, insert, locked_ids
+from tests.factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+
+SAME_EXCEPT = {"history_id", "history_date", "interview_waived_reason"}
+
+
+def _history_values(row) -> dict:  # noqa: ANN001
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in type(row)._meta.concrete_fields
+        if f.attname not in SAME_EXCEPT
+    }
+
+
+def test_the_history_row_is_the_one_simple_history_writes(caseworker):  # noqa: ANN001
+    app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker)
+    before = Application.objects.get(pk=app.pk).updated_at
+    app.interview_waived_reason = "written by save_with_history"
+    with transaction.atomic():
+        save_with_history(app, ["interview_waived_reason"])
+    saved = Application.objects.get(pk=app.pk)  # the field saved, updated_at (auto_now) moved
+    assert saved.interview_waived_reason == "written by save_with_history"
+    assert saved.updated_at == app.updated_at > before
+    ours = app.history.latest("history_id")
+    app.interview_waived_reason = "written by save()"
+    app.save()  # simple-history's own path
+    theirs = app.history.latest("history_id")
+    assert ours.history_id != theirs.history_id
+    assert ours.interview_waived_reason == "written by save_with_history"
+    assert _history_values(ours) == _history_values(theirs)
+    assert ours.history_type == "~" and ours.history_user_id is None
+    assert ours.history_change_reason is None
+    assert abs(ours.history_date - timezone.now()) < dt.timedelta(minutes=1)
+    assert app.history.count() == 3  # created, ours, theirs
+
+
+def test_the_history_row_names_the_request_user_and_the_change_reason(rf, caseworker, decider):  # noqa: ANN001
+    app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker, kind="collective")
+    request = rf.post("/")
+    request.user = decider
+    HistoricalRecords.context.request = request  # what simple-history's middleware does
+    try:
+        services.application_decide(
+            actor=decider, application=app, outcome="collective", grounds="Temporary."
+        )
+    finally:
+        del HistoricalRecords.context.request
+    row = app.history.latest("history_id")
+    assert (row.state, row.history_type, row.history_user_id) == (State.ACCEPTED, "~", decider.pk)
+    app.refresh_from_db()
+    app._change_reason = "corrected"
+    app.interview_waived_reason = "x"
+    with transaction.atomic():
+        save_with_history(app, ["interview_waived_reason"])
+    assert app.history.latest("history_id").history_change_reason == "corrected"
+
+
+def test_with_receivers_of_simple_historys_signals_it_saves_through_the_orm(caseworker):  # noqa: ANN001
+    app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker)
+    heard = []
+
+    def receiver(sender, history_instance, **kwargs):  # noqa: ANN001, ANN202
+        heard.append(history_instance.interview_waived_reason)
+
+    pre_create_historical_record.connect(receiver, sender=Application.history.model)
+    try:
+        app.interview_waived_reason = "heard"
+        with transaction.atomic():
+            save_with_history(app, ["interview_waived_reason"])
+    finally:
+        pre_create_historical_record.disconnect(receiver, sender=Application.history.model)
+    assert heard == ["heard"]
+    assert app.history.latest("history_id").interview_waived_reason == "heard"
+
+
+def test_the_rows_written_without_save_have_no_save_receivers_to_miss():
+    """``save_with_history`` and ``insert`` send no ``pre_save``/``post_save``: a receiver
+    added later for these models must be called from there too (or they must use save())."""
+    for model in (AuditEvent, Decision):
+        assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
+    assert not pre_save.has_listeners(Application)
+    sync, asynchronous = post_save._live_receivers(Application)
+    assert not asynchronous
+    assert [getattr(r, "__self__", None).__class__ for r in sync] == [HistoricalRecords]
+
+
+def test_the_locked_case_is_what_the_orm_reads(caseworker):  # noqa: ANN001
+    app = ApplicationFactory(
+        state=State.REJECTED,
+        assigned_to=caseworker,
+        decided_at=timezone.now(),
+        appeal_deadline=timezone.now() + dt.timedelta(weeks=3),
+    )
+    orm = Application.objects.select_related("person").get(pk=app.pk)
+    with transaction.atomic():
+        locked = application_locked(app.pk)
+        assert application_locked(app.pk + 1000) is None
+    for f in Application._meta.concrete_fields:
+        assert getattr(locked, f.attname) == getattr(orm, f.attname), f.name
+    for f in type(orm.person)._meta.concrete_fields:
+        assert getattr(locked.person, f.attname) == getattr(orm.person, f.attname), f.name
+    assert locked.person is locked.person  # cached, no query
+    assert not locked._state.adding and locked._state.db == "default"
+
+
+def test_insert_writes_the_row_save_would(decider):  # noqa: ANN001
+    app = ApplicationFactory()
+    event = insert(
+        AuditEvent(
+            application=app,
+            person_id=app.person_id,
+            actor=decider,
+            action="test",
+            changes={"a": [1, "b"], "when": "2026-01-01"},
+        )
+    )
+    assert event.pk is not None and not event._state.adding
+    read = AuditEvent.objects.get(pk=event.pk)
+    assert (read.action, read.changes, read.actor_id, read.at) == (
+        "test",
+        {"a": [1, "b"], "when": "2026-01-01"},
+        decider.pk,
+        event.at,
+    )
+
+
+def test_locked_ids_are_the_rows_the_filter_finds(caseworker):  # noqa: ANN001
+    a = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker)
+    ApplicationFactory(state=State.SUBMITTED, assigned_to=caseworker)
+    with transaction.atomic():
+        assert locked_ids(Application, assigned_to=caseworker.pk, state=State.EXAMINED) == [a.pk]
+        assert locked_ids(Application, assigned_to=caseworker.pk, state=State.ACCEPTED) == []
+
+
+@pytest.mark.services("postgres")
+def test_on_postgresql_a_decisions_statements_are_prepared_once(caseworker, decider):  # noqa: ANN001
+    from django.db import connection
+
+    for _ in range(2):
+        app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker, kind="collective")
+        services.application_decide(
+            actor=decider, application=app, outcome="collective", grounds="Temporary."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith('WITH updated AS (UPDATE "casework_application"') for s in prepared)
+    assert any(s.startswith('SELECT "casework_application"."id"') for s in prepared)
+    assert app.decisions.get().outcome == "collective"

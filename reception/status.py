@@ -12,6 +12,8 @@ from typing import Any
 from django.db import connections, router
 from django.utils.translation import gettext as _
 
+from casework.statements import prepared_cursor
+
 from .models import Placement
 
 _open_placement_sql: dict[str, str] = {}
@@ -39,7 +41,7 @@ def _placement_sql(alias: str) -> str:
 def residence_lines(*, application: Any) -> list[str]:
     """One line naming the applicant's current centre, or nothing when not in reception."""
     alias = router.db_for_read(Placement)
-    with connections[alias].cursor() as cursor:
+    with prepared_cursor(connections[alias]) as cursor:  # planned once per connection
         cursor.execute(_placement_sql(alias), [application.person_id])
         row = cursor.fetchone()
     if row is None:

@@ -302,8 +302,11 @@ def test_on_postgresql_a_lookup_and_its_log_row_are_one_statement(client, settin
         response = client.post("/status/", _status_form(app, born + dt.timedelta(days=1)))
     assert "We could not find a case" in response.content.decode()
     assert len(ctx.captured_queries) == 1, _listing([q["sql"] for q in ctx.captured_queries])
+    # Outside CaptureQueriesContext the statement is prepared (casework.statements): same rows.
+    response = client.post("/status/", _status_form(app, born + dt.timedelta(days=2)))
+    assert "We could not find a case" in response.content.decode()
     outcomes = list(StatusLookup.objects.order_by("id").values_list("outcome", flat=True))
-    assert outcomes == ["found", "found", "not_found"]
+    assert outcomes == ["found", "found", "not_found", "not_found"]
     with connection.cursor() as cursor:  # the connection's other writes stay synchronous
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"

@@ -148,15 +148,18 @@ def _written(prefix: str) -> dict[str, str]:
     """Per table, the ``SELECT`` of the rows the import wrote for external ids ``prefix…``
     (over the temporary tables ``bench_floor_people`` and ``bench_floor_apps``)."""
     people, apps, hp, ha, events, deadlines = _tables()
-    new_person = "id IN (SELECT id FROM bench_floor_people)"
-    by_person = "person_id IN (SELECT id FROM bench_floor_people)"
+
+    def new(table: str, column: str, ids: str = "bench_floor_people") -> str:
+        # EXISTS: a hash (anti-)join, where NOT … IN (1,000,000 ids) probes row by row
+        return f"EXISTS (SELECT 1 FROM {ids} n WHERE n.id = {table}.{column})"
+
     return {
-        people: new_person,
-        apps: by_person,
-        hp: new_person,
-        ha: "id IN (SELECT id FROM bench_floor_apps)",
-        events: by_person,
-        deadlines: by_person,
+        people: new(people, "id"),
+        apps: new(apps, "person_id"),
+        hp: new(hp, "id"),
+        ha: new(ha, "id", "bench_floor_apps"),
+        events: new(events, "person_id"),
+        deadlines: new(deadlines, "person_id"),
     }
 
 
@@ -172,7 +175,7 @@ def _make_copy(cur: Any, table: str, keep_out: str, tables: list[str]) -> None:
         f"CREATE {unlogged}TABLE {copy} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"  # nosec B608
     )
     cur.execute(
-        f"INSERT INTO {copy} SELECT * FROM {table} WHERE NOT coalesce({keep_out}, false)"  # nosec B608
+        f"INSERT INTO {copy} SELECT * FROM {table} WHERE NOT {keep_out}"  # nosec B608
     )
     cur.execute(
         "SELECT i.indisprimary, pg_get_indexdef(i.indexrelid), c.relname FROM pg_index i"

@@ -61,8 +61,9 @@ def table(out: dict[str, Any], path: Path) -> str:
         ratio = "–" if r["ratio"] is None else f"{r['ratio']} ({kind})"
         met = {True: "yes", False: "**no**", None: "–"}[r["met"]]
         notes = "<br>" + "; ".join(r["notes"]) if r["notes"] else ""
+        extra = "".join(f"<br>{_fig(f)}" for f in r.get("extra", []))  # further baselines
         lines.append(
-            f"| {r['what']} | {_fig(r['ours'])}{notes} | {_fig(r['baseline'])} | {ratio} | "
+            f"| {r['what']} | {_fig(r['ours'])}{notes} | {_fig(r['baseline'])}{extra} | {ratio} | "
             f"{r['target']} | {met} |"
         )
     for name in out.get("failures", {}):

@@ -6,6 +6,8 @@ which scopes it to the user, and change it only through ``services.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -58,6 +60,26 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.unit or '-'})"
 
 
+class IndexedHistoricalRecords(HistoricalRecords):
+    """``HistoricalRecords`` whose history model also gets the given ``indexes``.
+
+    The history model's ``Meta`` is built by django-simple-history and takes no indexes of
+    ours; a field's ``unique``/``db_index`` would carry over, but on PostgreSQL every indexed
+    ``CharField`` then gets a second, ``varchar_pattern_ops`` "_like" index that serves only a
+    case-sensitive ``LIKE 'x%'``, which nothing here runs, and costs every insert (the bulk
+    import writes two history rows an arrival). A ``Meta`` index is one plain btree.
+    """
+
+    def __init__(self, *args: Any, indexes: tuple[models.Index, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indexes = indexes
+
+    def get_meta_options(self, model: Any) -> dict[str, Any]:
+        meta = super().get_meta_options(model)
+        meta["indexes"] = (*meta.get("indexes", ()), *self.indexes)
+        return meta
+
+
 class Person(models.Model):
     """An applicant or family member, with one registration number for all their applications.
 
@@ -65,13 +87,14 @@ class Person(models.Model):
     the person's first application, the last a check digit (Luhn) that catches typing errors.
     """
 
-    registration_number = models.CharField(max_length=12, unique=True, editable=False)
+    # unique and indexed through Meta, not the field: see IndexedHistoricalRecords
+    registration_number = models.CharField(max_length=12, editable=False)
     given_name = models.CharField(_("given name (Latin script)"), max_length=120)
     family_name = models.CharField(_("family name (Latin script)"), max_length=120)
     name_in_document = models.CharField(
         _("name as written in the identity document"), max_length=240, blank=True
     )
-    name_key = models.CharField(max_length=64, db_index=True, editable=False, default="")
+    name_key = models.CharField(max_length=64, editable=False, default="")
     date_of_birth = models.DateField()
     dob_precision = models.CharField(
         max_length=4, choices=DatePrecision.choices, default=DatePrecision.DAY
@@ -88,20 +111,34 @@ class Person(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     unaccompanied_minor = models.BooleanField(default=False)
     health_needs = models.TextField(blank=True)
-    external_id = models.CharField(max_length=64, blank=True, null=True, unique=True)
+    external_id = models.CharField(max_length=64, blank=True, null=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
     is_demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["name_key"])
+    history = IndexedHistoricalRecords(
+        excluded_fields=["name_key"],
+        indexes=(
+            models.Index(fields=["registration_number"], name="hist_person_regno_idx"),
+            models.Index(fields=["external_id"], name="hist_person_external_id_idx"),
+        ),
+    )
 
     class Meta:
         verbose_name_plural = "people"
+        # Unique and indexed here rather than on the fields: one btree each, no "_like" twin
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration_number"], name="casework_person_registration_number_key"
+            ),
+            models.UniqueConstraint(fields=["external_id"], name="casework_person_external_id_key"),
+        ]
         indexes = [
             models.Index(fields=["date_of_birth", "nationality"]),
             models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["name_key"], name="person_name_key_idx"),
         ]
 
     def __str__(self) -> str:
@@ -184,11 +221,12 @@ class DuplicateFlag(models.Model):
 class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
     """An asylum application and where it stands. The state changes only through transitions."""
 
-    reference = models.CharField(max_length=10, unique=True, default=new_reference, editable=False)
+    # unique and indexed through Meta, not the field: see IndexedHistoricalRecords
+    reference = models.CharField(max_length=10, default=new_reference, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications")
     kind = models.CharField(max_length=16, choices=ApplicationKind.choices)
     track = models.CharField(max_length=8, choices=Track.choices, default=Track.NORMAL)
-    state = FSMField(default=State.SUBMITTED, choices=State.choices, protected=True, db_index=True)
+    state = FSMField(default=State.SUBMITTED, choices=State.choices, protected=True)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -206,14 +244,30 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
     is_final = models.BooleanField(default=False, editable=False)
     next_deadline = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    external_id = models.CharField(max_length=64, blank=True, null=True, unique=True)
+    external_id = models.CharField(max_length=64, blank=True, null=True)
     is_demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "next_deadline", "version"])
+    history = IndexedHistoricalRecords(
+        excluded_fields=["updated_at", "next_deadline", "version"],
+        indexes=(
+            models.Index(fields=["reference"], name="hist_app_reference_idx"),
+            models.Index(fields=["external_id"], name="hist_app_external_id_idx"),
+            models.Index(fields=["state"], name="hist_app_state_idx"),
+        ),
+    )
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], name="casework_application_reference_key"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], name="casework_application_external_id_key"
+            ),
+        ]
         indexes = [
+            models.Index(fields=["state"], name="application_state_idx"),
             models.Index(fields=["assigned_to", "state", "-lodged_on"]),
             models.Index(fields=["kind", "track", "state", "lodged_on"]),
             models.Index(fields=["-lodged_on", "-id"]),

@@ -31,7 +31,6 @@ from django.db.models import (
     FloatField,
     Func,
     OuterRef,
-    Q,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -156,18 +155,43 @@ def _waiting_days_entry(*, kind: str, track: str, now: dt.datetime) -> tuple[str
     return key, CACHE_SECONDS, compute
 
 
+def _queue_entry(*, kind: str, track: str) -> tuple[str, int, Any]:
+    """For each day on which a waiting case of this kind and track was lodged, how many
+    waiting cases were lodged before that day: one ``GROUP BY`` over the queue, shared by all
+    applicants of the kind and track for ``QUEUE_CACHE_SECONDS``.
+
+    Why: counting the cases ahead of one applicant reads every older waiting case (a count is
+    not logarithmic in a btree); at a million cases that was 110 ms (protection) to over half
+    a second (collective), paid by nearly every lookup since each case's figure is cached for
+    a minute only (issue 11)."""
+
+    def compute() -> dict[str, int]:
+        days = (
+            Application.objects.filter(kind=kind, track=track, state__in=WAITING_STATES)
+            .order_by("lodged_on")
+            .values_list("lodged_on")
+            .annotate(n=Count("id"))
+        )
+        before, total = {}, 0
+        for day, n in days:
+            before[day.isoformat()] = total
+            total += n
+        return before
+
+    return f"waiting:queue:{kind}:{track}", QUEUE_CACHE_SECONDS, compute
+
+
 def _cases_ahead_entry(application: Application) -> tuple[str, int, Any]:
     def compute() -> int:
-        return (
-            Application.objects.filter(
-                kind=application.kind, track=application.track, state__in=WAITING_STATES
-            )
-            .filter(
-                Q(lodged_on__lt=application.lodged_on)
-                | Q(lodged_on=application.lodged_on, pk__lt=application.pk)
-            )
-            .count()
+        waiting = Application.objects.filter(
+            kind=application.kind, track=application.track, state__in=WAITING_STATES
         )
+        queue = _cached_many([_queue_entry(kind=application.kind, track=application.track)])
+        earlier_days = queue[0].get(application.lodged_on.isoformat())
+        if earlier_days is None:  # a day the (at most a minute old) figures do not know yet
+            earlier_days = waiting.filter(lodged_on__lt=application.lodged_on).count()
+        same_day = waiting.filter(lodged_on=application.lodged_on, pk__lt=application.pk)
+        return earlier_days + same_day.count()
 
     return f"waiting:ahead:{application.pk}", QUEUE_CACHE_SECONDS, compute
 

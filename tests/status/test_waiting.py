@@ -90,6 +90,19 @@ def test_cases_ahead_counts_older_waiting_cases_of_same_kind_and_track():
     assert cases_ahead(application=older[0]) == 0
 
 
+def test_cases_ahead_is_right_on_a_day_the_shared_queue_figures_do_not_know_yet():
+    """The figures per lodging day are shared and a minute old at most; a case lodged on a
+    day they do not hold yet is counted directly."""
+    today = timezone.localdate()
+    ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=60))
+    first = ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=30))
+    assert cases_ahead(application=first) == 1  # the queue figures are now cached
+    later = ApplicationFactory(state="examined", lodged_on=today - dt.timedelta(days=20))
+    same_day = ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=20))
+    assert cases_ahead(application=later) == 2
+    assert cases_ahead(application=same_day) == 3
+
+
 def test_no_queue_position_for_a_decided_case():
     ApplicationFactory(state="submitted", lodged_on=timezone.localdate() - dt.timedelta(days=90))
     decided = ApplicationFactory(state="rejected")

@@ -11,7 +11,7 @@ simple-history would name (``_history_user``, else the request's user) and the c
 (``_change_reason``).
 
 Only for rows that exist and whose model has no ``pre_save``/``post_save`` receivers besides
-simple-history's and no m2m history (``tests/casework/test_history.py`` holds this); when
+simple-history's and no m2m history (``tests/casework/test_statements.py`` holds this); when
 history is switched off or simple-history's own signals have receivers, it falls back to
 ``save(update_fields=…)``, which sends them.
 

@@ -58,30 +58,10 @@ PERMIT_BY_OUTCOME: dict[str, tuple[str, int]] = {
 }
 
 
-def audit_log(
-    *,
-    actor: Any,
-    action: str,
-    application: Application | None = None,
-    person: Person | None = None,
-    source_state: str = "",
-    target_state: str = "",
-    reason: str = "",
-    changes: dict | None = None,
-) -> AuditEvent:
-    """Write one append-only audit event. Call inside the service's transaction."""
-    return insert(
-        audit_event(
-            actor=actor,
-            action=action,
-            application=application,
-            person=person,
-            source_state=source_state,
-            target_state=target_state,
-            reason=reason,
-            changes=changes,
-        )
-    )
+def audit_log(**fields: Any) -> AuditEvent:
+    """Write one append-only audit event (``audit_event``'s fields). Call inside the
+    service's transaction."""
+    return insert(audit_event(**fields))
 
 
 def audit_event(

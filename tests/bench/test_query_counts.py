@@ -52,7 +52,7 @@ def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: st
     return app
 
 
-def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
+def test_a_decision_like_the_benchmarks_takes_six_statements_and_no_savepoint(
     unit, registrar, caseworker, decider
 ):
     """The bench's decision: a collective-protection case accepted through the service."""
@@ -70,9 +70,10 @@ def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
             actor=decider, application=app, outcome="collective", grounds="Temporary protection."
         )
     statements, savepoints = _split(ctx.captured_queries)
-    # lock (with the person), UPDATE with the history row (SQLite: two statements), decision,
-    # audit event, close the queue notice and cancel its pending reminders (SQLite: two), the
-    # settlement target (reception's receiver), work permits (integration's), next_deadline.
+    # lock (with the person); UPDATE, history row, decision and audit event (one statement on
+    # PostgreSQL, four on SQLite); close the queue notice and cancel its pending reminders
+    # (SQLite: two); the settlement target (reception's receiver), work permits
+    # (integration's), next_deadline.
     assert len(statements) == (6 if POSTGRES else 10), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
@@ -86,7 +87,7 @@ def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
     assert app.next_deadline == settlement.due_at
 
 
-def test_a_rejection_takes_eight_statements_and_no_reminder_statement_before_one_is_due(
+def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_is_due(
     unit, registrar, caseworker, decider
 ):
     app = _examined_case(
@@ -101,8 +102,8 @@ def test_a_rejection_takes_eight_statements_and_no_reminder_statement_before_one
             actor=decider, application=app, outcome="rejected", grounds="No risk on return."
         )
     statements, savepoints = _split(ctx.captured_queries)
-    # lock, UPDATE with history (one statement on PostgreSQL), decision, audit, close
-    # examination target and queue notice (one on PostgreSQL), appeal deadline, work permits,
+    # lock; UPDATE, history, decision and audit (one statement on PostgreSQL); close the
+    # examination target and queue notice (one on PostgreSQL); appeal deadline, work permits,
     # next_deadline (the decider's roles were loaded when they waived the interview)
     assert len(statements) == (6 if POSTGRES else 10), _listing(statements)
     assert len(savepoints) == 2

@@ -31,8 +31,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .identity import is_valid_registration_number, parse_reference
-from .models import AccessLog
+from casework.identity import is_valid_registration_number, parse_reference
+from casework.models import AccessLog
 
 MAX_IDS = 200  # a list page holds at most 200 rows (list_max_show_all)
 PURPOSE_SESSION_KEY = "casework_access_purpose"
@@ -111,8 +111,8 @@ def case_access_history(application: Any, viewer: Any = None, limit: int = 50) -
     """
     from django.db.models import Q
 
-    from .choices import Role
-    from .roles import has_role
+    from casework.choices import Role
+    from casework.roles import has_role
 
     rows = AccessLog.objects.filter(
         Q(model="casework.application", object_id=application.pk)
@@ -146,13 +146,13 @@ class AccessLoggedAdminMixin:
 
     def access_purpose_required(self, request: HttpRequest, obj: Any) -> bool:
         """A purpose is asked before opening a case assigned to someone else (if configured)."""
-        from .roles import has_role
+        from casework.roles import has_role
 
         if not getattr(settings, "ACCESS_PURPOSE_REQUIRED", False):
             return False
         if request.user.is_superuser or not hasattr(obj, "assigned_to_id"):
             return False
-        from .choices import Role
+        from casework.choices import Role
 
         if not has_role(request.user, Role.CASEWORKER, Role.DECISION_MAKER):
             return False
@@ -268,7 +268,7 @@ class AccessLoggedViewSetMixin:
     access_via = "api"
 
     def get_queryset(self) -> Any:
-        from .scopes import visible_to
+        from casework.scopes import visible_to
 
         return visible_to(self.request.user, super().get_queryset())  # type: ignore[misc]
 
@@ -279,7 +279,7 @@ class AccessLoggedViewSetMixin:
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         """Drop the fields this user's role must not see (``scopes.SENSITIVE_FIELDS``)."""
-        from .scopes import hidden_fields
+        from casework.scopes import hidden_fields
 
         serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular documents every field

@@ -10,13 +10,8 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import (  # noqa: F401
-            channels,  # registers the reminder channels
-            deadlines,  # registers casework's deadline sources
-            otp,  # notes at sign-in whether a user has a 2FA device
-        )
-        from .roles import sync_role_permissions
-        from .status_languages import install_lang_info
+        from casework.roles import sync_role_permissions
+        from casework.status_languages import install_lang_info
 
         install_lang_info()
 

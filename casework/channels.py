@@ -31,7 +31,7 @@ from django.core.mail import EmailMessage
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .deadlines import PERSON, STAFF
+from casework.deadlines import PERSON, STAFF
 
 
 class PermanentDeliveryError(Exception):
@@ -59,7 +59,7 @@ class Channel:
         """
         if type(self).eligible is Channel.eligible:
             return "", []
-        from .models import Deadline
+        from casework.models import Deadline
 
         query = self.eligible(Deadline.objects.all(), audience).order_by().values("pk").query
         sql, params = query.sql_with_params()
@@ -82,7 +82,7 @@ class EmailChannel(Channel):
         return ("u.email <> ''" if audience == STAFF else "p.email <> ''"), []
 
     def send(self, reminder: Any) -> None:
-        from .reminders import render_reminder
+        from casework.reminders import render_reminder
 
         message = render_reminder(reminder)
         if not message.recipient.email:

@@ -282,8 +282,8 @@ def deadline_set(
     delivery is queued after commit; a dead broker does not fail the caller. The staff
     recipient defaults to the case's assigned caseworker.
     """
-    from .choices import ReminderStatus
-    from .models import Deadline, Reminder
+    from casework.choices import ReminderStatus
+    from casework.models import Deadline, Reminder
 
     spec = get_source(source)
     if recipient_user is not None:
@@ -318,7 +318,7 @@ def deadline_set(
         # The first reminder of the new date may already be due (an interview tomorrow);
         # usually it is not (an appeal deadline in 3 weeks), and then there is nothing to ask.
         if deadline.remind_from <= timezone.now():
-            from .reminders import reminders_create_due, reminders_enqueue_on_commit
+            from casework.reminders import reminders_create_due, reminders_enqueue_on_commit
 
             created = reminders_create_due(
                 deadline_ids=[deadline.pk], returning=True, source_keys=[source]
@@ -332,7 +332,7 @@ def _insert_if_new(deadline: Any) -> Any:
     statement, or None if the source already has a deadline for the object. A concurrent
     ``deadline_set`` of the same deadline waits on the unique key, then moves the row instead
     of failing on it."""
-    from .statements import insert_statement, insert_values, inserted, prepared_cursor
+    from casework.statements import insert_statement, insert_values, inserted, prepared_cursor
 
     conn, statement, fields = insert_statement(
         type(deadline), "ON CONFLICT (source, object_id) DO NOTHING"
@@ -352,8 +352,8 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
     """Close the open deadlines of these ``sources`` for ``object_id`` and cancel their
     reminders not yet sent, in one statement on PostgreSQL (a transition closes two or
     three at once)."""
-    from .choices import ReminderStatus
-    from .models import Deadline, Reminder
+    from casework.choices import ReminderStatus
+    from casework.models import Deadline, Reminder
 
     if not sources:
         return
@@ -364,7 +364,7 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
         f"AND source IN ({', '.join(['%s'] * len(sources))}) AND closed_at IS NULL RETURNING id"
     )
     params = [connection.ops.adapt_datetimefield_value(timezone.now()), object_id, *sources]
-    from .statements import prepared_cursor
+    from casework.statements import prepared_cursor
 
     with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -395,7 +395,7 @@ def refresh_next_deadline(application: Any) -> None:
     One statement: the row is written only when the value changes (``IS DISTINCT FROM``),
     and the new value comes back with ``RETURNING``.
     """
-    from .models import Application, Deadline
+    from casework.models import Application, Deadline
 
     qn = connection.ops.quote_name
     hidden = hidden_sources()
@@ -405,7 +405,7 @@ def refresh_next_deadline(application: Any) -> None:
         f"WHERE application_id = %s AND closed_at IS NULL {not_hidden})"
     )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    from .statements import prepared_cursor
+    from casework.statements import prepared_cursor
 
     with prepared_cursor() as cursor:
         cursor.execute(
@@ -457,7 +457,7 @@ def _row(deadline: Any, now: dt.datetime) -> DeadlineRow:
 def deadlines_for_user(*, user: Any, now: dt.datetime | None = None, limit: int = 25) -> dict:
     """The logged-in user's own open deadlines that are overdue or within their reminder
     window, soonest first (the admin start page's "due soon / overdue" panel)."""
-    from .models import Deadline
+    from casework.models import Deadline
 
     now = now or timezone.now()
     qs = (
@@ -478,7 +478,7 @@ def deadlines_for_application(application: Any, *, now: dt.datetime | None = Non
     """Every open deadline of one case with its reminders (the panel on the case's page)."""
     from django.db.models import Prefetch
 
-    from .models import Deadline, Reminder
+    from casework.models import Deadline, Reminder
 
     now = now or timezone.now()
     qs = (

@@ -50,20 +50,12 @@ from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
-from .choices import ApplicationKind, Instance, Outcome, State, Track
-from .deadlines import APPEAL, EXAMINATION_TARGET, EXAMINATION_TARGET_PERIOD, INTERVIEW
-from .identity import REFERENCE_ALPHABET, luhn_digit, name_key
-from .models import (
-    Appeal,
-    Application,
-    AuditEvent,
-    Deadline,
-    Decision,
-    Interview,
-    Person,
-)
-from .services import PERMIT_BY_OUTCOME
-from .workflow import appeal_deadline_for
+from casework.choices import ApplicationKind, Instance, Outcome, State, Track
+from casework.deadlines import APPEAL, EXAMINATION_TARGET, EXAMINATION_TARGET_PERIOD, INTERVIEW
+from casework.identity import REFERENCE_ALPHABET, luhn_digit, name_key
+from casework.models import Appeal, Application, AuditEvent, Deadline, Decision, Interview, Person
+from casework.services import PERMIT_BY_OUTCOME
+from casework.workflow import appeal_deadline_for
 
 UTC = dt.UTC
 CHUNK = 5000
@@ -624,7 +616,7 @@ class Chunk:
 
 @lru_cache(maxsize=64)
 def _source(key: str) -> Any:
-    from .deadlines import get_source
+    from casework.deadlines import get_source
 
     return get_source(key)
 

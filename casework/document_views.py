@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .access import access_log
-from .documents import sniff_content_type
-from .models import AccessLog, IdentityDocument
-from .scopes import visible_to
+from casework.access import access_log
+from casework.documents import sniff_content_type
+from casework.models import AccessLog, IdentityDocument
+from casework.scopes import visible_to
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Outcome, Role
+from casework.choices import Outcome, Role
 
 # Every input a transition may need, defined once.
 TRANSITION_FIELDS: dict[str, Any] = {

@@ -30,7 +30,7 @@ from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_change_reason_from_object
 
-from .statements import insert, insert_statement, insert_values, inserted, prepared_cursor
+from casework.statements import insert, insert_statement, insert_values, inserted, prepared_cursor
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 

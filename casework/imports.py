@@ -55,10 +55,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_countries import countries
 
-from . import deadlines
-from .choices import ApplicationKind, DatePrecision, Sex
-from .identity import REFERENCE_ALPHABET, REFERENCE_LENGTH, luhn_digit, name_key
-from .models import Application, AuditEvent, Deadline, Person
+from casework import deadlines
+from casework.choices import ApplicationKind, DatePrecision, Sex
+from casework.identity import REFERENCE_ALPHABET, REFERENCE_LENGTH, luhn_digit, name_key
+from casework.models import Application, AuditEvent, Deadline, Person
 
 COLUMNS = (
     "external_id",
@@ -987,9 +987,9 @@ def import_job_create(*, actor: Any, upload: Any) -> Any:
     """Store an uploaded CSV as an import job and start it in the background after commit."""
     from django.core.exceptions import PermissionDenied
 
-    from .models import ImportJob
-    from .services import audit_log, on_commit_enqueue
-    from .tasks import run_import_job
+    from casework.models import ImportJob
+    from casework.services import audit_log, on_commit_enqueue
+    from casework.tasks import run_import_job
 
     if not actor.has_perm("casework.add_importjob"):
         raise PermissionDenied("You may not import arrivals.")
@@ -1004,7 +1004,7 @@ def import_job_create(*, actor: Any, upload: Any) -> Any:
 
 def import_job_run(*, job_id: int) -> None:
     """Run an import job (the Celery task's body). A finished job is never run twice."""
-    from .models import ImportJob
+    from casework.models import ImportJob
 
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):

@@ -18,7 +18,7 @@ from django_countries.fields import CountryField
 from django_fsm import FSMField, FSMModelMixin
 from simple_history.models import HistoricalRecords
 
-from .choices import (
+from casework.choices import (
     AppealOutcome,
     ApplicationKind,
     DatePrecision,
@@ -32,9 +32,9 @@ from .choices import (
     State,
     Track,
 )
-from .documents import scan_upload_to, validate_scan
-from .identity import format_reference, new_reference  # noqa: F401  (migrations use it)
-from .workflow import ApplicationWorkflow
+from casework.documents import scan_upload_to, validate_scan
+from casework.identity import format_reference, new_reference  # noqa: F401  (migrations use it)
+from casework.workflow import ApplicationWorkflow
 
 
 class Unit(models.Model):

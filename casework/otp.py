@@ -28,7 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from .roles import role_names
+from casework.roles import role_names
 
 EXEMPT_NAMES = ("admin:login", "admin:logout", "admin:jsi18n", "otp-verify", "otp-setup")
 

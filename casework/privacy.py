@@ -32,9 +32,9 @@ from django.db.models.functions import Cast, Concat, LPad, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import access_log
-from .choices import OPEN_STATES, DatePrecision, State
-from .models import (
+from casework.access import access_log
+from casework.choices import OPEN_STATES, DatePrecision, State
+from casework.models import (
     AccessLog,
     Appeal,
     Application,
@@ -209,7 +209,7 @@ def person_erase(*, actor: Any, person: Person, reason: str) -> Person:
     the authority needs the data for that (GDPR art. 17(3)(b)). Only a superuser (the data
     protection officer's account) may do it; the reason goes into the audit trail.
     """
-    from .services import audit_log
+    from casework.services import audit_log
 
     if not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only the data protection officer may erase personal data."))

@@ -34,10 +34,10 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from .channels import PermanentDeliveryError, channels_for, get_channel
-from .choices import ReminderStatus
-from .deadlines import PERSON, STAFF, DeadlineSource, sources
-from .models import Deadline, Person, Reminder
+from casework.channels import PermanentDeliveryError, channels_for, get_channel
+from casework.choices import ReminderStatus
+from casework.deadlines import PERSON, STAFF, DeadlineSource, sources
+from casework.models import Deadline, Person, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ def reminders_reclaim_stale(*, now: dt.datetime | None = None) -> int:
 
 def _publish(ids: list[int]) -> tuple[list[int], list[int]]:
     """Publish one delivery message per id; stop at the first broker error (it is down)."""
-    from .tasks import deliver_reminder
+    from casework.tasks import deliver_reminder
 
     published: list[int] = []
     try:
@@ -540,7 +540,7 @@ def reminder_resend(*, actor: Any, reminder: Reminder) -> Reminder | None:
     from django.db import IntegrityError
     from django.db.models import Max
 
-    from .services import audit_log
+    from casework.services import audit_log
 
     if reminder.status not in (ReminderStatus.SENT, ReminderStatus.FAILED):
         return None
@@ -592,7 +592,7 @@ class Message:
 
 def resolve_recipient(recipient: str) -> Recipient | None:
     """``user:<id>`` or ``person:<id>`` → who it is, their address and their language."""
-    from .models import StaffProfile
+    from casework.models import StaffProfile
 
     prefix, _sep, pk = recipient.partition(":")
     if prefix == "user":
@@ -616,7 +616,7 @@ def waiting_lines(application: Any) -> list[str]:
     as on the applicant's status page (``casework.waiting`` via ``status_page``), in the
     active language. An estimate is never worth a failed notice: on any error, nothing."""
     try:
-        from .status_page import status_page_for
+        from casework.status_page import status_page_for
 
         page = status_page_for(application=application)
     except Exception:  # noqa: BLE001

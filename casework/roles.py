@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .choices import Role
+from casework.choices import Role
 
 
 def _load(user: Any) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 import rules
 
-from .choices import Role, State
-from .roles import has_role, unit_id_of
+from casework.choices import Role, State
+from casework.roles import has_role, unit_id_of
 
 
 @rules.predicate

@@ -23,9 +23,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .choices import Role
-from .roles import has_role
-from .selectors import applications_visible_to
+from casework.choices import Role
+from casework.roles import has_role
+from casework.selectors import applications_visible_to
 
 # Roles that read everything (and, for the auditor, change nothing).
 SEE_ALL_ROLES = (Role.AUDITOR, Role.REGISTRAR)
@@ -59,7 +59,7 @@ def sees_everything(user: Any) -> bool:
 
 def people_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """People ``user`` may see (see the module docstring)."""
-    from .models import Application, Person
+    from casework.models import Application, Person
 
     qs = Person.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
@@ -86,7 +86,7 @@ def visible_to(user: Any, queryset: QuerySet) -> QuerySet:
     the person. A model nobody registered a rule for is visible only to superusers and
     auditors: forgetting to scope a model hides it rather than leaking it.
     """
-    from .models import AccessLog, Application, Person
+    from casework.models import AccessLog, Application, Person
 
     model = queryset.model
     label = model._meta.label_lower

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
-from .identity import parse_reference
-from .models import Application, Interview, Person, StatusLookup
-from .statements import prepared_cursor
+from casework.identity import parse_reference
+from casework.models import Application, Interview, Person, StatusLookup
+from casework.statements import prepared_cursor
 
 # Never a valid reference (the alphabet has no "!"), so the query runs but finds nothing.
 _NO_SUCH_REFERENCE = "!" * 10
@@ -201,8 +201,8 @@ def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
     """
     from django.db.models import Q
 
-    from .choices import Role, State
-    from .roles import has_role, unit_id_of
+    from casework.choices import Role, State
+    from casework.roles import has_role, unit_id_of
 
     qs = Application.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
@@ -224,13 +224,13 @@ def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
 
 def register_person_scope(role: str, scope) -> None:  # noqa: ANN001
     """Same as ``casework.scopes.register_person_scope`` (kept for older imports)."""
-    from .scopes import register_person_scope as register
+    from casework.scopes import register_person_scope as register
 
     register(role, scope)
 
 
 def people_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
     """Same as ``casework.scopes.people_visible_to``: the people ``user`` may see."""
-    from .scopes import people_visible_to as visible
+    from casework.scopes import people_visible_to as visible
 
     return visible(user, queryset)

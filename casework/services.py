@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
-from . import deadlines
-from .choices import (
+from casework import deadlines
+from casework.choices import (
     AppealOutcome,
     ApplicationKind,
     DuplicateStatus,
@@ -28,10 +28,15 @@ from .choices import (
     Outcome,
     State,
 )
-from .exceptions import TransitionConflict, TransitionInvalid
-from .history import save_with_history
-from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
-from .models import (
+from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.history import save_with_history
+from casework.identity import (
+    DUPLICATE_THRESHOLD,
+    name_key,
+    name_similarity,
+    new_registration_number,
+)
+from casework.models import (
     Appeal,
     Application,
     AuditEvent,
@@ -41,9 +46,9 @@ from .models import (
     Person,
     Unit,
 )
-from .signals import application_transitioned
-from .statements import application_locked, insert
-from .workflow import TRANSITION_NAMES
+from casework.signals import application_transitioned
+from casework.statements import application_locked, insert
+from casework.workflow import TRANSITION_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +346,7 @@ def application_assign(
             application=app,
             changes={"assigned_to": [before, getattr(assignee, "pk", None)]},
         )
-        from .models import Deadline
+        from casework.models import Deadline
 
         Deadline.objects.filter(application=app, closed_at=None, recipient_user_id=before).exclude(
             source__in=[deadlines.APPEAL.key, deadlines.INTERVIEW.key]
@@ -594,7 +599,7 @@ def application_decide(
     *, actor: Any, application: Application, outcome: str, grounds: str, **kw: Any
 ) -> Application:
     """First-instance decision: ``accept`` for the positive outcomes, ``reject`` for the rest."""
-    from .choices import ACCEPT_OUTCOMES
+    from casework.choices import ACCEPT_OUTCOMES
 
     name = "accept" if outcome in ACCEPT_OUTCOMES else "reject"
     return application_transition(

@@ -24,7 +24,7 @@ from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from .models import Application, Person
+from casework.models import Application, Person
 
 
 def prepared_cursor(connection: Any = None) -> Any:

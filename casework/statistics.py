@@ -51,7 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .choices import (
+from casework.choices import (
     MERITS_NEGATIVE,
     MERITS_POSITIVE,
     POSITIVE,
@@ -63,7 +63,7 @@ from .choices import (
     State,
     Track,
 )
-from .models import Appeal, Application, Decision
+from casework.models import Appeal, Application, Decision
 
 # --- Tables ---------------------------------------------------------------------------------
 

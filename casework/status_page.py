@@ -22,10 +22,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from .choices import ApplicationKind, State, Track
-from .models import Application
-from .status_hooks import residence_lines
-from .waiting import WAITING_STATES, waiting_figures
+from casework.choices import ApplicationKind, State, Track
+from casework.models import Application
+from casework.status_hooks import residence_lines
+from casework.waiting import WAITING_STATES, waiting_figures
 
 K, S = ApplicationKind, State
 

@@ -17,7 +17,7 @@ DEFAULT_RETENTION_DAYS = 90
 
 def purge_status_lookups(*, days: int | None = None, now: dt.datetime | None = None) -> int:
     """Delete lookup rows older than ``days`` (``STATUS_LOOKUP_RETENTION_DAYS``, 90)."""
-    from .models import StatusLookup
+    from casework.models import StatusLookup
 
     if days is None:
         days = int(getattr(settings, "STATUS_LOOKUP_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))

@@ -46,12 +46,12 @@ from django_ratelimit.core import (
     get_usage,
 )
 
-from .cache import counter_cache, incr_counters
-from .identity import parse_reference
-from .models import StatusLookup
-from .selectors import application_for_applicant
-from .status_languages import RTL_LANGUAGES, is_reviewed
-from .status_page import status_page_for
+from casework.cache import counter_cache, incr_counters
+from casework.identity import parse_reference
+from casework.models import StatusLookup
+from casework.selectors import application_for_applicant
+from casework.status_languages import RTL_LANGUAGES, is_reviewed
+from casework.status_page import status_page_for
 
 log = logging.getLogger(__name__)
 

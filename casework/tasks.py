@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 )
 def sweep_deadlines() -> int:
     """Beat, every ``SWEEP_INTERVAL_SECONDS``: create due reminders and queue their delivery."""
-    from .reminders import sweep
+    from casework.reminders import sweep
 
     report = sweep()
     return sum(report.created.values())
@@ -44,8 +44,8 @@ def sweep_deadlines() -> int:
 def deliver_reminder(self, reminder_id: int) -> str:  # noqa: ANN001
     """Deliver one reminder exactly once; a redelivered or duplicate message finds nothing to
     claim. A failed send is retried with exponential backoff."""
-    from .models import Reminder
-    from .reminders import RETRY, reminder_deliver, retry_countdown
+    from casework.models import Reminder
+    from casework.reminders import RETRY, reminder_deliver, retry_countdown
 
     result = reminder_deliver(reminder_id=reminder_id)
     if result.outcome == RETRY:
@@ -62,7 +62,7 @@ def deliver_reminder(self, reminder_id: int) -> str:  # noqa: ANN001
 @shared_task(name="casework.tasks.anonymise_due", acks_late=True)
 def anonymise_due() -> int:
     """Anonymise the people whose retention period has run out (casework.privacy)."""
-    from .privacy import anonymise_due as run
+    from casework.privacy import anonymise_due as run
 
     count = run()
     log.info("retention: %d people anonymised", count)
@@ -72,7 +72,7 @@ def anonymise_due() -> int:
 @shared_task(name="casework.tasks.run_import_job", acks_late=True)
 def run_import_job(job_id: int) -> None:
     """Import an uploaded arrivals CSV (ImportJob); safe to redeliver (imports are idempotent)."""
-    from .imports import import_job_run
+    from casework.imports import import_job_run
 
     import_job_run(job_id=job_id)
 
@@ -80,7 +80,7 @@ def run_import_job(job_id: int) -> None:
 @shared_task(name="casework.tasks.purge_idempotency_keys", acks_late=True, ignore_result=True)
 def purge_idempotency_keys() -> int:
     """Beat, daily: drop stored API responses older than ``API_IDEMPOTENCY_TTL``."""
-    from .api.base import idempotency_keys_purge
+    from casework.api.base import idempotency_keys_purge
 
     deleted = idempotency_keys_purge()
     log.info("idempotency keys: %d expired row(s) deleted", deleted)
@@ -94,7 +94,7 @@ def purge_status_lookups() -> int:
     The log exists to spot abuse while it happens; keeping it longer would go against storage
     limitation (GDPR art. 5(1)(e)). Same rule as ``manage.py purge_status_lookups``.
     """
-    from .status_retention import purge_status_lookups as purge
+    from casework.status_retention import purge_status_lookups as purge
 
     deleted = purge()
     log.info("status lookups: %d row(s) past retention deleted", deleted)

@@ -35,8 +35,8 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .choices import Instance, Outcome, State
-from .models import Application, Decision
+from casework.choices import Instance, Outcome, State
+from casework.models import Application, Decision
 
 log = logging.getLogger(__name__)
 

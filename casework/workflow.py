@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
-from .choices import (
+from casework.choices import (
     ACCEPT_OUTCOMES,
     REJECT_OUTCOMES,
     ApplicationKind,
@@ -28,7 +28,7 @@ from .choices import (
     State,
     Track,
 )
-from .exceptions import TransitionInvalid
+from casework.exceptions import TransitionInvalid
 
 APPEAL_PERIOD = dt.timedelta(weeks=3)
 APPEAL_PERIOD_MANIFESTLY_UNFOUNDED = dt.timedelta(weeks=1)

@@ -1,3 +1,3 @@
 """The caseworker's admin, one module per subject; each registers its own models."""
 
-from . import applications, imports, reminders, security, statistics, status_lookups  # noqa: F401
+from casework.admin import applications, imports, reminders, security, statistics, status_lookups  # noqa: F401

@@ -23,14 +23,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import person_panels, services
-from ..access import AccessLoggedAdminMixin
-from ..choices import Role, State, Track
-from ..document_views import IdentityDocumentForm, scan_link
-from ..exceptions import TransitionConflict, TransitionInvalid
-from ..forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
-from ..identity import is_valid_registration_number, parse_reference
-from ..models import (
+from casework import person_panels, services
+from casework.access import AccessLoggedAdminMixin
+from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from casework.admin.security import PersonPrivacyAdminMixin
+from casework.choices import Role, State, Track
+from casework.document_views import IdentityDocumentForm, scan_link
+from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
+from casework.identity import is_valid_registration_number, parse_reference
+from casework.models import (
     Application,
     AuditEvent,
     DuplicateFlag,
@@ -41,11 +43,9 @@ from ..models import (
     StaffProfile,
     Unit,
 )
-from ..roles import has_role
-from ..selectors import applications_visible_to
-from ..workflow import TRANSITION_NAMES
-from .base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
-from .security import PersonPrivacyAdminMixin
+from casework.roles import has_role
+from casework.selectors import applications_visible_to
+from casework.workflow import TRANSITION_NAMES
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -58,7 +58,7 @@ FILTER_NATIONALITIES = ("UA", "SY", "AF", "ER", "RU", "TR", "SO", "IQ", "IR", "G
 
 def _timeline_item(event: AuditEvent) -> dict:
     """One line of the case's timeline, in words a caseworker reads at a glance."""
-    from ..choices import Outcome
+    from casework.choices import Outcome
 
     changes = event.changes or {}
     outcome = changes.get("outcome")

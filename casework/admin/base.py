@@ -66,12 +66,12 @@ class ScopedAdminMixin:
     """
 
     def get_queryset(self, request: Any) -> Any:
-        from ..scopes import visible_to
+        from casework.scopes import visible_to
 
         return visible_to(request.user, super().get_queryset(request))  # type: ignore[misc]
 
     def _hidden(self, request: Any) -> frozenset[str]:
-        from ..scopes import hidden_fields
+        from casework.scopes import hidden_fields
 
         return hidden_fields(request.user, self.model)  # type: ignore[attr-defined]
 
@@ -130,8 +130,8 @@ class ScopedAdminMixin:
         return None
 
     def _read_only_role(self, request: Any) -> bool:
-        from ..choices import Role
-        from ..roles import has_role
+        from casework.choices import Role
+        from casework.roles import has_role
 
         return not request.user.is_superuser and has_role(request.user, Role.AUDITOR)
 

@@ -18,13 +18,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from casework.admin.base import ScopedAdminMixin
 from casework.channels import channels
 from casework.choices import Role
 from casework.deadlines import sources
 from casework.models import Deadline, Reminder
 from casework.roles import has_role
-
-from .base import ScopedAdminMixin
 
 admin.site.index_template = "admin/casework_index.html"
 

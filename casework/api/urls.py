@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from casework.api import views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")

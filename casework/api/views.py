@@ -25,12 +25,8 @@ from rest_framework.views import APIView
 
 from casework import services
 from casework.access import AccessLoggedViewSetMixin
-from casework.models import Application, AuditEvent, Decision, Interview, Person, Reminder
-from casework.selectors import applications_visible_to, people_visible_to
-from casework.workflow import TRANSITION_NAMES, ApplicationWorkflow
-
-from .authentication import token_expired
-from .base import (
+from casework.api.authentication import token_expired
+from casework.api.base import (
     ERROR_RESPONSES,
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -38,9 +34,9 @@ from .base import (
     ApiViewSetMixin,
     TransitionsMixin,
 )
-from .filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
-from .pagination import ChronologicalPage
-from .serializers import (
+from casework.api.filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
+from casework.api.pagination import ChronologicalPage
+from casework.api.serializers import (
     TRANSITION_INPUTS,
     ApplicationCreateSerializer,
     ApplicationSerializer,
@@ -54,7 +50,10 @@ from .serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from .throttling import ScopedRateThrottle
+from casework.api.throttling import ScopedRateThrottle
+from casework.models import Application, AuditEvent, Decision, Interview, Person, Reminder
+from casework.selectors import applications_visible_to, people_visible_to
+from casework.workflow import TRANSITION_NAMES, ApplicationWorkflow
 
 # --- Tokens ---------------------------------------------------------------------------------
 

@@ -20,10 +20,11 @@ run: $(STAMP)
 	$(PY) manage.py seed_reception_demo
 	@bash scripts/run.sh
 
-## test: lint, format check, Django checks, migrations check, the test suite
+## test: lint, format check, import contracts, Django checks, migrations check, the test suite
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py compile_translations
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

@@ -35,9 +35,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from casework import deadlines  # noqa: E402
+from casework.deadlines import registry as deadlines  # noqa: E402
+from casework.deadlines.reminders import reminders_create_due  # noqa: E402
 from casework.models import Deadline, Person, Reminder  # noqa: E402
-from casework.reminders import reminders_create_due  # noqa: E402
 
 BASE = 10**12
 

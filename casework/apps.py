@@ -10,9 +10,19 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from casework.roles import sync_role_permissions
-        from casework.status_languages import install_lang_info
+        from casework.applications import rules  # noqa: F401  (registers the object permissions)
+        from casework.deadlines import (  # noqa: F401
+            channels,  # registers the reminder channels
+            registry,  # registers casework's deadline sources
+        )
+        from casework.deadlines.messages import register_notice_lines
+        from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
+        from casework.staff.roles import sync_role_permissions
+        from casework.status.languages import install_lang_info
+        from casework.status.page import waiting_lines
 
         install_lang_info()
+        # The queue notice tells the applicant how long they may still wait, as the page does.
+        register_notice_lines(waiting_lines)
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")

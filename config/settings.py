@@ -76,15 +76,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "casework.middleware.DatabaseUnavailableMiddleware",
+    "casework.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "casework.sessions.IdleExpiryMiddleware",  # renews the idle expiry once a minute
+    "casework.staff.sessions.IdleExpiryMiddleware",  # renews the idle expiry once a minute
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "casework.otp.StaffTwoFactorMiddleware",
+    "casework.staff.otp.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -140,7 +140,7 @@ REDIS_URL = env(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "casework.cache.ResilientRedisCache",  # a dead Redis is a cache miss
+            "BACKEND": "casework.core.cache.ResilientRedisCache",  # a dead Redis is a cache miss
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -170,10 +170,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))  # idle expiry for staff
-# The idle expiry is renewed at most once a minute (casework.sessions.IdleExpiryMiddleware),
+# The idle expiry is renewed at most once a minute (casework.staff.sessions.IdleExpiryMiddleware),
 # not by a session write on every request.
 SESSION_SAVE_EVERY_REQUEST = False
-SESSION_ENGINE = "casework.sessions"  # a lost database is a 503, not "session interrupted"
+SESSION_ENGINE = "casework.staff.sessions"  # a lost database is a 503, not "session interrupted"
 SESSION_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
@@ -270,8 +270,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
-# Reminder delivery (casework/reminders.py): a claim older than this is a dead worker's and is
-# retried; attempts before "failed"; backoff between attempts; rows queued per sweep.
+# Reminder delivery (casework.deadlines.reminders): a claim older than this is a dead worker's
+# and is retried; attempts before "failed"; backoff between attempts; rows queued per sweep.
 REMINDER_CLAIM_TIMEOUT = int(env("REMINDER_CLAIM_TIMEOUT", "600"))
 REMINDER_REQUEUE_AFTER = int(env("REMINDER_REQUEUE_AFTER", "1800"))
 REMINDER_MAX_ATTEMPTS = int(env("REMINDER_MAX_ATTEMPTS", "6"))
@@ -319,13 +319,13 @@ SPECTACULAR_SETTINGS = {
         "casework.api.schema_hooks.document_standard_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "OutcomeEnum": "casework.choices.Outcome",
-        "AcceptOutcomeEnum": "casework.choices.ACCEPT_OUTCOMES",
-        "RejectOutcomeEnum": "casework.choices.REJECT_OUTCOMES",
-        "ApplicationKindEnum": "casework.choices.ApplicationKind",
+        "OutcomeEnum": "casework.applications.choices.Outcome",
+        "AcceptOutcomeEnum": "casework.applications.choices.ACCEPT_OUTCOMES",
+        "RejectOutcomeEnum": "casework.applications.choices.REJECT_OUTCOMES",
+        "ApplicationKindEnum": "casework.applications.choices.ApplicationKind",
         "CentreKindEnum": "reception.choices.CentreKind",
-        "DocumentKindEnum": "casework.choices.DocumentKind",
-        "AppealOutcomeEnum": "casework.choices.AppealOutcome",
+        "DocumentKindEnum": "casework.people.choices.DocumentKind",
+        "AppealOutcomeEnum": "casework.applications.choices.AppealOutcome",
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
         "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
@@ -371,12 +371,12 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Logging: nothing personal. Case references and ids only, never names or birth dates. ---
-# ``casework.logfilters.DropRequestData`` strips the request (body, query string, cookies) that
+# ``casework.core.logfilters.DropRequestData`` strips the request (body, query string, cookies) that
 # Django attaches to error records, so a crash never writes form input into a log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_request_data": {"()": "casework.logfilters.DropRequestData"}},
+    "filters": {"no_request_data": {"()": "casework.core.logfilters.DropRequestData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -401,10 +401,10 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")
 STATUS_RATE_LIMIT = env("STATUS_RATE_LIMIT", "20/h")
 STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
 # Redis down: the status page refuses lookups it cannot count (closed, the default) or answers
-# them uncounted (open). See casework.status_views._limited and docs/reliability.md.
+# them uncounted (open). See casework.status.views._limited and docs/reliability.md.
 RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", False)
 
-# --- Retention and erasure (casework.privacy) ------------------------------------------------
+# --- Retention and erasure (casework.privacy.retention) ------------------------------------
 # Years after a case closed (its decision or withdrawal) before the person is anonymised, per
 # final state; empty means "kept" (a granted permit is renewed and leads to citizenship).
 # A person is anonymised when every one of their applications is due.

@@ -5,8 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from casework import document_views, otp, status_views
-from casework.views import healthz
+from casework.admin import documents as document_views
+from casework.core.views import healthz
+from casework.staff import otp
+from casework.status import views as status_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -33,6 +35,6 @@ urlpatterns += i18n_patterns(
 
 handler404 = "casework.api.views.not_found"
 # A database error raised in middleware (session load/save) is a 503 too, not a 500.
-handler500 = "casework.middleware.server_error"
+handler500 = "casework.core.middleware.server_error"
 # A path under /api/ that matches no route answers in JSON, like the rest of the API.
-handler404 = "casework.middleware.not_found"
+handler404 = "casework.core.middleware.not_found"

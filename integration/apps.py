@@ -8,10 +8,10 @@ class IntegrationConfig(AppConfig):
     verbose_name = "Integration"
 
     def ready(self) -> None:
-        from casework.choices import Role
-        from casework.roles import grant
-        from casework.scopes import register_model_scope, register_person_scope
-        from casework.signals import application_transitioned
+        from casework.applications.signals import application_transitioned
+        from casework.privacy.scopes import register_model_scope, register_person_scope
+        from casework.staff.choices import Role
+        from casework.staff.roles import grant
 
         from .deadlines import register_sources
         from .models import FamilyReunification, IntroductionProgramme, WorkPermit

@@ -1,7 +1,7 @@
 """Integration's deadline sources, registered with casework's registry from ``apps.ready``.
 
 casework never imports this module; it only sees the rows the services create with
-``casework.deadlines.deadline_set``, and the sweep turns them into reminders.
+``casework.deadlines.services.deadline_set``, and the sweep turns them into reminders.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.deadlines import PERSON, STAFF, DeadlineSource, overdue, register, soon
+from casework.deadlines.registry import PERSON, STAFF, DeadlineSource, overdue, register, soon
 
 WORK_PERMIT_RENEWAL = DeadlineSource(
     key="integration.work_permit_renewal",

@@ -26,8 +26,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from casework import demo_data
-from casework.choices import ApplicationKind, Outcome, State, Track
+from casework.applications.choices import ApplicationKind, Outcome, State, Track
+from casework.intake import demo as demo_data
 
 from . import deadlines, eligibility
 from .choices import (

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from casework.choices import ApplicationKind, DocumentKind, Outcome, State, Track
+from casework.applications.choices import ApplicationKind, Outcome, State, Track
+from casework.people.choices import DocumentKind
 
 from .choices import FamilyRelation, IncomeRule, InterviewWaiverGroup, SponsorBasis
 

@@ -17,15 +17,15 @@ from typing import Any
 
 import rules
 
-from casework.choices import Role
-from casework.roles import has_role, unit_id_of
-from casework.rules import (
+from casework.applications.rules import (
     is_appeals_body,
     is_auditor,
     is_caseworker,
     is_decision_maker,
     is_registrar,
 )
+from casework.staff.choices import Role
+from casework.staff.roles import has_role, unit_id_of
 
 from .choices import FamilyState
 

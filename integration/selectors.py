@@ -13,9 +13,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from casework.choices import Role
 from casework.models import Person
-from casework.roles import has_role, unit_id_of
+from casework.staff.choices import Role
+from casework.staff.roles import has_role, unit_id_of
 
 from .choices import FamilyState
 from .models import FamilyReunification, IntroductionProgramme, WorkPermit

@@ -1,4 +1,4 @@
-"""Integration tables for the statistics page and API (registered into ``casework.statistics``).
+"""Integration tables for the statistics page and API (see ``casework.statistics.tables``).
 
 Work permits granted (first grants and renewals, by the year the period was granted),
 family reunification decisions by relation and outcome (by the year of decision), and
@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.statistics import Column, Table, register
+from casework.statistics.tables import Column, Table, register
 
 from .choices import FamilyRelation, FamilyState, PeriodKind, ProgrammeOutcome, ProgrammeState
 from .models import FamilyReunification, IntroductionProgramme, WorkPermitPeriod
@@ -33,7 +33,7 @@ def work_permits_granted(*, year: int | None = None, **_ignored: Any) -> Table:
         )
         .order_by("-total", "permit__person__nationality")
     )
-    from casework.statistics import _country
+    from casework.statistics.tables import _country
 
     return Table(
         slug="work-permits-granted",

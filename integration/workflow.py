@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
-from casework.exceptions import TransitionInvalid
-from casework.workflow import appeal_deadline_for, guard, may, require
+from casework.applications.workflow import appeal_deadline_for, guard, may, require
+from casework.core.exceptions import TransitionInvalid
 
 from .choices import (
     FamilyState,

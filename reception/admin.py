@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import AccessLoggedAdminMixin
 from casework.admin.base import ScopedAdminMixin
-from casework.exceptions import TransitionConflict
+from casework.core.exceptions import TransitionConflict
 from casework.models import Person
+from casework.privacy.access import AccessLoggedAdminMixin
 
 from . import selectors, services
 from .choices import DischargeReason, ResidentStatus
@@ -534,7 +534,7 @@ class SettlementForm(forms.Form):
 
     def clean_registration_number(self) -> Any:
         """The person's accepted application: the permit that gives the right to settlement."""
-        from casework.choices import State
+        from casework.applications.choices import State
         from casework.models import Application
 
         number = "".join(self.cleaned_data["registration_number"].split())

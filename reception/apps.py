@@ -11,13 +11,13 @@ class ReceptionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from casework import deadlines as casework_deadlines
-        from casework.choices import Role
-        from casework.person_panels import register_person_panel
-        from casework.roles import grant
-        from casework.scopes import register_model_scope, register_person_scope
-        from casework.signals import application_transitioned
-        from casework.status_hooks import register_residence_provider
+        from casework.applications.signals import application_transitioned
+        from casework.deadlines import registry as casework_deadlines
+        from casework.people.panels import register_person_panel
+        from casework.privacy.scopes import register_model_scope, register_person_scope
+        from casework.staff.choices import Role
+        from casework.staff.roles import grant
+        from casework.status.hooks import register_residence_provider
 
         from . import deadlines, rules  # noqa: F401  (registers the object permissions)
         from .admin import person_placement_summary

@@ -13,7 +13,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.deadlines import DeadlineSource
+from casework.deadlines.registry import DeadlineSource
 
 ARRIVAL_STAY_DAYS = 21
 SETTLEMENT_TARGET_MONTHS = 6

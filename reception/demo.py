@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from casework import demo_data
-from casework.choices import ApplicationKind, Outcome, State
+from casework.applications.choices import ApplicationKind, Outcome, State
+from casework.intake import demo as demo_data
 
 from . import deadlines
 from .choices import CentreKind, DischargeReason, PlacementEnd

@@ -1,6 +1,6 @@
 """Refusals of reception services, mapped like casework's: invalid input 400, conflict 409."""
 
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
 
 __all__ = ["CentreFull", "PlacementConflict", "PlacementInvalid", "QuotaExhausted"]
 

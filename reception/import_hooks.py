@@ -1,4 +1,4 @@
-"""Reception's part of the bulk import of arrivals (``casework.imports`` discovers this module).
+"""Reception's part of the bulk import of arrivals (``casework.intake.imports`` discovers it).
 
 The CSV's ``centre`` column names a reception centre by its id or its name. A row naming no
 centre known here is a bad row; rows beyond a centre's free beds are refused before anything
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from casework.imports import CENTRE_HOOKS
+from casework.intake.imports import CENTRE_HOOKS
 
 from .models import Placement, ReceptionCentre
 

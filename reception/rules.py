@@ -1,6 +1,7 @@
 """Object permissions for reception (``rules``): officers act for the centres they work for.
 
-As in ``casework.rules``, these are never model permissions a group could hold: each is asked
+As in ``casework.applications.rules``, these are never model permissions a group could hold:
+each is asked
 with the centre as object, so a reception officer at one centre cannot place, move or discharge
 residents of another.
 """
@@ -11,8 +12,8 @@ from typing import Any
 
 import rules
 
-from casework.choices import Role
-from casework.roles import has_role
+from casework.staff.choices import Role
+from casework.staff.roles import has_role
 
 
 def centre_ids_of(user: Any) -> frozenset[int]:

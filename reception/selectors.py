@@ -32,9 +32,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.choices import Role, State
+from casework.applications.choices import State
 from casework.models import Application, AuditEvent
-from casework.roles import has_role
+from casework.staff.choices import Role
+from casework.staff.roles import has_role
 
 from .choices import ResidentStatus
 from .models import County, MunicipalityCounty, Placement, ReceptionCentre
@@ -94,7 +95,7 @@ RECENT_RESIDENT_DAYS = 30
 
 
 def residents_scope(user: Any) -> Q:
-    """``Q`` on Person for ``casework.scopes``: who a reception officer sees.
+    """``Q`` on Person for ``casework.privacy.scopes``: who a reception officer sees.
 
     The people with an open placement in a centre the officer staffs, or a placement there
     that ended within ``RECENT_RESIDENT_DAYS``; an ``Exists`` so a person with several

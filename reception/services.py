@@ -3,7 +3,7 @@
 Each service runs in one transaction: lock (the centre row first, so that two placements into
 one centre queue up behind each other and the second counts the first), check the user's
 object permission, check the rules, write, audit (``casework.services.audit_log``), and move
-the deadlines (``casework.deadlines``).
+the deadlines (``casework.deadlines.registry``).
 
 A centre never exceeds its capacity: the bed count is taken under a row lock on the centre
 (``SELECT … FOR UPDATE``), so concurrent placements are serialised per centre. A person never
@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import deadlines as casework_deadlines
-from casework.choices import State
+from casework.applications.choices import State
+from casework.audit.services import audit_log
+from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application, Decision, Person
-from casework.services import audit_log
 
 from . import deadlines
 from .choices import CentreKind, DischargeReason, PlacementEnd
@@ -156,7 +156,7 @@ def _create(
             _("This person already has an open placement. Reload and try again.")
         ) from exc
     if centre.kind == CentreKind.ARRIVAL:
-        casework_deadlines.deadline_set(
+        deadline_set(
             source=deadlines.ARRIVAL_STAY.key,
             object_id=placement.pk,
             due_at=deadlines.arrival_stay_due(start),
@@ -171,7 +171,7 @@ def _close(placement: Placement, *, on: dt.date, ended_by: str, reason: str = ""
     placement.ended_by = ended_by
     placement.discharge_reason = reason
     placement.save(update_fields=["end", "ended_by", "discharge_reason"])
-    casework_deadlines.deadline_close(source=deadlines.ARRIVAL_STAY.key, object_id=placement.pk)
+    deadline_close(source=deadlines.ARRIVAL_STAY.key, object_id=placement.pk)
 
 
 def placement_create(
@@ -311,7 +311,7 @@ def settlement_target_open(*, application: Application, decision: Decision | Non
     person = application.person
     granted = permit_day(application, decision)
     minor = person.unaccompanied_minor and person.age_on(granted) < ADULT_AGE
-    return casework_deadlines.deadline_set(
+    return deadline_set(
         source=deadlines.SETTLEMENT_TARGET.key,
         object_id=application.pk,
         due_at=deadlines.settlement_target_due(granted, unaccompanied_minor=minor),
@@ -322,7 +322,8 @@ def settlement_target_open(*, application: Application, decision: Decision | Non
 def on_application_transitioned(
     sender: Any, application: Application, target: str, decision: Decision | None = None, **_: Any
 ) -> None:
-    """Receiver of ``casework.signals.application_transitioned`` (inside its transaction)."""
+    """Receiver of ``casework.applications.signals.application_transitioned`` (inside its
+    transaction)."""
     if target == State.ACCEPTED:
         settlement_target_open(application=application, decision=decision)
 
@@ -390,9 +391,7 @@ def settlement_record(
                 ended_by=PlacementEnd.DISCHARGE,
                 reason=DischargeReason.SETTLED,
             )
-        casework_deadlines.deadline_close(
-            source=deadlines.SETTLEMENT_TARGET.key, object_id=app.pk, application=app
-        )
+        deadline_close(source=deadlines.SETTLEMENT_TARGET.key, object_id=app.pk, application=app)
         audit_log(
             actor=actor,
             action="settled",

@@ -1,4 +1,4 @@
-"""Reception tables for the statistics page and API (registered into ``casework.statistics``).
+"""Reception tables for the statistics page and API (registered in ``casework.statistics.tables``).
 
 Residents by centre, county and status on a day (the last day of ``year``, or today);
 settlement by municipality and county against the year's quota; collective-protection
@@ -16,8 +16,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.choices import ApplicationKind
-from casework.statistics import Column, Table, register
+from casework.applications.choices import ApplicationKind
+from casework.statistics.tables import Column, Table, register
 
 from .choices import ResidentStatus
 from .models import MunicipalityQuota, Settlement

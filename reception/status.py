@@ -1,4 +1,4 @@
-"""Where the applicant lives, for casework's status page (``casework.status_hooks``).
+"""Where the applicant lives, for casework's status page (``casework.status.hooks``).
 
 Registered from ``ReceptionConfig.ready``. The applicant is already authenticated by reference
 and birth date; they see their own centre's name and municipality, nothing about other
@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connections, router
 from django.utils.translation import gettext as _
 
-from casework.statements import prepared_cursor
+from casework.core.statements import prepared_cursor
 
 from .models import Placement
 

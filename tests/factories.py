@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from casework.identity import name_key, new_registration_number
 from casework.models import (
     Application,
     AuditEvent,
@@ -22,6 +21,7 @@ from casework.models import (
     StaffProfile,
     Unit,
 )
+from casework.people.identity import name_key, new_registration_number
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from casework.choices import Role
 from casework.models import Application, Person
+from casework.staff.choices import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 

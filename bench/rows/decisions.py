@@ -3,7 +3,7 @@
 
 Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, each with
 its person (external ids ``bench:<run>:…``; they stay). Ours: two processes call
-``services.application_decide`` on their half of one set (lock, permission, transition,
+``application_decide`` on their half of one set (lock, permission, transition,
 decision row, audit event, deadlines, signal; ``on_commit`` work runs). Baseline: two
 processes run one autocommitted ``UPDATE … SET state`` per case of the other set.
 """
@@ -28,9 +28,9 @@ def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from casework.choices import ApplicationKind, State, Track
-    from casework.identity import luhn_digit
+    from casework.applications.choices import ApplicationKind, State, Track
     from casework.models import Application, Person
+    from casework.people.identity import luhn_digit
 
     caseworker = get_user_model().objects.get(username="caseworker")
     run = ctx["run_id"]
@@ -69,8 +69,8 @@ def _ours_worker(ids: list[int], out: mp.Queue) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from casework import services
-    from casework.choices import Outcome
+    from casework.applications.choices import Outcome
+    from casework.applications.services import application_decide
     from casework.models import Application
 
     connection.close()
@@ -86,7 +86,7 @@ def _ours_worker(ids: list[int], out: mp.Queue) -> None:
         for pk in ids:
             t = time.perf_counter()
             app = Application.objects.get(pk=pk)
-            services.application_decide(
+            application_decide(
                 actor=decider, application=app, outcome=Outcome.COLLECTIVE, grounds="Benchmark."
             )
             times.append(time.perf_counter() - t)

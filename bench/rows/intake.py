@@ -122,7 +122,7 @@ def parse_only(path: Path) -> Figure:
     pass (``arrivals_check``) and the validated batches, in-process."""
     from django.utils import timezone
 
-    from casework import imports
+    from casework.intake import imports
 
     result = imports.ImportResult()
     start = time.perf_counter()

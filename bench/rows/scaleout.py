@@ -72,8 +72,8 @@ def _pending_reminders(ctx: dict[str, Any], n: int, label: str) -> list[int]:
 
 
 def _drain(ids: list[int], workers: int) -> Figure:
+    from casework.deadlines.tasks import deliver_reminder
     from casework.models import Reminder
-    from casework.tasks import deliver_reminder
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     procs = [

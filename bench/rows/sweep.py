@@ -25,8 +25,8 @@ FROM casework_reminder WHERE created_at = %s
 def handwritten_sql() -> tuple[str, list[Any]]:
     """One statement: open deadlines joined to a VALUES list of (source, reminder kind,
     audience, channel) built from the registry, the channels' eligibility written in SQL."""
-    from casework.channels import channels_for
-    from casework.deadlines import STAFF, sources
+    from casework.deadlines.channels import channels_for
+    from casework.deadlines.registry import STAFF, sources
 
     values: list[str] = []
     params: dict[str, Any] = {}
@@ -102,8 +102,8 @@ def run(ctx: dict[str, Any]) -> list[Row]:
     from django.db import connection
     from django.utils import timezone
 
+    from casework.deadlines.reminders import reminders_create_due
     from casework.models import Deadline
-    from casework.reminders import reminders_create_due
 
     sql, params = handwritten_sql()
 

@@ -1,8 +1,9 @@
 """Admin for people, applications and their records: the caseworker's working day.
 
-The admin is a thin face of ``services.py``. The state of a case is never a form field: the
+The admin is a thin face of the services (``casework.applications.services``, …). The state
+of a case is never a form field: the
 change page offers the transitions this user may make now as buttons, each with a small form
-where it needs input, and every submit goes through ``services.application_transition``,
+where it needs input, and every submit goes through ``application_transition``,
 which re-checks permission, guards and the version the user was looking at. A forged POST by
 a user without the right is refused there and leaves nothing but a refused-attempt log line.
 """
@@ -23,29 +24,35 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from casework import person_panels, services
-from casework.access import AccessLoggedAdminMixin
 from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from casework.admin.documents import IdentityDocumentForm, scan_link
+from casework.admin.forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
 from casework.admin.security import PersonPrivacyAdminMixin
-from casework.choices import Role, State, Track
-from casework.document_views import IdentityDocumentForm, scan_link
-from casework.exceptions import TransitionConflict, TransitionInvalid
-from casework.forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
-from casework.identity import is_valid_registration_number, parse_reference
-from casework.models import (
-    Application,
-    AuditEvent,
-    DuplicateFlag,
-    HouseholdLink,
-    IdentityDocument,
-    Interview,
-    Person,
-    StaffProfile,
-    Unit,
+from casework.applications.choices import State, Track
+from casework.applications.models import Application, Interview
+from casework.applications.services import (
+    application_assign,
+    application_lodge,
+    application_transition,
+    interview_record_held,
+    interview_schedule,
+    interview_waivable,
+    interview_waive,
+    transition_permitted,
+    transition_refusal,
 )
-from casework.roles import has_role
-from casework.selectors import applications_visible_to
-from casework.workflow import TRANSITION_NAMES
+from casework.applications.workflow import TRANSITION_NAMES
+from casework.audit.models import AuditEvent
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.people import panels as person_panels
+from casework.people.identity import is_valid_registration_number, parse_reference
+from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.people.services import duplicate_dismiss, duplicate_merge, person_register
+from casework.privacy.access import AccessLoggedAdminMixin
+from casework.privacy.scopes import applications_visible_to
+from casework.staff.choices import Role
+from casework.staff.models import StaffProfile, Unit
+from casework.staff.roles import has_role
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -58,7 +65,7 @@ FILTER_NATIONALITIES = ("UA", "SY", "AF", "ER", "RU", "TR", "SO", "IQ", "IR", "G
 
 def _timeline_item(event: AuditEvent) -> dict:
     """One line of the case's timeline, in words a caseworker reads at a glance."""
-    from casework.choices import Outcome
+    from casework.applications.choices import Outcome
 
     changes = event.changes or {}
     outcome = changes.get("outcome")
@@ -284,7 +291,7 @@ class PersonAdmin(
             return queryset.filter(registration_number=term), False
         return super().get_search_results(request, queryset, search_term)
 
-    # Other apps' read-only panels (``casework.person_panels``): reception's placement, say.
+    # Other apps' read-only panels (``casework.people.panels``): reception's placement, say.
     def _panel_fields(self, request: HttpRequest, obj: Any) -> list:
         if obj is None:
             return []
@@ -310,7 +317,7 @@ class PersonAdmin(
             if f not in ("given_name", "family_name", "date_of_birth", "sex", "nationality")
             and f in {fld.name for fld in Person._meta.concrete_fields}
         }
-        created = services.person_register(
+        created = person_register(
             actor=request.user,
             given_name=form.cleaned_data["given_name"],
             family_name=form.cleaned_data["family_name"],
@@ -345,11 +352,11 @@ class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin
 
     @admin.action(description=_("Merge: same person (keeps the older registration number)"))
     def merge(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._resolve(request, queryset, services.duplicate_merge)
+        self._resolve(request, queryset, duplicate_merge)
 
     @admin.action(description=_("Dismiss: different people"))
     def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._resolve(request, queryset, services.duplicate_dismiss)
+        self._resolve(request, queryset, duplicate_dismiss)
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet, service: Any) -> None:
         done = 0
@@ -489,7 +496,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
         if change:  # pragma: no cover - the change form has no editable field
             raise PermissionDenied
-        created = services.application_lodge(
+        created = application_lodge(
             actor=request.user,
             person=form.cleaned_data["person"],
             kind=form.cleaned_data["kind"],
@@ -512,7 +519,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             done, refused = 0, 0
             for application in queryset.select_related(None):
                 try:
-                    services.application_assign(
+                    application_assign(
                         actor=request.user, application=application, assignee=assignee
                     )
                     done += 1
@@ -603,12 +610,12 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         user = request.user
         actions = []
         for name in TRANSITION_NAMES:
-            if not services.transition_permitted(application=app, name=name, user=user):
+            if not transition_permitted(application=app, name=name, user=user):
                 continue
             spec = getattr(app, name)._django_fsm.get_transition(app.state)
             if spec is None:
                 continue
-            refusal = services.transition_refusal(application=app, name=name, user=user)
+            refusal = transition_refusal(application=app, name=name, user=user)
             actions.append(
                 {
                     "name": name,
@@ -626,7 +633,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
-            "case_may_waive": services.interview_waivable(application=app, user=user),
+            "case_may_waive": interview_waivable(application=app, user=user),
             "case_may_take": user.has_perm("casework.assign_application", app)
             and app.assigned_to_id != user.pk
             and has_role(user, Role.CASEWORKER),
@@ -664,7 +671,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             form = TransitionForm(request.POST, spec_custom=custom)
             if form.is_valid():
                 try:
-                    services.application_transition(
+                    application_transition(
                         actor=request.user,
                         application=app,
                         name=name,
@@ -688,7 +695,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
                     )
                     return HttpResponseRedirect(self._change_url(app))
         else:
-            if not services.transition_permitted(application=app, name=name, user=request.user):
+            if not transition_permitted(application=app, name=name, user=request.user):
                 raise PermissionDenied
             form = TransitionForm(initial={"version": app.version}, spec_custom=custom)
         return self._action_page(
@@ -705,9 +712,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         form = InterviewScheduleForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                services.interview_schedule(
-                    actor=request.user, application=app, **form.cleaned_data
-                )
+                interview_schedule(actor=request.user, application=app, **form.cleaned_data)
             except TransitionConflict as exc:
                 messages.error(request, exc.message)
             else:
@@ -726,7 +731,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         interview = get_object_or_404(Interview, pk=interview_pk, application=app)
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(app))
-        services.interview_record_held(actor=request.user, interview=interview)
+        interview_record_held(actor=request.user, interview=interview)
         messages.success(request, _("The interview is recorded as held."))
         return HttpResponseRedirect(self._change_url(app))
 
@@ -734,9 +739,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         app = self._case(request, pk)
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            services.interview_waive(
-                actor=request.user, application=app, reason=form.cleaned_data["reason"]
-            )
+            interview_waive(actor=request.user, application=app, reason=form.cleaned_data["reason"])
             messages.success(request, _("The interview is waived."))
             return HttpResponseRedirect(self._change_url(app))
         if request.method != "POST" and not request.user.has_perm(
@@ -751,9 +754,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         app = self._case(request, pk)
         if request.method == "POST":
             try:
-                services.application_assign(
-                    actor=request.user, application=app, assignee=request.user
-                )
+                application_assign(actor=request.user, application=app, assignee=request.user)
             except TransitionConflict as exc:
                 messages.error(request, exc.message)
             else:

@@ -57,21 +57,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ScopedAdminMixin:
     """Least privilege in the admin: rows scoped to the user, grounds hidden, auditors read.
 
-    - ``get_queryset`` goes through ``casework.scopes.visible_to``, so the list, the change
+    - ``get_queryset`` goes through ``casework.privacy.scopes.visible_to``, so the list, the change
       and history pages, search, filters, autocomplete and any custom view built on
       ``get_queryset`` show only what the user may see; a guessed id is "does not exist".
-    - Fields in ``casework.scopes.SENSITIVE_FIELDS`` (grounds, reasons) are dropped from the
+    - Fields in ``casework.privacy.scopes.SENSITIVE_FIELDS`` (grounds, reasons) are dropped from the
       page for roles that must not see them (reception and integration officers).
     - An auditor reads everything and changes nothing, whatever their group was granted.
     """
 
     def get_queryset(self, request: Any) -> Any:
-        from casework.scopes import visible_to
+        from casework.privacy.scopes import visible_to
 
         return visible_to(request.user, super().get_queryset(request))  # type: ignore[misc]
 
     def _hidden(self, request: Any) -> frozenset[str]:
-        from casework.scopes import hidden_fields
+        from casework.privacy.scopes import hidden_fields
 
         return hidden_fields(request.user, self.model)  # type: ignore[attr-defined]
 
@@ -130,8 +130,8 @@ class ScopedAdminMixin:
         return None
 
     def _read_only_role(self, request: Any) -> bool:
-        from casework.choices import Role
-        from casework.roles import has_role
+        from casework.staff.choices import Role
+        from casework.staff.roles import has_role
 
         return not request.user.is_superuser and has_role(request.user, Role.AUDITOR)
 

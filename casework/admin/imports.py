@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from casework import imports
-from casework.models import ImportJob
+from casework.intake import imports
+from casework.intake.models import ImportJob
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 

@@ -19,11 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from casework.admin.base import ScopedAdminMixin
-from casework.channels import channels
-from casework.choices import Role
-from casework.deadlines import sources
-from casework.models import Deadline, Reminder
-from casework.roles import has_role
+from casework.deadlines.channels import channels
+from casework.deadlines.models import Deadline, Reminder
+from casework.deadlines.registry import sources
+from casework.staff.choices import Role
+from casework.staff.roles import has_role
 
 admin.site.index_template = "admin/casework_index.html"
 
@@ -107,7 +107,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
-    """Reminders of the deadlines the user may see (``casework.scopes``), and their own."""
+    """Reminders of the deadlines the user may see (``casework.privacy.scopes``), and their own."""
 
     list_display = [
         "id",
@@ -193,7 +193,7 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     @admin.action(description=_("Send the selected reminders again"), permissions=["resend"])
     def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
         """A deliberate new delivery: a new row linked by ``resend_of`` (see reminder_resend)."""
-        from casework.reminders import reminder_resend
+        from casework.deadlines.reminders import reminder_resend
 
         done = skipped = 0
         for reminder in queryset.select_related("deadline")[:500]:
@@ -229,7 +229,8 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
 
 @admin.register(Deadline)
 class DeadlineAdmin(ScopedAdminMixin, ReadOnlyAdmin):
-    """Deadlines the user may see (``casework.scopes``: the case's, or the person's when there
+    """Deadlines the user may see (``casework.privacy.scopes``: the case's, or the person's when
+    there
     is no case), and deadlines addressed to the user."""
 
     list_display = [

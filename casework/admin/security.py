@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from casework import privacy
 from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
-from casework.choices import Role
-from casework.models import AccessLog
-from casework.roles import has_role
+from casework.privacy import retention as privacy
+from casework.privacy.models import AccessLog
+from casework.staff.choices import Role
+from casework.staff.roles import has_role
 
 
 @admin.register(AccessLog)

@@ -2,7 +2,7 @@
 
 A staff user with ``casework.view_statistics`` (every role has it: the tables hold counts,
 not people) sees it under Casework > Statistics. Nothing here computes: it calls
-``casework.statistics`` and renders.
+``casework.statistics.tables`` and renders.
 """
 
 from __future__ import annotations
@@ -10,34 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
-from django.utils.text import slugify
 
-from casework import statistics
-from casework.charts import bar_chart
-from casework.choices import ApplicationKind
-from casework.models import Statistics
-
-
-def statistics_params(query: Any) -> dict[str, Any]:
-    """``year`` and ``kind`` from a query string; anything invalid is ignored, never a 500."""
-    params: dict[str, Any] = {}
-    year = (query.get("year") or "").strip()
-    if year.isdigit() and 1990 <= int(year) <= 2100:
-        params["year"] = int(year)
-    kind = (query.get("kind") or "").strip()
-    if kind in ApplicationKind.values:
-        params["kind"] = kind
-    return params
-
-
-def csv_response(table: statistics.Table, params: dict[str, Any]) -> HttpResponse:
-    suffix = "-".join(str(params[k]) for k in ("year", "kind") if k in params)
-    name = slugify(f"{table.slug}-{suffix}" if suffix else table.slug)
-    response = HttpResponse(table.as_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+from casework.applications.choices import ApplicationKind
+from casework.statistics import tables as statistics
+from casework.statistics.charts import bar_chart
+from casework.statistics.export import csv_response, statistics_params
+from casework.statistics.models import Statistics
 
 
 @admin.register(Statistics)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from casework.models import StatusLookup
-from casework.status_views import reference_hash, reference_key
+from casework.status.models import StatusLookup
+from casework.status.views import reference_hash, reference_key
 
 
 @admin.register(StatusLookup)

@@ -61,10 +61,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from casework.api.models import IdempotencyKey
 from casework.api.pagination import CursorPage
-from casework.exceptions import TransitionConflict
-from casework.models import IdempotencyKey
-from casework.roles import load_roles_and_permissions
+from casework.core.exceptions import TransitionConflict
+from casework.staff.roles import load_roles_and_permissions
 
 # --- Errors ---------------------------------------------------------------------------------
 

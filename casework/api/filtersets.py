@@ -9,9 +9,12 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
-from casework.choices import ApplicationKind, Sex, State, Track
-from casework.identity import parse_reference
-from casework.models import Application, AuditEvent, Person
+from casework.applications.choices import ApplicationKind, State, Track
+from casework.applications.models import Application
+from casework.audit.models import AuditEvent
+from casework.people.choices import Sex
+from casework.people.identity import parse_reference
+from casework.people.models import Person
 
 _SEARCH_HELP = "A case reference (e.g. 4KX7-MP2R-9Q) or a 12-digit registration number."
 

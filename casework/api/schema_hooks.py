@@ -3,7 +3,7 @@
 Views document their own refusals (400 by field, 403, 409…). A few answers come from the
 framework around them and can reach any operation: 401 without valid credentials, 403, 404
 for a path that names nothing, 429 when throttled, 503 when the database is unreachable
-(``casework.middleware``), and 400 from a filter or body that does not parse. Each is added
+(``casework.core.middleware``), and 400 from a filter or body that does not parse. Each is added
 where the view did not document it, with the error body (``{"detail": …}`` or field errors).
 """
 

@@ -17,25 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from casework.choices import (
-    ACCEPT_OUTCOMES,
-    REJECT_OUTCOMES,
-    ApplicationKind,
-    DatePrecision,
-    Role,
-    Sex,
-    Track,
-)
-from casework.models import (
-    Application,
-    AuditEvent,
-    Decision,
-    Interview,
-    Person,
-    Reminder,
-)
-from casework.roles import has_role
-from casework.selectors import people_visible_to
+from casework.applications.choices import ACCEPT_OUTCOMES, REJECT_OUTCOMES, ApplicationKind, Track
+from casework.applications.models import Application, Decision, Interview
+from casework.audit.models import AuditEvent
+from casework.deadlines.models import Reminder
+from casework.people.choices import DatePrecision, Sex
+from casework.people.models import Person
+from casework.privacy.scopes import people_visible_to
+from casework.staff.choices import Role
+from casework.staff.roles import has_role
 
 SPECIAL_CATEGORY_ROLES = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS)
 

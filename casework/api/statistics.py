@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import statistics
-from casework.admin.statistics import csv_response, statistics_params
+from casework.statistics import tables as statistics
+from casework.statistics.export import csv_response, statistics_params
 
 
 class CSVRenderer(BaseRenderer):

@@ -6,7 +6,7 @@ a ``GET`` and a ``SET`` of up to ``num_requests`` floats on every request (1,200
 the API list found those round trips among the costs the bare DRF list does not pay.
 
 Here, on Redis, a client's requests are counted in fixed windows of the rate's period: one
-pipeline (``SET key 0 NX EX`` and ``INCR``, see ``casework.cache.incr_counters``), one round
+pipeline (``SET key 0 NX EX`` and ``INCR``, see ``casework.core.cache.incr_counters``), one round
 trip, a constant few bytes. The limits mean the same (N requests per period, per token or per
 address, and per scope for the token endpoint); like every fixed window they let a client
 that waits for a window's end send up to 2 N across the boundary, which for limits meant to
@@ -15,7 +15,7 @@ page the same way). ``Retry-After`` tells the seconds to the window's end.
 
 Another cache (the file cache of the zero-set-up default, tests' local memory) keeps DRF's own
 sliding-window history. With Redis unreachable a request is let through (as DRF's throttles did
-with ``casework.cache.ResilientRedisCache``): API clients are authenticated, and an outage of
+with ``casework.core.cache.ResilientRedisCache``): API clients are authenticated, and an outage of
 the counter store must not become an outage of the API.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 from rest_framework import throttling
 
-from casework.cache import UNAVAILABLE, counter_cache, incr_counters
+from casework.core.cache import UNAVAILABLE, counter_cache, incr_counters
 
 log = logging.getLogger(__name__)
 

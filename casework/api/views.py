@@ -1,4 +1,4 @@
-"""Casework endpoints of the REST API: thin faces of ``casework.services`` and ``selectors``.
+"""Casework endpoints of the REST API: thin faces of the services and the scoped selectors.
 
 Each viewset states the model permission each method needs (403 before any lookup), reads
 through a selector scoped to the user (404 for what they may not see), and writes through a
@@ -23,8 +23,6 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import services
-from casework.access import AccessLoggedViewSetMixin
 from casework.api.authentication import token_expired
 from casework.api.base import (
     ERROR_RESPONSES,
@@ -51,9 +49,22 @@ from casework.api.serializers import (
     TokenSerializer,
 )
 from casework.api.throttling import ScopedRateThrottle
-from casework.models import Application, AuditEvent, Decision, Interview, Person, Reminder
-from casework.selectors import applications_visible_to, people_visible_to
-from casework.workflow import TRANSITION_NAMES, ApplicationWorkflow
+from casework.applications.models import Application, Decision, Interview
+from casework.applications.services import (
+    application_assign,
+    application_available_transitions,
+    application_lodge,
+    application_transition,
+    interview_record_held,
+    interview_schedule,
+)
+from casework.applications.workflow import TRANSITION_NAMES, ApplicationWorkflow
+from casework.audit.models import AuditEvent
+from casework.deadlines.models import Reminder
+from casework.people.models import Person
+from casework.people.services import person_register, person_update
+from casework.privacy.access import AccessLoggedViewSetMixin
+from casework.privacy.scopes import applications_visible_to, people_visible_to
 
 # --- Tokens ---------------------------------------------------------------------------------
 
@@ -136,7 +147,7 @@ class PersonViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        person = services.person_register(
+        person = person_register(
             actor=request.user,
             given_name=data.pop("given_name"),
             family_name=data.pop("family_name"),
@@ -154,9 +165,7 @@ class PersonViewSet(
             person = self.get_object()
             person = Person.objects.select_for_update().get(pk=person.pk)
             self.check_if_match(person)
-            person = services.person_update(
-                actor=request.user, person=person, **serializer.validated_data
-            )
+            person = person_update(actor=request.user, person=person, **serializer.validated_data)
         return self.respond(person)
 
 
@@ -218,7 +227,7 @@ class ApplicationViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        application = services.application_lodge(actor=request.user, **serializer.validated_data)
+        application = application_lodge(actor=request.user, **serializer.validated_data)
         return self.respond(application, status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
@@ -226,7 +235,7 @@ class ApplicationViewSet(
         serializer = ApplicationUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.check_if_match(application)
-        application = services.application_assign(
+        application = application_assign(
             actor=request.user,
             application=application,
             assignee=serializer.validated_data["assigned_to"],
@@ -235,10 +244,10 @@ class ApplicationViewSet(
         return self.respond(application)
 
     def available_transitions(self, obj: Application) -> list[str]:
-        return services.application_available_transitions(application=obj, user=self.request.user)
+        return application_available_transitions(application=obj, user=self.request.user)
 
     def perform_transition(self, obj: Application, name: str, data: dict) -> Application:
-        app = services.application_transition(
+        app = application_transition(
             actor=self.request.user,
             application=obj,
             name=name,
@@ -305,7 +314,7 @@ class InterviewViewSet(
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        interview = services.interview_schedule(
+        interview = interview_schedule(
             actor=request.user, application=self.application, **serializer.validated_data
         )
         return self.respond(interview, status_code=status.HTTP_201_CREATED)
@@ -315,7 +324,7 @@ class InterviewViewSet(
         serializer = InterviewHeldSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.check_if_match(interview)
-        interview = services.interview_record_held(
+        interview = interview_record_held(
             actor=request.user, interview=interview, **serializer.validated_data
         )
         return self.respond(interview)

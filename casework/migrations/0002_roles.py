@@ -1,7 +1,7 @@
 """Create one Django group per staff role, so every deployment has them.
 
 Their model permissions are kept in step after every migrate by
-``casework.roles.sync_role_permissions`` (a post_migrate handler), since apps that land later
+``casework.staff.roles.sync_role_permissions`` (a post_migrate handler), since apps that land later
 add models and permissions of their own.
 """
 

@@ -7,7 +7,7 @@ insert paid for it. The same uniqueness and plain btrees now come from ``Meta`` 
 constraints keep their names). Rebuilds these indexes once.
 """
 
-import casework.identity
+import casework.people.identity
 import django_fsm
 from django.conf import settings
 from django.db import migrations, models
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             model_name="application",
             name="reference",
             field=models.CharField(
-                default=casework.identity.new_reference, editable=False, max_length=10
+                default=casework.people.identity.new_reference, editable=False, max_length=10
             ),
         ),
         migrations.AlterField(
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
             model_name="historicalapplication",
             name="reference",
             field=models.CharField(
-                default=casework.identity.new_reference, editable=False, max_length=10
+                default=casework.people.identity.new_reference, editable=False, max_length=10
             ),
         ),
         migrations.AlterField(

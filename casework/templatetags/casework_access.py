@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from casework.access import case_access_history as _history
+from casework.privacy.access import case_access_history as _history
 
 register = template.Library()
 
@@ -20,8 +20,8 @@ def case_access_history(context: Any, application: Any, limit: int = 50) -> list
 @register.simple_tag(takes_context=True)
 def sees_grounds(context: Any) -> bool:
     """Whether the user may read grounds and reasons (``scopes.hidden_fields``)."""
-    from casework.models import AuditEvent
-    from casework.scopes import hidden_fields
+    from casework.audit.models import AuditEvent
+    from casework.privacy.scopes import hidden_fields
 
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import template
 
-from casework.deadlines import deadlines_for_application, deadlines_for_user
+from casework.deadlines.selectors import deadlines_for_application, deadlines_for_user
 
 register = template.Library()
 

@@ -25,9 +25,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.access import AccessLoggedAdminMixin
-from casework.exceptions import TransitionConflict
+from casework.core.exceptions import TransitionConflict
 from casework.models import AuditEvent
+from casework.privacy.access import AccessLoggedAdminMixin
 
 from .. import services
 from ..forms import transition_form, transition_label

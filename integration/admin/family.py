@@ -13,8 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.identity import parse_reference
 from casework.models import Application, Person
+from casework.people.identity import parse_reference
 
 from .. import selectors, services
 from ..choices import FamilyRelation, FamilyState, SponsorBasis

@@ -13,8 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.identity import parse_reference
-from casework.selectors import applications_visible_to
+from casework.people.identity import parse_reference
+from casework.privacy.scopes import applications_visible_to
 
 from .. import selectors, services
 from ..choices import InterviewWaiverGroup, WorkPermitState

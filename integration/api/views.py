@@ -9,7 +9,8 @@ lookup, cursor pages without a COUNT, ``ETag`` on every object, ``If-Match`` on 
   errors, 403 may not, 404 not visible, 409 wrong state, another user's change, or an unmet
   legal condition (``unmet`` names each one, e.g. the § 94 conditions).
 
-Querysets are scoped by ``casework.scopes.visible_to`` (the rules are integration's selectors,
+Querysets are scoped by ``casework.privacy.scopes.visible_to`` (the rules are integration's
+selectors,
 registered in ``apps.py``), and every read is access-logged (``AccessLoggedViewSetMixin``).
 """
 
@@ -26,7 +27,6 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from casework.access import AccessLoggedViewSetMixin
 from casework.api.base import (
     ERROR_RESPONSES,
     IDEMPOTENCY_KEY,
@@ -36,9 +36,10 @@ from casework.api.base import (
     TransitionsMixin,
     api_exception_handler,
 )
-from casework.identity import parse_reference
 from casework.models import Application, Person
-from casework.selectors import applications_visible_to
+from casework.people.identity import parse_reference
+from casework.privacy.access import AccessLoggedViewSetMixin
+from casework.privacy.scopes import applications_visible_to
 
 from .. import selectors, services
 from ..models import FamilyReunification, IntroductionProgramme, WorkPermit

@@ -77,7 +77,8 @@ def on_application_transitioned(
     decision: Any = None,
     **kwargs: Any,
 ) -> None:
-    """Receiver of ``casework.signals.application_transitioned`` (inside its transaction)."""
+    """Receiver of ``casework.applications.signals.application_transitioned`` (inside its
+    transaction)."""
     work_permits_follow_application(application=application, name=name, actor=actor)
     if name in ("accept", "grant_appeal"):
         family_windows_open(application=application, actor=actor, decision=decision)

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from casework.exceptions import TransitionConflict
+from casework.audit.services import audit_log
+from casework.core.exceptions import TransitionConflict
 from casework.models import Application, Person
-from casework.services import audit_log
 
 from ..eligibility import (
     Unmet,

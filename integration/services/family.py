@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import deadlines as casework_deadlines
-from casework.choices import POSITIVE, State
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.applications.choices import POSITIVE, State
+from casework.audit.services import audit_log
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application, Decision, Person
-from casework.services import audit_log
 
 from .. import deadlines
 from ..choices import (
@@ -167,7 +167,7 @@ def family_register(
             },
         )
         if sponsor_application is not None and protection_decided_on is not None:
-            casework_deadlines.deadline_close(
+            deadline_close(
                 source=deadlines.FAMILY_REGISTRATION_WINDOW.key, object_id=sponsor_application.pk
             )
     return reunification
@@ -209,7 +209,7 @@ def family_record_documents(
                 sponsor_application_id=r.sponsor_application_id, documents_handed_in_on=None
             ).exists()
         ):
-            casework_deadlines.deadline_close(
+            deadline_close(
                 source=deadlines.FAMILY_DOCUMENTS_WINDOW.key, object_id=r.sponsor_application_id
             )
     return r
@@ -259,14 +259,14 @@ def family_transition(
             | ({"income_rule": r.income_rule} if name == "accept" else {}),
         )
         if name == "reject":
-            casework_deadlines.deadline_set(
+            deadline_set(
                 source=deadlines.FAMILY_APPEAL.key,
                 object_id=r.pk,
                 due_at=r.appeal_deadline,
                 person=r.applicant,
             )
         elif name in ("appeal", "accept", "grant_appeal", "dismiss_appeal"):
-            casework_deadlines.deadline_close(source=deadlines.FAMILY_APPEAL.key, object_id=r.pk)
+            deadline_close(source=deadlines.FAMILY_APPEAL.key, object_id=r.pk)
     return r
 
 
@@ -307,7 +307,7 @@ def family_windows_open(
     ):
         if last_day is None:
             continue
-        casework_deadlines.deadline_set(
+        deadline_set(
             source=source.key,
             object_id=application.pk,
             due_at=deadlines.end_of(last_day),

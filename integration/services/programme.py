@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import deadlines as casework_deadlines
-from casework.choices import ApplicationKind, State
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.applications.choices import ApplicationKind, State
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.deadlines.services import deadline_close, deadline_set
 from reception.models import Settlement
 
 from .. import deadlines
@@ -105,7 +105,7 @@ def programme_enrol(
 
 def _end_deadline(programme: IntroductionProgramme) -> None:
     if programme.state == ProgrammeState.ENROLLED:
-        casework_deadlines.deadline_set(
+        deadline_set(
             source=deadlines.PROGRAMME_END.key,
             object_id=programme.pk,
             due_at=deadlines.end_of(programme.planned_end_on),
@@ -113,9 +113,7 @@ def _end_deadline(programme: IntroductionProgramme) -> None:
             recipient_user=programme.created_by,
         )
     else:
-        casework_deadlines.deadline_close(
-            source=deadlines.PROGRAMME_END.key, object_id=programme.pk
-        )
+        deadline_close(source=deadlines.PROGRAMME_END.key, object_id=programme.pk)
 
 
 def _lock(programme: IntroductionProgramme) -> IntroductionProgramme:

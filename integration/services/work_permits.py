@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import deadlines as casework_deadlines
-from casework.choices import ApplicationKind
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.applications.choices import ApplicationKind
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.core.statements import locked_ids
+from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application
-from casework.statements import locked_ids
 
 from .. import deadlines
 from ..choices import (
@@ -183,26 +183,24 @@ def _work_permit_kwargs(name: str, fields: dict) -> dict:
 
 def _work_permit_deadlines(permit: WorkPermit) -> None:
     if permit.state == WorkPermitState.GRANTED:
-        casework_deadlines.deadline_set(
+        deadline_set(
             source=deadlines.WORK_PERMIT_RENEWAL.key,
             object_id=permit.pk,
             due_at=deadlines.end_of(permit.valid_until),
             person=permit.person,
         )
         if permit.lapses_at is not None:
-            casework_deadlines.deadline_set(
+            deadline_set(
                 source=deadlines.WORK_PERMIT_LAPSE.key,
                 object_id=permit.pk,
                 due_at=permit.lapses_at,
                 person=permit.person,
             )
         else:
-            casework_deadlines.deadline_close(
-                source=deadlines.WORK_PERMIT_LAPSE.key, object_id=permit.pk
-            )
+            deadline_close(source=deadlines.WORK_PERMIT_LAPSE.key, object_id=permit.pk)
     else:
         for source in (deadlines.WORK_PERMIT_RENEWAL, deadlines.WORK_PERMIT_LAPSE):
-            casework_deadlines.deadline_close(source=source.key, object_id=permit.pk)
+            deadline_close(source=source.key, object_id=permit.pk)
 
 
 def work_permits_expire_due(*, now: dt.datetime | None = None) -> int:

@@ -4,7 +4,7 @@ Thin: querysets are scoped by ``selectors``, writes call ``services``; refusals 
 in casework (invalid input 400, not allowed 403, conflict such as a full centre 409). The
 viewsets follow casework's API conventions (``casework.api.base.ApiViewSetMixin``: role
 permissions, ETag and If-Match, Idempotency-Key) and log every read of residents' records
-(``casework.access.AccessLoggedViewSetMixin``; the scopes are registered in ``apps.py``).
+(``casework.privacy.access.AccessLoggedViewSetMixin``; the scopes are registered in ``apps.py``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.access import AccessLoggedViewSetMixin
 from casework.api.base import ApiViewSetMixin
-from casework.exceptions import TransitionConflict
+from casework.core.exceptions import TransitionConflict
+from casework.privacy.access import AccessLoggedViewSetMixin
 
 from .. import selectors, services
 from ..choices import CentreKind, OperatorKind

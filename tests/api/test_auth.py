@@ -117,7 +117,7 @@ def redis_counters(settings):  # noqa: ANN001, ANN201
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "casework.cache.ResilientRedisCache",
+            "BACKEND": "casework.core.cache.ResilientRedisCache",
             "LOCATION": django_settings.CELERY_BROKER_URL,
             "KEY_PREFIX": f"test-{secrets.token_hex(8)}",
         }
@@ -154,7 +154,7 @@ def test_an_unreachable_counter_store_lets_token_clients_through(api, registrar,
     """Redis down: the API answers (uncounted) rather than fail every request."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "casework.cache.ResilientRedisCache",
+            "BACKEND": "casework.core.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
 from casework.models import Application, AuditEvent, IdempotencyKey, Person
 from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 

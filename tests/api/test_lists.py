@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.choices import State
-from casework.identity import format_reference
+from casework.applications.choices import State
+from casework.people.identity import format_reference
 from tests.factories import (
     ApplicationFactory,
     AuditEventFactory,

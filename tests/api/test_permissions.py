@@ -16,7 +16,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
 from casework.models import AuditEvent
 from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 

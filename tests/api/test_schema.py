@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from casework.choices import State
+from casework.applications.choices import State
 from tests.factories import (
     ApplicationFactory,
     AuditEventFactory,

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
+from casework.applications.workflow import TRANSITION_NAMES, ApplicationWorkflow
 from casework.models import AuditEvent, Decision
-from casework.workflow import TRANSITION_NAMES, ApplicationWorkflow
 from tests.factories import ApplicationFactory
 
 from .conftest import client_for

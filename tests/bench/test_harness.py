@@ -12,8 +12,8 @@ from django.urls import Resolver404, resolve
 
 from bench import common
 from bench.rows.sweep import FINGERPRINT, handwritten_sql
+from casework.deadlines.reminders import reminders_create_due
 from casework.models import Deadline
-from casework.reminders import reminders_create_due
 from tests.casework.reminder_helpers import interview_case, rejected_case
 
 

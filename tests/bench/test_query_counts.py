@@ -15,12 +15,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework import deadlines, services
-from casework.channels import Channel, register_channel, unregister_channel
-from casework.choices import ApplicationKind, State, Track
+from casework.applications.choices import ApplicationKind, State, Track
+from casework.applications.services import (
+    application_assign,
+    application_decide,
+    application_lodge,
+    application_start_examination,
+    interview_waive,
+)
+from casework.deadlines import registry as deadlines
+from casework.deadlines.channels import Channel, register_channel, unregister_channel
+from casework.deadlines.reminders import reminders_create_due
+from casework.deadlines.services import deadline_set
 from casework.models import AuditEvent, Deadline, Decision, Reminder
-from casework.reminders import reminders_create_due
-from casework.roles import role_names
+from casework.staff.roles import role_names
 from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 
 POSTGRES = connection.vendor == "postgresql"
@@ -42,13 +50,13 @@ def _listing(statements: list[str]) -> str:
 def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: str = Track.NORMAL):  # noqa: ANN001, ANN202
     """A case lodged through the service (so its deadlines exist), assigned, under examination,
     ready for a decision (protection: the interview waived)."""
-    app = services.application_lodge(
+    app = application_lodge(
         actor=registrar, person=PersonFactory(), kind=kind, track=track, unit=unit
     )
-    app = services.application_assign(actor=caseworker, application=app, assignee=caseworker)
-    app = services.application_start_examination(actor=caseworker, application=app)
+    app = application_assign(actor=caseworker, application=app, assignee=caseworker)
+    app = application_start_examination(actor=caseworker, application=app)
     if kind != ApplicationKind.COLLECTIVE:
-        app = services.interview_waive(actor=decider, application=app, reason="Too ill.")
+        app = interview_waive(actor=decider, application=app, reason="Too ill.")
     return app
 
 
@@ -66,7 +74,7 @@ def test_a_decision_like_the_benchmarks_takes_six_statements_and_no_savepoint(
     assert app.deadlines.filter(closed_at=None, source="casework.queue_notice").exists()
     role_names(decider)  # loaded once per request, cached on the user (as in the bench)
     with CaptureQueriesContext(connection) as ctx:
-        app = services.application_decide(
+        app = application_decide(
             actor=decider, application=app, outcome="collective", grounds="Temporary protection."
         )
     statements, savepoints = _split(ctx.captured_queries)
@@ -98,7 +106,7 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
         kind=ApplicationKind.PROTECTION,
     )
     with CaptureQueriesContext(connection) as ctx:
-        app = services.application_decide(
+        app = application_decide(
             actor=decider, application=app, outcome="rejected", grounds="No risk on return."
         )
     statements, savepoints = _split(ctx.captured_queries)
@@ -129,7 +137,7 @@ def test_a_dublin_rejection_reminds_at_once_in_one_statement(unit, registrar, ca
         track=Track.DUBLIN,
     )
     with CaptureQueriesContext(connection) as ctx:
-        services.application_decide(
+        application_decide(
             actor=decider, application=app, outcome="dublin", grounds="Responsible state: SE."
         )
     statements, _savepoints = _split(ctx.captured_queries)
@@ -194,12 +202,12 @@ def test_a_sweep_is_one_statement_whatever_the_sources_and_channels(
             unit=unit,
             kind=ApplicationKind.PROTECTION,
         )
-        services.application_decide(
+        application_decide(
             actor=decider, application=app, outcome="rejected", grounds="No risk on return."
         )
         due_now = timezone.now() + dt.timedelta(days=60, hours=12)
         for spec in more_sources_and_a_channel:
-            deadlines.deadline_set(
+            deadline_set(
                 source=spec.key,
                 object_id=app.pk,
                 due_at=due_now,
@@ -230,9 +238,7 @@ def test_a_reminder_kind_at_remind_from_fires_from_the_rows_own_date_until_due(u
     )
     try:
         due = timezone.now() + dt.timedelta(days=40)
-        deadline = deadlines.deadline_set(
-            source=spec.key, object_id=1, due_at=due, recipient_user=caseworker
-        )
+        deadline = deadline_set(source=spec.key, object_id=1, due_at=due, recipient_user=caseworker)
         Deadline.objects.filter(pk=deadline.pk).update(remind_from=due - dt.timedelta(days=30))
         assert reminders_create_due(now=due - dt.timedelta(days=31)).total == 0
         assert reminders_create_due(now=due - dt.timedelta(days=30)).counts == {

@@ -7,8 +7,13 @@ import datetime as dt
 import time_machine
 from django.utils import timezone
 
-from casework import services
-from casework.choices import State
+from casework.applications.choices import State
+from casework.applications.services import (
+    application_assign,
+    application_decide,
+    application_lodge,
+    interview_schedule,
+)
 from casework.models import Application, Deadline, Reminder
 from tests.factories import ApplicationFactory, PersonFactory
 
@@ -21,14 +26,14 @@ def lodged_case(
 ) -> Application:  # noqa: ANN001
     """A protection application lodged at ``at`` through the service and assigned."""
     with time_machine.travel(at, tick=False):
-        app = services.application_lodge(
+        app = application_lodge(
             actor=registrar,
             person=PersonFactory(preferred_language=language, **person),
             kind="protection",
             unit=unit,
             lodged_on=timezone.localdate(),
         )
-        return services.application_assign(actor=caseworker, application=app, assignee=caseworker)
+        return application_assign(actor=caseworker, application=app, assignee=caseworker)
 
 
 def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Application:  # noqa: ANN001
@@ -40,7 +45,7 @@ def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Applica
         interview_held_at=at - dt.timedelta(days=3),
     )
     with time_machine.travel(at, tick=False):
-        return services.application_decide(
+        return application_decide(
             actor=decider, application=app, outcome="rejected", grounds="Not credible."
         )
 
@@ -48,7 +53,7 @@ def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Applica
 def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 10):  # noqa: ANN001, ANN201
     app = ApplicationFactory(state=State.SUBMITTED, unit=unit, assigned_to=caseworker)
     with time_machine.travel(at, tick=False):
-        return services.interview_schedule(
+        return interview_schedule(
             actor=caseworker,
             application=app,
             scheduled_at=at + dt.timedelta(days=days_ahead),

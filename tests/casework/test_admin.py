@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
 from casework.models import Application, AuditEvent, Decision, Person
 from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
 from tests.factories import ApplicationFactory, DeadlineFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from casework import services
-from casework.choices import State
-from casework.exceptions import TransitionConflict
+from casework.applications.choices import State
+from casework.applications.services import application_decide
+from casework.core.exceptions import TransitionConflict
 from casework.models import AuditEvent, Decision
 from tests.factories import ApplicationFactory
 
@@ -28,9 +28,7 @@ def test_two_decision_makers_deciding_at_once(unit, caseworker, decider):
     def decide(outcome: str) -> None:
         try:
             barrier.wait(timeout=10)
-            services.application_decide(
-                actor=decider, application=app, outcome=outcome, grounds="Assessed."
-            )
+            application_decide(actor=decider, application=app, outcome=outcome, grounds="Assessed.")
             results.append("won")
         except TransitionConflict as exc:
             results.append(f"conflict: {exc.message}")

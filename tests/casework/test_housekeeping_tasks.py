@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from casework import tasks
+from casework.api.tasks import purge_idempotency_keys
 from casework.models import IdempotencyKey, StatusLookup
+from casework.status.tasks import purge_status_lookups
 from config.celery import _beat_schedule, app
 from tests.factories import UserFactory
 
@@ -34,7 +35,7 @@ def test_purge_idempotency_keys_task_drops_only_expired_keys(settings):
     IdempotencyKey.objects.create(
         user=user, key="fresh", method="POST", path="/api/v1/people/", request_hash="y"
     )
-    result = tasks.purge_idempotency_keys.apply()
+    result = purge_idempotency_keys.apply()
     assert result.successful() and result.result == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
 
@@ -45,7 +46,7 @@ def test_purge_status_lookups_task_keeps_90_days():
         StatusLookup.objects.create(
             at=now - dt.timedelta(days=days), client_network="192.0.2.0/24", outcome="found"
         )
-    result = tasks.purge_status_lookups.apply()
+    result = purge_status_lookups.apply()
     assert result.successful() and result.result == 1
     assert StatusLookup.objects.count() == 2
     assert not StatusLookup.objects.filter(at__lt=now - dt.timedelta(days=90)).exists()

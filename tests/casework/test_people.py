@@ -7,16 +7,17 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from casework import services
-from casework.choices import DuplicateStatus
-from casework.exceptions import TransitionConflict
-from casework.identity import (
+from casework.applications.services import application_lodge
+from casework.core.exceptions import TransitionConflict
+from casework.models import Application, AuditEvent, DuplicateFlag, Person
+from casework.people.choices import DuplicateStatus
+from casework.people.identity import (
     is_valid_registration_number,
     name_similarity,
     new_reference,
     parse_reference,
 )
-from casework.models import Application, AuditEvent, DuplicateFlag, Person
+from casework.people.services import duplicate_dismiss, duplicate_merge, person_register
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ BORN = dt.date(1990, 5, 17)
 
 
 def register(actor, given, family, *, nationality="SY", born=BORN, **kw):  # noqa: ANN001, ANN201
-    return services.person_register(
+    return person_register(
         actor=actor,
         given_name=given,
         family_name=family,
@@ -47,8 +48,8 @@ def test_registration_number_is_12_digits_starting_with_the_year(registrar):
 
 def test_the_registration_number_stays_for_every_application(registrar):
     person = register(registrar, "Amina", "Rahimi")
-    first = services.application_lodge(actor=registrar, person=person, kind="protection")
-    second = services.application_lodge(actor=registrar, person=person, kind="protection")
+    first = application_lodge(actor=registrar, person=person, kind="protection")
+    second = application_lodge(actor=registrar, person=person, kind="protection")
     assert first.person.registration_number == second.person.registration_number
     assert first.reference != second.reference
 
@@ -96,12 +97,12 @@ def test_a_caseworker_merges_a_duplicate(registrar, caseworker):
     newer = register(registrar, "Muhammad", "Alhassan")
     app = ApplicationFactory(person=newer)
     flag = DuplicateFlag.objects.get(person=newer)
-    kept = services.duplicate_merge(actor=caseworker, flag=flag)
+    kept = duplicate_merge(actor=caseworker, flag=flag)
     assert kept == older
     assert Application.objects.get(pk=app.pk).person == older
     assert Person.objects.get(pk=newer.pk).merged_into == older
     with pytest.raises(TransitionConflict):
-        services.duplicate_dismiss(actor=caseworker, flag=flag)
+        duplicate_dismiss(actor=caseworker, flag=flag)
 
 
 def test_a_caseworker_dismisses_a_flag_and_others_may_not(registrar, caseworker, reception_officer):
@@ -109,6 +110,6 @@ def test_a_caseworker_dismisses_a_flag_and_others_may_not(registrar, caseworker,
     newer = register(registrar, "Muhammad", "Alhassan")
     flag = DuplicateFlag.objects.get(person=newer)
     with pytest.raises(PermissionDenied):
-        services.duplicate_dismiss(actor=reception_officer, flag=flag)
-    flag = services.duplicate_dismiss(actor=caseworker, flag=flag)
+        duplicate_dismiss(actor=reception_officer, flag=flag)
+    flag = duplicate_dismiss(actor=caseworker, flag=flag)
     assert flag.status == DuplicateStatus.DISMISSED and flag.resolved_by == caseworker

@@ -14,12 +14,21 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from casework import deadlines, services
-from casework.channels import Channel, PermanentDeliveryError, register_channel, unregister_channel
-from casework.choices import ReminderStatus
-from casework.deadlines import PERSON
-from casework.models import Deadline, Reminder
-from casework.reminders import (
+from casework.applications.services import (
+    application_appeal,
+    application_decide,
+    application_start_examination,
+)
+from casework.deadlines import registry as deadlines
+from casework.deadlines.channels import (
+    Channel,
+    PermanentDeliveryError,
+    register_channel,
+    unregister_channel,
+)
+from casework.deadlines.choices import ReminderStatus
+from casework.deadlines.registry import PERSON
+from casework.deadlines.reminders import (
     CANCELLED,
     FAILED,
     RETRY,
@@ -31,6 +40,8 @@ from casework.reminders import (
     reminders_reclaim_stale,
     sweep,
 )
+from casework.deadlines.services import deadline_set
+from casework.models import Deadline, Reminder
 from tests.casework.reminder_helpers import (
     T0,
     interview_case,
@@ -138,11 +149,11 @@ def test_queue_notice_recurs_every_30_days_until_the_decision(unit, registrar, c
     ) == [(0, "notice"), (1, "notice")]
     # the decision ends the notices
     with time_machine.travel(first + dt.timedelta(days=31), tick=False):
-        services.application_start_examination(actor=caseworker, application=app)
+        application_start_examination(actor=caseworker, application=app)
         app.refresh_from_db()
         app.interview_held_at = timezone.now()
         app.save(update_fields=["interview_held_at"])
-        services.application_decide(
+        application_decide(
             actor=decider, application=app, outcome="refugee_convention", grounds="Persecution."
         )
     run_sweep(first + dt.timedelta(days=90))
@@ -173,7 +184,7 @@ def test_moving_a_deadline_reminds_again_and_cancels_reminders_of_the_old_date(u
     # two days ahead is inside the 3-day lead: deadline_set created the reminders at once
     assert len(reminders_of(deadline, "soon")) == 3
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
-        deadlines.deadline_set(
+        deadline_set(
             source="casework.interview",
             object_id=interview.pk,
             due_at=T0 + dt.timedelta(days=2, hours=4),
@@ -196,7 +207,7 @@ def test_closing_a_deadline_cancels_what_is_not_sent_and_delivery_skips_it(
     pending = list(Reminder.objects.filter(deadline=deadline).values_list("id", flat=True))
     assert len(pending) == 3
     with time_machine.travel(deadline.due_at - dt.timedelta(hours=2), tick=False):
-        services.application_appeal(actor=caseworker, application=app)
+        application_appeal(actor=caseworker, application=app)
     assert set(Reminder.objects.filter(id__in=pending).values_list("status", flat=True)) == {
         "cancelled"
     }
@@ -384,7 +395,7 @@ class SmsChannel(Channel):
         return deadlines.exclude(person__phone="")
 
     def send(self, reminder) -> None:  # noqa: ANN001
-        from casework.reminders import render_reminder
+        from casework.deadlines.messages import render_reminder
 
         message = render_reminder(reminder)
         if not message.recipient.phone:
@@ -485,7 +496,7 @@ assert ReminderStatus.SENDING == "sending"
 def test_beat_sweeps_on_a_static_schedule_and_delivery_is_acked_late():
     """The schedule is code (no admin-editable beat); a stale sweep message expires instead
     of piling up; delivery acknowledges only after the task and requeues on a lost worker."""
-    from casework.tasks import deliver_reminder
+    from casework.deadlines.tasks import deliver_reminder
     from config.celery import app
 
     app.finalize()  # beat installs the schedule once the app is finalized

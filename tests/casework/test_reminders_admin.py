@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.template import Context, Template
 
+from casework.deadlines.reminders import reminder_deliver, sweep
 from casework.models import Reminder
-from casework.reminders import reminder_deliver, sweep
 from tests.casework.reminder_helpers import rejected_case
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework import deadlines
-from casework.channels import channels, register_channel, unregister_channel
+from casework.deadlines import registry as deadlines
+from casework.deadlines.channels import channels, register_channel, unregister_channel
+from casework.deadlines.reminders import sweep
+from casework.deadlines.services import deadline_set
 from casework.models import Deadline, Reminder
-from casework.reminders import sweep
 from tests.casework.reminder_helpers import rejected_case
 from tests.casework.reminder_testapp.channels import SlowChannel, delivered_ids
 from tests.casework.test_reminders_services import (
@@ -109,7 +110,7 @@ def test_a_worker_killed_mid_delivery_is_recovered_and_delivers_once(
     second = Worker(outbox, REMINDER_CLAIM_TIMEOUT="3")
     try:
         first.start()
-        deadline = deadlines.deadline_set(
+        deadline = deadline_set(
             source=slow_source,
             object_id=1,
             due_at=timezone.now() + dt.timedelta(hours=1),

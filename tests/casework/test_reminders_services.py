@@ -26,10 +26,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from casework.channels import register_channel, unregister_channel
+from casework.applications.services import application_decide
+from casework.deadlines.channels import register_channel, unregister_channel
+from casework.deadlines.reminders import sweep
+from casework.deadlines.tasks import deliver_reminder
 from casework.models import Application, Reminder
-from casework.reminders import sweep
-from casework.tasks import deliver_reminder
 from tests.casework.reminder_testapp.channels import (
     BrokenChannel,
     FlakyChannel,
@@ -95,7 +96,6 @@ def mails(outbox: Path) -> list[str]:
 def due_appeal_case(caseworker, decider, unit, track: str = "dublin") -> Application:  # noqa: ANN001
     """A Dublin case rejected now: its 48-hour appeal deadline is inside the 5-day reminder
     lead, so the transition itself creates the reminders and queues them after commit."""
-    from casework import services
 
     app = ApplicationFactory(
         state="examined",
@@ -104,7 +104,7 @@ def due_appeal_case(caseworker, decider, unit, track: str = "dublin") -> Applica
         assigned_to=caseworker,
         interview_held_at=timezone.now() - dt.timedelta(days=3),
     )
-    return services.application_decide(
+    return application_decide(
         actor=decider, application=app, outcome="dublin", grounds="Dublin III art. 13."
     )
 
@@ -286,13 +286,13 @@ def test_with_redis_down_the_transition_and_sweep_succeed_and_the_next_sweep_del
 import django, json, time
 django.setup()
 from django.contrib.auth import get_user_model
-from casework import services
+from casework.applications.services import application_decide
 from casework.models import Application
-from casework.reminders import sweep
+from casework.deadlines.reminders import sweep
 decider = get_user_model().objects.get(pk={decider.pk})
 app = Application.objects.get(pk={app.pk})
 t = time.monotonic()
-services.application_decide(actor=decider, application=app, outcome="dublin", grounds="Art. 13.")
+application_decide(actor=decider, application=app, outcome="dublin", grounds="Art. 13.")
 transition = time.monotonic() - t
 t = time.monotonic()
 report = sweep()

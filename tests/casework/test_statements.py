@@ -12,11 +12,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from casework import services
-from casework.choices import State
-from casework.history import save_with_history
+from casework.applications.choices import State
+from casework.applications.services import application_decide
+from casework.applications.statements import application_locked
+from casework.audit.history import save_with_history
+from casework.core.statements import insert, locked_ids
 from casework.models import Application, AuditEvent, Decision
-from casework.statements import application_locked, insert, locked_ids
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_the_history_row_names_the_request_user_and_the_change_reason(rf, casewo
     request.user = decider
     HistoricalRecords.context.request = request  # what simple-history's middleware does
     try:
-        services.application_decide(
+        application_decide(
             actor=decider, application=app, outcome="collective", grounds="Temporary."
         )
     finally:
@@ -159,7 +160,7 @@ def test_on_postgresql_a_decisions_statements_are_prepared_once(caseworker, deci
 
     for _ in range(2):
         app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker, kind="collective")
-        services.application_decide(
+        application_decide(
             actor=decider, application=app, outcome="collective", grounds="Temporary."
         )
     with connection.cursor() as cursor:

@@ -9,11 +9,19 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework import services
-from casework.choices import State
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.applications.choices import State
+from casework.applications.services import (
+    application_appeal,
+    application_assign,
+    application_available_transitions,
+    application_decide,
+    application_start_examination,
+    application_transition,
+    interview_waive,
+)
+from casework.applications.workflow import TRANSITION_NAMES, appeal_deadline_for
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.models import Appeal, Application, AuditEvent, Decision
-from casework.workflow import TRANSITION_NAMES, appeal_deadline_for
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +82,7 @@ def test_each_transition_from_each_state(name, state, unit, role_users):
     actor = role_users[role]
     events_before = AuditEvent.objects.filter(application=app).count()
     if state in sources:
-        app = services.application_transition(actor=actor, application=app, name=name, **fields)
+        app = application_transition(actor=actor, application=app, name=name, **fields)
         app.refresh_from_db()
         assert app.state == target
         event = AuditEvent.objects.filter(application=app).latest("id")
@@ -82,7 +90,7 @@ def test_each_transition_from_each_state(name, state, unit, role_users):
         assert event.actor == actor
     else:
         with pytest.raises(TransitionConflict) as err:
-            services.application_transition(actor=actor, application=app, name=name, **fields)
+            application_transition(actor=actor, application=app, name=name, **fields)
         assert "not possible while the case is" in err.value.message
         app.refresh_from_db()
         assert app.state == state
@@ -110,16 +118,12 @@ def test_permission_matrix(name, role, unit, role_users):
     app = ready_case(state, unit, role_users["caseworker"])
     before = AuditEvent.objects.count(), Decision.objects.count(), Appeal.objects.count()
     if role == allowed_role:
-        services.application_transition(
-            actor=role_users[role], application=app, name=name, **fields
-        )
+        application_transition(actor=role_users[role], application=app, name=name, **fields)
         app.refresh_from_db()
         assert app.state == target
     else:
         with pytest.raises(PermissionDenied):
-            services.application_transition(
-                actor=role_users[role], application=app, name=name, **fields
-            )
+            application_transition(actor=role_users[role], application=app, name=name, **fields)
         app.refresh_from_db()
         assert app.state == state
         assert (
@@ -132,37 +136,37 @@ def test_permission_matrix(name, role, unit, role_users):
 def test_a_group_grant_alone_does_not_pass_the_unit_rule(unit, other_unit, caseworker, outsider):
     """The outsider is a caseworker, with the same group permissions, of another unit."""
     app = ready_case(State.SUBMITTED, unit, caseworker)
-    assert "start_examination" in services.application_available_transitions(
+    assert "start_examination" in application_available_transitions(
         application=app, user=caseworker
     )
-    assert services.application_available_transitions(application=app, user=outsider) == []
+    assert application_available_transitions(application=app, user=outsider) == []
     with pytest.raises(PermissionDenied):
-        services.application_start_examination(actor=outsider, application=app)
+        application_start_examination(actor=outsider, application=app)
 
 
 def test_examination_needs_an_assigned_caseworker(unit, caseworker):
     app = ApplicationFactory(unit=unit)
     with pytest.raises(TransitionConflict, match="caseworker must be assigned"):
-        services.application_start_examination(actor=caseworker, application=app)
-    services.application_assign(actor=caseworker, application=app, assignee=caseworker)
-    app = services.application_start_examination(actor=caseworker, application=app)
+        application_start_examination(actor=caseworker, application=app)
+    application_assign(actor=caseworker, application=app, assignee=caseworker)
+    app = application_start_examination(actor=caseworker, application=app)
     assert app.state == State.EXAMINED
 
 
 def test_a_decision_needs_the_interview_unless_waived_or_collective(unit, caseworker, decider):
     app = ApplicationFactory(state=State.EXAMINED, unit=unit, assigned_to=caseworker)
     with pytest.raises(TransitionConflict, match="interview must be held"):
-        services.application_decide(actor=decider, application=app, outcome="rejected", grounds="x")
+        application_decide(actor=decider, application=app, outcome="rejected", grounds="x")
     with pytest.raises(TransitionInvalid):
-        services.interview_waive(actor=decider, application=app, reason="  ")
-    services.interview_waive(actor=decider, application=app, reason="Applicant is too ill.")
-    app = services.application_decide(
+        interview_waive(actor=decider, application=app, reason="  ")
+    interview_waive(actor=decider, application=app, reason="Applicant is too ill.")
+    app = application_decide(
         actor=decider, application=app, outcome="humanitarian", grounds="Serious illness."
     )
     assert app.state == State.ACCEPTED
 
     collective = ApplicationFactory(state=State.EXAMINED, unit=unit, kind="collective")
-    collective = services.application_decide(
+    collective = application_decide(
         actor=decider, application=collective, outcome="collective", grounds="Ukrainian citizen."
     )
     assert collective.state == State.ACCEPTED
@@ -173,19 +177,17 @@ def test_a_decision_needs_the_interview_unless_waived_or_collective(unit, casewo
 def test_decision_input_is_checked(unit, caseworker, decider):
     app = ready_case(State.EXAMINED, unit, caseworker)
     with pytest.raises(TransitionInvalid) as err:
-        services.application_transition(
+        application_transition(
             actor=decider, application=app, name="accept", outcome="rejected", grounds="x"
         )
     assert "outcome" in err.value.message_dict
     with pytest.raises(TransitionInvalid) as err:
-        services.application_transition(
+        application_transition(
             actor=decider, application=app, name="reject", outcome="rejected", grounds=" "
         )
     assert "grounds" in err.value.message_dict
     with pytest.raises(TransitionInvalid):  # collective outcome only for collective cases
-        services.application_decide(
-            actor=decider, application=app, outcome="collective", grounds="x"
-        )
+        application_decide(actor=decider, application=app, outcome="collective", grounds="x")
     app.refresh_from_db()
     assert app.state == State.EXAMINED
     assert not Decision.objects.filter(application=app).exists()
@@ -193,12 +195,12 @@ def test_decision_input_is_checked(unit, caseworker, decider):
 
 def test_a_dismissed_appeal_is_final(unit, caseworker, appeals):
     app = ready_case(State.APPEALED, unit, caseworker)
-    app = services.application_transition(
+    app = application_transition(
         actor=appeals, application=app, name="dismiss_appeal", grounds="Upheld."
     )
     assert app.state == State.REJECTED and app.is_final
     with pytest.raises(TransitionConflict, match="final"):
-        services.application_appeal(actor=caseworker, application=app)
+        application_appeal(actor=caseworker, application=app)
     assert app.decisions.get().instance == "appeal"
 
 
@@ -211,11 +213,9 @@ def test_the_state_cannot_be_set_by_hand(unit, caseworker):
 def test_stale_version_is_a_conflict(unit, caseworker):
     app = ready_case(State.SUBMITTED, unit, caseworker)
     seen = app.version
-    services.application_assign(actor=caseworker, application=app, assignee=caseworker)
+    application_assign(actor=caseworker, application=app, assignee=caseworker)
     with pytest.raises(TransitionConflict, match="Another user changed this case"):
-        services.application_start_examination(
-            actor=caseworker, application=app, expected_version=seen
-        )
+        application_start_examination(actor=caseworker, application=app, expected_version=seen)
 
 
 # --- appeal deadlines per track, at the boundary -------------------------------------------
@@ -241,7 +241,7 @@ def test_appeal_deadline_per_track(track, unfounded, last_moment, unit, casework
     app = ready_case(State.EXAMINED, unit, caseworker)
     Application.objects.filter(pk=app.pk).update(track=track)
     with time_machine.travel(notified, tick=False):
-        app = services.application_transition(
+        app = application_transition(
             actor=decider,
             application=app,
             name="reject",
@@ -252,7 +252,7 @@ def test_appeal_deadline_per_track(track, unfounded, last_moment, unit, casework
     assert app.appeal_deadline == last_moment
     # on the last moment the appeal is in time
     with time_machine.travel(last_moment, tick=False):
-        in_time = services.application_appeal(actor=caseworker, application=app)
+        in_time = application_appeal(actor=caseworker, application=app)
     assert in_time.state == State.APPEALED
 
 
@@ -262,17 +262,17 @@ def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decid
     app = ready_case(State.EXAMINED, unit, caseworker)
     Application.objects.filter(pk=app.pk).update(track=track)
     with time_machine.travel(notified, tick=False):
-        app = services.application_transition(
+        app = application_transition(
             actor=decider, application=app, name="reject", outcome="rejected", grounds="No."
         )
     one_second_late = app.appeal_deadline + dt.timedelta(seconds=1)
     with time_machine.travel(one_second_late, tick=False):
         with pytest.raises(TransitionInvalid) as err:
-            services.application_appeal(actor=caseworker, application=app)
+            application_appeal(actor=caseworker, application=app)
         assert "late_reason" in err.value.message_dict
         app.refresh_from_db()
         assert app.state == State.REJECTED
-        app = services.application_appeal(
+        app = application_appeal(
             actor=caseworker, application=app, late_reason="Hospitalised; certificate on file."
         )
     assert app.state == State.APPEALED
@@ -281,12 +281,10 @@ def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decid
 
 def test_appeal_deadline_becomes_a_deadline_row_and_closes_on_appeal(unit, caseworker, decider):
     app = ready_case(State.EXAMINED, unit, caseworker)
-    app = services.application_decide(
-        actor=decider, application=app, outcome="rejected", grounds="No."
-    )
+    app = application_decide(actor=decider, application=app, outcome="rejected", grounds="No.")
     deadline = app.deadlines.get(source="casework.appeal")
     assert deadline.due_at == app.appeal_deadline and deadline.notify_person
     assert app.next_deadline == app.appeal_deadline
-    services.application_appeal(actor=caseworker, application=app)
+    application_appeal(actor=caseworker, application=app)
     deadline.refresh_from_db()
     assert deadline.closed_at is not None

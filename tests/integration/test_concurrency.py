@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from casework.exceptions import TransitionConflict
+from casework.core.exceptions import TransitionConflict
 from casework.models import AuditEvent
 from integration import services
 from integration.models import IntroductionProgramme, WorkPermitPeriod

@@ -9,10 +9,10 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework import services as casework_services
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.applications.services import application_decide
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.deadlines.reminders import reminders_create_due
 from casework.models import AuditEvent, Deadline, Reminder
-from casework.reminders import reminders_create_due
 from integration import services
 from integration.choices import FamilyState as S
 from integration.choices import IncomeRule
@@ -38,7 +38,7 @@ def sponsor_case(unit, caseworker, decider):  # noqa: ANN001, ANN201
     """A refugee granted protection on 15 March 2026, who came to Norway on 1 September 2025."""
     app = eligible_case(unit=unit, assigned_to=caseworker, lodged_on=ARRIVED)
     with time_machine.travel(DECIDED, tick=False):
-        casework_services.application_decide(
+        application_decide(
             actor=decider, application=app, outcome="refugee_convention", grounds="Persecution."
         )
     app.refresh_from_db()
@@ -103,9 +103,7 @@ def test_no_windows_without_refugee_status(outcome, unit, caseworker, decider):
     app = eligible_case(
         unit=unit, assigned_to=caseworker, kind=outcome.replace("humanitarian", "protection")
     )
-    casework_services.application_decide(
-        actor=decider, application=app, outcome=outcome, grounds="x"
-    )
+    application_decide(actor=decider, application=app, outcome=outcome, grounds="x")
     assert not Deadline.objects.filter(source__startswith="integration.family").exists()
 
 

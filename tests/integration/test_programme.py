@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.models import AuditEvent, Deadline
 from integration import selectors, services
 from integration.choices import ProgrammeState as S

@@ -9,8 +9,13 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework import services as casework_services
-from casework.exceptions import TransitionConflict, TransitionInvalid
+from casework.applications.services import (
+    application_appeal,
+    application_decide,
+    application_transition,
+    interview_waive,
+)
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.models import AuditEvent, Deadline
 from integration import services
 from integration.choices import WorkPermitState as S
@@ -200,9 +205,7 @@ def test_the_interview_is_waived_for_the_groups(nationality, group, unit, casewo
 def test_an_interview_waived_on_the_case_counts(unit, caseworker, decider):
     permit = permit_for(unit, caseworker)
     _break("interview_not_held", permit)
-    casework_services.interview_waive(
-        actor=decider, application=permit.application, reason="Cannot be interviewed."
-    )
+    interview_waive(actor=decider, application=permit.application, reason="Cannot be interviewed.")
     assert services.work_permit_transition(actor=decider, permit=permit, name="grant").state == (
         S.GRANTED
     )
@@ -372,7 +375,7 @@ def granted_on_examined_case(unit, caseworker, decider):  # noqa: ANN001, ANN201
 
 def test_a_first_rejection_sets_the_lapse_at_the_appeal_deadline(unit, caseworker, decider):
     permit = granted_on_examined_case(unit, caseworker, decider)
-    app = casework_services.application_decide(
+    app = application_decide(
         actor=decider, application=permit.application, outcome="rejected", grounds="Not credible."
     )
     permit.refresh_from_db()
@@ -391,16 +394,16 @@ def test_an_appeal_lifts_the_lapse_and_a_dismissal_sets_it_three_weeks_on(
     unit, caseworker, decider, appeals
 ):
     permit = granted_on_examined_case(unit, caseworker, decider)
-    app = casework_services.application_decide(
+    app = application_decide(
         actor=decider, application=permit.application, outcome="rejected", grounds="Not credible."
     )
-    app = casework_services.application_appeal(actor=caseworker, application=app, lodged_by="x")
+    app = application_appeal(actor=caseworker, application=app, lodged_by="x")
     permit.refresh_from_db()
     assert permit.lapses_at is None
     assert Deadline.objects.get(source=WORK_PERMIT_LAPSE.key).closed_at is not None
 
     with time_machine.travel(dt.datetime(2026, 5, 4, 12, tzinfo=dt.UTC), tick=False):
-        casework_services.application_transition(
+        application_transition(
             actor=appeals, application=app, name="dismiss_appeal", grounds="Upheld."
         )
     permit.refresh_from_db()
@@ -420,7 +423,7 @@ def test_an_appeal_lifts_the_lapse_and_a_dismissal_sets_it_three_weeks_on(
 
 def test_acceptance_ends_the_permit_at_once(unit, caseworker, decider):
     permit = granted_on_examined_case(unit, caseworker, decider)
-    casework_services.application_decide(
+    application_decide(
         actor=decider, application=permit.application, outcome="refugee_convention", grounds="x"
     )
     permit.refresh_from_db()
@@ -430,7 +433,7 @@ def test_acceptance_ends_the_permit_at_once(unit, caseworker, decider):
 def test_a_refused_asylum_transition_leaves_the_permit_alone(unit, caseworker, decider, outsider):
     permit = granted_on_examined_case(unit, caseworker, decider)
     with pytest.raises(PermissionDenied):
-        casework_services.application_decide(
+        application_decide(
             actor=outsider, application=permit.application, outcome="rejected", grounds="x"
         )
     permit.refresh_from_db()
@@ -442,9 +445,7 @@ def test_permits_of_other_cases_are_untouched(unit, caseworker, decider):
     other = ApplicationFactory(person=PersonFactory(), state="examined", unit=unit)
     type(other).objects.filter(pk=other.pk).update(interview_held_at=timezone.now())
     other.refresh_from_db()
-    casework_services.application_decide(
-        actor=decider, application=other, outcome="rejected", grounds="x"
-    )
+    application_decide(actor=decider, application=other, outcome="rejected", grounds="x")
     permit.refresh_from_db()
     assert permit.lapses_at is None
 
@@ -464,8 +465,8 @@ def test_the_periodic_task_expires_what_is_due(unit, caseworker, decider):
 
 
 def test_the_applicant_is_reminded_a_month_before_expiry(unit, caseworker, decider):
+    from casework.deadlines.reminders import reminders_create_due
     from casework.models import Reminder
-    from casework.reminders import reminders_create_due
 
     with time_machine.travel(dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC), tick=False):
         permit = services.work_permit_transition(

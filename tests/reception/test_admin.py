@@ -167,7 +167,7 @@ def test_occupancy_page_for_viken_in_2024_names_the_successors(client, officer, 
 
 
 def test_recording_a_settlement_in_the_admin_uses_the_quota(client, officer):
-    from casework.choices import State
+    from casework.applications.choices import State
     from tests.factories import ApplicationFactory
     from tests.reception.factories import MunicipalityQuotaFactory, municipality
 

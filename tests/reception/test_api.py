@@ -197,7 +197,7 @@ def test_schema_has_no_warnings(tmp_path):
 
 
 def test_settlement_api_records_within_quota_and_409_beyond(integration_officer, caseworker):
-    from casework.choices import State
+    from casework.applications.choices import State
     from tests.factories import ApplicationFactory
     from tests.reception.factories import MunicipalityQuotaFactory, municipality
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
 from reception.selectors import occupancy_report, placements_by_county, resolve_county
 from tests.factories import ApplicationFactory, AuditEventFactory, PersonFactory
 from tests.reception.factories import PlacementFactory, ReceptionCentreFactory, municipality

@@ -192,8 +192,8 @@ def test_ordinary_centre_has_no_stay_deadline(officer, centre):
 def test_arrival_stay_reminder_reaches_the_officer_three_days_before(officer, arrival_centre):
     from django.core import mail
 
+    from casework.deadlines.reminders import reminder_deliver, reminders_create_due
     from casework.models import Reminder
-    from casework.reminders import reminder_deliver, reminders_create_due
 
     tz = dt.timezone(dt.timedelta(hours=1))
     placement = place(officer, PersonFactory(), arrival_centre, start=dt.date(2024, 1, 1))

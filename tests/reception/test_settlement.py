@@ -10,8 +10,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework import services as casework_services
-from casework.choices import State
+from casework.applications.choices import State
+from casework.applications.services import application_decide
 from casework.models import Deadline
 from reception import services
 from reception.exceptions import PlacementConflict, QuotaExhausted
@@ -24,7 +24,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 
 def accept(app, decider):  # noqa: ANN001, ANN201
-    return casework_services.application_decide(
+    return application_decide(
         actor=decider, application=app, outcome="refugee_convention", grounds="Persecution."
     )
 
@@ -59,9 +59,7 @@ def test_accepting_opens_the_settlement_target(unit, caseworker, decider, minor,
 
 def test_rejection_opens_no_settlement_target(unit, caseworker, decider):
     app = examined(unit, caseworker, PersonFactory())
-    casework_services.application_decide(
-        actor=decider, application=app, outcome="rejected", grounds="No risk."
-    )
+    application_decide(actor=decider, application=app, outcome="rejected", grounds="No risk.")
     assert not Deadline.objects.filter(source="reception.settlement_target").exists()
 
 

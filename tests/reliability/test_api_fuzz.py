@@ -27,7 +27,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from casework.choices import State
+from casework.applications.choices import State
 from tests.factories import ApplicationFactory, PersonFactory, UserFactory
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))

@@ -17,8 +17,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework import services
-from casework.choices import State
+from casework.applications.choices import State
+from casework.applications.services import application_decide
 from tests.factories import ApplicationFactory
 
 pytestmark = [pytest.mark.fault, pytest.mark.services("postgres")]
@@ -97,7 +97,7 @@ def test_dump_restores_into_a_fresh_database_with_every_case_and_audit_row(
             interview_held_at=timezone.now(),
         )
         if i % 3:
-            services.application_decide(
+            application_decide(
                 actor=decider,
                 application=app,
                 outcome="refugee_convention" if i % 2 else "rejected",

@@ -16,9 +16,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework import services
-from casework.choices import State
-from casework.exceptions import TransitionConflict
+from casework.applications.choices import State
+from casework.applications.services import application_decide
+from casework.core.exceptions import TransitionConflict
 from casework.models import Application, AuditEvent, Decision
 from tests.factories import ApplicationFactory
 
@@ -63,7 +63,7 @@ def test_eight_concurrent_decisions_one_wins_every_round(unit, caseworker, decid
                 # Each thread loads the case itself, as a request would.
                 app = Application.objects.get(pk=current["app"].pk)
                 try:
-                    services.application_decide(
+                    application_decide(
                         actor=decider,
                         application=app,
                         outcome=OUTCOMES[i],

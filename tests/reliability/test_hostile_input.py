@@ -18,8 +18,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from casework.choices import State
-from casework.identity import (
+from casework.applications.choices import State
+from casework.models import Application, AuditEvent, Decision, Interview, Person
+from casework.people.identity import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
     format_reference,
@@ -29,7 +30,6 @@ from casework.identity import (
     new_registration_number,
     parse_reference,
 )
-from casework.models import Application, AuditEvent, Decision, Interview, Person
 from tests.factories import ApplicationFactory, PersonFactory
 
 pytestmark = pytest.mark.fault

@@ -1,6 +1,6 @@
 """Two imports of the same file at once, on real PostgreSQL: every arrival lands exactly once.
 
-The set-based writer (``casework.imports._insert_copy``) checks which external ids exist,
+The set-based writer (``casework.intake.imports._insert_copy``) checks which external ids exist,
 then inserts with ``ON CONFLICT (external_id) DO NOTHING``. When another import commits the
 same ids in between, the statement writes fewer people than staged, the batch is rolled back
 whole and retried, and the retry finds them already imported. Also: a batch that fails half
@@ -15,7 +15,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.db.models import Count
 
-from casework import imports
+from casework.intake import imports
 from casework.models import Application, AuditEvent, Deadline, Person
 
 pytestmark = [pytest.mark.fault, pytest.mark.services("postgres")]

@@ -1,6 +1,6 @@
 """Hostile input to the arrivals import: broken CSV, wrong encodings, random bytes, 100 MB.
 
-What a registration officer is promised (casework/imports.py): a bad row is reported with its
+What a registration officer is promised (casework/intake/imports.py): a bad row is reported with its
 line, field and reason and the other rows are imported; a file that cannot be read as rows is
 refused whole, with the line, before anything is written. Never a traceback: the command
 raises only ``CommandError`` (printed by manage.py as one line) or exits 1 after its report.
@@ -25,7 +25,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from casework import imports
+from casework.intake import imports
 from casework.models import Application, AuditEvent, Deadline, ImportJob, Person
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.authtoken.models import Token
 
-from casework.choices import State
+from casework.applications.choices import State
 from casework.models import Application, AuditEvent
 from tests.factories import ApplicationFactory, PersonFactory
 
@@ -151,7 +151,7 @@ def test_redis_down_users_notice_nothing_and_it_comes_back(
 
 
 def test_cache_on_a_closed_port_answers_as_a_miss_quickly():
-    from casework.cache import ResilientRedisCache
+    from casework.core.cache import ResilientRedisCache
 
     cache = ResilientRedisCache(
         f"redis://127.0.0.1:{free_port()}/0",
@@ -176,7 +176,7 @@ def test_status_page_with_redis_down_keeps_answering_and_limiting(settings):
     url = f"redis://127.0.0.1:{free_port()}/0"
     settings.CACHES = {
         "default": {
-            "BACKEND": "casework.cache.ResilientRedisCache",
+            "BACKEND": "casework.core.cache.ResilientRedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

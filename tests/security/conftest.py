@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from casework.choices import State
+from casework.applications.choices import State
 from casework.models import Application, AuditEvent, DuplicateFlag, Person
 from tests.factories import ApplicationFactory, PersonFactory
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from rest_framework import serializers, viewsets
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from casework.access import AccessLoggedViewSetMixin, access_log
 from casework.models import AccessLog, Application
+from casework.privacy.access import AccessLoggedViewSetMixin, access_log
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,7 @@ def test_the_log_is_append_only_in_code_and_admin(client, auditor, caseworker): 
 
 
 def test_staff_see_only_their_own_access_rows_and_auditors_all(caseworker, auditor):  # noqa: ANN001
-    from casework.scopes import visible_to
+    from casework.privacy.scopes import visible_to
 
     mine = access_log(user=caseworker, action="view", objects=[1], model=Application)
     theirs = access_log(user=auditor, action="view", objects=[2], model=Application)

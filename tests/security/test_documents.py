@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from casework.document_views import IdentityDocumentForm
+from casework.admin.documents import IdentityDocumentForm
 from casework.models import AccessLog, IdentityDocument
 
 pytestmark = pytest.mark.django_db

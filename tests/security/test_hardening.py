@@ -12,7 +12,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from casework.logfilters import DropRequestData
+from casework.core.logfilters import DropRequestData
 from tests.factories import ReminderFactory, UserFactory
 from tests.security.admin_pages import model_pages
 

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import privacy
-from casework.choices import State
+from casework.applications.choices import State
 from casework.models import AccessLog, Application, AuditEvent, Decision, IdentityDocument, Person
+from casework.privacy import retention as privacy
 from tests.factories import ApplicationFactory, DecisionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_anonymisation_keeps_every_statistic(register):  # noqa: ANN001
 def test_the_command_and_the_periodic_task(register):  # noqa: ANN001
     from io import StringIO
 
-    from casework.tasks import anonymise_due
+    from casework.privacy.tasks import anonymise_due
     from config.celery import _beat_schedule
 
     out = StringIO()

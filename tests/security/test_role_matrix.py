@@ -11,9 +11,9 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from casework import scopes
-from casework.choices import Role
 from casework.models import AuditEvent
+from casework.privacy import scopes
+from casework.staff.choices import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from casework import imports
+from casework.intake import imports
 from casework.models import ImportJob, Person
 from tests.factories import staff_user
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from casework import imports
-from casework.identity import is_valid_registration_number
+from casework.intake import imports
 from casework.models import Application, AuditEvent, Deadline, Person
+from casework.people.identity import is_valid_registration_number
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "arrivals.csv"
@@ -59,7 +59,8 @@ def test_sample_file_imports_the_good_rows_and_reports_every_bad_one(tmp_path): 
 def test_imported_rows_are_what_the_services_would_write():
     import datetime as dt
 
-    from casework import services
+    from casework.applications.services import application_lodge
+    from casework.people.services import person_register
 
     run(SAMPLE)
     amina = Application.objects.get(external_id="police-2023-000004")
@@ -88,11 +89,11 @@ def test_imported_rows_are_what_the_services_would_write():
     }
 
     # The same arrival registered through the per-row services writes the same deadlines.
-    person = services.person_register(
+    person = person_register(
         actor=None, given_name="A", family_name="R", date_of_birth=dt.date(1998, 1, 1),
         sex="female", nationality="AF", year=2023,
     )  # fmt: skip
-    lodged = services.application_lodge(
+    lodged = application_lodge(
         actor=None, person=person, kind="protection", lodged_on=amina.lodged_on
     )
 

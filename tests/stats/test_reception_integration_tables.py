@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from casework import statistics
+from casework.statistics import tables as statistics
 from integration.models import WorkPermitPeriod
 from tests.factories import ApplicationFactory, PersonFactory
 from tests.integration.factories import FamilyReunificationFactory, WorkPermitFactory

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from casework import statistics
-from casework.deadlines import hidden_sources
+from casework.deadlines.registry import hidden_sources
 from casework.models import Application, AuditEvent, Deadline, Decision, Person
+from casework.statistics import tables as statistics
 
 pytestmark = pytest.mark.django_db
 

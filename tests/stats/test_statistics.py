@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from casework import statistics
+from casework.statistics import tables as statistics
 
 pytestmark = pytest.mark.django_db
 

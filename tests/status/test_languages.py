@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import get_language_info
 
-from casework import status_languages
-from casework.choices import ApplicationKind, State
-from casework.status_page import NEXT_TEXT, STATE_TEXT
+from casework.applications.choices import ApplicationKind, State
+from casework.status import languages as status_languages
+from casework.status.page import NEXT_TEXT, STATE_TEXT
 from tests.factories import ApplicationFactory, PersonFactory
 from tests.status.catalogue import all_msgids, catalogue
 from tests.status.conftest import BIRTH_DATE, lookup, text_of

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from casework import status_hooks
-from casework.identity import format_reference
+from casework.people.identity import format_reference
+from casework.status import hooks as status_hooks
 from tests.factories import ApplicationFactory, DecisionFactory, InterviewFactory, staff_user
 from tests.status.conftest import BIRTH_DATE, lookup, text_of
 

@@ -7,8 +7,8 @@ import secrets
 import pytest
 from django.conf import settings as django_settings
 
-from casework.identity import format_reference, new_reference
 from casework.models import StatusLookup
+from casework.people.identity import format_reference, new_reference
 from tests.status.conftest import lookup, text_of
 
 pytestmark = pytest.mark.django_db
@@ -120,11 +120,11 @@ def test_both_counters_in_one_round_trip_are_django_ratelimits_own(settings, app
     from django.test.client import RequestFactory
     from django_ratelimit.core import get_usage
 
-    from casework.status_views import reference_key
+    from casework.status.views import reference_key
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "casework.cache.ResilientRedisCache",
+            "BACKEND": "casework.core.cache.ResilientRedisCache",
             "LOCATION": django_settings.CELERY_BROKER_URL,
         }
     }

@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from casework import waiting
-from casework.waiting import cases_ahead, expected_waiting_days, percentile_cont
+from casework.status import waiting
+from casework.status.waiting import cases_ahead, expected_waiting_days, percentile_cont
 from tests.factories import ApplicationFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db

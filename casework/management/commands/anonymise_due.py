@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from casework.privacy import anonymise_due, people_due_for_anonymisation
+from casework.privacy.retention import anonymise_due, people_due_for_anonymisation
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""``manage.py import_arrivals FILE.csv``: bulk import of arrivals (format: casework.imports).
+"""``manage.py import_arrivals FILE.csv``: bulk import of arrivals (format: intake/imports.py).
 
 Every bad row is reported on stderr (line, field, reason) and optionally written to a CSV
 report; valid rows are imported in batches with a progress bar. Running the same file again
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from casework import imports
+from casework.intake import imports
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from casework.status_retention import purge_status_lookups
+from casework.status.retention import purge_status_lookups
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Create the demo users (one per role), a few demo cases, and the bulk demo dataset.
 
 Idempotent: users are matched by name, the few hand-made cases are created only when none
-exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures, with
+exist yet, and the bulk dataset (``casework.intake.demo``: the source document's figures, with
 reception's and integration's rows from their ``demo`` modules; PostgreSQL ``COPY`` in one
 transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records carry
 ``is_demo`` and are labelled as such in the admin.
@@ -25,10 +25,22 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from casework import demo_data, services
-from casework.choices import ApplicationKind, Role, Track
-from casework.models import Application, Person, StaffProfile, Unit
-from casework.roles import sync_role_permissions
+from casework.applications.choices import ApplicationKind, Track
+from casework.applications.models import Application
+from casework.applications.services import (
+    application_assign,
+    application_decide,
+    application_lodge,
+    application_start_examination,
+    interview_record_held,
+    interview_schedule,
+)
+from casework.intake import demo as demo_data
+from casework.people.models import Person
+from casework.people.services import person_register
+from casework.staff.choices import Role
+from casework.staff.models import StaffProfile, Unit
+from casework.staff.roles import sync_role_permissions
 
 PARTS = ("protection2022", "collective2023", "recent", "open")
 
@@ -166,7 +178,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         created = 0
         for i, (given, family, dob, nat, sex, lang) in enumerate(DEMO_PEOPLE):
-            person = services.person_register(
+            person = person_register(
                 actor=registrar,
                 given_name=given,
                 family_name=family,
@@ -180,7 +192,7 @@ class Command(BaseCommand):
             Person.objects.filter(pk=person.pk).update(is_demo=True)
             kind = ApplicationKind.COLLECTIVE if nat == "UA" else ApplicationKind.PROTECTION
             track = Track.DUBLIN if i == 6 else Track.NORMAL
-            app = services.application_lodge(
+            app = application_lodge(
                 actor=registrar,
                 person=person,
                 kind=kind,
@@ -192,12 +204,10 @@ class Command(BaseCommand):
             created += 1
             if i % 4 == 0:
                 continue
-            app = services.application_assign(
-                actor=caseworker, application=app, assignee=caseworker
-            )
-            app = services.application_start_examination(actor=caseworker, application=app)
+            app = application_assign(actor=caseworker, application=app, assignee=caseworker)
+            app = application_start_examination(actor=caseworker, application=app)
             if i in (1, 5):
-                interview = services.interview_schedule(
+                interview = interview_schedule(
                     actor=caseworker,
                     application=app,
                     scheduled_at=timezone.now() + dt.timedelta(days=rng.randint(2, 20)),
@@ -206,30 +216,30 @@ class Command(BaseCommand):
                 )
                 continue
             if kind == ApplicationKind.COLLECTIVE:
-                services.application_decide(
+                application_decide(
                     actor=decider,
                     application=app,
                     outcome="collective",
                     grounds="Ukrainian citizen resident in Ukraine before 24.02.2022.",
                 )
                 continue
-            interview = services.interview_schedule(
+            interview = interview_schedule(
                 actor=caseworker,
                 application=app,
                 scheduled_at=timezone.now() - dt.timedelta(days=20),
                 location="UDI, Oslo",
                 language=person.preferred_language,
             )
-            services.interview_record_held(actor=caseworker, interview=interview)
+            interview_record_held(actor=caseworker, interview=interview)
             if i in (2, 7):
-                services.application_decide(
+                application_decide(
                     actor=decider,
                     application=app,
                     outcome="rejected",
                     grounds="Demo: the claim is not credible on the essential points.",
                 )
             else:
-                services.application_decide(
+                application_decide(
                     actor=decider,
                     application=app,
                     outcome="refugee_convention",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from casework.reminders import sweep
+from casework.deadlines.reminders import sweep
 
 
 class Command(BaseCommand):

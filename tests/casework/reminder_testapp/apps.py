@@ -6,7 +6,7 @@ class ReminderTestAppConfig(AppConfig):
     label = "reminder_testapp"
 
     def ready(self) -> None:
-        from casework.channels import register_channel
+        from casework.deadlines.channels import register_channel
 
         from .channels import BrokenChannel, FlakyChannel, OutboxChannel, SlowChannel
 

@@ -8,8 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from casework.channels import Channel
-from casework.deadlines import PERSON, STAFF
+from casework.deadlines.channels import Channel
+from casework.deadlines.registry import PERSON, STAFF
 
 
 def outbox() -> Path:

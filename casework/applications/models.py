@@ -1,0 +1,154 @@
+"""Asylum applications and what happens to them: interviews, decisions, appeals.
+
+The state changes only through ``casework.applications.services`` (the transitions of
+``workflow.py``); the state field is read-only everywhere else.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin
+
+from casework.applications.choices import (
+    AppealOutcome,
+    ApplicationKind,
+    Instance,
+    Outcome,
+    State,
+    Track,
+)
+from casework.applications.workflow import ApplicationWorkflow
+from casework.audit.history import IndexedHistoricalRecords
+from casework.people.identity import format_reference, new_reference
+
+
+class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
+    """An asylum application and where it stands. The state changes only through transitions."""
+
+    # unique and indexed through Meta, not the field: see IndexedHistoricalRecords
+    reference = models.CharField(max_length=10, default=new_reference, editable=False)
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="applications"
+    )
+    kind = models.CharField(max_length=16, choices=ApplicationKind.choices)
+    track = models.CharField(max_length=8, choices=Track.choices, default=Track.NORMAL)
+    state = FSMField(default=State.SUBMITTED, choices=State.choices, protected=True)
+    unit = models.ForeignKey("casework.Unit", null=True, blank=True, on_delete=models.PROTECT)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_applications",
+    )
+    lodged_on = models.DateField(default=timezone.localdate)
+    interview_held_at = models.DateTimeField(null=True, blank=True, editable=False)
+    interview_waived_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    appeal_deadline = models.DateTimeField(null=True, blank=True, editable=False)
+    appealed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_final = models.BooleanField(default=False, editable=False)
+    next_deadline = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    external_id = models.CharField(max_length=64, blank=True, null=True)
+    is_demo = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = IndexedHistoricalRecords(
+        excluded_fields=["updated_at", "next_deadline", "version"],
+        indexes=(
+            models.Index(fields=["reference"], name="hist_app_reference_idx"),
+            models.Index(fields=["external_id"], name="hist_app_external_id_idx"),
+            models.Index(fields=["state"], name="hist_app_state_idx"),
+        ),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], name="casework_application_reference_key"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], name="casework_application_external_id_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state"], name="application_state_idx"),
+            models.Index(fields=["assigned_to", "state", "-lodged_on"]),
+            models.Index(fields=["kind", "track", "state", "lodged_on"]),
+            models.Index(fields=["-lodged_on", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return format_reference(self.reference)
+
+    @property
+    def display_reference(self) -> str:
+        return format_reference(self.reference)
+
+
+class Interview(models.Model):
+    """The asylum interview (asylintervju): scheduled, then held, with interpreter and lawyer."""
+
+    application = models.ForeignKey(
+        "casework.Application", on_delete=models.CASCADE, related_name="interviews"
+    )
+    scheduled_at = models.DateTimeField()
+    location = models.CharField(max_length=200)
+    language = models.CharField(max_length=8, help_text=_("Language of the interview (ISO 639-1)"))
+    interpreter = models.BooleanField(default=True)
+    lawyer_present = models.BooleanField(default=False)
+    held_at = models.DateTimeField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["scheduled_at"]
+
+    def __str__(self) -> str:
+        return f"interview {timezone.localtime(self.scheduled_at):%d.%m.%Y %H:%M}"
+
+
+class Decision(models.Model):
+    """A decision on an application, at first instance or on appeal."""
+
+    application = models.ForeignKey(
+        "casework.Application", on_delete=models.PROTECT, related_name="decisions"
+    )
+    instance = models.CharField(max_length=8, choices=Instance.choices)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, db_index=True)
+    grounds = models.TextField()
+    manifestly_unfounded = models.BooleanField(default=False)
+    permit_type = models.CharField(max_length=60, blank=True)
+    permit_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    decided_at = models.DateTimeField(default=timezone.now, db_index=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+        indexes = [models.Index(fields=["instance", "decided_at", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_instance_display()}: {self.get_outcome_display()}"
+
+
+class Appeal(models.Model):
+    """An appeal against a rejection, to the appeals body (Utlendingsnemnda, UNE)."""
+
+    application = models.ForeignKey(
+        "casework.Application", on_delete=models.PROTECT, related_name="appeals"
+    )
+    lodged_at = models.DateTimeField()
+    lodged_by = models.CharField(max_length=120, help_text=_("the applicant, or their lawyer"))
+    late_reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=AppealOutcome.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lodged_at"]
+
+    def __str__(self) -> str:
+        return f"appeal lodged {timezone.localtime(self.lodged_at):%d.%m.%Y}"

@@ -1,0 +1,72 @@
+"""Object-level permissions (``rules``): who may act on which case.
+
+Transition permissions are never granted to groups as model permissions: a group grant would
+pass ``has_perm(perm)`` without the object and defeat the object rule (deps.md §1.2). They
+exist only here, and the workflow asks for them with the case as the object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from casework.applications.choices import State
+from casework.staff.choices import Role
+from casework.staff.roles import has_role, unit_id_of
+
+
+@rules.predicate
+def is_caseworker(user: Any) -> bool:
+    return has_role(user, Role.CASEWORKER)
+
+
+@rules.predicate
+def is_decision_maker(user: Any) -> bool:
+    return has_role(user, Role.DECISION_MAKER)
+
+
+@rules.predicate
+def is_appeals_body(user: Any) -> bool:
+    return has_role(user, Role.APPEALS)
+
+
+@rules.predicate
+def is_registrar(user: Any) -> bool:
+    return has_role(user, Role.REGISTRAR)
+
+
+@rules.predicate
+def is_auditor(user: Any) -> bool:
+    return has_role(user, Role.AUDITOR)
+
+
+@rules.predicate
+def in_users_unit(user: Any, application: Any) -> bool:
+    """A case belongs to the user's unit; a case not yet routed to a unit is everyone's queue."""
+    if application is None:
+        return True
+    return application.unit_id is None or application.unit_id == unit_id_of(user)
+
+
+@rules.predicate
+def is_under_appeal(user: Any, application: Any) -> bool:
+    if application is None:
+        return True
+    return application.state == State.APPEALED or application.appealed_at is not None
+
+
+rules.add_perm("casework.start_examination", is_caseworker & in_users_unit)
+rules.add_perm("casework.withdraw_application", is_caseworker & in_users_unit)
+rules.add_perm("casework.lodge_appeal", is_caseworker & in_users_unit)
+rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
+rules.add_perm("casework.decide_appeal", is_appeals_body)
+rules.add_perm("casework.schedule_interview", (is_caseworker | is_decision_maker) & in_users_unit)
+rules.add_perm("casework.assign_application", (is_caseworker | is_decision_maker) & in_users_unit)
+rules.add_perm(
+    "casework.open_application",
+    ((is_caseworker | is_decision_maker) & in_users_unit)
+    | (is_appeals_body & is_under_appeal)
+    | is_auditor
+    | is_registrar,
+)

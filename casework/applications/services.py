@@ -1,0 +1,479 @@
+"""The only writers of asylum applications: lodging, assignment, transitions, interviews.
+
+Every service takes the acting user explicitly and runs in one transaction: lock the row,
+check the user's permission (raise), apply the transition or change, save, write one
+append-only audit event, and enqueue follow-up work after commit (never failing the request if
+the broker is down: reminder rows are the truth, the next sweep delivers them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+
+from casework.applications.choices import AppealOutcome, ApplicationKind, Instance, Outcome, State
+from casework.applications.models import Appeal, Application, Decision, Interview
+from casework.applications.signals import application_transitioned
+from casework.applications.statements import application_locked
+from casework.applications.workflow import TRANSITION_NAMES
+from casework.audit.history import save_with_history
+from casework.audit.services import audit_event, audit_log
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.deadlines import registry as deadlines
+from casework.deadlines.services import (
+    deadline_close,
+    deadline_set,
+    deadlines_close,
+    next_deadline_refreshed_once,
+)
+from casework.people.models import Person
+from casework.staff.models import Unit
+
+log = logging.getLogger(__name__)
+
+
+# Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
+# collective protection 1 year, renewable; humanitarian and minors' limited permits 1 year).
+PERMIT_BY_OUTCOME: dict[str, tuple[str, int]] = {
+    Outcome.REFUGEE_CONVENTION: ("residence permit, refugee", 36),
+    Outcome.REFUGEE_OTHER: ("residence permit, refugee", 36),
+    Outcome.HUMANITARIAN: ("residence permit, humanitarian grounds", 12),
+    Outcome.COLLECTIVE: ("residence permit, collective protection", 12),
+    Outcome.MINOR_LIMITED: ("limited residence permit until 18", 12),
+}
+
+
+def application_lodge(
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    track: str = "normal",
+    lodged_on: dt.date | None = None,
+    unit: Unit | None = None,
+    external_id: str | None = None,
+) -> Application:
+    """Register an application (police registration or intake) in state ``submitted``."""
+    with transaction.atomic():
+        application = Application(
+            person=person,
+            kind=kind,
+            track=track or "normal",
+            lodged_on=lodged_on or timezone.localdate(),
+            unit=unit,
+            external_id=external_id,
+        )
+        application.save()
+        audit_log(
+            actor=actor,
+            action="lodged",
+            application=application,
+            target_state=application.state,
+            changes={"kind": kind, "track": application.track},
+        )
+        lodged_at = dt.datetime.combine(
+            application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
+        )
+        with next_deadline_refreshed_once(application):
+            deadline_set(
+                source=deadlines.QUEUE_NOTICE.key,
+                object_id=application.pk,
+                due_at=lodged_at + deadlines.QUEUE_NOTICE_PERIOD,
+                application=application,
+            )
+            if kind != ApplicationKind.COLLECTIVE:
+                deadline_set(
+                    source=deadlines.EXAMINATION_TARGET.key,
+                    object_id=application.pk,
+                    due_at=lodged_at + deadlines.EXAMINATION_TARGET_PERIOD,
+                    application=application,
+                )
+    return application
+
+
+def application_assign(
+    *, actor: Any, application: Application, assignee: Any, expected_version: int | None = None
+) -> Application:
+    """Assign the case to a caseworker (also the bulk action in the admin)."""
+    with transaction.atomic():
+        app = _lock(application, expected_version)
+        if not actor.has_perm("casework.assign_application", app):
+            raise PermissionDenied(_("You may not assign this case."))
+        before = app.assigned_to_id
+        app.assigned_to = assignee
+        app.version = F("version") + 1
+        app.save(update_fields=["assigned_to", "version", "updated_at"])
+        app.refresh_from_db(fields=["version"])
+        audit_log(
+            actor=actor,
+            action="assigned",
+            application=app,
+            changes={"assigned_to": [before, getattr(assignee, "pk", None)]},
+        )
+        from casework.deadlines.models import Deadline
+
+        Deadline.objects.filter(application=app, closed_at=None, recipient_user_id=before).exclude(
+            source__in=[deadlines.APPEAL.key, deadlines.INTERVIEW.key]
+        ).update(recipient_user=assignee)
+    return app
+
+
+def _lock(application: Application, expected_version: int | None) -> Application:
+    """Re-read the case under a row lock; refuse if the caller saw an older version.
+
+    The person comes in the same query (audit rows, deadlines and receivers need them); only
+    the case's row is locked.
+    """
+    app = application_locked(application.pk)
+    if app is None:  # pragma: no cover - deleted under our feet
+        raise TransitionConflict(_("This case no longer exists."))
+    if expected_version is not None and app.version != expected_version:
+        raise TransitionConflict(
+            _("Another user changed this case first. Reload it and try again."),
+            current_state=app.state,
+        )
+    return app
+
+
+def application_available_transitions(*, application: Application, user: Any) -> list[str]:
+    """The transitions this user may make on this case now (state, guards and permission)."""
+    out = []
+    for name in TRANSITION_NAMES:
+        method = getattr(application, name)
+        if can_proceed(method) and has_transition_perm(method, user):
+            out.append(name)
+    return out
+
+
+def transition_permitted(*, application: Application, name: str, user: Any) -> bool:
+    """Whether ``user`` holds the permission of transition ``name`` for this case.
+
+    Asked independently of the current state, to tell "you may not" (403) from "not now"
+    (409): a decision-maker pressing *accept* on a case a colleague accepted a second earlier
+    gets a conflict, not a refusal.
+    """
+    for spec in getattr(application, name)._django_fsm.transitions.values():
+        return bool(user is not None and spec.has_perm(application, user))
+    return False
+
+
+def transition_refusal(*, application: Application, name: str, user: Any) -> str | None:
+    """Why ``name`` cannot be made now, in a sentence; None if it can."""
+    spec = getattr(application, name)._django_fsm.get_transition(application.state)
+    if spec is None:
+        return _("This action is not possible while the case is %(state)s.") % {
+            "state": application.get_state_display()
+        }
+    for cond in spec.conditions:
+        if not cond(application):
+            return str(getattr(cond, "refusal", _("A condition for this action is not met.")))
+    return None
+
+
+def application_transition(
+    *,
+    actor: Any,
+    application: Application,
+    name: str,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> Application:
+    """Make transition ``name`` on the case, atomically, or raise without writing anything.
+
+    Locks the row (two decisions at once: the second waits, then finds the state changed and
+    gets ``TransitionConflict``), checks permission with the case as object, checks guards,
+    runs the transition, saves, records decisions/appeals and the audit event, and moves the
+    deadlines the transition affects. Receivers of ``application_transitioned`` get the new
+    ``Decision`` (or None) so that they need not read it again; ``next_deadline`` is refreshed
+    once, after the transition's and the receivers' deadlines moved.
+    """
+    if name not in TRANSITION_NAMES:
+        raise TransitionInvalid({"transition": _("Unknown action.")})
+    with transaction.atomic():
+        app = _lock(application, expected_version)
+        if not transition_permitted(application=app, name=name, user=actor):
+            log.warning(
+                "refused transition %s on application id=%s by user id=%s",
+                name,
+                app.pk,
+                getattr(actor, "pk", None),
+            )
+            raise PermissionDenied(_("You are not allowed to do this on this case."))
+        refusal = transition_refusal(application=app, name=name, user=actor)
+        if refusal:
+            raise TransitionConflict(refusal, current_state=app.state)
+        source = app.state
+        kwargs, record = _transition_arguments(name, app, fields)
+        before = _field_values(app)
+        try:
+            getattr(app, name)(**kwargs)
+        except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
+            raise TransitionConflict(str(exc), current_state=app.state) from exc
+        app.version += 1
+        reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
+        decision = _decision(name, app, actor, record)
+        event = audit_event(
+            actor=actor,
+            action=name,
+            application=app,
+            source_state=source,
+            target_state=app.state,
+            reason=reason,
+            changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
+        )
+        # The columns the transition changed, the history row, the decision and the audit
+        # event: one statement on PostgreSQL.
+        save_with_history(
+            app,
+            [k for k, v in _field_values(app).items() if v != before[k]],
+            inserts=(decision, event) if decision is not None else (event,),
+        )
+        _record_appeal(name, app, record)
+        with next_deadline_refreshed_once(app):
+            _move_deadlines(name, app)
+            application_transitioned.send(
+                sender=Application,
+                application=app,
+                name=name,
+                source=source,
+                target=app.state,
+                actor=actor,
+                decision=decision,
+            )
+    return app
+
+
+def _field_values(app: Application) -> dict[str, Any]:
+    return {f.attname: getattr(app, f.attname) for f in Application._meta.concrete_fields}
+
+
+def _jsonable(data: dict) -> dict:
+    return {
+        k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in data.items()
+    }
+
+
+def _transition_arguments(name: str, app: Application, fields: dict) -> tuple[dict, dict]:
+    now = timezone.now()
+    if name in ("accept", "grant_appeal"):
+        kw = {"outcome": fields.get("outcome", ""), "grounds": fields.get("grounds", "")}
+        return kw, {**kw, "notified_at": fields.get("notified_at") or now}
+    if name == "reject":
+        kw = {
+            "outcome": fields.get("outcome", ""),
+            "grounds": fields.get("grounds", ""),
+            "notified_at": fields.get("notified_at") or now,
+            "manifestly_unfounded": bool(fields.get("manifestly_unfounded")),
+        }
+        return kw, kw
+    if name == "dismiss_appeal":
+        kw = {"grounds": fields.get("grounds", "")}
+        return kw, {**kw, "outcome": Outcome.REJECTED, "notified_at": now}
+    if name == "appeal":
+        lodged_at = fields.get("lodged_at") or now
+        kw = {"lodged_at": lodged_at, "late_reason": fields.get("late_reason", "")}
+        return kw, {**kw, "lodged_by": fields.get("lodged_by") or _("the applicant")}
+    if name in ("remit", "withdraw"):
+        kw = {"reason": fields.get("reason", "")}
+        return kw, kw
+    return {}, {}
+
+
+def _decision(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
+    """The decision a transition produces (not yet written), or None."""
+    if name not in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
+        return None
+    outcome = record.get("outcome") or Outcome.WITHDRAWN
+    permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+    return Decision(
+        application=app,
+        instance=Instance.APPEAL if name in ("grant_appeal", "dismiss_appeal") else Instance.FIRST,
+        outcome=outcome,
+        grounds=record.get("grounds") or record.get("reason", ""),
+        manifestly_unfounded=bool(record.get("manifestly_unfounded")),
+        permit_type=permit_type,
+        permit_months=months,
+        decided_by=actor,
+        decided_at=app.decided_at or timezone.now(),
+        notified_at=record.get("notified_at"),
+    )
+
+
+def _record_appeal(name: str, app: Application, record: dict) -> None:
+    """Write the appeal record a transition produces, or the appeals body's outcome on it."""
+    if name == "appeal":
+        Appeal.objects.create(
+            application=app,
+            lodged_at=record["lodged_at"],
+            lodged_by=record["lodged_by"],
+            late_reason=record.get("late_reason", ""),
+        )
+    if name in ("grant_appeal", "dismiss_appeal", "remit"):
+        outcome = {
+            "grant_appeal": AppealOutcome.GRANTED,
+            "dismiss_appeal": AppealOutcome.DISMISSED,
+            "remit": AppealOutcome.REMITTED,
+        }[name]
+        appeal = app.appeals.filter(outcome="").order_by("-lodged_at").first()
+        if appeal is not None:
+            appeal.outcome = outcome
+            appeal.decided_at = timezone.now()
+            appeal.save(update_fields=["outcome", "decided_at"])
+
+
+def _move_deadlines(name: str, app: Application) -> None:
+    """Close, in one statement, the deadlines the transition ends, then set the new ones."""
+    closing = []
+    if app.state in (State.ACCEPTED, State.REJECTED, State.WITHDRAWN):
+        closing.append(deadlines.EXAMINATION_TARGET.key)
+    # The applicant's "still in the queue" notice runs while the case waits for a decision.
+    if app.state not in (State.SUBMITTED, State.EXAMINED):
+        closing.append(deadlines.QUEUE_NOTICE.key)
+    if name in ("appeal", "dismiss_appeal"):
+        closing.append(deadlines.APPEAL.key)
+    deadlines_close(sources=closing, object_id=app.pk, application=app)
+    if name == "remit":
+        deadline_set(
+            source=deadlines.QUEUE_NOTICE.key,
+            object_id=app.pk,
+            due_at=timezone.now() + deadlines.QUEUE_NOTICE_PERIOD,
+            application=app,
+        )
+    if name == "reject":  # reminds the assigned caseworker (the default) and the applicant
+        deadline_set(
+            source=deadlines.APPEAL.key,
+            object_id=app.pk,
+            due_at=app.appeal_deadline,
+            application=app,
+        )
+
+
+def application_start_examination(
+    *, actor: Any, application: Application, **kw: Any
+) -> Application:
+    return application_transition(
+        actor=actor, application=application, name="start_examination", **kw
+    )
+
+
+def application_decide(
+    *, actor: Any, application: Application, outcome: str, grounds: str, **kw: Any
+) -> Application:
+    """First-instance decision: ``accept`` for the positive outcomes, ``reject`` for the rest."""
+    from casework.applications.choices import ACCEPT_OUTCOMES
+
+    name = "accept" if outcome in ACCEPT_OUTCOMES else "reject"
+    return application_transition(
+        actor=actor, application=application, name=name, outcome=outcome, grounds=grounds, **kw
+    )
+
+
+def application_appeal(*, actor: Any, application: Application, **kw: Any) -> Application:
+    return application_transition(actor=actor, application=application, name="appeal", **kw)
+
+
+def application_withdraw(
+    *, actor: Any, application: Application, reason: str, **kw: Any
+) -> Application:
+    return application_transition(
+        actor=actor, application=application, name="withdraw", reason=reason, **kw
+    )
+
+
+def interview_schedule(
+    *,
+    actor: Any,
+    application: Application,
+    scheduled_at: dt.datetime,
+    location: str,
+    language: str,
+    interpreter: bool = True,
+    lawyer_present: bool = False,
+) -> Interview:
+    """Book the asylum interview; the applicant is reminded of it."""
+    if not actor.has_perm("casework.schedule_interview", application):
+        raise PermissionDenied(_("You may not schedule interviews for this case."))
+    with transaction.atomic():
+        app = _lock(application, None)
+        if app.state not in (State.SUBMITTED, State.EXAMINED):
+            raise TransitionConflict(_("Interviews are held before the decision."))
+        interview = Interview.objects.create(
+            application=app,
+            scheduled_at=scheduled_at,
+            location=location,
+            language=language,
+            interpreter=interpreter,
+            lawyer_present=lawyer_present,
+        )
+        audit_log(
+            actor=actor,
+            action="interview_scheduled",
+            application=app,
+            changes={"scheduled_at": scheduled_at.isoformat(), "interview": interview.pk},
+        )
+        deadline_set(
+            source=deadlines.INTERVIEW.key,
+            object_id=interview.pk,
+            due_at=scheduled_at,
+            application=app,
+            recipient_user=app.assigned_to,
+        )
+    return interview
+
+
+def interview_record_held(
+    *, actor: Any, interview: Interview, held_at: dt.datetime | None = None
+) -> Interview:
+    """Record that the interview took place: the decision may now be made."""
+    if not actor.has_perm("casework.schedule_interview", interview.application):
+        raise PermissionDenied(_("You may not record interviews for this case."))
+    with transaction.atomic():
+        app = _lock(interview.application, None)
+        interview.held_at = held_at or timezone.now()
+        interview.save(update_fields=["held_at"])
+        app.interview_held_at = interview.held_at
+        app.version += 1
+        app.save(update_fields=["interview_held_at", "version", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="interview_held",
+            application=app,
+            changes={"interview": interview.pk},
+        )
+        deadline_close(source=deadlines.INTERVIEW.key, object_id=interview.pk, application=app)
+    return interview
+
+
+def interview_waivable(*, application: Application, user: Any) -> bool:
+    """Whether ``user`` may waive the interview of this case now: a decision-maker, before the
+    decision, while no interview was held and one is required (not collective protection)."""
+    return (
+        application.state in (State.SUBMITTED, State.EXAMINED)
+        and application.interview_held_at is None
+        and application.kind != ApplicationKind.COLLECTIVE
+        and user.has_perm("casework.decide_application", application)
+    )
+
+
+def interview_waive(*, actor: Any, application: Application, reason: str) -> Application:
+    """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionInvalid({"reason": _("A reason is required to waive the interview.")})
+    if not actor.has_perm("casework.decide_application", application):
+        raise PermissionDenied(_("Only a decision-maker may waive the interview."))
+    with transaction.atomic():
+        app = _lock(application, None)
+        app.interview_waived_reason = reason
+        app.version += 1
+        app.save(update_fields=["interview_waived_reason", "version", "updated_at"])
+        audit_log(actor=actor, action="interview_waived", application=app, reason=reason)
+    return app

@@ -1,0 +1,174 @@
+"""Saving a locked row and its django-simple-history row in one statement (issue 11).
+
+``save()`` on a model with ``HistoricalRecords`` compiles an ``UPDATE`` of every column, then
+simple-history builds a historical instance in Python and compiles its ``INSERT``: about a
+quarter of a decision's CPU. ``save_with_history`` writes the same two rows with statements
+built once per model from its metadata: on PostgreSQL one ``WITH updated AS (UPDATE …
+RETURNING …) INSERT INTO <historical table> SELECT … FROM updated``, elsewhere the ``UPDATE``
+then ``INSERT … SELECT … WHERE id = %s``. The historical row is the one simple-history would
+write: every tracked column as saved, ``history_type`` "~", ``history_date`` now, the user
+simple-history would name (``_history_user``, else the request's user) and the change reason
+(``_change_reason``).
+
+Only for rows that exist and whose model has no ``pre_save``/``post_save`` receivers besides
+simple-history's and no m2m history (``tests/casework/test_statements.py`` holds this); when
+history is switched off or simple-history's own signals have receivers, it falls back to
+``save(update_fields=…)``, which sends them.
+
+A transition's decision and audit event go into the same statement (``inserts``): on
+PostgreSQL a decision is the lock, this one statement, and the deadlines' statements.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+from simple_history.utils import get_change_reason_from_object
+
+from casework.core.statements import (
+    insert,
+    insert_statement,
+    insert_values,
+    inserted,
+    prepared_cursor,
+)
+
+HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+
+
+@cache
+def _historical(model: type) -> Any:
+    """The historical model (``model.history`` builds a manager class at every access)."""
+    return model.history.model
+
+
+@cache
+def _tracked(model: type) -> tuple[list[str], str]:
+    """The historical model's copied columns (quoted, in its order) and its quoted table."""
+    historical = _historical(model)
+    own = {f.column for f in model._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    columns = [
+        qn(f.column)
+        for f in historical._meta.concrete_fields
+        if f.column in own and f.column not in HISTORY_COLUMNS
+    ]
+    return columns, qn(historical._meta.db_table)
+
+
+@cache
+def _statement(
+    model: type, fields: tuple[str, ...], vendor: str, inserts: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The statement(s) that save ``fields`` of one row of ``model`` and copy it to history;
+    on PostgreSQL also the ``inserts`` (``INSERT … RETURNING <key>`` statements), whose keys
+    the statement returns.
+
+    Parameters: the fields' values, the row's primary key, ``history_date``, change reason
+    and the user's id, then the inserts' values.
+    """
+    # Identifiers come from the model's metadata; every value is a parameter.
+    qn = connection.ops.quote_name
+    meta = model._meta
+    table, pk = qn(meta.db_table), qn(meta.pk.column)
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in fields)
+    update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608  # nosec B608
+    columns, history_table = _tracked(model)
+    copied = ", ".join(columns)
+    history = (
+        f"INSERT INTO {history_table} ({copied}, {', '.join(HISTORY_COLUMNS)}) "  # noqa: S608  # nosec B608
+        f"SELECT {copied}, %s, %s, '~', %s"
+    )
+    if vendor != "postgresql":  # no UPDATE inside WITH: the row, then its copy
+        return (update, f"{history} FROM {table} WHERE {pk} = %s")  # noqa: S608  # nosec B608
+    if not inserts:
+        return (f"WITH updated AS ({update} RETURNING {copied}) {history} FROM updated",)
+    parts = [f"updated AS ({update} RETURNING {copied})", f"history AS ({history} FROM updated)"]
+    parts += [f"new{i} AS ({sql})" for i, sql in enumerate(inserts)]
+    keys = ", ".join(f"(SELECT * FROM new{i})" for i in range(len(inserts)))  # noqa: S608  # nosec B608
+    return (f"WITH {', '.join(parts)} SELECT {keys}",)
+
+
+def _history_signals_heard(model: type) -> bool:
+    historical = _historical(model)
+    return pre_create_historical_record.has_listeners(
+        historical
+    ) or post_create_historical_record.has_listeners(historical)
+
+
+def save_with_history(instance: Any, fields: list[str], *, inserts: tuple[Any, ...] = ()) -> None:
+    """Save ``fields`` of ``instance`` (an existing, locked row) and write its history row;
+    insert the new instances ``inserts`` too (on PostgreSQL in the same statement).
+
+    ``auto_now`` fields are added and set, as ``save()`` does. ``inserts`` go in as
+    ``statements.insert`` writes them (no signals); their keys are set.
+    """
+    model = type(instance)
+    meta = model._meta
+    names = list(dict.fromkeys(fields))
+    for f in meta.concrete_fields:
+        if getattr(f, "auto_now", False) and f.name not in names:
+            names.append(f.name)
+    if (
+        not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+        or hasattr(instance, "skip_history_when_saving")
+        or _history_signals_heard(model)
+    ):
+        instance.save(update_fields=names)
+        for row in inserts:
+            insert(row)
+        return
+    values = []
+    for name in names:
+        f = meta.get_field(name)
+        values.append(f.get_db_prep_save(f.pre_save(instance, False), connection))
+    user = _historical(model).get_default_history_user(instance)
+    history = [
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        get_change_reason_from_object(instance),
+        getattr(user, "pk", None),
+    ]
+    if connection.vendor != "postgresql":
+        update, copy = _statement(model, tuple(names), connection.vendor)
+        with prepared_cursor() as cursor:
+            cursor.execute(update, [*values, instance.pk])
+            cursor.execute(copy, [*history, instance.pk])
+        for row in inserts:
+            insert(row)
+        return
+    prepared = [insert_statement(type(row)) for row in inserts]
+    params = [*values, instance.pk, *history]
+    for row, (conn, _sql, row_fields) in zip(inserts, prepared, strict=True):
+        params += insert_values(row, row_fields, conn)
+    (sql,) = _statement(model, tuple(names), connection.vendor, tuple(p[1] for p in prepared))
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchone() if inserts else ()
+    for row, key in zip(inserts, keys, strict=True):
+        inserted(row, key, connection)
+
+
+class IndexedHistoricalRecords(HistoricalRecords):
+    """``HistoricalRecords`` whose history model also gets the given ``indexes``.
+
+    The history model's ``Meta`` is built by django-simple-history and takes no indexes of
+    ours; a field's ``unique``/``db_index`` would carry over, but on PostgreSQL every indexed
+    ``CharField`` then gets a second, ``varchar_pattern_ops`` "_like" index that serves only a
+    case-sensitive ``LIKE 'x%'``, which nothing here runs, and costs every insert (the bulk
+    import writes two history rows an arrival). A ``Meta`` index is one plain btree.
+    """
+
+    def __init__(self, *args: Any, indexes: tuple[models.Index, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indexes = indexes
+
+    def get_meta_options(self, model: Any) -> dict[str, Any]:
+        meta = super().get_meta_options(model)
+        meta["indexes"] = (*meta.get("indexes", ()), *self.indexes)
+        return meta

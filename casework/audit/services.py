@@ -1,0 +1,43 @@
+"""Writing the audit trail: one append-only event per change, inside the change's transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from casework.audit.models import AuditEvent
+from casework.core.statements import insert
+
+if TYPE_CHECKING:  # the trail sits below the records it describes: names for types only
+    from casework.applications.models import Application
+    from casework.people.models import Person
+
+
+def audit_log(**fields: Any) -> AuditEvent:
+    """Write one append-only audit event (``audit_event``'s fields). Call inside the
+    service's transaction."""
+    return insert(audit_event(**fields))
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    application: Application | None = None,
+    person: Person | None = None,
+    source_state: str = "",
+    target_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+) -> AuditEvent:
+    """The audit event ``audit_log`` writes, not yet written (a transition writes it in the
+    statement that saves the case)."""
+    return AuditEvent(
+        application=application,
+        person_id=person.pk if person is not None else getattr(application, "person_id", None),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        source_state=source_state,
+        target_state=target_state,
+        reason=reason,
+        changes=changes or {},
+    )

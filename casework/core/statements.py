@@ -1,0 +1,137 @@
+"""Hand-built statements' shared helpers: prepared cursors and inserts built from model metadata."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def prepared_cursor(connection: Any = None) -> Any:
+    """A cursor of ``connection`` (default: the default database) whose statements
+    PostgreSQL prepares on first use and then only executes; elsewhere the usual cursor.
+
+    It is Django's cursor wrapper (query logging, ``execute_wrapper``, error translation)
+    around psycopg's server-side binding cursor. Parameters are sent typed (psycopg's
+    dumpers), which is why only these prepared statements of known shape use it.
+    """
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        # Logging queries (DEBUG, CaptureQueriesContext) reads the SQL from psycopg's
+        # client-side query, which a prepared statement does not keep: the same statement,
+        # bound on the client.
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = connection.connection
+        if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing;
+            # a threshold no statement reaches prepares just those executed with prepare=True
+            # (the ORM's client-side binding cursors never prepare).
+            raw.prepare_threshold = 2**31
+        cursor = _preparing_cursor()(raw)
+        _tz_loader(connection, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+def _tz_loader(connection: Any, cursor: Any) -> None:
+    """What Django's ``create_cursor`` does: the connection's time zone for timestamps."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, cursor)
+
+
+@cache
+def _preparing_cursor() -> Any:
+    """psycopg's server-side binding cursor (Django's, with ``callproc``) that prepares every
+    statement it runs. Made on first use: only PostgreSQL needs psycopg."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True)
+
+    return PreparingCursor
+
+
+_prepared: WeakKeyDictionary[Any, dict[Any, Any]] = WeakKeyDictionary()
+
+
+def _cached(key: Any, build: Any) -> Any:
+    """``build(connection)``, once per database connection and ``key``."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    cache = _prepared.get(connection)
+    if cache is None:
+        cache = _prepared[connection] = {}
+    if key not in cache:
+        cache[key] = build(connection)
+    return connection, cache[key]
+
+
+def locked_ids(model: Any, **equal: Any) -> list[Any]:
+    """The keys of ``model``'s rows whose fields equal these values, locked until the
+    transaction ends: ``model.objects.select_for_update().filter(**equal)`` with no model
+    instances, for a look-up that usually finds nothing."""
+    names = tuple(sorted(equal))
+
+    def build(connection: Any) -> str:
+        qn = connection.ops.quote_name
+        meta = model._meta
+        where = " AND ".join(f"{qn(meta.get_field(n).column)} = %s" for n in names)
+        # Identifiers come from the model's metadata; every value is a parameter.
+        sql = f"SELECT {qn(meta.pk.column)} FROM {qn(meta.db_table)} WHERE {where}"  # noqa: S608  # nosec B608
+        return sql + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+
+    connection, sql = _cached(("locked_ids", model, names), build)
+    meta = model._meta
+    params = [meta.get_field(n).get_db_prep_value(equal[n], connection) for n in names]
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_statement(model: Any, on_conflict: str = "") -> tuple[Any, str, list]:
+    """``INSERT INTO <model's table> (…) VALUES (…) [on_conflict] RETURNING <key>``, the
+    connection, and the fields whose values ``insert_values`` gives, in order."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+
+    def build(connection: Any) -> str:
+        qn = connection.ops.quote_name
+        # Identifiers come from the model's metadata; every value is a parameter.
+        return (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608  # nosec B608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) {on_conflict} "
+            f"RETURNING {qn(meta.pk.column)}"
+        )
+
+    connection, sql = _cached(("insert", model, on_conflict), build)
+    return connection, sql, fields
+
+
+def insert_values(instance: Any, fields: list, connection: Any) -> list:
+    """The parameters of ``instance``'s ``INSERT``, as ``save()`` prepares them (defaults,
+    ``auto_now_add``, JSON, foreign keys)."""
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def inserted(instance: Any, pk: Any, connection: Any) -> Any:
+    """Mark ``instance`` as the saved row ``pk``."""
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def insert(instance: Any) -> Any:
+    """Insert the new ``instance`` and set its key: what ``save()`` does for a new row of a
+    model with an auto key, without compiling the ``INSERT`` each time. Sends no signals."""
+    connection, sql, fields = insert_statement(type(instance))
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, insert_values(instance, fields, connection))
+        return inserted(instance, cursor.fetchone()[0], connection)

@@ -1,0 +1,146 @@
+"""What a reminder says: its recipient, their language, the subject and the body.
+
+Rendering is separate from the sweep and delivery (``reminders.py``) so that a channel
+(``channels.py``) renders without importing the machinery that calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from casework.deadlines.models import Reminder
+from casework.deadlines.registry import PERSON, STAFF, sources
+from casework.people.models import Person
+
+log = logging.getLogger(__name__)
+
+
+class PermanentDeliveryError(Exception):
+    """Delivery cannot succeed by trying again (no address, recipient gone)."""
+
+
+@dataclass
+class Recipient:
+    audience: str
+    obj: Any
+    email: str
+    phone: str
+    language: str
+
+
+@dataclass
+class Message:
+    recipient: Recipient
+    language: str
+    subject: str
+    body: str
+
+
+def resolve_recipient(recipient: str) -> Recipient | None:
+    """``user:<id>`` or ``person:<id>`` → who it is, their address and their language."""
+    from casework.staff.models import StaffProfile
+
+    prefix, _sep, pk = recipient.partition(":")
+    if prefix == "user":
+        user = get_user_model().objects.filter(pk=pk).first()
+        if user is None:
+            return None
+        language = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
+        return Recipient(STAFF, user, user.email or "", "", language or settings.LANGUAGE_CODE)
+    if prefix == "person":
+        person = Person.objects.filter(pk=pk).first()
+        if person is None:
+            return None
+        return Recipient(
+            PERSON, person, person.email, person.phone, person.preferred_language or "en"
+        )
+    return None
+
+
+# The applicant's "still in the queue" notice says how long they may still wait, in the
+# status page's own words. The status page registers that provider (``register_notice_lines``)
+# so that deadlines, which the status page sits above, never import it.
+_notice_lines: list[Callable[[Any], list[str]]] = []
+
+
+def register_notice_lines(provider: Callable[[Any], list[str]]) -> None:
+    """Add lines about waiting to every queue notice: ``provider(application)`` returns them,
+    in the active language. Registering the same provider twice counts once."""
+    if provider not in _notice_lines:
+        _notice_lines.append(provider)
+
+
+def waiting_lines(application: Any) -> list[str]:
+    """The lines the registered providers give for this case. An estimate is never worth a
+    failed notice: a provider that fails adds nothing."""
+    lines: list[str] = []
+    for provider in _notice_lines:
+        try:
+            lines += provider(application)
+        except Exception:  # noqa: BLE001
+            log.warning("waiting-time estimate failed for application id=%s", application.pk)
+    return lines
+
+
+def render_reminder(reminder: Reminder) -> Message:
+    """Subject and body of a reminder, in the recipient's language (gettext)."""
+    recipient = resolve_recipient(reminder.recipient)
+    if recipient is None:
+        raise PermanentDeliveryError("the recipient no longer exists")
+    deadline = reminder.deadline
+    spec = sources().get(deadline.source)
+    if spec is None:
+        raise PermanentDeliveryError(f"no deadline source {deadline.source!r} is registered")
+    application = deadline.application
+    language = recipient.language
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        values = {
+            "what": str(spec.label),
+            "due": formats.date_format(timezone.localtime(deadline.due_at), "DATETIME_FORMAT"),
+            "reference": application.display_reference if application is not None else "-",
+        }
+        if reminder.kind == "notice":
+            subject, body = _notice_text(values, application)
+        elif recipient.audience == PERSON:
+            subject = _("Reminder: %(what)s") % values
+            body = (
+                str(spec.person_message) % values
+                if spec.person_message
+                else _("%(what)s: %(due)s.") % values
+            )
+            body += "\n\n" + _("Your case reference: %(reference)s") % values
+        elif reminder.kind == "overdue":
+            subject = _("Overdue: %(what)s, case %(reference)s") % values
+            body = _("The %(what)s of case %(reference)s was due on %(due)s.") % values
+        else:
+            subject = _("Due soon: %(what)s, case %(reference)s") % values
+            body = _("The %(what)s of case %(reference)s is due on %(due)s.") % values
+        body += "\n\n" + _("This message was sent automatically. Please do not reply.")
+    return Message(recipient, language, subject, body)
+
+
+def _notice_text(values: dict, application: Any) -> tuple[str, str]:
+    subject = _("Your application %(reference)s is still in the queue") % values
+    lines = [
+        _("Your application %(reference)s is still in the queue. We have not forgotten it.")
+        % values
+    ]
+    if application is not None:
+        lines += waiting_lines(application)
+    lines.append(
+        _(
+            "You can see where your case stands on the status page, with your case reference "
+            "and your date of birth. You do not need to do anything now."
+        )
+    )
+    return subject, "\n\n".join(lines)

@@ -1,0 +1,112 @@
+"""Deadlines (a date by which something must happen) and the reminders they produce."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.deadlines.choices import ReminderStatus
+
+
+class Deadline(models.Model):
+    """A date by which something must happen, declared by a deadline source (``registry.py``).
+
+    Sources in any app create and close these rows through ``deadline_set``/``deadline_close``;
+    the sweep turns the ones that fall due into reminder rows with one set-based query.
+    """
+
+    source = models.CharField(max_length=48)
+    object_id = models.PositiveBigIntegerField()
+    application = models.ForeignKey(
+        "casework.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+    )
+    person = models.ForeignKey(
+        "casework.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+    )
+    due_at = models.DateTimeField()
+    remind_from = models.DateTimeField(help_text=_("When the first reminder goes out."))
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    notify_person = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cycle = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Bumped whenever the due time moves or a recurring deadline comes round."),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "object_id"], name="one_deadline_per_source")
+        ]
+        indexes = [
+            # The sweep: one range scan per (source, reminder kind) over open deadlines.
+            models.Index(
+                fields=["source", "due_at"],
+                name="open_deadline_by_source",
+                condition=Q(closed_at=None),
+            ),
+            models.Index(fields=["application", "due_at"]),
+            models.Index(
+                fields=["recipient_user", "remind_from"],
+                name="open_deadline_by_recipient",
+                condition=Q(closed_at=None),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} due {timezone.localtime(self.due_at):%d.%m.%Y}"
+
+
+class Reminder(models.Model):
+    """One reminder of one deadline to one recipient on one channel: delivered exactly once.
+
+    The row is the outbox: the sweep creates it (``INSERT … SELECT … ON CONFLICT DO NOTHING``,
+    so a repeated or concurrent sweep creates nothing twice), a task delivers it after claiming
+    it (``pending`` → ``sending`` by a conditional UPDATE, so a redelivered or duplicated task
+    finds nothing to do), and a lost message or a dead worker is found again by the next sweep.
+    ``cycle`` is the deadline's occurrence (a moved or recurring deadline reminds again);
+    ``resend`` counts deliberate resends from the admin, so they too fit the unique key.
+    """
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.CharField(max_length=64, help_text=_("user:<id> or person:<id>"))
+    kind = models.CharField(max_length=24, default="soon")
+    channel = models.CharField(max_length=16, help_text=_("a channel registered in channels.py"))
+    cycle = models.PositiveIntegerField(default=0)
+    resend = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "recipient", "kind", "channel", "cycle", "resend"],
+                name="remind_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "queued_at"], name="reminder_outbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.kind} via {self.channel} ({self.status})"

@@ -1,0 +1,997 @@
+"""The bulk demo dataset: seeded, reproducible, reproducing the source document's figures.
+
+The source (a 2024 news article, see DESIGN.md "Figures from the source document") says:
+2022: 4,255 asylum applications excluding Ukrainians, mainly from Syria, Afghanistan and
+Russia; of 1,222 first applications examined about 81 % were accepted and 19 % rejected.
+2023: about 33,000 Ukrainians with collective protection. Those are the figures the
+statistics show on this data (times ``scale``), exactly, whatever the seed:
+
+- 4,255 individual protection applications lodged in 2022, none from Ukraine;
+- 1,222 first-instance decisions on the merits in 2022: 990 positive (81.0 %) and
+  232 negative (19.0 %: rejections on the merits and limited permits for minors), plus
+  Dublin and withdrawn decisions, which only the overall rate counts; the rest of the 2022
+  cases are decided in 2023, and some rejections are appealed (UNE grants about 30 %);
+- 33,000 collective-protection applications from Ukrainians lodged and granted in 2023;
+- open cases lodged in recent months, with examination targets, interviews and appeal
+  deadlines falling due in the coming weeks, so reminders fire during a demo.
+
+- cases lodged in the past year, mostly decided, so that this year's tables (settlement
+  against quota, residents in reception, work permits, family reunification) have figures.
+
+Rows are written in chunks (one transaction each) bypassing the per-row services but writing
+what they would: an audit event for each lodging and decision, decisions, appeals, held
+interviews, and ``Deadline`` rows (closed for finished cases, open for open ones). On
+PostgreSQL each table of a chunk goes in with one ``COPY`` (psycopg 3), elsewhere with
+``bulk_create``; ids are reserved before the rows are made, so rows of several tables (and
+other apps' hooks: reception's placements and settlements, integration's work permits, family
+reunifications and programmes) are built in one pass. Each chunk has its own seeded generator
+and external ids (``demo:<part>:<n>``), so a chunk already present is skipped: running again
+adds nothing. On SQLite each chunk commits on its own and an interrupted run resumes; on
+PostgreSQL the load is one transaction (see ``bulk_load``) and an interrupted run leaves
+nothing behind. Memory stays flat whatever the scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import queue
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import JSONField
+from django.utils import timezone
+
+from casework.applications.choices import ApplicationKind, Instance, Outcome, State, Track
+from casework.applications.models import Appeal, Application, Decision, Interview
+from casework.applications.services import PERMIT_BY_OUTCOME
+from casework.applications.workflow import appeal_deadline_for
+from casework.audit.models import AuditEvent
+from casework.deadlines.models import Deadline
+from casework.deadlines.registry import (
+    APPEAL,
+    EXAMINATION_TARGET,
+    EXAMINATION_TARGET_PERIOD,
+    INTERVIEW,
+)
+from casework.people.identity import REFERENCE_ALPHABET, luhn_digit, name_key
+from casework.people.models import Person
+
+UTC = dt.UTC
+CHUNK = 5000
+# Where a run's time went (the command prints it): rows written, indexes made at the end.
+SECONDS: Counter = Counter()
+
+# 2022 asylum applications by nationality (shares; Syria, Afghanistan and Russia first).
+NATIONALITIES_2022 = [
+    ("SY", 0.37), ("AF", 0.14), ("RU", 0.10), ("ER", 0.08), ("TR", 0.06), ("SO", 0.05),
+    ("IQ", 0.04), ("IR", 0.04), ("SD", 0.03), ("ET", 0.03), ("GE", 0.02), ("", 0.02),
+    ("YE", 0.02),
+]  # fmt: skip
+# Monthly weights of arrivals (2022 asylum; 2023 Ukrainians peaking in September).
+MONTHS_2022 = [5, 5, 6, 7, 8, 9, 10, 11, 11, 10, 9, 9]
+MONTHS_2023 = [6, 6, 7, 7, 8, 9, 10, 12, 14, 9, 7, 5]
+# First-instance decisions on the merits in 2022, per unit of scale: 990 + 232 = 1,222.
+MERITS_2022 = [
+    (Outcome.REFUGEE_CONVENTION, 600),
+    (Outcome.REFUGEE_OTHER, 120),
+    (Outcome.HUMANITARIAN, 270),
+    (Outcome.REJECTED, 200),
+    (Outcome.MINOR_LIMITED, 32),
+]
+DUBLIN_2022 = 200
+WITHDRAWN_2022 = 80
+APPLICATIONS_2022 = 4255
+UKRAINIANS_2023 = 33000
+OPEN_CASES = 300
+RECENT_CASES = 1500
+
+NAMES = {
+    "ar": (["Mohammed", "Ahmad", "Omar", "Ali", "Khaled", "Yusuf", "Hassan", "Samir"],
+           ["Fatima", "Aisha", "Mariam", "Nour", "Layla", "Rania", "Huda", "Salma"],
+           ["Al-Hassan", "Haddad", "Khalil", "Mansour", "Nasser", "Saleh", "Darwish", "Aziz"]),
+    "fa": (["Ahmad", "Mohammad", "Ali", "Reza", "Farid", "Jawad", "Karim", "Hamid"],
+           ["Zahra", "Maryam", "Fatemeh", "Parisa", "Shirin", "Nasrin", "Amina", "Leila"],
+           ["Rahimi", "Ahmadi", "Hosseini", "Karimi", "Ahmadzai", "Sultani", "Noori", "Wardak"]),
+    "ru": (["Dmitry", "Ivan", "Sergey", "Alexei", "Nikolai", "Pavel", "Andrei", "Mikhail"],
+           ["Anna", "Olga", "Elena", "Natalia", "Irina", "Tatiana", "Maria", "Svetlana"],
+           ["Sokolov", "Ivanov", "Petrov", "Smirnov", "Volkov", "Kuznetsov", "Popov", "Orlov"]),
+    "uk": (["Oleksandr", "Andriy", "Taras", "Mykola", "Yurii", "Bohdan", "Serhii", "Petro"],
+           ["Olena", "Oksana", "Iryna", "Natalia", "Kateryna", "Yulia", "Halyna", "Sofiia"],
+           ["Kovalenko", "Shevchenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk",
+            "Boyko", "Moroz"]),
+    "ti": (["Yonas", "Daniel", "Samuel", "Tesfay", "Berhane", "Dawit", "Filmon", "Henok"],
+           ["Helen", "Senait", "Lidia", "Ruth", "Mebrat", "Saba", "Tsega", "Winta"],
+           ["Tesfaye", "Haile", "Gebremedhin", "Kidane", "Tekle", "Berhe", "Woldu", "Asfaha"]),
+    "so": (["Abdi", "Mohamed", "Hassan", "Ahmed", "Ismail", "Abdullahi", "Yusuf", "Omar"],
+           ["Hodan", "Amina", "Fadumo", "Hawa", "Sahra", "Ayan", "Ubah", "Ifrah"],
+           ["Warsame", "Farah", "Abdi", "Hassan", "Ali", "Jama", "Osman", "Nur"]),
+    "tr": (["Mehmet", "Mustafa", "Ahmet", "Emre", "Burak", "Kemal", "Murat", "Serkan"],
+           ["Ayse", "Fatma", "Elif", "Zeynep", "Emine", "Merve", "Selin", "Deniz"],
+           ["Yilmaz", "Kaya", "Demir", "Sahin", "Celik", "Aydin", "Ozturk", "Arslan"]),
+}  # fmt: skip
+LANGUAGE = {
+    "SY": "ar", "IQ": "ar", "YE": "ar", "SD": "ar", "AF": "fa", "IR": "fa", "RU": "ru",
+    "GE": "ru", "UA": "uk", "ER": "ti", "ET": "ti", "SO": "so", "TR": "tr", "": "ar",
+}  # fmt: skip
+
+
+@dataclass
+class Case:
+    """One generated case, as plain values, before it becomes rows."""
+
+    nationality: str
+    sex: str
+    born: dt.date
+    kind: str
+    lodged_on: dt.date
+    track: str = Track.NORMAL
+    state: str = State.SUBMITTED
+    unaccompanied: bool = False
+    # (instance, outcome, decided_at), in order
+    decisions: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    appeal_lodged_at: dt.datetime | None = None
+    is_final: bool = False
+    interview_held_at: dt.datetime | None = None
+    interview_at: dt.datetime | None = None  # a scheduled (future) interview
+    assigned: bool = False
+    # set when the chunk is written: the ids its rows get
+    person_id: int | None = None
+    app_id: int | None = None
+    # what other apps' hooks decided for this case (placement, settlement, …)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Who acts in the demo (the demo users) and where cases are routed."""
+
+    registrar: Any
+    caseworker: Any
+    decider: Any
+    appeals: Any
+    unit: Any
+    today: dt.date
+    on_chunk: Callable[[str, int], None] = lambda part, n: None
+
+
+class Rng(random.Random):
+    """A seeded generator whose ``randint`` is a few times faster than the standard one.
+
+    The standard ``randint`` rejects and redraws to be exactly uniform; for demo data the
+    bias of scaling one ``random()`` (below 2**-40 for our ranges) does not matter, and it is
+    called millions of times at scale 30.
+    """
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+
+def exact_counts(total: int, shares: list[tuple[Any, float]]) -> list[tuple[Any, int]]:
+    """Split ``total`` by ``shares`` into whole numbers that add up exactly (largest remainder)."""
+    norm = sum(s for _v, s in shares)
+    raw = [(v, total * s / norm) for v, s in shares]
+    counts = {v: int(x) for v, x in raw}
+    left = total - sum(counts.values())
+    for v, _x in sorted(raw, key=lambda vx: vx[1] - int(vx[1]), reverse=True)[:left]:
+        counts[v] += 1
+    return [(v, counts[v]) for v, _s in shares]
+
+
+def _spread(values: list[tuple[Any, int]], rng: random.Random) -> list[Any]:
+    out = [v for v, n in values for _i in range(n)]
+    rng.shuffle(out)
+    return out
+
+
+def _days_in_year(n: int, year: int, weights: list[int], rng: random.Random) -> list[dt.date]:
+    """``n`` dates in ``year``, by monthly weights, sorted."""
+    months = _spread(exact_counts(n, list(enumerate(weights, start=1))), rng)
+    days = []
+    for m in months:
+        first = dt.date(year, m, 1)
+        last = (dt.date(year + (m == 12), m % 12 + 1, 1)) - dt.timedelta(days=1)
+        days.append(first + dt.timedelta(days=rng.randint(0, (last - first).days)))
+    return sorted(days)
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randint(7, 13), rng.randint(0, 59)), tzinfo=UTC)
+
+
+def _born(rng: random.Random, on: dt.date, lo: int, hi: int) -> dt.date:
+    age_days = rng.randint(lo * 365 + 1, hi * 365 + 300)
+    return on - dt.timedelta(days=age_days)
+
+
+def _adult_or_child(rng: random.Random, on: dt.date, child_share: float) -> tuple[dt.date, bool]:
+    if rng.random() < child_share:
+        return _born(rng, on, 0, 16), True
+    return _born(rng, on, 18, 64), False
+
+
+# --- The parts of the dataset -----------------------------------------------------------------
+
+
+def protection_2022(scale: float, seed: int) -> Iterator[Case]:
+    """4,255 asylum applications lodged in 2022 (times ``scale``), decided as described."""
+    rng = Rng(f"{seed}:protection2022")
+    n = round(APPLICATIONS_2022 * scale)
+    nats = _spread(exact_counts(n, NATIONALITIES_2022), rng)
+    tracks = _spread(
+        exact_counts(n, [(Track.NORMAL, 0.85), (Track.FAST, 0.07), (Track.DUBLIN, 0.08)]), rng
+    )
+    days = _days_in_year(n, 2022, MONTHS_2022, rng)
+    merits = _spread([(o, round(k * scale)) for o, k in MERITS_2022], rng)
+    dublin_left, withdrawn_left = round(DUBLIN_2022 * scale), round(WITHDRAWN_2022 * scale)
+    end_2022 = dt.date(2022, 12, 31)
+    for i in range(n):
+        crng = rng
+        lodged, track, nat = days[i], tracks[i], nats[i]
+        case = Case(
+            nationality=nat,
+            sex="male" if crng.random() < 0.66 else "female",
+            born=_born(crng, lodged, 18, 60),
+            kind=ApplicationKind.PROTECTION,
+            lodged_on=lodged,
+            track=track,
+            assigned=True,
+        )
+        if crng.random() < 0.12:  # children, with their families
+            case.born = _born(crng, lodged, 0, 14)
+        if track == Track.DUBLIN and dublin_left:
+            dublin_left -= 1
+            outcome = Outcome.DUBLIN
+            decided = min(lodged + dt.timedelta(crng.randint(14, 60)), end_2022)
+        elif track != Track.DUBLIN and merits:
+            outcome = merits.pop()
+            decided = min(lodged + dt.timedelta(crng.randint(40, 240)), end_2022)
+        elif track != Track.DUBLIN and withdrawn_left:
+            withdrawn_left -= 1
+            outcome = Outcome.WITHDRAWN
+            decided = min(lodged + dt.timedelta(crng.randint(10, 90)), end_2022)
+        else:  # decided the year after
+            outcome = (
+                Outcome.DUBLIN
+                if track == Track.DUBLIN
+                else crng.choices(
+                    [Outcome.REFUGEE_CONVENTION, Outcome.REFUGEE_OTHER, Outcome.HUMANITARIAN,
+                     Outcome.REJECTED, Outcome.MINOR_LIMITED, Outcome.WITHDRAWN],
+                    [45, 10, 15, 22, 3, 5],
+                )[0]
+            )  # fmt: skip
+            decided = max(
+                lodged + dt.timedelta(crng.randint(120, 420)),
+                dt.date(2023, 1, 2) + dt.timedelta(crng.randint(0, 200)),
+            )
+            decided = min(decided, dt.date(2023, 12, 20))
+        if outcome == Outcome.MINOR_LIMITED:  # granted only to unaccompanied minors of 15-17
+            case.born, case.unaccompanied = _born(crng, lodged, 15, 16), True
+        decided_at = _at(decided, crng)
+        _decide(case, outcome, decided_at, crng)
+        yield case
+
+
+def _decide(case: Case, outcome: str, decided_at: dt.datetime, rng: random.Random) -> None:
+    """First-instance decision, then perhaps an appeal and the appeals body's decision."""
+    if case.kind != ApplicationKind.COLLECTIVE and outcome != Outcome.WITHDRAWN:
+        # the interview a few weeks after lodging, at least a week before the decision
+        lodged_at = dt.datetime.combine(case.lodged_on, dt.time(12), tzinfo=UTC)
+        held = min(
+            lodged_at + dt.timedelta(days=rng.randint(14, 60)),
+            decided_at - dt.timedelta(days=rng.randint(7, 30)),
+        )
+        case.interview_held_at = max(held, lodged_at)
+    case.decisions.append((Instance.FIRST, outcome, decided_at))
+    if outcome in (Outcome.WITHDRAWN,):
+        case.state = State.WITHDRAWN
+        return
+    if outcome in (Outcome.REJECTED, Outcome.MINOR_LIMITED, Outcome.DUBLIN):
+        case.state = State.REJECTED
+        if outcome == Outcome.REJECTED and rng.random() < 0.6:
+            case.appeal_lodged_at = decided_at + dt.timedelta(days=rng.randint(5, 18))
+            appeal_at = case.appeal_lodged_at + dt.timedelta(days=rng.randint(90, 300))
+            if rng.random() < 0.3:  # UNE granted 30 % of asylum appeals in 2022
+                case.decisions.append((Instance.APPEAL, Outcome.REFUGEE_OTHER, appeal_at))
+                case.state = State.ACCEPTED
+            else:
+                case.decisions.append((Instance.APPEAL, Outcome.REJECTED, appeal_at))
+                case.is_final = True
+        return
+    case.state = State.ACCEPTED
+
+
+def collective_2023(scale: float, seed: int) -> Iterator[Case]:
+    """About 33,000 Ukrainians lodging for collective protection in 2023, all granted."""
+    rng = Rng(f"{seed}:collective2023")
+    n = round(UKRAINIANS_2023 * scale)
+    days = _days_in_year(n, 2023, MONTHS_2023, rng)
+    for i in range(n):
+        crng = rng
+        born, child = _adult_or_child(crng, days[i], 0.3)
+        case = Case(
+            nationality="UA",
+            sex="female" if child and crng.random() < 0.5 or crng.random() < 0.62 else "male",
+            born=born,
+            kind=ApplicationKind.COLLECTIVE,
+            lodged_on=days[i],
+        )
+        decided = _at(days[i] + dt.timedelta(days=crng.randint(1, 21)), crng)
+        _decide(case, Outcome.COLLECTIVE, decided, crng)
+        yield case
+
+
+def open_cases(scale: float, seed: int, today: dt.date) -> Iterator[Case]:
+    """Cases still open, whose deadlines fall in the coming weeks."""
+    n = round(OPEN_CASES * scale)
+    rng = Rng(f"{seed}:open")
+    nats = _spread(exact_counts(n, NATIONALITIES_2022), rng)
+    for i in range(n):
+        crng = rng
+        lodged = today - dt.timedelta(days=crng.randint(120, 182))
+        case = Case(
+            nationality=nats[i],
+            sex="male" if crng.random() < 0.66 else "female",
+            born=_born(crng, lodged, 18, 55),
+            kind=ApplicationKind.PROTECTION,
+            lodged_on=lodged,
+            track=Track.FAST if crng.random() < 0.1 else Track.NORMAL,
+        )
+        roll = crng.random()
+        if roll < 0.4:
+            pass  # submitted, waiting for a caseworker; the examination target comes up
+        elif roll < 0.8:
+            case.state, case.assigned = State.EXAMINED, True
+            case.interview_at = _at(today + dt.timedelta(days=crng.randint(2, 21)), crng)
+        else:
+            case.assigned = True
+            decided = _at(today - dt.timedelta(days=crng.randint(0, 12)), crng)
+            _decide(case, Outcome.REJECTED, decided, crng)
+            case.decisions = case.decisions[:1]
+            case.state, case.appeal_lodged_at, case.is_final = State.REJECTED, None, False
+        yield case
+
+
+def recent_cases(scale: float, seed: int, today: dt.date) -> Iterator[Case]:
+    """Cases lodged in the past year and mostly decided by now: this year's settlements,
+    work permits, family reunifications and residents in reception come from these.
+
+    About two thirds are granted (as in UDI's recent years), a quarter rejected (half of those
+    appealed and waiting for the appeals body), a few withdrawn or Dublin; a fifth are still
+    being examined.
+    """
+    rng = Rng(f"{seed}:recent")
+    n = round(RECENT_CASES * scale)
+    nats = _spread(exact_counts(n, NATIONALITIES_2022), rng)
+    days = sorted(today - dt.timedelta(days=rng.randint(60, 420)) for _ in range(n))
+    outcomes = [Outcome.REFUGEE_CONVENTION, Outcome.REFUGEE_OTHER, Outcome.HUMANITARIAN,
+                Outcome.REJECTED, Outcome.WITHDRAWN, None]  # fmt: skip
+    yesterday = today - dt.timedelta(days=1)
+    for i in range(n):
+        crng = rng
+        lodged = days[i]
+        track = Track.DUBLIN if crng.random() < 0.05 else Track.NORMAL
+        case = Case(
+            nationality=nats[i],
+            sex="male" if crng.random() < 0.62 else "female",
+            born=_born(crng, lodged, 18, 58),
+            kind=ApplicationKind.PROTECTION,
+            lodged_on=lodged,
+            track=track,
+            assigned=True,
+        )
+        if crng.random() < 0.15:
+            case.born = _born(crng, lodged, 1, 14)
+        decided = lodged + dt.timedelta(days=crng.randint(50, 260))
+        outcome = (
+            Outcome.DUBLIN
+            if track == Track.DUBLIN
+            else crng.choices(outcomes, [40, 8, 17, 23, 3, 9])[0]
+        )
+        if outcome is None or decided > yesterday:  # still under examination
+            case.state = State.EXAMINED
+            case.interview_held_at = _at(lodged + dt.timedelta(days=crng.randint(20, 50)), crng)
+            if case.interview_held_at.date() > yesterday:
+                case.interview_held_at = None
+                case.interview_at = _at(today + dt.timedelta(days=crng.randint(1, 28)), crng)
+            yield case
+            continue
+        decided_at = _at(decided, crng)
+        _decide(case, outcome, decided_at, crng)
+        if case.appeal_lodged_at is not None:
+            if case.appeal_lodged_at.date() > yesterday:
+                case.appeal_lodged_at = None
+                case.decisions = case.decisions[:1]
+                case.state, case.is_final = State.REJECTED, False
+            elif len(case.decisions) > 1 and case.decisions[1][2].date() > yesterday:
+                case.decisions = case.decisions[:1]  # the appeals body has not decided yet
+                case.state, case.is_final = State.APPEALED, False
+        yield case
+
+
+# --- Writing rows -----------------------------------------------------------------------------
+#
+# A chunk of cases becomes rows of several tables at once. Ids are reserved up front (from the
+# table's sequence on PostgreSQL, after the largest id on SQLite), so every row of the chunk,
+# in every table and every app's hook, can point at the others before anything is written.
+# On PostgreSQL each table's rows then go in with one ``COPY … FROM STDIN`` (psycopg 3's
+# ``cursor.copy``); elsewhere with ``bulk_create``. Constraints and indexes stay in place the
+# whole time: a bad row fails its chunk's transaction like any insert would.
+
+
+def _default(f: Any, now: dt.datetime) -> Any:
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        return now
+    if f.has_default():
+        return f.get_default()
+    if f.null:
+        return None
+    if f.empty_strings_allowed:
+        return ""
+    raise ValueError(f"demo data must give {f.model.__name__}.{f.attname}")
+
+
+class Table:
+    """One table the demo writes: the columns each row gives, the rest filled with defaults.
+
+    A row is a tuple of the ``names`` given here, in order; JSON values are given as JSON
+    text. ``id`` is among the names when other rows must point at this one.
+    """
+
+    def __init__(self, model: Any, names: tuple[str, ...]) -> None:
+        self.model, self.names = model, tuple(names)
+        self.label = model._meta.label
+
+    def _prepare(self, now: dt.datetime) -> None:
+        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        by_name = {f.attname: f for f in self.model._meta.concrete_fields}
+        rest = [f for f in fields if f.attname not in self.names]
+        self.rest_names = tuple(f.attname for f in rest)
+        self.rest_values = tuple(_default(f, now) for f in rest)
+        self.columns = tuple(by_name[n].column for n in self.names + self.rest_names)
+        self.json = {i for i, n in enumerate(self.names) if isinstance(by_name[n], JSONField)}
+        self.rest_text = tuple(
+            json.dumps(v) if isinstance(by_name[n], JSONField) else v
+            for n, v in zip(self.rest_names, self.rest_values, strict=True)
+        )
+
+    def write(self, rows: list[tuple], now: dt.datetime) -> None:
+        if not rows:
+            return
+        started = time.perf_counter()
+        try:
+            self._write(rows, now)
+        finally:
+            SECONDS["writing rows"] += time.perf_counter() - started
+
+    def _write(self, rows: list[tuple], now: dt.datetime) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                self.copy(cur.cursor, rows, now)
+            return
+        self._prepare(now)
+        self._bulk_create(rows)
+
+    def copy(self, cursor: Any, rows: list[tuple], now: dt.datetime) -> None:
+        """``COPY … FROM STDIN`` of ``rows`` on a psycopg 3 cursor (PostgreSQL)."""
+        if not rows:
+            return
+        self._prepare(now)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        rest = self.rest_text
+        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row + rest)
+
+    def _bulk_create(self, rows: list[tuple]) -> None:
+        objs = []
+        model, names = self.model, self.names
+        rest = dict(zip(self.rest_names, self.rest_values, strict=True))
+        for row in rows:
+            values = dict(zip(names, row, strict=True))
+            for i in self.json:
+                values[names[i]] = json.loads(row[i])
+            objs.append(model(**values, **rest))
+        model.objects.bulk_create(objs, batch_size=1000)
+
+
+class Ids:
+    """Reserves primary keys ahead of the rows that use them (one run, one connection)."""
+
+    POOL = 20_000  # ids fetched from a sequence at a time (one query for several chunks)
+
+    def __init__(self) -> None:
+        self._next: dict[Any, int] = {}
+        self._pool: dict[Any, list[int]] = {}
+
+    def take(self, model: Any, n: int) -> list[int]:
+        if n <= 0:
+            return []
+        table = model._meta.db_table
+        if connection.vendor == "postgresql":
+            pool = self._pool.setdefault(model, [])
+            if len(pool) < n:
+                with connection.cursor() as cur:
+                    cur.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                        "FROM generate_series(1, %s)",
+                        [connection.ops.quote_name(table), max(n, self.POOL)],
+                    )
+                    pool.extend(r[0] for r in cur.fetchall())
+            taken, self._pool[model] = pool[:n], pool[n:]
+            return taken
+        if model not in self._next:
+            with connection.cursor() as cur:
+                # the table name comes from the model's _meta, not from input
+                name = connection.ops.quote_name(table)
+                cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {name}")  # noqa: S608  # nosec B608
+                self._next[model] = cur.fetchone()[0] + 1
+        first = self._next[model]
+        self._next[model] = first + n
+        return list(range(first, first + n))
+
+
+PERSON = Table(
+    Person,
+    ("id", "registration_number", "given_name", "family_name", "name_key", "date_of_birth",
+     "sex", "nationality", "stateless", "languages", "preferred_language",
+     "unaccompanied_minor", "is_demo", "created_at", "email"),
+)  # fmt: skip
+APPLICATION = Table(
+    Application,
+    ("id", "reference", "person_id", "kind", "track", "state", "unit_id", "assigned_to_id",
+     "lodged_on", "interview_held_at", "decided_at", "appeal_deadline", "appealed_at",
+     "is_final", "external_id", "is_demo", "created_at", "version", "next_deadline"),
+)  # fmt: skip
+DECISION = Table(
+    Decision,
+    ("application_id", "instance", "outcome", "grounds", "permit_type", "permit_months",
+     "decided_by_id", "decided_at", "notified_at"),
+)  # fmt: skip
+AUDIT = Table(
+    AuditEvent,
+    ("application_id", "person_id", "actor_id", "at", "action", "source_state",
+     "target_state", "changes"),
+)  # fmt: skip
+APPEAL_ROW = Table(Appeal, ("application_id", "lodged_at", "lodged_by", "outcome", "decided_at"))
+INTERVIEW_ROW = Table(
+    Interview, ("id", "application_id", "scheduled_at", "held_at", "location", "language")
+)
+DEADLINE = Table(
+    Deadline,
+    ("source", "object_id", "application_id", "person_id", "due_at", "remind_from",
+     "recipient_user_id", "notify_person", "closed_at"),
+)  # fmt: skip
+# Written in this order (other apps' hooks append theirs); foreign keys point backwards.
+TABLES: list[Table] = [PERSON, APPLICATION, DECISION, AUDIT, APPEAL_ROW, INTERVIEW_ROW, DEADLINE]
+
+
+@dataclass
+class Chunk:
+    """One chunk of generated cases on its way to the database, shared with the hooks.
+
+    ``write`` is False when the chunk is already in the database (a second run, or a resumed
+    one): hooks still see its cases, so that state carried from chunk to chunk (beds taken in
+    reception centres, settlements per municipality) comes out the same, but add no rows.
+    """
+
+    part: str
+    index: int
+    cases: list[Case]
+    ctx: Context
+    seed: int
+    write: bool
+    ids: Ids
+    now: dt.datetime
+    rows: dict[Table, list[tuple]] = field(default_factory=dict)
+    # (application id, due, closed) of each deadline row, for ``Application.next_deadline``
+    app_deadlines: list[tuple[int, dt.datetime, Any]] = field(default_factory=list)
+
+    def add(self, table: Table, row: tuple) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+    def deadline(
+        self,
+        source: str,
+        object_id: int,
+        *,
+        due: dt.datetime,
+        application_id: int | None = None,
+        person_id: int | None = None,
+        user: Any = None,
+        closed: dt.datetime | None = None,
+    ) -> None:
+        """A ``Deadline`` row as ``casework.deadlines.services.deadline_set`` would write it."""
+        spec = _source(source)
+        if closed is None and application_id is not None and spec.shown_as_deadline:
+            self.app_deadlines.append((application_id, due))
+        self.add(
+            DEADLINE,
+            (source, object_id, application_id, person_id, due, due + spec.first_offset,
+             _pk(user) if spec.notify_staff else None, spec.notify_person, closed),
+        )  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _source(key: str) -> Any:
+    from casework.deadlines.registry import get_source
+
+    return get_source(key)
+
+
+def _pk(user: Any) -> int | None:
+    """A user's id, from the user or the id itself."""
+    return user if isinstance(user, int) else getattr(user, "pk", None)
+
+
+# Other apps add rows to each chunk: ``CHUNK_HOOKS.append(func)``, ``func(chunk)``; and tables:
+# ``TABLES.append(Table(...))``. ``START_HOOKS`` run once before the first chunk (``func(ctx,
+# scale=…, seed=…)``), ``FINISH_HOOKS`` once after the last (``func(ctx) -> int`` rows).
+CHUNK_HOOKS: list[Callable[[Chunk], None]] = []
+START_HOOKS: list[Callable[..., None]] = []
+FINISH_HOOKS: list[Callable[..., int]] = []
+
+
+def write(
+    part: str,
+    cases: Iterator[Case],
+    ctx: Context,
+    *,
+    is_demo: bool = True,
+    seed: int = 0,
+    ids: Ids | None = None,
+) -> int:
+    """Write ``cases`` in chunks; a chunk whose first external id exists is skipped."""
+    ids = ids or Ids()
+    written = 0
+    batch: list[Case] = []
+    index = 0
+    for case in cases:
+        batch.append(case)
+        if len(batch) == CHUNK:
+            written += _write_chunk(part, index, batch, ctx, seed, ids)
+            index, batch = index + 1, []
+    if batch:
+        written += _write_chunk(part, index, batch, ctx, seed, ids)
+    return written
+
+
+def _write_chunk(
+    part: str, index: int, cases: list[Case], ctx: Context, seed: int, ids: Ids
+) -> int:
+    first_id = f"demo:{part}:{index * CHUNK}"
+    present = Application.objects.filter(external_id=first_id).exists()
+    chunk = Chunk(part, index, cases, ctx, seed, not present, ids, timezone.now())
+    # With the COPY writer the whole load is one transaction already (``bulk_load``).
+    with transaction.atomic() if _writer is None else nullcontext():
+        if chunk.write:
+            person_ids = ids.take(Person, len(cases))
+            app_ids = ids.take(Application, len(cases))
+            for c, pid, aid in zip(cases, person_ids, app_ids, strict=True):
+                c.person_id, c.app_id = pid, aid
+            _casework_rows(chunk)
+        for hook in CHUNK_HOOKS:
+            hook(chunk)
+        if not chunk.write:
+            ctx.on_chunk(part, len(cases))
+            return 0
+        soonest: dict[int, dt.datetime] = {}
+        for app_id, due in chunk.app_deadlines:
+            if app_id not in soonest or due < soonest[app_id]:
+                soonest[app_id] = due
+        chunk.rows[APPLICATION] = [
+            row + (soonest.get(row[0]),) for row in chunk.rows.get(APPLICATION, [])
+        ]
+        if _writer is not None:
+            _writer.submit(chunk.rows, chunk.now)
+        else:
+            for table in TABLES:
+                table.write(chunk.rows.get(table, []), chunk.now)
+    ctx.on_chunk(part, len(cases))
+    return len(cases)
+
+
+class CopyWriter:
+    """COPYs each chunk's rows from a thread while the next chunk is being generated.
+
+    Generating rows is Python's work and ingesting them PostgreSQL's, on another core: in
+    turn they would take the sum of the two, side by side about the larger. The thread uses
+    the same psycopg connection (so the same transaction); psycopg holds the connection's
+    lock for a whole COPY, so the main thread's few queries (ids, the chunk-present check)
+    simply wait for it. A failure in the thread is raised in the main thread.
+    """
+
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        self._raw = connection.connection
+        self._jobs: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-copy", daemon=True)
+        self._thread.start()
+
+    def submit(self, rows: dict[Table, list[tuple]], now: dt.datetime) -> None:
+        if self._error is not None:
+            raise self._error
+        self._jobs.put((rows, now))
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is not None:
+                continue
+            rows, now = job
+            started = time.perf_counter()
+            try:
+                with self._raw.cursor() as cur:
+                    for table in TABLES:
+                        table.copy(cur, rows.get(table, []), now)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                self._error = exc
+            SECONDS["writing rows (alongside)"] += time.perf_counter() - started
+
+    def close(self) -> None:
+        started = time.perf_counter()
+        self._jobs.put(None)
+        self._thread.join()
+        SECONDS["waiting for the last rows"] += time.perf_counter() - started
+        if self._error is not None:
+            raise self._error
+
+
+_writer: CopyWriter | None = None
+
+
+_PART_OFFSET = {"protection2022": 0, "collective2023": 0, "recent": 8_000_000, "open": 9_000_000}
+
+
+def registration_number(year: int, serial: int) -> str:
+    """12 digits: the year, a 7-digit serial and a Luhn check digit (like the DUF number)."""
+    body = f"{year:04d}{serial % 10**7:07d}"
+    return body + luhn_digit(body)
+
+
+def person_row(
+    pid: int,
+    *,
+    year: int,
+    serial: int,
+    nationality: str,
+    sex: str,
+    born: dt.date,
+    rng: random.Random,
+    created_at: dt.datetime,
+    unaccompanied: bool = False,
+) -> tuple:
+    """A demo ``Person`` row with a name from the nationality's language.
+
+    Two in three have an e-mail address (in the reserved ``.invalid`` domain), so that the
+    reminders meant for applicants (renew a work permit, register the family in time) are
+    sent during a demo; the others are reached by letter, outside the system.
+    """
+    lang = LANGUAGE.get(nationality, "ar")
+    given_m, given_f, family = NAMES[lang]
+    given = rng.choice(given_f if sex == "female" else given_m)
+    fam = rng.choice(family)
+    return (
+        pid, registration_number(year, serial), given, fam, _name_key(given, fam), born, sex,
+        nationality, not nationality, LANGUAGE.get(nationality, ""),
+        LANGUAGE.get(nationality, "en"), unaccompanied, True, created_at,
+        f"demo{pid}@example.invalid" if rng.random() < 0.67 else "",
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _name_key(given: str, family: str) -> str:
+    return name_key(given, family)
+
+
+@lru_cache(maxsize=256)
+def _changes(**values: str) -> str:
+    return json.dumps(values)
+
+
+def _casework_rows(chunk: Chunk) -> None:
+    ctx, part, index = chunk.ctx, chunk.part, chunk.index
+    rng = Rng(f"{chunk.seed}:{part}:rows:{index}")
+    caseworker, registrar = _pk(ctx.caseworker), _pk(ctx.registrar)
+    unit = _pk(ctx.unit)
+    add = chunk.add
+    offset = _PART_OFFSET.get(part, 0)
+    interviews: list[tuple[Case, dt.datetime, dt.datetime | None, str]] = []
+    for i, c in enumerate(chunk.cases):
+        created = _at(c.lodged_on, rng)
+        add(PERSON, person_row(
+            c.person_id, year=c.lodged_on.year, serial=index * CHUNK + i + offset,
+            nationality=c.nationality, sex=c.sex, born=c.born, rng=rng, created_at=created,
+            unaccompanied=c.unaccompanied,
+        ))  # fmt: skip
+        last = c.decisions[-1] if c.decisions else None
+        add(APPLICATION, (
+            c.app_id, "".join(rng.choices(REFERENCE_ALPHABET, k=10)), c.person_id, c.kind,
+            c.track, c.state, unit, caseworker if c.assigned else None, c.lodged_on,
+            c.interview_held_at, last[2] if last and c.state != State.APPEALED else None,
+            _appeal_deadline(c), c.appeal_lodged_at, c.is_final,
+            f"demo:{part}:{index * CHUNK + i}", True, created,
+            1 + len(c.decisions) + (c.appeal_lodged_at is not None),
+        ))  # fmt: skip
+        add(AUDIT, (
+            c.app_id, c.person_id, registrar, created, "lodged", "", State.SUBMITTED,
+            _changes(kind=c.kind, track=c.track),
+        ))  # fmt: skip
+        _decision_rows(c, chunk)
+        lang = LANGUAGE.get(c.nationality, "en")
+        if c.interview_held_at:
+            interviews.append((c, c.interview_held_at, c.interview_held_at, lang))
+        if c.interview_at:
+            interviews.append((c, c.interview_at, None, lang))
+        _deadline_rows(c, chunk)
+    for pk, (c, scheduled, held, lang) in zip(
+        chunk.ids.take(Interview, len(interviews)), interviews, strict=True
+    ):
+        add(INTERVIEW_ROW, (pk, c.app_id, scheduled, held, "UDI, Oslo", lang))
+        if held is None:  # scheduled, not held yet: its reminder comes up in the demo
+            chunk.deadline(
+                INTERVIEW.key, pk, due=scheduled, application_id=c.app_id,
+                person_id=c.person_id, user=ctx.caseworker,
+            )  # fmt: skip
+
+
+def _appeal_deadline(c: Case) -> dt.datetime | None:
+    if c.state not in (State.REJECTED, State.APPEALED) or c.is_final or not c.decisions:
+        return None
+    return appeal_deadline_for(track=c.track, notified_at=c.decisions[0][2])
+
+
+ACTION = {
+    (Instance.FIRST, State.ACCEPTED): "accept",
+    (Instance.FIRST, State.REJECTED): "reject",
+    (Instance.FIRST, State.WITHDRAWN): "withdraw",
+}
+
+
+def _decision_rows(c: Case, chunk: Chunk) -> None:
+    ctx, add = chunk.ctx, chunk.add
+    for n, (instance, outcome, at) in enumerate(c.decisions):
+        permit, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+        if instance == Instance.FIRST:
+            target = (
+                State.WITHDRAWN
+                if outcome == Outcome.WITHDRAWN
+                else State.ACCEPTED
+                if outcome in PERMIT_BY_OUTCOME and outcome != Outcome.MINOR_LIMITED
+                else State.REJECTED
+            )
+            action, source, actor = ACTION[(instance, target)], State.EXAMINED, ctx.decider
+        else:
+            target = State.ACCEPTED if outcome != Outcome.REJECTED else State.REJECTED
+            action = "grant_appeal" if target == State.ACCEPTED else "dismiss_appeal"
+            source, actor = State.APPEALED, ctx.appeals
+        add(DECISION, (
+            c.app_id, instance, outcome, "Demo data: generated decision.", permit, months,
+            _pk(actor), at, at,
+        ))  # fmt: skip
+        add(AUDIT, (
+            c.app_id, c.person_id, _pk(actor), at, action, source, target,
+            _changes(outcome=outcome),
+        ))  # fmt: skip
+        if n == 0 and c.appeal_lodged_at:
+            add(AUDIT, (
+                c.app_id, c.person_id, _pk(ctx.caseworker), c.appeal_lodged_at, "appeal",
+                State.REJECTED, State.APPEALED, "{}",
+            ))  # fmt: skip
+            decided = c.decisions[1][2] if len(c.decisions) > 1 else None
+            outcome_text = (
+                "" if decided is None else "granted" if c.state == State.ACCEPTED else "dismissed"
+            )
+            add(APPEAL_ROW, (c.app_id, c.appeal_lodged_at, "the applicant", outcome_text, decided))
+
+
+def _deadline_rows(c: Case, chunk: Chunk) -> None:
+    ctx, now = chunk.ctx, chunk.now
+    if c.kind != ApplicationKind.COLLECTIVE:
+        lodged_at = dt.datetime.combine(c.lodged_on, dt.time(12), tzinfo=UTC)
+        due = lodged_at + EXAMINATION_TARGET_PERIOD
+        closed = c.decisions[0][2] if c.decisions else None
+        chunk.deadline(
+            EXAMINATION_TARGET.key, c.app_id, due=due, application_id=c.app_id,
+            person_id=c.person_id, user=ctx.caseworker if c.assigned else None, closed=closed,
+        )  # fmt: skip
+    if c.decisions and c.decisions[0][1] in (
+        Outcome.REJECTED,
+        Outcome.MINOR_LIMITED,
+        Outcome.DUBLIN,
+    ):
+        due = appeal_deadline_for(track=c.track, notified_at=c.decisions[0][2])
+        # Past appeal deadlines are closed, so that a demo does not send years-old reminders.
+        closed = c.appeal_lodged_at or (due if due < now else None)
+        chunk.deadline(
+            APPEAL.key, c.app_id, due=due, application_id=c.app_id, person_id=c.person_id,
+            user=ctx.caseworker, closed=closed,
+        )  # fmt: skip
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in each table the demo writes (for the command's summary and the docs)."""
+    with connection.cursor() as cur:
+        out = {}
+        for table in TABLES:
+            name = connection.ops.quote_name(table.model._meta.db_table)
+            cur.execute(f"SELECT COUNT(*) FROM {name}")  # noqa: S608 - a model's table name  # nosec B608
+            out[table.model._meta.verbose_name_plural] = cur.fetchone()[0]
+    return out
+
+
+@contextmanager
+def bulk_load() -> Iterator[None]:
+    """On PostgreSQL: one transaction for the whole load, with the secondary indexes and the
+    foreign keys of the demo's tables dropped while it runs and made again at the end.
+
+    Building an index once over a million rows is many times faster than updating it a
+    million times, and so is checking a foreign key with one join instead of a trigger per
+    row. Unique indexes and primary keys stay (they guard the data, and the chunk-skipping
+    lookup by external id uses one). Everything is one transaction (PostgreSQL's DDL is
+    transactional): an interrupted run leaves the database as it was, never without its
+    indexes. Elsewhere (SQLite) it does nothing: each chunk commits on its own.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = [t.model._meta.db_table for t in TABLES]
+    with transaction.atomic(), connection.cursor() as cur:
+        # Demo data: a crash loses at most the last moments, never consistency.
+        cur.execute("SET LOCAL synchronous_commit = off")
+        # Sort a million-row index in memory rather than in temporary files.
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # Check what is pending (rows written earlier in an enclosing transaction) now, or
+        # the tables cannot be altered.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)",
+            [names],
+        )
+        foreign_keys = cur.fetchall()
+        cur.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisunique "
+            "AND NOT i.indisprimary",
+            [names],
+        )
+        indexes = cur.fetchall()
+        q = connection.ops.quote_name
+        for table, name, _definition in foreign_keys:
+            cur.execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}")
+        for name, _definition in indexes:
+            cur.execute(f"DROP INDEX {q(name)}")
+        global _writer
+        _writer = CopyWriter()
+        try:
+            yield
+        except BaseException:
+            with suppress(BaseException):
+                _writer.close()
+            raise
+        else:
+            _writer.close()
+        finally:
+            _writer = None
+        started = time.perf_counter()
+        for _name, definition in indexes:
+            cur.execute(definition)
+        for table, name, definition in foreign_keys:
+            cur.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are deferred
+        SECONDS["indexes and foreign keys"] += time.perf_counter() - started
+    with connection.cursor() as cur:
+        for name in dict.fromkeys(names):
+            cur.execute(f"ANALYZE {connection.ops.quote_name(name)}")

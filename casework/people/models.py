@@ -1,0 +1,157 @@
+"""People: the applicant's identity, documents, household and likely duplicates.
+
+Personal data here is special-category data (GDPR art. 9): read it through the scoped
+selectors (``casework.privacy.scopes``) and change it only through
+``casework.people.services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from casework.audit.history import IndexedHistoricalRecords
+from casework.people.choices import DatePrecision, DocumentKind, DuplicateStatus, Relation, Sex
+from casework.people.documents import scan_upload_to, validate_scan
+
+
+class Person(models.Model):
+    """An applicant or family member, with one registration number for all their applications.
+
+    The registration number works like the DUF number: 12 digits, the first four the year of
+    the person's first application, the last a check digit (Luhn) that catches typing errors.
+    """
+
+    # unique and indexed through Meta, not the field: see IndexedHistoricalRecords
+    registration_number = models.CharField(max_length=12, editable=False)
+    given_name = models.CharField(_("given name (Latin script)"), max_length=120)
+    family_name = models.CharField(_("family name (Latin script)"), max_length=120)
+    name_in_document = models.CharField(
+        _("name as written in the identity document"), max_length=240, blank=True
+    )
+    name_key = models.CharField(max_length=64, editable=False, default="")
+    date_of_birth = models.DateField()
+    dob_precision = models.CharField(
+        max_length=4, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    nationality = CountryField(blank=True, help_text=_("Empty for a stateless person."))
+    stateless = models.BooleanField(default=False)
+    other_nationalities = CountryField(multiple=True, blank=True)
+    languages = models.CharField(
+        max_length=120, blank=True, help_text=_("ISO 639-1 codes, comma separated, e.g. ar,en")
+    )
+    preferred_language = models.CharField(max_length=8, default="en")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    unaccompanied_minor = models.BooleanField(default=False)
+    health_needs = models.TextField(blank=True)
+    external_id = models.CharField(max_length=64, blank=True, null=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    is_demo = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = IndexedHistoricalRecords(
+        excluded_fields=["name_key"],
+        indexes=(
+            models.Index(fields=["registration_number"], name="hist_person_regno_idx"),
+            models.Index(fields=["external_id"], name="hist_person_external_id_idx"),
+        ),
+    )
+
+    class Meta:
+        verbose_name_plural = "people"
+        # Unique and indexed here rather than on the fields: one btree each, no "_like" twin
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration_number"], name="casework_person_registration_number_key"
+            ),
+            models.UniqueConstraint(fields=["external_id"], name="casework_person_external_id_key"),
+        ]
+        indexes = [
+            models.Index(fields=["date_of_birth", "nationality"]),
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["name_key"], name="person_name_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.registration_number})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class IdentityDocument(models.Model):
+    """A document establishing identity; ``verified`` once the police or UDI checked it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=24, choices=DocumentKind.choices)
+    number = models.CharField(max_length=64)
+    issuing_country = CountryField(blank=True)
+    verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # A scan of the document: stored under MEDIA_ROOT (outside the web root), type- and
+    # size-checked on upload, served only by ``casework.people.documents.scan_download``.
+    scan = models.FileField(
+        upload_to=scan_upload_to,
+        blank=True,
+        validators=[validate_scan],
+        help_text=_("PDF, JPEG or PNG."),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number[-4:].rjust(len(self.number), '•')}"
+
+
+class HouseholdLink(models.Model):
+    """``person`` is the ``relation`` of ``relative`` (e.g. person is the child of relative)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household_links")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    relation = models.CharField(max_length=8, choices=Relation.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "relative", "relation"], name="unique_household_link"
+            ),
+            models.CheckConstraint(condition=~Q(person=models.F("relative")), name="no_self_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} is {self.relation} of {self.relative_id}"
+
+
+class DuplicateFlag(models.Model):
+    """Intake's warning that ``person`` may be the same human as ``candidate``."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="duplicate_flags")
+    candidate = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    status = models.CharField(
+        max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "candidate"], name="unique_duplicate_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"possible duplicate {self.person_id} ~ {self.candidate_id} ({self.score:.2f})"

@@ -1,0 +1,196 @@
+"""The only writers of people: registration, corrections, likely duplicates and merges.
+
+Every service takes the acting user explicitly and runs in one transaction: lock, check
+permission (raise), change, save, write one append-only audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.audit.services import audit_log
+from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.people.choices import DuplicateStatus
+from casework.people.identity import (
+    DUPLICATE_THRESHOLD,
+    name_key,
+    name_similarity,
+    new_registration_number,
+)
+from casework.people.models import DuplicateFlag, Person
+
+log = logging.getLogger(__name__)
+
+
+def person_register(
+    *,
+    actor: Any,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    nationality: str = "",
+    year: int | None = None,
+    **fields: Any,
+) -> Person:
+    """Register a person at intake, give them a registration number and flag likely duplicates.
+
+    The registration number starts with the year of the first application (like the DUF
+    number); a clash of the random part is retried.
+    """
+    year = year or timezone.localdate().year
+    with transaction.atomic():
+        for _attempt in range(8):
+            person = Person(
+                given_name=given_name.strip(),
+                family_name=family_name.strip(),
+                date_of_birth=date_of_birth,
+                sex=sex,
+                nationality=nationality or "",
+                registration_number=new_registration_number(year),
+                **fields,
+            )
+            person.stateless = person.stateless or not nationality
+            person.name_key = name_key(person.given_name, person.family_name)
+            try:
+                with transaction.atomic():
+                    person.save()
+                break
+            except IntegrityError:
+                if Person.objects.filter(registration_number=person.registration_number).exists():
+                    continue
+                raise
+        audit_log(actor=actor, action="person_registered", person=person)
+        flags = person_flag_duplicates(person=person)
+        if flags:
+            audit_log(
+                actor=actor,
+                action="duplicates_flagged",
+                person=person,
+                changes={"candidates": [f.candidate_id for f in flags]},
+            )
+    return person
+
+
+PERSON_EDITABLE_FIELDS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "name_in_document",
+        "date_of_birth",
+        "dob_precision",
+        "sex",
+        "nationality",
+        "languages",
+        "preferred_language",
+        "email",
+        "phone",
+        "unaccompanied_minor",
+        "health_needs",
+    }
+)
+
+
+def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+    """Correct a person's registered details; the audit event names the fields, not the values.
+
+    Values are personal data (some of it special-category): the field names are enough to
+    find the change in the field history (django-simple-history) that keeps the values.
+    """
+    unknown = set(fields) - PERSON_EDITABLE_FIELDS
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm("casework.change_person"):
+        raise PermissionDenied(_("You may not change this person's details."))
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        changed = [k for k, v in fields.items() if getattr(person, k) != v]
+        for key in changed:
+            setattr(person, key, fields[key])
+        if {"given_name", "family_name"} & set(changed):
+            person.name_key = name_key(person.given_name, person.family_name)
+        if "nationality" in changed:
+            person.stateless = not person.nationality
+        if changed:
+            person.save()
+            audit_log(
+                actor=actor, action="person_changed", person=person, changes={"fields": changed}
+            )
+    return person
+
+
+def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:
+    """Flag people with the same birth date and nationality whose name sounds alike.
+
+    Candidates come from an indexed lookup (birth date, nationality), so the comparison in
+    Python runs over a handful of rows, never over the register.
+    """
+    candidates = (
+        Person.objects.filter(
+            date_of_birth=person.date_of_birth,
+            nationality=person.nationality,
+            merged_into=None,
+        )
+        .exclude(pk=person.pk)
+        .only("id", "given_name", "family_name")[:200]
+    )
+    flags = []
+    for other in candidates:
+        score = name_similarity(
+            (person.given_name, person.family_name), (other.given_name, other.family_name)
+        )
+        if score >= DUPLICATE_THRESHOLD:
+            flag, _created = DuplicateFlag.objects.get_or_create(
+                person=person, candidate=other, defaults={"score": round(score, 3)}
+            )
+            flags.append(flag)
+    return flags
+
+
+def duplicate_dismiss(*, actor: Any, flag: DuplicateFlag) -> DuplicateFlag:
+    """A caseworker decides that two people are different humans."""
+    return _duplicate_resolve(actor=actor, flag=flag, status=DuplicateStatus.DISMISSED)
+
+
+def duplicate_merge(*, actor: Any, flag: DuplicateFlag) -> Person:
+    """Merge the newer record into the older: its applications move, the older number stays."""
+    _duplicate_resolve(actor=actor, flag=flag, status=DuplicateStatus.MERGED)
+    keep, drop = sorted([flag.person, flag.candidate], key=lambda p: (p.created_at, p.pk))
+    with transaction.atomic():
+        moved = list(drop.applications.values_list("id", flat=True))
+        drop.applications.update(person=keep)
+        Person.objects.filter(pk=drop.pk).update(merged_into=keep)
+        audit_log(
+            actor=actor,
+            action="person_merged",
+            person=keep,
+            changes={"merged": drop.registration_number, "applications": moved},
+        )
+    return keep
+
+
+def _duplicate_resolve(*, actor: Any, flag: DuplicateFlag, status: str) -> DuplicateFlag:
+    if not actor.has_perm("casework.assign_application", None):
+        raise PermissionDenied(_("Only caseworkers resolve duplicate flags."))
+    with transaction.atomic():
+        flag = DuplicateFlag.objects.select_for_update().get(pk=flag.pk)
+        if flag.status != DuplicateStatus.OPEN:
+            raise TransitionConflict(_("This flag was already resolved."))
+        flag.status = status
+        flag.resolved_by = actor
+        flag.resolved_at = timezone.now()
+        flag.save(update_fields=["status", "resolved_by", "resolved_at"])
+        audit_log(
+            actor=actor,
+            action=f"duplicate_{status}",
+            person=flag.person,
+            changes={"candidate": flag.candidate_id},
+        )
+    return flag

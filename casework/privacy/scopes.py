@@ -1,0 +1,176 @@
+"""Who may see which rows: one scoping function per model, for the admin, the API and exports.
+
+``applications_visible_to`` is the root: a caseworker or decision-maker sees
+their unit's cases, the appeals body appealed cases, police registration and auditors every
+case. Everything else follows from it:
+
+- a **person** is visible with any visible application, or while they have none yet (intake's
+  queue, like a case not yet routed to a unit); reception and integration officers see the
+  people their app's registered scope gives them (residents of their centres, people settled
+  in their municipality), and nothing by default;
+- a row that belongs to a case (deadline, audit event, interview) is visible with its case,
+  a row that belongs to a person (duplicate flag, identity document) with its person.
+
+Other apps add their own rules without ``casework`` importing them: ``register_person_scope``
+for a role, ``register_model_scope`` for a model of theirs. Use ``visible_to(user, queryset)``
+everywhere a list is built; ``ScopedAdminMixin`` and ``AccessLoggedViewSetMixin`` do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from casework.staff.choices import Role
+from casework.staff.roles import has_role, unit_id_of
+
+# Roles that read everything (and, for the auditor, change nothing).
+SEE_ALL_ROLES = (Role.AUDITOR, Role.REGISTRAR)
+
+PersonScope = Callable[[Any], Q]
+_person_scopes: dict[str, list[PersonScope]] = {}
+_model_scopes: dict[str, Callable[[Any, QuerySet], QuerySet]] = {}
+
+
+def register_person_scope(role: Role | str, scope: PersonScope) -> None:
+    """Let an app say which people a role sees: ``scope(user)`` returns a ``Q`` on Person.
+
+    Example (reception): ``register_person_scope(Role.RECEPTION, lambda user:
+    Q(placements__centre__in=centres_of(user), placements__ended_on=None))``. Several apps may
+    register for one role; the person is visible if any of their scopes says so. Registering
+    the same function twice (a second ``ready()``) counts once.
+    """
+    scopes = _person_scopes.setdefault(str(role), [])
+    if scope not in scopes:
+        scopes.append(scope)
+
+
+def register_model_scope(model: Any, scope: Callable[[Any, QuerySet], QuerySet]) -> None:
+    """Let an app scope a model of its own: ``scope(user, queryset) -> queryset``."""
+    _model_scopes[model._meta.label_lower] = scope
+
+
+def sees_everything(user: Any) -> bool:
+    return bool(user.is_superuser or has_role(user, *SEE_ALL_ROLES))
+
+
+def people_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+    """People ``user`` may see (see the module docstring)."""
+    from casework.applications.models import Application
+    from casework.people.models import Person
+
+    qs = Person.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    allowed = Q(pk__in=[])
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS):
+        visible = applications_visible_to(user, Application.objects.filter(person=OuterRef("pk")))
+        allowed |= Q(Exists(visible))
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
+        allowed |= Q(~Exists(Application.objects.filter(person=OuterRef("pk"))), merged_into=None)
+    for role, role_scopes in _person_scopes.items():
+        if role_scopes and has_role(user, role):
+            for scope in role_scopes:
+                allowed |= scope(user)
+    return qs.filter(allowed)
+
+
+def visible_to(user: Any, queryset: QuerySet) -> QuerySet:
+    """``queryset`` cut down to the rows ``user`` may see, whatever casework model it is of.
+
+    Rows that hang on an application follow the application; rows that hang on a person follow
+    the person. A model nobody registered a rule for is visible only to superusers and
+    auditors: forgetting to scope a model hides it rather than leaking it.
+    """
+    from casework.applications.models import Application
+    from casework.people.models import Person
+    from casework.privacy.models import AccessLog
+
+    model = queryset.model
+    label = model._meta.label_lower
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if label in _model_scopes:
+        return _model_scopes[label](user, queryset)
+    if model is Application:
+        return applications_visible_to(user, queryset)
+    if model is Person:
+        return people_visible_to(user, queryset)
+    if model is AccessLog:
+        # The access log is for auditors (and superusers); everyone may see their own rows.
+        if user.is_superuser or has_role(user, Role.AUDITOR):
+            return queryset
+        return queryset.filter(user=user)
+    if sees_everything(user):
+        return queryset
+    # Forward foreign keys only: a reverse relation named "application" (Unit) is no owner.
+    fields = {f.name: f for f in model._meta.get_fields() if f.many_to_one and f.concrete}
+    application = fields.get("application")
+    person = fields.get("person")
+    if application is not None and person is not None:
+        # Rows that may hang on either (audit events): the case decides when there is one.
+        return queryset.filter(
+            Q(application__in=applications_visible_to(user).values("pk"))
+            | Q(application=None, person__in=people_visible_to(user).values("pk"))
+        )
+    if application is not None:
+        return queryset.filter(application__in=applications_visible_to(user).values("pk"))
+    if person is not None:
+        return queryset.filter(person__in=people_visible_to(user).values("pk"))
+    if label == "casework.reminder":
+        return queryset.filter(
+            deadline__in=visible_to(user, model.deadline.field.related_model.objects.all())
+        )
+    return queryset.none()
+
+
+# Fields that some roles never see (DESIGN: a reception officer sees identity, placement and
+# needs, never the asylum grounds or a decision's reasoning). Admin forms and API serializers
+# drop them for those roles (``hidden_fields``).
+SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
+    "casework.decision": frozenset({"grounds"}),
+    "casework.appeal": frozenset({"late_reason"}),
+    "casework.auditevent": frozenset({"reason", "changes"}),
+    "casework.application": frozenset({"interview_waived_reason"}),
+}
+ROLES_WITHOUT_GROUNDS = (Role.RECEPTION, Role.INTEGRATION)
+ROLES_WITH_GROUNDS = (
+    Role.CASEWORKER,
+    Role.DECISION_MAKER,
+    Role.APPEALS,
+    Role.AUDITOR,
+)
+
+
+def hidden_fields(user: Any, model: Any) -> frozenset[str]:
+    """Fields of ``model`` that ``user`` must not see: the grounds, for roles without need."""
+    if user.is_superuser or has_role(user, *ROLES_WITH_GROUNDS):
+        return frozenset()
+    return SENSITIVE_FIELDS.get(model._meta.label_lower, frozenset())
+
+
+def applications_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+    """Applications ``user`` may see, as a queryset (admin lists, API, exports).
+
+    Caseworkers and decision-makers see
+    their unit's cases (and cases not yet routed to a unit), the appeals body cases that have
+    been appealed, police registration and auditors everything; other roles no applications.
+    """
+    from casework.applications.choices import State
+    from casework.applications.models import Application
+
+    qs = Application.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser or has_role(user, Role.AUDITOR, Role.REGISTRAR):
+        return qs
+    allowed = Q(pk__in=[])
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
+        allowed |= Q(unit_id=unit_id_of(user)) | Q(unit__isnull=True)
+    if has_role(user, Role.APPEALS):
+        allowed |= Q(state=State.APPEALED) | Q(appealed_at__isnull=False)
+    return qs.filter(allowed)

@@ -1,0 +1,29 @@
+"""Staff: the authority's units and what it knows of a staff user beyond Django's user."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Unit(models.Model):
+    """An office of the authority (e.g. a regional asylum unit); cases are routed to one."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """What the authority knows of a staff user beyond Django's user: their unit, language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL)
+    language = models.CharField(max_length=8, default="nb")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.unit or '-'})"

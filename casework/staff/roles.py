@@ -1,0 +1,202 @@
+"""Who a staff user is: their roles (Django groups) and their unit, cached on the user object.
+
+Kept in one place so the rules, the admin, the API and the selectors ask the same question
+the same way, at the cost of one query per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework.staff.choices import Role
+
+
+def _load(user: Any) -> None:
+    """Roles and unit in one query (a row per group, the unit repeated), cached on the user."""
+    from django.contrib.auth import get_user_model
+
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list("groups__name", "staff_profile__unit_id")
+    )
+    user._casework_roles = frozenset(name for name, _unit in rows if name)
+    user._casework_unit = rows[0][1] if rows else None
+
+
+def load_roles_and_permissions(user: Any) -> None:
+    """Roles, unit and model permissions of a signed-in staff user in one query, on the user.
+
+    A request checks a model permission (``has_perm``: Django's ``ModelBackend`` asks the
+    user's own and their groups' permissions, two queries) and then the user's roles and unit
+    (scoping, field hiding: one more). Issue 11's profile of the API list counted those three
+    among six; here they are one ``UNION ALL``, and the results are left where each asker
+    looks: our ``_casework_roles``/``_casework_unit``, and ``ModelBackend``'s own permission
+    caches (``_user_perm_cache``, ``_group_perm_cache``, ``_perm_cache``: the same sets, in
+    its ``app_label.codename`` form, that it would have built). Superusers (every permission
+    without a query) and inactive users (none) are left to Django.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db.models import CharField, IntegerField, Value
+
+    if (
+        not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or user.is_superuser
+        or hasattr(user, "_perm_cache")
+    ):
+        return
+    text, number = CharField(), IntegerField()
+    by_group = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .order_by()  # a compound statement's parts have no ORDER BY (SQLite)
+        .values_list(
+            Value("g", output_field=text),
+            "groups__name",
+            "staff_profile__unit_id",
+            "groups__permissions__content_type__app_label",
+            "groups__permissions__codename",
+        )
+    )
+    own = (
+        Permission.objects.filter(user=user.pk)
+        .order_by()
+        .values_list(
+            Value("u", output_field=text),
+            Value(None, output_field=text),
+            Value(None, output_field=number),
+            "content_type__app_label",
+            "codename",
+        )
+    )
+    rows = list(by_group.union(own, all=True))
+    groups = [row for row in rows if row[0] == "g"]
+    user._casework_roles = frozenset(row[1] for row in groups if row[1])
+    user._casework_unit = groups[0][2] if groups else None
+    user._group_perm_cache = {f"{row[3]}.{row[4]}" for row in groups if row[4]}
+    user._user_perm_cache = {f"{row[3]}.{row[4]}" for row in rows if row[0] == "u"}
+    user._perm_cache = user._user_perm_cache | user._group_perm_cache
+
+
+def role_names(user: Any) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if getattr(user, "_casework_roles", None) is None:
+        _load(user)
+    return user._casework_roles
+
+
+def has_role(user: Any, *roles: Role | str) -> bool:
+    names = role_names(user)
+    return any(str(role) in names for role in roles)
+
+
+def unit_id_of(user: Any) -> int | None:
+    """The unit (office) a staff user belongs to, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_casework_unit"):
+        _load(user)
+    return user._casework_unit
+
+
+# Model permissions each role's group holds (admin and API access to the model as a whole).
+# Object rules (unit, assignment) are in ``casework.applications.rules``; transition
+# permissions are never here.
+# Other apps add theirs with ``grant`` from their AppConfig.ready.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.CASEWORKER: {
+        "casework.view_person",
+        "casework.add_person",
+        "casework.change_person",
+        "casework.view_application",
+        "casework.add_application",
+        "casework.change_application",
+        "casework.view_interview",
+        "casework.add_interview",
+        "casework.change_interview",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_auditevent",
+        "casework.view_identitydocument",
+        "casework.add_identitydocument",
+        "casework.change_identitydocument",
+        "casework.view_householdlink",
+        "casework.add_householdlink",
+        "casework.view_duplicateflag",
+        "casework.change_duplicateflag",
+        "casework.view_reminder",
+        "casework.view_deadline",
+    },
+    Role.DECISION_MAKER: {
+        "casework.view_person",
+        "casework.view_application",
+        "casework.change_application",
+        "casework.view_interview",
+        "casework.add_interview",
+        "casework.change_interview",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_auditevent",
+        "casework.view_identitydocument",
+        "casework.view_householdlink",
+        "casework.view_reminder",
+        "casework.view_deadline",
+    },
+    Role.APPEALS: {
+        "casework.view_person",
+        "casework.view_application",
+        "casework.change_application",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_auditevent",
+        "casework.view_interview",
+    },
+    Role.REGISTRAR: {
+        "casework.view_person",
+        "casework.add_person",
+        "casework.change_person",
+        "casework.view_application",
+        "casework.add_application",
+        "casework.view_identitydocument",
+        "casework.add_identitydocument",
+    },
+    Role.RECEPTION: {"casework.view_person"},
+    Role.INTEGRATION: {"casework.view_person"},
+    Role.AUDITOR: set(),  # filled with every view_* permission at sync time
+}
+
+
+def grant(role: Role | str, *perms: str) -> None:
+    """Let another app give a role the model permissions its admin and API need."""
+    ROLE_PERMISSIONS.setdefault(str(role), set()).update(perms)
+
+
+def sync_role_permissions(**_: object) -> None:
+    """Create the role groups and give each exactly its permissions (runs after migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    all_perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = set(ROLE_PERMISSIONS.get(role.value, set()))
+        if role == Role.AUDITOR:
+            wanted |= {
+                k
+                for k in all_perms
+                if k.split(".")[1].startswith("view_")
+                and k.split(".")[0] in {"casework", "reception", "integration"}
+            }
+        group.permissions.set([all_perms[p] for p in wanted if p in all_perms])
+
+
+# Statistics are aggregates without personal data: every role may see the statistics page.
+for _role in Role:
+    grant(_role, "casework.view_statistics")
+# Registration officers import arrivals in bulk (CSV) and follow the import's progress.
+grant(Role.REGISTRAR, "casework.view_importjob", "casework.add_importjob")

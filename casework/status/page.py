@@ -1,0 +1,256 @@
+"""What the applicant's status page says: plain words per state and kind, for the applicant.
+
+Written for a person under stress reading on a phone, not for a caseworker: one sentence on
+where the case is, one on what happens next, the deadlines that concern them, the interview
+appointment, where they live (from other apps, through ``hooks.py``), and the expected
+waiting time (``waiting.py``). Nothing else: never grounds, caseworker names or notes.
+
+Dates and numbers are formatted with Babel's CLDR data, because Django has no locale formats
+for Pashto, Tigrinya or Somali.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from casework.applications.choices import ApplicationKind, State, Track
+from casework.applications.models import Application
+from casework.status.hooks import residence_lines
+from casework.status.waiting import WAITING_STATES, waiting_figures
+
+K, S = ApplicationKind, State
+
+# Where the case is: one sentence per state and kind.
+STATE_TEXT: dict[tuple[str, str], Any] = {
+    (S.SUBMITTED, K.PROTECTION): _lazy(
+        "We have received your application for protection (asylum). It is waiting to be examined."
+    ),
+    (S.SUBMITTED, K.COLLECTIVE): _lazy(
+        "We have received your application for temporary collective protection. "
+        "It is waiting to be processed."
+    ),
+    (S.SUBMITTED, K.RESETTLEMENT): _lazy(
+        "We have received your resettlement case from UNHCR. It is waiting to be examined."
+    ),
+    (S.EXAMINED, K.PROTECTION): _lazy(
+        "We are examining your application for protection. This includes your asylum interview."
+    ),
+    (S.EXAMINED, K.COLLECTIVE): _lazy(
+        "We are processing your application for temporary collective protection. "
+        "You do not need an interview."
+    ),
+    (S.EXAMINED, K.RESETTLEMENT): _lazy("We are examining your resettlement case."),
+    (S.ACCEPTED, K.PROTECTION): _lazy(
+        "Your application has been accepted. You have been granted a residence permit in Norway."
+    ),
+    (S.ACCEPTED, K.COLLECTIVE): _lazy(
+        "You have been granted temporary collective protection in Norway. "
+        "The permit is for one year and can be renewed."
+    ),
+    (S.ACCEPTED, K.RESETTLEMENT): _lazy("You have been accepted for resettlement in Norway."),
+    (S.REJECTED, K.PROTECTION): _lazy("Your application for protection has been rejected."),
+    (S.REJECTED, K.COLLECTIVE): _lazy(
+        "Your application for temporary collective protection has been rejected."
+    ),
+    (S.REJECTED, K.RESETTLEMENT): _lazy("Your resettlement case has been rejected."),
+}
+for _kind in K.values:
+    STATE_TEXT[(S.APPEALED, _kind)] = _lazy(
+        "You have appealed against the decision. "
+        "The Immigration Appeals Board is considering your appeal."
+    )
+    STATE_TEXT[(S.WITHDRAWN, _kind)] = _lazy(
+        "Your application has been withdrawn. The case is closed."
+    )
+
+FINAL_TEXT = _lazy("This decision is final. It cannot be appealed again.")
+
+_NOTHING_TO_DO = _lazy(
+    "You do not need to do anything now. We will send you the decision in writing."
+)
+NEXT_TEXT: dict[tuple[str, str], Any] = {
+    (S.SUBMITTED, K.PROTECTION): _lazy(
+        "You will be called to an asylum interview. We will tell you the date and place."
+    ),
+    (S.EXAMINED, K.PROTECTION): _lazy(
+        "After the interview we will decide your case. We will send you the decision in writing."
+    ),
+}
+for _kind in K.values:
+    for _state in (S.SUBMITTED, S.EXAMINED):
+        NEXT_TEXT.setdefault((_state, _kind), _NOTHING_TO_DO)
+    NEXT_TEXT[(S.ACCEPTED, _kind)] = _lazy(
+        "You will get a letter about your permit. Staff at your reception centre will help "
+        "you with the next steps, such as moving to a municipality."
+    )
+    NEXT_TEXT[(S.REJECTED, _kind)] = _lazy(
+        "Read your decision letter carefully: it says what you can do and by when. "
+        "Your lawyer or the staff at your reception centre can help you."
+    )
+    NEXT_TEXT[(S.APPEALED, _kind)] = _lazy(
+        "We will send you the answer of the Immigration Appeals Board in writing."
+    )
+    NEXT_TEXT[(S.WITHDRAWN, _kind)] = _lazy(
+        "If you want to apply again, contact the police or the staff at your reception centre."
+    )
+
+TRACK_TEXT: dict[str, Any] = {
+    Track.FAST: _lazy("Your case is handled in a faster procedure."),
+    Track.DUBLIN: _lazy(
+        "We are checking whether another European country is responsible for your "
+        "application (the Dublin procedure)."
+    ),
+}
+
+
+@dataclass
+class Appointment:
+    date: str
+    time: str
+    place: str
+    interpreter: bool
+
+
+@dataclass
+class StatusPage:
+    """Everything the result page shows, already in the active language."""
+
+    reference: str
+    state_text: str
+    final_text: str = ""
+    track_text: str = ""
+    next_text: str = ""
+    deadlines: list[str] = field(default_factory=list)
+    appointment: Appointment | None = None
+    residence: list[str] = field(default_factory=list)
+    waiting_shown: bool = False
+    waiting_text: str = ""
+    waiting_note: str = ""
+    cases_ahead: str = ""
+
+
+# CLDR locales for our language codes: British English writes "14 March 2027", as the
+# applicants' letters do; the others are CLDR's defaults for the language.
+_BABEL_LOCALES = {"en": "en_GB"}
+
+
+def babel_locale(language: str | None = None) -> str:
+    code = language or get_language() or "en"
+    return _BABEL_LOCALES.get(code, code.replace("-", "_"))
+
+
+def local_date(value: dt.date | dt.datetime, language: str | None = None) -> str:
+    """'14 March 2027' in the applicant's language (CLDR 'long' format)."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    return format_date(value, format="long", locale=babel_locale(language))
+
+
+def local_number(value: int, language: str | None = None) -> str:
+    return format_decimal(value, locale=babel_locale(language))
+
+
+def _appointment(application: Application, now: dt.datetime) -> Appointment | None:
+    """The next interview still to come. ``selectors.application_for_applicant`` has already
+    read it in its one query (``status_interview_*``); any other caller's case is asked."""
+    if hasattr(application, "status_interview_at"):
+        at = application.status_interview_at
+        place = application.status_interview_place
+        interpreter = application.status_interview_interpreter
+    else:
+        interview = (
+            application.interviews.filter(cancelled=False, held_at=None, scheduled_at__gte=now)
+            .order_by("scheduled_at", "pk")
+            .first()
+        )
+        if interview is None:
+            return None
+        at, place, interpreter = interview.scheduled_at, interview.location, interview.interpreter
+    if at is None:
+        return None
+    when = timezone.localtime(at)
+    return Appointment(
+        date=local_date(when),
+        time=format_time(when, format="short", locale=babel_locale()),
+        place=place,
+        interpreter=bool(interpreter),
+    )
+
+
+def status_page_for(*, application: Application, now: dt.datetime | None = None) -> StatusPage:
+    """The applicant's view of their own case, in the active language.
+
+    Call it only after the applicant has proved who they are (reference and birth date).
+    """
+    now = now or timezone.now()
+    state, kind = application.state, application.kind
+    page = StatusPage(
+        reference=application.display_reference,
+        state_text=str(STATE_TEXT[(state, kind)]),
+        next_text=str(NEXT_TEXT[(state, kind)]),
+    )
+    if state == S.REJECTED and application.is_final:
+        page.final_text = str(FINAL_TEXT)
+    if state in WAITING_STATES and application.track in TRACK_TEXT:
+        page.track_text = str(TRACK_TEXT[application.track])
+
+    deadline = application.appeal_deadline
+    if state == S.REJECTED and not application.is_final and deadline and deadline > now:
+        # Public Administration Act § 29: 3 weeks (1 for manifestly unfounded claims);
+        # Dublin: 48 hours to ask for suspensive effect. The date comes from the decision.
+        if application.track == Track.DUBLIN:
+            text = _(
+                "In a Dublin case, you must ask to stay in Norway during the appeal by %(date)s."
+            )
+        else:
+            text = _("You can appeal until %(date)s.")
+        page.deadlines.append(text % {"date": local_date(deadline)})
+
+    if state in (S.SUBMITTED, S.EXAMINED):
+        page.appointment = _appointment(application, now)
+    page.residence = residence_lines(application=application)
+
+    if state in WAITING_STATES:
+        page.waiting_shown = True
+        days, ahead = waiting_figures(application=application, now=now)
+        if days is None:
+            page.waiting_text = _(
+                "We do not have enough similar cases yet to estimate the waiting time."
+            )
+        else:
+            expected = application.lodged_on + dt.timedelta(days=days)
+            if expected >= timezone.localdate(now):
+                page.waiting_text = _(
+                    "If your case takes as long as most similar cases, you will get a decision "
+                    "by %(date)s."
+                ) % {"date": local_date(expected)}
+            else:
+                page.waiting_text = _(
+                    "Your case is taking longer than most similar cases. This does not mean "
+                    "that something is wrong, and you do not need to do anything."
+                )
+            page.waiting_note = _(
+                "This estimate comes from similar cases decided in the last six months: 8 out "
+                "of 10 of them were decided within this time. It is not a promise."
+            )
+        page.cases_ahead = _("Older cases still waiting before yours: %(count)s") % {
+            "count": local_number(ahead)
+        }
+    return page
+
+
+def waiting_lines(application: Application) -> list[str]:
+    """The expected waiting time and the number of older cases still waiting, worded exactly
+    as on the applicant's status page, in the active language: what the "still in the queue"
+    notice adds (registered with ``casework.deadlines.reminders.register_notice_lines``)."""
+    page = status_page_for(application=application)
+    return [str(line) for line in (page.waiting_text, page.cases_ahead) if line]

@@ -1,0 +1,334 @@
+"""Applicant status pages: case reference plus date of birth, nothing in the URL.
+
+The form is POSTed (CSRF-protected) and the answer rendered in the response: no case data
+ever appears in a URL, a redirect target or the browser history, and the response is
+``no-store`` so the back button on a shared phone shows nothing. Works without JavaScript.
+
+Probing other people's cases is made useless three ways: a wrong reference and a wrong birth
+date give the same page in the same time (``selectors.application_for_applicant``); lookups
+are rate-limited per client address and per reference in the shared cache (django-ratelimit
+on Redis in production); and every try is logged (``StatusLookup``) without the birth date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import logging
+import time
+from functools import lru_cache
+from typing import Any
+
+from csp.decorators import csp_replace
+from django import forms
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import get_urlconf, translate_url
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, get_language_from_path, get_language_from_request
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import (
+    ALL,
+    EXPIRATION_FUDGE,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    get_usage,
+)
+
+from casework.core.cache import counter_cache, incr_counters
+from casework.people.identity import parse_reference
+from casework.status.languages import RTL_LANGUAGES, is_reviewed
+from casework.status.models import StatusLookup
+from casework.status.page import status_page_for
+from casework.status.selectors import application_for_applicant
+
+log = logging.getLogger(__name__)
+
+# The status pages need no script at all, and no inline style: the strictest policy.
+STATUS_CSP = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'none'"],
+    "connect-src": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+
+_DIGITS = {"inputmode": "numeric", "pattern": "[0-9]*"}
+
+
+class LookupForm(forms.Form):
+    """Reference and birth date. Day, month and year are three boxes: easier on a phone than
+    a date picker, and readable by screen readers (GOV.UK "memorable date" pattern)."""
+
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=40,
+        error_messages={"required": _("Enter the case reference.")},
+    )
+    day = forms.CharField(label=_("Day"), max_length=2, required=False)
+    month = forms.CharField(label=_("Month"), max_length=2, required=False)
+    year = forms.CharField(label=_("Year"), max_length=4, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        parts = [str(data.get(name) or "").strip() for name in ("day", "month", "year")]
+        if not all(parts):
+            self.add_error(None, forms.ValidationError(_("Enter your date of birth.")))
+            return data
+        try:
+            day, month, year = (int(p) for p in parts)
+            data["date_of_birth"] = dt.date(year, month, day)
+        except ValueError:
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("This date does not exist. Check the day, month and year.")
+                ),
+            )
+        return data
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address as django-ratelimit sees it (``RATELIMIT_IP_META_KEY`` behind a
+    proxy), so the log and the limit agree on who the client is."""
+    meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None)
+    if callable(meta_key):
+        return str(meta_key(request))
+    return str(request.META.get(meta_key or "REMOTE_ADDR", "") or "")
+
+
+def client_network(ip: str) -> str:
+    """The address truncated to its network (/24 for IPv4, /48 for IPv6): enough to see
+    abuse from one place, not enough to identify a household."""
+    try:
+        address = ipaddress.ip_address(ip.split(",")[0].strip())
+    except ValueError:
+        return "unknown"
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _keyed_hash(value: str, purpose: str) -> str:
+    return salted_hmac(f"casework.status.{purpose}", value, algorithm="sha256").hexdigest()
+
+
+def reference_hash(reference: str) -> str:
+    """The keyed hash the lookup log stores instead of the reference."""
+    return _keyed_hash(reference, "reference")
+
+
+def reference_key(raw: str) -> str:
+    """The reference as typed, canonicalised so 'abcd-efgh-jk' and 'ABCDEFGHJK' share a limit."""
+    return parse_reference(raw) or "".join(raw.split()).upper()[:40]
+
+
+def _limited(request: HttpRequest, reference: str) -> bool:
+    """Count this try against the client's and the reference's budget; True when over.
+
+    If the shared cache (Redis) is unreachable, the page keeps working and the tries are
+    counted in this process's memory instead (``_local_over``): applicants are not turned
+    away because a counter store is down, and guessing stays limited (per process, so by at
+    most the number of web processes). ``RATELIMIT_FAIL_OPEN = True`` stops counting instead.
+    """
+    checks = [("casework.status.ip", settings.STATUS_RATE_LIMIT, client_ip(request) or "-")]
+    if reference:
+        checks.append(
+            ("casework.status.reference", settings.STATUS_REFERENCE_RATE_LIMIT, reference)
+        )
+    try:
+        return _counted_over(request, checks)
+    except Exception:  # the cache (Redis) is down: never a 500 for the applicant
+        log.warning(
+            "status rate-limit cache unavailable; counting %s",
+            "nothing (fail open)" if _fail_open() else "in this process",
+        )
+        return False if _fail_open() else _local_over(checks)
+
+
+def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> bool:
+    """Count the try in the shared cache; True when any budget is spent.
+
+    On Redis both counters go in one round trip (``casework.core.cache.incr_counters``), on the
+    very keys django-ratelimit uses (its window with per-value jitter, its key hash), so the
+    limits mean exactly what its ``get_usage`` would say; other caches go through it.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return False
+    redis = counter_cache(caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")])
+    if redis is None:
+        over = False
+        for group, rate, value in checks:
+            usage = get_usage(
+                request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
+            )
+            over = over or bool(usage and usage["should_limit"])
+        return over
+    limits, counters = [], []
+    for group, rate, value in checks:
+        limit, period = _split_rate(rate)
+        window = _get_window(value, period)
+        counters.append(
+            (_make_cache_key(group, window, rate, value, ALL), period + EXPIRATION_FUDGE)
+        )
+        limits.append(limit)
+    counts = incr_counters(redis, counters)
+    return any(count > limit for count, limit in zip(counts, limits, strict=True))
+
+
+_local_counts = LocMemCache("casework-status-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+
+def _local_over(checks: list[tuple[str, str, str]]) -> bool:
+    """The same limits, counted in this process while the shared cache is down."""
+    over = False
+    for group, rate, value in checks:
+        limit, period = _split_rate(rate)
+        window = int(time.time() // period)
+        key = hashlib.sha256(f"{group}:{value}:{window}".encode()).hexdigest()
+        _local_counts.add(key, 0, timeout=period)
+        try:
+            count = _local_counts.incr(key)
+        except ValueError:  # expired between add and incr
+            _local_counts.set(key, 1, timeout=period)
+            count = 1
+        over = over or count > limit
+    return over
+
+
+def _fail_open() -> bool:
+    return bool(getattr(settings, "RATELIMIT_FAIL_OPEN", False))
+
+
+def _lookup_row(
+    request: HttpRequest, *, outcome: str = "", reference: str = "", date_of_birth: Any = None
+) -> StatusLookup:
+    """The log row of this try (unsaved): nothing in it identifies the visitor or the case."""
+    return StatusLookup(
+        client_network=client_network(client_ip(request)),
+        reference_hash=reference_hash(reference) if reference else "",
+        birth_date_hmac=(
+            _keyed_hash(date_of_birth.isoformat(), "birth_date") if date_of_birth else ""
+        ),
+        outcome=outcome,
+        language=get_language() or "",
+    )
+
+
+def _log(request: HttpRequest, *, outcome: str, reference: str = "") -> None:
+    _lookup_row(request, outcome=outcome, reference=reference).save(force_insert=True)
+
+
+@lru_cache(maxsize=64)
+def _in_default_language(path: str, urlconf: Any) -> str:
+    """``path`` in the default language. Resolving and reversing it took 165 µs on every
+    lookup (issue 11), for a handful of paths (one per language) that never change;
+    ``urlconf`` is only part of the cache key (a request may set its own URLconf)."""
+    return translate_url(path, settings.LANGUAGE_CODE)
+
+
+@lru_cache(maxsize=64)
+def _language_buttons(current: str, languages: tuple[tuple[str, str], ...]) -> SafeString:
+    """The picker's buttons, each language named in itself, built once per current language:
+    they are the same for every applicant, and as a template loop they were half of the
+    variables rendered on every lookup (issue 11)."""
+    return format_html_join(
+        "\n",
+        '<li><button type="submit" name="language" value="{0}" lang="{0}" dir="{1}"{2}>'
+        "{3}</button></li>",
+        (
+            (
+                code,
+                "rtl" if code in RTL_LANGUAGES else "ltr",
+                mark_safe(' aria-current="true"') if code == current else "",  # noqa: S308  # nosec B308 B703
+                name,
+            )
+            for code, name in languages
+        ),
+    )
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    language = get_language()
+    return {
+        "translation_reviewed": is_reviewed(language),
+        "language_buttons": _language_buttons(language, tuple(settings.LANGUAGES)),
+        "status_path": request.path,
+        # The picker's "next": the page in the default language, which Django's set_language
+        # can translate into any other (it resolves "next" in the default language).
+        "picker_next": _in_default_language(request.path, get_urlconf()),
+        **extra,
+    }
+
+
+def _unprefixed_redirect(request: HttpRequest) -> HttpResponse | None:
+    """On /status/ (no language prefix) send a visitor to their language's page, chosen by
+    the language cookie (the picker) or else the first supported ``Accept-Language``."""
+    if get_language_from_path(request.path_info):
+        return None
+    preferred = get_language_from_request(request, check_path=False)
+    if preferred and preferred != settings.LANGUAGE_CODE:
+        return HttpResponseRedirect(translate_url(request.path, preferred))
+    return None
+
+
+@never_cache
+@vary_on_headers("Accept-Language", "Cookie")
+@csp_replace(STATUS_CSP)
+@require_http_methods(["GET", "POST"])
+def status_lookup(request: HttpRequest) -> HttpResponse:
+    """Show an applicant where their case stands, after they prove who they are."""
+    if request.method == "GET":
+        redirect = _unprefixed_redirect(request)
+        if redirect is not None:
+            return redirect
+        return render(request, "casework/status/lookup.html", _context(request, form=LookupForm()))
+
+    reference = reference_key(str(request.POST.get("reference", "")))
+    if _limited(request, reference):
+        _log(request, outcome=StatusLookup.Outcome.LIMITED, reference=reference)
+        response = render(request, "casework/status/limited.html", _context(request), status=429)
+        response["Retry-After"] = "3600"
+        return response
+
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        _log(request, outcome=StatusLookup.Outcome.INVALID, reference=reference)
+        return render(request, "casework/status/lookup.html", _context(request, form=form))
+
+    date_of_birth = form.cleaned_data["date_of_birth"]
+    now = timezone.now()
+    # The selector writes the log row (found or not) with the same statement.
+    application = application_for_applicant(
+        reference=form.cleaned_data["reference"],
+        date_of_birth=date_of_birth,
+        now=now,
+        log=_lookup_row(request, reference=reference, date_of_birth=date_of_birth),
+    )
+    if application is None:
+        return render(
+            request,
+            "casework/status/lookup.html",
+            _context(
+                request,
+                form=LookupForm(initial={"reference": form.cleaned_data["reference"]}),
+                not_found=True,
+            ),
+        )
+    page = status_page_for(application=application, now=now)
+    return render(request, "casework/status/result.html", _context(request, page=page))

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
-from casework.applications.workflow import appeal_deadline_for, guard, may, require
+from casework.applications.workflow import appeal_deadline_for
 from casework.core.exceptions import TransitionInvalid
+from casework.transitions.declaration import guard, may, require
 
 from .choices import (
     FamilyState,

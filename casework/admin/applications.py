@@ -31,6 +31,7 @@ from casework.admin.security import PersonPrivacyAdminMixin
 from casework.applications.choices import State, Track
 from casework.applications.models import Application, Interview
 from casework.applications.services import (
+    APPLICATIONS,
     application_assign,
     application_lodge,
     application_transition,
@@ -41,7 +42,6 @@ from casework.applications.services import (
     transition_permitted,
     transition_refusal,
 )
-from casework.applications.workflow import TRANSITION_NAMES
 from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people import panels as person_panels
@@ -72,24 +72,25 @@ def _timeline_item(event: AuditEvent) -> dict:
     return {
         "at": event.at,
         "event": event,
-        "title": TIMELINE_TITLES.get(event.action, event.action.replace("_", " ")),
+        "title": _title(event.action),
         "outcome": Outcome(outcome).label if outcome in Outcome.values else "",
         "late": bool(changes.get("late_reason")),
         "by": changes.get("lodged_by", ""),
     }
 
 
+def _title(action: str) -> Any:
+    """A transition's event says what its declaration says once it is made (``done``)."""
+    declaration = APPLICATIONS.transitions.get(action)
+    if declaration is not None and declaration.done:
+        return declaration.done
+    return TIMELINE_TITLES.get(action, action.replace("_", " "))
+
+
+# The case's other events (the transitions' own are in their declarations).
 TIMELINE_TITLES = {
     "lodged": _("Application lodged"),
     "assigned": _("Assigned"),
-    "start_examination": _("Examination started"),
-    "accept": _("Decision: accepted"),
-    "reject": _("Decision: rejected"),
-    "appeal": _("Appeal lodged"),
-    "grant_appeal": _("Appeal granted"),
-    "dismiss_appeal": _("Appeal dismissed (final)"),
-    "remit": _("Sent back for new examination"),
-    "withdraw": _("Withdrawn"),
     "interview_scheduled": _("Interview scheduled"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),
@@ -609,19 +610,19 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     def _case_context(self, request: HttpRequest, app: Application) -> dict:
         user = request.user
         actions = []
-        for name in TRANSITION_NAMES:
-            if not transition_permitted(application=app, name=name, user=user):
+        for declaration in APPLICATIONS.offered():
+            if not declaration.permitted(app, user) or app.state not in declaration.source:
                 continue
-            spec = getattr(app, name)._django_fsm.get_transition(app.state)
-            if spec is None:
-                continue
-            refusal = transition_refusal(application=app, name=name, user=user)
             actions.append(
                 {
-                    "name": name,
-                    "label": spec.custom.get("label", name),
-                    "url": reverse("admin:casework_application_transition", args=[app.pk, name]),
-                    "refusal": refusal,
+                    "name": declaration.name,
+                    "label": declaration.label,
+                    "url": reverse(
+                        "admin:casework_application_transition", args=[app.pk, declaration.name]
+                    ),
+                    "refusal": transition_refusal(
+                        application=app, name=declaration.name, user=user
+                    ),
                 }
             )
         may_interview = user.has_perm("casework.schedule_interview", app)
@@ -663,12 +664,11 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     def transition_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
         """GET: the transition's form. POST: the service decides (permission, guard, version)."""
         app = self._case(request, pk)
-        if name not in TRANSITION_NAMES:
+        declaration = APPLICATIONS.transitions.get(name)
+        if declaration is None or not declaration.offered:
             raise PermissionDenied
-        spec = next(iter(getattr(app, name)._django_fsm.transitions.values()))
-        custom = spec.custom
         if request.method == "POST":
-            form = TransitionForm(request.POST, spec_custom=custom)
+            form = TransitionForm(request.POST, declaration=declaration)
             if form.is_valid():
                 try:
                     application_transition(
@@ -689,7 +689,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
                         request,
                         _("%(action)s: done. The case is now %(state)s.")
                         % {
-                            "action": custom.get("label", name),
+                            "action": declaration.label,
                             "state": Application.objects.get(pk=app.pk).get_state_display(),
                         },
                     )
@@ -697,12 +697,12 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         else:
             if not transition_permitted(application=app, name=name, user=request.user):
                 raise PermissionDenied
-            form = TransitionForm(initial={"version": app.version}, spec_custom=custom)
+            form = TransitionForm(initial={"version": app.version}, declaration=declaration)
         return self._action_page(
             request,
             app,
             form,
-            f"{custom.get('label', name)}: {app.display_reference}",
+            f"{declaration.label}: {app.display_reference}",
             _("The case is %(state)s.") % {"state": app.get_state_display()},
         )
 

@@ -1,7 +1,7 @@
 """Forms the admin shows for actions on a case. They only parse input; services decide.
 
-A transition's form is built from the ``custom["fields"]`` its ``@transition`` declares in
-``workflow.py``, so the admin, the API and the workflow name the same inputs.
+A transition's form is built from the inputs its declaration lists (``workflow.py``), so the
+admin, the API and the workflow name the same inputs.
 """
 
 from __future__ import annotations
@@ -12,53 +12,62 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from casework.applications.choices import Outcome
 from casework.staff.choices import Role
+from casework.transitions.declaration import (
+    BOOLEAN,
+    CHOICE,
+    DATE,
+    INTEGER,
+    LONG_TEXT,
+    TEXT,
+    Input,
+    Transition,
+)
 
-# Every input a transition may need, defined once.
-TRANSITION_FIELDS: dict[str, Any] = {
-    "outcome": lambda outcomes: forms.ChoiceField(
-        label=_("Outcome"),
-        choices=[("", "---------")] + [(o, Outcome(o).label) for o in outcomes],
-    ),
-    "grounds": lambda _o: forms.CharField(
-        label=_("Grounds"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=20000,
-        help_text=_("The reasoning of the decision, as it will be notified."),
-    ),
-    "manifestly_unfounded": lambda _o: forms.BooleanField(
-        label=_("Manifestly unfounded (1-week appeal period)"), required=False
-    ),
-    "reason": lambda _o: forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
-    ),
-    "lodged_by": lambda _o: forms.CharField(
-        label=_("Lodged by"),
-        max_length=120,
-        required=False,
-        help_text=_("The applicant, or their lawyer (name of the law firm)."),
-    ),
-    "late_reason": lambda _o: forms.CharField(
-        label=_("Reason to admit a late appeal"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        required=False,
-        help_text=_("Only needed when the appeal deadline has passed."),
-    ),
-}
+# The form field of each kind of transition input (``casework.transitions.declaration``).
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+
+
+def input_field(spec: Input) -> forms.Field:
+    """The form field for one declared transition input."""
+    common: dict[str, Any] = {
+        "label": spec.label,
+        "required": spec.required,
+        "help_text": spec.help_text,
+    }
+    if spec.kind in (TEXT, LONG_TEXT):
+        rows = 6 if spec.max_length and spec.max_length > 5000 else 4
+        widget = forms.Textarea(attrs={"rows": rows}) if spec.kind == LONG_TEXT else None
+        return forms.CharField(max_length=spec.max_length, widget=widget, **common)
+    if spec.kind == CHOICE:
+        return forms.ChoiceField(choices=[("", "---------"), *spec.choices], **common)
+    if spec.kind == BOOLEAN:
+        return forms.BooleanField(**{**common, "required": False})
+    if spec.kind == INTEGER:
+        initial = None if callable(spec.default) else spec.default
+        return forms.IntegerField(
+            min_value=spec.min_value, max_value=spec.max_value, initial=initial, **common
+        )
+    if spec.kind == DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=DATETIME_FORMATS,
+        **common,
+    )
 
 
 class TransitionForm(forms.Form):
-    """The input of one transition, plus the version of the case the user was looking at."""
+    """The input of one transition, as its declaration lists it, plus the version of the
+    record the user was looking at."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, spec_custom: dict, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, declaration: Transition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        outcomes = spec_custom.get("outcomes", ())
-        for name in spec_custom.get("fields", ()):
-            self.fields[name] = TRANSITION_FIELDS[name](outcomes)
+        for spec in declaration.inputs:
+            if spec.in_admin:
+                self.fields[spec.name] = input_field(spec)
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

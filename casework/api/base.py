@@ -65,6 +65,17 @@ from casework.api.models import IdempotencyKey
 from casework.api.pagination import CursorPage
 from casework.core.exceptions import TransitionConflict
 from casework.staff.roles import load_roles_and_permissions
+from casework.transitions.declaration import (
+    BOOLEAN,
+    CHOICE,
+    DATE,
+    INTEGER,
+    LONG_TEXT,
+    TEXT,
+    Input,
+    Transition,
+)
+from casework.transitions.services import Workflow
 
 # --- Errors ---------------------------------------------------------------------------------
 
@@ -404,15 +415,62 @@ def _transition_action(
     )(run)
 
 
-class TransitionsMixin:
-    """``GET {id}/transitions/`` and one ``POST {id}/transitions/{name}/`` per transition."""
+def input_field(spec: Input) -> serializers.Field:
+    """The request-body field for one declared transition input."""
+    common: dict[str, Any] = {
+        "required": spec.required,
+        "help_text": str(spec.help_text or spec.label),
+    }
+    if spec.kind in (TEXT, LONG_TEXT):
+        return serializers.CharField(
+            allow_blank=not spec.required, max_length=spec.max_length, **common
+        )
+    if spec.kind == CHOICE:
+        return serializers.ChoiceField(
+            choices=[c for c, _label in spec.choices], allow_blank=not spec.required, **common
+        )
+    if spec.kind == BOOLEAN:
+        return serializers.BooleanField(**{**common, "required": False})
+    if spec.kind == INTEGER:
+        return serializers.IntegerField(
+            min_value=spec.min_value, max_value=spec.max_value, **common
+        )
+    if spec.kind == DATE:
+        return serializers.DateField(allow_null=not spec.required, **common)
+    return serializers.DateTimeField(allow_null=not spec.required, **common)
 
+
+def transition_input(declaration: Transition, prefix: str = "") -> type[serializers.Serializer]:
+    """The request body of ``POST …/transitions/{name}/``: exactly the declared inputs, so each
+    transition is documented with its own body (``{prefix}{Name}Input`` in the schema)."""
+    attrs: dict[str, Any] = {spec.name: input_field(spec) for spec in declaration.inputs}
+    attrs["__doc__"] = str(declaration.label)
+    name = f"{prefix}{declaration.name.title().replace('_', '')}Input"
+    return type(name, (serializers.Serializer,), attrs)
+
+
+class TransitionsMixin:
+    """``GET {id}/transitions/`` and one ``POST {id}/transitions/{name}/`` per transition.
+
+    ``workflow``: the model's ``Workflow``; every transition a person may be offered gets its
+    operation, its request body built from the declaration's inputs, and its label.
+    ``input_prefix`` keeps the bodies' schema names apart between models.
+    """
+
+    workflow: Workflow | None = None
+    input_prefix: str = ""
     transition_names: tuple[str, ...] = ()
     transition_inputs: dict[str, type[serializers.Serializer]] = {}
     transition_labels: dict[str, str] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.workflow is not None and "workflow" in cls.__dict__:
+            offered = cls.workflow.offered()
+            cls.transition_names = tuple(d.name for d in offered)
+            prefix = cls.input_prefix
+            cls.transition_inputs = {d.name: transition_input(d, prefix) for d in offered}
+            cls.transition_labels = {d.name: str(d.label) for d in offered}
         for name in cls.transition_names:
             attr = f"transition_{name}"
             if attr in cls.__dict__:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from casework.applications.choices import ACCEPT_OUTCOMES, REJECT_OUTCOMES, ApplicationKind, Track
+from casework.applications.choices import ApplicationKind, Track
 from casework.applications.models import Application, Decision, Interview
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
@@ -268,65 +268,6 @@ class ReminderSerializer(serializers.ModelSerializer):
             "sent_at",
         ]
         read_only_fields = fields
-
-
-# --- Transition inputs ----------------------------------------------------------------------
-
-_GROUNDS = {"help_text": "The reasons for the decision, as the applicant will read them."}
-
-
-class StartExaminationInput(serializers.Serializer):
-    """No input: the assigned caseworker opens the examination."""
-
-
-class AcceptInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=[str(o) for o in ACCEPT_OUTCOMES])
-    grounds = serializers.CharField(**_GROUNDS)
-
-
-class RejectInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=[str(o) for o in REJECT_OUTCOMES])
-    grounds = serializers.CharField(**_GROUNDS)
-    manifestly_unfounded = serializers.BooleanField(required=False, default=False)
-    notified_at = serializers.DateTimeField(required=False)
-
-
-class AppealInput(serializers.Serializer):
-    lodged_by = serializers.CharField(required=False, allow_blank=True, max_length=120)
-    late_reason = serializers.CharField(required=False, allow_blank=True)
-    lodged_at = serializers.DateTimeField(required=False)
-
-
-class DismissAppealInput(serializers.Serializer):
-    grounds = serializers.CharField(**_GROUNDS)
-
-
-class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField()
-
-
-class RemitInput(ReasonInput):
-    pass
-
-
-class WithdrawInput(ReasonInput):
-    pass
-
-
-class GrantAppealInput(AcceptInput):
-    pass
-
-
-TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
-    "start_examination": StartExaminationInput,
-    "accept": AcceptInput,
-    "reject": RejectInput,
-    "appeal": AppealInput,
-    "grant_appeal": GrantAppealInput,
-    "dismiss_appeal": DismissAppealInput,
-    "remit": RemitInput,
-    "withdraw": WithdrawInput,
-}
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -35,7 +35,6 @@ from casework.api.base import (
 from casework.api.filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
 from casework.api.pagination import ChronologicalPage
 from casework.api.serializers import (
-    TRANSITION_INPUTS,
     ApplicationCreateSerializer,
     ApplicationSerializer,
     ApplicationUpdateSerializer,
@@ -51,6 +50,7 @@ from casework.api.serializers import (
 from casework.api.throttling import ScopedRateThrottle
 from casework.applications.models import Application, Decision, Interview
 from casework.applications.services import (
+    APPLICATIONS,
     application_assign,
     application_available_transitions,
     application_lodge,
@@ -58,7 +58,6 @@ from casework.applications.services import (
     interview_record_held,
     interview_schedule,
 )
-from casework.applications.workflow import TRANSITION_NAMES, ApplicationWorkflow
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
 from casework.people.models import Person
@@ -172,15 +171,6 @@ class PersonViewSet(
 # --- Applications ---------------------------------------------------------------------------
 
 
-def _transition_labels() -> dict[str, str]:
-    labels = {}
-    for name in TRANSITION_NAMES:
-        for spec in getattr(ApplicationWorkflow, name)._django_fsm.transitions.values():
-            labels[name] = spec.custom.get("label", name)
-            break
-    return labels
-
-
 @extend_schema_view(
     list=extend_schema(responses={200: ApplicationSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: ApplicationSerializer, **ERROR_RESPONSES}),
@@ -215,9 +205,7 @@ class ApplicationViewSet(
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = ApplicationFilterSet
     ordering_fields = ["id", "lodged_on", "created_at"]
-    transition_names = TRANSITION_NAMES
-    transition_inputs = TRANSITION_INPUTS
-    transition_labels = _transition_labels()
+    workflow = APPLICATIONS
 
     def get_queryset(self) -> QuerySet:
         return applications_visible_to(self.request.user).select_related("person")

@@ -17,38 +17,30 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
-from casework.applications.choices import AppealOutcome, ApplicationKind, Instance, Outcome, State
-from casework.applications.models import Appeal, Application, Decision, Interview
+from casework.applications.choices import ApplicationKind, State
+from casework.applications.models import Application, Decision, Interview
 from casework.applications.signals import application_transitioned
 from casework.applications.statements import application_locked
-from casework.applications.workflow import TRANSITION_NAMES
 from casework.audit.history import save_with_history
-from casework.audit.services import audit_event, audit_log
+from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.deadlines import registry as deadlines
 from casework.deadlines.services import (
     deadline_close,
     deadline_set,
-    deadlines_close,
     next_deadline_refreshed_once,
 )
 from casework.people.models import Person
 from casework.staff.models import Unit
+from casework.transitions.services import (
+    Workflow,
+    transition_make,
+    transitions_available,
+)
+from casework.transitions.services import transition_refusal as transitions_refusal
 
 log = logging.getLogger(__name__)
-
-
-# Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
-# collective protection 1 year, renewable; humanitarian and minors' limited permits 1 year).
-PERMIT_BY_OUTCOME: dict[str, tuple[str, int]] = {
-    Outcome.REFUGEE_CONVENTION: ("residence permit, refugee", 36),
-    Outcome.REFUGEE_OTHER: ("residence permit, refugee", 36),
-    Outcome.HUMANITARIAN: ("residence permit, humanitarian grounds", 12),
-    Outcome.COLLECTIVE: ("residence permit, collective protection", 12),
-    Outcome.MINOR_LIMITED: ("limited residence permit until 18", 12),
-}
 
 
 def application_lodge(
@@ -143,39 +135,61 @@ def _lock(application: Application, expected_version: int | None) -> Application
     return app
 
 
+def _after(
+    *, record: Application, declaration: Any, source: str, actor: Any, written: tuple
+) -> None:
+    """Tell the other apps (``application_transitioned``), inside the transaction; they get the
+    new ``Decision`` (or None) so that they need not read it again."""
+    decision = next((row for row in written if isinstance(row, Decision)), None)
+    application_transitioned.send(
+        sender=Application,
+        application=record,
+        name=declaration.name,
+        source=source,
+        target=record.state,
+        actor=actor,
+        decision=decision,
+    )
+
+
+def _save(app: Application, fields: list[str], inserts: tuple) -> None:
+    save_with_history(app, fields, inserts=inserts)
+
+
+def _subject(app: Application) -> dict[str, Any]:
+    return {"application": app}
+
+
+# How the generic transition service handles a case: the row lock, and the save with its
+# history row, the decision and the audit event, are prepared statements on PostgreSQL (the
+# save is one statement); ``next_deadline`` is refreshed once, after the transition's and the
+# receivers' deadlines moved.
+APPLICATIONS = Workflow(
+    model=Application,
+    lock=application_locked,
+    save=_save,
+    subject=_subject,
+    deadline_scope=next_deadline_refreshed_once,
+    after=_after,
+    not_now=_("This action is not possible while the case is %(state)s."),
+    stale=_("Another user changed this case first. Reload it and try again."),
+)
+
+
 def application_available_transitions(*, application: Application, user: Any) -> list[str]:
     """The transitions this user may make on this case now (state, guards and permission)."""
-    out = []
-    for name in TRANSITION_NAMES:
-        method = getattr(application, name)
-        if can_proceed(method) and has_transition_perm(method, user):
-            out.append(name)
-    return out
+    return transitions_available(workflow=APPLICATIONS, record=application, user=user)
 
 
 def transition_permitted(*, application: Application, name: str, user: Any) -> bool:
-    """Whether ``user`` holds the permission of transition ``name`` for this case.
-
-    Asked independently of the current state, to tell "you may not" (403) from "not now"
-    (409): a decision-maker pressing *accept* on a case a colleague accepted a second earlier
-    gets a conflict, not a refusal.
-    """
-    for spec in getattr(application, name)._django_fsm.transitions.values():
-        return bool(user is not None and spec.has_perm(application, user))
-    return False
+    """Whether ``user`` holds the permission of transition ``name`` for this case, whatever
+    its state (403 "you may not" rather than 409 "not now")."""
+    return APPLICATIONS[name].permitted(application, user)
 
 
 def transition_refusal(*, application: Application, name: str, user: Any) -> str | None:
     """Why ``name`` cannot be made now, in a sentence; None if it can."""
-    spec = getattr(application, name)._django_fsm.get_transition(application.state)
-    if spec is None:
-        return _("This action is not possible while the case is %(state)s.") % {
-            "state": application.get_state_display()
-        }
-    for cond in spec.conditions:
-        if not cond(application):
-            return str(getattr(cond, "refusal", _("A condition for this action is not met.")))
-    return None
+    return transitions_refusal(workflow=APPLICATIONS, record=application, name=name)
 
 
 def application_transition(
@@ -188,172 +202,20 @@ def application_transition(
 ) -> Application:
     """Make transition ``name`` on the case, atomically, or raise without writing anything.
 
-    Locks the row (two decisions at once: the second waits, then finds the state changed and
-    gets ``TransitionConflict``), checks permission with the case as object, checks guards,
-    runs the transition, saves, records decisions/appeals and the audit event, and moves the
-    deadlines the transition affects. Receivers of ``application_transitioned`` get the new
-    ``Decision`` (or None) so that they need not read it again; ``next_deadline`` is refreshed
-    once, after the transition's and the receivers' deadlines moved.
+    The generic service (``casework.transitions.services.transition_make``) does it from the
+    transition's declaration in ``workflow.py``.
     """
-    if name not in TRANSITION_NAMES:
-        raise TransitionInvalid({"transition": _("Unknown action.")})
-    with transaction.atomic():
-        app = _lock(application, expected_version)
-        if not transition_permitted(application=app, name=name, user=actor):
-            log.warning(
-                "refused transition %s on application id=%s by user id=%s",
-                name,
-                app.pk,
-                getattr(actor, "pk", None),
-            )
-            raise PermissionDenied(_("You are not allowed to do this on this case."))
-        refusal = transition_refusal(application=app, name=name, user=actor)
-        if refusal:
-            raise TransitionConflict(refusal, current_state=app.state)
-        source = app.state
-        kwargs, record = _transition_arguments(name, app, fields)
-        before = _field_values(app)
-        try:
-            getattr(app, name)(**kwargs)
-        except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
-            raise TransitionConflict(str(exc), current_state=app.state) from exc
-        app.version += 1
-        reason = fields.get("grounds") or fields.get("reason") or fields.get("late_reason") or ""
-        decision = _decision(name, app, actor, record)
-        event = audit_event(
-            actor=actor,
-            action=name,
-            application=app,
-            source_state=source,
-            target_state=app.state,
-            reason=reason,
-            changes=_jsonable({k: v for k, v in record.items() if k not in ("grounds", "reason")}),
-        )
-        # The columns the transition changed, the history row, the decision and the audit
-        # event: one statement on PostgreSQL.
-        save_with_history(
-            app,
-            [k for k, v in _field_values(app).items() if v != before[k]],
-            inserts=(decision, event) if decision is not None else (event,),
-        )
-        _record_appeal(name, app, record)
-        with next_deadline_refreshed_once(app):
-            _move_deadlines(name, app)
-            application_transitioned.send(
-                sender=Application,
-                application=app,
-                name=name,
-                source=source,
-                target=app.state,
-                actor=actor,
-                decision=decision,
-            )
-    return app
-
-
-def _field_values(app: Application) -> dict[str, Any]:
-    return {f.attname: getattr(app, f.attname) for f in Application._meta.concrete_fields}
-
-
-def _jsonable(data: dict) -> dict:
-    return {
-        k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in data.items()
-    }
-
-
-def _transition_arguments(name: str, app: Application, fields: dict) -> tuple[dict, dict]:
-    now = timezone.now()
-    if name in ("accept", "grant_appeal"):
-        kw = {"outcome": fields.get("outcome", ""), "grounds": fields.get("grounds", "")}
-        return kw, {**kw, "notified_at": fields.get("notified_at") or now}
-    if name == "reject":
-        kw = {
-            "outcome": fields.get("outcome", ""),
-            "grounds": fields.get("grounds", ""),
-            "notified_at": fields.get("notified_at") or now,
-            "manifestly_unfounded": bool(fields.get("manifestly_unfounded")),
-        }
-        return kw, kw
-    if name == "dismiss_appeal":
-        kw = {"grounds": fields.get("grounds", "")}
-        return kw, {**kw, "outcome": Outcome.REJECTED, "notified_at": now}
-    if name == "appeal":
-        lodged_at = fields.get("lodged_at") or now
-        kw = {"lodged_at": lodged_at, "late_reason": fields.get("late_reason", "")}
-        return kw, {**kw, "lodged_by": fields.get("lodged_by") or _("the applicant")}
-    if name in ("remit", "withdraw"):
-        kw = {"reason": fields.get("reason", "")}
-        return kw, kw
-    return {}, {}
-
-
-def _decision(name: str, app: Application, actor: Any, record: dict) -> Decision | None:
-    """The decision a transition produces (not yet written), or None."""
-    if name not in ("accept", "reject", "withdraw", "grant_appeal", "dismiss_appeal"):
-        return None
-    outcome = record.get("outcome") or Outcome.WITHDRAWN
-    permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
-    return Decision(
-        application=app,
-        instance=Instance.APPEAL if name in ("grant_appeal", "dismiss_appeal") else Instance.FIRST,
-        outcome=outcome,
-        grounds=record.get("grounds") or record.get("reason", ""),
-        manifestly_unfounded=bool(record.get("manifestly_unfounded")),
-        permit_type=permit_type,
-        permit_months=months,
-        decided_by=actor,
-        decided_at=app.decided_at or timezone.now(),
-        notified_at=record.get("notified_at"),
+    return transition_make(
+        workflow=APPLICATIONS,
+        actor=actor,
+        record=application,
+        name=name,
+        expected_version=expected_version,
+        **fields,
     )
 
 
-def _record_appeal(name: str, app: Application, record: dict) -> None:
-    """Write the appeal record a transition produces, or the appeals body's outcome on it."""
-    if name == "appeal":
-        Appeal.objects.create(
-            application=app,
-            lodged_at=record["lodged_at"],
-            lodged_by=record["lodged_by"],
-            late_reason=record.get("late_reason", ""),
-        )
-    if name in ("grant_appeal", "dismiss_appeal", "remit"):
-        outcome = {
-            "grant_appeal": AppealOutcome.GRANTED,
-            "dismiss_appeal": AppealOutcome.DISMISSED,
-            "remit": AppealOutcome.REMITTED,
-        }[name]
-        appeal = app.appeals.filter(outcome="").order_by("-lodged_at").first()
-        if appeal is not None:
-            appeal.outcome = outcome
-            appeal.decided_at = timezone.now()
-            appeal.save(update_fields=["outcome", "decided_at"])
-
-
-def _move_deadlines(name: str, app: Application) -> None:
-    """Close, in one statement, the deadlines the transition ends, then set the new ones."""
-    closing = []
-    if app.state in (State.ACCEPTED, State.REJECTED, State.WITHDRAWN):
-        closing.append(deadlines.EXAMINATION_TARGET.key)
-    # The applicant's "still in the queue" notice runs while the case waits for a decision.
-    if app.state not in (State.SUBMITTED, State.EXAMINED):
-        closing.append(deadlines.QUEUE_NOTICE.key)
-    if name in ("appeal", "dismiss_appeal"):
-        closing.append(deadlines.APPEAL.key)
-    deadlines_close(sources=closing, object_id=app.pk, application=app)
-    if name == "remit":
-        deadline_set(
-            source=deadlines.QUEUE_NOTICE.key,
-            object_id=app.pk,
-            due_at=timezone.now() + deadlines.QUEUE_NOTICE_PERIOD,
-            application=app,
-        )
-    if name == "reject":  # reminds the assigned caseworker (the default) and the applicant
-        deadline_set(
-            source=deadlines.APPEAL.key,
-            object_id=app.pk,
-            due_at=app.appeal_deadline,
-            application=app,
-        )
+# Named services for callers that prefer them to the generic one.
 
 
 def application_start_examination(

@@ -1,9 +1,17 @@
-"""The lawful life of an asylum application, in one file.
+"""The lawful life of an asylum application, in one file: every transition declared once.
 
-States and transitions follow DESIGN.md ("The asylum application state machine"). Each
-transition names who may make it (a callable permission asked with the case as object, so a
-group grant alone never passes an object rule) and its guards. Methods are pure: they check
-their input and change the object in memory; ``services.py`` locks, saves and logs.
+States and transitions: submitted -> examined (the assigned caseworker opens the examination)
+-> accepted | rejected (a decision-maker decides, once the interview is held, waived with a
+reason, or not required for collective protection); rejected -> appealed (within the appeal
+deadline, or admitted late with a reason); appealed -> accepted | rejected (final) | examined
+(remitted) by the appeals body; submitted or examined -> withdrawn.
+
+Each transition's declaration (``casework.transitions.declaration.transition``) says who
+may make it (an object permission asked with the case, so that a group grant alone never
+passes the unit rule), its guards and their sentences, the input it takes, the rows it writes
+(``records.py``), the deadlines it opens and closes, and its label. The methods are pure:
+they check what only the case can tell and change it in memory; the generic transition
+service locks, saves, audits and moves the deadlines.
 
 Appeal deadlines (Immigration Act § 94 third paragraph, Public Administration Act § 29):
 3 weeks from notification; 1 week when the claim was found manifestly unfounded (the fast
@@ -13,22 +21,46 @@ track); a request to stay during a Dublin appeal within 48 hours.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import transition
 
 from casework.applications.choices import (
     ACCEPT_OUTCOMES,
     REJECT_OUTCOMES,
+    AppealOutcome,
     ApplicationKind,
+    Instance,
     Outcome,
     State,
     Track,
 )
+from casework.applications.records import DecidesAppeal, RecordsAppeal, RecordsDecision
 from casework.core.exceptions import TransitionInvalid
+from casework.deadlines.registry import (
+    APPEAL,
+    EXAMINATION_TARGET,
+    QUEUE_NOTICE,
+    QUEUE_NOTICE_PERIOD,
+)
+from casework.transitions.declaration import (
+    BOOLEAN,
+    BOTH,
+    CHOICE,
+    DATETIME,
+    LONG_TEXT,
+    REASON,
+    TEXT,
+    Input,
+    closes,
+    declarations,
+    guard,
+    opens,
+    require,
+    transition,
+)
 
 APPEAL_PERIOD = dt.timedelta(weeks=3)
 APPEAL_PERIOD_MANIFESTLY_UNFOUNDED = dt.timedelta(weeks=1)
@@ -57,27 +89,6 @@ def appeal_deadline_for(
     return end
 
 
-def may(perm: str) -> Callable[[Any, Any], bool]:
-    """A transition permission asked with the record as object, so that a group grant alone
-    never passes an object rule (deps.md §1.2). Other apps' workflows use it too."""
-
-    def check(instance: Any, user: Any) -> bool:
-        return bool(user is not None and user.has_perm(perm, instance))
-
-    check.perm = perm  # type: ignore[attr-defined]
-    return check
-
-
-def guard(message: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
-    """Attach the sentence a user reads when this guard is unmet."""
-
-    def wrap(func: Callable[[Any], bool]) -> Callable[[Any], bool]:
-        func.refusal = message  # type: ignore[attr-defined]
-        return func
-
-    return wrap
-
-
 @guard(_("A caseworker must be assigned before the examination starts."))
 def has_assigned_caseworker(app: Any) -> bool:
     return app.assigned_to_id is not None
@@ -102,40 +113,105 @@ def not_final(app: Any) -> bool:
     return not app.is_final
 
 
-def require(text: str, field: str, label: Any) -> str:
-    """The stripped text, or ``TransitionInvalid`` naming the missing field."""
-    text = (text or "").strip()
-    if not text:
-        raise TransitionInvalid({field: _("%(label)s is required.") % {"label": label}})
-    return text
+# --- the inputs transitions take ------------------------------------------------------------
+
+
+def _outcomes(outcomes: tuple[str, ...]) -> list[tuple[str, Any]]:
+    return [(str(o), Outcome(o).label) for o in outcomes]
+
+
+ACCEPT_OUTCOME = Input(
+    "outcome", CHOICE, _("Outcome"), required=True, choices=_outcomes(ACCEPT_OUTCOMES)
+)
+REJECT_OUTCOME = ACCEPT_OUTCOME.but(choices=_outcomes(REJECT_OUTCOMES))
+GROUNDS = Input(
+    "grounds",
+    LONG_TEXT,
+    _("Grounds"),
+    required=True,
+    max_length=20000,
+    help_text=_("The reasoning of the decision, as it will be notified to the applicant."),
+    audit=REASON,
+)
+NOTIFIED_AT = Input(
+    "notified_at",
+    DATETIME,
+    _("Notified at"),
+    default=timezone.now,
+    help_text=_("When the decision reached the applicant or their lawyer; empty: now."),
+    in_admin=False,
+)
+MANIFESTLY_UNFOUNDED = Input(
+    "manifestly_unfounded",
+    BOOLEAN,
+    _("Manifestly unfounded (1-week appeal period)"),
+    default=False,
+)
+REASON_INPUT = Input("reason", LONG_TEXT, _("Reason"), required=True, max_length=5000, audit=REASON)
+LODGED_BY = Input(
+    "lodged_by",
+    TEXT,
+    _("Lodged by"),
+    max_length=120,
+    default=lambda: gettext("the applicant"),
+    help_text=_("The applicant, or their lawyer (name of the law firm)."),
+)
+LATE_REASON = Input(
+    "late_reason",
+    LONG_TEXT,
+    _("Reason to admit a late appeal"),
+    max_length=5000,
+    default="",
+    help_text=_("Only needed when the appeal deadline has passed."),
+    audit=BOTH,
+)
+LODGED_AT = Input(
+    "lodged_at",
+    DATETIME,
+    _("Lodged at"),
+    default=timezone.now,
+    help_text=_("When the appeal was lodged; empty: now."),
+    in_admin=False,
+)
+
+# A decided or withdrawn case is no longer examined, and no longer waits in the queue.
+DECIDED = closes(EXAMINATION_TARGET.key, QUEUE_NOTICE.key)
+
+
+def _appeal_due(app: Any, values: dict[str, Any]) -> dt.datetime | None:
+    return app.appeal_deadline
+
+
+def _next_queue_notice(app: Any, values: dict[str, Any]) -> dt.datetime:
+    return timezone.now() + QUEUE_NOTICE_PERIOD
 
 
 class ApplicationWorkflow:
     """Transitions of ``casework.Application``; mixed into the model."""
 
     @transition(
-        field="state",
         source=State.SUBMITTED,
         target=State.EXAMINED,
-        conditions=[has_assigned_caseworker],
-        permission=may("casework.start_examination"),
-        custom={"label": _("Start examination"), "fields": (), "role": "caseworker"},
+        label=_("Start examination"),
+        done=_("Examination started"),
+        permission="casework.start_examination",
+        guards=[has_assigned_caseworker],
+        role="caseworker",
     )
     def start_examination(self) -> None:
         """The assigned caseworker opens the examination (interview and assessment)."""
 
     @transition(
-        field="state",
         source=State.EXAMINED,
         target=State.ACCEPTED,
-        conditions=[interview_requirement_met],
-        permission=may("casework.decide_application"),
-        custom={
-            "label": _("Accept"),
-            "fields": ("outcome", "grounds"),
-            "outcomes": ACCEPT_OUTCOMES,
-            "role": "decision-maker",
-        },
+        label=_("Accept"),
+        done=_("Decision: accepted"),
+        permission="casework.decide_application",
+        guards=[interview_requirement_met],
+        inputs=[ACCEPT_OUTCOME, GROUNDS, NOTIFIED_AT],
+        writes=[RecordsDecision(Instance.FIRST)],
+        deadlines=DECIDED,
+        role="decision-maker",
     )
     def accept(self, *, outcome: str, grounds: str) -> None:
         """Grant protection or another permit at first instance (Immigration Act §§ 28, 38, 34)."""
@@ -144,17 +220,16 @@ class ApplicationWorkflow:
         self.decided_at = timezone.now()
 
     @transition(
-        field="state",
         source=State.EXAMINED,
         target=State.REJECTED,
-        conditions=[interview_requirement_met],
-        permission=may("casework.decide_application"),
-        custom={
-            "label": _("Reject"),
-            "fields": ("outcome", "grounds", "manifestly_unfounded"),
-            "outcomes": REJECT_OUTCOMES,
-            "role": "decision-maker",
-        },
+        label=_("Reject"),
+        done=_("Decision: rejected"),
+        permission="casework.decide_application",
+        guards=[interview_requirement_met],
+        inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, NOTIFIED_AT],
+        writes=[RecordsDecision(Instance.FIRST)],
+        deadlines=[*DECIDED, opens(APPEAL.key, _appeal_due)],
+        role="decision-maker",
     )
     def reject(
         self,
@@ -174,16 +249,16 @@ class ApplicationWorkflow:
         )
 
     @transition(
-        field="state",
         source=State.REJECTED,
         target=State.APPEALED,
-        conditions=[not_final],
-        permission=may("casework.lodge_appeal"),
-        custom={
-            "label": _("Lodge appeal"),
-            "fields": ("lodged_by", "late_reason"),
-            "role": "caseworker",
-        },
+        label=_("Lodge appeal"),
+        done=_("Appeal lodged"),
+        permission="casework.lodge_appeal",
+        guards=[not_final],
+        inputs=[LODGED_BY, LATE_REASON, LODGED_AT],
+        writes=[RecordsAppeal()],
+        deadlines=closes(QUEUE_NOTICE.key, APPEAL.key),
+        role="caseworker",
     )
     def appeal(self, *, lodged_at: dt.datetime, late_reason: str = "") -> None:
         """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late."""
@@ -201,16 +276,16 @@ class ApplicationWorkflow:
         self.appealed_at = lodged_at
 
     @transition(
-        field="state",
         source=State.APPEALED,
         target=State.ACCEPTED,
-        permission=may("casework.decide_appeal"),
-        custom={
-            "label": _("Grant appeal"),
-            "fields": ("outcome", "grounds"),
-            "outcomes": ACCEPT_OUTCOMES,
-            "role": "appeals body",
-        },
+        label=_("Grant appeal"),
+        done=_("Appeal granted"),
+        permission="casework.decide_appeal",
+        inputs=[ACCEPT_OUTCOME, GROUNDS, NOTIFIED_AT],
+        writes=[RecordsDecision(Instance.APPEAL)],
+        effects=[DecidesAppeal(AppealOutcome.GRANTED)],
+        deadlines=DECIDED,
+        role="appeals body",
     )
     def grant_appeal(self, *, outcome: str, grounds: str) -> None:
         """The appeals body (UNE) reverses the rejection."""
@@ -220,11 +295,16 @@ class ApplicationWorkflow:
         self.appeal_deadline = None
 
     @transition(
-        field="state",
         source=State.APPEALED,
         target=State.REJECTED,
-        permission=may("casework.decide_appeal"),
-        custom={"label": _("Dismiss appeal"), "fields": ("grounds",), "role": "appeals body"},
+        label=_("Dismiss appeal"),
+        done=_("Appeal dismissed (final)"),
+        permission="casework.decide_appeal",
+        inputs=[GROUNDS],
+        writes=[RecordsDecision(Instance.APPEAL, outcome=Outcome.REJECTED, notified_now=True)],
+        effects=[DecidesAppeal(AppealOutcome.DISMISSED)],
+        deadlines=[*DECIDED, *closes(APPEAL.key)],
+        role="appeals body",
     )
     def dismiss_appeal(self, *, grounds: str) -> None:
         """The appeals body upholds the rejection. Final: no further administrative appeal."""
@@ -234,15 +314,15 @@ class ApplicationWorkflow:
         self.is_final = True
 
     @transition(
-        field="state",
         source=State.APPEALED,
         target=State.EXAMINED,
-        permission=may("casework.decide_appeal"),
-        custom={
-            "label": _("Remit for new examination"),
-            "fields": ("reason",),
-            "role": "appeals body",
-        },
+        label=_("Remit for new examination"),
+        done=_("Sent back for new examination"),
+        permission="casework.decide_appeal",
+        inputs=[REASON_INPUT],
+        effects=[DecidesAppeal(AppealOutcome.REMITTED)],
+        deadlines=[opens(QUEUE_NOTICE.key, _next_queue_notice)],
+        role="appeals body",
     )
     def remit(self, *, reason: str) -> None:
         """The appeals body sends the case back to first instance for a new examination."""
@@ -251,11 +331,15 @@ class ApplicationWorkflow:
         self.decided_at = None
 
     @transition(
-        field="state",
         source=[State.SUBMITTED, State.EXAMINED],
         target=State.WITHDRAWN,
-        permission=may("casework.withdraw_application"),
-        custom={"label": _("Withdraw"), "fields": ("reason",), "role": "caseworker"},
+        label=_("Withdraw"),
+        done=_("Withdrawn"),
+        permission="casework.withdraw_application",
+        inputs=[REASON_INPUT],
+        writes=[RecordsDecision(Instance.FIRST, outcome=Outcome.WITHDRAWN)],
+        deadlines=DECIDED,
+        role="caseworker",
     )
     def withdraw(self, *, reason: str) -> None:
         """The applicant withdraws, or the case is dismissed (e.g. the applicant left)."""
@@ -278,13 +362,4 @@ class ApplicationWorkflow:
             )
 
 
-TRANSITION_NAMES = (
-    "start_examination",
-    "accept",
-    "reject",
-    "appeal",
-    "grant_appeal",
-    "dismiss_appeal",
-    "remit",
-    "withdraw",
-)
+TRANSITIONS = declarations(ApplicationWorkflow)

@@ -171,6 +171,8 @@ def get_source(key: str) -> DeadlineSource:
     return _registry[key]
 
 
+# --- casework's own sources -----------------------------------------------------------------------
+
 APPEAL = register(
     DeadlineSource(
         key="casework.appeal",

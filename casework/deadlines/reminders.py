@@ -72,6 +72,8 @@ def retry_countdown(attempts: int) -> int:
     return int(min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+# --- 1. create ------------------------------------------------------------------------------------
+
 _COLUMNS = (
     "deadline_id",
     "recipient",
@@ -342,6 +344,9 @@ def _advance_recurring(spec: DeadlineSource, now: dt.datetime, deadline_ids: Any
     )
 
 
+# --- 2. reclaim -----------------------------------------------------------------------------------
+
+
 def reminders_reclaim_stale(*, now: dt.datetime | None = None) -> int:
     """Put reminders whose delivery was interrupted (worker killed) back in the queue."""
     now = now or timezone.now()
@@ -352,6 +357,9 @@ def reminders_reclaim_stale(*, now: dt.datetime | None = None) -> int:
         queued_at=None,
         failure="delivery interrupted (worker lost); retried by the sweep",
     )
+
+
+# --- 3. enqueue -----------------------------------------------------------------------------------
 
 
 def _publish(ids: list[int]) -> tuple[list[int], list[int]]:
@@ -413,6 +421,9 @@ def reminders_enqueue_on_commit(ids: list[int]) -> None:
     transaction.on_commit(send, robust=True)
 
 
+# --- the sweep ------------------------------------------------------------------------------------
+
+
 @dataclass
 class SweepReport:
     created: Counter
@@ -453,6 +464,9 @@ def sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> SweepRepor
 
 
 SENT, SKIPPED, CANCELLED, RETRY, FAILED = "sent", "skipped", "cancelled", "retry", "failed"
+
+
+# --- 4. deliver -----------------------------------------------------------------------------------
 
 
 def still_current(reminder: Reminder) -> bool:

@@ -52,8 +52,8 @@ from django.utils import timezone
 
 from casework.applications.choices import ApplicationKind, Instance, Outcome, State, Track
 from casework.applications.models import Appeal, Application, Decision, Interview
-from casework.applications.services import PERMIT_BY_OUTCOME
-from casework.applications.workflow import appeal_deadline_for
+from casework.applications.records import PERMIT_BY_OUTCOME, RecordsAppeal, RecordsDecision
+from casework.applications.workflow import TRANSITIONS, appeal_deadline_for
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Deadline
 from casework.deadlines.registry import (
@@ -64,6 +64,7 @@ from casework.deadlines.registry import (
 )
 from casework.people.identity import REFERENCE_ALPHABET, luhn_digit, name_key
 from casework.people.models import Person
+from casework.transitions.declaration import Transition
 
 UTC = dt.UTC
 CHUNK = 5000
@@ -851,11 +852,16 @@ def _appeal_deadline(c: Case) -> dt.datetime | None:
     return appeal_deadline_for(track=c.track, notified_at=c.decisions[0][2])
 
 
-ACTION = {
-    (Instance.FIRST, State.ACCEPTED): "accept",
-    (Instance.FIRST, State.REJECTED): "reject",
-    (Instance.FIRST, State.WITHDRAWN): "withdraw",
-}
+def _transition_writing(record: type, instance: str = "", target: str = "") -> Transition:
+    """The declared transition that writes ``record`` (a decision of ``instance`` ending in
+    ``target``, or an appeal): its name is the audit action the demo rows carry."""
+    for declaration in TRANSITIONS.values():
+        for write in declaration.writes:
+            if not isinstance(write, record) or (target and declaration.target != target):
+                continue
+            if not instance or getattr(write, "instance", "") == instance:
+                return declaration
+    raise LookupError(f"no transition writes {record.__name__} {instance} {target}")
 
 
 def _decision_rows(c: Case, chunk: Chunk) -> None:
@@ -870,11 +876,13 @@ def _decision_rows(c: Case, chunk: Chunk) -> None:
                 if outcome in PERMIT_BY_OUTCOME and outcome != Outcome.MINOR_LIMITED
                 else State.REJECTED
             )
-            action, source, actor = ACTION[(instance, target)], State.EXAMINED, ctx.decider
+            actor = ctx.decider
         else:
             target = State.ACCEPTED if outcome != Outcome.REJECTED else State.REJECTED
-            action = "grant_appeal" if target == State.ACCEPTED else "dismiss_appeal"
-            source, actor = State.APPEALED, ctx.appeals
+            actor = ctx.appeals
+        decided_by = _transition_writing(RecordsDecision, instance, target)
+        action = decided_by.name
+        source = State.EXAMINED if State.EXAMINED in decided_by.source else decided_by.source[0]
         add(DECISION, (
             c.app_id, instance, outcome, "Demo data: generated decision.", permit, months,
             _pk(actor), at, at,
@@ -884,9 +892,10 @@ def _decision_rows(c: Case, chunk: Chunk) -> None:
             _changes(outcome=outcome),
         ))  # fmt: skip
         if n == 0 and c.appeal_lodged_at:
+            lodging = _transition_writing(RecordsAppeal)
             add(AUDIT, (
-                c.app_id, c.person_id, _pk(ctx.caseworker), c.appeal_lodged_at, "appeal",
-                State.REJECTED, State.APPEALED, "{}",
+                c.app_id, c.person_id, _pk(ctx.caseworker), c.appeal_lodged_at, lodging.name,
+                lodging.source[0], lodging.target, "{}",
             ))  # fmt: skip
             decided = c.decisions[1][2] if len(c.decisions) > 1 else None
             outcome_text = (

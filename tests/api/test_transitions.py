@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from casework.applications.choices import State
-from casework.applications.workflow import TRANSITION_NAMES, ApplicationWorkflow
+from casework.applications.services import APPLICATIONS
 from casework.models import AuditEvent, Decision
 from tests.factories import ApplicationFactory
 
@@ -155,13 +155,17 @@ def test_malformed_body_is_400_not_500(api, unit, caseworker):  # noqa: ANN001
     assert response.status_code == 400
 
 
-def test_each_transition_takes_the_fields_the_workflow_names():
-    from casework.api.serializers import TRANSITION_INPUTS
+def test_each_transition_takes_exactly_the_inputs_its_declaration_lists():
+    from casework.api.views import ApplicationViewSet
 
-    assert set(TRANSITION_INPUTS) == set(TRANSITION_NAMES)
-    for name in TRANSITION_NAMES:
-        spec = next(iter(getattr(ApplicationWorkflow, name)._django_fsm.transitions.values()))
-        assert set(spec.custom["fields"]) <= set(TRANSITION_INPUTS[name]().fields), name
+    offered = {d.name: d for d in APPLICATIONS.offered()}
+    assert set(ApplicationViewSet.transition_inputs) == set(offered)
+    for name, declaration in offered.items():
+        body = ApplicationViewSet.transition_inputs[name]().fields
+        assert list(body) == [i.name for i in declaration.inputs], name
+        assert [f.required for f in body.values()] == [
+            i.required and i.kind != "boolean" for i in declaration.inputs
+        ], name
 
 
 @pytest.mark.services("postgres")

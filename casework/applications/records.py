@@ -1,0 +1,93 @@
+"""The rows the asylum transitions write besides the case: decisions and appeals.
+
+The declarations in ``workflow.py`` name them (``writes=``, ``effects=``); the generic
+transition service (``casework.transitions.services``) builds the rows after the transition's
+method ran and inserts them with the case's save (one statement on PostgreSQL), then applies
+the effects. Models are looked up by name: ``workflow.py`` is imported by the models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.utils import timezone
+
+from casework.applications.choices import Outcome
+
+# Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
+# collective protection 1 year, renewable; humanitarian and minors' limited permits 1 year).
+PERMIT_BY_OUTCOME: dict[str, tuple[str, int]] = {
+    Outcome.REFUGEE_CONVENTION: ("residence permit, refugee", 36),
+    Outcome.REFUGEE_OTHER: ("residence permit, refugee", 36),
+    Outcome.HUMANITARIAN: ("residence permit, humanitarian grounds", 12),
+    Outcome.COLLECTIVE: ("residence permit, collective protection", 12),
+    Outcome.MINOR_LIMITED: ("limited residence permit until 18", 12),
+}
+
+
+@dataclass(frozen=True)
+class RecordsDecision:
+    """The decision a transition makes: its instance, outcome, grounds, the permit it gives
+    and when it was notified (the appeal period runs from notification, Public Administration
+    Act § 29).
+
+    ``outcome``: a fixed outcome (a dismissed appeal is a rejection, a withdrawal a
+    withdrawal); empty: the ``outcome`` input. ``notified_now``: notified when made (the
+    appeals body's final decision); otherwise the ``notified_at`` input, if any.
+    """
+
+    instance: str
+    outcome: str = ""
+    notified_now: bool = False
+
+    def build(self, app: Any, actor: Any, values: dict[str, Any]) -> Any:
+        outcome = self.outcome or values["outcome"]
+        permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+        return apps.get_model("casework", "Decision")(
+            application=app,
+            instance=self.instance,
+            outcome=outcome,
+            grounds=values.get("grounds") or values.get("reason") or "",
+            manifestly_unfounded=bool(values.get("manifestly_unfounded")),
+            permit_type=permit_type,
+            permit_months=months,
+            decided_by=actor,
+            decided_at=app.decided_at or timezone.now(),
+            notified_at=timezone.now() if self.notified_now else values.get("notified_at"),
+        )
+
+    def audit(self, decision: Any) -> dict[str, Any]:
+        notified = {"notified_at": decision.notified_at} if decision.notified_at else {}
+        return {"outcome": decision.outcome, **notified}
+
+
+@dataclass(frozen=True)
+class RecordsAppeal:
+    """The appeal lodged by the applicant or their lawyer, in time or admitted late."""
+
+    def build(self, app: Any, actor: Any, values: dict[str, Any]) -> Any:
+        return apps.get_model("casework", "Appeal")(
+            application=app,
+            lodged_at=values["lodged_at"],
+            lodged_by=values["lodged_by"],
+            late_reason=values.get("late_reason") or "",
+        )
+
+    def audit(self, appeal: Any) -> dict[str, Any]:
+        return {}
+
+
+@dataclass(frozen=True)
+class DecidesAppeal:
+    """The appeals body's outcome on the open appeal (granted, dismissed, remitted)."""
+
+    outcome: str
+
+    def apply(self, app: Any, actor: Any, values: dict[str, Any]) -> None:
+        appeal = app.appeals.filter(outcome="").order_by("-lodged_at").first()
+        if appeal is not None:
+            appeal.outcome = self.outcome
+            appeal.decided_at = timezone.now()
+            appeal.save(update_fields=["outcome", "decided_at"])

@@ -1,0 +1,322 @@
+"""One declaration per transition: everything the system needs to know about it, in one place.
+
+A workflow is a mixin of transition methods on a model (``applications/workflow.py``,
+``integration/workflow.py``). Each method is decorated with ``transition(...)`` from here,
+which says:
+
+- **where it goes**: ``source`` (one state or several) and ``target``;
+- **who may make it**: ``permission``, an object permission asked with the record as object
+  (``rules``), so that a group grant alone never passes an object rule; ``None`` means only
+  the system makes it (an expiry sweep, a reaction to another record);
+- **when it may be made**: ``guards``, each a function of the record with the sentence a user
+  reads when it is unmet (``guard``);
+- **what it takes**: ``inputs``, each with its type, label, whether it is required, its help
+  text and its default; the admin's form, the API's request body and its OpenAPI schema are
+  built from them;
+- **what it writes**: ``writes``, rows built from the record and the input and inserted with
+  the record's save (a decision, an appeal, a validity period); ``effects``, changes to other
+  rows made after the save (the appeal's outcome);
+- **the deadlines it moves**: ``deadlines``, each opening a deadline source at a date computed
+  from the record, or closing it;
+- and its ``label`` (a button, an API summary) and the ``role`` that makes it (documentation).
+
+The method's body is the rule itself: pure, it checks what only the record can tell and
+changes the record in memory; it never saves. One generic service
+(``casework.transitions.services.transition_make``) locks, checks, runs the method, saves,
+writes the rows and the audit event and moves the deadlines, for every workflow. Nothing else
+switches on a transition's name.
+
+django-fsm-2 keeps the state field protected and draws the state machine
+(``manage.py graph_transitions``): ``transition`` passes source, target, guards and
+permission on to its ``@transition``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import django_fsm
+from django.utils.translation import gettext_lazy as _
+
+from casework.core.exceptions import TransitionInvalid
+
+# --- inputs -----------------------------------------------------------------------------------
+
+TEXT = "text"  # one line
+LONG_TEXT = "long_text"  # several lines (grounds, reasons)
+CHOICE = "choice"
+BOOLEAN = "boolean"
+INTEGER = "integer"
+DATE = "date"
+DATETIME = "datetime"
+KINDS = (TEXT, LONG_TEXT, CHOICE, BOOLEAN, INTEGER, DATE, DATETIME)
+
+# Where an input goes in the audit event: its ``reason`` (grounds, a reason: the first given),
+# its ``changes`` (a structured value: an outcome, a date), both, or nowhere.
+REASON = "reason"
+CHANGES = "changes"
+BOTH = "both"
+NOWHERE = "nowhere"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One value a transition takes from the person making it.
+
+    ``default`` is used when the input is omitted or blank: a value, or a callable of no
+    arguments (``timezone.now``). ``in_admin=False`` leaves it out of the admin's form (the
+    API still takes it).
+    """
+
+    name: str
+    kind: str
+    label: Any
+    required: bool = False
+    help_text: Any = ""
+    choices: Sequence[tuple[str, Any]] = ()
+    default: Any = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    in_admin: bool = True
+    audit: str = CHANGES
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown input kind {self.kind!r}")
+        if self.audit not in (REASON, CHANGES, BOTH, NOWHERE):
+            raise ValueError(f"{self.name}: unknown audit place {self.audit!r}")
+
+    def but(self, **changes: Any) -> Input:
+        """The same input with some attributes changed (a label, whether it is required)."""
+        return dataclasses.replace(self, **changes)
+
+    def value(self, values: dict[str, Any]) -> Any:
+        """This input's value in ``values``, stripped, or its default when omitted or blank."""
+        raw = values.get(self.name)
+        if isinstance(raw, str):
+            raw = raw.strip()
+        if raw is None or raw == "":
+            return self.default() if callable(self.default) else self.default
+        return raw
+
+
+# --- guards and permissions -------------------------------------------------------------------
+
+
+def guard(message: Any) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
+    """Attach the sentence a user reads when this guard is unmet."""
+
+    def wrap(func: Callable[[Any], bool]) -> Callable[[Any], bool]:
+        func.refusal = message  # type: ignore[attr-defined]
+        return func
+
+    return wrap
+
+
+def may(perm: str) -> Callable[[Any, Any], bool]:
+    """A transition permission asked with the record as object, so that a group grant alone
+    never passes an object rule (a model permission held by a group would)."""
+
+    def check(instance: Any, user: Any) -> bool:
+        return bool(user is not None and user.has_perm(perm, instance))
+
+    check.perm = perm  # type: ignore[attr-defined]
+    return check
+
+
+def system_only(instance: Any, user: Any) -> bool:
+    """Made by the system (a sweep, a reaction to another record's transition), never by a
+    person."""
+    return user is None
+
+
+def require(text: Any, field: str, label: Any) -> str:
+    """The stripped text, or ``TransitionInvalid`` naming the missing field."""
+    text = (text or "").strip()
+    if not text:
+        raise TransitionInvalid({field: _("%(label)s is required.") % {"label": label}})
+    return text
+
+
+# --- what a transition writes and the deadlines it moves --------------------------------------
+
+
+class Write(Protocol):
+    """A row a transition writes: built (not saved) from the record after the method ran, the
+    acting user and the input; inserted with the record's save. ``None``: nothing to write.
+    ``audit(row)`` is what the audit event's changes say of it."""
+
+    def build(self, record: Any, actor: Any, values: dict[str, Any]) -> Any: ...
+
+    def audit(self, row: Any) -> dict[str, Any]: ...
+
+
+class Effect(Protocol):
+    """A change to other rows, made after the record and its rows are saved."""
+
+    def apply(self, record: Any, actor: Any, values: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeadlineMove:
+    """Open (or move) the deadline of ``source`` at ``due(record, values)``, or close it when
+    ``due`` is None or returns None."""
+
+    source: str
+    due: Callable[[Any, dict[str, Any]], dt.datetime | None] | None = None
+
+
+def opens(source: str, due: Callable[[Any, dict[str, Any]], dt.datetime | None]) -> DeadlineMove:
+    return DeadlineMove(source, due)
+
+
+def closes(*sources: str) -> tuple[DeadlineMove, ...]:
+    return tuple(DeadlineMove(source) for source in sources)
+
+
+# --- the declaration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Everything about one transition (see the module docstring)."""
+
+    name: str
+    label: Any
+    source: tuple[str, ...]
+    target: str
+    permission: str | None
+    done: Any = ""  # what the case's timeline says once it is made
+    guards: tuple[Callable[[Any], bool], ...] = ()
+    inputs: tuple[Input, ...] = ()
+    writes: tuple[Write, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    deadlines: tuple[DeadlineMove, ...] = ()
+    role: str = ""
+    # Record attributes the audit event keeps after the transition (a new validity period).
+    audited_fields: tuple[str, ...] = ()
+    # The record's field that names who made the transition (``decided_by``), if any.
+    actor_field: str = ""
+    # Recomputed on the record before the guards are asked (a rule that depends on today).
+    prepare: Callable[[Any], None] | None = None
+    parameters: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def offered(self) -> bool:
+        """Whether a person may be offered it (the admin's buttons, the API)."""
+        return self.permission is not None
+
+    def input(self, name: str) -> Input:
+        return next(i for i in self.inputs if i.name == name)
+
+    def permitted(self, record: Any, user: Any) -> bool:
+        """Whether ``user`` may make it on ``record``, whatever the record's state.
+
+        Asked apart from the state to tell "you may not" (403) from "not now" (409): a
+        decision-maker pressing *accept* on a case a colleague accepted a second earlier
+        gets a conflict, not a refusal.
+        """
+        if self.permission is None:
+            return user is None
+        return bool(user is not None and user.has_perm(self.permission, record))
+
+    def unmet_guard(self, record: Any) -> Callable[[Any], bool] | None:
+        """The first guard ``record`` does not meet, or None."""
+        return next((g for g in self.guards if not g(record)), None)
+
+    def clean(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Every declared input's value (defaults filled in), or ``TransitionInvalid`` naming
+        each required input that is missing. Values not declared are dropped."""
+        cleaned = {i.name: i.value(values) for i in self.inputs}
+        missing = {
+            i.name: _("%(label)s is required.") % {"label": i.label}
+            for i in self.inputs
+            if i.required and cleaned[i.name] in (None, "")
+        }
+        if missing:
+            raise TransitionInvalid(missing)
+        return cleaned
+
+    def arguments(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        """The inputs the method itself takes (the others are for the rows it writes)."""
+        return {k: v for k, v in cleaned.items() if k in self.parameters}
+
+
+def transition(
+    *,
+    source: str | Iterable[str],
+    target: str,
+    label: Any,
+    permission: str | None,
+    done: Any = "",
+    guards: Sequence[Callable[[Any], bool]] = (),
+    inputs: Sequence[Input] = (),
+    writes: Sequence[Write] = (),
+    effects: Sequence[Effect] = (),
+    deadlines: Sequence[DeadlineMove] = (),
+    role: str = "",
+    audited_fields: Sequence[str] = (),
+    actor_field: str = "",
+    prepare: Callable[[Any], None] | None = None,
+    field: str = "state",
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Declare the decorated workflow method as a transition (see the module docstring)."""
+    sources = (source,) if isinstance(source, str) else tuple(source)
+
+    def wrap(method: Callable[..., None]) -> Callable[..., None]:
+        parameters = frozenset(
+            name
+            for name, p in inspect.signature(method).parameters.items()
+            if p.kind == p.KEYWORD_ONLY
+        )
+        declaration = Transition(
+            name=method.__name__,
+            label=label,
+            source=sources,
+            target=target,
+            permission=permission,
+            done=done,
+            guards=tuple(guards),
+            inputs=tuple(inputs),
+            writes=tuple(writes),
+            effects=tuple(effects),
+            deadlines=tuple(deadlines),
+            role=role,
+            audited_fields=tuple(audited_fields),
+            actor_field=actor_field,
+            prepare=prepare,
+            parameters=parameters,
+        )
+        unknown = parameters - {i.name for i in declaration.inputs}
+        if unknown:
+            raise TypeError(f"{method.__qualname__} takes undeclared inputs: {sorted(unknown)}")
+        wrapped = django_fsm.transition(
+            field=field,
+            source=list(sources) if len(sources) > 1 else sources[0],
+            target=target,
+            conditions=list(guards),
+            permission=may(permission) if permission else system_only,
+            custom={"label": label},
+        )(method)
+        wrapped.declaration = declaration  # type: ignore[attr-defined]
+        return wrapped
+
+    return wrap
+
+
+def declarations(workflow: type) -> dict[str, Transition]:
+    """The transitions a workflow mixin (or a model that mixes it in) declares, in the order
+    they are written."""
+    found: dict[str, Transition] = {}
+    for klass in reversed(workflow.__mro__):
+        for attr in vars(klass).values():
+            declaration = getattr(attr, "declaration", None)
+            if isinstance(declaration, Transition):
+                found[declaration.name] = declaration
+    return found

@@ -18,6 +18,10 @@ def task_named(name: str) -> Any:
     """
     from celery import current_app
 
+    if name not in current_app.tasks:
+        # A web process or a command imports the task modules only when a task is first
+        # needed: the same autodiscovery a worker runs at start.
+        current_app.loader.import_default_modules()
     return current_app.tasks[name]
 
 

@@ -50,3 +50,38 @@ def test_purge_status_lookups_task_keeps_90_days():
     assert result.successful() and result.result == 1
     assert StatusLookup.objects.count() == 2
     assert not StatusLookup.objects.filter(at__lt=now - dt.timedelta(days=90)).exists()
+
+
+def test_services_find_every_task_by_name_in_a_fresh_process(tmp_path):
+    """Services enqueue tasks by name (a task module imports its service, never the reverse).
+    A web process or a command has imported no task module yet: the name must still resolve,
+    or an on-commit enqueue fails and the work waits for the next sweep."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    names = [
+        "casework.tasks.deliver_reminder",
+        "casework.tasks.run_import_job",
+        "casework.tasks.sweep_deadlines",
+        "casework.tasks.anonymise_due",
+        "casework.tasks.purge_idempotency_keys",
+        "casework.tasks.purge_status_lookups",
+        "integration.tasks.expire_work_permits",
+    ]
+    code = (
+        "from casework.core.queue import task_named\n"
+        f"for name in {names!r}:\n"
+        "    print(task_named(name).name)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "VAR_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == names

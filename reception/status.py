@@ -2,7 +2,7 @@
 
 Registered from ``ReceptionConfig.ready``. The applicant is already authenticated by reference
 and birth date; they see their own centre's name and municipality, nothing about other
-residents or staff. Strings are in ``reception/locale`` (the status page's languages).
+residents or staff. Strings are in the project's catalogue, ``locale/``.
 """
 
 from __future__ import annotations

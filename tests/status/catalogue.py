@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "casework/templates/casework/status").glob("*.html"))
 MODULES = [ROOT / "casework/status_page.py", ROOT / "casework/status_views.py"]
-LOCALE = ROOT / "casework/locale"
+LOCALE = ROOT / "locale"
 
 _TRANSLATE = re.compile(r"""\{%\s*translate\s+(["'])(.*?)\1\s*%\}""")
 _BLOCK = re.compile(

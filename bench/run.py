@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 ROWS = ("sweep", "intake", "status", "api", "admin", "decisions", "scaleout")
 

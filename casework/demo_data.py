@@ -734,7 +734,7 @@ class CopyWriter:
                 with self._raw.cursor() as cur:
                     for table in TABLES:
                         table.copy(cur, rows.get(table, []), now)
-            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            except BaseException as exc:
                 self._error = exc
             SECONDS["writing rows (alongside)"] += time.perf_counter() - started
 

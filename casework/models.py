@@ -33,7 +33,7 @@ from .choices import (
     Track,
 )
 from .documents import scan_upload_to, validate_scan
-from .identity import format_reference, new_reference  # noqa: F401  (migrations use it)
+from .identity import format_reference, new_reference
 from .workflow import ApplicationWorkflow
 
 

@@ -365,7 +365,7 @@ def _publish(ids: list[int]) -> tuple[list[int], list[int]]:
             for reminder_id in ids:
                 deliver_reminder.apply_async((reminder_id,), producer=producer)
                 published.append(reminder_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: rows stay pending
+    except Exception as exc:
         log.warning(
             "broker unavailable (%s); %d reminders left for the next sweep",
             type(exc).__name__,
@@ -374,7 +374,7 @@ def _publish(ids: list[int]) -> tuple[list[int], list[int]]:
     return published, ids[len(published) :]
 
 
-def _chunks(ids: list[int], size: int = 2000):  # noqa: ANN202
+def _chunks(ids: list[int], size: int = 2000):
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
 
@@ -510,7 +510,7 @@ def reminder_deliver(*, reminder_id: int) -> Delivery:
         mine.update(status=ReminderStatus.FAILED, failure=str(exc)[:1000])
         log.warning("reminder id=%s failed permanently", reminder_id)
         return Delivery(FAILED, reminder.attempts)
-    except Exception as exc:  # noqa: BLE001 - any channel error is retried with backoff
+    except Exception as exc:
         last = reminder.attempts >= max_attempts()
         mine.update(
             status=ReminderStatus.FAILED if last else ReminderStatus.PENDING,
@@ -619,7 +619,7 @@ def waiting_lines(application: Any) -> list[str]:
         from .status_page import status_page_for
 
         page = status_page_for(application=application)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("waiting-time estimate failed for application id=%s", application.pk)
         return []
     return [str(line) for line in (page.waiting_text, page.cases_ahead) if line]

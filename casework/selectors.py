@@ -192,7 +192,7 @@ def application_for_applicant(
     return application
 
 
-def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
+def applications_visible_to(user, queryset=None):
     """Applications ``user`` may see, as a queryset (admin lists, API, exports).
 
     Mirrors ``rules.py``'s ``casework.open_application``: caseworkers and decision-makers see
@@ -222,14 +222,14 @@ def applications_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
 # for the API code that imported them from here.
 
 
-def register_person_scope(role: str, scope) -> None:  # noqa: ANN001
+def register_person_scope(role: str, scope) -> None:
     """Same as ``casework.scopes.register_person_scope`` (kept for older imports)."""
     from .scopes import register_person_scope as register
 
     register(role, scope)
 
 
-def people_visible_to(user, queryset=None):  # noqa: ANN001, ANN201
+def people_visible_to(user, queryset=None):
     """Same as ``casework.scopes.people_visible_to``: the people ``user`` may see."""
     from .scopes import people_visible_to as visible
 

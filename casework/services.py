@@ -95,7 +95,7 @@ def on_commit_enqueue(task: Any, *args: Any) -> None:
     def send() -> None:
         try:
             task.delay(*args)
-        except Exception:  # noqa: BLE001 - any broker failure: the sweep recovers later
+        except Exception:
             log.warning("could not enqueue %s; the next sweep will pick it up", task.name)
 
     transaction.on_commit(send, robust=True)

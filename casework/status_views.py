@@ -255,7 +255,7 @@ def _language_buttons(current: str, languages: tuple[tuple[str, str], ...]) -> S
             (
                 code,
                 "rtl" if code in RTL_LANGUAGES else "ltr",
-                mark_safe(' aria-current="true"') if code == current else "",  # noqa: S308  # nosec B308 B703
+                mark_safe(' aria-current="true"') if code == current else "",  # nosec B308 B703
                 name,
             )
             for code, name in languages

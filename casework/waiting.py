@@ -65,7 +65,7 @@ class DaysBetween(Func):
     output_field = FloatField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):  # noqa: ANN001, ANN201
+    def as_sql(self, compiler, connection, **extra_context):
         start, end = self.source_expressions
         start_sql, start_params = compiler.compile(start)
         end_sql, end_params = compiler.compile(end)

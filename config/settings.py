@@ -46,7 +46,7 @@ if PRODUCTION:
         )
     DEBUG = False
 else:
-    SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")  # noqa: S105
+    SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
 

@@ -89,7 +89,7 @@ MUNICIPALITIES = [
 ]
 
 
-def load(County, Municipality, MunicipalityCounty) -> None:  # noqa: N803 - model classes
+def load(County, Municipality, MunicipalityCounty) -> None:
     """Create the counties and municipalities with the given (possibly historical) models."""
 
     current = {}  # code -> County valid in 2024

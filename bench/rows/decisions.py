@@ -77,7 +77,7 @@ def _ours_worker(ids: list[int], out: mp.Queue) -> None:
     decider = get_user_model().objects.get(username="decider")
     queries = [0]
 
-    def counter(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+    def counter(execute, sql, params, many, context):
         queries[0] += 1
         return execute(sql, params, many, context)
 

@@ -77,7 +77,7 @@ def ours(path: Path) -> Figure:
     log = path.with_suffix(".log")
     with log.open("wb") as stderr:  # a file, not a pipe: a long run's progress bar never blocks
         start = time.perf_counter()
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [sys.executable, "manage.py", "import_arrivals", str(path)],
             cwd=ROOT,
             env=env,

@@ -252,7 +252,7 @@ class ETagMixin:
 # --- Idempotency-Key ------------------------------------------------------------------------
 
 
-class _Replay(Exception):  # noqa: N818 - control flow, not an error
+class _Replay(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
 

@@ -39,7 +39,7 @@ def _listing(statements: list[str]) -> str:
     return "\n".join(f"  {i}. {s[:150]}" for i, s in enumerate(statements, 1))
 
 
-def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: str = Track.NORMAL):  # noqa: ANN001, ANN202
+def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: str = Track.NORMAL):
     """A case lodged through the service (so its deadlines exist), assigned, under examination,
     ready for a decision (protection: the interview waived)."""
     app = services.application_lodge(
@@ -149,15 +149,15 @@ class _PagerChannel(Channel):
     name = "pager"
     audiences = frozenset({"staff"})
 
-    def eligible(self, deadlines, audience):  # noqa: ANN001, ANN201
+    def eligible(self, deadlines, audience):
         return deadlines.filter(recipient_user__is_active=True)
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         return None
 
 
 @pytest.fixture
-def more_sources_and_a_channel():  # noqa: ANN201
+def more_sources_and_a_channel():
     extra = [
         deadlines.register(
             deadlines.DeadlineSource(
@@ -244,7 +244,7 @@ def test_a_reminder_kind_at_remind_from_fires_from_the_rows_own_date_until_due(u
         deadlines.unregister(spec.key)
 
 
-def _status_form(app, born) -> dict:  # noqa: ANN001
+def _status_form(app, born) -> dict:
     return {
         "reference": app.reference,
         "day": str(born.day),

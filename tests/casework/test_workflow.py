@@ -51,7 +51,7 @@ TABLE = {
 }
 
 
-def ready_case(state: str, unit, caseworker) -> Application:  # noqa: ANN001
+def ready_case(state: str, unit, caseworker) -> Application:
     """A case in ``state`` that meets every guard: assigned, interviewed, within deadlines."""
     return ApplicationFactory(
         state=state,

@@ -41,7 +41,7 @@ class Face:
         self.applicant = requests.Session()
         self.timings: list[float] = []
 
-    def _timed(self, fn, *args, **kwargs) -> requests.Response:  # noqa: ANN001
+    def _timed(self, fn, *args, **kwargs) -> requests.Response:
         began = time.monotonic()
         resp = fn(*args, timeout=15, **kwargs)
         self.timings.append(time.monotonic() - began)

@@ -49,6 +49,6 @@ def all_msgids() -> set[str]:
     return template_msgids() | python_msgids()
 
 
-def catalogue(language: str):  # noqa: ANN201
+def catalogue(language: str):
     with (LOCALE / language / "LC_MESSAGES" / "django.po").open("rb") as fh:
         return read_po(fh)

@@ -58,7 +58,7 @@ DEMO_PEOPLE = [
 class Command(BaseCommand):
     help = "Create demo users (one per role) and demo cases; safe to run again."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, default=2024)
         parser.add_argument(
             "--scale",
@@ -91,7 +91,7 @@ class Command(BaseCommand):
             raise CommandError("--scale must be positive.")
         self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
 
-    def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:  # noqa: ANN001
+    def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
         bar = tqdm(unit=" cases", desc="demo data", disable=None, file=self.stderr._out)
         ctx = demo_data.Context(

@@ -79,7 +79,8 @@ class Figure:
 
 @dataclass
 class Row:
-    """One row of the issue's table: ours beside its baseline, their ratio, the target."""
+    """One row of the table in ``docs/performance.md``: ours beside its baseline, their ratio,
+    the target."""
 
     what: str
     ours: Figure

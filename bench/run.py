@@ -1,4 +1,5 @@
-"""``make bench``: every row of issue 11's table, each beside its baseline in the same run.
+"""``make bench``: every row of ``docs/performance.md``'s table, each beside its baseline in
+the same run.
 
     DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… BENCH_SCALE=30 make bench
     .venv/bin/python bench/run.py --only sweep,status      # some rows

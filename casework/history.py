@@ -1,4 +1,4 @@
-"""Saving a locked row and its django-simple-history row in one statement (issue 11).
+"""Saving a locked row and its django-simple-history row in one statement.
 
 ``save()`` on a model with ``HistoricalRecords`` compiles an ``UPDATE`` of every column, then
 simple-history builds a historical instance in Python and compiles its ``INSERT``: about a

@@ -233,7 +233,7 @@ def reminders_create_due(
     recurring deadlines whose reminders have all fired on to their next occurrence.
 
     One statement per sweep on PostgreSQL, whatever the number of sources and deadlines
-    (issue 11: it was one ``INSERT … SELECT`` per source × kind × audience × channel, ~60
+    (it was one ``INSERT … SELECT`` per source × kind × audience × channel, ~60
     statements): a ``WITH`` holding the reminder ``INSERT`` (``RETURNING`` the new rows, so
     the counts per source and kind stay) and the recurring deadlines' ``UPDATE``. Both see the
     deadlines as they were before the statement, so a notice is created for the occurrence

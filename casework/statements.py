@@ -1,4 +1,4 @@
-"""Statements of a decision's hot path, built once from the models' metadata (issue 11).
+"""Statements of a decision's hot path, built once from the models' metadata.
 
 The ORM compiles a statement at every call: for a decision's lock, inserts and the receivers'
 look-ups that was about half of its CPU. These build the same SQL once (per model, fields and

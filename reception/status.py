@@ -21,7 +21,7 @@ _open_placement_sql: dict[str, str] = {}
 
 def _placement_sql(alias: str) -> str:
     """The open placement's centre and municipality names, as the ORM compiles it, once per
-    database: compiling the two-join query took longer than running it (issue 11: this runs
+    database: compiling the two-join query took longer than running it (and this runs
     on every status lookup). At most one placement is open (the partial unique index
     ``one_open_placement``), so no ordering."""
     if alias not in _open_placement_sql:

@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import Figure, Row
 
 N = int(os.environ.get("BENCH_DECISIONS", "600"))
-# Two by default, like the issue's "two cores"; both sides always run with the same number.
+# Two by default, like the targets' "two cores"; both sides always run with the same number.
 PROCESSES = int(os.environ.get("BENCH_DECISION_PROCESSES", "2"))
 
 

@@ -131,7 +131,7 @@ def redis_counters(settings):
 def test_rate_limits_hold_on_redis_with_one_counter_per_window(
     api, registrar, rates, redis_counters
 ):
-    """On Redis each throttle is one INCR-counted window (issue 11): tokens, anonymous
+    """On Redis each throttle is one INCR-counted window: tokens, anonymous
     clients and the token endpoint each get their budget, then 429 with Retry-After."""
     rates(user="2/hour", anon="2/hour", auth="2/hour")
     client = api(registrar)

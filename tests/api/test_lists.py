@@ -150,7 +150,7 @@ def test_queries_per_page_do_not_grow_with_its_size(
 def test_an_application_page_costs_four_queries_whatever_its_size(
     api, unit, caseworker, django_assert_num_queries
 ):
-    """Issue 11: the token, the user's roles and permissions (one query for both), the page
+    """The token, the user's roles and permissions (one query for both), the page
     itself (with the applicant), the access-log row. Six before the roles and permissions
     were read together; a size-dependent count would be an N+1."""
     for _ in range(101):

@@ -1,7 +1,8 @@
-"""Query counts found by the benchmarks (issue 11): counts belong in tests, times in bench/.
+"""Query counts found by the benchmarks (docs/performance.md): counts belong in tests, times
+in bench/.
 
 A decision and a sweep each take a fixed, small number of statements; these tests pin the
-numbers so that a new round trip is a visible, deliberate change. Before issue 11's work a
+numbers so that a new round trip is a visible, deliberate change. Before that work a
 decision took 32 statements (8 of them savepoints) and a sweep about 60.
 """
 
@@ -258,7 +259,7 @@ def test_a_status_lookup_reads_the_case_once(client, settings):
     """One statement reads the case, the applicant's birth date and the next interview; then
     (inside the test's transaction; see the next test for production) the lookup log row and
     the residence provider's placement (reception): 3 in all, where
-    issue 11's profile found 5 (the case loaded twice, the interview asked separately), once
+    the first profile found 5 (the case loaded twice, the interview asked separately), once
     the waiting-time figures are in the cache."""
     settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "1000/h"
     born = dt.date(1990, 3, 15)

@@ -1,4 +1,4 @@
-"""The decision's prepared statements (issue 11) write and read what the ORM and
+"""The decision's prepared statements (casework.statements) write and read what the ORM and
 django-simple-history would: the same rows, the same history row, the same instances."""
 
 from __future__ import annotations

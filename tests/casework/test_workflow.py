@@ -104,7 +104,7 @@ def test_each_transition_from_each_state(name, state, unit, role_users):
     ],
 )
 def test_permission_matrix(name, role, unit, role_users):
-    """Only the role in the design's table may make each transition; others leave no trace."""
+    """Only the role in ``TABLE`` may make each transition; others leave no trace."""
     sources, target, allowed_role, fields = TABLE[name]
     state = sorted(sources)[0]
     app = ready_case(state, unit, role_users["caseworker"])

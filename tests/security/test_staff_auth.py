@@ -79,7 +79,7 @@ def test_a_session_expires_after_thirty_idle_minutes(client, settings, caseworke
 
 
 def test_the_idle_expiry_is_renewed_once_a_minute_not_on_every_page(client, caseworker):
-    """Issue 11: the session row is written when its expiry is a minute old or more, not by
+    """The session row is written when its expiry is a minute old or more, not by
     every admin page (the 30-minute idle limit above still holds)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -1,4 +1,4 @@
-"""seed_demo writes data on which the statistics show the source document's figures."""
+"""seed_demo writes data on which the statistics show the 2022 and 2023 figures it reproduces."""
 
 from __future__ import annotations
 

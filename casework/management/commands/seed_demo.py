@@ -1,7 +1,7 @@
 """Create the demo users (one per role), a few demo cases, and the bulk demo dataset.
 
 Idempotent: users are matched by name, the few hand-made cases are created only when none
-exist yet, and the bulk dataset (``casework.demo_data``: the source document's figures, with
+exist yet, and the bulk dataset (``casework.demo_data``: Norway's 2022 and 2023 asylum figures, with
 reception's and integration's rows from their ``demo`` modules; PostgreSQL ``COPY`` in one
 transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records carry
 ``is_demo`` and are labelled as such in the admin.

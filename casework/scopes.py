@@ -135,7 +135,6 @@ SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "casework.auditevent": frozenset({"reason", "changes"}),
     "casework.application": frozenset({"interview_waived_reason"}),
 }
-ROLES_WITHOUT_GROUNDS = (Role.RECEPTION, Role.INTEGRATION)
 ROLES_WITH_GROUNDS = (
     Role.CASEWORKER,
     Role.DECISION_MAKER,

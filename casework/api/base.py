@@ -70,12 +70,6 @@ from .pagination import CursorPage
 # --- Errors ---------------------------------------------------------------------------------
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The change conflicts with the current state of the record.")
-    default_code = "conflict"
-
-
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The record changed since you read it. Reload it and try again.")

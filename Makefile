@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	@bash scripts/pytest.sh $(PYTEST_ARGS)
 
-## bench: every figure of issue 11 beside its baseline (PostgreSQL + Redis + wrk; BENCH_SCALE=30)
+## bench: every row of docs/performance.md's table beside its baseline (PostgreSQL + Redis + wrk; BENCH_SCALE=30)
 bench: $(STAMP)
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; *) echo "make bench refuses: it needs DATABASE_URL=postgres://… (not SQLite) and CELERY_BROKER_URL=redis://…" >&2; exit 2;; esac
 	@case "$$CELERY_BROKER_URL" in redis://*) ;; *) echo "make bench refuses: it needs CELERY_BROKER_URL=redis://… (and DATABASE_URL=postgres://…)" >&2; exit 2;; esac

@@ -1,1 +1,1 @@
-"""Benchmarks at a million cases (issue 11): ``make bench`` runs ``bench/run.py``."""
+"""Benchmarks at a million cases (``docs/performance.md``): ``make bench`` runs ``bench/run.py``."""

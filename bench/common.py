@@ -79,7 +79,8 @@ class Figure:
 
 @dataclass
 class Row:
-    """One row of the issue's table: ours beside its baseline, their ratio, the target."""
+    """One row of the table in ``docs/performance.md``: ours beside its baseline, their ratio,
+    the target."""
 
     what: str
     ours: Figure
@@ -157,7 +158,7 @@ class Gunicorn:
 
     def __enter__(self) -> Gunicorn:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [
                 str(Path(PYTHON).parent / "gunicorn"),
                 "bench.wsgi:application",
@@ -232,7 +233,7 @@ def wrk(
         str(LUA / script),
         url,
     ]
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True
     ).stdout
     m = _DONE_RE.search(out)

@@ -1,4 +1,5 @@
-"""``make bench``: every row of issue 11's table, each beside its baseline in the same run.
+"""``make bench``: every row of ``docs/performance.md``'s table, each beside its baseline in
+the same run.
 
     DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… BENCH_SCALE=30 make bench
     .venv/bin/python bench/run.py --only sweep,status      # some rows
@@ -27,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 ROWS = ("sweep", "intake", "status", "api", "admin", "decisions", "scaleout")
 

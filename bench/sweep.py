@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -133,7 +133,7 @@ def cleanup() -> None:
     Person.objects.filter(given_name="Bench", is_demo=True).delete()
 
 
-def timed(fn, *args):  # noqa: ANN001, ANN002, ANN201
+def timed(fn, *args):
     t = time.perf_counter()
     result = fn(*args)
     return time.perf_counter() - t, result

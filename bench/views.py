@@ -47,7 +47,7 @@ class BareApplicationList(generics.ListAPIView):
     pagination_class = BarePage
     filter_backends: list = []
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         qs = Application.objects.all()
         params = self.request.query_params
         if params.getlist("state"):

@@ -1,8 +1,9 @@
 """The Celery app: Redis broker in production, kombu's filesystem transport by default.
 
-The beat schedule is static and lives here in code (DESIGN.md: no admin-editable schedules,
-no long ETAs on Redis). Reminder rows in the database are the truth; the sweep re-finds
-whatever a lost message did not deliver.
+The beat schedule is static and lives here in code: no admin-editable schedules (a schedule
+is reviewed like code), and no long ETAs on Redis (a task whose ETA lies beyond the broker's
+visibility timeout is delivered again). Reminder rows in the database are the truth; the
+sweep re-finds whatever a lost message did not deliver.
 """
 
 import os

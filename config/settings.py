@@ -46,7 +46,7 @@ if PRODUCTION:
         )
     DEBUG = False
 else:
-    SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")  # noqa: S105
+    SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
 
@@ -233,6 +233,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@casework.invalid")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker URL we use kombu's filesystem transport so `make run` needs no server.
+# Every folder it uses is named here, under VAR_DIR, and created: kombu's defaults are relative
+# to the working directory (./control, ./data_in, ...), and it creates none but the control
+# folder, and that one only if its parent exists.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -241,9 +244,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),  # else ./control in the repository
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith("redis"):
     # Short socket timeouts: a dead Redis must never hang a web request (celery#4296, #4556).
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -195,7 +195,7 @@ def _write_permits(chunk: demo_data.Chunk, permits: list, today: dt.date) -> Non
 # --- Family reunification -------------------------------------------------------------------
 
 
-def _family(c: demo_data.Case, chunk: demo_data.Chunk, rng: random.Random, yesterday: dt.date):  # noqa: ANN202
+def _family(c: demo_data.Case, chunk: demo_data.Chunk, rng: random.Random, yesterday: dt.date):
     """The sponsor's windows, and the family members who applied (maybe none)."""
     decision = next(
         (d for d in reversed(c.decisions) if d[1] not in (Outcome.REJECTED,)), c.decisions[-1]
@@ -216,7 +216,7 @@ def _family(c: demo_data.Case, chunk: demo_data.Chunk, rng: random.Random, yeste
     return outcome, decided_on, members
 
 
-def _write_families(chunk: demo_data.Chunk, families: list, rng: random.Random, today) -> None:  # noqa: ANN001
+def _write_families(chunk: demo_data.Chunk, families: list, rng: random.Random, today) -> None:
     yesterday = today - dt.timedelta(days=1)
     rows = []
     serial0 = _FAMILY_SERIAL.get(chunk.part, 7_800_000) + chunk.index * demo_data.CHUNK * 4
@@ -288,7 +288,7 @@ def _write_families(chunk: demo_data.Chunk, families: list, rng: random.Random, 
             )  # fmt: skip
 
 
-def _family_decision(registered, handed_in, relation, rng, yesterday):  # noqa: ANN001, ANN202
+def _family_decision(registered, handed_in, relation, rng, yesterday):
     if handed_in is None:
         return FamilyState.SUBMITTED, None, None, None, ""
     decided = handed_in + dt.timedelta(days=rng.randint(40, 300))

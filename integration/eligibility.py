@@ -322,7 +322,7 @@ def programme_unmet(
 ) -> list[Unmet]:
     """Every reason a settled person has no right to the introduction programme.
 
-    Integration Act § 8: aged 18–55 (at settlement, DESIGN.md), with a qualifying permit
+    Integration Act § 8: aged 18–55 (on the day of settlement), with a qualifying permit
     (§ 9: refugee, humanitarian after asylum, resettlement, collective protection), and
     resident for less than 2 years when the municipality decides.
     """

@@ -235,7 +235,7 @@ class ReceptionCentreAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None):  # noqa: ANN201
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None):
         extra_context = {**(extra_context or {}), "occupancy_url": "occupancy/"}
         return super().changelist_view(request, extra_context)
 
@@ -390,7 +390,7 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
         return HttpResponseRedirect(reverse("admin:reception_placement_place"))
 
     @admin.display(description=_("resident"), ordering="person__family_name")
@@ -419,7 +419,7 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     # The three views below call the services, which check the officer's right to act for the
     # centre; the model-permission check here only keeps other roles off the pages.
 
-    def _render(self, request: HttpRequest, form: forms.Form, title: str, obj: Any = None):  # noqa: ANN202
+    def _render(self, request: HttpRequest, form: forms.Form, title: str, obj: Any = None):
         summary = ""
         if obj is not None:
             person = obj.person
@@ -568,7 +568,7 @@ class SettlementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
         """Record a settlement through the service (accepted case, quota, deadline, placement)."""
         if not self.has_add_permission(request):
             raise PermissionDenied

@@ -3,7 +3,7 @@
 - Arrival-centre stay: the expected stay at the National Arrival Centre is up to 21 days
   (udi.no "National arrival centre"); the deadline is the end of the 21st day after arrival.
 - Settlement target: settlement within 6 months of the permit, 3 months for unaccompanied
-  minors (IMDi's targets, as cited by KS; domain.md §2.5).
+  minors (IMDi's targets, as cited by KS).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
   demo), so a centre is never over capacity (``services._check_capacity``'s rule) without a
   query per placement. Who finds no bed lives privately, as many do.
 - Settlement (bosetting) of people granted protection: the 2023 collective-protection holders
-  so that the statistics show the source document's picture (most in Viken and Vestland;
+  so that the statistics show the 2023 picture (most in Viken and Vestland;
   Nordland and Møre og Romsdal many for their population), the others 1-8 months after their
   permit; those not settled yet wait in reception with an open settlement-target deadline.
 - Each municipality's yearly quota (``MunicipalityQuota``), never below what it settled.

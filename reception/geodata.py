@@ -2,7 +2,7 @@
 
 Sources: regjeringen.no "Fylkesinndelingen fra 2024" (the split of Viken, Vestfold og Telemark
 and Troms og Finnmark on 1 January 2024); county numbers and kommunenummer from SSB
-classifications 104 and 131 as cited in domain.md §2.6. The 2024 numbers of municipalities in
+classifications 104 (counties) and 131 (municipalities). The 2024 numbers of municipalities in
 the split counties (e.g. Råde 3017 -> 3112) are from SSB's 2024 change list and should be
 checked against SSB Klass before they are used for official statistics.
 
@@ -89,7 +89,7 @@ MUNICIPALITIES = [
 ]
 
 
-def load(County, Municipality, MunicipalityCounty) -> None:  # noqa: N803 - model classes
+def load(County, Municipality, MunicipalityCounty) -> None:  # model classes
     """Create the counties and municipalities with the given (possibly historical) models."""
 
     current = {}  # code -> County valid in 2024

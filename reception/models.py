@@ -216,10 +216,6 @@ class ReceptionCentre(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def admits_adults(self) -> bool:
-        return self.kind != CentreKind.MINORS
-
 
 class CentreStaff(models.Model):
     """A reception officer works for a centre and sees that centre's residents only."""

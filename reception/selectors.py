@@ -128,7 +128,7 @@ def present_on(day: dt.date, prefix: str = "") -> Q:
     )
 
 
-def centres_with_occupancy(queryset: QuerySet | None = None, *, on: dt.date | None = None):  # noqa: ANN201
+def centres_with_occupancy(queryset: QuerySet | None = None, *, on: dt.date | None = None):
     """Centres annotated with ``occupied`` and ``free_beds`` on ``on`` (today): one query.
 
     A correlated count per centre rather than a join, so other annotations and filters on the
@@ -150,7 +150,7 @@ def centres_with_occupancy(queryset: QuerySet | None = None, *, on: dt.date | No
     )
 
 
-def county_of_municipality_on(municipality_ref: str, day_ref: Any, what: str = "county__name"):  # noqa: ANN201
+def county_of_municipality_on(municipality_ref: str, day_ref: Any, what: str = "county__name"):
     """A subquery: ``what`` of the county the municipality belonged to on the given day."""
     return Subquery(
         MunicipalityCounty.objects.filter(
@@ -161,7 +161,7 @@ def county_of_municipality_on(municipality_ref: str, day_ref: Any, what: str = "
     )
 
 
-def _state_on(day: dt.date):  # noqa: ANN202
+def _state_on(day: dt.date):
     """The state of the person's latest application as of the end of ``day``.
 
     Taken from the audit trail (each transition writes its target state), falling back to the

@@ -2,7 +2,7 @@
 
 Registered from ``ReceptionConfig.ready``. The applicant is already authenticated by reference
 and birth date; they see their own centre's name and municipality, nothing about other
-residents or staff. Strings are in ``reception/locale`` (the status page's languages).
+residents or staff. Strings are in the project's catalogue, ``locale/``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _open_placement_sql: dict[str, str] = {}
 
 def _placement_sql(alias: str) -> str:
     """The open placement's centre and municipality names, as the ORM compiles it, once per
-    database: compiling the two-join query took longer than running it (issue 11: this runs
+    database: compiling the two-join query took longer than running it (and this runs
     on every status lookup). At most one placement is open (the partial unique index
     ``one_open_placement``), so no ordering."""
     if alias not in _open_placement_sql:

@@ -4,7 +4,6 @@ set -u
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 PY=.venv/bin/python
-mkdir -p var/broker/queue var/broker/processed
 
 pids=()
 stop() {
@@ -16,8 +15,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
-  --schedule var/celerybeat-schedule &
+# The broker's folders and beat's schedule file are under VAR_DIR (config/settings.py).
+.venv/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 &
 pids+=($!)
 $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
 pids+=($!)

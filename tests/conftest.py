@@ -75,7 +75,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings, tmp_path):  # noqa: ANN001
+def _fast_and_quiet(settings, tmp_path):
     """Fast password hashing, mail into memory, a private cache per test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -89,61 +89,61 @@ def _fast_and_quiet(settings, tmp_path):  # noqa: ANN001
 
 
 @pytest.fixture
-def unit(db):  # noqa: ANN001
+def unit(db):
     return factories.UnitFactory(code="oslo", name="Asylum unit Oslo")
 
 
 @pytest.fixture
-def other_unit(db):  # noqa: ANN001
+def other_unit(db):
     return factories.UnitFactory(code="bergen", name="Asylum unit Bergen")
 
 
-def _staff(role: str | None, unit, username: str):  # noqa: ANN001
+def _staff(role: str | None, unit, username: str):
     return factories.staff_user(username=username, role=role, unit=unit)
 
 
 @pytest.fixture
-def caseworker(unit):  # noqa: ANN001
+def caseworker(unit):
     return _staff("Caseworker", unit, "caseworker")
 
 
 @pytest.fixture
-def other_caseworker(unit):  # noqa: ANN001
+def other_caseworker(unit):
     return _staff("Caseworker", unit, "caseworker2")
 
 
 @pytest.fixture
-def decider(unit):  # noqa: ANN001
+def decider(unit):
     return _staff("Decision-maker", unit, "decider")
 
 
 @pytest.fixture
-def appeals(unit):  # noqa: ANN001
+def appeals(unit):
     return _staff("Appeals body", unit, "appeals")
 
 
 @pytest.fixture
-def registrar(unit):  # noqa: ANN001
+def registrar(unit):
     return _staff("Police registration", unit, "registrar")
 
 
 @pytest.fixture
-def reception_officer(unit):  # noqa: ANN001
+def reception_officer(unit):
     return _staff("Reception officer", unit, "reception")
 
 
 @pytest.fixture
-def integration_officer(unit):  # noqa: ANN001
+def integration_officer(unit):
     return _staff("Integration officer", unit, "integration")
 
 
 @pytest.fixture
-def auditor(unit):  # noqa: ANN001
+def auditor(unit):
     return _staff("Auditor", unit, "auditor")
 
 
 @pytest.fixture
-def outsider(other_unit):  # noqa: ANN001
+def outsider(other_unit):
     """A caseworker of another unit: staff, but not of these cases."""
     return _staff("Caseworker", other_unit, "outsider")
 
@@ -158,7 +158,7 @@ def role_users(
     integration_officer,
     auditor,
     outsider,
-):  # noqa: ANN001, E501
+):
     return {
         "caseworker": caseworker,
         "decider": decider,

@@ -45,7 +45,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("Correct-Horse-42")
 
 
-def staff_user(*, username: str, role: str | None, unit: Unit | None):  # noqa: ANN201
+def staff_user(*, username: str, role: str | None, unit: Unit | None):
     user = UserFactory(username=username)
     if role:
         user.groups.add(Group.objects.get(name=role))
@@ -80,7 +80,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     lodged_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
 
     @classmethod
-    def _create(cls, model_class, *args, state: str | None = None, **kwargs):  # noqa: ANN001, ANN206
+    def _create(cls, model_class, *args, state: str | None = None, **kwargs):
         obj = super()._create(model_class, *args, **kwargs)
         if state:
             # Test set-up only: production code changes state through transitions alone.

@@ -32,7 +32,7 @@ class PublicModulesContract(Contract):
     package = fields.ModuleField()
     public_modules = fields.ListField(subfield=fields.ModuleExpressionField())
 
-    def check(self, graph, verbose: bool) -> ContractCheck:  # noqa: ANN001
+    def check(self, graph, verbose: bool) -> ContractCheck:
         importers = {
             m.name for m in module_expressions_to_modules(graph, self.importers, as_packages=True)
         }

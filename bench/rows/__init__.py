@@ -1,1 +1,2 @@
-"""One module per row of issue 11's table; each has ``run(ctx) -> list[Row]``."""
+"""One module per row of the table in ``docs/performance.md``; each has
+``run(ctx) -> list[Row]``."""

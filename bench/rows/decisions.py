@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import Figure, Row
 
 N = int(os.environ.get("BENCH_DECISIONS", "600"))
-# Two by default, like the issue's "two cores"; both sides always run with the same number.
+# Two by default, like the targets' "two cores"; both sides always run with the same number.
 PROCESSES = int(os.environ.get("BENCH_DECISION_PROCESSES", "2"))
 
 
@@ -77,7 +77,7 @@ def _ours_worker(ids: list[int], out: mp.Queue) -> None:
     decider = get_user_model().objects.get(username="decider")
     queries = [0]
 
-    def counter(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+    def counter(execute, sql, params, many, context):
         queries[0] += 1
         return execute(sql, params, many, context)
 

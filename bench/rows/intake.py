@@ -3,14 +3,15 @@
 All read the same CSV file. Ours runs ``manage.py import_arrivals`` as its own process (its
 peak memory is that process's). Two baselines in the same run:
 
-* the issue's: ``COPY`` of the file into a bare table with the same columns (no constraints,
+* the target's: ``COPY`` of the file into a bare table with the same columns (no constraints,
   no index), then the table is dropped;
 * the floor (``extra``): ``COPY`` of exactly the rows the import wrote (people, applications,
   both history tables, audit events, deadlines: 8 rows an arrival) into copies of those six
   tables, made with ``LIKE … INCLUDING ALL``'s parts, holding the register as it was before
   the import, with every index, the primary keys and the foreign keys (deferred, checked at
-  ``COMMIT``) of the real ones, logged like them; one transaction. Any import that writes what
-  the issue requires does at least this work. The copies and their files are dropped after.
+  ``COMMIT``) of the real ones, logged like them; one transaction. Any import that writes
+  these rows (the audit and history included) does at least this work. The copies and their
+  files are dropped after.
 
 And, also in ``extra``, the Python side alone: reading and validating the file as the command
 does (``arrivals_check``, then the validated batches), in-process, no database.
@@ -77,7 +78,7 @@ def ours(path: Path) -> Figure:
     log = path.with_suffix(".log")
     with log.open("wb") as stderr:  # a file, not a pipe: a long run's progress bar never blocks
         start = time.perf_counter()
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [sys.executable, "manage.py", "import_arrivals", str(path)],
             cwd=ROOT,
             env=env,

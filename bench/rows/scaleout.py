@@ -77,7 +77,7 @@ def _drain(ids: list[int], workers: int) -> Figure:
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     procs = [
-        subprocess.Popen(  # noqa: S603
+        subprocess.Popen(
             [
                 sys.executable,
                 "-m",

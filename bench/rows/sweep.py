@@ -71,7 +71,7 @@ WHERE d.closed_at IS NULL
            ELSE d.notify_person AND d.person_id IS NOT NULL
                 AND (k.channel <> 'email' OR p.email <> '') END
 ON CONFLICT DO NOTHING
-"""  # noqa: S608
+"""
     return sql, params
 
 
@@ -81,7 +81,7 @@ def _timed(fn: Any, now: Any) -> tuple[float, tuple[int, str], int]:
 
     statements = [0]
 
-    def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+    def count(execute, sql, params, many, context):
         statements[0] += not sql.lstrip().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
         return execute(sql, params, many, context)
 

@@ -131,7 +131,7 @@ class AssignedFilter(admin.SimpleListFilter):
             return queryset.filter(assigned_to_id=int(value))
         return queryset
 
-    def choices(self, changelist: Any):  # noqa: ANN201 - Django's generator protocol
+    def choices(self, changelist: Any):  # Django's generator protocol
         for lookup, title in self.lookup_choices:
             yield {
                 "selected": self.value() == str(lookup),

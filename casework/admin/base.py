@@ -26,10 +26,6 @@ class CappedCountPaginator(Paginator):
             return object_list[: self.cap + 1].count()
         return len(object_list)
 
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
-
 
 class FastListMixin:
     """List pages with a bounded cost: capped count, no full count, a modest page size."""

@@ -71,7 +71,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     )
     list_filter = ("status",)
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         qs = super().get_queryset(request).select_related("created_by")
         if request.user.is_superuser or request.user.has_perm("casework.view_auditevent"):
             return qs
@@ -83,7 +83,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
@@ -101,7 +101,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ):  # noqa: ANN201, E501
+    ):
         job = self.get_object(request, object_id)
         if job is None or not self.has_view_permission(request, job):
             raise PermissionDenied

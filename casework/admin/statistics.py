@@ -39,7 +39,7 @@ class StatisticsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # noqa: ANN201
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         if not self.has_view_permission(request):
             from django.core.exceptions import PermissionDenied
 

@@ -25,7 +25,7 @@ class StatusLookupAdmin(admin.ModelAdmin):
     def short_reference_hash(self, obj: StatusLookup) -> str:
         return obj.reference_hash[:12]
 
-    def get_search_results(self, request, queryset, search_term):  # noqa: ANN001, ANN201
+    def get_search_results(self, request, queryset, search_term):
         if search_term.strip():
             by_reference = queryset.filter(
                 reference_hash=reference_hash(reference_key(search_term))
@@ -34,11 +34,11 @@ class StatusLookupAdmin(admin.ModelAdmin):
                 return by_reference, False
         return super().get_search_results(request, queryset, search_term)
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

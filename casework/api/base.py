@@ -80,12 +80,6 @@ from casework.transitions.services import Workflow
 # --- Errors ---------------------------------------------------------------------------------
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The change conflicts with the current state of the record.")
-    default_code = "conflict"
-
-
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The record changed since you read it. Reload it and try again.")
@@ -262,7 +256,7 @@ class ETagMixin:
 # --- Idempotency-Key ------------------------------------------------------------------------
 
 
-class _Replay(Exception):  # noqa: N818 - control flow, not an error
+class _Replay(Exception):  # control flow, not an error
     def __init__(self, response: Response) -> None:
         self.response = response
 

@@ -35,9 +35,10 @@ class StaticFilterSet(filters.FilterSet):
     """A filter set whose form is the same for every request, built once per class.
 
     django-filter builds the form class anew for each request (every filter's form field,
-    its label translated, a new ``type()``); issue 11's profile of the API list put that at
-    about a millisecond a page. The form class is cached here; each request still gets its
-    own form instance (Django deep-copies the fields) and its own filters. Only for filter
+    its label translated, a new ``type()``); profiling the API list at a million cases
+    (docs/performance.md) put that at about a millisecond a page. The form class is cached
+    here; each request still gets its own form instance (Django deep-copies the fields) and
+    its own filters. Only for filter
     sets with no request-dependent choices (no ``ModelChoiceFilter`` with a callable
     queryset): the cached form is built with whichever request came first.
     """
@@ -53,7 +54,7 @@ class StaticFilterSet(filters.FilterSet):
 
 class ApplicationFilterSet(StaticFilterSet):
     # ``distinct=False``: django-filter's default DISTINCT (meant for multi-valued joins) made
-    # PostgreSQL sort every matching row before taking a page (issue 11); state is a column.
+    # PostgreSQL sort every matching row before taking a page; state is a column.
     state = filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     kind = filters.ChoiceFilter(choices=ApplicationKind.choices)
     track = filters.ChoiceFilter(choices=Track.choices)

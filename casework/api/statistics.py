@@ -31,7 +31,7 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # noqa: ANN001, ANN201
+    def render(self, data, accepted_media_type=None, renderer_context=None):
         return data if isinstance(data, bytes | str) else b""
 
 
@@ -88,7 +88,7 @@ class StatisticsTableView(APIView):
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str},
         summary="One table, as JSON or CSV",
     )
-    def get(self, request: Request, slug: str):  # noqa: ANN201
+    def get(self, request: Request, slug: str):
         statistics.discover()
         if slug not in statistics.TABLES:
             raise NotFound("No such table.")

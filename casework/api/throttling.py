@@ -2,8 +2,8 @@
 
 DRF's ``SimpleRateThrottle`` keeps each client's request times as a pickled list in the cache:
 a ``GET`` and a ``SET`` of up to ``num_requests`` floats on every request (1,200 timestamps,
-~10 kB, for a token client at its limit), two round trips to Redis. Issue 11's profile of
-the API list found those round trips among the costs the bare DRF list does not pay.
+~10 kB, for a token client at its limit), two round trips to Redis. Profiling the API list
+(docs/performance.md) found those round trips among the costs the bare DRF list does not pay.
 
 Here, on Redis, a client's requests are counted in fixed windows of the rate's period: one
 pipeline (``SET key 0 NX EX`` and ``INCR``, see ``casework.core.cache.incr_counters``), one round

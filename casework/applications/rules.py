@@ -1,8 +1,9 @@
 """Object-level permissions (``rules``): who may act on which case.
 
 Transition permissions are never granted to groups as model permissions: a group grant would
-pass ``has_perm(perm)`` without the object and defeat the object rule (deps.md §1.2). They
-exist only here, and the workflow asks for them with the case as the object.
+pass ``has_perm(perm)`` without the object and defeat the object rule (django-fsm-2, given a
+permission string rather than a callable, also accepts ``has_perm(perm)`` without the
+object). They exist only here, and the workflow asks for them with the case as the object.
 """
 
 from __future__ import annotations

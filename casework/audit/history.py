@@ -1,4 +1,4 @@
-"""Saving a locked row and its django-simple-history row in one statement (issue 11).
+"""Saving a locked row and its django-simple-history row in one statement.
 
 ``save()`` on a model with ``HistoricalRecords`` compiles an ``UPDATE`` of every column, then
 simple-history builds a historical instance in Python and compiles its ``INSERT``: about a
@@ -82,11 +82,11 @@ def _statement(
     columns, history_table = _tracked(model)
     copied = ", ".join(columns)
     history = (
-        f"INSERT INTO {history_table} ({copied}, {', '.join(HISTORY_COLUMNS)}) "  # noqa: S608  # nosec B608
+        f"INSERT INTO {history_table} ({copied}, {', '.join(HISTORY_COLUMNS)}) "  # nosec B608
         f"SELECT {copied}, %s, %s, '~', %s"
     )
     if vendor != "postgresql":  # no UPDATE inside WITH: the row, then its copy
-        return (update, f"{history} FROM {table} WHERE {pk} = %s")  # noqa: S608  # nosec B608
+        return (update, f"{history} FROM {table} WHERE {pk} = %s")  # nosec B608
     if not inserts:
         return (f"WITH updated AS ({update} RETURNING {copied}) {history} FROM updated",)
     parts = [f"updated AS ({update} RETURNING {copied})", f"history AS ({history} FROM updated)"]

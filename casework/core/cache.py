@@ -35,7 +35,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     """Django's Redis client holder, reusing one ``redis.Redis`` per connection pool.
 
     Django builds a new ``redis.Redis`` on every cache call, and its constructor copies some
-    170 response callbacks each time: 78 µs, paid twice on every status lookup (issue 11). A
+    170 response callbacks each time: 78 µs, paid twice on every status lookup. A
     ``redis.Redis`` is safe to share between threads (its pool hands out the connections), and
     the pool itself notices a fork.
     """

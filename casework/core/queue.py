@@ -33,7 +33,7 @@ def on_commit_enqueue(task: Any, *args: Any) -> None:
         name = task if isinstance(task, str) else task.name
         try:
             (task_named(task) if isinstance(task, str) else task).delay(*args)
-        except Exception:  # noqa: BLE001 - any broker failure: the sweep recovers later
+        except Exception:  # any broker failure: the sweep recovers later
             log.warning("could not enqueue %s; the next sweep will pick it up", name)
 
     transaction.on_commit(send, robust=True)

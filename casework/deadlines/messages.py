@@ -85,7 +85,7 @@ def waiting_lines(application: Any) -> list[str]:
     for provider in _notice_lines:
         try:
             lines += provider(application)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("waiting-time estimate failed for application id=%s", application.pk)
     return lines
 

@@ -129,7 +129,6 @@ class DeadlineSource:
     reminders: tuple[ReminderKind, ...] = ()
     every: dt.timedelta | None = None
     shown_as_deadline: bool = True  # False: a notice, not a date anyone must meet
-    staff_message: Any = ""
 
     def __post_init__(self) -> None:
         if len(self.key) > 48:

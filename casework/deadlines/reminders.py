@@ -240,7 +240,7 @@ def reminders_create_due(
     recurring deadlines whose reminders have all fired on to their next occurrence.
 
     One statement per sweep on PostgreSQL, whatever the number of sources and deadlines
-    (issue 11: it was one ``INSERT … SELECT`` per source × kind × audience × channel, ~60
+    (it was one ``INSERT … SELECT`` per source × kind × audience × channel, ~60
     statements): a ``WITH`` holding the reminder ``INSERT`` (``RETURNING`` the new rows, so
     the counts per source and kind stay) and the recurring deadlines' ``UPDATE``. Both see the
     deadlines as they were before the statement, so a notice is created for the occurrence
@@ -371,7 +371,7 @@ def _publish(ids: list[int]) -> tuple[list[int], list[int]]:
             for reminder_id in ids:
                 deliver_reminder.apply_async((reminder_id,), producer=producer)
                 published.append(reminder_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: rows stay pending
+    except Exception as exc:  # any broker failure: rows stay pending
         log.warning(
             "broker unavailable (%s); %d reminders left for the next sweep",
             type(exc).__name__,
@@ -380,7 +380,7 @@ def _publish(ids: list[int]) -> tuple[list[int], list[int]]:
     return published, ids[len(published) :]
 
 
-def _chunks(ids: list[int], size: int = 2000):  # noqa: ANN202
+def _chunks(ids: list[int], size: int = 2000):
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
 
@@ -517,7 +517,7 @@ def reminder_deliver(*, reminder_id: int) -> Delivery:
         mine.update(status=ReminderStatus.FAILED, failure=str(exc)[:1000])
         log.warning("reminder id=%s failed permanently", reminder_id)
         return Delivery(FAILED, reminder.attempts)
-    except Exception as exc:  # noqa: BLE001 - any channel error is retried with backoff
+    except Exception as exc:  # any channel error is retried with backoff
         last = reminder.attempts >= max_attempts()
         mine.update(
             status=ReminderStatus.FAILED if last else ReminderStatus.PENDING,

@@ -21,7 +21,7 @@ from casework.deadlines.registry import get_source, hidden_sources
 
 # Applications whose ``next_deadline`` is refreshed once, when ``next_deadline_refreshed_once``
 # exits, instead of after every deadline call: a transition closes two or three deadlines and
-# a signal receiver may set another (issue 11). pk -> whether a deadline call touched it.
+# a signal receiver may set another. pk -> whether a deadline call touched it.
 _deferred: ContextVar[dict[int, bool] | None] = ContextVar("deferred_next_deadline", default=None)
 
 

@@ -48,7 +48,7 @@ def sweep_deadlines() -> int:
     time_limit=120,
     soft_time_limit=90,
 )
-def deliver_reminder(self, reminder_id: int) -> str:  # noqa: ANN001
+def deliver_reminder(self, reminder_id: int) -> str:
     """Deliver one reminder exactly once; a redelivered or duplicate message finds nothing to
     claim. A failed send is retried with exponential backoff."""
     result = reminder_deliver(reminder_id=reminder_id)
@@ -57,7 +57,7 @@ def deliver_reminder(self, reminder_id: int) -> str:  # noqa: ANN001
             raise self.retry(countdown=retry_countdown(result.attempts))
         except Retry:
             raise
-        except Exception:  # noqa: BLE001 - broker down: the next sweep queues the row again
+        except Exception:  # broker down: the next sweep queues the row again
             log.warning("could not queue the retry of reminder id=%s", reminder_id)
             Reminder.objects.filter(pk=reminder_id, status="pending").update(queued_at=None)
     return result.outcome

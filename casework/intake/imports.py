@@ -90,7 +90,7 @@ EPOCH = dt.date(2000, 1, 1)  # placements come back as days since then
 SURROGATE = re.compile("[\udc80-\udcff]")  # an undecodable byte (surrogateescape)
 
 # A reception app may register a resolver: centre codes -> {code: centre}, and a writer that
-# places the new people. casework never imports reception (see DESIGN.md "Apps").
+# places the new people: casework never imports the apps built on it (an import contract).
 CENTRE_HOOKS: dict[str, Callable[..., Any]] = {}
 
 

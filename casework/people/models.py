@@ -77,7 +77,6 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["date_of_birth", "nationality"]),
             models.Index(fields=["family_name", "given_name"]),
-            models.Index(fields=["name_key"], name="person_name_key_idx"),
         ]
 
     def __str__(self) -> str:

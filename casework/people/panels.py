@@ -62,10 +62,6 @@ def register_person_panel(
     return panel
 
 
-def unregister_person_panel(key: str) -> None:
-    _panels.pop(key, None)
-
-
 def panels_for(user: Any) -> list[PersonPanel]:
     """The panels ``user`` may see, in registration order."""
     return [p for p in _panels.values() if p.permission is None or user.has_perm(p.permission)]

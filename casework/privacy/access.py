@@ -94,15 +94,6 @@ def _shape(term: str, params: Iterable[str]) -> str:
     return "; ".join(part for part in (describe_search(term), describe_filters(params)) if part)
 
 
-def access_history(*, model: Any, object_id: int, limit: int = 50) -> list[AccessLog]:
-    """Who has opened this object, newest first (for "who has looked at this case")."""
-    return list(
-        AccessLog.objects.filter(model=model._meta.label_lower, object_id=object_id)
-        .select_related("user")
-        .order_by("-at", "-id")[:limit]
-    )
-
-
 def case_access_history(application: Any, viewer: Any = None, limit: int = 50) -> list[AccessLog]:
     """Who has opened this case or its applicant's page, newest first.
 

@@ -128,16 +128,15 @@ def visible_to(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset.none()
 
 
-# Fields that some roles never see (DESIGN: a reception officer sees identity, placement and
-# needs, never the asylum grounds or a decision's reasoning). Admin forms and API serializers
-# drop them for those roles (``hidden_fields``).
+# Fields that some roles never see (data minimisation, GDPR art. 5(1)(c): a reception officer
+# sees identity, placement and needs, never the asylum grounds or a decision's reasoning).
+# Admin forms and API serializers drop them for those roles (``hidden_fields``).
 SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "casework.decision": frozenset({"grounds"}),
     "casework.appeal": frozenset({"late_reason"}),
     "casework.auditevent": frozenset({"reason", "changes"}),
     "casework.application": frozenset({"interview_waived_reason"}),
 }
-ROLES_WITHOUT_GROUNDS = (Role.RECEPTION, Role.INTEGRATION)
 ROLES_WITH_GROUNDS = (
     Role.CASEWORKER,
     Role.DECISION_MAKER,

@@ -27,14 +27,14 @@ def _load(user: Any) -> None:
 def load_roles_and_permissions(user: Any) -> None:
     """Roles, unit and model permissions of a signed-in staff user in one query, on the user.
 
-    A request checks a model permission (``has_perm``: Django's ``ModelBackend`` asks the
-    user's own and their groups' permissions, two queries) and then the user's roles and unit
-    (scoping, field hiding: one more). Issue 11's profile of the API list counted those three
-    among six; here they are one ``UNION ALL``, and the results are left where each asker
-    looks: our ``_casework_roles``/``_casework_unit``, and ``ModelBackend``'s own permission
-    caches (``_user_perm_cache``, ``_group_perm_cache``, ``_perm_cache``: the same sets, in
-    its ``app_label.codename`` form, that it would have built). Superusers (every permission
-    without a query) and inactive users (none) are left to Django.
+    A request checks a model permission (``has_perm``: Django's ``ModelBackend`` asks the user's own
+    and their groups' permissions, two queries) and then the user's roles and unit (scoping, field
+    hiding: one more). Profiling the API list (docs/performance.md) counted those three among six;
+    here they are one ``UNION ALL``, and the results are left where each asker looks: our
+    ``_casework_roles``/``_casework_unit``, and ``ModelBackend``'s own permission caches
+    (``_user_perm_cache``, ``_group_perm_cache``, ``_perm_cache``: the same sets, in its
+    ``app_label.codename`` form, that it would have built). Superusers (every permission without a
+    query) and inactive users (none) are left to Django.
     """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission

@@ -38,7 +38,7 @@ class IdleExpiryMiddleware:
 
     ``SESSION_SAVE_EVERY_REQUEST`` kept the 30-minute idle limit by writing the session row
     (an ``UPDATE`` and a commit) on every admin page and every session-authenticated API call;
-    issue 11's admin profile counted it on each. Here the session is marked modified (so
+    profiling the admin counted it on each. Here the session is marked modified (so
     ``SessionMiddleware`` saves it with a fresh expiry) only when it was last renewed a minute
     ago or more: a session still expires between 29 and 30 idle minutes after its last use,
     never later. Sessions without data (an applicant on the status page) are never written.

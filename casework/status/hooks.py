@@ -18,7 +18,7 @@ by registering a provider here from its ``AppConfig.ready``::
 
 A provider is called with ``application=`` (the applicant's own, already authenticated by
 reference and birth date) while the applicant's language is active, and returns plain,
-already translated strings (the providing app keeps them in its own ``locale/`` catalogue).
+already translated strings (msgids in the project's one catalogue, ``locale/``).
 It must return only what the applicant may see about themselves: a centre's name, address
 and opening hours, never other residents or staff notes. A provider that fails is logged and
 skipped: the status page never breaks because of it.

@@ -4,10 +4,11 @@ Django ships no locale data for Pashto, Tigrinya or Somali; without a ``LANG_INF
 ``{% get_language_info %}`` fails and bidi detection is wrong. ``install_lang_info`` adds
 them (called from ``CaseworkConfig.ready``).
 
-The translations in ``casework/locale`` were written by the engineers, not by qualified
-translators. Until a translator has checked a language, the page says so, in that language
-and in English, instead of presenting the text as official (``TRANSLATION_REVIEWED``). When a
-translator has reviewed a catalogue, set its entry to True here.
+The translations in ``locale/`` (the project's one catalogue) were written by the engineers,
+not by qualified translators. Until a translator has checked a language, the page says so, in
+that language and in English, instead of presenting the text as official
+(``TRANSLATION_REVIEWED``). When a translator has reviewed a catalogue, set its entry to True
+here.
 """
 
 from __future__ import annotations

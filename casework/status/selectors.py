@@ -95,7 +95,7 @@ def _logged_lookup_sql(connection: Any) -> tuple[str, list]:
 
     Why one statement: on a busy machine each round trip waits for a core, and the log row's
     commit waited for a WAL flush, the one wait the page cannot overlap; together they were
-    most of a lookup (issue 11). ``set_config('synchronous_commit', 'off', true)`` is local to
+    most of a lookup. ``set_config('synchronous_commit', 'off', true)`` is local to
     this statement's own transaction: the row is committed and visible at once, and a crash
     of the database server can lose the last fraction of a second of log rows, never corrupt
     them (PostgreSQL manual, "Asynchronous Commit"). That is acceptable for an abuse-monitoring

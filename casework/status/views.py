@@ -237,7 +237,7 @@ def _log(request: HttpRequest, *, outcome: str, reference: str = "") -> None:
 @lru_cache(maxsize=64)
 def _in_default_language(path: str, urlconf: Any) -> str:
     """``path`` in the default language. Resolving and reversing it took 165 µs on every
-    lookup (issue 11), for a handful of paths (one per language) that never change;
+    lookup, for a handful of paths (one per language) that never change;
     ``urlconf`` is only part of the cache key (a request may set its own URLconf)."""
     return translate_url(path, settings.LANGUAGE_CODE)
 
@@ -246,7 +246,7 @@ def _in_default_language(path: str, urlconf: Any) -> str:
 def _language_buttons(current: str, languages: tuple[tuple[str, str], ...]) -> SafeString:
     """The picker's buttons, each language named in itself, built once per current language:
     they are the same for every applicant, and as a template loop they were half of the
-    variables rendered on every lookup (issue 11)."""
+    variables rendered on every lookup."""
     return format_html_join(
         "\n",
         '<li><button type="submit" name="language" value="{0}" lang="{0}" dir="{1}"{2}>'
@@ -255,7 +255,7 @@ def _language_buttons(current: str, languages: tuple[tuple[str, str], ...]) -> S
             (
                 code,
                 "rtl" if code in RTL_LANGUAGES else "ltr",
-                mark_safe(' aria-current="true"') if code == current else "",  # noqa: S308  # nosec B308 B703
+                mark_safe(' aria-current="true"') if code == current else "",  # nosec B308 B703
                 name,
             )
             for code, name in languages

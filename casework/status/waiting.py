@@ -65,7 +65,7 @@ class DaysBetween(Func):
     output_field = FloatField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):  # noqa: ANN001, ANN201
+    def as_sql(self, compiler, connection, **extra_context):
         start, end = self.source_expressions
         start_sql, start_params = compiler.compile(start)
         end_sql, end_params = compiler.compile(end)
@@ -163,7 +163,7 @@ def _queue_entry(*, kind: str, track: str) -> tuple[str, int, Any]:
     Why: counting the cases ahead of one applicant reads every older waiting case (a count is
     not logarithmic in a btree); at a million cases that was 110 ms (protection) to over half
     a second (collective), paid by nearly every lookup since each case's figure is cached for
-    a minute only (issue 11)."""
+    a minute only."""
 
     def compute() -> dict[str, int]:
         days = (

@@ -61,11 +61,11 @@ class Workflow:
     model: type
     lock: Callable[[int], Any]
     save: Callable[[Any, list[str], tuple[Any, ...]], None] = _save
-    subject: Callable[[Any], dict[str, Any]] = lambda record: {}  # noqa: E731
+    subject: Callable[[Any], dict[str, Any]] = lambda record: {}
     deadline_subject: Callable[[Any], dict[str, Any]] | None = None
     audit_prefix: str = ""
-    audit_changes: Callable[[Any], dict[str, Any]] = lambda record: {}  # noqa: E731
-    deadline_scope: Callable[[Any], Any] = lambda record: contextlib.nullcontext()  # noqa: E731
+    audit_changes: Callable[[Any], dict[str, Any]] = lambda record: {}
+    deadline_scope: Callable[[Any], Any] = lambda record: contextlib.nullcontext()
     after: Callable[..., None] | None = None
     not_now: str = ""
     stale: str = ""

@@ -93,7 +93,7 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Inlines are read-only too."""
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):  # noqa: ANN201
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
         return HttpResponseRedirect(reverse(f"admin:{self._urlname('create')}"))
 
     def _urlname(self, what: str) -> str:
@@ -154,7 +154,7 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     change_form_template = "admin/integration/change_form.html"
 
-    def change_view(  # noqa: ANN201
+    def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ):
         obj = self.get_object(request, object_id)

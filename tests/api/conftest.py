@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
-def client_for(user) -> APIClient:  # noqa: ANN001
+def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
         token, _ = Token.objects.get_or_create(user=user)
@@ -16,6 +16,6 @@ def client_for(user) -> APIClient:  # noqa: ANN001
 
 
 @pytest.fixture
-def api():  # noqa: ANN201
+def api():
     """``api(user)`` -> an APIClient sending that user's token (``api(None)``: anonymous)."""
     return client_for

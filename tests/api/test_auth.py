@@ -16,14 +16,14 @@ from tests.factories import UserFactory
 PASSWORD = "Correct-Horse-42"  # tests/factories.py
 
 
-def _token(client: APIClient, username: str, password: str = PASSWORD):  # noqa: ANN202
+def _token(client: APIClient, username: str, password: str = PASSWORD):
     return client.post(
         "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
     )
 
 
 @pytest.mark.django_db
-def test_token_for_username_and_password_then_revoked(registrar):  # noqa: ANN001
+def test_token_for_username_and_password_then_revoked(registrar):
     client = APIClient()
     response = _token(client, "registrar")
     assert response.status_code == 200
@@ -37,7 +37,7 @@ def test_token_for_username_and_password_then_revoked(registrar):  # noqa: ANN00
 
 
 @pytest.mark.django_db
-def test_wrong_password_is_400_and_gives_no_token(registrar):  # noqa: ANN001
+def test_wrong_password_is_400_and_gives_no_token(registrar):
     response = _token(APIClient(), "registrar", "wrong")
     assert response.status_code == 400
     assert "token" not in response.json()
@@ -45,7 +45,7 @@ def test_wrong_password_is_400_and_gives_no_token(registrar):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_a_staff_token_expires_and_a_new_one_is_issued(registrar, settings):  # noqa: ANN001
+def test_a_staff_token_expires_and_a_new_one_is_issued(registrar, settings):
     settings.API_STAFF_TOKEN_TTL = 3600
     client = APIClient()
     old = _token(client, "registrar").json()["token"]
@@ -61,7 +61,7 @@ def test_a_staff_token_expires_and_a_new_one_is_issued(registrar, settings):  # 
 
 
 @pytest.mark.django_db
-def test_a_machine_clients_token_does_not_expire(settings):  # noqa: ANN001
+def test_a_machine_clients_token_does_not_expire(settings):
     settings.API_STAFF_TOKEN_TTL = 3600
     user = UserFactory(username="police-system", is_staff=False)
     token = Token.objects.create(user=user)
@@ -72,7 +72,7 @@ def test_a_machine_clients_token_does_not_expire(settings):  # noqa: ANN001
 
 
 @pytest.fixture
-def rates(monkeypatch):  # noqa: ANN001, ANN201
+def rates(monkeypatch):
     """Set throttle rates for one test (DRF reads them into a class attribute at import)."""
     from rest_framework.throttling import SimpleRateThrottle
 
@@ -85,21 +85,21 @@ def rates(monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.django_db
-def test_token_requests_are_rate_limited(registrar, rates):  # noqa: ANN001
+def test_token_requests_are_rate_limited(registrar, rates):
     rates(auth="3/min")
     codes = [_token(APIClient(), "registrar").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
 
 
 @pytest.mark.django_db
-def test_anonymous_clients_are_rate_limited_even_when_refused(rates):  # noqa: ANN001
+def test_anonymous_clients_are_rate_limited_even_when_refused(rates):
     rates(anon="2/min")
     codes = [APIClient().get("/api/v1/people/").status_code for _ in range(3)]
     assert codes == [401, 401, 429]
 
 
 @pytest.mark.django_db
-def test_token_clients_are_rate_limited(api, registrar, rates):  # noqa: ANN001
+def test_token_clients_are_rate_limited(api, registrar, rates):
     rates(user="2/min")
     client = api(registrar)
     codes = [client.get("/api/v1/reminders/").status_code for _ in range(3)]
@@ -107,7 +107,7 @@ def test_token_clients_are_rate_limited(api, registrar, rates):  # noqa: ANN001
 
 
 @pytest.fixture
-def redis_counters(settings):  # noqa: ANN001, ANN201
+def redis_counters(settings):
     """The production cache (Redis) under a key prefix of this test's own, so no counter of an
     earlier run or of another test sharing the Redis database counts."""
     import secrets
@@ -130,8 +130,8 @@ def redis_counters(settings):  # noqa: ANN001, ANN201
 @pytest.mark.django_db
 def test_rate_limits_hold_on_redis_with_one_counter_per_window(
     api, registrar, rates, redis_counters
-):  # noqa: ANN001
-    """On Redis each throttle is one INCR-counted window (issue 11): tokens, anonymous
+):
+    """On Redis each throttle is one INCR-counted window: tokens, anonymous
     clients and the token endpoint each get their budget, then 429 with Retry-After."""
     rates(user="2/hour", anon="2/hour", auth="2/hour")
     client = api(registrar)
@@ -150,7 +150,7 @@ def test_rate_limits_hold_on_redis_with_one_counter_per_window(
 
 
 @pytest.mark.django_db
-def test_an_unreachable_counter_store_lets_token_clients_through(api, registrar, rates, settings):  # noqa: ANN001
+def test_an_unreachable_counter_store_lets_token_clients_through(api, registrar, rates, settings):
     """Redis down: the API answers (uncounted) rather than fail every request."""
     settings.CACHES = {
         "default": {

@@ -24,7 +24,7 @@ PERSON = {
 
 
 @pytest.mark.django_db
-def test_every_object_has_an_etag_that_changes_with_it(api, unit, caseworker):  # noqa: ANN001
+def test_every_object_has_an_etag_that_changes_with_it(api, unit, caseworker):
     app = ApplicationFactory(unit=unit, assigned_to=caseworker)
     interview = InterviewFactory(application=app)
     client = api(caseworker)
@@ -45,7 +45,7 @@ def test_every_object_has_an_etag_that_changes_with_it(api, unit, caseworker):  
 
 
 @pytest.mark.django_db
-def test_a_stale_if_match_is_412_and_changes_nothing(api, unit, caseworker, other_caseworker):  # noqa: ANN001
+def test_a_stale_if_match_is_412_and_changes_nothing(api, unit, caseworker, other_caseworker):
     app = ApplicationFactory(unit=unit, assigned_to=caseworker)
     client = api(caseworker)
     seen = client.get(f"/api/v1/applications/{app.pk}/")["ETag"]
@@ -75,7 +75,7 @@ def test_a_stale_if_match_is_412_and_changes_nothing(api, unit, caseworker, othe
 
 
 @pytest.mark.django_db
-def test_if_match_on_a_person_and_on_an_assignment(api, unit, caseworker):  # noqa: ANN001
+def test_if_match_on_a_person_and_on_an_assignment(api, unit, caseworker):
     app = ApplicationFactory(unit=unit)
     client = api(caseworker)
     person_url = f"/api/v1/people/{app.person_id}/"
@@ -99,7 +99,7 @@ def test_if_match_on_a_person_and_on_an_assignment(api, unit, caseworker):  # no
 
 
 @pytest.mark.django_db
-def test_if_match_can_be_required(api, unit, caseworker, settings):  # noqa: ANN001
+def test_if_match_can_be_required(api, unit, caseworker, settings):
     settings.API_REQUIRE_IF_MATCH = True
     app = ApplicationFactory(unit=unit, assigned_to=caseworker)
     response = api(caseworker).post(f"/api/v1/applications/{app.pk}/transitions/start_examination/")
@@ -107,7 +107,7 @@ def test_if_match_can_be_required(api, unit, caseworker, settings):  # noqa: ANN
 
 
 @pytest.mark.django_db
-def test_a_retried_post_returns_the_first_response_and_acts_once(api, registrar):  # noqa: ANN001
+def test_a_retried_post_returns_the_first_response_and_acts_once(api, registrar):
     client = api(registrar)
     first = client.post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     again = client.post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
@@ -124,7 +124,7 @@ def test_a_retried_post_returns_the_first_response_and_acts_once(api, registrar)
 
 
 @pytest.mark.django_db
-def test_the_same_key_with_another_body_is_422(api, registrar):  # noqa: ANN001
+def test_the_same_key_with_another_body_is_422(api, registrar):
     client = api(registrar)
     client.post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     other = client.post(
@@ -135,14 +135,14 @@ def test_the_same_key_with_another_body_is_422(api, registrar):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_keys_are_per_user(api, registrar, caseworker):  # noqa: ANN001
+def test_keys_are_per_user(api, registrar, caseworker):
     api(registrar).post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="k")
     api(caseworker).post("/api/v1/people/", PERSON, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert Person.objects.count() == 2
 
 
 @pytest.mark.django_db
-def test_a_retried_transition_is_replayed_not_refused(api, unit, caseworker, decider):  # noqa: ANN001
+def test_a_retried_transition_is_replayed_not_refused(api, unit, caseworker, decider):
     app = ApplicationFactory(
         state=State.EXAMINED, unit=unit, assigned_to=caseworker, interview_held_at=timezone.now()
     )
@@ -160,7 +160,7 @@ def test_a_retried_transition_is_replayed_not_refused(api, unit, caseworker, dec
 
 @pytest.mark.services("postgres")
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_retries_act_once(registrar):  # noqa: ANN001
+def test_two_concurrent_retries_act_once(registrar):
     barrier = threading.Barrier(2)
     responses: list = []
 
@@ -187,7 +187,7 @@ def test_two_concurrent_retries_act_once(registrar):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_people_writes_keep_the_unchanged_and_refuse_the_unknown(api, caseworker):  # noqa: ANN001
+def test_people_writes_keep_the_unchanged_and_refuse_the_unknown(api, caseworker):
     person = PersonFactory()
     client = api(caseworker)
     # A person without a case is in the intake queue, visible to caseworkers.
@@ -202,7 +202,7 @@ def test_people_writes_keep_the_unchanged_and_refuse_the_unknown(api, caseworker
 
 
 @pytest.mark.django_db
-def test_a_refused_request_keeps_no_key_so_the_corrected_one_may_reuse_it(api, registrar):  # noqa: ANN001
+def test_a_refused_request_keeps_no_key_so_the_corrected_one_may_reuse_it(api, registrar):
     client = api(registrar)
     bad = client.post(
         "/api/v1/people/", {**PERSON, "sex": "dragon"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
@@ -215,7 +215,7 @@ def test_a_refused_request_keeps_no_key_so_the_corrected_one_may_reuse_it(api, r
 
 
 @pytest.mark.django_db
-def test_expired_keys_are_purged_and_may_be_reused(api, registrar, settings):  # noqa: ANN001
+def test_expired_keys_are_purged_and_may_be_reused(api, registrar, settings):
     import datetime as dt
 
     import time_machine

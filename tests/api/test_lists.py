@@ -21,13 +21,13 @@ from tests.factories import (
 )
 
 
-def _ids(response) -> list[int]:  # noqa: ANN001
+def _ids(response) -> list[int]:
     assert response.status_code == 200, response.content[:300]
     return [row["id"] for row in response.json()["results"]]
 
 
 @pytest.mark.django_db
-def test_application_filters(api, unit, auditor, caseworker):  # noqa: ANN001
+def test_application_filters(api, unit, auditor, caseworker):
     today = timezone.localdate()
     a = ApplicationFactory(
         unit=unit, kind="protection", track="fast", lodged_on=today - dt.timedelta(days=40)
@@ -76,14 +76,14 @@ def test_application_filters(api, unit, auditor, caseworker):  # noqa: ANN001
         "search=" + "9" * 500,
     ],
 )
-def test_bad_list_parameters_never_500(api, auditor, query):  # noqa: ANN001
+def test_bad_list_parameters_never_500(api, auditor, query):
     ApplicationFactory()
     response = api(auditor).get(f"/api/v1/applications/?{query}")
     assert response.status_code in (200, 400)
 
 
 @pytest.mark.django_db
-def test_cursor_pages_walk_everything_once_in_order(api, auditor):  # noqa: ANN001
+def test_cursor_pages_walk_everything_once_in_order(api, auditor):
     apps = [ApplicationFactory() for _ in range(7)]
     client = api(auditor)
     seen: list[int] = []
@@ -98,7 +98,7 @@ def test_cursor_pages_walk_everything_once_in_order(api, auditor):  # noqa: ANN0
 
 
 @pytest.mark.django_db
-def test_a_page_never_counts_the_whole_table(api, auditor):  # noqa: ANN001
+def test_a_page_never_counts_the_whole_table(api, auditor):
     for _ in range(3):
         ApplicationFactory()
     with CaptureQueriesContext(connection) as ctx:
@@ -107,7 +107,7 @@ def test_a_page_never_counts_the_whole_table(api, auditor):  # noqa: ANN001
     assert "COUNT(" not in sql and "OFFSET" not in sql
 
 
-def _fill(n: int, unit, caseworker) -> dict:  # noqa: ANN001
+def _fill(n: int, unit, caseworker) -> dict:
     app = None
     for _ in range(n):
         app = ApplicationFactory(unit=unit, assigned_to=caseworker)
@@ -136,7 +136,7 @@ LISTS = [
 @pytest.mark.parametrize("url", LISTS)
 def test_queries_per_page_do_not_grow_with_its_size(
     api, unit, caseworker, url, django_assert_max_num_queries
-):  # noqa: ANN001
+):
     ctx = _fill(50, unit, caseworker)
     client = api(caseworker)
     client.get("/api/v1/reminders/")  # warm the per-process caches (content types)
@@ -149,8 +149,8 @@ def test_queries_per_page_do_not_grow_with_its_size(
 @pytest.mark.django_db
 def test_an_application_page_costs_four_queries_whatever_its_size(
     api, unit, caseworker, django_assert_num_queries
-):  # noqa: ANN001
-    """Issue 11: the token, the user's roles and permissions (one query for both), the page
+):
+    """The token, the user's roles and permissions (one query for both), the page
     itself (with the applicant), the access-log row. Six before the roles and permissions
     were read together; a size-dependent count would be an N+1."""
     for _ in range(101):
@@ -167,7 +167,7 @@ def test_an_application_page_costs_four_queries_whatever_its_size(
 @pytest.mark.django_db
 def test_a_role_without_special_categories_gets_the_page_without_them(
     api, registrar, django_assert_num_queries
-):  # noqa: ANN001
+):
     """The field map is built once per serializer class; what a role may not see is still
     dropped per request (registration officers get no waiver reasons)."""
     ApplicationFactory(interview_waived_reason="Ill.")

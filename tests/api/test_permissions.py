@@ -33,7 +33,7 @@ ROLES = [
 ]
 
 
-def _person(ctx):  # noqa: ANN001, ANN202
+def _person(ctx):
     return {
         "given_name": "Test",
         "family_name": "Person",
@@ -301,7 +301,7 @@ INTEGRATION_ENDPOINTS = set(list(MATRIX)[list(MATRIX).index("work-permits-list")
 
 
 @pytest.fixture
-def integration_world(unit, caseworker, decider, role_users):  # noqa: ANN001
+def integration_world(unit, caseworker, decider, role_users):
     """A § 94-eligible request in the unit, family members' applications (one examined), and
     a programme in Bergen, where the integration officer works; a second settlement to enrol."""
     from integration import services as integration_services
@@ -345,7 +345,7 @@ def integration_world(unit, caseworker, decider, role_users):  # noqa: ANN001
 
 
 @pytest.fixture
-def world(unit, caseworker, role_users):  # noqa: ANN001
+def world(unit, caseworker, role_users):
     person = PersonFactory()
     app = ApplicationFactory(person=person, unit=unit, assigned_to=caseworker)
     examined = ApplicationFactory(
@@ -367,7 +367,7 @@ def world(unit, caseworker, role_users):  # noqa: ANN001
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("endpoint", list(MATRIX))
-def test_permission_matrix(api, role_users, world, endpoint, request):  # noqa: ANN001
+def test_permission_matrix(api, role_users, world, endpoint, request):
     """Each role's request runs in a transaction rolled back afterwards, so every role meets
     the same case (a successful start_examination must not turn the next role's 403 into 409).
     """
@@ -396,7 +396,7 @@ def test_permission_matrix(api, role_users, world, endpoint, request):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_a_case_not_yours_looks_exactly_like_no_case(api, outsider, world):  # noqa: ANN001
+def test_a_case_not_yours_looks_exactly_like_no_case(api, outsider, world):
     client = api(outsider)
     hidden = client.get(f"/api/v1/applications/{world['app']}/")
     missing = client.get("/api/v1/applications/999999/")
@@ -409,7 +409,7 @@ def test_a_case_not_yours_looks_exactly_like_no_case(api, outsider, world):  # n
 
 
 @pytest.mark.django_db
-def test_lists_show_only_what_the_role_may_see(api, unit, other_unit, role_users):  # noqa: ANN001
+def test_lists_show_only_what_the_role_may_see(api, unit, other_unit, role_users):
     mine = ApplicationFactory(unit=unit)
     theirs = ApplicationFactory(unit=other_unit)
     appealed = ApplicationFactory(unit=other_unit, state=State.APPEALED)
@@ -429,7 +429,7 @@ def test_lists_show_only_what_the_role_may_see(api, unit, other_unit, role_users
 
 
 @pytest.mark.django_db
-def test_special_category_data_only_for_roles_that_need_it(api, unit, role_users):  # noqa: ANN001
+def test_special_category_data_only_for_roles_that_need_it(api, unit, role_users):
     person = PersonFactory(health_needs="Needs regular dialysis.")
     app = ApplicationFactory(person=person, unit=unit, state=State.ACCEPTED)
     from tests.factories import AuditEventFactory, DecisionFactory
@@ -455,7 +455,7 @@ def test_special_category_data_only_for_roles_that_need_it(api, unit, role_users
 
 
 @pytest.mark.django_db
-def test_reminders_are_the_users_own(api, caseworker, decider):  # noqa: ANN001
+def test_reminders_are_the_users_own(api, caseworker, decider):
     from tests.factories import ReminderFactory
 
     own = ReminderFactory(recipient=f"user:{caseworker.pk}")

@@ -29,7 +29,7 @@ from tests.factories import (
 )
 
 
-def test_schema_validates_without_warnings(tmp_path):  # noqa: ANN001
+def test_schema_validates_without_warnings(tmp_path):
     call_command(
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
     )
@@ -48,7 +48,7 @@ def test_schema_validates_without_warnings(tmp_path):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_docs_are_served_from_local_files(client):  # noqa: ANN001
+def test_docs_are_served_from_local_files(client):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
@@ -56,7 +56,7 @@ def test_docs_are_served_from_local_files(client):  # noqa: ANN001
 
 
 @pytest.fixture
-def _keep_test_connection():  # noqa: ANN202
+def _keep_test_connection():
     """Calls go through the real WSGI handler, which closes "old" connections on each request;
     inside the test's transaction that would close it. Django's test client does the same."""
     from django.core.signals import request_finished, request_started
@@ -70,7 +70,7 @@ def _keep_test_connection():  # noqa: ANN202
 
 
 @pytest.fixture
-def superuser_token(db, unit, _keep_test_connection):  # noqa: ANN001, ANN201
+def superuser_token(db, unit, _keep_test_connection):
     """A superuser's token and a few records, so generated ids sometimes hit something."""
     user = UserFactory(username="schemathesis", is_superuser=True)
     for state in (State.SUBMITTED, State.EXAMINED, State.APPEALED):
@@ -81,7 +81,7 @@ def superuser_token(db, unit, _keep_test_connection):  # noqa: ANN001, ANN201
     return Token.objects.create(user=user).key
 
 
-def _load_schema():  # noqa: ANN202
+def _load_schema():
     # Loaded at collection from the WSGI app (the schema view needs no database).
     # (schemathesis.pytest.from_fixture would defer this, but it does not run on pytest 9.)
     from config.wsgi import application
@@ -105,7 +105,7 @@ schema = _load_schema()
     suppress_health_check=list(HealthCheck),
 )
 @pytest.mark.django_db
-def test_api_conforms_to_its_schema(case, superuser_token):  # noqa: ANN001
+def test_api_conforms_to_its_schema(case, superuser_token):
     headers = {"Authorization": f"Token {superuser_token}"}
     case.call_and_validate(
         headers=headers,

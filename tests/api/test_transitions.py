@@ -16,13 +16,13 @@ from tests.factories import ApplicationFactory
 from .conftest import client_for
 
 
-def _names(client, app_id: int) -> list[str]:  # noqa: ANN001
+def _names(client, app_id: int) -> list[str]:
     response = client.get(f"/api/v1/applications/{app_id}/transitions/")
     assert response.status_code == 200
     return [t["name"] for t in response.json()]
 
 
-def _post(client, app_id: int, name: str, body: dict | None = None, **headers):  # noqa: ANN001, ANN202
+def _post(client, app_id: int, name: str, body: dict | None = None, **headers):
     return client.post(
         f"/api/v1/applications/{app_id}/transitions/{name}/", body or {}, format="json", **headers
     )
@@ -31,7 +31,7 @@ def _post(client, app_id: int, name: str, body: dict | None = None, **headers): 
 @pytest.mark.django_db
 def test_a_case_from_registration_to_final_dismissal(
     api, unit, registrar, caseworker, decider, appeals
-):  # noqa: ANN001
+):
     police, cw, dm, une = api(registrar), api(caseworker), api(decider), api(appeals)
     person = police.post(
         "/api/v1/people/",
@@ -112,7 +112,7 @@ def test_a_case_from_registration_to_final_dismissal(
 
 
 @pytest.mark.django_db
-def test_wrong_state_is_409_and_writes_nothing(api, unit, caseworker, decider):  # noqa: ANN001
+def test_wrong_state_is_409_and_writes_nothing(api, unit, caseworker, decider):
     app = ApplicationFactory(unit=unit, assigned_to=caseworker)
     before = AuditEvent.objects.count()
     response = _post(api(decider), app.pk, "accept", {"outcome": "humanitarian", "grounds": "x"})
@@ -133,7 +133,7 @@ def test_wrong_state_is_409_and_writes_nothing(api, unit, caseworker, decider): 
         ({"outcome": ["a"], "grounds": {"x": 1}}, "outcome"),
     ],
 )
-def test_invalid_decision_input_is_400_by_field(api, unit, caseworker, decider, body, field):  # noqa: ANN001
+def test_invalid_decision_input_is_400_by_field(api, unit, caseworker, decider, body, field):
     app = ApplicationFactory(
         state=State.EXAMINED, unit=unit, assigned_to=caseworker, interview_held_at=timezone.now()
     )
@@ -145,7 +145,7 @@ def test_invalid_decision_input_is_400_by_field(api, unit, caseworker, decider, 
 
 
 @pytest.mark.django_db
-def test_malformed_body_is_400_not_500(api, unit, caseworker):  # noqa: ANN001
+def test_malformed_body_is_400_not_500(api, unit, caseworker):
     app = ApplicationFactory(unit=unit, assigned_to=caseworker)
     response = api(caseworker).post(
         f"/api/v1/applications/{app.pk}/transitions/withdraw/",
@@ -170,7 +170,7 @@ def test_each_transition_takes_exactly_the_inputs_its_declaration_lists():
 
 @pytest.mark.services("postgres")
 @pytest.mark.django_db(transaction=True)
-def test_two_decisions_at_once_one_wins_one_gets_409(unit, caseworker, decider):  # noqa: ANN001
+def test_two_decisions_at_once_one_wins_one_gets_409(unit, caseworker, decider):
     app = ApplicationFactory(
         state=State.EXAMINED, unit=unit, assigned_to=caseworker, interview_held_at=timezone.now()
     )

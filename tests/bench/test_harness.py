@@ -33,7 +33,7 @@ def test_the_bare_baseline_views_are_not_in_the_product_urls():
         assert resolve(path, urlconf="bench.urls")
 
 
-def _fingerprint(run, now: dt.datetime) -> tuple:  # noqa: ANN001
+def _fingerprint(run, now: dt.datetime) -> tuple:
     with transaction.atomic():
         run(now)
         with connection.cursor() as cur:

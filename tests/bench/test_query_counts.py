@@ -1,7 +1,8 @@
-"""Query counts found by the benchmarks (issue 11): counts belong in tests, times in bench/.
+"""Query counts found by the benchmarks (docs/performance.md): counts belong in tests, times
+in bench/.
 
 A decision and a sweep each take a fixed, small number of statements; these tests pin the
-numbers so that a new round trip is a visible, deliberate change. Before issue 11's work a
+numbers so that a new round trip is a visible, deliberate change. Before that work a
 decision took 32 statements (8 of them savepoints) and a sweep about 60.
 """
 
@@ -47,7 +48,7 @@ def _listing(statements: list[str]) -> str:
     return "\n".join(f"  {i}. {s[:150]}" for i, s in enumerate(statements, 1))
 
 
-def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: str = Track.NORMAL):  # noqa: ANN001, ANN202
+def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: str = Track.NORMAL):
     """A case lodged through the service (so its deadlines exist), assigned, under examination,
     ready for a decision (protection: the interview waived)."""
     app = application_lodge(
@@ -157,15 +158,15 @@ class _PagerChannel(Channel):
     name = "pager"
     audiences = frozenset({"staff"})
 
-    def eligible(self, deadlines, audience):  # noqa: ANN001, ANN201
+    def eligible(self, deadlines, audience):
         return deadlines.filter(recipient_user__is_active=True)
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         return None
 
 
 @pytest.fixture
-def more_sources_and_a_channel():  # noqa: ANN201
+def more_sources_and_a_channel():
     extra = [
         deadlines.register(
             deadlines.DeadlineSource(
@@ -250,7 +251,7 @@ def test_a_reminder_kind_at_remind_from_fires_from_the_rows_own_date_until_due(u
         deadlines.unregister(spec.key)
 
 
-def _status_form(app, born) -> dict:  # noqa: ANN001
+def _status_form(app, born) -> dict:
     return {
         "reference": app.reference,
         "day": str(born.day),
@@ -264,7 +265,7 @@ def test_a_status_lookup_reads_the_case_once(client, settings):
     """One statement reads the case, the applicant's birth date and the next interview; then
     (inside the test's transaction; see the next test for production) the lookup log row and
     the residence provider's placement (reception): 3 in all, where
-    issue 11's profile found 5 (the case loaded twice, the interview asked separately), once
+    the first profile found 5 (the case loaded twice, the interview asked separately), once
     the waiting-time figures are in the cache."""
     settings.STATUS_RATE_LIMIT = settings.STATUS_REFERENCE_RATE_LIMIT = "1000/h"
     born = dt.date(1990, 3, 15)

@@ -146,7 +146,7 @@ def _run_action(page: Any, changelist: str, action: str) -> list[str]:
     return page.evaluate("window.__csp")
 
 
-def test_every_staff_page_renders_under_the_strict_policy(live_server, browser):  # noqa: ANN001
+def test_every_staff_page_renders_under_the_strict_policy(live_server, browser):
     world = _world()
     pages = model_pages(world["superuser"])
     with_objects = {label for label, kind, _path in pages if kind == "change"}

@@ -21,7 +21,7 @@ BORN = dt.date(1988, 11, 2)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _axe_violations(page, axe_script: Path) -> list[dict]:  # noqa: ANN001
+def _axe_violations(page, axe_script: Path) -> list[dict]:
     page.add_script_tag(path=str(axe_script))
     result = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations'],"
@@ -53,7 +53,7 @@ def _case() -> tuple[str, object]:
     return app.display_reference, app
 
 
-def _fill_and_submit(page, reference: str, button: str) -> None:  # noqa: ANN001
+def _fill_and_submit(page, reference: str, button: str) -> None:
     page.locator("#id_reference").fill(reference)
     page.locator("#id_day").fill(str(BORN.day))
     page.locator("#id_month").fill(str(BORN.month))
@@ -62,7 +62,7 @@ def _fill_and_submit(page, reference: str, button: str) -> None:  # noqa: ANN001
     page.wait_for_load_state()
 
 
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
+def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 

@@ -23,7 +23,7 @@ T0 = dt.datetime(2026, 1, 5, 10, 0, tzinfo=OSLO)  # a Monday
 
 def lodged_case(
     *, registrar, caseworker, unit, at: dt.datetime = T0, language: str = "uk", **person
-) -> Application:  # noqa: ANN001
+) -> Application:
     """A protection application lodged at ``at`` through the service and assigned."""
     with time_machine.travel(at, tick=False):
         app = application_lodge(
@@ -36,7 +36,7 @@ def lodged_case(
         return application_assign(actor=caseworker, application=app, assignee=caseworker)
 
 
-def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Application:  # noqa: ANN001
+def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Application:
     """A case rejected (normal track) at ``at``: its appeal deadline runs 3 weeks."""
     app = ApplicationFactory(
         state=State.EXAMINED,
@@ -50,7 +50,7 @@ def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Applica
         )
 
 
-def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 10):  # noqa: ANN001, ANN201
+def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 10):
     app = ApplicationFactory(state=State.SUBMITTED, unit=unit, assigned_to=caseworker)
     with time_machine.travel(at, tick=False):
         return interview_schedule(

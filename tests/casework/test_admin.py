@@ -28,7 +28,7 @@ def transition_url(app: Application, name: str) -> str:
     return reverse("admin:casework_application_transition", args=[app.pk, name])
 
 
-def rows(response) -> list[str]:  # noqa: ANN001
+def rows(response) -> list[str]:
     return [a.display_reference for a in response.context["cl"].result_list]
 
 
@@ -81,7 +81,7 @@ def test_other_units_cases_are_not_listed_nor_reachable(client, unit, other_unit
     assert client.get(transition_url(foreign, "withdraw")).status_code == 404
 
 
-def real_queries(client, url: str) -> tuple[int, object]:  # noqa: ANN001
+def real_queries(client, url: str) -> tuple[int, object]:
     """Queries one request makes, without the test transaction's SAVEPOINT bookkeeping (which
     production, in autocommit, does not issue)."""
     with CaptureQueriesContext(connection) as ctx:
@@ -133,7 +133,7 @@ def test_a_button_whose_guard_is_unmet_says_why(client, unit, caseworker):
 @pytest.mark.parametrize("interviews", [1, 6])
 def test_the_case_page_costs_a_bounded_number_of_queries(
     interviews, client, unit, caseworker, decider
-):  # noqa: E501
+):
     app = ApplicationFactory(unit=unit, state=State.EXAMINED, assigned_to=caseworker)
     for _ in range(interviews):
         InterviewFactory(application=app)

@@ -16,7 +16,7 @@ from tests.factories import ApplicationFactory, DeadlineFactory, ReminderFactory
 pytestmark = pytest.mark.django_db
 
 
-def _queries(client, url: str) -> tuple[int, object]:  # noqa: ANN001
+def _queries(client, url: str) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]), response

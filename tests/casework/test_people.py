@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 BORN = dt.date(1990, 5, 17)
 
 
-def register(actor, given, family, *, nationality="SY", born=BORN, **kw):  # noqa: ANN001, ANN201
+def register(actor, given, family, *, nationality="SY", born=BORN, **kw):
     return person_register(
         actor=actor,
         given_name=given,

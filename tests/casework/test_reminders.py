@@ -54,7 +54,7 @@ from tests.factories import ApplicationFactory, DecisionFactory
 pytestmark = pytest.mark.django_db
 
 
-def run_sweep(at: dt.datetime):  # noqa: ANN201
+def run_sweep(at: dt.datetime):
     with time_machine.travel(at, tick=False):
         return sweep(enqueue=False)
 
@@ -93,7 +93,7 @@ def test_the_boundary_table_covers_every_casework_source_and_kind():
     assert declared == set(BOUNDARIES)
 
 
-def _build(how: str, source: str, unit, registrar, caseworker, decider) -> Deadline:  # noqa: ANN001
+def _build(how: str, source: str, unit, registrar, caseworker, decider) -> Deadline:
     if how == "lodged":
         app = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit)
     elif how == "rejected":
@@ -391,10 +391,10 @@ class SmsChannel(Channel):
     audiences = frozenset({PERSON})
     sent: list[tuple[str, str]] = []
 
-    def eligible(self, deadlines, audience):  # noqa: ANN001, ANN201
+    def eligible(self, deadlines, audience):
         return deadlines.exclude(person__phone="")
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         from casework.deadlines.messages import render_reminder
 
         message = render_reminder(reminder)
@@ -404,7 +404,7 @@ class SmsChannel(Channel):
 
 
 @pytest.fixture
-def sms():  # noqa: ANN201
+def sms():
     SmsChannel.sent = []
     channel = register_channel(SmsChannel)
     yield channel
@@ -483,7 +483,7 @@ from django.core.mail.backends.locmem import EmailBackend as _LocMem  # noqa: E4
 class FailOnceBackend(_LocMem):
     failures = 1
 
-    def send_messages(self, messages):  # noqa: ANN001, ANN201
+    def send_messages(self, messages):
         if FailOnceBackend.failures > 0:
             FailOnceBackend.failures -= 1
             raise ConnectionRefusedError("SMTP server said no")

@@ -18,7 +18,7 @@ URL = "/admin/casework/reminder/"
 
 
 @pytest.fixture
-def case_with_reminders(unit, caseworker, decider):  # noqa: ANN001, ANN201
+def case_with_reminders(unit, caseworker, decider):
     app = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
     deadline = app.deadlines.get(source="casework.appeal")
     with time_machine.travel(deadline.due_at - dt.timedelta(days=2), tick=False):

@@ -49,7 +49,7 @@ def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # --- the sweep, twice at once -----------------------------------------------------------------
 
 
-def test_two_sweeps_at_once_create_and_queue_each_reminder_once(outbox, unit, caseworker, decider):  # noqa: ANN001
+def test_two_sweeps_at_once_create_and_queue_each_reminder_once(outbox, unit, caseworker, decider):
 
     cases = [rejected_case(caseworker=caseworker, decider=decider, unit=unit) for _ in range(20)]
     now = cases[0].appeal_deadline - dt.timedelta(days=2)
@@ -104,7 +104,7 @@ def slow_source() -> Iterator[str]:
 @pytest.mark.fault
 def test_a_worker_killed_mid_delivery_is_recovered_and_delivers_once(
     outbox, slow_source, caseworker, settings, django_db_setup
-):  # noqa: ANN001
+):
     settings.REMINDER_CLAIM_TIMEOUT = 3
     first = Worker(outbox, REMINDER_TEST_SLOW_SECONDS="120")
     second = Worker(outbox, REMINDER_CLAIM_TIMEOUT="3")

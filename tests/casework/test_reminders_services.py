@@ -93,7 +93,7 @@ def mails(outbox: Path) -> list[str]:
     return sorted(found)
 
 
-def due_appeal_case(caseworker, decider, unit, track: str = "dublin") -> Application:  # noqa: ANN001
+def due_appeal_case(caseworker, decider, unit, track: str = "dublin") -> Application:
     """A Dublin case rejected now: its 48-hour appeal deadline is inside the 5-day reminder
     lead, so the transition itself creates the reminders and queues them after commit."""
 
@@ -184,7 +184,7 @@ def worker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def worker(worker_dir: Path, django_db_setup, django_db_blocker) -> Iterator[Worker]:  # noqa: ANN001
+def worker(worker_dir: Path, django_db_setup, django_db_blocker) -> Iterator[Worker]:
     """One real worker for the module (starting one takes seconds); killed in a finally."""
     clear_broker()
     with django_db_blocker.unblock():
@@ -211,7 +211,7 @@ def test_channel() -> Iterator[Callable]:
     """Register test channels in this process (the worker registers them from its app)."""
     added: list[str] = []
 
-    def add(cls) -> None:  # noqa: ANN001
+    def add(cls) -> None:
         register_channel(cls)
         added.append(cls.name)
 
@@ -225,7 +225,7 @@ def test_channel() -> Iterator[Callable]:
 
 def test_each_reminder_is_delivered_exactly_once_by_a_real_worker(
     worker, outbox, unit, caseworker, decider
-):  # noqa: ANN001
+):
     cases = [due_appeal_case(caseworker, decider, unit) for _ in range(10)]
     assert Reminder.objects.count() == 30  # admin + e-mail to staff, e-mail to the applicant
     # every way a message can be repeated: two sweeps at once, and each task sent twice more
@@ -245,7 +245,7 @@ def test_each_reminder_is_delivered_exactly_once_by_a_real_worker(
 
 def test_a_delivery_that_fails_once_is_retried_and_delivered_once(
     worker, outbox, test_channel, unit, caseworker, decider
-):  # noqa: ANN001
+):
     test_channel(FlakyChannel)
     due_appeal_case(caseworker, decider, unit)
     flaky = list(Reminder.objects.filter(channel="test-flaky").values_list("id", flat=True))
@@ -259,7 +259,7 @@ def test_a_delivery_that_fails_once_is_retried_and_delivered_once(
 
 def test_after_the_last_retry_the_reminder_is_failed_with_its_reason(
     worker, outbox, test_channel, unit, caseworker, decider
-):  # noqa: ANN001
+):
     test_channel(BrokenChannel)
     due_appeal_case(caseworker, decider, unit)
     wait_for(all_settled, 60, "broken reminders given up")
@@ -272,7 +272,7 @@ def test_after_the_last_retry_the_reminder_is_failed_with_its_reason(
 @pytest.mark.fault
 def test_with_redis_down_the_transition_and_sweep_succeed_and_the_next_sweep_delivers(
     worker, outbox, unit, caseworker, decider
-):  # noqa: ANN001
+):
     """Nothing listens on port 1: publishing fails at once. The transition commits, the
     rows stay pending; with Redis back the next sweep queues them and they are delivered."""
     app = ApplicationFactory(

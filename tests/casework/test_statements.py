@@ -1,4 +1,4 @@
-"""The decision's prepared statements (issue 11) write and read what the ORM and
+"""The decision's prepared statements (casework.statements) write and read what the ORM and
 django-simple-history would: the same rows, the same history row, the same instances."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 SAME_EXCEPT = {"history_id", "history_date", "interview_waived_reason"}
 
 
-def _history_values(row) -> dict:  # noqa: ANN001
+def _history_values(row) -> dict:
     return {
         f.attname: getattr(row, f.attname)
         for f in type(row)._meta.concrete_fields
@@ -33,7 +33,7 @@ def _history_values(row) -> dict:  # noqa: ANN001
     }
 
 
-def test_the_history_row_is_the_one_simple_history_writes(caseworker):  # noqa: ANN001
+def test_the_history_row_is_the_one_simple_history_writes(caseworker):
     app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker)
     before = Application.objects.get(pk=app.pk).updated_at
     app.interview_waived_reason = "written by save_with_history"
@@ -55,7 +55,7 @@ def test_the_history_row_is_the_one_simple_history_writes(caseworker):  # noqa: 
     assert app.history.count() == 3  # created, ours, theirs
 
 
-def test_the_history_row_names_the_request_user_and_the_change_reason(rf, caseworker, decider):  # noqa: ANN001
+def test_the_history_row_names_the_request_user_and_the_change_reason(rf, caseworker, decider):
     app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker, kind="collective")
     request = rf.post("/")
     request.user = decider
@@ -76,11 +76,11 @@ def test_the_history_row_names_the_request_user_and_the_change_reason(rf, casewo
     assert app.history.latest("history_id").history_change_reason == "corrected"
 
 
-def test_with_receivers_of_simple_historys_signals_it_saves_through_the_orm(caseworker):  # noqa: ANN001
+def test_with_receivers_of_simple_historys_signals_it_saves_through_the_orm(caseworker):
     app = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker)
     heard = []
 
-    def receiver(sender, history_instance, **kwargs):  # noqa: ANN001, ANN202
+    def receiver(sender, history_instance, **kwargs):
         heard.append(history_instance.interview_waived_reason)
 
     pre_create_historical_record.connect(receiver, sender=Application.history.model)
@@ -106,7 +106,7 @@ def test_the_rows_written_without_save_have_no_save_receivers_to_miss():
     assert len(sync) == 1 and isinstance(getattr(sync[0], "__self__", None), HistoricalRecords)
 
 
-def test_the_locked_case_is_what_the_orm_reads(caseworker):  # noqa: ANN001
+def test_the_locked_case_is_what_the_orm_reads(caseworker):
     app = ApplicationFactory(
         state=State.REJECTED,
         assigned_to=caseworker,
@@ -125,7 +125,7 @@ def test_the_locked_case_is_what_the_orm_reads(caseworker):  # noqa: ANN001
     assert not locked._state.adding and locked._state.db == "default"
 
 
-def test_insert_writes_the_row_save_would(decider):  # noqa: ANN001
+def test_insert_writes_the_row_save_would(decider):
     app = ApplicationFactory()
     event = insert(
         AuditEvent(
@@ -146,7 +146,7 @@ def test_insert_writes_the_row_save_would(decider):  # noqa: ANN001
     )
 
 
-def test_locked_ids_are_the_rows_the_filter_finds(caseworker):  # noqa: ANN001
+def test_locked_ids_are_the_rows_the_filter_finds(caseworker):
     a = ApplicationFactory(state=State.EXAMINED, assigned_to=caseworker)
     ApplicationFactory(state=State.SUBMITTED, assigned_to=caseworker)
     with transaction.atomic():
@@ -155,7 +155,7 @@ def test_locked_ids_are_the_rows_the_filter_finds(caseworker):  # noqa: ANN001
 
 
 @pytest.mark.services("postgres")
-def test_on_postgresql_a_decisions_statements_are_prepared_once(caseworker, decider):  # noqa: ANN001
+def test_on_postgresql_a_decisions_statements_are_prepared_once(caseworker, decider):
     from django.db import connection
 
     for _ in range(2):

@@ -66,7 +66,7 @@ def test_the_declarations_are_the_lawful_lifecycle():
     assert declared == LIFECYCLE
 
 
-def ready_case(state: str, unit, caseworker) -> Application:  # noqa: ANN001
+def ready_case(state: str, unit, caseworker) -> Application:
     """A case in ``state`` that meets every guard: assigned, interviewed, within deadlines."""
     return ApplicationFactory(
         state=state,
@@ -117,7 +117,7 @@ def test_each_transition_from_each_state(name, state, unit, role_users):
     ],
 )
 def test_permission_matrix(name, role, unit, role_users):
-    """Only the role in the design's table may make each transition; others leave no trace."""
+    """Only the role the declaration names may make each transition; others leave no trace."""
     declaration = APPLICATIONS.transitions[name]
     sources, target, fields = declaration.source, declaration.target, sample_input(declaration)
     allowed_role = FIXTURE_OF_ROLE[declaration.role]

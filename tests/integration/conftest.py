@@ -10,24 +10,24 @@ from tests.integration.factories import municipality_named
 
 
 @pytest.fixture
-def bergen(db):  # noqa: ANN001
+def bergen(db):
     return municipality_named("Bergen")
 
 
 @pytest.fixture
-def oslo(db):  # noqa: ANN001
+def oslo(db):
     return municipality_named("Oslo")
 
 
 @pytest.fixture
-def bergen_officer(integration_officer, bergen):  # noqa: ANN001
+def bergen_officer(integration_officer, bergen):
     """The integration officer, working for Bergen."""
     MunicipalityOfficer.objects.create(user=integration_officer, municipality=bergen)
     return integration_officer
 
 
 @pytest.fixture
-def oslo_officer(oslo):  # noqa: ANN001
+def oslo_officer(oslo):
     user = factories.staff_user(username="oslo-integration", role="Integration officer", unit=None)
     MunicipalityOfficer.objects.create(user=user, municipality=oslo)
     return user

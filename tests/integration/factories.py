@@ -11,7 +11,7 @@ from integration.models import FamilyReunification, WorkPermit
 from tests.factories import ApplicationFactory, IdentityDocumentFactory, PersonFactory
 
 
-def with_state(model_class, obj, state):  # noqa: ANN001, ANN201
+def with_state(model_class, obj, state):
     # Test set-up only: production code changes state through transitions alone.
     if state:
         model_class.objects.filter(pk=obj.pk).update(state=state)
@@ -19,7 +19,7 @@ def with_state(model_class, obj, state):  # noqa: ANN001, ANN201
     return obj
 
 
-def eligible_case(*, unit=None, assigned_to=None, nationality="AF", **kw):  # noqa: ANN001, ANN201
+def eligible_case(*, unit=None, assigned_to=None, nationality="AF", **kw):
     """An asylum case meeting every § 94 condition: interviewed, identity documented, open."""
     person = PersonFactory(nationality=nationality)
     IdentityDocumentFactory(person=person, kind="passport", verified=True)
@@ -41,7 +41,7 @@ class WorkPermitFactory(factory.django.DjangoModelFactory):
     person = factory.LazyAttribute(lambda o: o.application.person)
 
     @classmethod
-    def _create(cls, model_class, *args, state: str | None = None, **kwargs):  # noqa: ANN001, ANN206
+    def _create(cls, model_class, *args, state: str | None = None, **kwargs):
         obj = super()._create(model_class, *args, **kwargs)
         if state == "granted" and obj.valid_until is None:
             today = timezone.localdate()
@@ -62,7 +62,7 @@ class FamilyReunificationFactory(factory.django.DjangoModelFactory):
     relation = "child"
 
     @classmethod
-    def _create(cls, model_class, *args, state: str | None = None, **kwargs):  # noqa: ANN001, ANN206
+    def _create(cls, model_class, *args, state: str | None = None, **kwargs):
         obj = super()._create(model_class, *args, **kwargs)
         return with_state(model_class, obj, state)
 
@@ -70,7 +70,7 @@ class FamilyReunificationFactory(factory.django.DjangoModelFactory):
 NUMBERS = {"Bergen": "4601", "Oslo": "0301"}
 
 
-def municipality_named(name: str):  # noqa: ANN201
+def municipality_named(name: str):
     """A municipality from the data migration; created when a transactional test flushed it."""
     from reception.models import Municipality
 
@@ -85,7 +85,7 @@ def settled(
     settled_on: dt.date | None = None,
     kind: str = "protection",
     outcome: str = "refugee_convention",
-):  # noqa: ANN201
+):
     """A person with an accepted application (decision ``outcome``) settled in ``municipality``."""
     from reception.models import Settlement
     from tests.factories import DecisionFactory

@@ -34,7 +34,7 @@ def rows() -> list[tuple]:
 
 
 @pytest.fixture
-def records(unit, other_unit, decider, caseworker, bergen_officer):  # noqa: ANN001
+def records(unit, other_unit, decider, caseworker, bergen_officer):
     """One record of each kind the reader may see, and a work permit they may not."""
     app = eligible_case(unit=unit)
     permit = WorkPermitFactory(application=app, person=app.person)
@@ -60,13 +60,13 @@ def records(unit, other_unit, decider, caseworker, bergen_officer):  # noqa: ANN
 KINDS = ["workpermit", "familyreunification", "introductionprogramme"]
 
 
-def _number(obj) -> str:  # noqa: ANN001
+def _number(obj) -> str:
     person = getattr(obj, "person", None) or obj.applicant
     return person.registration_number
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_admin_change_and_history_pages_are_logged(kind, client, records):  # noqa: ANN001
+def test_admin_change_and_history_pages_are_logged(kind, client, records):
     obj, user, _url = records[kind]
     client.force_login(user)
     change = reverse(f"admin:integration_{kind}_change", args=[obj.pk])
@@ -80,7 +80,7 @@ def test_admin_change_and_history_pages_are_logged(kind, client, records):  # no
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_admin_lists_and_searches_are_logged_with_their_shape(kind, client, records):  # noqa: ANN001
+def test_admin_lists_and_searches_are_logged_with_their_shape(kind, client, records):
     obj, user, _url = records[kind]
     client.force_login(user)
     changelist = reverse(f"admin:integration_{kind}_changelist")
@@ -96,7 +96,7 @@ def test_admin_lists_and_searches_are_logged_with_their_shape(kind, client, reco
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_api_detail_list_and_search_are_logged(kind, records):  # noqa: ANN001
+def test_api_detail_list_and_search_are_logged(kind, records):
     obj, user, url = records[kind]
     api = APIClient()
     api.force_authenticate(user)
@@ -111,7 +111,7 @@ def test_api_detail_list_and_search_are_logged(kind, records):  # noqa: ANN001
     ]
 
 
-def test_a_record_out_of_scope_is_not_shown_and_logs_nothing(client, records):  # noqa: ANN001
+def test_a_record_out_of_scope_is_not_shown_and_logs_nothing(client, records):
     hidden = records["hidden"]
     _permit, decider, url = records["workpermit"]
     api = APIClient()
@@ -123,7 +123,7 @@ def test_a_record_out_of_scope_is_not_shown_and_logs_nothing(client, records):  
     assert rows() == []
 
 
-def test_a_refused_role_logs_nothing(records, role_users):  # noqa: ANN001
+def test_a_refused_role_logs_nothing(records, role_users):
     api = APIClient()
     api.force_authenticate(role_users["reception"])
     for kind in KINDS:

@@ -23,17 +23,17 @@ from tests.integration.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def login(client, user):  # noqa: ANN001, ANN201
+def login(client, user):
     client.force_login(user)
     return client
 
 
-def permit_in(unit, **kw):  # noqa: ANN001, ANN201
+def permit_in(unit, **kw):
     app = eligible_case(unit=unit, **kw)
     return WorkPermitFactory(application=app, person=app.person)
 
 
-def subject_events(obj) -> int:  # noqa: ANN001
+def subject_events(obj) -> int:
     return AuditEvent.objects.filter(changes__subject=obj.audit_subject).count()
 
 
@@ -246,7 +246,7 @@ ADMIN_SCOPE = {
 @pytest.mark.parametrize("role", list(ADMIN_SCOPE))
 def test_each_role_sees_exactly_its_integration_records_in_the_admin(
     role, client, unit, role_users
-):  # noqa: ANN001
+):
     from integration.models import MunicipalityOfficer
     from tests.integration.factories import municipality_named
 

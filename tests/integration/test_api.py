@@ -25,18 +25,18 @@ FR = "/api/v1/family-reunifications/"
 IP = "/api/v1/introduction-programmes/"
 
 
-def api(user) -> APIClient:  # noqa: ANN001
+def api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
-def permit_in(unit, **kw):  # noqa: ANN001, ANN201
+def permit_in(unit, **kw):
     app = eligible_case(unit=unit, **kw)
     return WorkPermitFactory(application=app, person=app.person)
 
 
-def events(obj) -> int:  # noqa: ANN001
+def events(obj) -> int:
     return AuditEvent.objects.filter(changes__subject=obj.audit_subject).count()
 
 
@@ -271,7 +271,7 @@ def test_the_schema_has_no_warnings(tmp_path):
     assert "transitions/{name}/:" not in text
 
 
-def _nullable_to_json_schema(node):  # noqa: ANN001, ANN202
+def _nullable_to_json_schema(node):
     """OpenAPI 3.0's ``nullable: true`` as JSON Schema's ``null`` alternative."""
     if isinstance(node, list):
         return [_nullable_to_json_schema(item) for item in node]

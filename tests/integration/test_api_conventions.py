@@ -31,13 +31,13 @@ FR = "/api/v1/family-reunifications/"
 IP = "/api/v1/introduction-programmes/"
 
 
-def api(user) -> APIClient:  # noqa: ANN001
+def api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
-def permit_in(unit):  # noqa: ANN001, ANN201
+def permit_in(unit):
     app = eligible_case(unit=unit)
     return WorkPermitFactory(application=app, person=app.person)
 
@@ -46,7 +46,7 @@ def events(permit: WorkPermit, action: str) -> int:
     return AuditEvent.objects.filter(changes__subject=permit.audit_subject, action=action).count()
 
 
-def programme_in_bergen(officer):  # noqa: ANN001, ANN201
+def programme_in_bergen(officer):
     settlement = settled()
     start = settlement.settled_on + dt.timedelta(days=1)
     return services.programme_enrol(
@@ -179,7 +179,7 @@ def test_a_retried_request_registers_one_permit(unit, caseworker):
 # --- Queries per page -----------------------------------------------------------------------
 
 
-def _fill(n: int, unit, decider, bergen_officer) -> None:  # noqa: ANN001
+def _fill(n: int, unit, decider, bergen_officer) -> None:
     """``n`` records of each kind, each with the related rows its list shows."""
     for _ in range(n):
         permit = permit_in(unit)
@@ -210,7 +210,7 @@ def _fill(n: int, unit, decider, bergen_officer) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("url,who", [(WP, "decider"), (FR, "caseworker"), (IP, "officer")])
 def test_a_page_of_5_and_of_50_take_the_same_queries(
     url, who, unit, decider, caseworker, bergen_officer
-):  # noqa: ANN001
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -34,7 +34,7 @@ def utc(y: int, m: int, d: int, h: int = 10) -> dt.datetime:
 
 
 @pytest.fixture
-def sponsor_case(unit, caseworker, decider):  # noqa: ANN001, ANN201
+def sponsor_case(unit, caseworker, decider):
     """A refugee granted protection on 15 March 2026, who came to Norway on 1 September 2025."""
     app = eligible_case(unit=unit, assigned_to=caseworker, lodged_on=ARRIVED)
     with time_machine.travel(DECIDED, tick=False):
@@ -45,7 +45,7 @@ def sponsor_case(unit, caseworker, decider):  # noqa: ANN001, ANN201
     return app
 
 
-def register(actor, sponsor_case, *, on: dt.date, relation="child", applicant=None, **kw):  # noqa: ANN001, ANN201
+def register(actor, sponsor_case, *, on: dt.date, relation="child", applicant=None, **kw):
     if applicant is None:
         born = on - dt.timedelta(days=365 * 10) if relation == "child" else dt.date(1990, 1, 1)
         applicant = PersonFactory(date_of_birth=born)

@@ -25,7 +25,7 @@ TODAY = timezone.localdate()
 SETTLED_ON = TODAY - dt.timedelta(days=30)
 
 
-def enrol(actor, settlement, start_on=None, years=2):  # noqa: ANN001, ANN201
+def enrol(actor, settlement, start_on=None, years=2):
     start_on = start_on or settlement.settled_on + dt.timedelta(days=7)
     return services.programme_enrol(
         actor=actor,
@@ -284,7 +284,7 @@ def test_completion_records_the_outcome_and_closes_the_deadline(bergen_officer):
 
 
 @pytest.fixture
-def collective_programme(bergen_officer):  # noqa: ANN001, ANN201
+def collective_programme(bergen_officer):
     settlement = settled(
         kind="collective", outcome="collective", settled_on=TODAY - dt.timedelta(days=90)
     )
@@ -296,7 +296,7 @@ def collective_programme(bergen_officer):  # noqa: ANN001, ANN201
     )
 
 
-def add(actor, programme, kind, hours, start_on, end_on=None, provider=""):  # noqa: ANN001, ANN201
+def add(actor, programme, kind, hours, start_on, end_on=None, provider=""):
     return services.programme_add_element(
         actor=actor,
         programme=programme,

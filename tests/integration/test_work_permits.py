@@ -40,7 +40,7 @@ TABLE = {
 }
 
 
-def permit_for(unit, caseworker, state=None, **kw):  # noqa: ANN001, ANN201
+def permit_for(unit, caseworker, state=None, **kw):
     app = eligible_case(unit=unit, assigned_to=caseworker, **kw)
     return WorkPermitFactory(application=app, person=app.person, state=state)
 
@@ -368,7 +368,7 @@ def test_the_sweep_expires_permits_after_their_last_day(unit, caseworker, decide
 # --- Lapse at the departure deadline after a rejection --------------------------------------
 
 
-def granted_on_examined_case(unit, caseworker, decider):  # noqa: ANN001, ANN201
+def granted_on_examined_case(unit, caseworker, decider):
     permit = permit_for(unit, caseworker)
     return services.work_permit_transition(actor=decider, permit=permit, name="grant")
 

@@ -9,12 +9,12 @@ from tests.reception.factories import CentreStaffFactory, ReceptionCentreFactory
 
 
 @pytest.fixture
-def centre(db):  # noqa: ANN001
+def centre(db):
     return ReceptionCentreFactory(name="Bergen ordinary", capacity=10)
 
 
 @pytest.fixture
-def arrival_centre(db):  # noqa: ANN001
+def arrival_centre(db):
     return ReceptionCentreFactory(
         name="National arrival centre",
         kind="arrival",
@@ -26,14 +26,14 @@ def arrival_centre(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def minors_centre(db):  # noqa: ANN001
+def minors_centre(db):
     return ReceptionCentreFactory(
         name="Drammen minors", kind="minors", capacity=5, municipality=municipality("Drammen")
     )
 
 
 @pytest.fixture
-def officer(reception_officer, centre, arrival_centre, minors_centre):  # noqa: ANN001
+def officer(reception_officer, centre, arrival_centre, minors_centre):
     """A reception officer working at the three centres above."""
     for c in (centre, arrival_centre, minors_centre):
         CentreStaffFactory(centre=c, user=reception_officer)
@@ -41,7 +41,7 @@ def officer(reception_officer, centre, arrival_centre, minors_centre):  # noqa: 
 
 
 @pytest.fixture
-def other_officer(db):  # noqa: ANN001
+def other_officer(db):
     """A reception officer at another centre: sees and moves none of the residents above."""
     user = factories.staff_user(username="reception2", role="Reception officer", unit=None)
     CentreStaffFactory(

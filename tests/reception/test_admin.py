@@ -20,7 +20,7 @@ CENTRES = reverse("admin:reception_receptioncentre_changelist")
 PLACEMENTS = reverse("admin:reception_placement_changelist")
 
 
-def fill(centre, n):  # noqa: ANN001
+def fill(centre, n):
     for _ in range(n):
         PlacementFactory(centre=centre, start=timezone.localdate() - dt.timedelta(days=3))
 

@@ -19,7 +19,7 @@ CENTRES = "/api/v1/reception-centres/"
 PLACEMENTS = "/api/v1/placements/"
 
 
-def api(user=None) -> APIClient:  # noqa: ANN001
+def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
@@ -205,7 +205,7 @@ def test_settlement_api_records_within_quota_and_409_beyond(integration_officer,
     first, second = (ApplicationFactory(state=State.ACCEPTED) for _ in range(2))
     url = "/api/v1/settlements/"
 
-    def settle(user, app):  # noqa: ANN001, ANN202
+    def settle(user, app):
         body = {"application": app.pk, "municipality": "1804", "settled_on": "2024-05-02"}
         return api(user).post(url, body, format="json")
 

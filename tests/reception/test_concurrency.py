@@ -25,14 +25,14 @@ def test_fifty_concurrent_placements_never_overbook_ten_free_beds(officer, centr
     results: list[str] = []
     lock = threading.Lock()
 
-    def request(person) -> None:  # noqa: ANN001
+    def request(person) -> None:
         try:
             barrier.wait(timeout=30)
             services.placement_create(actor=officer, person=person, centre=centre)
             outcome = "placed"
         except CentreFull as exc:
             outcome = f"refused: {exc.message}"
-        except Exception as exc:  # noqa: BLE001 - any other error is a failure of the test
+        except Exception as exc:  # any other error is a failure of the test
             outcome = f"error: {exc!r}"
         finally:
             connection.close()  # each thread had its own real connection

@@ -18,14 +18,14 @@ D2023 = dt.date(2023, 10, 1)
 D2024 = dt.date(2024, 3, 1)
 
 
-def resident(centre, start, end=None, state=State.EXAMINED):  # noqa: ANN001, ANN201
+def resident(centre, start, end=None, state=State.EXAMINED):
     person = PersonFactory()
     ApplicationFactory(person=person, state=state, lodged_on=dt.date(2023, 1, 5))
     return PlacementFactory(person=person, centre=centre, start=start, end=end)
 
 
 @pytest.fixture
-def landscape(db):  # noqa: ANN001
+def landscape(db):
     """Råde (Viken -> Østfold), Drammen (Viken -> Buskerud), Bergen (Vestland).
 
     In 2023: 3 placements in Råde, 1 in Drammen, 2 in Bergen.
@@ -56,7 +56,7 @@ def landscape(db):  # noqa: ANN001
     return {"rade": rade, "drammen": drammen, "bergen": bergen}
 
 
-def as_dict(rows):  # noqa: ANN001, ANN201
+def as_dict(rows):
     return {r["county"]: r["placements"] for r in rows}
 
 

@@ -26,7 +26,7 @@ def born(years_ago: int) -> dt.date:
     return dt.date(TODAY.year - years_ago, 1, 15)
 
 
-def place(officer, person, centre, start=TODAY):  # noqa: ANN001, ANN201
+def place(officer, person, centre, start=TODAY):
     return services.placement_create(actor=officer, person=person, centre=centre, start=start)
 
 
@@ -156,7 +156,7 @@ def test_caseworker_may_not_place(caseworker, centre):
         (30, False, "ordinary", None),
     ],
 )
-def test_who_may_live_where(officer, age, unaccompanied, kind, refusal):  # noqa: ANN001
+def test_who_may_live_where(officer, age, unaccompanied, kind, refusal):
     from reception.models import CentreStaff
 
     target = ReceptionCentreFactory(kind=kind)

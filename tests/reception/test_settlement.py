@@ -23,13 +23,13 @@ pytestmark = pytest.mark.django_db
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-def accept(app, decider):  # noqa: ANN001, ANN201
+def accept(app, decider):
     return application_decide(
         actor=decider, application=app, outcome="refugee_convention", grounds="Persecution."
     )
 
 
-def examined(unit, caseworker, person):  # noqa: ANN001, ANN201
+def examined(unit, caseworker, person):
     return ApplicationFactory(
         person=person,
         state=State.EXAMINED,

@@ -18,13 +18,13 @@ PEOPLE_ADMIN = "/admin/casework/person/"
 PEOPLE_API = "/api/v1/people/"
 
 
-def _rows(response) -> list[dict]:  # noqa: ANN001
+def _rows(response) -> list[dict]:
     body = response.json()
     return body["results"] if isinstance(body, dict) else body
 
 
 @pytest.fixture
-def residents(officer, centre, other_officer):  # noqa: ANN001
+def residents(officer, centre, other_officer):
     """Who lives where: two residents here, one who left lately, one long ago, one elsewhere."""
     today = timezone.localdate()
     here = PlacementFactory(centre=centre, person=PersonFactory(given_name="Amina")).person
@@ -112,7 +112,7 @@ def test_person_page_shows_where_the_person_lives_to_reception_only(
     assert "/transfer/" not in page.content.decode()
 
 
-def test_person_page_offers_placing_someone_not_in_reception(client, db):  # noqa: ANN001
+def test_person_page_offers_placing_someone_not_in_reception(client, db):
     from tests.factories import UserFactory
 
     admin_user = UserFactory(is_superuser=True, is_staff=True)
@@ -128,7 +128,7 @@ def test_person_page_offers_placing_someone_not_in_reception(client, db):  # noq
 PLACEMENTS = "/api/v1/placements/"
 
 
-def _api(user) -> APIClient:  # noqa: ANN001
+def _api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -188,7 +188,7 @@ def test_placement_create_with_idempotency_key_places_once(officer, centre):
     ],
     ids=["person", "application", "placement"],
 )
-def test_api_retrieve_writes_one_access_log_row(url_of, residents, superuser):  # noqa: ANN001
+def test_api_retrieve_writes_one_access_log_row(url_of, residents, superuser):
     from casework.models import AccessLog
 
     response = _api(superuser).get(url_of(residents))
@@ -201,7 +201,7 @@ def test_api_retrieve_writes_one_access_log_row(url_of, residents, superuser):  
 @pytest.mark.parametrize(
     "url", ["/api/v1/people/", "/api/v1/applications/", PLACEMENTS, "/api/v1/reception-centres/"]
 )
-def test_api_list_writes_one_access_log_row(url, residents, superuser):  # noqa: ANN001
+def test_api_list_writes_one_access_log_row(url, residents, superuser):
     from casework.models import AccessLog
 
     response = _api(superuser).get(url)
@@ -212,7 +212,7 @@ def test_api_list_writes_one_access_log_row(url, residents, superuser):  # noqa:
 
 
 @pytest.fixture
-def superuser(db):  # noqa: ANN001
+def superuser(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="root", is_superuser=True)
@@ -221,7 +221,7 @@ def superuser(db):  # noqa: ANN001
 # --- Status page: the applicant sees their own centre, in their language --------------------
 
 
-def _status_page(client, application, language: str = "") -> str:  # noqa: ANN001
+def _status_page(client, application, language: str = "") -> str:
     import html
     import re
 

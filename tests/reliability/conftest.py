@@ -308,7 +308,7 @@ def gunicorn(tmp_path: Path, **env: str) -> Iterator[Gunicorn]:
         server.stop()
 
 
-def status_form(application, reference: str | None = None) -> dict[str, str]:  # noqa: ANN001
+def status_form(application, reference: str | None = None) -> dict[str, str]:
     """The status page's lookup form filled in for ``application`` (day, month, year boxes)."""
     born = application.person.date_of_birth
     return {

@@ -35,7 +35,7 @@ BUDGET_SECONDS = float(os.environ.get("API_FUZZ_SECONDS", "0.75"))
 CALLS: list[str] = []
 
 
-def _load_schema():  # noqa: ANN202
+def _load_schema():
     from config.wsgi import application
 
     return schemathesis.openapi.from_wsgi("/api/schema/", application)
@@ -45,7 +45,7 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def fuzz_token(db, unit, caseworker):  # noqa: ANN001
+def fuzz_token(db, unit, caseworker):
     root = UserFactory(username="fuzz-root", is_superuser=True)
     person = PersonFactory(date_of_birth=dt.date(1990, 1, 1))
     for state in (State.SUBMITTED, State.EXAMINED, State.REJECTED):
@@ -63,7 +63,7 @@ _started: dict[str, float] = {}
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():  # noqa: ANN202
+def _keep_the_test_connection():
     """Calls go through Django's real WSGI handler, which closes "old" connections at the end
     of each request; inside the test's transaction that would close it (Django's own test
     client disconnects the same two signals)."""
@@ -78,7 +78,7 @@ def _keep_the_test_connection():  # noqa: ANN202
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report_calls():  # noqa: ANN202
+def _report_calls():
     yield
     print(f"\nschemathesis: {len(CALLS)} requests over {len(_started)} operations")
 

@@ -36,7 +36,7 @@ NORMAL_AFTER = 2.0
 FRIENDLY = "temporarily unavailable"
 
 
-def _session_cookie(user) -> str:  # noqa: ANN001
+def _session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
@@ -96,7 +96,7 @@ def test_database_refusing_connections_gives_clean_503_and_recovers(
                         if kind == "register" and resp.status_code == 201:
                             created_ids.append(resp.json()["id"])
                         time.sleep(0.02)
-                except BaseException as exc:  # noqa: BLE001 - reported below
+                except BaseException as exc:  # reported below
                     failures.append(exc)
 
             kinds = ["admin", "api_read", "register", "register", "status", "status"]
@@ -165,7 +165,7 @@ def _via(port: int) -> str:
     return database_url(port=port)
 
 
-def _request(http, base, kind, n, i, case, person, *, tokens, sessionid):  # noqa: ANN001, ANN202
+def _request(http, base, kind, n, i, case, person, *, tokens, sessionid):
     timeout = 10
     if kind == "admin":
         return http.get(

@@ -75,7 +75,7 @@ def test_eight_concurrent_decisions_one_wins_every_round(unit, caseworker, decid
                 with lock:
                     results[rnd].append(outcome)
                 done.wait(timeout=30)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:  # reported by the main thread
             errors.append(exc)
             start.abort()
             done.abort()

@@ -121,7 +121,7 @@ def test_add_months_lands_in_the_right_month_or_refuses_cleanly(day, months):
 
 
 @pytest.fixture
-def known_case(db):  # noqa: ANN001
+def known_case(db):
     person = PersonFactory(date_of_birth=dt.date(1991, 4, 12))
     return ApplicationFactory(person=person)
 
@@ -130,7 +130,7 @@ DATE_PART = st.one_of(st.integers(-(10**6), 10**6).map(str), ANY_TEXT, st.just("
 
 
 @pytest.fixture
-def unlimited(settings):  # noqa: ANN001
+def unlimited(settings):
     settings.STATUS_RATE_LIMIT = "1000000/h"
     settings.STATUS_REFERENCE_RATE_LIMIT = "1000000/h"
 

@@ -34,7 +34,7 @@ def lines(n: int, prefix: str = "c") -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):  # noqa: ANN001
+def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):
     monkeypatch.setattr(imports, "BATCH", 500)
     n = 3000
     results: list[imports.ImportResult] = []
@@ -45,7 +45,7 @@ def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):  
         try:
             start.wait()
             results.append(imports.arrivals_import(stream=lines(n)))
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:  # reported by the main thread
             failures.append(exc)
         finally:
             connection.close()
@@ -77,13 +77,13 @@ def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):  
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):  # noqa: ANN001
+def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):
     """The database fails inside the second batch's statement: the first stays, whole."""
     monkeypatch.setattr(imports, "BATCH", 100)
     real = imports._batch_statement
     calls = {"n": 0}
 
-    def failing(**kwargs):  # noqa: ANN003, ANN202
+    def failing(**kwargs):
         calls["n"] += 1
         sql, params = real(**kwargs)
         if calls["n"] == 2:  # people and applications are written, then the statement fails

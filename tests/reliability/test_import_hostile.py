@@ -88,7 +88,7 @@ def write(tmp_path: Path, data: bytes, name: str = "arrivals.csv") -> Path:
         pytest.param('h-9,Olena,"Kovalenko\n', 0, id="on-the-last-line"),
     ],
 )
-def test_a_quote_never_closed_refuses_the_whole_file_with_its_line(tmp_path, broken, after):  # noqa: ANN001
+def test_a_quote_never_closed_refuses_the_whole_file_with_its_line(tmp_path, broken, after):
     rows = [good(1), good(2), broken] + [good(i) for i in range(3, 3 + after)]
     code, _out, err = run(write(tmp_path, (HEADER + "".join(rows)).encode()))
     assert code == 2
@@ -97,7 +97,7 @@ def test_a_quote_never_closed_refuses_the_whole_file_with_its_line(tmp_path, bro
     assert counts() == NOTHING  # not even the two good rows before it
 
 
-def test_a_stray_quote_inside_one_line_is_one_bad_row(tmp_path):  # noqa: ANN001
+def test_a_stray_quote_inside_one_line_is_one_bad_row(tmp_path):
     bad = 'h-3,Olena,Kova"lenko"x,1980-01-01,UA,female,collective,2023-09-01,\n'
     data = HEADER + good(1) + '"h-2",Olena,"Kovalenko"x,1980,UA,female,collective,2023-09-01,\n'
     code, out, err = run(write(tmp_path, (data + bad + good(4)).encode()))
@@ -115,7 +115,7 @@ def test_a_stray_quote_inside_one_line_is_one_bad_row(tmp_path):  # noqa: ANN001
         ("h-2\n", "(1; the header has 9)"),
     ],
 )
-def test_a_row_with_the_wrong_number_of_columns_is_a_bad_row(tmp_path, row, reason):  # noqa: ANN001
+def test_a_row_with_the_wrong_number_of_columns_is_a_bad_row(tmp_path, row, reason):
     code, _out, err = run(write(tmp_path, (HEADER + good(1) + row + good(3)).encode()))
     assert code == 1
     assert f"line 3: row: wrong number of columns {reason}" in err
@@ -132,14 +132,14 @@ def test_a_row_with_the_wrong_number_of_columns_is_a_bad_row(tmp_path, row, reas
         ("a,b\n" * 3, "Line 1: missing columns"),
     ],
 )
-def test_a_file_without_a_usable_header_is_refused(tmp_path, data, message):  # noqa: ANN001
+def test_a_file_without_a_usable_header_is_refused(tmp_path, data, message):
     raw = data if isinstance(data, bytes) else data.encode()
     code, _out, err = run(write(tmp_path, raw))
     assert code == 2 and message in err
     assert counts() == NOTHING
 
 
-def test_nul_bytes_make_a_bad_row_or_refuse_a_binary_file(tmp_path):  # noqa: ANN001
+def test_nul_bytes_make_a_bad_row_or_refuse_a_binary_file(tmp_path):
     nul_row = "h-2,Ol\x00ena,Kovalenko,1980-01-01,UA,female,collective,2023-09-01,\n"
     code, _out, err = run(write(tmp_path, (HEADER + good(1) + nul_row + good(3)).encode()))
     assert code == 1
@@ -154,7 +154,7 @@ def test_nul_bytes_make_a_bad_row_or_refuse_a_binary_file(tmp_path):  # noqa: AN
 # --- Encodings --------------------------------------------------------------------------------
 
 
-def test_utf8_with_a_byte_order_mark_is_accepted(tmp_path):  # noqa: ANN001
+def test_utf8_with_a_byte_order_mark_is_accepted(tmp_path):
     data = codecs.BOM_UTF8 + (HEADER + good(1) + good(2)).replace("Olena", "Олена").encode()
     code, out, _err = run(write(tmp_path, data))
     assert code == 0 and "2 imported" in out
@@ -162,7 +162,7 @@ def test_utf8_with_a_byte_order_mark_is_accepted(tmp_path):  # noqa: ANN001
     assert Person.objects.filter(given_name="Олена").count() == 2
 
 
-def test_latin1_rows_are_bad_rows_with_their_lines(tmp_path):  # noqa: ANN001
+def test_latin1_rows_are_bad_rows_with_their_lines(tmp_path):
     rows = good(1) + good(2).replace("Olena", "Jos\xe9") + good(3).replace("Kovalenko", "M\xfcller")
     code, out, err = run(write(tmp_path, (HEADER + rows).encode("latin-1")))
     assert code == 1
@@ -173,7 +173,7 @@ def test_latin1_rows_are_bad_rows_with_their_lines(tmp_path):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
-def test_utf16_with_or_without_a_byte_order_mark_is_refused_clearly(tmp_path, encoding):  # noqa: ANN001
+def test_utf16_with_or_without_a_byte_order_mark_is_refused_clearly(tmp_path, encoding):
     data = (HEADER + good(1)).encode(encoding)  # "utf-16" writes the mark, -le/-be do not
     code, _out, err = run(write(tmp_path, data))
     assert code == 2
@@ -182,7 +182,7 @@ def test_utf16_with_or_without_a_byte_order_mark_is_refused_clearly(tmp_path, en
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_random_bytes_are_refused_without_a_traceback(tmp_path, seed):  # noqa: ANN001
+def test_random_bytes_are_refused_without_a_traceback(tmp_path, seed):
     rng = random.Random(seed)
     size = rng.choice([10, 1_000, 100_000, 1_000_000])
     data = rng.randbytes(size)
@@ -212,7 +212,7 @@ def _hundred_mb(path: Path, tail: str) -> int:
     return path.stat().st_size
 
 
-def test_a_100_mb_file_broken_at_its_end_is_read_through_and_refused_unwritten(tmp_path):  # noqa: ANN001
+def test_a_100_mb_file_broken_at_its_end_is_read_through_and_refused_unwritten(tmp_path):
     path = tmp_path / "big.csv"
     size = _hundred_mb(path, 'x,"never closed\n')
     assert size > 100 * 1024 * 1024
@@ -225,7 +225,7 @@ def test_a_100_mb_file_broken_at_its_end_is_read_through_and_refused_unwritten(t
     print(f"\n100 MB ({size:,} bytes) checked and refused in {seconds:.1f} s")
 
 
-def test_a_100_mb_line_is_refused_at_once(tmp_path):  # noqa: ANN001
+def test_a_100_mb_line_is_refused_at_once(tmp_path):
     path = tmp_path / "one-line.csv"
     with path.open("wb") as fh:
         fh.write(HEADER.encode())
@@ -237,7 +237,7 @@ def test_a_100_mb_line_is_refused_at_once(tmp_path):  # noqa: ANN001
     assert counts() == NOTHING
 
 
-def test_manage_py_prints_one_line_not_a_traceback(tmp_path):  # noqa: ANN001
+def test_manage_py_prints_one_line_not_a_traceback(tmp_path):
     """The real process, as an officer runs it: a refused file is one line on stderr."""
     path = write(tmp_path, (HEADER + good(1)).encode("utf-16"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
@@ -245,7 +245,7 @@ def test_manage_py_prints_one_line_not_a_traceback(tmp_path):  # noqa: ANN001
 
     if env.get("DATABASE_URL"):
         env["DATABASE_URL"] = database_url()
-    proc = subprocess.run(  # noqa: S603
+    proc = subprocess.run(
         [sys.executable, "manage.py", "import_arrivals", str(path)],
         cwd=ROOT,
         env=env,
@@ -313,7 +313,7 @@ def date_text(day: dt.date) -> str:
 
 
 @st.composite
-def field_or_noise(draw, valid):  # noqa: ANN001, ANN201
+def field_or_noise(draw, valid):
     """A valid value in any case and padding, or arbitrary text, or a near miss."""
     choice = draw(st.integers(0, 4))
     if choice == 0:
@@ -376,7 +376,7 @@ def test_the_validator_accepts_only_clean_rows_and_explains_every_refusal(row):
 # --- The admin's upload form -----------------------------------------------------------------
 
 
-def upload(client, name: str, data: bytes):  # noqa: ANN001, ANN201
+def upload(client, name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
@@ -398,7 +398,7 @@ def upload(client, name: str, data: bytes):  # noqa: ANN001, ANN201
 )
 def test_the_upload_form_refuses_what_is_not_an_arrivals_csv_and_says_why(
     client, registrar, name, data, message
-):  # noqa: ANN001
+):
     client.force_login(registrar)
     response = upload(client, name, data)
     assert response.status_code == 200  # the form again, with the error
@@ -407,7 +407,7 @@ def test_the_upload_form_refuses_what_is_not_an_arrivals_csv_and_says_why(
     assert not AuditEvent.objects.exists()
 
 
-def test_the_upload_form_refuses_a_file_over_the_size_limit(client, registrar):  # noqa: ANN001
+def test_the_upload_form_refuses_a_file_over_the_size_limit(client, registrar):
     from casework.admin import imports as admin_imports
 
     client.force_login(registrar)
@@ -421,7 +421,7 @@ def test_the_upload_form_refuses_a_file_over_the_size_limit(client, registrar): 
 
 def test_an_upload_broken_after_its_header_fails_as_a_job_and_writes_nothing(
     client, registrar, settings, tmp_path
-):  # noqa: ANN001
+):
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(registrar)
     data = HEADER + good(1) + good(2) + 'h-3,"Olena\n' + good(4) * 12

@@ -41,7 +41,7 @@ class Face:
         self.applicant = requests.Session()
         self.timings: list[float] = []
 
-    def _timed(self, fn, *args, **kwargs) -> requests.Response:  # noqa: ANN001
+    def _timed(self, fn, *args, **kwargs) -> requests.Response:
         began = time.monotonic()
         resp = fn(*args, timeout=15, **kwargs)
         self.timings.append(time.monotonic() - began)
@@ -123,7 +123,7 @@ def test_redis_down_users_notice_nothing_and_it_comes_back(
     sessionid = client.cookies["sessionid"].value
 
     # The status page's own choice for an unreachable rate-limit counter is to refuse
-    # (tested below); here the operator chose availability, as this issue asks.
+    # (tested below); here the operator chose availability, so the status page keeps working.
     with gunicorn(
         tmp_path,
         CELERY_BROKER_URL=redis_server.url,

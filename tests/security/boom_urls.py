@@ -5,7 +5,7 @@ from django.urls import path
 from config.urls import urlpatterns as project_urlpatterns
 
 
-def boom(request):  # noqa: ANN001, ANN201
+def boom(request):
     raise ValueError("something broke")
 
 

@@ -29,7 +29,7 @@ class World:
 
 
 @pytest.fixture
-def world(unit, other_unit) -> World:  # noqa: ANN001
+def world(unit, other_unit) -> World:
     """Oslo (``unit``) has one case; Bergen (``other_unit``) one ordinary and one appealed."""
     p_here = PersonFactory(given_name="Amina", family_name="Rahimi", nationality="AF")
     p_there = PersonFactory(given_name="Yusuf", family_name="Rahman", nationality="SY")
@@ -67,7 +67,7 @@ def world(unit, other_unit) -> World:  # noqa: ANN001
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # noqa: ANN001
+def media(settings, tmp_path):
     """Uploaded files go to a private directory of this test."""
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT

@@ -25,7 +25,7 @@ def only_row() -> AccessLog:
     return found[0]
 
 
-def test_opening_a_case_logs_it_and_the_case_page_shows_who(client, caseworker, world):  # noqa: ANN001
+def test_opening_a_case_logs_it_and_the_case_page_shows_who(client, caseworker, world):
     caseworker.first_name, caseworker.last_name = "Kari", "Nordmann"
     caseworker.save()
     client.force_login(caseworker)
@@ -43,7 +43,7 @@ def test_opening_a_case_logs_it_and_the_case_page_shows_who(client, caseworker, 
     assert "Kari Nordmann" in html.split("Who has looked at this case")[1]
 
 
-def test_opening_a_person_and_their_history_is_logged(client, caseworker, world):  # noqa: ANN001
+def test_opening_a_person_and_their_history_is_logged(client, caseworker, world):
     client.force_login(caseworker)
     url = reverse("admin:casework_person_change", args=[world.p_here.pk])
     client.get(url)
@@ -55,7 +55,7 @@ def test_opening_a_person_and_their_history_is_logged(client, caseworker, world)
     ]
 
 
-def test_a_name_search_logs_its_shape_and_the_ids_never_the_name(client, caseworker, world):  # noqa: ANN001
+def test_a_name_search_logs_its_shape_and_the_ids_never_the_name(client, caseworker, world):
     client.force_login(caseworker)
     client.get(reverse("admin:casework_person_changelist"), {"q": "Rahimi"})
     row = only_row()
@@ -67,7 +67,7 @@ def test_a_name_search_logs_its_shape_and_the_ids_never_the_name(client, casewor
 
 def test_a_filtered_list_logs_the_filter_names_and_a_reference_search_its_kind(
     client, caseworker, world
-):  # noqa: ANN001
+):
     client.force_login(caseworker)
     base = reverse("admin:casework_application_changelist")
     client.get(base, {"assigned": "all", "state": "submitted", "nationality": "AF"})
@@ -82,7 +82,7 @@ def test_a_filtered_list_logs_the_filter_names_and_a_reference_search_its_kind(
     assert world.app_here.reference not in searched.query
 
 
-def test_autocomplete_lookups_are_logged(client, caseworker, world):  # noqa: ANN001
+def test_autocomplete_lookups_are_logged(client, caseworker, world):
     client.force_login(caseworker)
     client.get(
         reverse("admin:autocomplete"),
@@ -102,7 +102,7 @@ def test_autocomplete_lookups_are_logged(client, caseworker, world):  # noqa: AN
     assert row.object_ids == [world.p_here.pk]
 
 
-def test_a_refused_page_logs_nothing(client, caseworker, world):  # noqa: ANN001
+def test_a_refused_page_logs_nothing(client, caseworker, world):
     client.force_login(caseworker)
     client.get(reverse("admin:casework_application_change", args=[world.app_there.pk]))
     assert rows() == []
@@ -110,7 +110,7 @@ def test_a_refused_page_logs_nothing(client, caseworker, world):  # noqa: ANN001
 
 def test_a_purpose_is_asked_for_a_case_assigned_to_someone_else(
     client, settings, caseworker, other_caseworker, world
-):  # noqa: ANN001
+):
     settings.ACCESS_PURPOSE_REQUIRED = True
     Application.objects.filter(pk=world.app_here.pk).update(assigned_to=other_caseworker)
     client.force_login(caseworker)
@@ -124,7 +124,7 @@ def test_a_purpose_is_asked_for_a_case_assigned_to_someone_else(
     assert only_row().purpose == "Covering for a colleague on leave"
 
 
-def test_own_cases_open_without_a_purpose(client, settings, caseworker, world):  # noqa: ANN001
+def test_own_cases_open_without_a_purpose(client, settings, caseworker, world):
     settings.ACCESS_PURPOSE_REQUIRED = True
     Application.objects.filter(pk=world.app_here.pk).update(assigned_to=caseworker)
     client.force_login(caseworker)
@@ -132,7 +132,7 @@ def test_own_cases_open_without_a_purpose(client, settings, caseworker, world): 
     assert only_row().purpose == ""
 
 
-def test_the_log_is_append_only_in_code_and_admin(client, auditor, caseworker):  # noqa: ANN001
+def test_the_log_is_append_only_in_code_and_admin(client, auditor, caseworker):
     row = access_log(user=caseworker, action="view", objects=[1], model=Application)
     with pytest.raises(RuntimeError):
         row.save()
@@ -149,7 +149,7 @@ def test_the_log_is_append_only_in_code_and_admin(client, auditor, caseworker): 
     assert AccessLog.objects.get(pk=row.pk).purpose == ""
 
 
-def test_staff_see_only_their_own_access_rows_and_auditors_all(caseworker, auditor):  # noqa: ANN001
+def test_staff_see_only_their_own_access_rows_and_auditors_all(caseworker, auditor):
     from casework.privacy.scopes import visible_to
 
     mine = access_log(user=caseworker, action="view", objects=[1], model=Application)
@@ -160,7 +160,7 @@ def test_staff_see_only_their_own_access_rows_and_auditors_all(caseworker, audit
 
 @pytest.mark.services("postgres")
 @pytest.mark.django_db(transaction=True)
-def test_postgresql_refuses_update_and_delete_of_access_rows(caseworker):  # noqa: ANN001
+def test_postgresql_refuses_update_and_delete_of_access_rows(caseworker):
     row = access_log(user=caseworker, action="view", objects=[1], model=Application)
     for sql in (
         "UPDATE casework_accesslog SET purpose = 'x' WHERE id = %s",
@@ -192,7 +192,7 @@ class _ApplicationViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSe
     serializer_class = _ApplicationSerializer
 
 
-def _call(user, action: str, **kwargs):  # noqa: ANN001, ANN202
+def _call(user, action: str, **kwargs):
     factory = APIRequestFactory()
     request = factory.get("/api/v1/applications/", {"state": "submitted"})
     force_authenticate(request, user=user)
@@ -200,7 +200,7 @@ def _call(user, action: str, **kwargs):  # noqa: ANN001, ANN202
     return view(request, **kwargs)
 
 
-def test_the_api_mixin_scopes_and_logs_retrieve_and_list(caseworker, world):  # noqa: ANN001
+def test_the_api_mixin_scopes_and_logs_retrieve_and_list(caseworker, world):
     response = _call(caseworker, "retrieve", pk=world.app_here.pk)
     assert response.status_code == 200
     assert _call(caseworker, "retrieve", pk=world.app_there.pk).status_code == 404
@@ -231,7 +231,7 @@ class _EventViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = _EventSerializer
 
 
-def test_the_api_mixin_hides_grounds_from_roles_without_need(registrar, caseworker, world):  # noqa: ANN001
+def test_the_api_mixin_hides_grounds_from_roles_without_need(registrar, caseworker, world):
     view = _EventViewSet.as_view({"get": "list"})
     for user, sees_reason in ((registrar, False), (caseworker, True)):
         request = APIRequestFactory().get("/api/v1/events/")
@@ -241,7 +241,7 @@ def test_the_api_mixin_hides_grounds_from_roles_without_need(registrar, casework
         assert all(("reason" in row) is sees_reason for row in data), user
 
 
-def test_an_autocomplete_by_registration_number_is_logged_too(client, caseworker, world):  # noqa: ANN001
+def test_an_autocomplete_by_registration_number_is_logged_too(client, caseworker, world):
     client.force_login(caseworker)
     client.get(
         reverse("admin:autocomplete"),
@@ -257,7 +257,7 @@ def test_an_autocomplete_by_registration_number_is_logged_too(client, caseworker
     assert row.object_ids == [world.p_here.pk]
 
 
-def test_an_auditors_reads_are_not_announced_to_the_caseworker(client, caseworker, auditor, world):  # noqa: ANN001
+def test_an_auditors_reads_are_not_announced_to_the_caseworker(client, caseworker, auditor, world):
     auditor.first_name = "Inspector"
     auditor.save()
     url = reverse("admin:casework_application_change", args=[world.app_here.pk])

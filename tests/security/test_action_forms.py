@@ -22,13 +22,13 @@ def _trail(html: str) -> list[str]:
 
 
 @pytest.fixture
-def root(client):  # noqa: ANN001, ANN201
+def root(client):
     user = UserFactory(username="root", is_superuser=True)
     client.force_login(user)
     return user
 
 
-def test_each_app_action_page_has_the_same_anatomy(client, root):  # noqa: ANN001
+def test_each_app_action_page_has_the_same_anatomy(client, root):
     app = ApplicationFactory(state="submitted")
     centre = ReceptionCentreFactory(municipality=municipality_named("Bergen"), name="Bergen mottak")
     placement = PlacementFactory(centre=centre)
@@ -70,7 +70,7 @@ def test_each_app_action_page_has_the_same_anatomy(client, root):  # noqa: ANN00
     assert f"{permit} — {permit.get_state_display()}" in permit_page
 
 
-def test_a_page_without_a_record_has_no_record_crumb(client, root):  # noqa: ANN001
+def test_a_page_without_a_record_has_no_record_crumb(client, root):
     response = client.get(reverse("admin:reception_placement_place"))
     assert response.status_code == 200
     trail = _trail(response.content.decode())

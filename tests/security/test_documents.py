@@ -16,7 +16,7 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 
 
-def upload(person, name: str, content: bytes) -> IdentityDocumentForm:  # noqa: ANN001
+def upload(person, name: str, content: bytes) -> IdentityDocumentForm:
     form = IdentityDocumentForm(
         data={"kind": "passport", "number": "P1234567", "issuing_country": "AF"},
         files={"scan": SimpleUploadedFile(name, content)},
@@ -25,7 +25,7 @@ def upload(person, name: str, content: bytes) -> IdentityDocumentForm:  # noqa: 
     return form
 
 
-def test_a_file_is_judged_by_its_bytes_not_its_name(world, media):  # noqa: ANN001
+def test_a_file_is_judged_by_its_bytes_not_its_name(world, media):
     disguised = upload(world.p_here, "passport.pdf", EXE)
     assert not disguised.is_valid()
     assert "Only PDF, JPEG or PNG" in str(disguised.errors["scan"])
@@ -33,14 +33,14 @@ def test_a_file_is_judged_by_its_bytes_not_its_name(world, media):  # noqa: ANN0
     assert honest.is_valid(), honest.errors
 
 
-def test_a_file_over_the_size_limit_is_refused(world, media, settings):  # noqa: ANN001
+def test_a_file_over_the_size_limit_is_refused(world, media, settings):
     settings.DOCUMENT_MAX_BYTES = 50
     form = upload(world.p_here, "big.png", PNG)
     assert not form.is_valid()
     assert "too large" in str(form.errors["scan"])
 
 
-def test_a_scan_is_stored_outside_the_web_root_under_a_random_name(world, media, settings):  # noqa: ANN001
+def test_a_scan_is_stored_outside_the_web_root_under_a_random_name(world, media, settings):
     form = upload(world.p_here, "Amina_Rahimi_passport.png", PNG)
     assert form.is_valid(), form.errors
     document = form.save()
@@ -51,13 +51,13 @@ def test_a_scan_is_stored_outside_the_web_root_under_a_random_name(world, media,
 
 
 @pytest.fixture
-def scanned(world, media):  # noqa: ANN001
+def scanned(world, media):
     form = upload(world.p_here, "passport.png", PNG)
     assert form.is_valid()
     return form.save()
 
 
-def test_a_user_in_scope_downloads_it_and_it_is_logged(client, caseworker, scanned):  # noqa: ANN001
+def test_a_user_in_scope_downloads_it_and_it_is_logged(client, caseworker, scanned):
     client.force_login(caseworker)
     response = client.get(reverse("casework-document-scan", args=[scanned.pk]))
     assert response.status_code == 200
@@ -77,7 +77,7 @@ def test_a_user_in_scope_downloads_it_and_it_is_logged(client, caseworker, scann
     ("role", "status"),
     [("outsider", 404), ("appeals", 403), ("reception", 403), ("integration", 403)],
 )
-def test_others_never_get_the_file(role, status, client, role_users, scanned):  # noqa: ANN001
+def test_others_never_get_the_file(role, status, client, role_users, scanned):
     client.force_login(role_users[role])
     response = client.get(reverse("casework-document-scan", args=[scanned.pk]))
     assert response.status_code == status
@@ -85,19 +85,19 @@ def test_others_never_get_the_file(role, status, client, role_users, scanned):  
     assert not AccessLog.objects.filter(action="download").exists()
 
 
-def test_anonymous_users_are_sent_to_sign_in(client, scanned):  # noqa: ANN001
+def test_anonymous_users_are_sent_to_sign_in(client, scanned):
     response = client.get(reverse("casework-document-scan", args=[scanned.pk]))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
 
 
-def test_no_url_serves_the_private_directory(client, caseworker, scanned):  # noqa: ANN001
+def test_no_url_serves_the_private_directory(client, caseworker, scanned):
     client.force_login(caseworker)
     for prefix in ("/media/", "/private/", "/static/", "/"):
         assert client.get(prefix + scanned.scan.name).status_code == 404
 
 
-def test_the_person_page_links_to_the_checked_download(client, caseworker, scanned, world):  # noqa: ANN001
+def test_the_person_page_links_to_the_checked_download(client, caseworker, scanned, world):
     client.force_login(caseworker)
     page = client.get(reverse("admin:casework_person_change", args=[world.p_here.pk]))
     html = page.content.decode()
@@ -105,7 +105,7 @@ def test_the_person_page_links_to_the_checked_download(client, caseworker, scann
     assert scanned.scan.name not in html  # the storage path is never shown
 
 
-def _form_data(response) -> dict:  # noqa: ANN001
+def _form_data(response) -> dict:
     """Everything the admin change page would post back unchanged: main form and inlines."""
     data: dict = {}
     forms = [response.context["adminform"].form]
@@ -135,7 +135,7 @@ def _form_data(response) -> dict:  # noqa: ANN001
 )
 def test_uploading_a_scan_through_the_person_page(
     content, accepted, client, caseworker, world, media
-):  # noqa: ANN001, E501
+):
     client.force_login(caseworker)
     url = reverse("admin:casework_person_change", args=[world.p_here.pk])
     data = _form_data(client.get(url))

@@ -45,7 +45,7 @@ class Scripts(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def directives(response) -> dict[str, list[str]]:  # noqa: ANN001
+def directives(response) -> dict[str, list[str]]:
     policy = response["Content-Security-Policy"]
     return {
         name: sources.split()
@@ -55,11 +55,11 @@ def directives(response) -> dict[str, list[str]]:  # noqa: ANN001
     }
 
 
-def script_src(response) -> list[str]:  # noqa: ANN001
+def script_src(response) -> list[str]:
     return directives(response)["script-src"]
 
 
-def assert_strict(response, url: str) -> None:  # noqa: ANN001
+def assert_strict(response, url: str) -> None:
     """No directive loosened; no inline style or script the policy would have to block."""
     policy = directives(response)
     for name in ("script-src", "style-src"):
@@ -82,7 +82,7 @@ def assert_strict(response, url: str) -> None:  # noqa: ANN001
 
 def test_every_kind_of_page_has_a_strict_script_policy_and_no_inline_script(
     client, caseworker, world
-):  # noqa: ANN001
+):
     anonymous = ["/status/", "/admin/login/", "/api/docs/", "/api/schema/"]
     staff = [
         "/admin/",
@@ -101,7 +101,7 @@ def test_every_kind_of_page_has_a_strict_script_policy_and_no_inline_script(
         assert_strict(response, url)
 
 
-def test_every_admin_page_api_page_and_error_page_is_strict(client, world, settings):  # noqa: ANN001
+def test_every_admin_page_api_page_and_error_page_is_strict(client, world, settings):
     """Style as strict as script: every response, the browsable API and the errors too."""
     ReminderFactory(status="failed")
     superuser = UserFactory(username="root", is_superuser=True)
@@ -136,7 +136,7 @@ def test_every_admin_page_api_page_and_error_page_is_strict(client, world, setti
         assert_strict(client.get(url), url)
 
 
-def test_the_plain_pages_are_styled_by_a_stylesheet():  # noqa: ANN001
+def test_the_plain_pages_are_styled_by_a_stylesheet():
     """Error, lockout and unavailable pages: no style attribute, the plain stylesheet."""
     for name in (
         "400.html",
@@ -153,7 +153,7 @@ def test_the_plain_pages_are_styled_by_a_stylesheet():  # noqa: ANN001
         assert 'href="/static/casework/plain.css"' in html, name
 
 
-def test_the_api_docs_load_their_start_up_code_as_a_script_file(client):  # noqa: ANN001
+def test_the_api_docs_load_their_start_up_code_as_a_script_file(client):
     page = client.get("/api/docs/").content.decode()
     assert '<script src="/api/docs/?script="></script>' in page
     script = client.get("/api/docs/?script=")
@@ -165,7 +165,7 @@ def test_the_api_docs_load_their_start_up_code_as_a_script_file(client):  # noqa
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 @pytest.mark.django_db(transaction=True)
-def test_swagger_ui_renders_in_chromium_under_the_policy(live_server):  # noqa: ANN001
+def test_swagger_ui_renders_in_chromium_under_the_policy(live_server):
     """The real browser enforces the CSP: if the UI renders, nothing it needs was blocked."""
     result = subprocess.run(
         [
@@ -185,7 +185,7 @@ def test_swagger_ui_renders_in_chromium_under_the_policy(live_server):  # noqa: 
     assert "/api/v1/auth/token/" in result.stdout
 
 
-def test_a_missing_page_shows_nothing_from_the_request(client):  # noqa: ANN001
+def test_a_missing_page_shows_nothing_from_the_request(client):
     response = client.get("/no-such-page/", {"name": "Amina Rahimi"})
     assert response.status_code == 404
     body = response.content.decode()
@@ -194,7 +194,7 @@ def test_a_missing_page_shows_nothing_from_the_request(client):  # noqa: ANN001
 
 
 @pytest.fixture
-def captured_errors():  # noqa: ANN202
+def captured_errors():
     """A plain handler (no filter of its own) that prints the request a record carries."""
 
     class WithRequest(logging.Formatter):
@@ -212,7 +212,7 @@ def captured_errors():  # noqa: ANN202
     logger.removeHandler(handler)
 
 
-def test_a_crash_shows_and_logs_nothing_of_what_was_sent(client, settings, captured_errors):  # noqa: ANN001
+def test_a_crash_shows_and_logs_nothing_of_what_was_sent(client, settings, captured_errors):
     settings.ROOT_URLCONF = "tests.security.boom_urls"
     client.raise_request_exception = False
     response = client.post(
@@ -229,7 +229,7 @@ def test_a_crash_shows_and_logs_nothing_of_what_was_sent(client, settings, captu
         assert secret not in log
 
 
-def test_the_console_log_handler_drops_request_data(settings):  # noqa: ANN001
+def test_the_console_log_handler_drops_request_data(settings):
     handler = settings.LOGGING["handlers"]["console"]
     assert handler["filters"] == ["no_request_data"]
     assert settings.LOGGING["loggers"]["django.request"]["filters"] == ["no_request_data"]
@@ -241,7 +241,7 @@ def test_the_console_log_handler_drops_request_data(settings):  # noqa: ANN001
     assert record.request is None and record.getMessage() == "Error: /x/"
 
 
-def test_session_and_csrf_cookies_are_http_only_and_same_site(client, caseworker):  # noqa: ANN001
+def test_session_and_csrf_cookies_are_http_only_and_same_site(client, caseworker):
     response = client.post(
         "/admin/login/?next=/admin/", {"username": "caseworker", "password": "Correct-Horse-42"}
     )

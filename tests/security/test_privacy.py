@@ -39,7 +39,7 @@ def closed_case(state: str, decided_at: dt.datetime, outcome: str, nationality: 
 
 
 @pytest.fixture
-def register(media):  # noqa: ANN001
+def register(media):
     """A mix: due (withdrawn and rejected long ago), not due (recent, granted, open)."""
     due = [
         closed_case("withdrawn", LONG_AGO, "withdrawn", "SY", "1990-05-17"),
@@ -76,7 +76,7 @@ def statistics() -> dict:
     }
 
 
-def test_anonymisation_keeps_every_statistic(register):  # noqa: ANN001
+def test_anonymisation_keeps_every_statistic(register):
     import os
 
     before = statistics()
@@ -100,7 +100,7 @@ def test_anonymisation_keeps_every_statistic(register):  # noqa: ANN001
     assert privacy.anonymise_due(now=NOW) == 0  # idempotent
 
 
-def test_the_command_and_the_periodic_task(register):  # noqa: ANN001
+def test_the_command_and_the_periodic_task(register):
     from io import StringIO
 
     from casework.privacy.tasks import anonymise_due
@@ -117,7 +117,7 @@ def test_the_command_and_the_periodic_task(register):  # noqa: ANN001
 
 def test_anonymisation_is_a_handful_of_queries_whatever_the_number(
     register, django_assert_max_num_queries
-):  # noqa: ANN001, E501
+):
     for _ in range(20):
         closed_case("withdrawn", LONG_AGO, "withdrawn", "UA", "1980-01-01")
     with django_assert_max_num_queries(25):
@@ -127,7 +127,7 @@ def test_anonymisation_is_a_handful_of_queries_whatever_the_number(
 # --- subject access -------------------------------------------------------------------------
 
 
-def test_subject_access_export_holds_everything_and_is_logged(client, caseworker, world):  # noqa: ANN001
+def test_subject_access_export_holds_everything_and_is_logged(client, caseworker, world):
     client.force_login(caseworker)
     client.get(reverse("admin:casework_person_change", args=[world.p_here.pk]))
     response = client.post(
@@ -145,7 +145,7 @@ def test_subject_access_export_holds_everything_and_is_logged(client, caseworker
     assert (export.user, export.object_ids) == (caseworker, [world.p_here.pk])
 
 
-def test_no_export_outside_scope_or_role(client, role_users, world):  # noqa: ANN001
+def test_no_export_outside_scope_or_role(client, role_users, world):
     for role in ("outsider", "reception"):
         client.force_login(role_users[role])
         response = client.post(
@@ -161,13 +161,13 @@ def test_no_export_outside_scope_or_role(client, role_users, world):  # noqa: AN
 
 
 @pytest.fixture
-def dpo(db):  # noqa: ANN001
+def dpo(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="dpo", is_superuser=True)
 
 
-def test_erasure_is_refused_while_a_case_is_open(dpo, world):  # noqa: ANN001
+def test_erasure_is_refused_while_a_case_is_open(dpo, world):
     with pytest.raises(ValidationError, match="still open"):
         privacy.person_erase(actor=dpo, person=world.p_here, reason="Art. 17 request")
     world.p_here.refresh_from_db()
@@ -175,7 +175,7 @@ def test_erasure_is_refused_while_a_case_is_open(dpo, world):  # noqa: ANN001
     assert not AuditEvent.objects.filter(action="person_erased").exists()
 
 
-def test_erasure_of_a_closed_case_is_audited(dpo, world, caseworker):  # noqa: ANN001
+def test_erasure_of_a_closed_case_is_audited(dpo, world, caseworker):
     Application.objects.filter(pk=world.app_here.pk).update(state=State.WITHDRAWN)
     with pytest.raises(PermissionDenied):
         privacy.person_erase(actor=caseworker, person=world.p_here, reason="x")
@@ -187,7 +187,7 @@ def test_erasure_of_a_closed_case_is_audited(dpo, world, caseworker):  # noqa: A
     assert (event.actor, event.person_id, event.reason) == (dpo, person.pk, "Art. 17 request #12")
 
 
-def test_the_admin_erase_action_says_why_it_refuses(client, dpo, world):  # noqa: ANN001
+def test_the_admin_erase_action_says_why_it_refuses(client, dpo, world):
     client.force_login(dpo)
     response = client.post(
         reverse("admin:casework_person_changelist"),

@@ -49,7 +49,7 @@ def change(model: str, pk: int) -> str:
     return reverse(f"admin:casework_{model}_change", args=[pk])
 
 
-def listed(client, model: str, query: str = "") -> set[int] | int:  # noqa: ANN001
+def listed(client, model: str, query: str = "") -> set[int] | int:
     response = client.get(reverse(f"admin:casework_{model}_changelist") + query)
     if response.status_code != 200:
         return response.status_code
@@ -57,7 +57,7 @@ def listed(client, model: str, query: str = "") -> set[int] | int:  # noqa: ANN0
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_lists_show_exactly_the_roles_scope(role, client, role_users, world):  # noqa: ANN001
+def test_lists_show_exactly_the_roles_scope(role, client, role_users, world):
     client.force_login(role_users[role])
     people = VISIBLE_PEOPLE[role]
     cases = {getattr(world, CASE_OF[p]).pk for p in people if p in CASE_OF}
@@ -79,7 +79,7 @@ def test_lists_show_exactly_the_roles_scope(role, client, role_users, world):  #
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_change_and_history_pages_open_only_in_scope(role, client, role_users, world):  # noqa: ANN001
+def test_change_and_history_pages_open_only_in_scope(role, client, role_users, world):
     """Guessing ids: an out-of-scope record gives the same answer as one that never existed."""
     client.force_login(role_users[role])
     for name in ("p_here", "p_there", "p_appealed", "p_intake"):
@@ -106,7 +106,7 @@ def test_change_and_history_pages_open_only_in_scope(role, client, role_users, w
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_autocomplete_answers_only_in_scope(role, client, role_users, world):  # noqa: ANN001
+def test_autocomplete_answers_only_in_scope(role, client, role_users, world):
     client.force_login(role_users[role])
     response = client.get(
         reverse("admin:autocomplete"),
@@ -127,7 +127,7 @@ def test_autocomplete_answers_only_in_scope(role, client, role_users, world):  #
 
 
 @pytest.mark.parametrize("role", ["auditor", "reception", "integration"])
-def test_read_only_roles_change_nothing(role, client, role_users, world):  # noqa: ANN001
+def test_read_only_roles_change_nothing(role, client, role_users, world):
     client.force_login(role_users[role])
     person = world.p_here
     before = AuditEvent.objects.count()
@@ -146,7 +146,7 @@ def test_read_only_roles_change_nothing(role, client, role_users, world):  # noq
     assert AuditEvent.objects.count() == before
 
 
-def test_the_auditor_may_add_nothing_even_if_granted(client, auditor, world):  # noqa: ANN001
+def test_the_auditor_may_add_nothing_even_if_granted(client, auditor, world):
     from django.contrib.auth.models import Permission
 
     auditor.user_permissions.add(Permission.objects.get(codename="change_person"))
@@ -159,7 +159,7 @@ def test_the_auditor_may_add_nothing_even_if_granted(client, auditor, world):  #
 
 
 @pytest.fixture
-def reception_scope(world, monkeypatch):  # noqa: ANN001
+def reception_scope(world, monkeypatch):
     """Instead of what the reception app registers: residents of the officer's centres."""
     monkeypatch.setitem(
         scopes._person_scopes, Role.RECEPTION.value, [lambda user: Q(pk=world.p_here.pk)]
@@ -168,7 +168,7 @@ def reception_scope(world, monkeypatch):  # noqa: ANN001
 
 def test_reception_sees_its_residents_but_no_case_or_grounds(
     client, reception_officer, world, reception_scope
-):  # noqa: ANN001
+):
     from django.contrib.auth.models import Permission
 
     client.force_login(reception_officer)
@@ -184,13 +184,13 @@ def test_reception_sees_its_residents_but_no_case_or_grounds(
     client.force_login(reception_officer)
 
 
-def test_a_caseworker_sees_the_grounds_of_their_units_events(client, caseworker, world):  # noqa: ANN001
+def test_a_caseworker_sees_the_grounds_of_their_units_events(client, caseworker, world):
     client.force_login(caseworker)
     page = client.get(change("auditevent", world.event_here.pk)).content.decode()
     assert "GROUNDS-HERE" in page
 
 
-def test_the_person_page_lists_only_the_cases_in_scope(client, caseworker, other_unit, world):  # noqa: ANN001
+def test_the_person_page_lists_only_the_cases_in_scope(client, caseworker, other_unit, world):
     from tests.factories import ApplicationFactory
 
     elsewhere = ApplicationFactory(person=world.p_here, unit=other_unit)
@@ -200,14 +200,14 @@ def test_the_person_page_lists_only_the_cases_in_scope(client, caseworker, other
     assert elsewhere.display_reference not in page
 
 
-def test_an_unscoped_model_is_hidden_rather_than_leaked(caseworker, auditor):  # noqa: ANN001
+def test_an_unscoped_model_is_hidden_rather_than_leaked(caseworker, auditor):
     from casework.models import Unit
 
     assert scopes.visible_to(caseworker, Unit.objects.all()).query.is_empty()
     assert not scopes.visible_to(auditor, Unit.objects.all()).query.is_empty()
 
 
-def test_simple_history_pages_are_scoped_too(rf, caseworker, world):  # noqa: ANN001
+def test_simple_history_pages_are_scoped_too(rf, caseworker, world):
     """django-simple-history's history view falls back to the newest historical row when the
     admin's queryset does not hold the object; the scoped mixin refuses first."""
     from django.contrib.admin import AdminSite
@@ -224,7 +224,7 @@ def test_simple_history_pages_are_scoped_too(rf, caseworker, world):  # noqa: AN
     world.p_there.save()  # a history row for an out-of-scope person
     model_admin = HistoryAdmin(Person, AdminSite())
 
-    def get(url: str, *args: str):  # noqa: ANN202
+    def get(url: str, *args: str):
         request = rf.get(url)
         request.user = caseworker
         request.session = {}
@@ -239,7 +239,7 @@ def test_simple_history_pages_are_scoped_too(rf, caseworker, world):  # noqa: AN
     assert response["Location"] == "/admin/"  # the admin's "does not exist", nothing shown
 
 
-def test_deadlines_and_reminders_follow_their_case(caseworker, appeals, auditor, world):  # noqa: ANN001
+def test_deadlines_and_reminders_follow_their_case(caseworker, appeals, auditor, world):
     """For the reminders admin: ``ScopedAdminMixin`` on it gives exactly this."""
     from casework.models import Deadline, Reminder
     from tests.factories import DeadlineFactory, ReminderFactory
@@ -259,7 +259,7 @@ def test_deadlines_and_reminders_follow_their_case(caseworker, appeals, auditor,
 @pytest.mark.parametrize("role", ROLES)
 def test_administrative_pages_are_closed_to_every_role_but_the_auditors_log(
     role, client, role_users, world
-):  # noqa: ANN001
+):
     client.force_login(role_users[role])
     for model in ("unit", "staffprofile", "accesslog"):
         url = reverse(f"admin:casework_{model}_changelist")
@@ -270,7 +270,7 @@ def test_administrative_pages_are_closed_to_every_role_but_the_auditors_log(
 
 def test_the_case_timeline_shows_grounds_only_to_roles_that_need_them(
     client, caseworker, registrar, auditor, world
-):  # noqa: ANN001
+):
     url = reverse("admin:casework_application_change", args=[world.app_here.pk])
     for user, sees in ((caseworker, True), (auditor, True), (registrar, False)):
         client.force_login(user)

@@ -21,11 +21,11 @@ LOGIN = "/admin/login/?next=/admin/"
 PASSWORD = "Correct-Horse-42"  # tests/factories.py
 
 
-def sign_in(client, username: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
+def sign_in(client, username: str, password: str = PASSWORD):
     return client.post(LOGIN, {"username": username, "password": password})
 
 
-def test_admin_login_locks_after_the_failure_limit(client, settings, caseworker):  # noqa: ANN001
+def test_admin_login_locks_after_the_failure_limit(client, settings, caseworker):
     settings.AXES_FAILURE_LIMIT = 3
     for _ in range(2):
         response = sign_in(client, "caseworker", "wrong-password")
@@ -41,7 +41,7 @@ def test_admin_login_locks_after_the_failure_limit(client, settings, caseworker)
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_success_before_the_limit_resets_the_count(client, settings, caseworker):  # noqa: ANN001
+def test_a_success_before_the_limit_resets_the_count(client, settings, caseworker):
     settings.AXES_FAILURE_LIMIT = 3
     sign_in(client, "caseworker", "wrong-password")
     sign_in(client, "caseworker", "wrong-password")
@@ -54,16 +54,16 @@ def test_a_success_before_the_limit_resets_the_count(client, settings, caseworke
 @pytest.mark.parametrize(
     "password", ["short1A!", "password12345", "123456789012345", "caseworker2026!"]
 )
-def test_weak_passwords_are_refused(password, caseworker):  # noqa: ANN001
+def test_weak_passwords_are_refused(password, caseworker):
     with pytest.raises(ValidationError):
         validate_password(password, user=caseworker)
 
 
-def test_a_long_unusual_password_is_accepted(caseworker):  # noqa: ANN001
+def test_a_long_unusual_password_is_accepted(caseworker):
     validate_password("violet-Harbour-tractor-91", user=caseworker)
 
 
-def test_a_session_expires_after_thirty_idle_minutes(client, settings, caseworker):  # noqa: ANN001
+def test_a_session_expires_after_thirty_idle_minutes(client, settings, caseworker):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
@@ -78,8 +78,8 @@ def test_a_session_expires_after_thirty_idle_minutes(client, settings, caseworke
         assert response["Location"].startswith("/admin/login/")
 
 
-def test_the_idle_expiry_is_renewed_once_a_minute_not_on_every_page(client, caseworker):  # noqa: ANN001
-    """Issue 11: the session row is written when its expiry is a minute old or more, not by
+def test_the_idle_expiry_is_renewed_once_a_minute_not_on_every_page(client, caseworker):
+    """The session row is written when its expiry is a minute old or more, not by
     every admin page (the 30-minute idle limit above still holds)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -112,7 +112,7 @@ def totp(key: bytes, at: float, step: int = 30, digits: int = 6) -> str:
     return f"{code:0{digits}d}"
 
 
-def test_staff_of_a_required_group_set_up_and_use_totp(client, settings, decider):  # noqa: ANN001
+def test_staff_of_a_required_group_set_up_and_use_totp(client, settings, decider):
     settings.OTP_REQUIRED_GROUPS = ["Decision-maker"]
     assert sign_in(client, "decider").status_code == 302
     response = client.get("/admin/casework/application/")
@@ -151,20 +151,20 @@ def test_staff_of_a_required_group_set_up_and_use_totp(client, settings, decider
         assert client.get("/admin/").status_code == 200
 
 
-def test_staff_outside_the_required_groups_are_not_asked(client, settings, caseworker):  # noqa: ANN001
+def test_staff_outside_the_required_groups_are_not_asked(client, settings, caseworker):
     settings.OTP_REQUIRED_GROUPS = ["Decision-maker"]
     sign_in(client, "caseworker")
     assert client.get("/admin/").status_code == 200
 
 
-def test_anyone_who_set_up_a_device_is_asked_for_it(client, settings, caseworker):  # noqa: ANN001
+def test_anyone_who_set_up_a_device_is_asked_for_it(client, settings, caseworker):
     settings.OTP_REQUIRED_GROUPS = []
     TOTPDevice.objects.create(user=caseworker, name="phone", confirmed=True)
     sign_in(client, "caseworker")
     assert client.get("/admin/")["Location"].startswith(reverse("otp-verify"))
 
 
-def test_the_verify_page_refuses_an_outside_next_url(client, settings, decider):  # noqa: ANN001
+def test_the_verify_page_refuses_an_outside_next_url(client, settings, decider):
     settings.OTP_REQUIRED_GROUPS = ["Decision-maker"]
     device = TOTPDevice.objects.create(user=decider, name="phone", confirmed=True)
     sign_in(client, "decider")

@@ -27,7 +27,7 @@ def _case(
     decisions: tuple = (),
     is_final: bool = False,
     appeal_deadline: str | None = None,
-):  # noqa: ANN202
+):
     person = PersonFactory(nationality=nat, sex=sex, date_of_birth=dt.date.fromisoformat(born))
     app = ApplicationFactory(
         person=person,
@@ -45,7 +45,7 @@ def _case(
 
 
 @pytest.fixture
-def known_cases(db):  # noqa: ANN001, ANN201
+def known_cases(db):
     """Nine cases; the expected figures are worked out by hand in the tests' docstrings."""
     return [
         _case(

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 PAGE = "/admin/casework/statistics/"
 
 
-def test_statistics_page_shows_tables_charts_and_csv_links(client, decider, known_cases):  # noqa: ANN001
+def test_statistics_page_shows_tables_charts_and_csv_links(client, decider, known_cases):
     client.force_login(decider)
     response = client.get(PAGE, {"year": "2022", "kind": "protection"})
     assert response.status_code == 200
@@ -30,7 +30,7 @@ def test_statistics_page_shows_tables_charts_and_csv_links(client, decider, know
     assert "50.0" in html  # grant rate on the merits of the known cases
 
 
-def test_each_table_downloads_as_csv(client, decider, known_cases):  # noqa: ANN001
+def test_each_table_downloads_as_csv(client, decider, known_cases):
     client.force_login(decider)
     response = client.get(PAGE, {"csv": "decisions-first", "year": "2022"})
     assert response.status_code == 200
@@ -41,20 +41,20 @@ def test_each_table_downloads_as_csv(client, decider, known_cases):  # noqa: ANN
     assert lines[-1].startswith("total,,")
 
 
-def test_bad_parameters_are_ignored_or_404_never_500(client, decider):  # noqa: ANN001
+def test_bad_parameters_are_ignored_or_404_never_500(client, decider):
     client.force_login(decider)
     assert client.get(PAGE, {"year": "abc", "kind": "<x>"}).status_code == 200
     assert client.get(PAGE, {"csv": "nope"}).status_code == 404
 
 
-def test_staff_without_the_permission_cannot_see_statistics(client, unit):  # noqa: ANN001
+def test_staff_without_the_permission_cannot_see_statistics(client, unit):
     nobody = staff_user(username="norole", role=None, unit=unit)
     client.force_login(nobody)
     assert client.get(PAGE).status_code == 403
     assert client.get(PAGE, {"csv": "decisions-first"}).status_code == 403
 
 
-def test_registration_officer_uploads_and_follows_an_import(client, registrar, settings, tmp_path):  # noqa: ANN001
+def test_registration_officer_uploads_and_follows_an_import(client, registrar, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(registrar)
     upload = SimpleUploadedFile("arrivals.csv", SAMPLE.read_bytes(), content_type="text/csv")
@@ -74,6 +74,6 @@ def test_registration_officer_uploads_and_follows_an_import(client, registrar, s
     assert Person.objects.count() == 6
 
 
-def test_a_caseworker_may_not_import(client, caseworker):  # noqa: ANN001
+def test_a_caseworker_may_not_import(client, caseworker):
     client.force_login(caseworker)
     assert client.get(reverse("admin:casework_importjob_add")).status_code == 403

@@ -9,14 +9,14 @@ from tests.factories import staff_user
 pytestmark = pytest.mark.django_db
 
 
-def test_index_lists_every_table(client, auditor):  # noqa: ANN001
+def test_index_lists_every_table(client, auditor):
     client.force_login(auditor)
     body = client.get("/api/v1/statistics/").json()
     slugs = {t["slug"] for t in body["tables"]}
     assert {"applications-by-month", "decisions-first", "processing-time"} <= slugs
 
 
-def test_a_table_as_json_and_as_csv(client, auditor, known_cases):  # noqa: ANN001
+def test_a_table_as_json_and_as_csv(client, auditor, known_cases):
     client.force_login(auditor)
     body = client.get("/api/v1/statistics/decisions-first/", {"year": 2022}).json()
     assert body["parameters"] == {"year": 2022}
@@ -27,7 +27,7 @@ def test_a_table_as_json_and_as_csv(client, auditor, known_cases):  # noqa: ANN0
     assert csv.content.decode().splitlines()[-1].startswith("total,,")
 
 
-def test_unknown_table_is_a_404_and_strangers_are_refused(client, unit):  # noqa: ANN001
+def test_unknown_table_is_a_404_and_strangers_are_refused(client, unit):
     assert client.get("/api/v1/statistics/").status_code in (401, 403)
     nobody = staff_user(username="norole", role=None, unit=unit)
     client.force_login(nobody)
@@ -36,7 +36,7 @@ def test_unknown_table_is_a_404_and_strangers_are_refused(client, unit):  # noqa
     assert client.get("/api/v1/statistics/nope/").status_code == 404
 
 
-def test_an_error_is_json_even_when_csv_was_asked_for(client, auditor):  # noqa: ANN001
+def test_an_error_is_json_even_when_csv_was_asked_for(client, auditor):
     client.force_login(auditor)
     response = client.get("/api/v1/statistics/nope/?format=csv")
     assert response.status_code == 404

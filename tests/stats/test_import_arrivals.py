@@ -30,7 +30,7 @@ def run(path: Path, *extra: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_sample_file_imports_the_good_rows_and_reports_every_bad_one(tmp_path):  # noqa: ANN001
+def test_sample_file_imports_the_good_rows_and_reports_every_bad_one(tmp_path):
     report = tmp_path / "bad.csv"
     code, out, err = run(SAMPLE, "--report", str(report))
     assert code == 1
@@ -123,7 +123,7 @@ def test_running_the_same_file_again_creates_no_duplicates():
     ) == counts
 
 
-def test_a_file_without_the_required_columns_is_refused_whole(tmp_path):  # noqa: ANN001
+def test_a_file_without_the_required_columns_is_refused_whole(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("name,born\nA,1990-01-01\n")
     with pytest.raises(Exception, match="Line 1: missing columns: external_id"):
@@ -131,7 +131,7 @@ def test_a_file_without_the_required_columns_is_refused_whole(tmp_path):  # noqa
     assert not Person.objects.exists()
 
 
-def test_a_row_that_is_not_utf8_is_a_bad_row_with_its_line(tmp_path):  # noqa: ANN001
+def test_a_row_that_is_not_utf8_is_a_bad_row_with_its_line(tmp_path):
     bad = tmp_path / "latin1.csv"
     bad.write_bytes(
         (
@@ -147,7 +147,7 @@ def test_a_row_that_is_not_utf8_is_a_bad_row_with_its_line(tmp_path):  # noqa: A
     assert list(Person.objects.values_list("external_id", flat=True)) == ["a2"]
 
 
-def test_rows_stream_in_batches(tmp_path, monkeypatch):  # noqa: ANN001
+def test_rows_stream_in_batches(tmp_path, monkeypatch):
     """2,500 rows in batches of 1,000: three transactions, and all rows arrive."""
     monkeypatch.setattr(imports, "BATCH", 1000)
     path = tmp_path / "many.csv"
@@ -165,7 +165,7 @@ def test_rows_stream_in_batches(tmp_path, monkeypatch):  # noqa: ANN001
     assert Application.objects.filter(kind="collective").count() == 2500
 
 
-def test_centre_column_places_people_and_never_overfills_a_centre(tmp_path):  # noqa: ANN001
+def test_centre_column_places_people_and_never_overfills_a_centre(tmp_path):
     from reception.models import Placement
     from tests.reception.factories import ReceptionCentreFactory
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 
 
-def _settle(name: str, day: str, kind: str = "collective"):  # noqa: ANN202
+def _settle(name: str, day: str, kind: str = "collective"):
     app = ApplicationFactory(kind=kind, state="accepted", person=PersonFactory(nationality="UA"))
     return SettlementFactory(
         application=app, municipality=municipality(name), settled_on=dt.date.fromisoformat(day)

@@ -12,11 +12,11 @@ from casework.statistics import tables as statistics
 pytestmark = pytest.mark.django_db
 
 
-def rows_by(table, key):  # noqa: ANN001, ANN201
+def rows_by(table, key):
     return {r[key]: r for r in table.rows}
 
 
-def test_applications_by_month_count_each_lodging_month(known_cases):  # noqa: ANN001
+def test_applications_by_month_count_each_lodging_month(known_cases):
     t = statistics.applications_by_month(year=2022)
     assert [(r["month"], r["applications"]) for r in t.rows] == [
         (1, 1), (2, 1), (3, 2), (4, 2), (6, 1), (12, 1)
@@ -24,7 +24,7 @@ def test_applications_by_month_count_each_lodging_month(known_cases):  # noqa: A
     assert t.total("applications") == 8
 
 
-def test_asylum_applications_by_nationality_leave_out_collective_protection(known_cases):  # noqa: ANN001
+def test_asylum_applications_by_nationality_leave_out_collective_protection(known_cases):
     everyone = statistics.applications_by_nationality(year=2022)
     assert {r["code"]: r["applications"] for r in everyone.rows} == {
         "SY": 4, "AF": 2, "RU": 1, "UA": 1
@@ -35,14 +35,14 @@ def test_asylum_applications_by_nationality_leave_out_collective_protection(know
     assert asylum.rows[0]["nationality"] == "Syria"
 
 
-def test_applications_by_kind_and_track(known_cases):  # noqa: ANN001
+def test_applications_by_kind_and_track(known_cases):
     kinds = statistics.applications_by_kind(year=2022)
     assert {r["code"]: r["applications"] for r in kinds.rows} == {"protection": 7, "collective": 1}
     tracks = statistics.applications_by_track(year=2022)
     assert {r["code"]: r["applications"] for r in tracks.rows} == {"normal": 7, "dublin": 1}
 
 
-def test_age_bands_use_the_age_on_the_day_of_lodging(known_cases):  # noqa: ANN001
+def test_age_bands_use_the_age_on_the_day_of_lodging(known_cases):
     """A girl lodging the day before her 6th birthday is 0-5; a boy on his 17th birthday 11-17."""
     t = rows_by(statistics.applications_by_sex_and_age(year=2022), "age_band")
     assert set(t) == {"0-5", "11-17", "18+"}
@@ -51,7 +51,7 @@ def test_age_bands_use_the_age_on_the_day_of_lodging(known_cases):  # noqa: ANN0
     assert (t["18+"]["male"], t["18+"]["female"], t["18+"]["total"]) == (3, 3, 6)
 
 
-def test_first_instance_decisions_and_the_two_grant_rates(known_cases):  # noqa: ANN001
+def test_first_instance_decisions_and_the_two_grant_rates(known_cases):
     """2022, first instance: 2 positive on the merits, 1 rejected, 1 limited minor permit,
     1 Dublin, 1 withdrawn, 1 collective. On the merits 2 / (2+1+1) = 50 %;
     overall (2 + collective) / 7 = 42.9 %."""
@@ -70,19 +70,19 @@ def test_first_instance_decisions_and_the_two_grant_rates(known_cases):  # noqa:
     assert by_nat["RU"]["grant_rate_all"] == 0.0
 
 
-def test_asylum_decisions_without_collective_protection(known_cases):  # noqa: ANN001
+def test_asylum_decisions_without_collective_protection(known_cases):
     total = statistics.decisions_first(year=2022, kind="protection").rows[-1]
     assert (total["total"], total["grant_rate_merits"], total["grant_rate_all"]) == (6, 50.0, 33.3)
 
 
-def test_appeal_decisions_are_counted_apart(known_cases):  # noqa: ANN001
+def test_appeal_decisions_are_counted_apart(known_cases):
     t = statistics.decisions_appeal(year=2022)
     assert t.rows[-1]["total"] == 1
     assert t.rows[-1]["rejected"] == 1
     assert t.rows[-1]["grant_rate_merits"] == 0.0
 
 
-def test_processing_time_median_and_80th_percentile(known_cases):  # noqa: ANN001
+def test_processing_time_median_and_80th_percentile(known_cases):
     """Protection, normal track, first decisions in 2022 after 10, 20, 30, 30, 40 days:
     median 30, 80th percentile 30 + 0.2 x 10 = 32. Final decisions after 10, 20, 30, 30 and
     100 days (the appeal): median 30, 80th percentile 30 + 0.2 x 70 = 44."""
@@ -97,14 +97,14 @@ def test_processing_time_median_and_80th_percentile(known_cases):  # noqa: ANN00
     assert collective["first_median"] == 2.0
 
 
-def test_processing_time_leaves_out_open_cases_and_other_years(known_cases):  # noqa: ANN001
+def test_processing_time_leaves_out_open_cases_and_other_years(known_cases):
     everything = statistics.processing_time()
     normal = next(r for r in everything.rows if r["kind"] == "protection (asylum)"
                   and r["track"] == "normal procedure")  # fmt: skip
     assert normal["first_n"] == 6  # the 2021 case joins; the open case never counts
 
 
-def test_every_table_downloads_as_csv_with_its_header(known_cases):  # noqa: ANN001
+def test_every_table_downloads_as_csv_with_its_header(known_cases):
     for slug in statistics.TABLES:
         t = statistics.table(slug, year=2022)
         parsed = list(csv.reader(io.StringIO(t.as_csv())))
@@ -118,6 +118,6 @@ def test_csv_cells_never_start_a_formula():
 
 
 @pytest.mark.parametrize("n,fraction,expected", [(1, 0.5, 7), (4, 0.5, 2.5), (5, 0.8, 4.2)])
-def test_percentile_fallback_interpolates_like_percentile_cont(db, n, fraction, expected):  # noqa: ANN001
+def test_percentile_fallback_interpolates_like_percentile_cont(db, n, fraction, expected):
     values = [7] if n == 1 else list(range(1, n + 1))
     assert statistics.percentile_fallback(values, n, fraction) == pytest.approx(expected)

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "casework/templates/casework/status").glob("*.html"))
 MODULES = [ROOT / "casework/status/page.py", ROOT / "casework/status/views.py"]
-LOCALE = ROOT / "casework/locale"
+LOCALE = ROOT / "locale"
 
 _TRANSLATE = re.compile(r"""\{%\s*translate\s+(["'])(.*?)\1\s*%\}""")
 _BLOCK = re.compile(
@@ -49,6 +49,6 @@ def all_msgids() -> set[str]:
     return template_msgids() | python_msgids()
 
 
-def catalogue(language: str):  # noqa: ANN201
+def catalogue(language: str):
     with (LOCALE / language / "LC_MESSAGES" / "django.po").open("rb") as fh:
         return read_po(fh)

@@ -14,23 +14,23 @@ BIRTH_DATE = dt.date(1990, 3, 15)
 
 
 @pytest.fixture(autouse=True)
-def _generous_limits(settings):  # noqa: ANN001
+def _generous_limits(settings):
     """Tests that are not about the rate limit must not trip over it."""
     settings.STATUS_RATE_LIMIT = "100000/h"
     settings.STATUS_REFERENCE_RATE_LIMIT = "100000/h"
 
 
 @pytest.fixture
-def applicant(db):  # noqa: ANN001
+def applicant(db):
     return PersonFactory(date_of_birth=BIRTH_DATE, given_name="Amina", family_name="Haddad")
 
 
 @pytest.fixture
-def application(applicant):  # noqa: ANN001
+def application(applicant):
     return ApplicationFactory(person=applicant, state="submitted")
 
 
-def lookup(client, *, reference: str, born: dt.date = BIRTH_DATE, language: str = "", **extra):  # noqa: ANN001, ANN201
+def lookup(client, *, reference: str, born: dt.date = BIRTH_DATE, language: str = "", **extra):
     """POST the status form as an applicant would, in ``language`` ("" is English)."""
     path = f"/{language}/status/" if language and language != "en" else "/status/"
     return client.post(
@@ -45,7 +45,7 @@ def lookup(client, *, reference: str, born: dt.date = BIRTH_DATE, language: str 
     )
 
 
-def text_of(response) -> str:  # noqa: ANN001
+def text_of(response) -> str:
     """The page as text, without tags and with collapsed whitespace."""
     page = response.content.decode()
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))

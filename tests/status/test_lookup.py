@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 CSS = Path(__file__).resolve().parents[2] / "casework/static/casework/status.css"
 
 
-def _normalised(response, typed_reference: str) -> bytes:  # noqa: ANN001
+def _normalised(response, typed_reference: str) -> bytes:
     """The page without what differs by construction: the CSRF token and the echoed input."""
     page = response.content.decode()
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", page)
@@ -55,7 +55,7 @@ def test_wrong_reference_and_wrong_birth_date_give_the_same_page(client, applica
     assert dict(by_reference.headers).keys() == dict(by_birth_date.headers).keys()
 
 
-def _paired_median_difference(client, application, *, pairs: int) -> float:  # noqa: ANN001
+def _paired_median_difference(client, application, *, pairs: int) -> float:
     """Median of (wrong-reference time - wrong-birth-date time) over interleaved pairs."""
     wrong_ref = "7K3M9QXD2F" if application.reference != "7K3M9QXD2F" else "7K3M9QXD2G"
     wrong_born = BIRTH_DATE + dt.timedelta(days=1)
@@ -94,7 +94,7 @@ def test_wrong_reference_and_wrong_birth_date_take_the_same_time(client, applica
         rounds.append(abs(_paired_median_difference(client, application, pairs=100)))
         if rounds[-1] < 0.0015:
             break
-    print(f"median paired differences (ms): {[round(r * 1000, 3) for r in rounds]}")  # noqa: T201
+    print(f"median paired differences (ms): {[round(r * 1000, 3) for r in rounds]}")
     assert min(rounds) < 0.0015
 
 
@@ -209,10 +209,10 @@ def test_a_final_rejection_says_so_and_offers_no_appeal(client, applicant):
 
 
 def test_where_you_live_comes_from_registered_providers(client, application):
-    def residence(*, application):  # noqa: ANN001, ANN202
+    def residence(*, application):
         return [f"You live at Test reception centre ({application.kind})."]
 
-    def broken(*, application):  # noqa: ANN001, ANN202
+    def broken(*, application):
         raise RuntimeError("reception app bug")
 
     status_hooks.register_residence_provider("test.residence", residence)

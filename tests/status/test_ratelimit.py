@@ -113,7 +113,7 @@ def test_a_dead_cache_never_gives_a_500(client, settings, application, fail_open
 
 @pytest.mark.services("redis")
 def test_both_counters_in_one_round_trip_are_django_ratelimits_own(settings, application):
-    """On Redis the address and reference counters are counted in one pipeline (issue 11),
+    """On Redis the address and reference counters are counted in one pipeline,
     on django-ratelimit's own keys: its ``get_usage`` reads the same counts."""
     from django.core.cache import caches
     from django.test import Client

@@ -9,23 +9,15 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
 def catalogue_dirs() -> list[Path]:
-    """The project's own catalogues: LOCALE_PATHS and our apps' locale folders, never a
-    library's (those ship compiled)."""
-    base = Path(settings.BASE_DIR).resolve()
-    dirs = [Path(p) for p in settings.LOCALE_PATHS]
-    dirs += [Path(app.path) / "locale" for app in apps.get_app_configs()]
-    ours = []
-    for d in dirs:
-        d = d.resolve()
-        if d.is_dir() and base in d.parents and ".venv" not in d.relative_to(base).parts:
-            ours.append(d)
-    return ours
+    """The project's one locale home (``LOCALE_PATHS``: ``locale/`` at the top), where
+    ``makemessages`` run from the top writes every app's strings; never a library's (those
+    ship compiled)."""
+    return [Path(p) for p in settings.LOCALE_PATHS if Path(p).is_dir()]
 
 
 class Command(BaseCommand):

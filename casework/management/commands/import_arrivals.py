@@ -25,14 +25,14 @@ class Command(BaseCommand):
     # by every web process anyway.
     requires_system_checks: list[str] = []
 
-    def create_parser(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def create_parser(self, *args, **kwargs):
         parser = super().create_parser(*args, **kwargs)
         from argparse import RawDescriptionHelpFormatter
 
         parser.formatter_class = RawDescriptionHelpFormatter
         return parser
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--report", type=Path, help="Write the bad rows to this CSV file.")
         parser.add_argument("--user", help="Username recorded as the actor in the audit trail.")

@@ -15,7 +15,7 @@ from casework.status.retention import purge_status_lookups
 class Command(BaseCommand):
     help = "Delete status-page lookup log rows older than --days (default: the retention setting)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=None)
 
     def handle(self, *args, days: int | None, **options) -> None:

@@ -1,10 +1,10 @@
 """Create the demo users (one per role), a few demo cases, and the bulk demo dataset.
 
 Idempotent: users are matched by name, the few hand-made cases are created only when none
-exist yet, and the bulk dataset (``casework.intake.demo``: the source document's figures, with
-reception's and integration's rows from their ``demo`` modules; PostgreSQL ``COPY`` in one
-transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records carry
-``is_demo`` and are labelled as such in the admin.
+exist yet, and the bulk dataset (``casework.intake.demo``: Norway's 2022 and 2023 asylum
+figures, with reception's and integration's rows from their ``demo`` modules; PostgreSQL
+``COPY`` in one transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records
+carry ``is_demo`` and are labelled as such in the admin.
 
     python manage.py seed_demo                     # users, cases, the figures (about 39,000)
     python manage.py seed_demo --scale 30          # 1.17 million applications (benchmarks)
@@ -70,7 +70,7 @@ DEMO_PEOPLE = [
 class Command(BaseCommand):
     help = "Create demo users (one per role) and demo cases; safe to run again."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, default=2024)
         parser.add_argument(
             "--scale",
@@ -103,7 +103,7 @@ class Command(BaseCommand):
             raise CommandError("--scale must be positive.")
         self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
 
-    def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:  # noqa: ANN001
+    def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
         bar = tqdm(unit=" cases", desc="demo data", disable=None, file=self.stderr._out)
         ctx = demo_data.Context(

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "delivery of everything pending; prints counts per source and reminder kind."
     )
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--no-enqueue",
             action="store_true",

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"demo centres ready ({len(centres)}); people placed: {placed}")
         )
 
-    def _place(self, officer, centres: list[ReceptionCentre]) -> int:  # noqa: ANN001
+    def _place(self, officer, centres: list[ReceptionCentre]) -> int:
         """The hand-made demo people (not the bulk ones, who have their placements): newcomers
         to the arrival centre, the others to an ordinary or minors' centre."""
         by_kind = {c.kind: c for c in centres}

@@ -28,7 +28,7 @@ class OutboxChannel(Channel):
     label = "test outbox"
     audiences = frozenset({STAFF, PERSON})
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         fd = os.open(outbox() / "delivered.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, f"{reminder.pk}\n".encode())
@@ -41,7 +41,7 @@ class FlakyChannel(OutboxChannel):
 
     name = "test-flaky"
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         marker = outbox() / f"flaky-{reminder.pk}"
         if not marker.exists():
             marker.touch()
@@ -54,7 +54,7 @@ class SlowChannel(OutboxChannel):
 
     name = "test-slow"
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         marker = outbox() / f"slow-{reminder.pk}"
         if not marker.exists():
             marker.touch()
@@ -67,5 +67,5 @@ class BrokenChannel(OutboxChannel):
 
     name = "test-broken"
 
-    def send(self, reminder) -> None:  # noqa: ANN001
+    def send(self, reminder) -> None:
         raise TimeoutError("the test gateway never answers")

@@ -3,8 +3,8 @@
 Idempotent: users are matched by name, the few hand-made cases are created only when none
 exist yet, and the bulk dataset (``casework.intake.demo``: Norway's 2022 and 2023 asylum
 figures, with reception's and integration's rows from their ``demo`` modules; PostgreSQL
-``COPY`` in one transaction, ``bulk_create`` on SQLite) skips every chunk already written. Demo records
-carry ``is_demo`` and are labelled as such in the admin.
+``COPY`` in one transaction, ``bulk_create`` on SQLite) skips every chunk already written.
+Demo records carry ``is_demo`` and are labelled as such in the admin.
 
     python manage.py seed_demo                     # users, cases, the figures (about 39,000)
     python manage.py seed_demo --scale 30          # 1.17 million applications (benchmarks)

@@ -1,12 +1,15 @@
 """The status page in a real browser on a phone-sized screen: fill, read, check accessibility.
 
-Screenshots go to docs/screenshots/ (committed, so reviewers see the pages without running
-anything).
+With ``UPDATE_SCREENSHOTS=1`` the screenshots go to docs/screenshots/ (committed, so
+reviewers see the pages without running anything); otherwise to a temporary folder, so that a
+test run leaves the working tree as it found it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,11 @@ from django.utils import timezone
 
 from tests.factories import ApplicationFactory, DecisionFactory, InterviewFactory, PersonFactory
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="status-screenshots-"))
+)
 PHONE = {"width": 360, "height": 740}  # a small Android phone, in CSS pixels
 BORN = dt.date(1988, 11, 2)
 

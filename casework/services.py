@@ -28,6 +28,7 @@ from .choices import (
     Outcome,
     State,
 )
+from .documents import validate_scan
 from .exceptions import TransitionConflict, TransitionInvalid
 from .history import save_with_history
 from .identity import DUPLICATE_THRESHOLD, name_key, name_similarity, new_registration_number
@@ -37,8 +38,11 @@ from .models import (
     AuditEvent,
     Decision,
     DuplicateFlag,
+    HouseholdLink,
+    IdentityDocument,
     Interview,
     Person,
+    StaffProfile,
     Unit,
 )
 from .signals import application_transitioned
@@ -87,6 +91,28 @@ def audit_event(
         reason=reason,
         changes=changes or {},
     )
+
+
+def apply_changes(record: Any, fields: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set ``fields`` on ``record`` (not saved) and return what changed, ``{field: [before,
+    after]}``, ready for an audit event's ``changes``: related rows by id, dates in ISO form.
+
+    For reference data (units, centres, quotas), whose values are not personal data; a
+    person's values stay out of the audit trail (``person_update`` names the fields only).
+    """
+    changed: dict[str, list[Any]] = {}
+    for name, value in fields.items():
+        field = record._meta.get_field(name)
+        before = getattr(record, field.attname)
+        after = value.pk if field.is_relation and value is not None else value
+        if before != after:
+            setattr(record, name, value)
+            changed[name] = [_json_value(before), _json_value(after)]
+    return changed
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def on_commit_enqueue(task: Any, *args: Any) -> None:
@@ -163,6 +189,7 @@ PERSON_EDITABLE_FIELDS = frozenset(
         "dob_precision",
         "sex",
         "nationality",
+        "other_nationalities",
         "languages",
         "preferred_language",
         "email",
@@ -199,6 +226,128 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
                 actor=actor, action="person_changed", person=person, changes={"fields": changed}
             )
     return person
+
+
+# An identity document's number is personal data: its audit events name the document and the
+# fields, never the values (kept on the row and in the person's data export).
+IDENTITY_DOCUMENT_EDITABLE_FIELDS = frozenset(
+    {"kind", "number", "issuing_country", "verified", "verified_at", "scan"}
+)
+
+
+def identity_document_add(
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    number: str,
+    issuing_country: str = "",
+    verified: bool = False,
+    verified_at: dt.datetime | None = None,
+    scan: Any = None,
+) -> IdentityDocument:
+    """Record a document the person showed to establish identity (passport, ID card, …).
+
+    A scan is checked by content and size (``documents.validate_scan``) before it is stored.
+    """
+    if not actor.has_perm("casework.add_identitydocument"):
+        raise PermissionDenied(_("You may not add identity documents."))
+    if scan:
+        validate_scan(scan)
+    with transaction.atomic():
+        document = IdentityDocument.objects.create(
+            person=person,
+            kind=kind,
+            number=number,
+            issuing_country=issuing_country or "",
+            verified=verified,
+            verified_at=verified_at,
+            scan=scan or "",
+        )
+        audit_log(
+            actor=actor,
+            action="identity_document_added",
+            person=person,
+            changes={"document": document.pk, "kind": kind},
+        )
+    return document
+
+
+def identity_document_update(
+    *, actor: Any, document: IdentityDocument, **fields: Any
+) -> IdentityDocument:
+    """Correct a document's details, record that it was verified, or attach a new scan."""
+    unknown = set(fields) - IDENTITY_DOCUMENT_EDITABLE_FIELDS
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm("casework.change_identitydocument"):
+        raise PermissionDenied(_("You may not change identity documents."))
+    if fields.get("scan"):
+        validate_scan(fields["scan"])
+    with transaction.atomic():
+        document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+        changed = [k for k, v in fields.items() if getattr(document, k) != v]
+        for key in changed:
+            setattr(document, key, fields[key])
+        if changed:
+            document.save()
+            audit_log(
+                actor=actor,
+                action="identity_document_changed",
+                person=document.person,
+                changes={"document": document.pk, "fields": changed},
+            )
+    return document
+
+
+def identity_document_remove(*, actor: Any, document: IdentityDocument) -> None:
+    """Remove a document recorded in error; its scan file goes once the removal is committed
+    (the file is the most sensitive thing held, and nothing points at it any more)."""
+    if not actor.has_perm("casework.delete_identitydocument"):
+        raise PermissionDenied(_("You may not remove identity documents."))
+    with transaction.atomic():
+        document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+        audit_log(
+            actor=actor,
+            action="identity_document_removed",
+            person=document.person,
+            changes={"document": document.pk, "kind": document.kind},
+        )
+        scan = document.scan
+        document.delete()
+        if scan:
+            transaction.on_commit(lambda: scan.storage.delete(scan.name), robust=True)
+
+
+def household_link_add(
+    *, actor: Any, person: Person, relative: Person, relation: str
+) -> HouseholdLink:
+    """Record that ``person`` is the ``relation`` of ``relative`` (e.g. the child of)."""
+    if not actor.has_perm("casework.add_householdlink"):
+        raise PermissionDenied(_("You may not add household links."))
+    with transaction.atomic():
+        link = HouseholdLink.objects.create(person=person, relative=relative, relation=relation)
+        audit_log(
+            actor=actor,
+            action="household_link_added",
+            person=person,
+            changes={"relative": relative.pk, "relation": relation},
+        )
+    return link
+
+
+def household_link_remove(*, actor: Any, link: HouseholdLink) -> None:
+    """Remove a household link recorded in error (a correction is a removal and a new link)."""
+    if not actor.has_perm("casework.delete_householdlink"):
+        raise PermissionDenied(_("You may not remove household links."))
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action="household_link_removed",
+            person=link.person,
+            changes={"relative": link.relative_id, "relation": link.relation},
+        )
+        link.delete()
 
 
 def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:
@@ -708,3 +857,95 @@ def interview_waive(*, actor: Any, application: Application, reason: str) -> App
         app.save(update_fields=["interview_waived_reason", "version", "updated_at"])
         audit_log(actor=actor, action="interview_waived", application=app, reason=reason)
     return app
+
+
+# --- Units and staff --------------------------------------------------------------------------
+# Which unit a staff user belongs to decides which cases they see (``casework.scopes``), so
+# these changes are audited like a case's, with before and after (units are not personal data).
+
+
+def unit_create(*, actor: Any, code: str, name: str) -> Unit:
+    """Open an office of the authority that cases can be routed to."""
+    if not actor.has_perm("casework.add_unit"):
+        raise PermissionDenied(_("You may not add units."))
+    with transaction.atomic():
+        unit = Unit.objects.create(code=code, name=name)
+        audit_log(
+            actor=actor,
+            action="unit_created",
+            changes={"subject": f"casework.unit:{unit.pk}", "code": code, "name": name},
+        )
+    return unit
+
+
+UNIT_EDITABLE_FIELDS = frozenset({"code", "name"})
+
+
+def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
+    """Rename an office or correct its code."""
+    return _reference_update(
+        actor=actor,
+        record=unit,
+        fields=fields,
+        editable=UNIT_EDITABLE_FIELDS,
+        permission="casework.change_unit",
+        action="unit_changed",
+    )
+
+
+def staff_profile_create(
+    *, actor: Any, user: Any, unit: Unit | None = None, language: str = "nb"
+) -> StaffProfile:
+    """Give a staff user their unit (the cases they see) and their language."""
+    if not actor.has_perm("casework.add_staffprofile"):
+        raise PermissionDenied(_("You may not add staff profiles."))
+    with transaction.atomic():
+        profile = StaffProfile.objects.create(user=user, unit=unit, language=language)
+        audit_log(
+            actor=actor,
+            action="staff_profile_created",
+            changes={
+                "subject": f"casework.staffprofile:{profile.pk}",
+                "user": user.pk,
+                "unit": getattr(unit, "pk", None),
+                "language": language,
+            },
+        )
+    return profile
+
+
+STAFF_PROFILE_EDITABLE_FIELDS = frozenset({"unit", "language"})
+
+
+def staff_profile_update(*, actor: Any, profile: StaffProfile, **fields: Any) -> StaffProfile:
+    """Move a staff user to another unit (they then see its cases) or change their language."""
+    return _reference_update(
+        actor=actor,
+        record=profile,
+        fields=fields,
+        editable=STAFF_PROFILE_EDITABLE_FIELDS,
+        permission="casework.change_staffprofile",
+        action="staff_profile_changed",
+    )
+
+
+def _reference_update(
+    *, actor: Any, record: Any, fields: dict, editable: frozenset[str], permission: str, action: str
+) -> Any:
+    """Lock, check, change and audit (before and after) one row of reference data."""
+    unknown = set(fields) - editable
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("You may not change this."))
+    with transaction.atomic():
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        changed = apply_changes(record, fields)
+        if changed:
+            record.save()
+            audit_log(
+                actor=actor,
+                action=action,
+                changes={"subject": f"{record._meta.label_lower}:{record.pk}", "fields": changed},
+            )
+    return record

@@ -44,7 +44,15 @@ from ..models import (
 from ..roles import has_role
 from ..selectors import applications_visible_to
 from ..workflow import TRANSITION_NAMES
-from .base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from .base import (
+    FastListMixin,
+    ReadOnlyAdmin,
+    ScopedAdminMixin,
+    ServiceFormAdminMixin,
+    changed_fields,
+    formset_writes,
+    saved_as,
+)
 from .security import PersonPrivacyAdminMixin
 
 admin.site.site_header = _("Asylum casework")
@@ -212,11 +220,17 @@ class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
 
 
 class HouseholdLinkInline(admin.TabularInline):
+    """Links are added and removed (``household_link_add``/``_remove``); a wrong link is
+    removed and the right one added, so each change is one audit event of its own."""
+
     model = HouseholdLink
     fk_name = "person"
     extra = 0
     autocomplete_fields = ("relative",)
     verbose_name = _("household link")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class PersonApplicationInline(ScopedAdminMixin, admin.TabularInline):
@@ -236,11 +250,15 @@ class PersonAdmin(
     AccessLoggedAdminMixin,
     PersonPrivacyAdminMixin,
     ScopedAdminMixin,
+    ServiceFormAdminMixin,
     FastListMixin,
     admin.ModelAdmin,
 ):
-    """People: registered through ``person_register`` (number, duplicate check); edits are
-    field changes recorded by django-simple-history."""
+    """People: registered through ``person_register`` (number, duplicate check), corrected
+    through ``person_update`` (audit event, name key; django-simple-history keeps the values),
+    their documents and household links through their services. Fields the services do not
+    change (registration number, external id, merge) are read-only on the change page. A
+    person is never deleted here: erasure is the *erase personal data* action."""
 
     list_display = (
         "registration_number",
@@ -291,7 +309,25 @@ class PersonAdmin(
         return [panel.field for panel in person_panels.panels_for(request.user)]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*super().get_readonly_fields(request, obj), *self._panel_fields(request, obj)]
+        fixed = [] if obj is None else self._not_editable()
+        return [
+            *super().get_readonly_fields(request, obj),
+            *fixed,
+            *self._panel_fields(request, obj),
+        ]
+
+    def _not_editable(self) -> list[str]:
+        """The form's fields that ``person_update`` refuses to change."""
+        return [
+            f.name
+            for f in Person._meta.concrete_fields
+            if f.editable
+            and f.name not in services.PERSON_EDITABLE_FIELDS
+            and f.name not in self.readonly_fields
+        ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -302,7 +338,8 @@ class PersonAdmin(
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            saved = services.person_update(actor=request.user, person=obj, **changed_fields(form))
+            saved_as(obj, saved)
             return
         data = {
             f: form.cleaned_data[f]
@@ -329,10 +366,46 @@ class PersonAdmin(
                 _("This person may already be registered: see the open duplicate flags."),
             )
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Each document or link added, changed or removed is one service call. The person's
+        applications are listed read-only: their formset has no row to write (and a write
+        there would fail loudly, as there is no writer for it here)."""
+        writer = {IdentityDocument: _write_document, HouseholdLink: _write_link}.get(formset.model)
+        for write, row in formset_writes(formset):
+            writer(request.user, form.instance, write, row)
+
+
+def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:
+    if write == "remove":
+        services.identity_document_remove(actor=actor, document=row.instance)
+    elif write == "change":
+        services.identity_document_update(actor=actor, document=row.instance, **changed_fields(row))
+    else:
+        editable = services.IDENTITY_DOCUMENT_EDITABLE_FIELDS
+        fields = {k: v for k, v in row.cleaned_data.items() if k in editable}
+        services.identity_document_add(actor=actor, person=person, **fields)
+
+
+def _write_link(actor: Any, person: Person, write: str, row: Any) -> None:
+    """Links are added or removed, never changed (the inline's rows are read-only)."""
+    if write == "add":
+        services.household_link_add(
+            actor=actor,
+            person=person,
+            relative=row.cleaned_data["relative"],
+            relation=row.cleaned_data["relation"],
+        )
+    elif write == "remove":
+        services.household_link_remove(actor=actor, link=row.instance)
+    else:
+        raise PermissionDenied
+
 
 @admin.register(DuplicateFlag)
 class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, admin.ModelAdmin):
-    """Intake's duplicate warnings; a caseworker merges or dismisses each."""
+    """Intake's duplicate warnings; a caseworker merges or dismisses each (the actions call
+    ``duplicate_merge``/``duplicate_dismiss``). A flag is never edited or deleted by hand: it
+    is the record that the warning was given and how it was resolved."""
 
     list_display = ("person", "candidate", "score", "status", "created_at")
     list_filter = ("status",)
@@ -341,6 +414,12 @@ class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin
     actions = ("merge", "dismiss")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.action(description=_("Merge: same person (keeps the older registration number)"))
@@ -773,11 +852,42 @@ class AuditEventAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, R
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+    """Offices, opened and renamed through ``unit_create``/``unit_update``; never deleted here
+    (cases and staff keep their unit)."""
+
     list_display = ("code", "name")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        if change:
+            saved = services.unit_update(actor=request.user, unit=obj, **changed_fields(form))
+        else:
+            saved = services.unit_create(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+    """A staff user's unit (which cases they see) and language, through
+    ``staff_profile_create``/``staff_profile_update``; the user of a profile does not change."""
+
     list_display = ("user", "unit", "language")
     list_select_related = ("user", "unit")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else ("user",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
+        if change:
+            saved = services.staff_profile_update(
+                actor=request.user, profile=obj, **changed_fields(form)
+            )
+        else:
+            saved = services.staff_profile_create(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import selectors
+from casework.admin.base import ServiceFormAdminMixin, changed_fields, saved_as
+
+from .. import selectors, services
 from ..choices import ResidentStatus
 from ..models import CentreStaff, County, Placement, ReceptionCentre
 from .base import placement_links
@@ -102,7 +104,10 @@ class OccupancyForm(forms.Form):
 
 
 @admin.register(ReceptionCentre)
-class ReceptionCentreAdmin(admin.ModelAdmin):
+class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+    """Centres, opened and changed through ``services.centre_create``/``centre_update`` (which
+    keep the beds above the residents); a centre is closed by its closing day, never deleted."""
+
     list_display = (
         "name",
         "kind",
@@ -128,6 +133,18 @@ class ReceptionCentreAdmin(admin.ModelAdmin):
                 "municipality_id", Value(today, output_field=DateField())
             )
         )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ReceptionCentre, form: Any, change: bool
+    ) -> None:
+        if change:
+            saved = services.centre_update(actor=request.user, centre=obj, **changed_fields(form))
+        else:
+            saved = services.centre_create(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)
 
     @admin.display(description=_("county"), ordering="county_now")
     def county_now(self, obj: ReceptionCentre) -> str:
@@ -184,7 +201,25 @@ class ReceptionCentreAdmin(admin.ModelAdmin):
 
 @admin.register(CentreStaff)
 class CentreStaffAdmin(admin.ModelAdmin):
+    """Who works where: added and removed through ``services.centre_staff_add``/``_remove``
+    (an officer's centres decide whose residents they see); a post is not edited, it is
+    removed and another added."""
+
     list_display = ("user", "centre")
     list_select_related = ("user", "centre")
     list_filter = ("centre",)
     autocomplete_fields = ("centre",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: CentreStaff, form: Any, change: bool) -> None:
+        saved = services.centre_staff_add(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: CentreStaff) -> None:
+        services.centre_staff_remove(actor=request.user, centre_staff=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for post in queryset.select_related("centre"):
+            services.centre_staff_remove(actor=request.user, centre_staff=post)

@@ -214,6 +214,8 @@ def permitted_writes(model_admin: admin.ModelAdmin, request: Any) -> set[str]:
         writes.add("change")
     if model_admin.has_delete_permission(request, obj):
         writes.add("delete")
+    if model_admin.list_editable:
+        writes.add("list_editable")  # saved by save_model from the list page
     for inline in model_admin.get_inline_instances(request, obj):
         name = type(inline).__name__
         if inline.has_add_permission(request, obj):

@@ -24,7 +24,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from casework.admin.base import (
+    FastListMixin,
+    ReadOnlyAdmin,
+    ScopedAdminMixin,
+    ServiceFormAdminMixin,
+    changed_fields,
+    formset_writes,
+    saved_as,
+)
 from casework.admin.documents import IdentityDocumentForm, scan_link
 from casework.admin.forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
 from casework.admin.security import PersonPrivacyAdminMixin
@@ -47,12 +55,30 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people import panels as person_panels
 from casework.people.identity import is_valid_registration_number, parse_reference
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
-from casework.people.services import duplicate_dismiss, duplicate_merge, person_register
+from casework.people.services import (
+    IDENTITY_DOCUMENT_EDITABLE_FIELDS,
+    PERSON_EDITABLE_FIELDS,
+    duplicate_dismiss,
+    duplicate_merge,
+    household_link_add,
+    household_link_remove,
+    identity_document_add,
+    identity_document_remove,
+    identity_document_update,
+    person_register,
+    person_update,
+)
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import has_role
+from casework.staff.services import (
+    staff_profile_create,
+    staff_profile_update,
+    unit_create,
+    unit_update,
+)
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -220,11 +246,17 @@ class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
 
 
 class HouseholdLinkInline(admin.TabularInline):
+    """Links are added and removed (``household_link_add``/``_remove``); a wrong link is
+    removed and the right one added, so each change is one audit event of its own."""
+
     model = HouseholdLink
     fk_name = "person"
     extra = 0
     autocomplete_fields = ("relative",)
     verbose_name = _("household link")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class PersonApplicationInline(ScopedAdminMixin, admin.TabularInline):
@@ -244,11 +276,15 @@ class PersonAdmin(
     AccessLoggedAdminMixin,
     PersonPrivacyAdminMixin,
     ScopedAdminMixin,
+    ServiceFormAdminMixin,
     FastListMixin,
     admin.ModelAdmin,
 ):
-    """People: registered through ``person_register`` (number, duplicate check); edits are
-    field changes recorded by django-simple-history."""
+    """People: registered through ``person_register`` (number, duplicate check), corrected
+    through ``person_update`` (audit event, name key; django-simple-history keeps the values),
+    their documents and household links through their services. Fields the services do not
+    change (registration number, external id, merge) are read-only on the change page. A
+    person is never deleted here: erasure is the *erase personal data* action."""
 
     list_display = (
         "registration_number",
@@ -299,7 +335,25 @@ class PersonAdmin(
         return [panel.field for panel in person_panels.panels_for(request.user)]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*super().get_readonly_fields(request, obj), *self._panel_fields(request, obj)]
+        fixed = [] if obj is None else self._not_editable()
+        return [
+            *super().get_readonly_fields(request, obj),
+            *fixed,
+            *self._panel_fields(request, obj),
+        ]
+
+    def _not_editable(self) -> list[str]:
+        """The form's fields that ``person_update`` refuses to change."""
+        return [
+            f.name
+            for f in Person._meta.concrete_fields
+            if f.editable
+            and f.name not in PERSON_EDITABLE_FIELDS
+            and f.name not in self.readonly_fields
+        ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -310,7 +364,8 @@ class PersonAdmin(
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            saved = person_update(actor=request.user, person=obj, **changed_fields(form))
+            saved_as(obj, saved)
             return
         data = {
             f: form.cleaned_data[f]
@@ -337,10 +392,46 @@ class PersonAdmin(
                 _("This person may already be registered: see the open duplicate flags."),
             )
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Each document or link added, changed or removed is one service call. The person's
+        applications are listed read-only: their formset has no row to write (and a write
+        there would fail loudly, as there is no writer for it here)."""
+        writer = {IdentityDocument: _write_document, HouseholdLink: _write_link}.get(formset.model)
+        for write, row in formset_writes(formset):
+            writer(request.user, form.instance, write, row)
+
+
+def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:
+    if write == "remove":
+        identity_document_remove(actor=actor, document=row.instance)
+    elif write == "change":
+        identity_document_update(actor=actor, document=row.instance, **changed_fields(row))
+    else:
+        editable = IDENTITY_DOCUMENT_EDITABLE_FIELDS
+        fields = {k: v for k, v in row.cleaned_data.items() if k in editable}
+        identity_document_add(actor=actor, person=person, **fields)
+
+
+def _write_link(actor: Any, person: Person, write: str, row: Any) -> None:
+    """Links are added or removed, never changed (the inline's rows are read-only)."""
+    if write == "add":
+        household_link_add(
+            actor=actor,
+            person=person,
+            relative=row.cleaned_data["relative"],
+            relation=row.cleaned_data["relation"],
+        )
+    elif write == "remove":
+        household_link_remove(actor=actor, link=row.instance)
+    else:
+        raise PermissionDenied
+
 
 @admin.register(DuplicateFlag)
 class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, admin.ModelAdmin):
-    """Intake's duplicate warnings; a caseworker merges or dismisses each."""
+    """Intake's duplicate warnings; a caseworker merges or dismisses each (the actions call
+    ``duplicate_merge``/``duplicate_dismiss``). A flag is never edited or deleted by hand: it
+    is the record that the warning was given and how it was resolved."""
 
     list_display = ("person", "candidate", "score", "status", "created_at")
     list_filter = ("status",)
@@ -349,6 +440,12 @@ class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin
     actions = ("merge", "dismiss")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.action(description=_("Merge: same person (keeps the older registration number)"))
@@ -774,11 +871,40 @@ class AuditEventAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, R
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+    """Offices, opened and renamed through ``unit_create``/``unit_update``; never deleted here
+    (cases and staff keep their unit)."""
+
     list_display = ("code", "name")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        if change:
+            saved = unit_update(actor=request.user, unit=obj, **changed_fields(form))
+        else:
+            saved = unit_create(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+    """A staff user's unit (which cases they see) and language, through
+    ``staff_profile_create``/``staff_profile_update``; the user of a profile does not change."""
+
     list_display = ("user", "unit", "language")
     list_select_related = ("user", "unit")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else ("user",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
+        if change:
+            saved = staff_profile_update(actor=request.user, profile=obj, **changed_fields(form))
+        else:
+            saved = staff_profile_create(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)

@@ -7,11 +7,16 @@ says "more than 10,000". ``FastListMixin`` switches off the admin's second, unfi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.utils.functional import cached_property
+
+from casework.core.exceptions import TransitionConflict
 
 
 class CappedCountPaginator(Paginator):
@@ -48,6 +53,51 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+class ServiceFormAdminMixin:
+    """A change form whose writes are service calls (``save_model``, ``save_formset`` and
+    ``delete_model`` of the admin call the app's services, which check, write and audit).
+
+    A service's refusal (invalid input, a conflict with the record as it is now) rolls the
+    whole save back, the admin's transaction included, and comes back as an error message on
+    the form's page instead of a server error.
+    """
+
+    def changeform_view(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        except (ValidationError, TransitionConflict) as exc:
+            text = exc.message if isinstance(exc, TransitionConflict) else " ".join(exc.messages)
+            messages.error(request, text)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def changed_fields(form: Any) -> dict[str, Any]:
+    """The fields the user changed in ``form``, with their cleaned values: a service's input."""
+    return {name: form.cleaned_data[name] for name in form.changed_data}
+
+
+def saved_as(obj: Any, saved: Any) -> None:
+    """Make the admin's own copy ``obj`` the row a service saved, so that the admin's log
+    entry, message and redirect name that row."""
+    obj.__dict__.update(saved.__dict__)
+
+
+def formset_writes(formset: Any) -> Iterator[tuple[str, Any]]:
+    """The rows of a validated inline formset that ask for a write, as ``formset.save`` would
+    find them: ("remove", form), ("change", form) or ("add", form)."""
+    # Writes nothing with commit=False; fills the lists the admin's history message reads.
+    formset.save(commit=False)
+    deleted = formset.deleted_forms
+    for form in formset.initial_forms:
+        if form in deleted:
+            yield "remove", form
+        elif form.has_changed():
+            yield "change", form
+    for form in formset.extra_forms:
+        if form.has_changed() and form not in deleted:
+            yield "add", form
 
 
 class ScopedAdminMixin:

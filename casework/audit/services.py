@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from casework.audit.models import AuditEvent
@@ -41,3 +42,25 @@ def audit_event(
         reason=reason,
         changes=changes or {},
     )
+
+
+def apply_changes(record: Any, fields: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set ``fields`` on ``record`` (not saved) and return what changed, ``{field: [before,
+    after]}``, ready for an audit event's ``changes``: related rows by id, dates in ISO form.
+
+    For reference data (units, centres, quotas), whose values are not personal data; a
+    person's values stay out of the audit trail (``person_update`` names the fields only).
+    """
+    changed: dict[str, list[Any]] = {}
+    for name, value in fields.items():
+        field = record._meta.get_field(name)
+        before = getattr(record, field.attname)
+        after = value.pk if field.is_relation and value is not None else value
+        if before != after:
+            setattr(record, name, value)
+            changed[name] = [_json_value(before), _json_value(after)]
+    return changed
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people.choices import DuplicateStatus
+from casework.people.documents import validate_scan
 from casework.people.identity import (
     DUPLICATE_THRESHOLD,
     name_key,
     name_similarity,
     new_registration_number,
 )
-from casework.people.models import DuplicateFlag, Person
+from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ PERSON_EDITABLE_FIELDS = frozenset(
         "dob_precision",
         "sex",
         "nationality",
+        "other_nationalities",
         "languages",
         "preferred_language",
         "email",
@@ -124,6 +126,128 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
                 actor=actor, action="person_changed", person=person, changes={"fields": changed}
             )
     return person
+
+
+# An identity document's number is personal data: its audit events name the document and the
+# fields, never the values (kept on the row and in the person's data export).
+IDENTITY_DOCUMENT_EDITABLE_FIELDS = frozenset(
+    {"kind", "number", "issuing_country", "verified", "verified_at", "scan"}
+)
+
+
+def identity_document_add(
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    number: str,
+    issuing_country: str = "",
+    verified: bool = False,
+    verified_at: dt.datetime | None = None,
+    scan: Any = None,
+) -> IdentityDocument:
+    """Record a document the person showed to establish identity (passport, ID card, …).
+
+    A scan is checked by content and size (``documents.validate_scan``) before it is stored.
+    """
+    if not actor.has_perm("casework.add_identitydocument"):
+        raise PermissionDenied(_("You may not add identity documents."))
+    if scan:
+        validate_scan(scan)
+    with transaction.atomic():
+        document = IdentityDocument.objects.create(
+            person=person,
+            kind=kind,
+            number=number,
+            issuing_country=issuing_country or "",
+            verified=verified,
+            verified_at=verified_at,
+            scan=scan or "",
+        )
+        audit_log(
+            actor=actor,
+            action="identity_document_added",
+            person=person,
+            changes={"document": document.pk, "kind": kind},
+        )
+    return document
+
+
+def identity_document_update(
+    *, actor: Any, document: IdentityDocument, **fields: Any
+) -> IdentityDocument:
+    """Correct a document's details, record that it was verified, or attach a new scan."""
+    unknown = set(fields) - IDENTITY_DOCUMENT_EDITABLE_FIELDS
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm("casework.change_identitydocument"):
+        raise PermissionDenied(_("You may not change identity documents."))
+    if fields.get("scan"):
+        validate_scan(fields["scan"])
+    with transaction.atomic():
+        document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+        changed = [k for k, v in fields.items() if getattr(document, k) != v]
+        for key in changed:
+            setattr(document, key, fields[key])
+        if changed:
+            document.save()
+            audit_log(
+                actor=actor,
+                action="identity_document_changed",
+                person=document.person,
+                changes={"document": document.pk, "fields": changed},
+            )
+    return document
+
+
+def identity_document_remove(*, actor: Any, document: IdentityDocument) -> None:
+    """Remove a document recorded in error; its scan file goes once the removal is committed
+    (the file is the most sensitive thing held, and nothing points at it any more)."""
+    if not actor.has_perm("casework.delete_identitydocument"):
+        raise PermissionDenied(_("You may not remove identity documents."))
+    with transaction.atomic():
+        document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+        audit_log(
+            actor=actor,
+            action="identity_document_removed",
+            person=document.person,
+            changes={"document": document.pk, "kind": document.kind},
+        )
+        scan = document.scan
+        document.delete()
+        if scan:
+            transaction.on_commit(lambda: scan.storage.delete(scan.name), robust=True)
+
+
+def household_link_add(
+    *, actor: Any, person: Person, relative: Person, relation: str
+) -> HouseholdLink:
+    """Record that ``person`` is the ``relation`` of ``relative`` (e.g. the child of)."""
+    if not actor.has_perm("casework.add_householdlink"):
+        raise PermissionDenied(_("You may not add household links."))
+    with transaction.atomic():
+        link = HouseholdLink.objects.create(person=person, relative=relative, relation=relation)
+        audit_log(
+            actor=actor,
+            action="household_link_added",
+            person=person,
+            changes={"relative": relative.pk, "relation": relation},
+        )
+    return link
+
+
+def household_link_remove(*, actor: Any, link: HouseholdLink) -> None:
+    """Remove a household link recorded in error (a correction is a removal and a new link)."""
+    if not actor.has_perm("casework.delete_householdlink"):
+        raise PermissionDenied(_("You may not remove household links."))
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action="household_link_removed",
+            person=link.person,
+            changes={"relative": link.relative_id, "relation": link.relation},
+        )
+        link.delete()
 
 
 def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:

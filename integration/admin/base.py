@@ -87,11 +87,10 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        """Never saved from the change form: every change is a service call on its own page."""
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Inlines are read-only too."""
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The change page shows the record and saves nothing (a POST to it is refused): every
+        change is a service call on a page of its own."""
+        return False if obj is not None else super().has_change_permission(request, obj)
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
         return HttpResponseRedirect(reverse(f"admin:{self._urlname('create')}"))

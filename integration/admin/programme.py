@@ -7,11 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from casework.admin.base import saved_as
 
 from .. import selectors, services
 from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState
@@ -198,9 +201,27 @@ class IntroductionProgrammeAdmin(RecordAdmin):
 
 @admin.register(MunicipalityOfficer)
 class MunicipalityOfficerAdmin(admin.ModelAdmin):
-    """Which municipality each integration officer works for (managed by administrators)."""
+    """Which municipality each integration officer works for (managed by administrators),
+    added and removed through ``services.municipality_officer_add``/``_remove``: a post is
+    not edited, it is removed and another added."""
 
     list_display = ("user", "municipality")
     list_filter = (("municipality", admin.RelatedOnlyFieldListFilter),)
     autocomplete_fields = ()
     raw_id_fields = ("user",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: MunicipalityOfficer, form: Any, change: bool
+    ) -> None:
+        saved = services.municipality_officer_add(actor=request.user, **form.cleaned_data)
+        saved_as(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: MunicipalityOfficer) -> None:
+        services.municipality_officer_remove(actor=request.user, officer=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for officer in queryset.select_related("municipality"):
+            services.municipality_officer_remove(actor=request.user, officer=officer)

@@ -28,6 +28,7 @@ from .family import (
     family_transition,
     family_windows_open,
 )
+from .officers import municipality_officer_add, municipality_officer_remove
 from .programme import (
     programme_add_element,
     programme_enrol,
@@ -53,6 +54,8 @@ __all__ = [
     "family_register",
     "family_transition",
     "family_windows_open",
+    "municipality_officer_add",
+    "municipality_officer_remove",
     "on_application_transitioned",
     "permitted",
     "programme_add_element",

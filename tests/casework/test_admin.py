@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from casework.applications.choices import State
 from casework.models import Application, AuditEvent, Decision, Person
+from casework.people.identity import name_key
+from tests.admin_forms import form_on, post_form
 from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +226,30 @@ def test_the_state_cannot_be_changed_through_the_change_form(client, unit, casew
     assert response.status_code == 403
     app.refresh_from_db()
     assert (app.state, app.kind) == (State.SUBMITTED, "protection")
+
+
+def test_a_person_edited_in_the_admin_goes_through_person_update(client, unit, caseworker):
+    """The edit is audited (field names, not values), the name key follows the name, and the
+    fields ``person_update`` refuses are not on the form: a forged one changes nothing."""
+    person = PersonFactory(given_name="Amina", family_name="Rahimi", external_id="POL-1")
+    ApplicationFactory(person=person, unit=unit)
+    client.force_login(caseworker)
+    url = reverse("admin:casework_person_change", args=[person.pk])
+    assert {"external_id", "stateless"}.isdisjoint(form_on(client, url))
+    post_form(
+        client,
+        url,
+        {"family_name": "Rahimova", "email": "amina@example.invalid", "external_id": "FORGED"},
+    )
+    person.refresh_from_db()
+    assert (person.family_name, person.email, person.external_id) == (
+        "Rahimova",
+        "amina@example.invalid",
+        "POL-1",
+    )
+    assert person.name_key == name_key("Amina", "Rahimova")
+    event = AuditEvent.objects.get(person=person, action="person_changed")
+    assert (event.actor, event.changes) == (caseworker, {"fields": ["family_name", "email"]})
 
 
 def test_bulk_assign_to_a_caseworker(client, unit, caseworker, other_caseworker):

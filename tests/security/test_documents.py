@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from casework.admin.documents import IdentityDocumentForm
-from casework.models import AccessLog, IdentityDocument
+from casework.models import AccessLog, AuditEvent, IdentityDocument
+from casework.people.services import identity_document_remove, identity_document_update
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +164,30 @@ def test_uploading_a_scan_through_the_person_page(
         assert response.status_code == 200
         assert "Only PDF, JPEG or PNG" in response.content.decode()
         assert not IdentityDocument.objects.exists()
+
+
+def test_removing_a_document_deletes_its_scan_once_committed(
+    django_capture_on_commit_callbacks,
+    scanned,
+    world,
+):
+    root = UserFactory(username="root", is_superuser=True)
+    path = scanned.scan.path
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_document_remove(actor=root, document=scanned)
+    assert not IdentityDocument.objects.filter(pk=scanned.pk).exists()
+    assert not os.path.exists(path)
+    event = AuditEvent.objects.get(action="identity_document_removed")
+    assert (event.person_id, event.changes) == (
+        world.p_here.pk,
+        {"document": scanned.pk, "kind": "passport"},
+    )
+
+
+def test_a_caseworker_records_documents_but_does_not_remove_them(caseworker, scanned, world):
+    identity_document_update(actor=caseworker, document=scanned, verified=True)
+    assert AuditEvent.objects.filter(action="identity_document_changed").count() == 1
+    with pytest.raises(PermissionDenied):
+        identity_document_remove(actor=caseworker, document=scanned)
+    assert IdentityDocument.objects.filter(pk=scanned.pk).exists()
+    assert not AuditEvent.objects.filter(action="identity_document_removed").exists()

@@ -1,0 +1,105 @@
+"""The only writers of staff reference data: units and staff profiles.
+
+Which unit a staff user belongs to decides which cases they see (``casework.privacy.scopes``),
+so these changes are audited like a case's, with before and after (units are not personal
+data).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casework.audit.services import apply_changes, audit_log
+from casework.core.exceptions import TransitionInvalid
+from casework.staff.models import StaffProfile, Unit
+
+
+def unit_create(*, actor: Any, code: str, name: str) -> Unit:
+    """Open an office of the authority that cases can be routed to."""
+    if not actor.has_perm("casework.add_unit"):
+        raise PermissionDenied(_("You may not add units."))
+    with transaction.atomic():
+        unit = Unit.objects.create(code=code, name=name)
+        audit_log(
+            actor=actor,
+            action="unit_created",
+            changes={"subject": f"casework.unit:{unit.pk}", "code": code, "name": name},
+        )
+    return unit
+
+
+UNIT_EDITABLE_FIELDS = frozenset({"code", "name"})
+
+
+def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
+    """Rename an office or correct its code."""
+    return _reference_update(
+        actor=actor,
+        record=unit,
+        fields=fields,
+        editable=UNIT_EDITABLE_FIELDS,
+        permission="casework.change_unit",
+        action="unit_changed",
+    )
+
+
+def staff_profile_create(
+    *, actor: Any, user: Any, unit: Unit | None = None, language: str = "nb"
+) -> StaffProfile:
+    """Give a staff user their unit (the cases they see) and their language."""
+    if not actor.has_perm("casework.add_staffprofile"):
+        raise PermissionDenied(_("You may not add staff profiles."))
+    with transaction.atomic():
+        profile = StaffProfile.objects.create(user=user, unit=unit, language=language)
+        audit_log(
+            actor=actor,
+            action="staff_profile_created",
+            changes={
+                "subject": f"casework.staffprofile:{profile.pk}",
+                "user": user.pk,
+                "unit": getattr(unit, "pk", None),
+                "language": language,
+            },
+        )
+    return profile
+
+
+STAFF_PROFILE_EDITABLE_FIELDS = frozenset({"unit", "language"})
+
+
+def staff_profile_update(*, actor: Any, profile: StaffProfile, **fields: Any) -> StaffProfile:
+    """Move a staff user to another unit (they then see its cases) or change their language."""
+    return _reference_update(
+        actor=actor,
+        record=profile,
+        fields=fields,
+        editable=STAFF_PROFILE_EDITABLE_FIELDS,
+        permission="casework.change_staffprofile",
+        action="staff_profile_changed",
+    )
+
+
+def _reference_update(
+    *, actor: Any, record: Any, fields: dict, editable: frozenset[str], permission: str, action: str
+) -> Any:
+    """Lock, check, change and audit (before and after) one row of reference data."""
+    unknown = set(fields) - editable
+    if unknown:
+        raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("You may not change this."))
+    with transaction.atomic():
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        changed = apply_changes(record, fields)
+        if changed:
+            record.save()
+            audit_log(
+                actor=actor,
+                action=action,
+                changes={"subject": f"{record._meta.label_lower}:{record.pk}", "fields": changed},
+            )
+    return record

@@ -1,0 +1,49 @@
+"""Which municipality an integration officer works for: the people they see follow from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casework.audit.services import audit_log
+from reception.models import Municipality
+
+from ..models import MunicipalityOfficer
+
+
+def municipality_officer_add(
+    *, actor: Any, user: Any, municipality: Municipality
+) -> MunicipalityOfficer:
+    """Let an integration officer act for a municipality: they then see the people settled
+    there and run their introduction programmes (Introduction Act: the municipality of
+    settlement provides the programme)."""
+    if not actor.has_perm("integration.add_municipalityofficer"):
+        raise PermissionDenied(_("You may not assign integration officers."))
+    with transaction.atomic():
+        officer = MunicipalityOfficer.objects.create(user=user, municipality=municipality)
+        audit_log(
+            actor=actor,
+            action="municipality_officer_added",
+            changes={"subject": _subject(municipality), "user": user.pk},
+        )
+    return officer
+
+
+def municipality_officer_remove(*, actor: Any, officer: MunicipalityOfficer) -> None:
+    """The officer no longer works for the municipality: from now on they see none of it."""
+    if not actor.has_perm("integration.delete_municipalityofficer"):
+        raise PermissionDenied(_("You may not remove integration officers."))
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action="municipality_officer_removed",
+            changes={"subject": _subject(officer.municipality), "user": officer.user_id},
+        )
+        officer.delete()
+
+
+def _subject(municipality: Municipality) -> str:
+    return f"{municipality._meta.label_lower}:{municipality.pk}"

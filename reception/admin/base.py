@@ -1,0 +1,21 @@
+"""What the reception admins share: the transfer and discharge links of an open placement."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Placement
+
+
+def placement_links(obj: Placement) -> str:
+    if obj.end is not None:
+        return "-"
+    return format_html(
+        '<a href="{}">{}</a> · <a href="{}">{}</a>',
+        reverse("admin:reception_placement_transfer", args=[obj.pk]),
+        _("transfer"),
+        reverse("admin:reception_placement_discharge", args=[obj.pk]),
+        _("discharge"),
+    )

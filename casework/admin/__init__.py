@@ -1,3 +1,13 @@
 """The caseworker's admin, one module per subject; each registers its own models."""
 
-from casework.admin import applications, imports, reminders, security, statistics, status_lookups  # noqa: F401
+from casework.admin import (  # noqa: F401
+    applications,
+    audit,
+    imports,
+    people,
+    reminders,
+    security,
+    staff,
+    statistics,
+    status_lookups,
+)

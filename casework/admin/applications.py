@@ -1,4 +1,4 @@
-"""Admin for people, applications and their records: the caseworker's working day.
+"""Admin for applications and their records: the caseworker's working day.
 
 The admin is a thin face of the services (``casework.applications.services``, …). The state
 of a case is never a form field: the
@@ -10,7 +10,6 @@ a user without the right is refused there and leaves nothing but a refused-attem
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import admin, messages
@@ -26,16 +25,14 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import (
     FastListMixin,
-    ReadOnlyAdmin,
-    ScopedAdminMixin,
-    ServiceFormAdminMixin,
-    changed_fields,
-    formset_writes,
-    saved_as,
 )
-from casework.admin.documents import IdentityDocumentForm, scan_link
+from casework.admin.filters import (
+    AssignedFilter,
+    CaseworkerFilter,
+    DeadlineFilter,
+    NationalityFilter,
+)
 from casework.admin.forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
-from casework.admin.security import PersonPrivacyAdminMixin
 from casework.applications.choices import State, Track
 from casework.applications.models import Application, Interview
 from casework.applications.services import (
@@ -52,41 +49,15 @@ from casework.applications.services import (
 )
 from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
-from casework.people import panels as person_panels
 from casework.people.identity import is_valid_registration_number, parse_reference
-from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
-from casework.people.services import (
-    IDENTITY_DOCUMENT_EDITABLE_FIELDS,
-    PERSON_EDITABLE_FIELDS,
-    duplicate_dismiss,
-    duplicate_merge,
-    household_link_add,
-    household_link_remove,
-    identity_document_add,
-    identity_document_remove,
-    identity_document_update,
-    person_register,
-    person_update,
-)
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
-from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import has_role
-from casework.staff.services import (
-    staff_profile_create,
-    staff_profile_update,
-    unit_create,
-    unit_update,
-)
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
 admin.site.index_title = _("Start")
-
-# Nationalities offered as list filters: the largest groups in the authority's statistics.
-# Any other country still filters by URL (?nationality=XX); the list stays short and fast.
-FILTER_NATIONALITIES = ("UA", "SY", "AF", "ER", "RU", "TR", "SO", "IQ", "IR", "GE", "SD", "YE")
 
 
 def _timeline_item(event: AuditEvent) -> dict:
@@ -124,351 +95,6 @@ TIMELINE_TITLES = {
 
 
 # --- list filters ---------------------------------------------------------------------------
-
-
-class AssignedFilter(admin.SimpleListFilter):
-    """Opens on "my cases" for caseworkers and decision-makers; on everything for others."""
-
-    title = _("assigned to")
-    parameter_name = "assigned"
-
-    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
-        self.request = request
-        super().__init__(request, params, model, model_admin)
-
-    def _default(self) -> str:
-        if has_role(self.request.user, Role.CASEWORKER, Role.DECISION_MAKER):
-            return "mine"
-        return "all"
-
-    def value(self) -> str:
-        return super().value() or self._default()
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("mine", _("My cases")), ("none", _("Unassigned")), ("all", _("All cases"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if value == "mine":
-            return queryset.filter(assigned_to=request.user)
-        if value == "none":
-            return queryset.filter(assigned_to__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assigned_to_id=int(value))
-        return queryset
-
-    def choices(self, changelist: Any):  # Django's generator protocol
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class CaseworkerFilter(admin.SimpleListFilter):
-    """One caseworker's cases (for team leads distributing work)."""
-
-    title = _("caseworker")
-    parameter_name = "caseworker"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        from django.contrib.auth import get_user_model
-
-        users = (
-            get_user_model()
-            .objects.filter(groups__name=Role.CASEWORKER.value, is_active=True)
-            .order_by("last_name", "username")
-            .values_list("id", "first_name", "last_name", "username")[:100]
-        )
-        return [(str(pk), f"{f} {la}".strip() or u) for pk, f, la, u in users]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() and self.value().isdigit():
-            return queryset.filter(assigned_to_id=int(self.value()))
-        return queryset
-
-
-class NationalityFilter(admin.SimpleListFilter):
-    title = _("nationality")
-    parameter_name = "nationality"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        from django_countries import countries
-
-        return [(code, countries.name(code)) for code in FILTER_NATIONALITIES]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = (self.value() or "").upper()
-        if len(value) == 2 and value.isalpha():
-            return queryset.filter(person__nationality=value)
-        return queryset
-
-
-class DeadlineFilter(admin.SimpleListFilter):
-    """The next open deadline of the case: overdue, or due within a week or a month."""
-
-    title = _("next deadline")
-    parameter_name = "deadline"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("overdue", _("Overdue")),
-            ("7", _("Due within 7 days")),
-            ("30", _("Due within 30 days")),
-        ]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        now = timezone.now()
-        if self.value() == "overdue":
-            return queryset.filter(next_deadline__lt=now)
-        if self.value() in ("7", "30"):
-            days = int(self.value())
-            return queryset.filter(
-                next_deadline__gte=now, next_deadline__lte=now + dt.timedelta(days=days)
-            )
-        return queryset
-
-
-# --- people ---------------------------------------------------------------------------------
-
-
-class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
-    model = IdentityDocument
-    form = IdentityDocumentForm
-    extra = 0
-    fields = ("kind", "number", "issuing_country", "verified", "verified_at", "scan", "scan_link")
-    readonly_fields = ("scan_link",)
-
-    @admin.display(description=_("scan on file"))
-    def scan_link(self, obj: IdentityDocument) -> str:
-        return scan_link(obj)
-
-
-class HouseholdLinkInline(admin.TabularInline):
-    """Links are added and removed (``household_link_add``/``_remove``); a wrong link is
-    removed and the right one added, so each change is one audit event of its own."""
-
-    model = HouseholdLink
-    fk_name = "person"
-    extra = 0
-    autocomplete_fields = ("relative",)
-    verbose_name = _("household link")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class PersonApplicationInline(ScopedAdminMixin, admin.TabularInline):
-    model = Application
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ("reference", "kind", "track", "state", "lodged_on")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Person)
-class PersonAdmin(
-    AccessLoggedAdminMixin,
-    PersonPrivacyAdminMixin,
-    ScopedAdminMixin,
-    ServiceFormAdminMixin,
-    FastListMixin,
-    admin.ModelAdmin,
-):
-    """People: registered through ``person_register`` (number, duplicate check), corrected
-    through ``person_update`` (audit event, name key; django-simple-history keeps the values),
-    their documents and household links through their services. Fields the services do not
-    change (registration number, external id, merge) are read-only on the change page. A
-    person is never deleted here: erasure is the *erase personal data* action."""
-
-    list_display = (
-        "registration_number",
-        "family_name",
-        "given_name",
-        "date_of_birth",
-        "nationality",
-        "unaccompanied_minor",
-    )
-    list_filter = (NationalityFilter, "unaccompanied_minor", "sex")
-    search_fields = ("=registration_number", "^family_name", "^given_name")
-    ordering = ("-id",)
-    readonly_fields = ("registration_number", "merged_into", "created_at")
-    inlines = (IdentityDocumentInline, HouseholdLinkInline, PersonApplicationInline)
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "registration_number",
-                    ("given_name", "family_name"),
-                    "name_in_document",
-                    ("date_of_birth", "dob_precision"),
-                    "sex",
-                    ("nationality", "stateless"),
-                    "other_nationalities",
-                    ("languages", "preferred_language"),
-                    ("email", "phone"),
-                )
-            },
-        ),
-        (_("Vulnerabilities"), {"fields": ("unaccompanied_minor", "health_needs")}),
-        (_("Record"), {"fields": ("external_id", "merged_into", "created_at")}),
-    )
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        term = search_term.strip().replace(" ", "")
-        if is_valid_registration_number(term):
-            return queryset.filter(registration_number=term), False
-        return super().get_search_results(request, queryset, search_term)
-
-    # Other apps' read-only panels (``casework.people.panels``): reception's placement, say.
-    def _panel_fields(self, request: HttpRequest, obj: Any) -> list:
-        if obj is None:
-            return []
-        return [panel.field for panel in person_panels.panels_for(request.user)]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fixed = [] if obj is None else self._not_editable()
-        return [
-            *super().get_readonly_fields(request, obj),
-            *fixed,
-            *self._panel_fields(request, obj),
-        ]
-
-    def _not_editable(self) -> list[str]:
-        """The form's fields that ``person_update`` refuses to change."""
-        return [
-            f.name
-            for f in Person._meta.concrete_fields
-            if f.editable
-            and f.name not in PERSON_EDITABLE_FIELDS
-            and f.name not in self.readonly_fields
-        ]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets = list(super().get_fieldsets(request, obj))
-        panels = self._panel_fields(request, obj)
-        if panels:
-            fieldsets.append((_("Other services"), {"fields": tuple(panels)}))
-        return fieldsets
-
-    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
-        if change:
-            saved = person_update(actor=request.user, person=obj, **changed_fields(form))
-            saved_as(obj, saved)
-            return
-        data = {
-            f: form.cleaned_data[f]
-            for f in form.cleaned_data
-            if f not in ("given_name", "family_name", "date_of_birth", "sex", "nationality")
-            and f in {fld.name for fld in Person._meta.concrete_fields}
-        }
-        created = person_register(
-            actor=request.user,
-            given_name=form.cleaned_data["given_name"],
-            family_name=form.cleaned_data["family_name"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
-            sex=form.cleaned_data["sex"],
-            nationality=str(form.cleaned_data.get("nationality") or ""),
-            **data,
-        )
-        obj.pk = created.pk
-        obj.registration_number = created.registration_number
-        obj._state.adding = False
-        obj._state.db = created._state.db
-        if created.duplicate_flags.exists():
-            messages.warning(
-                request,
-                _("This person may already be registered: see the open duplicate flags."),
-            )
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """Each document or link added, changed or removed is one service call. The person's
-        applications are listed read-only: their formset has no row to write (and a write
-        there would fail loudly, as there is no writer for it here)."""
-        writer = {IdentityDocument: _write_document, HouseholdLink: _write_link}.get(formset.model)
-        for write, row in formset_writes(formset):
-            writer(request.user, form.instance, write, row)
-
-
-def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:
-    if write == "remove":
-        identity_document_remove(actor=actor, document=row.instance)
-    elif write == "change":
-        identity_document_update(actor=actor, document=row.instance, **changed_fields(row))
-    else:
-        editable = IDENTITY_DOCUMENT_EDITABLE_FIELDS
-        fields = {k: v for k, v in row.cleaned_data.items() if k in editable}
-        identity_document_add(actor=actor, person=person, **fields)
-
-
-def _write_link(actor: Any, person: Person, write: str, row: Any) -> None:
-    """Links are added or removed, never changed (the inline's rows are read-only)."""
-    if write == "add":
-        household_link_add(
-            actor=actor,
-            person=person,
-            relative=row.cleaned_data["relative"],
-            relation=row.cleaned_data["relation"],
-        )
-    elif write == "remove":
-        household_link_remove(actor=actor, link=row.instance)
-    else:
-        raise PermissionDenied
-
-
-@admin.register(DuplicateFlag)
-class DuplicateFlagAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, admin.ModelAdmin):
-    """Intake's duplicate warnings; a caseworker merges or dismisses each (the actions call
-    ``duplicate_merge``/``duplicate_dismiss``). A flag is never edited or deleted by hand: it
-    is the record that the warning was given and how it was resolved."""
-
-    list_display = ("person", "candidate", "score", "status", "created_at")
-    list_filter = ("status",)
-    list_select_related = ("person", "candidate")
-    readonly_fields = ("person", "candidate", "score", "status", "resolved_by", "resolved_at")
-    actions = ("merge", "dismiss")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.action(description=_("Merge: same person (keeps the older registration number)"))
-    def merge(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._resolve(request, queryset, duplicate_merge)
-
-    @admin.action(description=_("Dismiss: different people"))
-    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._resolve(request, queryset, duplicate_dismiss)
-
-    def _resolve(self, request: HttpRequest, queryset: QuerySet, service: Any) -> None:
-        done = 0
-        for flag in queryset:
-            try:
-                service(actor=request.user, flag=flag)
-                done += 1
-            except (PermissionDenied, TransitionConflict) as exc:
-                messages.error(request, str(getattr(exc, "message", exc)))
-        if done:
-            messages.success(request, _("%(n)d flag(s) resolved.") % {"n": done})
-
-
-# --- applications ---------------------------------------------------------------------------
 
 
 @admin.register(Application)
@@ -857,54 +483,3 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             else:
                 messages.success(request, _("The case is now yours."))
         return HttpResponseRedirect(self._change_url(app))
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
-    """The append-only trail: read here, written only by services."""
-
-    list_display = ("at", "action", "application", "actor", "source_state", "target_state")
-    list_filter = ("action",)
-    list_select_related = ("application", "actor")
-    ordering = ("-at", "-id")
-    search_fields = ("=application__reference",)
-
-
-@admin.register(Unit)
-class UnitAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
-    """Offices, opened and renamed through ``unit_create``/``unit_update``; never deleted here
-    (cases and staff keep their unit)."""
-
-    list_display = ("code", "name")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
-        if change:
-            saved = unit_update(actor=request.user, unit=obj, **changed_fields(form))
-        else:
-            saved = unit_create(actor=request.user, **form.cleaned_data)
-        saved_as(obj, saved)
-
-
-@admin.register(StaffProfile)
-class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
-    """A staff user's unit (which cases they see) and language, through
-    ``staff_profile_create``/``staff_profile_update``; the user of a profile does not change."""
-
-    list_display = ("user", "unit", "language")
-    list_select_related = ("user", "unit")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return () if obj is None else ("user",)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
-        if change:
-            saved = staff_profile_update(actor=request.user, profile=obj, **changed_fields(form))
-        else:
-            saved = staff_profile_create(actor=request.user, **form.cleaned_data)
-        saved_as(obj, saved)

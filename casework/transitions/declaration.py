@@ -9,15 +9,19 @@ which says:
   (``rules``), so that a group grant alone never passes an object rule; ``None`` means only
   the system makes it (an expiry sweep, a reaction to another record);
 - **when it may be made**: ``guards``, each a function of the record with the sentence a user
-  reads when it is unmet (``guard``);
+  reads when it is unmet (``guard``; a guard of several legal conditions can name each one
+  unmet);
 - **what it takes**: ``inputs``, each with its type, label, whether it is required, its help
-  text and its default; the admin's form, the API's request body and its OpenAPI schema are
-  built from them;
+  text, its default and where the audit event keeps it; the admin's form, the API's request
+  body and its OpenAPI schema are built from them; ``validators`` check input against the
+  record, reported with the missing inputs all at once;
 - **what it writes**: ``writes``, rows built from the record and the input and inserted with
   the record's save (a decision, an appeal, a validity period); ``effects``, changes to other
   rows made after the save (the appeal's outcome);
 - **the deadlines it moves**: ``deadlines``, each opening a deadline source at a date computed
   from the record, or closing it;
+- **what its audit event keeps** besides its inputs: ``audited_fields`` of the record, and
+  ``audited`` values computed from it;
 - and its ``label`` (a button, an API summary) and the ``role`` that makes it (documentation).
 
 The method's body is the rule itself: pure, it checks what only the record can tell and

@@ -13,6 +13,10 @@ In plausible proportions, on the demo's cases (added to each chunk, COPY on Post
 - the introduction programme for people settled at 18-55 with a qualifying permit: Norwegian
   training, social studies and (collective protection, from month 4) work; finished
   programmes with an outcome and a Norwegian test, running ones with their planned end.
+
+The rows are what the declared transitions (``workflow.py``) leave behind: a permit's periods
+have the kind its grant and renewals write, and a deadline is open or closed as the
+transition that brought the record to its state leaves it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from django.contrib.auth import get_user_model
 
 from casework.applications.choices import ApplicationKind, Outcome, State, Track
 from casework.intake import demo as demo_data
+from casework.transitions.declaration import Transition, declarations
 
 from . import deadlines, eligibility
 from .choices import (
@@ -35,7 +40,6 @@ from .choices import (
     FamilyRelation,
     FamilyState,
     InterviewWaiverGroup,
-    PeriodKind,
     ProgrammeElementKind,
     ProgrammeOutcome,
     ProgrammeState,
@@ -50,6 +54,7 @@ from .models import (
     WorkPermit,
     WorkPermitPeriod,
 )
+from .records import RecordsPeriod
 
 WORK_PERMIT_SHARE = 0.35  # of eligible asylum seekers who ask for one
 REFUSED_SHARE = 0.12
@@ -89,6 +94,37 @@ ELEMENT = demo_data.Table(
 )
 TEST = demo_data.Table(NorwegianTest, ("programme_id", "taken_on", "skill", "level"))
 demo_data.TABLES += [WORK_PERMIT, PERIOD, FAMILY, PROGRAMME, ELEMENT, TEST]
+
+
+def _declared(model: type, source: str, target: str) -> Transition:
+    """The declared transition of ``model`` from ``source`` to ``target``."""
+    return next(
+        d for d in declarations(model).values() if source in d.source and d.target == target
+    )
+
+
+def _leaves_open(declaration: Transition, source: str) -> bool:
+    """Whether ``declaration`` leaves the deadline of ``source`` open (it opens or moves it)."""
+    return any(move.source == source and move.due is not None for move in declaration.deadlines)
+
+
+def _period_kind(declaration: Transition) -> str:
+    return next(w.kind for w in declaration.writes if isinstance(w, RecordsPeriod))
+
+
+_S, _F = WorkPermitState, FamilyState
+# The transition that left a demo permit in its state, and the first and later periods' kinds.
+PERMIT_LAST = {
+    _S.GRANTED: _declared(WorkPermit, _S.GRANTED, _S.GRANTED),
+    _S.EXPIRED: _declared(WorkPermit, _S.GRANTED, _S.EXPIRED),
+}
+FIRST_PERIOD = _period_kind(_declared(WorkPermit, _S.REQUESTED, _S.GRANTED))
+LATER_PERIOD = _period_kind(PERMIT_LAST[_S.GRANTED])
+# The transition that left a demo family member's application with an appeal deadline.
+FAMILY_LAST = {
+    _F.REJECTED: _declared(FamilyReunification, _F.EXAMINED, _F.REJECTED),
+    _F.APPEALED: _declared(FamilyReunification, _F.REJECTED, _F.APPEALED),
+}
 
 _users: dict[str, int | None] = {}
 # The rules' own function, remembered: a few thousand distinct days at any scale.
@@ -181,11 +217,12 @@ def _write_permits(chunk: demo_data.Chunk, permits: list, today: dt.date) -> Non
         ))  # fmt: skip
         for n, (begin, until) in enumerate(periods):
             granted = begin if n == 0 else begin - dt.timedelta(days=14)
-            kind = PeriodKind.FIRST if n == 0 else PeriodKind.RENEWAL
+            kind = FIRST_PERIOD if n == 0 else LATER_PERIOD
             chunk.add(PERIOD, (pk, kind, begin, until, decider, _at(granted)))
         if periods:
             due = _end_of(last[1])
-            closed = None if state == WorkPermitState.GRANTED else _at(ended or today)
+            renewal = deadlines.WORK_PERMIT_RENEWAL.key
+            closed = None if _leaves_open(PERMIT_LAST[state], renewal) else _at(ended or today)
             chunk.deadline(
                 deadlines.WORK_PERMIT_RENEWAL.key, pk, due=due, person_id=c.person_id,
                 closed=closed,
@@ -281,7 +318,10 @@ def _write_families(chunk: demo_data.Chunk, families: list, rng: random.Random, 
             grounds, decided_at, appeal_deadline, appealed_at, False, _at(registered),
         ))  # fmt: skip
         if appeal_deadline is not None:
-            open_ = state == FamilyState.REJECTED and appeal_deadline.date() >= today
+            open_ = (
+                _leaves_open(FAMILY_LAST[state], deadlines.FAMILY_APPEAL.key)
+                and appeal_deadline.date() >= today
+            )
             chunk.deadline(
                 deadlines.FAMILY_APPEAL.key, fid, due=appeal_deadline, person_id=pid,
                 user=chunk.ctx.decider, closed=None if open_ else appealed_at or appeal_deadline,

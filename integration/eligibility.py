@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.applications.choices import ApplicationKind, Outcome, State, Track
@@ -298,6 +299,32 @@ def age_rule_applies(*, relation: str, relationship_before_arrival: bool) -> boo
 
 def sponsor_basis_refugee(basis: str, outcome: str | None) -> bool:
     return basis == SponsorBasis.PROTECTION and outcome in REFUGEE_OUTCOMES
+
+
+def assess_family(reunification: Any, today: dt.date | None = None) -> None:
+    """Recompute, on the record in memory, which income rule applies (and why), its windows,
+    and whether the 24-year rule applies: at registration, when documents are handed in, and
+    again when the application is examined and decided (the 12 months may have run out)."""
+    r = reunification
+    since = r.relationship_since
+    before_arrival = since is not None and since < r.sponsor_arrived_on
+    assessment = income_requirement(
+        sponsor_is_refugee=sponsor_basis_refugee(r.sponsor_basis, r.protection_outcome),
+        relation=r.relation,
+        relationship_before_arrival=before_arrival,
+        applicant_age_at_registration=age_on(r.applicant.date_of_birth, r.registered_on),
+        protection_decided_on=r.protection_decided_on,
+        registered_on=r.registered_on,
+        documents_handed_in_on=r.documents_handed_in_on,
+        today=today or timezone.localdate(),
+    )
+    r.income_rule = assessment.rule
+    r.income_rule_reason = assessment.reason
+    r.registration_deadline = assessment.registration_deadline
+    r.documents_deadline = assessment.documents_deadline
+    r.age_rule_applies = age_rule_applies(
+        relation=r.relation, relationship_before_arrival=before_arrival
+    )
 
 
 # --- Introduction programme (Integration Act §§ 8, 9, 13; ch. 6A for collective protection) --

@@ -57,22 +57,38 @@ def input_field(spec: Input) -> forms.Field:
     )
 
 
-class TransitionForm(forms.Form):
-    """The input of one transition, as its declaration lists it, plus the version of the
-    record the user was looking at."""
+class InputsForm(forms.Form):
+    """The input of one transition, as its declaration lists it (those ``in_admin``).
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    ``enforce_required=False`` leaves requiredness to the service, which names every missing
+    or wrong input at once (a missing ground together with an unmet income requirement)
+    where the form would stop at the first.
+    """
 
-    def __init__(self, *args: Any, declaration: Transition, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        declaration: Transition,
+        enforce_required: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for spec in declaration.inputs:
             if spec.in_admin:
-                self.fields[spec.name] = input_field(spec)
+                field = input_field(spec)
+                field.required = field.required and enforce_required
+                self.fields[spec.name] = field
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("version", None)
         return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+class TransitionForm(InputsForm):
+    """The input of one transition, plus the version of the record the user was looking at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class InterviewScheduleForm(forms.Form):

@@ -446,9 +446,11 @@ def transition_input(declaration: Transition, prefix: str = "") -> type[serializ
 class TransitionsMixin:
     """``GET {id}/transitions/`` and one ``POST {id}/transitions/{name}/`` per transition.
 
-    ``workflow``: the model's ``Workflow``; every transition a person may be offered gets its
-    operation, its request body built from the declaration's inputs, and its label.
-    ``input_prefix`` keeps the bodies' schema names apart between models.
+    ``workflow``: the model's ``Workflow``; every declared transition gets its operation, its
+    request body built from the declaration's inputs, and its label. A transition only the
+    system makes (an expiry) is documented too and answers 403, so that a client learns it
+    is not theirs to make rather than that it does not exist. ``input_prefix`` keeps the
+    bodies' schema names apart between models.
     """
 
     workflow: Workflow | None = None
@@ -460,11 +462,11 @@ class TransitionsMixin:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.workflow is not None and "workflow" in cls.__dict__:
-            offered = cls.workflow.offered()
-            cls.transition_names = tuple(d.name for d in offered)
+            declared = list(cls.workflow.transitions.values())
+            cls.transition_names = tuple(d.name for d in declared)
             prefix = cls.input_prefix
-            cls.transition_inputs = {d.name: transition_input(d, prefix) for d in offered}
-            cls.transition_labels = {d.name: str(d.label) for d in offered}
+            cls.transition_inputs = {d.name: transition_input(d, prefix) for d in declared}
+            cls.transition_labels = {d.name: str(d.label) for d in declared}
         for name in cls.transition_names:
             attr = f"transition_{name}"
             if attr in cls.__dict__:

@@ -9,15 +9,19 @@ which says:
   (``rules``), so that a group grant alone never passes an object rule; ``None`` means only
   the system makes it (an expiry sweep, a reaction to another record);
 - **when it may be made**: ``guards``, each a function of the record with the sentence a user
-  reads when it is unmet (``guard``);
+  reads when it is unmet (``guard``; a guard of several legal conditions can name each one
+  unmet);
 - **what it takes**: ``inputs``, each with its type, label, whether it is required, its help
-  text and its default; the admin's form, the API's request body and its OpenAPI schema are
-  built from them;
+  text, its default and where the audit event keeps it; the admin's form, the API's request
+  body and its OpenAPI schema are built from them; ``validators`` check input against the
+  record, reported with the missing inputs all at once;
 - **what it writes**: ``writes``, rows built from the record and the input and inserted with
   the record's save (a decision, an appeal, a validity period); ``effects``, changes to other
   rows made after the save (the appeal's outcome);
 - **the deadlines it moves**: ``deadlines``, each opening a deadline source at a date computed
   from the record, or closing it;
+- **what its audit event keeps** besides its inputs: ``audited_fields`` of the record, and
+  ``audited`` values computed from it;
 - and its ``label`` (a button, an API summary) and the ``role`` that makes it (documentation).
 
 The method's body is the rule itself: pure, it checks what only the record can tell and
@@ -57,11 +61,14 @@ DATETIME = "datetime"
 KINDS = (TEXT, LONG_TEXT, CHOICE, BOOLEAN, INTEGER, DATE, DATETIME)
 
 # Where an input goes in the audit event: its ``reason`` (grounds, a reason: the first given),
-# its ``changes`` (a structured value: an outcome, a date), both, or nowhere.
+# its ``changes`` (a structured value: an outcome, a date), both, its changes only when ticked
+# (a box left unticked says nothing), or nowhere.
 REASON = "reason"
 CHANGES = "changes"
 BOTH = "both"
+TICKED = "ticked"
 NOWHERE = "nowhere"
+AUDIT_PLACES = (REASON, CHANGES, BOTH, TICKED, NOWHERE)
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class Input:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: unknown input kind {self.kind!r}")
-        if self.audit not in (REASON, CHANGES, BOTH, NOWHERE):
+        if self.audit not in AUDIT_PLACES:
             raise ValueError(f"{self.name}: unknown audit place {self.audit!r}")
 
     def but(self, **changes: Any) -> Input:
@@ -109,11 +116,24 @@ class Input:
 # --- guards and permissions -------------------------------------------------------------------
 
 
-def guard(message: Any) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
-    """Attach the sentence a user reads when this guard is unmet."""
+def guard(
+    message: Any,
+    *,
+    unmet: Callable[[Any], list[Any]] | None = None,
+    unmet_message: Any = None,
+) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
+    """Attach the sentence a user reads when this guard is unmet.
+
+    A guard made of several legal conditions can name each one it finds unmet: ``unmet``
+    returns them (objects with a ``code`` and a ``message``), and the service refuses with
+    ``ConditionsUnmet`` listing them, in ``unmet_message`` (``%(reasons)s``: their messages).
+    """
 
     def wrap(func: Callable[[Any], bool]) -> Callable[[Any], bool]:
         func.refusal = message  # type: ignore[attr-defined]
+        if unmet is not None:
+            func.unmet = unmet  # type: ignore[attr-defined]
+            func.unmet_message = unmet_message  # type: ignore[attr-defined]
         return func
 
     return wrap
@@ -201,6 +221,12 @@ class Transition:
     role: str = ""
     # Record attributes the audit event keeps after the transition (a new validity period).
     audited_fields: tuple[str, ...] = ()
+    # What else the audit event keeps, computed from the record after the method ran (the
+    # codes of the conditions a refusal found unmet).
+    audited: Callable[[Any], dict[str, Any]] | None = None
+    # Input rules that depend on the record (the income requirement when a family member is
+    # accepted): each returns the errors it finds, by input, reported with the missing ones.
+    validators: tuple[Callable[[Any, dict[str, Any]], dict[str, Any]], ...] = ()
     # The record's field that names who made the transition (``decided_by``), if any.
     actor_field: str = ""
     # Recomputed on the record before the guards are asked (a rule that depends on today).
@@ -230,17 +256,21 @@ class Transition:
         """The first guard ``record`` does not meet, or None."""
         return next((g for g in self.guards if not g(record)), None)
 
-    def clean(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Every declared input's value (defaults filled in), or ``TransitionInvalid`` naming
-        each required input that is missing. Values not declared are dropped."""
+    def clean(self, values: dict[str, Any], record: Any = None) -> dict[str, Any]:
+        """Every declared input's value (defaults filled in), or ``TransitionInvalid`` naming,
+        all at once, each required input that is missing and each error the ``validators``
+        find on ``record``. Values not declared are dropped."""
         cleaned = {i.name: i.value(values) for i in self.inputs}
-        missing = {
+        errors: dict[str, Any] = {
             i.name: _("%(label)s is required.") % {"label": i.label}
             for i in self.inputs
             if i.required and cleaned[i.name] in (None, "")
         }
-        if missing:
-            raise TransitionInvalid(missing)
+        for validate in self.validators:
+            for name, message in validate(record, cleaned).items():
+                errors.setdefault(name, message)
+        if errors:
+            raise TransitionInvalid(errors)
         return cleaned
 
     def arguments(self, cleaned: dict[str, Any]) -> dict[str, Any]:
@@ -262,6 +292,8 @@ def transition(
     deadlines: Sequence[DeadlineMove] = (),
     role: str = "",
     audited_fields: Sequence[str] = (),
+    audited: Callable[[Any], dict[str, Any]] | None = None,
+    validators: Sequence[Callable[[Any, dict[str, Any]], dict[str, Any]]] = (),
     actor_field: str = "",
     prepare: Callable[[Any], None] | None = None,
     field: str = "state",
@@ -289,6 +321,8 @@ def transition(
             deadlines=tuple(deadlines),
             role=role,
             audited_fields=tuple(audited_fields),
+            audited=audited,
+            validators=tuple(validators),
             actor_field=actor_field,
             prepare=prepare,
             parameters=parameters,

@@ -28,6 +28,7 @@ from casework.transitions.declaration import (
     BOTH,
     CHANGES,
     REASON,
+    TICKED,
     Transition,
     declarations,
 )
@@ -42,7 +43,7 @@ def _save(record: Any, fields: list[str], inserts: tuple[Any, ...]) -> None:
         insert(row)
 
 
-@dataclass
+@dataclass(eq=False)
 class Workflow:
     """How the generic service handles one model's transitions.
 
@@ -73,6 +74,7 @@ class Workflow:
 
     def __post_init__(self) -> None:
         self.transitions = declarations(self.model)
+        WORKFLOWS[self.model._meta.label] = self
 
     def __getitem__(self, name: str) -> Transition:
         declaration = self.transitions.get(name)
@@ -83,6 +85,11 @@ class Workflow:
     def offered(self) -> list[Transition]:
         """The transitions a person may be offered (the admin's buttons, the API)."""
         return [t for t in self.transitions.values() if t.offered]
+
+
+# Every workflow of every app, by its model's label (``casework.Application``), as each is
+# made: the whole-system tests walk it, so a workflow added later is checked like the others.
+WORKFLOWS: dict[str, Workflow] = {}
 
 
 def transition_refusal(*, workflow: Workflow, record: Any, name: str) -> str | None:
@@ -156,7 +163,7 @@ def transition_make(
         if declaration.prepare is not None and obj.state in declaration.source:
             declaration.prepare(obj)
         _check_now(workflow, declaration, obj)
-        cleaned = declaration.clean(values)
+        cleaned = declaration.clean(values, obj)
         source = obj.state
         before = _field_values(obj)
         try:
@@ -232,10 +239,15 @@ def _changes(
 ) -> dict[str, Any]:
     changes = dict(workflow.audit_changes(record))
     for i in declaration.inputs:
-        if i.audit in (CHANGES, BOTH) and cleaned.get(i.name) not in (None, ""):
-            changes[i.name] = _jsonable(cleaned[i.name])
+        value = cleaned.get(i.name)
+        if (i.audit in (CHANGES, BOTH) and value not in (None, "")) or (
+            i.audit == TICKED and value
+        ):
+            changes[i.name] = _jsonable(value)
     for name in declaration.audited_fields:
         changes[name] = _jsonable(getattr(record, name))
+    if declaration.audited is not None:
+        changes.update({k: _jsonable(v) for k, v in declaration.audited(record).items()})
     return changes
 
 

@@ -2,9 +2,10 @@
 
 A record's fields are never edited in the change form: every change goes through a page that
 calls a service. Transition buttons are offered only for what the user may do now
-(``services.available_transitions``); the page checks the permission again on GET and the
-service checks it once more inside its transaction on POST, so a forged POST for a
-transition the user may not make is refused and leaves no trace.
+(``transitions_available`` over the model's ``Workflow``); a transition's page has exactly
+the inputs its declaration lists (``workflow.py``); the page checks the permission again on
+GET and the service checks it once more inside its transaction on POST, so a forged POST for
+a transition the user may not make is refused and leaves no trace.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.core.exceptions import TransitionConflict
+from casework.admin.forms import InputsForm
+from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.models import AuditEvent
 from casework.privacy.access import AccessLoggedAdminMixin
-
-from .. import services
-from ..forms import transition_form, transition_label
-from ..services import ConditionsUnmet
+from casework.transitions.services import (
+    Workflow,
+    transition_make,
+    transition_refusal,
+    transitions_available,
+)
 
 
 def run_service(form: forms.Form, call: Callable[[], Any]) -> Any:
@@ -64,13 +68,16 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     the ids on the page) and autocomplete answers.
     """
 
-    transition_names: tuple[str, ...] = ()
+    workflow: Workflow
     selector: Callable[[Any], QuerySet] | None = None
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole table on every list page
 
     def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
-        raise NotImplementedError
+        """Make the transition through casework's one transition service."""
+        return transition_make(
+            workflow=self.workflow, actor=request.user, record=obj, name=name, **data
+        )
 
     # --- scoping and read-only ------------------------------------------------------------
 
@@ -102,13 +109,11 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     def action_links(self, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
         """The transitions this user may make now, and the record's other pages."""
-        names = services.available_transitions(
-            record=obj, user=request.user, names=self.transition_names
-        )
+        names = transitions_available(workflow=self.workflow, record=obj, user=request.user)
         links = [
             (
                 reverse(f"admin:{self._urlname('transition')}", args=[obj.pk, n]),
-                transition_label(obj, n),
+                str(self.workflow[n].label),
             )
             for n in names
         ]
@@ -208,33 +213,30 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     def transition_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
         obj = self.visible_object(request, pk)
-        if name not in self.transition_names or not services.permitted(obj, name, request.user):
+        declaration = self.workflow.transitions.get(name)
+        if (
+            declaration is None
+            or not declaration.offered
+            or not declaration.permitted(obj, request.user)
+        ):
             raise PermissionDenied
-        form = transition_form(obj, name)(request.POST or None)
+        form = InputsForm(request.POST or None, declaration=declaration, enforce_required=False)
         change_url = reverse(f"admin:{self._urlname('change')}", args=[obj.pk])
         if request.method == "POST" and form.is_valid():
             done = run_service(
-                form,
-                lambda: self.transition(
-                    request,
-                    obj,
-                    name,
-                    {k: v for k, v in form.cleaned_data.items() if v is not None},
-                ),
+                form, lambda: self.transition(request, obj, name, form.service_fields())
             )
             if done is not None:
-                messages.success(
-                    request, _("Done: %(what)s.") % {"what": transition_label(obj, name)}
-                )
+                messages.success(request, _("Done: %(what)s.") % {"what": declaration.label})
                 return HttpResponseRedirect(change_url)
-        refusal = services.refusal(obj, name)
+        refusal = transition_refusal(workflow=self.workflow, record=obj, name=name)
         return self.render_form(
             request,
             form,
-            transition_label(obj, name),
+            str(declaration.label),
             obj=obj,
             explanation=refusal or "",
-            submit_label=transition_label(obj, name),
+            submit_label=str(declaration.label),
         )
 
     def create_view(self, request: HttpRequest) -> HttpResponse:

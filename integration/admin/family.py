@@ -19,7 +19,6 @@ from casework.people.identity import parse_reference
 from .. import selectors, services
 from ..choices import FamilyRelation, FamilyState, SponsorBasis
 from ..models import FamilyReunification
-from ..workflow import FAMILY_TRANSITIONS
 from .base import RecordAdmin, run_service
 
 DATE = forms.DateInput({"type": "date"})
@@ -69,7 +68,7 @@ class DocumentsForm(forms.Form):
 
 @admin.register(FamilyReunification)
 class FamilyReunificationAdmin(RecordAdmin):
-    transition_names = FAMILY_TRANSITIONS
+    workflow = services.FAMILY
     selector = staticmethod(selectors.family_reunifications_visible_to)
     list_display = (
         "id",
@@ -99,9 +98,6 @@ class FamilyReunificationAdmin(RecordAdmin):
         return format_html(
             "<strong>{}</strong><br>{}", obj.get_income_rule_display(), obj.income_rule_reason
         )
-
-    def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
-        return services.family_transition(actor=request.user, reunification=obj, name=name, **data)
 
     def extra_links(self, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
         if obj.state in (FamilyState.SUBMITTED, FamilyState.EXAMINED) and request.user.has_perm(

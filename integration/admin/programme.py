@@ -24,7 +24,6 @@ from ..models import (
     NorwegianTest,
     ProgrammeElement,
 )
-from ..workflow import PROGRAMME_TRANSITIONS
 from .base import RecordAdmin, run_service
 
 DATE = forms.DateInput({"type": "date"})
@@ -80,7 +79,7 @@ class TestForm(forms.Form):
 
 @admin.register(IntroductionProgramme)
 class IntroductionProgrammeAdmin(RecordAdmin):
-    transition_names = PROGRAMME_TRANSITIONS
+    workflow = services.PROGRAMMES
     selector = staticmethod(selectors.programmes_visible_to)
     list_display = (
         "id",
@@ -112,9 +111,6 @@ class IntroductionProgrammeAdmin(RecordAdmin):
         if not warnings:
             return _("None.")
         return format_html_join("", "<p class='errornote'>{}</p>", ((w,) for w in warnings))
-
-    def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
-        return services.programme_transition(actor=request.user, programme=obj, name=name, **data)
 
     def extra_links(self, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
         if obj.state != ProgrammeState.ENROLLED or not request.user.has_perm(

@@ -20,7 +20,6 @@ from .. import selectors, services
 from ..choices import InterviewWaiverGroup, WorkPermitState
 from ..eligibility import section_94_unmet
 from ..models import WorkPermit, WorkPermitPeriod
-from ..workflow import WORK_PERMIT_TRANSITIONS
 from .base import RecordAdmin, run_service
 
 
@@ -65,7 +64,7 @@ class RequestForm(forms.Form):
 
 @admin.register(WorkPermit)
 class WorkPermitAdmin(RecordAdmin):
-    transition_names = WORK_PERMIT_TRANSITIONS
+    workflow = services.WORK_PERMITS
     selector = staticmethod(selectors.work_permits_visible_to)
     list_display = (
         "id",
@@ -110,9 +109,6 @@ class WorkPermitAdmin(RecordAdmin):
         return format_html(
             "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((str(u.message),) for u in unmet))
         )
-
-    def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
-        return services.work_permit_transition(actor=request.user, permit=obj, name=name, **data)
 
     def create_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):

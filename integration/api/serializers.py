@@ -1,9 +1,8 @@
 """Serializers of the integration API. State and decision fields are read-only everywhere:
-they change only through the transition endpoints, which call the services."""
+they change only through the transition endpoints, which call the services; their request
+bodies are built from the declarations in ``workflow.py`` (``casework.api.base``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,8 +15,6 @@ from ..choices import (
     ProgrammeOutcome,
     SponsorBasis,
 )
-from ..eligibility import WORK_PERMIT_MAX_MONTHS
-from ..forms import LABELS, field_choices, field_kind, transition_fields, transition_label
 from ..models import (
     FamilyReunification,
     IntroductionProgramme,
@@ -196,53 +193,3 @@ class ProgrammeCreateSerializer(serializers.Serializer):
 class ElementAddedSerializer(serializers.Serializer):
     element = ElementSerializer()
     warnings = serializers.ListField(child=serializers.CharField())
-
-
-# --- Transitions ---------------------------------------------------------------------------
-
-
-# Fields a transition always needs; the rest are optional or needed only in some cases (the
-# service answers 400 naming the field, e.g. grounds for refusing when every § 94 condition
-# is met, or the income requirement when accepting a family member who is not exempt).
-REQUIRED = {
-    ("revoke", "reason"),
-    ("reject", "grounds"),
-    ("grant_appeal", "grounds"),
-    ("dismiss_appeal", "grounds"),
-    ("accept", "grounds"),
-    ("extend", "planned_end_on"),
-    ("extend", "reason"),
-    ("complete", "outcome"),
-    ("discontinue", "reason"),
-}
-
-
-def input_field(transition: str, name: str) -> serializers.Field:
-    """The API field for a transition field named in ``workflow.py`` (``forms.field_kind``)."""
-    kind = field_kind(name)
-    required = (transition, name) in REQUIRED
-    common: dict[str, Any] = {"required": required, "help_text": str(LABELS[name])}
-    if kind == "text":
-        return serializers.CharField(allow_blank=not required, max_length=2000, **common)
-    if kind == "date":
-        return serializers.DateField(allow_null=not required, **common)
-    if kind == "integer":
-        return serializers.IntegerField(min_value=1, max_value=WORK_PERMIT_MAX_MONTHS, **common)
-    if kind == "boolean":
-        return serializers.BooleanField(**common)
-    return serializers.ChoiceField(choices=field_choices(name), allow_blank=not required, **common)
-
-
-def transition_inputs(model: type, names: tuple[str, ...]) -> dict[str, type]:
-    """One input serializer per transition of ``model``, with exactly the fields it takes
-    (so each ``POST …/transitions/{name}/`` is documented with its own body)."""
-    out = {}
-    for name in names:
-        attrs = {f: input_field(name, f) for f in transition_fields(model, name)}
-        class_name = f"{model.__name__}{name.title().replace('_', '')}Input"
-        out[name] = type(class_name, (serializers.Serializer,), attrs)
-    return out
-
-
-def transition_labels(model: type, names: tuple[str, ...]) -> dict[str, str]:
-    return {name: transition_label(model, name) for name in names}

@@ -36,15 +36,15 @@ from casework.api.base import (
     TransitionsMixin,
     api_exception_handler,
 )
+from casework.core.exceptions import ConditionsUnmet
 from casework.models import Application, Person
 from casework.people.identity import parse_reference
 from casework.privacy.access import AccessLoggedViewSetMixin
 from casework.privacy.scopes import applications_visible_to
+from casework.transitions.services import transitions_available
 
 from .. import selectors, services
 from ..models import FamilyReunification, IntroductionProgramme, WorkPermit
-from ..services import ConditionsUnmet
-from ..workflow import FAMILY_TRANSITIONS, PROGRAMME_TRANSITIONS, WORK_PERMIT_TRANSITIONS
 from . import filtersets as f
 from . import serializers as s
 
@@ -91,9 +91,7 @@ class RecordViewSet(
         return integration_exception_handler
 
     def available_transitions(self, obj: Any) -> list[str]:
-        return services.available_transitions(
-            record=obj, user=self.request.user, names=self.transition_names
-        )
+        return transitions_available(workflow=self.workflow, record=obj, user=self.request.user)
 
     def perform_transition(self, obj: Any, name: str, data: dict) -> Any:
         fields = {k: v for k, v in data.items() if v is not None}
@@ -122,9 +120,8 @@ class WorkPermitViewSet(RecordViewSet):
     perms_by_method = {"GET": "integration.view_workpermit", "POST": "integration.add_workpermit"}
     filterset_class = f.WorkPermitFilterSet
     ordering_fields = ["id", "requested_on"]
-    transition_names = WORK_PERMIT_TRANSITIONS
-    transition_inputs = s.transition_inputs(WorkPermit, WORK_PERMIT_TRANSITIONS)
-    transition_labels = s.transition_labels(WorkPermit, WORK_PERMIT_TRANSITIONS)
+    workflow = services.WORK_PERMITS
+    input_prefix = "WorkPermit"
 
     def run_transition(self, obj: Any, name: str, fields: dict) -> Any:
         return services.work_permit_transition(
@@ -175,9 +172,8 @@ class FamilyReunificationViewSet(RecordViewSet):
     perms_by_action = {"documents": "integration.change_familyreunification"}
     filterset_class = f.FamilyReunificationFilterSet
     ordering_fields = ["id", "registered_on"]
-    transition_names = FAMILY_TRANSITIONS
-    transition_inputs = s.transition_inputs(FamilyReunification, FAMILY_TRANSITIONS)
-    transition_labels = s.transition_labels(FamilyReunification, FAMILY_TRANSITIONS)
+    workflow = services.FAMILY
+    input_prefix = "FamilyReunification"
 
     def run_transition(self, obj: Any, name: str, fields: dict) -> Any:
         return services.family_transition(
@@ -272,9 +268,8 @@ class ProgrammeViewSet(RecordViewSet):
     }
     filterset_class = f.ProgrammeFilterSet
     ordering_fields = ["id", "start_on"]
-    transition_names = PROGRAMME_TRANSITIONS
-    transition_inputs = s.transition_inputs(IntroductionProgramme, PROGRAMME_TRANSITIONS)
-    transition_labels = s.transition_labels(IntroductionProgramme, PROGRAMME_TRANSITIONS)
+    workflow = services.PROGRAMMES
+    input_prefix = "IntroductionProgramme"
 
     def run_transition(self, obj: Any, name: str, fields: dict) -> Any:
         return services.programme_transition(

@@ -5,24 +5,20 @@ in one transaction: lock the row, check permission (raise ``PermissionDenied``),
 and guards (raise ``TransitionConflict``), apply the transition, save, write one casework
 audit event tagged with the record (``changes["subject"]``), and move its deadlines.
 ``actor=None`` means the system (the expiry sweep, reactions to casework's transitions).
-The introduction programme's services are in ``programme_services.py``.
+Transitions go through casework's one generic service, with a ``Workflow`` per model
+(``WORK_PERMITS``, ``FAMILY``, ``PROGRAMMES``) over the declarations in ``workflow.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from casework.applications.choices import State
 from casework.models import Application
 
-from .common import (
-    ConditionsUnmet,
-    audit,
-    available_transitions,
-    check_transition,
-    permitted,
-    refusal,
-)
+from .common import ConditionsUnmet, audit, available_transitions, workflow_of
 from .family import (
+    FAMILY,
     family_record_documents,
     family_register,
     family_transition,
@@ -30,6 +26,7 @@ from .family import (
 )
 from .officers import municipality_officer_add, municipality_officer_remove
 from .programme import (
+    PROGRAMMES,
     programme_add_element,
     programme_enrol,
     programme_record_test,
@@ -38,18 +35,25 @@ from .programme import (
 )
 from .work_permits import (
     DEPARTURE_PERIOD,
+    WORK_PERMITS,
     work_permit_request,
     work_permit_transition,
     work_permits_expire_due,
     work_permits_follow_application,
 )
 
+# Every integration workflow (casework's registry, ``WORKFLOWS``, holds them with the others).
+WORKFLOWS = (WORK_PERMITS, FAMILY, PROGRAMMES)
+
 __all__ = [
     "DEPARTURE_PERIOD",
+    "FAMILY",
+    "PROGRAMMES",
+    "WORKFLOWS",
+    "WORK_PERMITS",
     "ConditionsUnmet",
     "audit",
     "available_transitions",
-    "check_transition",
     "family_record_documents",
     "family_register",
     "family_transition",
@@ -57,17 +61,16 @@ __all__ = [
     "municipality_officer_add",
     "municipality_officer_remove",
     "on_application_transitioned",
-    "permitted",
     "programme_add_element",
     "programme_enrol",
     "programme_record_test",
     "programme_transition",
     "programme_warnings",
-    "refusal",
     "work_permit_request",
     "work_permit_transition",
     "work_permits_expire_due",
     "work_permits_follow_application",
+    "workflow_of",
 ]
 
 
@@ -76,12 +79,17 @@ def on_application_transitioned(
     *,
     application: Application,
     name: str,
+    source: str,
+    target: str,
     actor: Any,
     decision: Any = None,
     **kwargs: Any,
 ) -> None:
     """Receiver of ``casework.applications.signals.application_transitioned`` (inside its
-    transaction)."""
-    work_permits_follow_application(application=application, name=name, actor=actor)
-    if name in ("accept", "grant_appeal"):
+    transaction): work permits follow the case; protection granted opens the sponsor's
+    family-reunification windows."""
+    work_permits_follow_application(
+        application=application, name=name, source=source, target=target, actor=actor
+    )
+    if target == State.ACCEPTED:
         family_windows_open(application=application, actor=actor, decision=decision)

@@ -1,31 +1,23 @@
-"""What every integration service shares: audit tagging and the transition machinery."""
+"""What every integration service shares: audit events tagged with the record, and the
+transitions each user may make now.
+
+Transitions themselves are made by casework's one generic service
+(``casework.transitions.services.transition_make``) through each model's ``Workflow``
+(``work_permits.WORK_PERMITS``, ``family.FAMILY``, ``programme.PROGRAMMES``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
-
 from casework.audit.services import audit_log
-from casework.core.exceptions import TransitionConflict
+from casework.core.exceptions import ConditionsUnmet
 from casework.models import Application, Person
+from casework.transitions.services import WORKFLOWS, Workflow, transitions_available
 
-from ..eligibility import (
-    Unmet,
-)
-
-log = logging.getLogger(__name__)
-
-
-class ConditionsUnmet(TransitionConflict):
-    """A transition's legal conditions are not met; ``unmet`` names each one."""
-
-    def __init__(self, message: str, *, unmet: list[Unmet], current_state: str) -> None:
-        super().__init__(message, current_state=current_state)
-        self.unmet = unmet
+__all__ = ["ConditionsUnmet", "audit", "available_transitions", "jsonable", "workflow_of"]
 
 
 def audit(
@@ -59,49 +51,20 @@ def jsonable(data: dict) -> dict:
     }
 
 
-# --- Generic transition machinery -----------------------------------------------------------
+def subject(record: Any) -> dict[str, Any]:
+    """What every transition's audit event of an integration record keeps: the tag."""
+    return {"subject": record.audit_subject}
 
 
-def permitted(record: Any, name: str, user: Any) -> bool:
-    """Whether ``user`` holds the permission of transition ``name`` on ``record``, in any state.
-
-    Asked apart from the state to tell "you may not" (403) from "not now" (409).
-    """
-    for spec in getattr(record, name)._django_fsm.transitions.values():
-        return bool(spec.has_perm(record, user))
-    return False
+def workflow_of(record: Any) -> Workflow:
+    """The ``Workflow`` of ``record``'s model."""
+    return WORKFLOWS[record._meta.label]
 
 
-def refusal(record: Any, name: str) -> str | None:
-    """Why ``name`` cannot be made on ``record`` now, in a sentence; None if it can."""
-    spec = getattr(record, name)._django_fsm.get_transition(record.state)
-    if spec is None:
-        return _("This action is not possible while it is %(state)s.") % {
-            "state": record.get_state_display()
-        }
-    for cond in spec.conditions:
-        if not cond(record):
-            return str(getattr(cond, "refusal", _("A condition for this action is not met.")))
-    return None
-
-
-def available_transitions(*, record: Any, user: Any, names: tuple[str, ...]) -> list[str]:
-    """The transitions ``user`` may make on ``record`` now (state, guards and permission)."""
-    return [n for n in names if permitted(record, n, user) and refusal(record, n) is None]
-
-
-def check_transition(record: Any, name: str, actor: Any, expected_version: int | None) -> None:
-    if not permitted(record, name, actor):
-        log.warning(
-            "refused %s on %s id=%s by user id=%s",
-            name,
-            record._meta.label_lower,
-            record.pk,
-            getattr(actor, "pk", None),
-        )
-        raise PermissionDenied(_("You are not allowed to do this."))
-    if expected_version is not None and record.version != expected_version:
-        raise TransitionConflict(
-            _("Another user changed this record first. Reload it and try again."),
-            current_state=record.state,
-        )
+def available_transitions(
+    *, record: Any, user: Any, names: Iterable[str] | None = None
+) -> list[str]:
+    """The transitions ``user`` may make on ``record`` now (state, guards and permission),
+    among ``names`` if given."""
+    found = transitions_available(workflow=workflow_of(record), record=record, user=user)
+    return found if names is None else [n for n in found if n in set(names)]

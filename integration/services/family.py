@@ -16,6 +16,7 @@ from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application, Decision, Person
+from casework.transitions.services import Workflow, transition_make
 
 from .. import deadlines
 from ..choices import (
@@ -23,17 +24,9 @@ from ..choices import (
     FamilyState,
     SponsorBasis,
 )
-from ..eligibility import (
-    add_months,
-    age_on,
-    age_rule_applies,
-    family_windows,
-    income_requirement,
-    sponsor_basis_refugee,
-)
+from ..eligibility import add_months, age_on, assess_family, family_windows, sponsor_basis_refugee
 from ..models import FamilyReunification
-from ..workflow import FAMILY_TRANSITIONS
-from .common import audit, check_transition, refusal
+from .common import audit, subject
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +35,6 @@ log = logging.getLogger(__name__)
 
 def protection_decision(application: Application) -> Decision | None:
     return application.decisions.filter(outcome__in=POSITIVE).order_by("-decided_at", "-id").first()
-
-
-def _assess(reunification: FamilyReunification, today: dt.date | None = None) -> None:
-    """Recompute which income rule applies (and why) and whether the 24-year rule applies."""
-    r = reunification
-    since = r.relationship_since
-    before_arrival = since is not None and since < r.sponsor_arrived_on
-    assessment = income_requirement(
-        sponsor_is_refugee=sponsor_basis_refugee(r.sponsor_basis, r.protection_outcome),
-        relation=r.relation,
-        relationship_before_arrival=before_arrival,
-        applicant_age_at_registration=age_on(r.applicant.date_of_birth, r.registered_on),
-        protection_decided_on=r.protection_decided_on,
-        registered_on=r.registered_on,
-        documents_handed_in_on=r.documents_handed_in_on,
-        today=today or timezone.localdate(),
-    )
-    r.income_rule = assessment.rule
-    r.income_rule_reason = assessment.reason
-    r.registration_deadline = assessment.registration_deadline
-    r.documents_deadline = assessment.documents_deadline
-    r.age_rule_applies = age_rule_applies(
-        relation=r.relation, relationship_before_arrival=before_arrival
-    )
 
 
 def family_register(
@@ -152,7 +121,7 @@ def family_register(
             registered_on=registered_on,
             created_by=actor,
         )
-        _assess(reunification)
+        assess_family(reunification)
         reunification.save()
         audit(
             actor=actor,
@@ -192,7 +161,7 @@ def family_record_documents(
             )
         before = r.income_rule
         r.documents_handed_in_on = handed_in_on
-        _assess(r)
+        assess_family(r)
         r.version += 1
         r.save()
         audit(
@@ -215,6 +184,32 @@ def family_record_documents(
     return r
 
 
+def _locked(pk: int) -> FamilyReunification | None:
+    return (
+        FamilyReunification.objects.select_for_update(of=("self",))
+        .select_related("sponsor", "applicant")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _subject(r: FamilyReunification) -> dict[str, Any]:
+    """A family member's application is about the applicant (there is no asylum case)."""
+    return {"person": r.applicant}
+
+
+# How casework's generic transition service handles a family member's application
+# (``workflow.py`` declares each transition): the audit action is ``family.<name>``.
+FAMILY = Workflow(
+    model=FamilyReunification,
+    lock=_locked,
+    subject=_subject,
+    audit_prefix="family.",
+    audit_changes=subject,
+    stale=_("Another user changed this record first. Reload it and try again."),
+)
+
+
 def family_transition(
     *,
     actor: Any,
@@ -224,65 +219,14 @@ def family_transition(
     **fields: Any,
 ) -> FamilyReunification:
     """Make transition ``name`` on a family member's application, or raise, writing nothing."""
-    if name not in FAMILY_TRANSITIONS:
-        raise TransitionInvalid({"transition": _("Unknown action.")})
-    with transaction.atomic():
-        r = (
-            FamilyReunification.objects.select_for_update(of=("self",))
-            .select_related("sponsor", "applicant")
-            .get(pk=reunification.pk)
-        )
-        check_transition(r, name, actor, expected_version)
-        why_not = refusal(r, name)
-        if why_not:
-            raise TransitionConflict(why_not, current_state=r.state)
-        source = r.state
-        if name in ("start_examination", "accept"):
-            _assess(r)  # the 12 months may have run out since registration
-        kwargs = _family_kwargs(name, fields)
-        getattr(r, name)(**kwargs)
-        r.version += 1
-        r.save()
-        audit(
-            actor=actor,
-            record=r,
-            action=f"family.{name}",
-            person=r.applicant,
-            source_state=source,
-            target_state=r.state,
-            reason=str(kwargs.get("grounds") or kwargs.get("late_reason") or ""),
-            changes={
-                k: v
-                for k, v in kwargs.items()
-                if k not in ("grounds", "late_reason") and v not in ("", None, False)
-            }
-            | ({"income_rule": r.income_rule} if name == "accept" else {}),
-        )
-        if name == "reject":
-            deadline_set(
-                source=deadlines.FAMILY_APPEAL.key,
-                object_id=r.pk,
-                due_at=r.appeal_deadline,
-                person=r.applicant,
-            )
-        elif name in ("appeal", "accept", "grant_appeal", "dismiss_appeal"):
-            deadline_close(source=deadlines.FAMILY_APPEAL.key, object_id=r.pk)
-    return r
-
-
-def _family_kwargs(name: str, fields: dict) -> dict:
-    if name == "accept":
-        return {
-            "grounds": fields.get("grounds", ""),
-            "income_requirement_met": bool(fields.get("income_requirement_met")),
-            "income_exemption_reason": fields.get("income_exemption_reason", ""),
-            "age_rule_waiver": fields.get("age_rule_waiver", ""),
-        }
-    if name in ("reject", "grant_appeal", "dismiss_appeal"):
-        return {"grounds": fields.get("grounds", "")}
-    if name == "appeal":
-        return {"lodged_at": fields.get("lodged_at"), "late_reason": fields.get("late_reason", "")}
-    return {}
+    return transition_make(
+        workflow=FAMILY,
+        actor=actor,
+        record=reunification,
+        name=name,
+        expected_version=expected_version,
+        **fields,
+    )
 
 
 def family_windows_open(

@@ -13,15 +13,15 @@ from django.utils.translation import gettext as _
 
 from casework.applications.choices import ApplicationKind, State
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
-from casework.deadlines.services import deadline_close, deadline_set
+from casework.deadlines.services import deadline_set
+from casework.transitions.services import Workflow, transition_make
 from reception.models import Settlement
 
 from .. import deadlines
 from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState
 from ..eligibility import PROGRAMME_MAX_MONTHS, add_months, hours_warnings, programme_unmet
 from ..models import IntroductionProgramme, NorwegianTest, ProgrammeElement
-from ..workflow import PROGRAMME_TRANSITIONS
-from .common import ConditionsUnmet, audit, check_transition, refusal
+from .common import ConditionsUnmet, audit, subject
 from .family import protection_decision
 
 
@@ -104,24 +104,20 @@ def programme_enrol(
 
 
 def _end_deadline(programme: IntroductionProgramme) -> None:
-    if programme.state == ProgrammeState.ENROLLED:
-        deadline_set(
-            source=deadlines.PROGRAMME_END.key,
-            object_id=programme.pk,
-            due_at=deadlines.end_of(programme.planned_end_on),
-            person=programme.person,
-            recipient_user=programme.created_by,
-        )
-    else:
-        deadline_close(source=deadlines.PROGRAMME_END.key, object_id=programme.pk)
+    deadline_set(
+        source=deadlines.PROGRAMME_END.key,
+        object_id=programme.pk,
+        due_at=deadlines.end_of(programme.planned_end_on),
+        **_deadline_subject(programme),
+    )
+
+
+def _lock_queryset() -> Any:
+    return IntroductionProgramme.objects.select_for_update(of=("self",)).select_related("person")
 
 
 def _lock(programme: IntroductionProgramme) -> IntroductionProgramme:
-    return (
-        IntroductionProgramme.objects.select_for_update(of=("self",))
-        .select_related("person")
-        .get(pk=programme.pk)
-    )
+    return _lock_queryset().get(pk=programme.pk)
 
 
 def programme_add_element(
@@ -222,6 +218,32 @@ def programme_record_test(
     return test
 
 
+def _subject(p: IntroductionProgramme) -> dict[str, Any]:
+    return {"person": p.person}
+
+
+def _deadline_subject(p: IntroductionProgramme) -> dict[str, Any]:
+    """The programme's planned end is the enrolling officer's to watch."""
+    return {"person": p.person, "recipient_user": p.created_by}
+
+
+def _locked(pk: int) -> IntroductionProgramme | None:
+    return _lock_queryset().filter(pk=pk).first()
+
+
+# How casework's generic transition service handles a programme (``workflow.py`` declares
+# each transition): the audit action is ``programme.<name>``.
+PROGRAMMES = Workflow(
+    model=IntroductionProgramme,
+    lock=_locked,
+    subject=_subject,
+    deadline_subject=_deadline_subject,
+    audit_prefix="programme.",
+    audit_changes=subject,
+    stale=_("Another user changed this record first. Reload it and try again."),
+)
+
+
 def programme_transition(
     *,
     actor: Any,
@@ -231,42 +253,11 @@ def programme_transition(
     **fields: Any,
 ) -> IntroductionProgramme:
     """Extend, complete or discontinue a programme, atomically, or raise writing nothing."""
-    if name not in PROGRAMME_TRANSITIONS:
-        raise TransitionInvalid({"transition": _("Unknown action.")})
-    with transaction.atomic():
-        p = _lock(programme)
-        check_transition(p, name, actor, expected_version)
-        why_not = refusal(p, name)
-        if why_not:
-            raise TransitionConflict(why_not, current_state=p.state)
-        source = p.state
-        if name == "extend":
-            kwargs = {
-                "planned_end_on": fields.get("planned_end_on"),
-                "reason": fields.get("reason", ""),
-            }
-        elif name == "complete":
-            kwargs = {
-                "outcome": fields.get("outcome", ""),
-                "note": fields.get("note", ""),
-                "ended_on": fields.get("ended_on"),
-            }
-        else:
-            kwargs = {"reason": fields.get("reason", "")}
-        getattr(p, name)(**kwargs)
-        p.version += 1
-        p.save()
-        audit(
-            actor=actor,
-            record=p,
-            action=f"programme.{name}",
-            person=p.person,
-            source_state=source,
-            target_state=p.state,
-            reason=str(kwargs.get("reason") or kwargs.get("note") or ""),
-            changes={
-                k: v for k, v in kwargs.items() if k in ("planned_end_on", "outcome", "ended_on")
-            },
-        )
-        _end_deadline(p)
-    return p
+    return transition_make(
+        workflow=PROGRAMMES,
+        actor=actor,
+        record=programme,
+        name=name,
+        expected_version=expected_version,
+        **fields,
+    )

@@ -11,26 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.applications.choices import ApplicationKind
+from casework.applications.choices import ApplicationKind, State
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.statements import locked_ids
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application
+from casework.transitions.services import Workflow, transition_make
 
-from .. import deadlines
-from ..choices import (
-    InterviewWaiverGroup,
-    PeriodKind,
-    WorkPermitState,
-)
-from ..eligibility import (
-    COLLECTIVE_NEEDS_NONE,
-    WAIVER_GROUP_NATIONALITY,
-    section_94_unmet,
-)
-from ..models import WorkPermit, WorkPermitPeriod
-from ..workflow import WORK_PERMIT_TRANSITIONS
-from .common import ConditionsUnmet, audit, check_transition, refusal
+from ..choices import InterviewWaiverGroup, WorkPermitState
+from ..eligibility import COLLECTIVE_NEEDS_NONE, WAIVER_GROUP_NATIONALITY
+from ..models import WorkPermit
+from ..workflow import RUNNING
+from .common import audit, subject
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +91,38 @@ def work_permit_request(
     return permit
 
 
+def _locked(pk: int) -> WorkPermit | None:
+    """The permit under a row lock, with its person and case (the audit event names both)."""
+    return (
+        WorkPermit.objects.select_for_update(of=("self",))
+        .select_related("person", "application__person")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _subject(permit: WorkPermit) -> dict[str, Any]:
+    return {"person": permit.person, "application": permit.application}
+
+
+def _deadline_subject(permit: WorkPermit) -> dict[str, Any]:
+    """A permit's deadlines are the person's: they are reminded, not the case's caseworker."""
+    return {"person": permit.person}
+
+
+# How casework's generic transition service handles a permit (``workflow.py`` declares each
+# transition): the audit action is ``work_permit.<name>``, tagged with the permit.
+WORK_PERMITS = Workflow(
+    model=WorkPermit,
+    lock=_locked,
+    subject=_subject,
+    deadline_subject=_deadline_subject,
+    audit_prefix="work_permit.",
+    audit_changes=subject,
+    stale=_("Another user changed this record first. Reload it and try again."),
+)
+
+
 def work_permit_transition(
     *,
     actor: Any,
@@ -112,95 +136,25 @@ def work_permit_transition(
     Granting checks every § 94 condition and, if any is unmet, raises ``ConditionsUnmet``
     naming each of them; a refusal records them.
     """
-    if name not in WORK_PERMIT_TRANSITIONS:
-        raise TransitionInvalid({"transition": _("Unknown action.")})
-    with transaction.atomic():
-        permit = (
-            WorkPermit.objects.select_for_update(of=("self",))
-            .select_related("application__person")
-            .get(pk=permit.pk)
-        )
-        check_transition(permit, name, actor, expected_version)
-        if name == "grant" and permit.state == WorkPermitState.REQUESTED:
-            unmet = section_94_unmet(
-                application=permit.application, waiver_group=permit.interview_waiver_group
-            )
-            if unmet:
-                raise ConditionsUnmet(
-                    _("The permit cannot be granted: %(reasons)s")
-                    % {"reasons": " ".join(str(u.message) for u in unmet)},
-                    unmet=unmet,
-                    current_state=permit.state,
-                )
-        why_not = refusal(permit, name)
-        if why_not:
-            raise TransitionConflict(why_not, current_state=permit.state)
-        source = permit.state
-        kwargs = _work_permit_kwargs(name, fields)
-        getattr(permit, name)(**kwargs)
-        if name in ("grant", "refuse"):
-            permit.decided_by = actor
-        permit.version += 1
-        permit.save()
-        if name in ("grant", "renew"):
-            WorkPermitPeriod.objects.create(
-                permit=permit,
-                kind=PeriodKind.FIRST if name == "grant" else PeriodKind.RENEWAL,
-                valid_from=permit.valid_from,
-                valid_until=permit.valid_until,
-                granted_by=actor,
-            )
-        audit(
-            actor=actor,
-            record=permit,
-            action=f"work_permit.{name}",
-            person=permit.person,
-            application=permit.application,
-            source_state=source,
-            target_state=permit.state,
-            reason=str(kwargs.get("grounds") or kwargs.get("reason") or ""),
-            changes={
-                "valid_from": permit.valid_from,
-                "valid_until": permit.valid_until,
-                "unmet": [u["code"] for u in permit.unmet_conditions],
-            }
-            if name in ("grant", "renew", "refuse")
-            else {},
-        )
-        _work_permit_deadlines(permit)
-    return permit
-
-
-def _work_permit_kwargs(name: str, fields: dict) -> dict:
-    if name == "grant":
-        return {"valid_from": fields.get("valid_from"), "months": fields.get("months", 6)}
-    if name == "renew":
-        return {"months": fields.get("months", 6)}
-    if name == "refuse":
-        return {"grounds": fields.get("grounds", "")}
-    return {"reason": fields.get("reason", "")}
+    return transition_make(
+        workflow=WORK_PERMITS,
+        actor=actor,
+        record=permit,
+        name=name,
+        expected_version=expected_version,
+        **fields,
+    )
 
 
 def _work_permit_deadlines(permit: WorkPermit) -> None:
-    if permit.state == WorkPermitState.GRANTED:
-        deadline_set(
-            source=deadlines.WORK_PERMIT_RENEWAL.key,
-            object_id=permit.pk,
-            due_at=deadlines.end_of(permit.valid_until),
-            person=permit.person,
-        )
-        if permit.lapses_at is not None:
-            deadline_set(
-                source=deadlines.WORK_PERMIT_LAPSE.key,
-                object_id=permit.pk,
-                due_at=permit.lapses_at,
-                person=permit.person,
-            )
+    """Move the permit's reminders after its lapse moved: what a running permit's transitions
+    declare (``workflow.RUNNING``)."""
+    for move in RUNNING:
+        due = move.due(permit, {}) if move.due is not None else None
+        if due is None:
+            deadline_close(source=move.source, object_id=permit.pk)
         else:
-            deadline_close(source=deadlines.WORK_PERMIT_LAPSE.key, object_id=permit.pk)
-    else:
-        for source in (deadlines.WORK_PERMIT_RENEWAL, deadlines.WORK_PERMIT_LAPSE):
-            deadline_close(source=source.key, object_id=permit.pk)
+            deadline_set(source=move.source, object_id=permit.pk, due_at=due, person=permit.person)
 
 
 def work_permits_expire_due(*, now: dt.datetime | None = None) -> int:
@@ -232,48 +186,53 @@ def work_permits_expire_due(*, now: dt.datetime | None = None) -> int:
     return count
 
 
-_DECIDED = frozenset({"accept", "grant_appeal", "withdraw"})  # the § 94 permit ends now
-_LAPSE_MOVES = frozenset({"reject", "dismiss_appeal", "appeal", "remit"})
+# The asylum case is decided: a residence permit carries its own right to work.
+_DECIDED = (State.ACCEPTED, State.WITHDRAWN)
 
 
 def work_permits_follow_application(
-    *, application: Application, name: str, actor: Any, **kwargs: Any
+    *, application: Application, name: str, source: str, target: str, actor: Any, **kwargs: Any
 ) -> None:
     """React to a transition of the asylum application (``application_transitioned``).
 
-    Runs inside casework's transaction, so both commit or roll back together. The rule:
+    Runs inside casework's transaction, so both commit or roll back together. The rule
+    follows the state the case reaches:
 
-    - ``reject``: the permit lapses at the departure deadline, which for a rejection that is
-      not appealed is the end of the appeal period (``appeal_deadline``);
-    - ``appeal`` or ``remit``: the lapse is lifted; the permit stays valid during an appeal
-      with suspensive effect (§ 94 second paragraph) and a new examination;
-    - ``dismiss_appeal`` (final): it lapses 3 weeks after the final decision
+    - rejected at first instance: the permit lapses at the departure deadline, which for a
+      rejection that is not appealed is the end of the appeal period (``appeal_deadline``);
+    - rejected finally (the appeal dismissed): it lapses 3 weeks after the final decision
       (``DEPARTURE_PERIOD``), the usual departure deadline;
-    - ``accept``, ``grant_appeal``, ``withdraw``: the application is decided, the § 94 permit
-      ends now (a residence permit carries its own right to work).
+    - appealed, or examined again after an appeal (remitted): the lapse is lifted; the permit
+      stays valid during an appeal with suspensive effect (§ 94 second paragraph) and a new
+      examination;
+    - accepted or withdrawn: the application is decided, the § 94 permit ends now (a
+      residence permit carries its own right to work);
+    - the examination started: nothing changes for the permit.
 
     The expiry sweep (``work_permits_expire_due``) makes the lapse happen at that time.
     """
-    if name not in _DECIDED | _LAPSE_MOVES:
-        return  # start_examination: nothing changes for the permit
+    decided = target in _DECIDED
+    if target == State.REJECTED:
+        lapses_at = (
+            timezone.now() + DEPARTURE_PERIOD
+            if application.is_final
+            else application.appeal_deadline
+        )
+    elif target == State.APPEALED or source == State.APPEALED:
+        lapses_at = None
+    elif not decided:
+        return
     # Usually none: a prepared look-up of the keys first, the case is already in hand.
     ids = locked_ids(WorkPermit, application=application.pk, state=WorkPermitState.GRANTED)
     if not ids:
         return
     permits = list(WorkPermit.objects.filter(pk__in=ids).order_by("pk"))
-    now = timezone.now()
     for permit in permits:
         permit.application = application
-        if name in _DECIDED:
+        if decided:
             reason = _("The asylum application was decided (%(name)s).") % {"name": name}
             work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)
             continue
-        if name == "reject":
-            lapses_at = application.appeal_deadline
-        elif name == "dismiss_appeal":
-            lapses_at = now + DEPARTURE_PERIOD
-        else:  # appeal, remit
-            lapses_at = None
         before = permit.lapses_at
         permit.lapses_at = lapses_at
         permit.version += 1

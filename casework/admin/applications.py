@@ -11,9 +11,10 @@ a user without the right is refused there and leaves nothing but a refused-attem
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -80,6 +81,9 @@ from casework.staff.services import (
     unit_update,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
 admin.site.index_title = _("Start")
@@ -144,7 +148,7 @@ class AssignedFilter(admin.SimpleListFilter):
     def value(self) -> str:
         return super().value() or self._default()
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("mine", _("My cases")), ("none", _("Unassigned")), ("all", _("All cases"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -184,8 +188,9 @@ class CaseworkerFilter(admin.SimpleListFilter):
         return [(str(pk), f"{f} {la}".strip() or u) for pk, f, la, u in users]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() and self.value().isdigit():
-            return queryset.filter(assigned_to_id=int(self.value()))
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(assigned_to_id=int(value))
         return queryset
 
 
@@ -211,7 +216,7 @@ class DeadlineFilter(admin.SimpleListFilter):
     title = _("next deadline")
     parameter_name = "deadline"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [
             ("overdue", _("Overdue")),
             ("7", _("Due within 7 days")),
@@ -222,8 +227,9 @@ class DeadlineFilter(admin.SimpleListFilter):
         now = timezone.now()
         if self.value() == "overdue":
             return queryset.filter(next_deadline__lt=now)
-        if self.value() in ("7", "30"):
-            days = int(self.value())
+        value = self.value()
+        if value in ("7", "30"):
+            days = int(value)
             return queryset.filter(
                 next_deadline__gte=now, next_deadline__lte=now + dt.timedelta(days=days)
             )
@@ -396,9 +402,9 @@ class PersonAdmin(
         """Each document or link added, changed or removed is one service call. The person's
         applications are listed read-only: their formset has no row to write (and a write
         there would fail loudly, as there is no writer for it here)."""
-        writer = {IdentityDocument: _write_document, HouseholdLink: _write_link}.get(formset.model)
+        writers = {IdentityDocument: _write_document, HouseholdLink: _write_link}
         for write, row in formset_writes(formset):
-            writer(request.user, form.instance, write, row)
+            writers[formset.model](request.user, form.instance, write, row)
 
 
 def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:
@@ -641,8 +647,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
                 "opts": self.model._meta,
                 "form": form,
                 "applications": queryset.select_related("person")[:200],
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
 

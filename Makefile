@@ -20,11 +20,12 @@ run: $(STAMP)
 	$(PY) manage.py seed_reception_demo
 	@bash scripts/run.sh
 
-## test: lint, format check, import contracts, Django checks, migrations check, the test suite
+## test: lint, format check, import contracts, types, Django checks, migrations check, the test suite
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 	$(PY) manage.py compile_translations
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -50,4 +51,4 @@ state-machine: $(STAMP)
 	rm -f docs/state-machine
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache .mypy_cache

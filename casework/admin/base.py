@@ -8,11 +8,12 @@ says "more than 10,000". ``FastListMixin`` switches off the admin's second, unfi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.utils.functional import cached_property
 
@@ -27,7 +28,7 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         object_list = self.object_list
-        if hasattr(object_list, "query"):
+        if isinstance(object_list, QuerySet):
             return object_list[: self.cap + 1].count()
         return len(object_list)
 
@@ -35,7 +36,7 @@ class CappedCountPaginator(Paginator):
 class FastListMixin:
     """List pages with a bounded cost: capped count, no full count, a modest page size."""
 
-    paginator = CappedCountPaginator
+    paginator: ClassVar[type] = CappedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter option is a table scan each
     list_per_page = 50

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Nationalities offered as list filters: the largest groups in the authority's statistics.
 # Any other country still filters by URL (?nationality=XX); the list stays short and fast.
@@ -37,7 +40,7 @@ class AssignedFilter(admin.SimpleListFilter):
     def value(self) -> str:
         return super().value() or self._default()
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("mine", _("My cases")), ("none", _("Unassigned")), ("all", _("All cases"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -77,8 +80,9 @@ class CaseworkerFilter(admin.SimpleListFilter):
         return [(str(pk), f"{f} {la}".strip() or u) for pk, f, la, u in users]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() and self.value().isdigit():
-            return queryset.filter(assigned_to_id=int(self.value()))
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(assigned_to_id=int(value))
         return queryset
 
 
@@ -104,7 +108,7 @@ class DeadlineFilter(admin.SimpleListFilter):
     title = _("next deadline")
     parameter_name = "deadline"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [
             ("overdue", _("Overdue")),
             ("7", _("Due within 7 days")),
@@ -115,8 +119,9 @@ class DeadlineFilter(admin.SimpleListFilter):
         now = timezone.now()
         if self.value() == "overdue":
             return queryset.filter(next_deadline__lt=now)
-        if self.value() in ("7", "30"):
-            days = int(self.value())
+        value = self.value()
+        if value in ("7", "30"):
+            days = int(value)
             return queryset.filter(
                 next_deadline__gte=now, next_deadline__lte=now + dt.timedelta(days=days)
             )

@@ -209,9 +209,9 @@ class PersonAdmin(
         """Each document or link added, changed or removed is one service call. The person's
         applications are listed read-only: their formset has no row to write (and a write
         there would fail loudly, as there is no writer for it here)."""
-        writer = {IdentityDocument: _write_document, HouseholdLink: _write_link}.get(formset.model)
+        writers = {IdentityDocument: _write_document, HouseholdLink: _write_link}
         for write, row in formset_writes(formset):
-            writer(request.user, form.instance, write, row)
+            writers[formset.model](request.user, form.instance, write, row)
 
 
 def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:

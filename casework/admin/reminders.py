@@ -47,7 +47,7 @@ class DueFilter(admin.SimpleListFilter):
             "overdue": lambda: queryset.filter(**{f"{field}__lte": now}),
             "week": lambda: queryset.filter(**{f"{field}__gt": now, f"{field}__lte": week}),
             "later": lambda: queryset.filter(**{f"{field}__gt": week}),
-        }.get(self.value(), lambda: queryset)()
+        }.get(self.value() or "", lambda: queryset)()
 
 
 class ChannelFilter(admin.SimpleListFilter):

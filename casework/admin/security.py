@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
@@ -47,7 +49,7 @@ class EraseForm(forms.Form):
 class PersonPrivacyAdminMixin:
     """Adds "export everything held (subject access)" and "erase personal data" actions."""
 
-    actions = ("export_subject_access", "erase_personal_data")
+    actions: Sequence[Any] | None = ("export_subject_access", "erase_personal_data")
 
     def has_subject_access_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser or has_role(
@@ -106,7 +108,7 @@ class PersonPrivacyAdminMixin:
                 "opts": self.model._meta,  # type: ignore[attr-defined]
                 "form": form,
                 "people": queryset[:50],
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )

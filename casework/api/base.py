@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -293,7 +295,7 @@ class IdempotencyMixin:
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]  (auth, perms, throttles)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # auth, perms, throttles
         self._idempotency_row = None
         key = self._idempotency_key(request)
         if not key or not request.user.is_authenticated:
@@ -352,16 +354,18 @@ class IdempotencyMixin:
 
 class TransitionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
-    required = serializers.BooleanField()
+    # A field named like DRF's ``Field.required``: the response's key, so the clash is meant.
+    required = serializers.BooleanField()  # type: ignore[assignment]
     type = serializers.CharField()
     choices = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class AvailableTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    # Fields named like DRF's ``Field.label`` and ``Serializer.fields``: the response's keys.
+    label = serializers.CharField()  # type: ignore[assignment]
     url = serializers.CharField()
-    fields = TransitionFieldSerializer(many=True)
+    fields = TransitionFieldSerializer(many=True)  # type: ignore[assignment]
 
 
 def describe_input(serializer_class: type[serializers.Serializer]) -> list[dict]:
@@ -417,7 +421,9 @@ def input_field(spec: Input) -> serializers.Field:
     }
     if spec.kind in (TEXT, LONG_TEXT):
         return serializers.CharField(
-            allow_blank=not spec.required, max_length=spec.max_length, **common
+            allow_blank=not spec.required,
+            max_length=spec.max_length,  # type: ignore[arg-type]  # None (no limit) is DRF's default
+            **common,
         )
     if spec.kind == CHOICE:
         return serializers.ChoiceField(
@@ -427,7 +433,9 @@ def input_field(spec: Input) -> serializers.Field:
         return serializers.BooleanField(**{**common, "required": False})
     if spec.kind == INTEGER:
         return serializers.IntegerField(
-            min_value=spec.min_value, max_value=spec.max_value, **common
+            min_value=spec.min_value,  # type: ignore[arg-type]  # None (no bound) is DRF's default
+            max_value=spec.max_value,  # type: ignore[arg-type]
+            **common,
         )
     if spec.kind == DATE:
         return serializers.DateField(allow_null=not spec.required, **common)
@@ -458,6 +466,9 @@ class TransitionsMixin:
     transition_names: tuple[str, ...] = ()
     transition_inputs: dict[str, type[serializers.Serializer]] = {}
     transition_labels: dict[str, str] = {}
+    # The view set's own (``GenericAPIView``, ``ApiViewSetMixin``), read when a subclass is made.
+    serializer_class: type[serializers.BaseSerializer[Any]] | None
+    perms_by_action: dict[str, str | tuple[str, ...] | None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -536,7 +547,11 @@ class ApiViewSetMixin(ThrottleFirstMixin, IdempotencyMixin, ETagMixin):
     """The whole convention: role permissions, cursor pages, ETags, If-Match, idempotent POST,
     rate limits counted before refusals."""
 
-    permission_classes = [RolePermission]
-    pagination_class = CursorPage
+    permission_classes: Sequence[
+        type[permissions.BasePermission]
+        | permissions.OperandHolder
+        | permissions.SingleOperandHolder
+    ] = [RolePermission]
+    pagination_class: type[BasePagination] | None = CursorPage
     perms_by_method: dict[str, str | tuple[str, ...]] = {}
     perms_by_action: dict[str, str | tuple[str, ...] | None] = {}

@@ -162,7 +162,9 @@ class ApplicationCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             # A person the user may not see is "not found", exactly like a wrong id.
-            fields["person"].queryset = people_visible_to(request.user)
+            person = fields["person"]
+            assert isinstance(person, serializers.PrimaryKeyRelatedField)
+            person.queryset = people_visible_to(request.user)
         return fields
 
 
@@ -248,7 +250,8 @@ class AuditEventSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
 
 
 class ReminderSerializer(serializers.ModelSerializer):
-    source = serializers.CharField(source="deadline.source", read_only=True)
+    # A field named like DRF's ``Field.source``: the response's key, so the clash is meant.
+    source = serializers.CharField(source="deadline.source", read_only=True)  # type: ignore[assignment]
     due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
     application = serializers.IntegerField(
         source="deadline.application_id", read_only=True, allow_null=True

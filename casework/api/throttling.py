@@ -36,6 +36,9 @@ class CounterThrottle(throttling.SimpleRateThrottle):
     (so ``ScopedRateThrottle`` first picks the view's scope and rate)."""
 
     _window_end: float | None = None
+    # Set from the rate by DRF's ``__init__`` (absent from its stubs); read only with a rate.
+    num_requests: int
+    duration: int
 
     def allow_request(self, request: Any, view: Any) -> bool:
         redis = counter_cache(self.cache)

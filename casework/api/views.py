@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -20,6 +20,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -256,12 +257,12 @@ class _OfApplication:
         visible = applications_visible_to(self.request.user)  # type: ignore[attr-defined]
         return get_object_or_404(visible, pk=self.kwargs["application_pk"])  # type: ignore[attr-defined]
 
-    pagination_class = ChronologicalPage
+    pagination_class: type[BasePagination] | None = ChronologicalPage
 
-    def scoped(self, model: type) -> QuerySet:
+    def scoped(self, model: type[models.Model]) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
-            return model.objects.none()
-        return model.objects.filter(application=self.application)
+            return model._default_manager.none()
+        return model._default_manager.filter(application=self.application)
 
 
 @extend_schema_view(

@@ -6,6 +6,8 @@ The state changes only through ``casework.applications.services`` (the transitio
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -65,6 +67,11 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
             models.Index(fields=["state"], name="hist_app_state_idx"),
         ),
     )
+    # Set by ``casework.status.selectors.application_for_applicant`` on the case it loads: the
+    # next interview, read in the same query (absent on a case loaded any other way).
+    status_interview_at: dt.datetime | None
+    status_interview_place: str | None
+    status_interview_interpreter: bool | None
 
     class Meta:
         constraints = [

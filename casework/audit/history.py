@@ -29,9 +29,10 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
-from simple_history.utils import get_change_reason_from_object
+from simple_history.utils import get_change_reason_from_object, get_history_manager_for_model
 
 from casework.core.statements import (
+    concrete_field,
     insert,
     insert_statement,
     insert_values,
@@ -43,13 +44,13 @@ HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "his
 
 
 @cache
-def _historical(model: type) -> Any:
+def _historical(model: type[models.Model]) -> Any:
     """The historical model (``model.history`` builds a manager class at every access)."""
-    return model.history.model
+    return get_history_manager_for_model(model).model
 
 
 @cache
-def _tracked(model: type) -> tuple[list[str], str]:
+def _tracked(model: type[models.Model]) -> tuple[list[str], str]:
     """The historical model's copied columns (quoted, in its order) and its quoted table."""
     historical = _historical(model)
     own = {f.column for f in model._meta.concrete_fields}
@@ -64,7 +65,7 @@ def _tracked(model: type) -> tuple[list[str], str]:
 
 @cache
 def _statement(
-    model: type, fields: tuple[str, ...], vendor: str, inserts: tuple[str, ...] = ()
+    model: type[models.Model], fields: tuple[str, ...], vendor: str, inserts: tuple[str, ...] = ()
 ) -> tuple[str, ...]:
     """The statement(s) that save ``fields`` of one row of ``model`` and copy it to history;
     on PostgreSQL also the ``inserts`` (``INSERT … RETURNING <key>`` statements), whose keys
@@ -77,7 +78,7 @@ def _statement(
     qn = connection.ops.quote_name
     meta = model._meta
     table, pk = qn(meta.db_table), qn(meta.pk.column)
-    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in fields)
+    assignments = ", ".join(f"{qn(concrete_field(model, name).column)} = %s" for name in fields)
     update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608  # nosec B608
     columns, history_table = _tracked(model)
     copied = ", ".join(columns)
@@ -95,7 +96,7 @@ def _statement(
     return (f"WITH {', '.join(parts)} SELECT {keys}",)
 
 
-def _history_signals_heard(model: type) -> bool:
+def _history_signals_heard(model: type[models.Model]) -> bool:
     historical = _historical(model)
     return pre_create_historical_record.has_listeners(
         historical
@@ -109,7 +110,7 @@ def save_with_history(instance: Any, fields: list[str], *, inserts: tuple[Any, .
     ``auto_now`` fields are added and set, as ``save()`` does. ``inserts`` go in as
     ``statements.insert`` writes them (no signals); their keys are set.
     """
-    model = type(instance)
+    model: type[models.Model] = type(instance)
     meta = model._meta
     names = list(dict.fromkeys(fields))
     for f in meta.concrete_fields:
@@ -126,7 +127,7 @@ def save_with_history(instance: Any, fields: list[str], *, inserts: tuple[Any, .
         return
     values = []
     for name in names:
-        f = meta.get_field(name)
+        f = concrete_field(model, name)
         values.append(f.get_db_prep_save(f.pre_save(instance, False), connection))
     user = _historical(model).get_default_history_user(instance)
     history = [

@@ -28,7 +28,7 @@ def audit_event(
     source_state: str = "",
     target_state: str = "",
     reason: str = "",
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """The audit event ``audit_log`` writes, not yet written (a transition writes it in the
     statement that saves the case)."""

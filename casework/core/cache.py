@@ -45,7 +45,8 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        # Django's own pool choice; private, so absent from django-stubs.
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
             client = self._clients[index] = super().get_client(key, write=write)
@@ -130,7 +131,8 @@ def incr_counters(cache: RedisCache, counters: list[tuple[str, int]]) -> list[in
     if down_until is not None and time.monotonic() < down_until:
         raise RedisConnectionError("Redis recently unreachable; not asked again yet")
     keys = [cache.make_and_validate_key(key) for key, _timeout in counters]
-    client = cache._cache.get_client(keys[0] if keys else None, write=True)
+    # Django's client holder (private, so absent from django-stubs): its pool, its client.
+    client = cache._cache.get_client(keys[0] if keys else None, write=True)  # type: ignore[attr-defined]
     pipe = client.pipeline(transaction=False)
     for key, (_name, timeout) in zip(keys, counters, strict=True):
         pipe.set(key, 0, ex=max(int(timeout), 1), nx=True)

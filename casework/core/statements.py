@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 def prepared_cursor(connection: Any = None) -> Any:
@@ -38,8 +40,14 @@ def prepared_cursor(connection: Any = None) -> Any:
 
 def _tz_loader(connection: Any, cursor: Any) -> None:
     """What Django's ``create_cursor`` does: the connection's time zone for timestamps."""
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    # Django's PostgreSQL internals, absent from django-stubs.
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+        TIMESTAMPTZ_OID,
+        Format,
+    )
+    from django.db.backends.postgresql.psycopg_any import (  # type: ignore[import-untyped]
+        register_tzloader,
+    )
 
     loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     if connection.timezone != loader.timezone:
@@ -50,7 +58,10 @@ def _tz_loader(connection: Any, cursor: Any) -> None:
 def _preparing_cursor() -> Any:
     """psycopg's server-side binding cursor (Django's, with ``callproc``) that prepares every
     statement it runs. Made on first use: only PostgreSQL needs psycopg."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    # Absent from django-stubs: Django's psycopg cursor classes.
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+        ServerBindingCursor,
+    )
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
@@ -120,7 +131,15 @@ def insert_values(instance: Any, fields: list, connection: Any) -> list:
     return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
 
 
-def inserted(instance: Any, pk: Any, connection: Any) -> Any:
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field ``name`` of ``model``, one with a column (``get_field`` may also name
+    relations and generic keys, which have none)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def inserted(instance: _Row, pk: Any, connection: Any) -> _Row:
     """Mark ``instance`` as the saved row ``pk``."""
     instance.pk = pk
     instance._state.adding = False
@@ -128,7 +147,7 @@ def inserted(instance: Any, pk: Any, connection: Any) -> Any:
     return instance
 
 
-def insert(instance: Any) -> Any:
+def insert(instance: _Row) -> _Row:
     """Insert the new ``instance`` and set its key: what ``save()`` does for a new row of a
     model with an auto key, without compiling the ``INSERT`` each time. Sends no signals."""
     connection, sql, fields = insert_statement(type(instance))

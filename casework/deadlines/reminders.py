@@ -197,20 +197,21 @@ def _advance_update(
     specs: list[DeadlineSource], now: dt.datetime, deadline_ids: list[int] | None
 ) -> tuple[str, list[Any]] | None:
     """PostgreSQL: the ``UPDATE`` moving recurring deadlines on, for the sweep's CTE."""
-    recurring = [spec for spec in specs if spec.every]
+    recurring = [(spec, spec.every) for spec in specs if spec.every]
     if not recurring:
         return None
-    values, params = [], []
-    for spec in recurring:
+    values: list[str] = []
+    params: list[Any] = []
+    for spec, every in recurring:
         last = max(k.offset for k in spec.reminders)
         values.append("(%s, %s, %s, %s, %s, %s)")
         params += [
             spec.key,
             now - last,  # every reminder of this occurrence has fired
-            now - spec.every,  # a whole period behind: start again from now
-            now + spec.every,
-            now + spec.every + spec.first_offset,
-            spec.every,
+            now - every,  # a whole period behind: start again from now
+            now + every,
+            now + every + spec.first_offset,
+            every,
         ]
     only = ""
     if deadline_ids is not None:
@@ -276,7 +277,7 @@ def reminders_create_due(
                         result.ids.append(reminder_id)
         for spec in specs:
             if spec.every:
-                result.advanced += _advance_recurring(spec, now, deadline_ids)
+                result.advanced += _advance_recurring(spec, spec.every, now, deadline_ids)
     return result
 
 
@@ -322,7 +323,9 @@ def _create_due_postgresql(
                 result.counts[(source, kind)] += n
 
 
-def _advance_recurring(spec: DeadlineSource, now: dt.datetime, deadline_ids: Any) -> int:
+def _advance_recurring(
+    spec: DeadlineSource, every: dt.timedelta, now: dt.datetime, deadline_ids: Any
+) -> int:
     """Move recurring deadlines whose reminders have all fired to their next occurrence.
 
     A sweep that did not run for longer than the period starts again from now rather than
@@ -333,12 +336,12 @@ def _advance_recurring(spec: DeadlineSource, now: dt.datetime, deadline_ids: Any
     qs = Deadline.objects.filter(source=spec.key, closed_at=None, due_at__lte=now - last)
     if deadline_ids is not None:
         qs = qs.filter(pk__in=deadline_ids)
-    behind = Q(due_at__lte=now - spec.every)
+    behind = Q(due_at__lte=now - every)
     return qs.update(
-        due_at=Case(When(behind, then=Value(now + spec.every)), default=F("due_at") + spec.every),
+        due_at=Case(When(behind, then=Value(now + every)), default=F("due_at") + every),
         remind_from=Case(
-            When(behind, then=Value(now + spec.every + spec.first_offset)),
-            default=F("remind_from") + spec.every,
+            When(behind, then=Value(now + every + spec.first_offset)),
+            default=F("remind_from") + every,
         ),
         cycle=F("cycle") + 1,
     )

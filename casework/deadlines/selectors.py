@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from casework.deadlines.registry import hidden_sources, sources
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from casework.applications.models import Application
+    from casework.deadlines.models import Deadline, Reminder
 
 
 @dataclass
 class DeadlineRow:
     """A deadline as a panel shows it: what, when, and whether it is overdue or due soon."""
 
-    deadline: Any
+    deadline: Deadline
     label: str
     due_at: dt.datetime
     overdue: bool
     due_soon: bool
-    reminders: list = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
     case_url: str = ""
 
 
-def _row(deadline: Any, now: dt.datetime) -> DeadlineRow:
+def _row(deadline: Deadline, now: dt.datetime) -> DeadlineRow:
     spec = sources().get(deadline.source)
     return DeadlineRow(
         deadline=deadline,
@@ -35,7 +41,9 @@ def _row(deadline: Any, now: dt.datetime) -> DeadlineRow:
     )
 
 
-def deadlines_for_user(*, user: Any, now: dt.datetime | None = None, limit: int = 25) -> dict:
+def deadlines_for_user(
+    *, user: User, now: dt.datetime | None = None, limit: int = 25
+) -> dict[str, Any]:
     """The logged-in user's own open deadlines that are overdue or within their reminder
     window, soonest first (the admin start page's "due soon / overdue" panel)."""
     from casework.deadlines.models import Deadline
@@ -55,7 +63,9 @@ def deadlines_for_user(*, user: Any, now: dt.datetime | None = None, limit: int 
     }
 
 
-def deadlines_for_application(application: Any, *, now: dt.datetime | None = None) -> list:
+def deadlines_for_application(
+    application: Application, *, now: dt.datetime | None = None
+) -> list[DeadlineRow]:
     """Every open deadline of one case with its reminders (the panel on the case's page)."""
     from django.db.models import Prefetch
 
@@ -68,7 +78,7 @@ def deadlines_for_application(application: Any, *, now: dt.datetime | None = Non
         .prefetch_related(Prefetch("reminders", queryset=Reminder.objects.order_by("created_at")))
         .order_by("due_at")
     )
-    rows = []
+    rows: list[DeadlineRow] = []
     for d in qs:
         row = _row(d, now)
         row.reminders = list(d.reminders.all())

@@ -257,6 +257,8 @@ class AccessLoggedViewSetMixin:
     """
 
     access_via = "api"
+    # The view set's DRF request (Any: Django's ``View`` and DRF's ``APIView`` type it apart).
+    request: Any
 
     def get_queryset(self) -> Any:
         from casework.privacy.scopes import visible_to

@@ -31,6 +31,7 @@ from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, LPad, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import get_history_manager_for_model
 
 from casework.applications.choices import OPEN_STATES, State
 from casework.applications.models import Appeal, Application, Decision, Interview
@@ -117,8 +118,8 @@ def _anonymise_ids(ids: list[int], now: dt.datetime) -> None:
         ),
         anonymised_at=now,
     )
-    Person.history.model.objects.filter(id__in=ids).delete()
-    Application.history.model.objects.filter(person_id__in=ids).delete()
+    get_history_manager_for_model(Person).model.objects.filter(id__in=ids).delete()
+    get_history_manager_for_model(Application).model.objects.filter(person_id__in=ids).delete()
 
 
 def anonymise_due(*, now: dt.datetime | None = None) -> int:
@@ -174,7 +175,7 @@ def person_export(*, actor: Any, person: Person) -> dict:
         "events": _rows(
             AuditEvent.objects.filter(Q(person=person) | Q(application__in=applications))
         ),
-        "field_history": _rows(Person.history.filter(id=person.pk)),
+        "field_history": _rows(get_history_manager_for_model(Person).filter(id=person.pk)),
         "accessed_by": _rows(
             AccessLog.objects.filter(
                 Q(model="casework.person", object_id=person.pk)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from casework.staff.roles import role_names
+from casework.staff.users import StaffRequest
 
 EXEMPT_NAMES = ("admin:login", "admin:logout", "admin:jsi18n", "otp-verify", "otp-setup")
 
@@ -54,7 +55,7 @@ def _needs_verification(request: HttpRequest) -> str | None:
     user = request.user
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
         return None
-    if user.is_verified():
+    if user.is_verified():  # type: ignore[attr-defined]  # added by django-otp's OTPMiddleware
         return None
     if not (request.session.get(HAS_DEVICE_SESSION_KEY) or otp_required(user)):
         return None
@@ -132,7 +133,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_member_required
-def setup(request: HttpRequest) -> HttpResponse:
+def setup(request: StaffRequest) -> HttpResponse:
     """Set up an authenticator app: a QR code (and the key to type), then a first code."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -47,7 +47,8 @@ def load_roles_and_permissions(user: Any) -> None:
         or hasattr(user, "_perm_cache")
     ):
         return
-    text, number = CharField(), IntegerField()
+    text: CharField[str, str] = CharField()
+    number: IntegerField[int, int] = IntegerField()
     by_group = (
         get_user_model()
         .objects.filter(pk=user.pk)

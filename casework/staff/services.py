@@ -7,15 +7,17 @@ data).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from casework.audit.services import apply_changes, audit_log
 from casework.core.exceptions import TransitionInvalid
 from casework.staff.models import StaffProfile, Unit
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 def unit_create(*, actor: Any, code: str, name: str) -> Unit:
@@ -84,8 +86,14 @@ def staff_profile_update(*, actor: Any, profile: StaffProfile, **fields: Any) ->
 
 
 def _reference_update(
-    *, actor: Any, record: Any, fields: dict, editable: frozenset[str], permission: str, action: str
-) -> Any:
+    *,
+    actor: Any,
+    record: _Row,
+    fields: dict[str, Any],
+    editable: frozenset[str],
+    permission: str,
+    action: str,
+) -> _Row:
     """Lock, check, change and audit (before and after) one row of reference data."""
     unknown = set(fields) - editable
     if unknown:
@@ -93,7 +101,7 @@ def _reference_update(
     if not actor.has_perm(permission):
         raise PermissionDenied(_("You may not change this."))
     with transaction.atomic():
-        record = type(record).objects.select_for_update().get(pk=record.pk)
+        record = type(record)._default_manager.select_for_update().get(pk=record.pk)
         changed = apply_changes(record, fields)
         if changed:
             record.save()

@@ -159,7 +159,9 @@ class DaysBetween(Func):
     output_field = IntegerField()
     arity = 2
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_sql(
+        self, compiler: Any, connection: Any, *args: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         (start, s_params), (end, e_params) = (
             compiler.compile(e) for e in self.get_source_expressions()
         )

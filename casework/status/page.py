@@ -181,7 +181,7 @@ def _appointment(application: Application, now: dt.datetime) -> Appointment | No
     return Appointment(
         date=local_date(when),
         time=format_time(when, format="short", locale=babel_locale()),
-        place=place,
+        place=place or "",  # read with the time from the same row: set when the time is
         interpreter=bool(interpreter),
     )
 

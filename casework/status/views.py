@@ -86,7 +86,8 @@ class LookupForm(forms.Form):
     year = forms.CharField(label=_("Year"), max_length=4, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         parts = [str(data.get(name) or "").strip() for name in ("day", "month", "year")]
         if not all(parts):
             self.add_error(None, forms.ValidationError(_("Enter your date of birth.")))

@@ -119,7 +119,8 @@ def _cached_many(entries: list[tuple[str, int, Any]]) -> list[Any]:
     except Exception:  # a cache outage must not break a status page
         log.warning("waiting-time cache unavailable (get %s)", keys[0].split(":")[1])
         hits = {}
-    values, misses = [], {}
+    values: list[Any] = []
+    misses: dict[int, dict[str, Any]] = {}
     for key, seconds, compute in entries:
         hit = hits.get(key)
         if hit is not None:

@@ -58,7 +58,8 @@ class Command(BaseCommand):
             report_file = options["report"].open("w", newline="", encoding="utf-8")
             report = csv.writer(report_file)
             report.writerow(["line", "field", "reason"])
-        bar = tqdm(total=max(lines, 0), unit=" rows", desc="arrivals", file=self.stderr._out)
+        # The command's own stream (``_out``: django-stubs types it through ``__getattr__``).
+        bar = tqdm(total=max(lines, 0), unit=" rows", desc="arrivals", file=self.stderr._out)  # type: ignore[call-overload]
         done = 0
 
         def progress(result: imports.ImportResult) -> None:

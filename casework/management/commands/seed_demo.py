@@ -19,6 +19,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -105,7 +106,8 @@ class Command(BaseCommand):
 
     def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
-        bar = tqdm(unit=" cases", desc="demo data", disable=None, file=self.stderr._out)
+        # The command's own stream (``_out``: django-stubs types it through ``__getattr__``).
+        bar = tqdm(unit=" cases", desc="demo data", disable=None, file=self.stderr._out)  # type: ignore[call-overload]
         ctx = demo_data.Context(
             registrar=users["registrar"],
             caseworker=users["caseworker"],
@@ -148,7 +150,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _users(self, unit: Unit) -> dict[str, object]:
+    def _users(self, unit: Unit) -> dict[str, auth_models.User]:
         User = get_user_model()
         users = {}
         for username, role, first, last in DEMO_USERS:

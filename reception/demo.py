@@ -26,6 +26,7 @@ import itertools
 import math
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -138,7 +139,7 @@ def ensure_centres(scale: float = 1.0, *, only_demo: bool = False) -> list[Recep
     ``only_demo``: just the six that the demo reception officer works in.
     """
     by_name = {m.name: m for m in Municipality.objects.all()}
-    wanted = [
+    wanted: list[tuple[str, str, str, str, str, int, dt.date, dt.date | None]] = [
         (name, kind, op_kind, op, muni, max(beds, round(beds * scale)), LONG_STANDING_FROM, None)
         for name, kind, op_kind, op, muni, beds in DEMO_CENTRES
     ]
@@ -203,7 +204,7 @@ def _bed(group: str, begin: dt.date, end: dt.date | None, rng: random.Random) ->
     return None
 
 
-def _municipality(shares: list[tuple[str, float]], rng: random.Random) -> int | None:
+def _municipality(shares: Sequence[tuple[str, float]], rng: random.Random) -> int | None:
     counties, cum = _counties(tuple(shares), tuple(_run.municipalities))
     if not counties:
         return None
@@ -259,6 +260,7 @@ def on_chunk(chunk: demo_data.Chunk) -> None:
             closed = (
                 dt.datetime.combine(settled_on, dt.time(12), tzinfo=dt.UTC) if settled_on else None
             )
+            assert c.app_id is not None  # a written chunk's keys are taken before its hooks run
             chunk.deadline(
                 deadlines.SETTLEMENT_TARGET.key, c.app_id,
                 due=_settlement_due(permit, unaccompanied_minor=minor),

@@ -10,6 +10,7 @@ report for any year counts each placement in the county it was in on that date.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from casework.models import Application, Person
 
 from .choices import CentreKind, DischargeReason, OperatorKind, PlacementEnd
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class DatedQuerySet(models.QuerySet):
@@ -75,7 +79,7 @@ class Municipality(models.Model):
 
     name = models.CharField(max_length=80)
     number = models.CharField(max_length=4, unique=True, help_text=_("Current kommunenummer."))
-    counties = models.ManyToManyField(
+    counties: models.ManyToManyField[County, MunicipalityCounty] = models.ManyToManyField(
         County, through="MunicipalityCounty", related_name="municipalities"
     )
 
@@ -179,7 +183,7 @@ class Settlement(models.Model):
         return f"settled in {self.municipality.name} on {self.settled_on:%d.%m.%Y}"
 
 
-class CentreQuerySet(models.QuerySet):
+class CentreQuerySet(models.QuerySet["ReceptionCentre"]):
     def open_on(self, day: dt.date) -> CentreQuerySet:
         return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day), opened_on__lte=day)
 
@@ -195,7 +199,7 @@ class ReceptionCentre(models.Model):
     capacity = models.PositiveIntegerField(help_text=_("Number of beds."))
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
-    staff = models.ManyToManyField(
+    staff: models.ManyToManyField[User, CentreStaff] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="CentreStaff",
         related_name="reception_centres",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, overload
 
 from django.db.models import (
     Case,
@@ -38,17 +38,54 @@ from casework.staff.choices import Role
 from casework.staff.roles import has_role
 
 from .choices import ResidentStatus
-from .models import County, MunicipalityCounty, Placement, ReceptionCentre
+from .models import (
+    CentreQuerySet,
+    County,
+    MunicipalityCounty,
+    Placement,
+    ReceptionCentre,
+    Settlement,
+)
 from .rules import centre_ids_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from casework.staff.users import AnyUser
+
+
+class Occupancy(TypedDict):
+    """What ``centres_with_occupancy`` annotates a centre with."""
+
+    occupied: int
+    free_beds: int
+
+
+class ResidentOn(TypedDict):
+    """What ``residents_on`` annotates a placement with."""
+
+    app_state: str | None
+    status: str
+    county: str | None
+
 
 # --- Scoping --------------------------------------------------------------------------------
 
 
-def sees_all_centres(user: Any) -> bool:
+def sees_all_centres(user: AnyUser) -> bool:
     return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.AUDITOR)
 
 
-def centres_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+_Centres = TypeVar("_Centres", bound=QuerySet[ReceptionCentre])
+
+
+@overload
+def centres_visible_to(user: AnyUser, queryset: None = None) -> CentreQuerySet: ...
+@overload
+def centres_visible_to(user: AnyUser, queryset: _Centres) -> _Centres: ...
+def centres_visible_to(
+    user: AnyUser, queryset: QuerySet[ReceptionCentre] | None = None
+) -> QuerySet[ReceptionCentre]:
     """Centres ``user`` may see: all for superusers and auditors, their own for officers."""
     qs = ReceptionCentre.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
@@ -60,7 +97,9 @@ def centres_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     return qs.none()
 
 
-def placements_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def placements_visible_to(
+    user: AnyUser, queryset: QuerySet[Placement] | None = None
+) -> QuerySet[Placement]:
     """Placements in the centres ``user`` may see (a reception officer: their centres only)."""
     qs = Placement.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
@@ -72,11 +111,11 @@ def placements_visible_to(user: Any, queryset: QuerySet | None = None) -> QueryS
     return qs.none()
 
 
-def settlements_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def settlements_visible_to(
+    user: AnyUser, queryset: QuerySet[Settlement] | None = None
+) -> QuerySet[Settlement]:
     """Settlements: all for integration officers, auditors and superusers; a reception officer
     sees those of people who lived in one of their centres."""
-    from .models import Settlement
-
     qs = Settlement.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -94,7 +133,7 @@ def settlements_visible_to(user: Any, queryset: QuerySet | None = None) -> Query
 RECENT_RESIDENT_DAYS = 30
 
 
-def residents_scope(user: Any) -> Q:
+def residents_scope(user: AnyUser) -> Q:
     """``Q`` on Person for ``casework.privacy.scopes``: who a reception officer sees.
 
     The people with an open placement in a centre the officer staffs, or a placement there
@@ -128,7 +167,9 @@ def present_on(day: dt.date, prefix: str = "") -> Q:
     )
 
 
-def centres_with_occupancy(queryset: QuerySet | None = None, *, on: dt.date | None = None):
+def centres_with_occupancy(
+    queryset: QuerySet[ReceptionCentre] | None = None, *, on: dt.date | None = None
+) -> QuerySet[WithAnnotations[ReceptionCentre, Occupancy]]:
     """Centres annotated with ``occupied`` and ``free_beds`` on ``on`` (today): one query.
 
     A correlated count per centre rather than a join, so other annotations and filters on the
@@ -150,7 +191,9 @@ def centres_with_occupancy(queryset: QuerySet | None = None, *, on: dt.date | No
     )
 
 
-def county_of_municipality_on(municipality_ref: str, day_ref: Any, what: str = "county__name"):
+def county_of_municipality_on(
+    municipality_ref: str, day_ref: Any, what: str = "county__name"
+) -> Subquery:
     """A subquery: ``what`` of the county the municipality belonged to on the given day."""
     return Subquery(
         MunicipalityCounty.objects.filter(
@@ -161,7 +204,7 @@ def county_of_municipality_on(municipality_ref: str, day_ref: Any, what: str = "
     )
 
 
-def _state_on(day: dt.date):
+def _state_on(day: dt.date) -> Coalesce:
     """The state of the person's latest application as of the end of ``day``.
 
     Taken from the audit trail (each transition writes its target state), falling back to the
@@ -218,7 +261,9 @@ def status_of_state(state: str | None) -> str:
     return ResidentStatus.OTHER
 
 
-def residents_on(*, on: dt.date, placements: QuerySet | None = None) -> QuerySet:
+def residents_on(
+    *, on: dt.date, placements: QuerySet[Placement] | None = None
+) -> QuerySet[WithAnnotations[Placement, ResidentOn]]:
     """Placements present on ``on``, annotated with ``status`` and ``county`` as of that day."""
     qs = Placement.objects.all() if placements is None else placements
     return (
@@ -238,15 +283,15 @@ class OccupancyReport:
     """Residents on a day by centre, county and status; with the counties valid that day."""
 
     on: dt.date
-    by_centre: list[dict] = field(default_factory=list)
-    by_county: list[dict] = field(default_factory=list)
+    by_centre: list[dict[str, Any]] = field(default_factory=list)
+    by_county: list[dict[str, Any]] = field(default_factory=list)
     by_status: dict[str, int] = field(default_factory=dict)
     total: int = 0
     note: str = ""
 
 
 def occupancy_report(
-    *, on: dt.date | None = None, user: Any = None, county: str | None = None
+    *, on: dt.date | None = None, user: AnyUser | None = None, county: str | None = None
 ) -> OccupancyReport:
     """Occupancy on ``on``: per centre (with free beds), per county and per resident status.
 
@@ -263,7 +308,8 @@ def occupancy_report(
         counties, report.note = resolution.names, resolution.note
     rows = residents_on(on=on, placements=placements)
     if counties is not None:
-        rows = rows.filter(county__in=counties)
+        # The stubs' plugin checks ``__in`` on an annotation against one value, not a list.
+        rows = rows.filter(county__in=counties)  # type: ignore[misc]
     status_by_centre: dict[int, dict[str, int]] = {}
     # Grouped by the application state (one subquery per row) and mapped to the status here:
     # grouping by the CASE would make the database evaluate the state subqueries per branch.
@@ -375,12 +421,12 @@ def _join(names: list[str]) -> str:
 @dataclass
 class PlacementCountReport:
     year: int
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     note: str = ""
 
 
 def placements_by_county(
-    *, year: int, user: Any = None, county: str | None = None
+    *, year: int, user: AnyUser | None = None, county: str | None = None
 ) -> PlacementCountReport:
     """Placements started in ``year`` by county, each in the county its centre was in that day.
 
@@ -411,7 +457,7 @@ def placements_by_county(
     return PlacementCountReport(year=year, rows=list(rows), note=note)
 
 
-def arrival_stays_overdue(*, at: dt.datetime | None = None) -> QuerySet:
+def arrival_stays_overdue(*, at: dt.datetime | None = None) -> QuerySet[Placement]:
     """Open arrival-centre placements past the 21-day limit at ``at`` (now)."""
     from casework.models import Deadline
 

@@ -21,9 +21,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ PanelRender = Callable[[Any], str]
 @dataclass(frozen=True)
 class PersonPanel:
     key: str
-    label: str
+    label: StrOrPromise
     render: PanelRender
     permission: str | None = None
     # One stable callable per panel: the admin matches readonly fields and fieldsets by identity.
@@ -44,7 +47,7 @@ _panels: dict[str, PersonPanel] = {}
 
 
 def register_person_panel(
-    key: str, render: PanelRender, *, label: str, permission: str | None = None
+    key: str, render: PanelRender, *, label: StrOrPromise, permission: str | None = None
 ) -> PersonPanel:
     """Add (or replace, by ``key``) a read-only panel on the person's admin page."""
 

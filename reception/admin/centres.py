@@ -4,7 +4,7 @@ page by county on a date, and which officers work where.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -23,6 +23,12 @@ from .. import selectors, services
 from ..choices import ResidentStatus
 from ..models import CentreStaff, County, Placement, ReceptionCentre
 from .base import placement_links
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Listed(selectors.Occupancy):
+        county_now: str | None
 
 
 class CountyFilter(admin.SimpleListFilter):
@@ -147,15 +153,15 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
         saved_as(obj, saved)
 
     @admin.display(description=_("county"), ordering="county_now")
-    def county_now(self, obj: ReceptionCentre) -> str:
+    def county_now(self, obj: WithAnnotations[ReceptionCentre, _Listed]) -> str:
         return obj.county_now or "-"
 
     @admin.display(description=_("occupied"), ordering="occupied")
-    def occupied(self, obj: ReceptionCentre) -> int:
+    def occupied(self, obj: WithAnnotations[ReceptionCentre, _Listed]) -> int:
         return obj.occupied
 
     @admin.display(description=_("free beds"), ordering="free_beds")
-    def free_beds(self, obj: ReceptionCentre) -> int:
+    def free_beds(self, obj: WithAnnotations[ReceptionCentre, _Listed]) -> int:
         return obj.free_beds
 
     def get_urls(self) -> list:

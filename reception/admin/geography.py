@@ -9,7 +9,7 @@ decisions, recorded through ``services.municipality_quota_create``/``_update``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
 from django.db.models import DateField, QuerySet, Value
@@ -21,6 +21,12 @@ from casework.admin.base import ReadOnlyAdmin, ServiceFormAdminMixin, changed_fi
 
 from .. import selectors, services
 from ..models import County, Municipality, MunicipalityCounty, MunicipalityQuota
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Listed(TypedDict):
+        county_now: str | None
 
 
 @admin.register(County)
@@ -70,7 +76,7 @@ class MunicipalityAdmin(ReadOnlyAdmin):
         )
 
     @admin.display(description=_("county"), ordering="county_now")
-    def county_now(self, obj: Municipality) -> str:
+    def county_now(self, obj: WithAnnotations[Municipality, _Listed]) -> str:
         return obj.county_now or "-"
 
 

@@ -8,7 +8,7 @@ form: placing, transferring and discharging are views of their own.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -31,6 +31,9 @@ from .. import selectors, services
 from ..choices import DischargeReason
 from ..models import Placement, ReceptionCentre
 from .base import placement_links
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def person_placement_summary(person: Person) -> str:
@@ -64,9 +67,9 @@ class PlaceForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
-        self.fields["centre"].queryset = selectors.centres_visible_to(
-            user, ReceptionCentre.objects.open_on(today)
-        )
+        centre = self.fields["centre"]
+        assert isinstance(centre, forms.ModelChoiceField)
+        centre.queryset = selectors.centres_visible_to(user, ReceptionCentre.objects.open_on(today))
 
     def clean_registration_number(self) -> Person:
         number = "".join(self.cleaned_data["registration_number"].split())
@@ -83,9 +86,11 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, exclude: ReceptionCentre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_centre"].queryset = ReceptionCentre.objects.open_on(
-            timezone.localdate()
-        ).exclude(pk=exclude.pk)
+        to_centre = self.fields["to_centre"]
+        assert isinstance(to_centre, forms.ModelChoiceField)
+        to_centre.queryset = ReceptionCentre.objects.open_on(timezone.localdate()).exclude(
+            pk=exclude.pk
+        )
 
 
 class DischargeForm(forms.Form):
@@ -172,7 +177,9 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     # The three views below call the services, which check the officer's right to act for the
     # centre; the model-permission check here only keeps other roles off the pages.
 
-    def _render(self, request: HttpRequest, form: forms.Form, title: str, obj: Any = None):
+    def _render(
+        self, request: HttpRequest, form: forms.Form, title: StrOrPromise, obj: Any = None
+    ) -> TemplateResponse:
         summary = ""
         if obj is not None:
             person = obj.person

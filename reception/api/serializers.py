@@ -141,7 +141,9 @@ class PlacementCountReportSerializer(serializers.Serializer):
 
 class SettlementSerializer(serializers.ModelSerializer):
     registration_number = serializers.CharField(source="person.registration_number", read_only=True)
-    municipality = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    municipality: serializers.SlugRelatedField[Municipality] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
     municipality_name = serializers.CharField(source="municipality.name", read_only=True)
 
     class Meta:

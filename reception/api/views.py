@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from casework.api.base import ApiViewSetMixin
@@ -103,7 +104,7 @@ class ReceptionCentreViewSet(
     filterset_class = CentreFilter
     pagination_class = None  # a few hundred centres at most: one page
 
-    def perform_update(self, serializer: s.ReceptionCentreSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[ReceptionCentre]) -> None:
         self.check_if_match(serializer.instance)
         centre = serializer.save()
         serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
@@ -126,7 +127,7 @@ class ReceptionCentreViewSet(
 
     # Re-read the saved centre with its occupancy for the response (the creator may hold the
     # model permission without working at the centre).
-    def perform_create(self, serializer: s.ReceptionCentreSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[ReceptionCentre]) -> None:
         centre = serializer.save()
         serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 

@@ -356,6 +356,13 @@ def test_the_table_covers_every_transition():
     assert set(TABLE) == set(FAMILY_TRANSITIONS)
 
 
+def test_the_declarations_are_the_lawful_lifecycle():
+    """``workflow.py`` declares exactly the sources and targets the table gives."""
+    declared = {n: (set(d.source), d.target) for n, d in services.FAMILY.transitions.items()}
+    table = {n: (set(row[0]), row[1]) for n, row in TABLE.items()}
+    assert declared == table
+
+
 def events(r: FamilyReunification) -> int:
     return AuditEvent.objects.filter(changes__subject=r.audit_subject).count()
 

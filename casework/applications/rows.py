@@ -20,6 +20,7 @@ from casework.applications.choices import ApplicationKind, Track
 from casework.applications.models import Application
 from casework.audit.history import history_row
 from casework.audit.models import AuditEvent
+from casework.core.rows import new_row
 from casework.deadlines import registry as deadlines
 from casework.deadlines.services import deadline_new
 
@@ -53,13 +54,16 @@ def application_new(
     the soonest deadline lodging opens (notices such as the queue notice are not counted)."""
     hidden = deadlines.hidden_sources()
     shown = [due for source, due in lodging_deadlines(kind, lodged_on) if source not in hidden]
-    return Application(
-        person_id=person_id,
-        kind=kind,
-        track=track or Track.NORMAL,
-        lodged_on=lodged_on,
-        next_deadline=min(shown, default=None),
-        **fields,
+    return new_row(
+        Application,
+        {
+            "person_id": person_id,
+            "kind": kind,
+            "track": track or Track.NORMAL,
+            "lodged_on": lodged_on,
+            "next_deadline": min(shown, default=None),
+            **fields,
+        },
     )
 
 
@@ -79,14 +83,17 @@ def application_lodged_rows(
         changes["source"] = via
     rows: list[Any] = [
         history_row(application, "+", date=at, user_id=history_user_id),
-        AuditEvent(
-            application_id=application.pk,
-            person_id=application.person_id,
-            actor_id=actor_id,
-            at=at,
-            action="lodged",
-            target_state=application.state,
-            changes=changes,
+        new_row(
+            AuditEvent,
+            {
+                "application_id": application.pk,
+                "person_id": application.person_id,
+                "actor_id": actor_id,
+                "at": at,
+                "action": "lodged",
+                "target_state": application.state,
+                "changes": changes,
+            },
         ),
     ]
     for source, due in lodging_deadlines(application.kind, application.lodged_on):

@@ -63,10 +63,11 @@ def application_lodge(
             kind=kind,
             track=track,
             lodged_on=lodged_on or timezone.localdate(),
-            unit=unit,
+            unit_id=getattr(unit, "pk", None),
             external_id=external_id,
         )
         application.person = person
+        application.unit = unit
         rows = save_new_with_history(
             application,
             lambda saved: application_lodged_rows(

@@ -31,6 +31,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_change_reason_from_object
 
+from casework.core.rows import new_row
 from casework.core.statements import (
     insert,
     insert_statement,
@@ -112,14 +113,15 @@ def history_row(instance: Any, history_type: str, *, date: Any, user_id: int | N
     ("+" created, "~" changed), ``history_date``, the user, no change reason. Not written:
     the record's builder returns it with the record's other rows (``casework.people.rows``,
     ``casework.applications.rows``), for whichever writer the caller chose."""
-    values = {name: getattr(instance, name) for name in _copied_attnames(type(instance))}
-    return _historical(type(instance))(
+    held = instance.__dict__  # the values as set (a country as its code), as save() sends them
+    values = {name: held[name] for name in _copied_attnames(type(instance))}
+    values.update(
         history_date=date,
         history_type=history_type,
         history_user_id=user_id,
         history_change_reason=get_change_reason_from_object(instance),
-        **values,
     )
+    return new_row(_historical(type(instance)), values)
 
 
 def history_user_id(instance: Any) -> int | None:

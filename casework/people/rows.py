@@ -16,13 +16,14 @@ from typing import Any
 
 from casework.audit.history import history_row
 from casework.audit.models import AuditEvent
+from casework.core.rows import new_row
 from casework.people.choices import DatePrecision
 from casework.people.identity import name_key
 from casework.people.models import Person
 
 
 @lru_cache(maxsize=50_000)
-def _name_key(given_name: str, family_name: str) -> str:
+def name_key_cached(given_name: str, family_name: str) -> str:
     """``identity.name_key``, remembered: a year's arrivals share a few thousand names."""
     return name_key(given_name, family_name)
 
@@ -40,19 +41,22 @@ def person_new(
 ) -> Person:
     """The new person, not written: names trimmed, the name key for the duplicate check, and
     stateless when no nationality is known (a stateless person has none)."""
-    person = Person(
-        given_name=given_name.strip(),
-        family_name=family_name.strip(),
-        date_of_birth=date_of_birth,
-        dob_precision=dob_precision,
-        sex=sex,
-        nationality=nationality or "",
-        registration_number=registration_number,
-        **fields,
+    given_name, family_name = given_name.strip(), family_name.strip()
+    return new_row(
+        Person,
+        {
+            "given_name": given_name,
+            "family_name": family_name,
+            "date_of_birth": date_of_birth,
+            "dob_precision": dob_precision,
+            "sex": sex,
+            "nationality": nationality or "",
+            "registration_number": registration_number,
+            **fields,
+            "stateless": fields.get("stateless", False) or not nationality,
+            "name_key": name_key_cached(given_name, family_name),
+        },
     )
-    person.stateless = person.stateless or not nationality
-    person.name_key = _name_key(person.given_name, person.family_name)
-    return person
 
 
 def person_registered_rows(
@@ -62,5 +66,8 @@ def person_registered_rows(
     the history row "+" and the audit event ``person_registered``."""
     return [
         history_row(person, "+", date=at, user_id=history_user_id),
-        AuditEvent(person_id=person.pk, actor_id=actor_id, at=at, action="person_registered"),
+        new_row(
+            AuditEvent,
+            {"person_id": person.pk, "actor_id": actor_id, "at": at, "action": "person_registered"},
+        ),
     ]

@@ -1,9 +1,10 @@
 """Two imports of the same file at once, on real PostgreSQL: every arrival lands exactly once.
 
-The import (``casework.intake.imports._insert``) checks which external ids exist, then
-``COPY``s the batch's rows. When another import commits the same ids in between, the ``COPY``
-fails on the unique key, the batch is rolled back whole and retried, and the retry finds them
-already imported. Also: a batch that fails half way leaves nothing of itself behind.
+The set-based writer (``casework.intake.imports._insert_copy``) checks which external ids exist,
+then inserts with ``ON CONFLICT (external_id) DO NOTHING``. When another import commits the
+same ids in between, the statement writes fewer people than staged, the batch is rolled back
+whole and retried, and the retry finds them already imported. Also: a batch that fails half
+way leaves nothing of itself behind.
 """
 
 from __future__ import annotations
@@ -77,21 +78,20 @@ def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):
-    """The database fails inside the second batch's writing: the first stays, whole."""
-    from casework.intake import writer
-
+    """The database fails inside the second batch's statement: the first stays, whole."""
     monkeypatch.setattr(imports, "BATCH", 100)
-    real = writer.copy_rows
+    real = imports._batch_statement
     calls = {"n": 0}
 
-    def failing(cursor, model, objs):
-        real(cursor, model, objs)
-        if model is Deadline:
-            calls["n"] += 1
-            if calls["n"] == 2:  # people, applications, history, events written: then it fails
-                raise DatabaseError("the database went away")
+    def failing(**kwargs):
+        calls["n"] += 1
+        sql, params = real(**kwargs)
+        if calls["n"] == 2:  # people and applications are written, then the statement fails
+            zero = "(SELECT count(*) - count(*) FROM a)"  # at run time, after the inserts
+            sql = sql.replace(" SELECT (SELECT count(*) FROM p)", f" SELECT 1 / {zero}", 1)
+        return sql, params
 
-    monkeypatch.setattr(writer, "copy_rows", failing)
+    monkeypatch.setattr(imports, "_batch_statement", failing)
     with pytest.raises(DatabaseError):
         imports.arrivals_import(stream=lines(250, "f"))
     assert Person.objects.filter(external_id__startswith="f-").count() == 100
@@ -99,7 +99,7 @@ def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):
     assert AuditEvent.objects.filter(person__external_id__startswith="f-").count() == 200
     assert Person.history.filter(external_id__startswith="f-").count() == 100
 
-    monkeypatch.setattr(writer, "copy_rows", real)  # the database is back: run again
+    monkeypatch.setattr(imports, "_batch_statement", real)  # the database is back: run again
     result = imports.arrivals_import(stream=lines(250, "f"))
     assert (result.created, result.skipped) == (150, 100)
     assert Person.objects.filter(external_id__startswith="f-").count() == 250

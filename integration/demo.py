@@ -288,10 +288,10 @@ def _write_families(chunk: demo_data.Chunk, families: list, rng: random.Random, 
         sex = ("female" if c.sex == "male" else "male") if relation == FamilyRelation.SPOUSE else (
             rng.choice(("female", "male"))
         )  # fmt: skip
-        chunk.add(demo_data.PERSON, demo_data.person_row(
+        chunk.person(
             pid, year=registered.year, serial=serial, nationality=c.nationality, sex=sex,
             born=born, rng=rng, created_at=_at(registered),
-        ))  # fmt: skip
+        )  # fmt: skip
         since = c.lodged_on - dt.timedelta(days=rng.randint(400, 4000))
         before_arrival = relation != FamilyRelation.SPOUSE or since < c.lodged_on
         assessment = eligibility.income_requirement(

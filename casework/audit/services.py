@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from casework.audit.models import AuditEvent
+from casework.core.rows import new_row
 from casework.core.statements import insert
 
 if TYPE_CHECKING:  # the trail sits below the records it describes: names for types only
@@ -31,17 +32,29 @@ def audit_event(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """The audit event ``audit_log`` writes, not yet written (a transition writes it in the
-    statement that saves the case)."""
-    return AuditEvent(
-        application=application,
-        person_id=person.pk if person is not None else getattr(application, "person_id", None),
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        source_state=source_state,
-        target_state=target_state,
-        reason=reason,
-        changes=changes or {},
+    statement that saves the case; the bulk writers write many at once)."""
+    actor = actor if getattr(actor, "pk", None) else None
+    event = new_row(
+        AuditEvent,
+        {
+            "application_id": getattr(application, "pk", None),
+            "person_id": (
+                person.pk if person is not None else getattr(application, "person_id", None)
+            ),
+            "actor_id": getattr(actor, "pk", None),
+            "action": action,
+            "source_state": source_state,
+            "target_state": target_state,
+            "reason": reason,
+            "changes": changes or {},
+        },
     )
+    # the related rows at hand, as ``AuditEvent(application=…, actor=…)`` keeps them
+    if application is not None:
+        event.application = application
+    if actor is not None:
+        event.actor = actor
+    return event
 
 
 def apply_changes(record: Any, fields: dict[str, Any]) -> dict[str, list[Any]]:

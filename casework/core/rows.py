@@ -25,10 +25,12 @@ _M = TypeVar("_M", bound=models.Model)
 
 
 @cache
-def _plan(model: type[models.Model]) -> tuple[tuple[str, Any, Any, bool], ...]:
-    """Per concrete field: attribute name, default (a value or a callable), whether it is a
-    callable, and whether the value goes through the field's own descriptor."""
-    plan = []
+def _plan(model: type[models.Model]) -> tuple[dict[str, Any], tuple, tuple, frozenset, frozenset]:
+    """What ``new_row`` sets on a ``model`` instance: the plain defaults (attribute name:
+    value), the callable defaults, the fields set through a descriptor of their own (with
+    their defaults, callable or not), their names, and every attribute name."""
+    static: dict[str, Any] = {}
+    calls, own = [], []
     for f in model._meta.concrete_fields:
         if f.default is not NOT_PROVIDED:
             default, call = f.default, callable(f.default)
@@ -37,28 +39,36 @@ def _plan(model: type[models.Model]) -> tuple[tuple[str, Any, Any, bool], ...]:
         else:
             default, call = "", False
         descriptor = model.__dict__.get(f.attname)
-        own = descriptor is not None and not isinstance(descriptor, DeferredAttribute)
-        plan.append((f.attname, default, call, own))
-    return tuple(plan)
+        if descriptor is not None and not isinstance(descriptor, DeferredAttribute):
+            own.append((f.attname, default, call))
+        elif call:
+            calls.append((f.attname, default))
+        else:
+            static[f.attname] = default
+    own_names = frozenset(name for name, _default, _call in own)
+    known = frozenset(f.attname for f in model._meta.concrete_fields)
+    return static, tuple(calls), tuple(own), own_names, known
 
 
 def new_row(model: type[_M], values: dict[str, Any]) -> _M:
     """An unsaved ``model`` instance holding ``values`` (attribute names), defaults elsewhere."""
+    static, calls, own, own_names, known = _plan(model)
+    if not values.keys() <= known:
+        raise TypeError(f"{model.__name__} has no fields {sorted(values.keys() - known)}")
     obj = model.__new__(model)
     obj._state = ModelState()
     store = obj.__dict__
-    given = 0
-    for attname, default, call, own in _plan(model):
+    store.update(static)
+    for attname, default in calls:
+        if attname not in values:
+            store[attname] = default()
+    if own_names.isdisjoint(values):
+        store.update(values)
+    else:
+        store.update({k: v for k, v in values.items() if k not in own_names})
+    for attname, default, call in own:
         value = values.get(attname, _NONE)
         if value is _NONE:
             value = default() if call else default
-        else:
-            given += 1
-        if own:
-            setattr(obj, attname, value)
-        else:
-            store[attname] = value
-    if given != len(values):
-        unknown = set(values) - {attname for attname, *_rest in _plan(model)}
-        raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+        setattr(obj, attname, value)
     return obj

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from casework.core.rows import new_row
 from casework.deadlines.registry import get_source, hidden_sources
 
 # Applications whose ``next_deadline`` is refreshed once, when ``next_deadline_refreshed_once``
@@ -88,17 +89,25 @@ def deadline_new(
         recipient_id = recipient_user.pk
     else:
         recipient_id = getattr(application, "assigned_to_id", None)
-    return Deadline(
-        source=source,
-        object_id=object_id,
-        due_at=due_at,
-        remind_from=due_at + spec.first_offset,
-        application=application,
-        person_id=person.pk if person is not None else getattr(application, "person_id", None),
-        recipient_user_id=recipient_id if spec.notify_staff else None,
-        notify_person=spec.notify_person,
-        closed_at=None,
+    deadline = new_row(
+        Deadline,
+        {
+            "source": source,
+            "object_id": object_id,
+            "due_at": due_at,
+            "remind_from": due_at + spec.first_offset,
+            "application_id": getattr(application, "pk", None),
+            "person_id": (
+                person.pk if person is not None else getattr(application, "person_id", None)
+            ),
+            "recipient_user_id": recipient_id if spec.notify_staff else None,
+            "notify_person": spec.notify_person,
+            "closed_at": None,
+        },
     )
+    if application is not None:  # at hand, as ``Deadline(application=…)`` keeps it
+        deadline.application = application
+    return deadline
 
 
 def deadline_set(

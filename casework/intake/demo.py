@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -53,17 +54,25 @@ from django.utils import timezone
 from casework.applications.choices import ApplicationKind, Instance, Outcome, State, Track
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.applications.records import PERMIT_BY_OUTCOME, RecordsAppeal, RecordsDecision
+from casework.applications.rows import application_lodged_rows, application_new
 from casework.applications.workflow import TRANSITIONS, appeal_deadline_for
+from casework.audit.history import history_row
 from casework.audit.models import AuditEvent
+from casework.audit.services import audit_event
 from casework.deadlines.models import Deadline
 from casework.deadlines.registry import (
     APPEAL,
     EXAMINATION_TARGET,
-    EXAMINATION_TARGET_PERIOD,
     INTERVIEW,
+    QUEUE_NOTICE,
+    QUEUE_NOTICE_PERIOD,
 )
-from casework.people.identity import REFERENCE_ALPHABET, luhn_digit, name_key
+from casework.deadlines.services import deadline_new
+from casework.intake.writer import by_model, records_copy, records_insert
+from casework.people.choices import DatePrecision
+from casework.people.identity import REFERENCE_ALPHABET, luhn_digit
 from casework.people.models import Person
+from casework.people.rows import person_new, person_registered_rows
 from casework.transitions.declaration import Transition
 
 UTC = dt.UTC
@@ -144,6 +153,13 @@ class Case:
     interview_held_at: dt.datetime | None = None
     interview_at: dt.datetime | None = None  # a scheduled (future) interview
     assigned: bool = False
+    # Given by the caller (the parity test feeds the same arrivals to every writer); drawn
+    # from the chunk's generator when left empty.
+    given_name: str = ""
+    family_name: str = ""
+    dob_precision: str = DatePrecision.DAY
+    external_id: str = ""
+    lodged_at: dt.datetime | None = None  # when it was registered (the rows' moment)
     # set when the chunk is written: the ids its rows get
     person_id: int | None = None
     app_id: int | None = None
@@ -479,6 +495,7 @@ class Table:
                 self.copy(cur.cursor, rows, now)
             return
         self._prepare(now)
+        self._now = now
         self._bulk_create(rows)
 
     def copy(self, cursor: Any, rows: list[tuple], now: dt.datetime) -> None:
@@ -495,15 +512,15 @@ class Table:
                 write_row(row + rest)
 
     def _bulk_create(self, rows: list[tuple]) -> None:
-        objs = []
         model, names = self.model, self.names
         rest = dict(zip(self.rest_names, self.rest_values, strict=True))
+        objs = []
         for row in rows:
             values = dict(zip(names, row, strict=True))
             for i in self.json:
                 values[names[i]] = json.loads(row[i])
             objs.append(model(**values, **rest))
-        model.objects.bulk_create(objs, batch_size=1000)
+        records_insert(objs, self._now)
 
 
 class Ids:
@@ -573,8 +590,14 @@ DEADLINE = Table(
     ("source", "object_id", "application_id", "person_id", "due_at", "remind_from",
      "recipient_user_id", "notify_person", "closed_at"),
 )  # fmt: skip
-# Written in this order (other apps' hooks append theirs); foreign keys point backwards.
-TABLES: list[Table] = [PERSON, APPLICATION, DECISION, AUDIT, APPEAL_ROW, INTERVIEW_ROW, DEADLINE]
+# The rows of registering and lodging come from the records' builders as model instances
+# (``Chunk.record``), not as tuples: these entries only count their rows and take their
+# indexes off during a PostgreSQL load.
+HISTORICAL_PERSON = Table(Person.history.model, ())
+HISTORICAL_APPLICATION = Table(Application.history.model, ())
+# Written in this order (other apps' hooks append theirs), after the builders' instances.
+TABLES: list[Table] = [PERSON, HISTORICAL_PERSON, APPLICATION, HISTORICAL_APPLICATION, DECISION,
+                       AUDIT, APPEAL_ROW, INTERVIEW_ROW, DEADLINE]  # fmt: skip
 
 
 @dataclass
@@ -595,11 +618,74 @@ class Chunk:
     ids: Ids
     now: dt.datetime
     rows: dict[Table, list[tuple]] = field(default_factory=dict)
-    # (application id, due, closed) of each deadline row, for ``Application.next_deadline``
-    app_deadlines: list[tuple[int, dt.datetime, Any]] = field(default_factory=list)
+    # The rows the records' builders made (people, applications, their history, audit events,
+    # deadlines), in the order they were made; and the chunk's people and applications by id.
+    records: list[Any] = field(default_factory=list)
+    people: dict[int, Person] = field(default_factory=dict)
+    applications: dict[int, Application] = field(default_factory=dict)
 
     def add(self, table: Table, row: tuple) -> None:
         self.rows.setdefault(table, []).append(row)
+
+    def record(self, *rows: Any) -> None:
+        """Rows the builders made (model instances, keys reserved or left to the database)."""
+        self.records.extend(rows)
+
+    def person(
+        self,
+        pid: int,
+        *,
+        year: int,
+        serial: int,
+        nationality: str,
+        sex: str,
+        born: dt.date,
+        rng: random.Random,
+        created_at: dt.datetime,
+        unaccompanied: bool = False,
+        given_name: str = "",
+        family_name: str = "",
+        dob_precision: str = DatePrecision.DAY,
+        external_id: str | None = None,
+    ) -> Person:
+        """A demo person, registered as ``person_register`` registers one (the same builders:
+        the person, their history row "+", the event ``person_registered``), with a name from
+        the nationality's language unless given.
+
+        Two in three have an e-mail address (in the reserved ``.invalid`` domain), so that the
+        reminders meant for applicants (renew a work permit, register the family in time) are
+        sent during a demo; the others are reached by letter, outside the system.
+        """
+        lang = LANGUAGE.get(nationality, "ar")
+        given_m, given_f, family = NAMES[lang]
+        given = rng.choice(given_f if sex == "female" else given_m)
+        fam = rng.choice(family)
+        person = person_new(
+            id=pid,
+            registration_number=registration_number(year, serial),
+            given_name=given_name or given,
+            family_name=family_name or fam,
+            date_of_birth=born,
+            dob_precision=dob_precision,
+            sex=sex,
+            nationality=nationality,
+            languages=LANGUAGE.get(nationality, ""),
+            preferred_language=LANGUAGE.get(nationality, "en"),
+            unaccompanied_minor=unaccompanied,
+            is_demo=True,
+            created_at=created_at,
+            email=f"demo{pid}@example.invalid" if rng.random() < 0.67 else "",
+            external_id=external_id,
+        )
+        registrar = _pk(self.ctx.registrar)
+        self.people[pid] = person
+        self.record(
+            person,
+            *person_registered_rows(
+                person, actor_id=registrar, at=created_at, history_user_id=registrar
+            ),
+        )
+        return person
 
     def deadline(
         self,
@@ -611,16 +697,37 @@ class Chunk:
         person_id: int | None = None,
         user: Any = None,
         closed: dt.datetime | None = None,
-    ) -> None:
-        """A ``Deadline`` row as ``casework.deadlines.services.deadline_set`` would write it."""
-        spec = _source(source)
-        if closed is None and application_id is not None and spec.shown_as_deadline:
-            self.app_deadlines.append((application_id, due))
-        self.add(
-            DEADLINE,
-            (source, object_id, application_id, person_id, due, due + spec.first_offset,
-             _pk(user) if spec.notify_staff else None, spec.notify_person, closed),
-        )  # fmt: skip
+    ) -> Deadline:
+        """A ``Deadline`` row as ``casework.deadlines.services.deadline_set`` writes it (its
+        builder, ``deadline_new``), closed at ``closed`` if given; the application and the
+        person are the chunk's."""
+        application = self.applications[application_id] if application_id else None
+        person = self.people[person_id] if person_id else None
+        deadline = deadline_new(
+            source=source,
+            object_id=object_id,
+            due_at=due,
+            application=application,
+            person=person,
+            # hooks may name the user by id
+            recipient_user=SimpleNamespace(pk=user) if isinstance(user, int) else user,
+        )
+        deadline.closed_at = closed
+        self.record(deadline)
+        return deadline
+
+    def next_deadlines(self) -> dict[int, dt.datetime]:
+        """Each application's soonest open deadline (notices not counted), for
+        ``Application.next_deadline``, as ``deadline_set`` leaves it."""
+        soonest: dict[int, dt.datetime] = {}
+        for d in self.records:
+            if type(d) is not Deadline or d.closed_at is not None or d.application_id is None:
+                continue
+            if not _source(d.source).shown_as_deadline:
+                continue
+            if d.application_id not in soonest or d.due_at < soonest[d.application_id]:
+                soonest[d.application_id] = d.due_at
+        return soonest
 
 
 @lru_cache(maxsize=64)
@@ -686,16 +793,16 @@ def _write_chunk(
         if not chunk.write:
             ctx.on_chunk(part, len(cases))
             return 0
-        soonest: dict[int, dt.datetime] = {}
-        for app_id, due in chunk.app_deadlines:
-            if app_id not in soonest or due < soonest[app_id]:
-                soonest[app_id] = due
-        chunk.rows[APPLICATION] = [
-            row + (soonest.get(row[0]),) for row in chunk.rows.get(APPLICATION, [])
-        ]
+        soonest = chunk.next_deadlines()
+        for app in chunk.applications.values():
+            app.next_deadline = soonest.get(app.pk)
         if _writer is not None:
-            _writer.submit(chunk.rows, chunk.now)
+            _writer.submit(chunk.rows, chunk.records, chunk.now)
         else:
+            started = time.perf_counter()
+            for objs in by_model(chunk.records).values():
+                records_insert(objs, chunk.now)
+            SECONDS["writing rows"] += time.perf_counter() - started
             for table in TABLES:
                 table.write(chunk.rows.get(table, []), chunk.now)
     ctx.on_chunk(part, len(cases))
@@ -720,19 +827,21 @@ class CopyWriter:
         self._thread = threading.Thread(target=self._run, name="demo-copy", daemon=True)
         self._thread.start()
 
-    def submit(self, rows: dict[Table, list[tuple]], now: dt.datetime) -> None:
+    def submit(self, rows: dict[Table, list[tuple]], records: list[Any], now: dt.datetime) -> None:
         if self._error is not None:
             raise self._error
-        self._jobs.put((rows, now))
+        self._jobs.put((rows, records, now))
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
             if self._error is not None:
                 continue
-            rows, now = job
+            rows, records, now = job
             started = time.perf_counter()
             try:
                 with self._raw.cursor() as cur:
+                    for objs in by_model(records).values():
+                        records_copy(cur, objs, now)
                     for table in TABLES:
                         table.copy(cur, rows.get(table, []), now)
             except BaseException as exc:  # handed to the main thread
@@ -760,96 +869,56 @@ def registration_number(year: int, serial: int) -> str:
     return body + luhn_digit(body)
 
 
-def person_row(
-    pid: int,
-    *,
-    year: int,
-    serial: int,
-    nationality: str,
-    sex: str,
-    born: dt.date,
-    rng: random.Random,
-    created_at: dt.datetime,
-    unaccompanied: bool = False,
-) -> tuple:
-    """A demo ``Person`` row with a name from the nationality's language.
-
-    Two in three have an e-mail address (in the reserved ``.invalid`` domain), so that the
-    reminders meant for applicants (renew a work permit, register the family in time) are
-    sent during a demo; the others are reached by letter, outside the system.
-    """
-    lang = LANGUAGE.get(nationality, "ar")
-    given_m, given_f, family = NAMES[lang]
-    given = rng.choice(given_f if sex == "female" else given_m)
-    fam = rng.choice(family)
-    return (
-        pid, registration_number(year, serial), given, fam, _name_key(given, fam), born, sex,
-        nationality, not nationality, LANGUAGE.get(nationality, ""),
-        LANGUAGE.get(nationality, "en"), unaccompanied, True, created_at,
-        f"demo{pid}@example.invalid" if rng.random() < 0.67 else "",
-    )  # fmt: skip
-
-
-@lru_cache(maxsize=4096)
-def _name_key(given: str, family: str) -> str:
-    return name_key(given, family)
-
-
-@lru_cache(maxsize=256)
-def _changes(**values: str) -> str:
-    return json.dumps(values)
-
-
 def _casework_rows(chunk: Chunk) -> None:
+    """Each case's rows, built by the records' builders as the services build them, then
+    carried forward through the case's transitions (``_transitions``)."""
     ctx, part, index = chunk.ctx, chunk.part, chunk.index
     rng = Rng(f"{chunk.seed}:{part}:rows:{index}")
-    caseworker, registrar = _pk(ctx.caseworker), _pk(ctx.registrar)
-    unit = _pk(ctx.unit)
-    add = chunk.add
+    registrar = _pk(ctx.registrar)
     offset = _PART_OFFSET.get(part, 0)
     interviews: list[tuple[Case, dt.datetime, dt.datetime | None, str]] = []
     for i, c in enumerate(chunk.cases):
-        created = _at(c.lodged_on, rng)
-        add(PERSON, person_row(
+        created = c.lodged_at or _at(c.lodged_on, rng)
+        external_id = c.external_id or f"demo:{part}:{index * CHUNK + i}"
+        assert c.person_id is not None and c.app_id is not None  # taken before the rows
+        chunk.person(
             c.person_id, year=c.lodged_on.year, serial=index * CHUNK + i + offset,
             nationality=c.nationality, sex=c.sex, born=c.born, rng=rng, created_at=created,
-            unaccompanied=c.unaccompanied,
-        ))  # fmt: skip
-        last = c.decisions[-1] if c.decisions else None
-        add(APPLICATION, (
-            c.app_id, "".join(rng.choices(REFERENCE_ALPHABET, k=10)), c.person_id, c.kind,
-            c.track, c.state, unit, caseworker if c.assigned else None, c.lodged_on,
-            c.interview_held_at, last[2] if last and c.state != State.APPEALED else None,
-            _appeal_deadline(c), c.appeal_lodged_at, c.is_final,
-            f"demo:{part}:{index * CHUNK + i}", True, created,
-            1 + len(c.decisions) + (c.appeal_lodged_at is not None),
-        ))  # fmt: skip
-        add(AUDIT, (
-            c.app_id, c.person_id, registrar, created, "lodged", "", State.SUBMITTED,
-            _changes(kind=c.kind, track=c.track),
-        ))  # fmt: skip
-        _decision_rows(c, chunk)
+            unaccompanied=c.unaccompanied, given_name=c.given_name, family_name=c.family_name,
+            dob_precision=c.dob_precision, external_id=external_id,
+        )  # fmt: skip
+        app = application_new(
+            id=c.app_id,
+            reference="".join(rng.choices(REFERENCE_ALPHABET, k=10)),
+            person_id=c.person_id,
+            kind=c.kind,
+            track=c.track,
+            lodged_on=c.lodged_on,
+            unit_id=_pk(ctx.unit),
+            external_id=external_id,
+            is_demo=True,
+            created_at=created,
+        )
+        chunk.applications[c.app_id] = app
+        lodged = application_lodged_rows(
+            app, actor_id=registrar, at=created, history_user_id=registrar
+        )
+        chunk.record(app, *lodged)
+        _transitions(c, app, [r for r in lodged if isinstance(r, Deadline)], chunk)
         lang = LANGUAGE.get(c.nationality, "en")
         if c.interview_held_at:
             interviews.append((c, c.interview_held_at, c.interview_held_at, lang))
         if c.interview_at:
             interviews.append((c, c.interview_at, None, lang))
-        _deadline_rows(c, chunk)
     for pk, (c, scheduled, held, lang) in zip(
         chunk.ids.take(Interview, len(interviews)), interviews, strict=True
     ):
-        add(INTERVIEW_ROW, (pk, c.app_id, scheduled, held, "UDI, Oslo", lang))
+        chunk.add(INTERVIEW_ROW, (pk, c.app_id, scheduled, held, "UDI, Oslo", lang))
         if held is None:  # scheduled, not held yet: its reminder comes up in the demo
             chunk.deadline(
                 INTERVIEW.key, pk, due=scheduled, application_id=c.app_id,
                 person_id=c.person_id, user=ctx.caseworker,
             )  # fmt: skip
-
-
-def _appeal_deadline(c: Case) -> dt.datetime | None:
-    if c.state not in (State.REJECTED, State.APPEALED) or c.is_final or not c.decisions:
-        return None
-    return appeal_deadline_for(track=c.track, notified_at=c.decisions[0][2])
 
 
 def _transition_writing(record: type, instance: str = "", target: str = "") -> Transition:
@@ -864,8 +933,35 @@ def _transition_writing(record: type, instance: str = "", target: str = "") -> T
     raise LookupError(f"no transition writes {record.__name__} {instance} {target}")
 
 
-def _decision_rows(c: Case, chunk: Chunk) -> None:
-    ctx, add = chunk.ctx, chunk.add
+def _transitions(c: Case, app: Application, lodging: list[Deadline], chunk: Chunk) -> None:
+    """What the case's transitions write after lodging, as the transition service writes it:
+    the case as each transition leaves it (its history row "~"), the decision or appeal, the
+    audit event, and the deadlines it closes and opens (``workflow.py``). The assignment and
+    the start of the examination are folded into the lodged case (the caseworker, the staff
+    recipient of its deadlines), without events of their own."""
+    ctx = chunk.ctx
+    if c.assigned:
+        app.assigned_to_id = _pk(ctx.caseworker)
+        for d in lodging:
+            if _source(d.source).notify_staff:
+                d.recipient_user_id = app.assigned_to_id
+    app.interview_held_at = c.interview_held_at
+    by_source = {d.source: d for d in lodging}
+
+    def step(at: dt.datetime, actor: Any, action: str, source: str, changes: dict) -> None:
+        app.version += 1
+        event = audit_event(
+            actor=actor, action=action, application=app, source_state=source,
+            target_state=app.state, changes=changes,
+        )  # fmt: skip
+        event.at = at
+        chunk.record(history_row(app, "~", date=at, user_id=_pk(actor)), event)
+
+    def close(at: dt.datetime, *sources: str) -> None:
+        for key in sources:
+            if key in by_source and by_source[key].closed_at is None:
+                by_source[key].closed_at = at
+
     for n, (instance, outcome, at) in enumerate(c.decisions):
         permit, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
         if instance == Instance.FIRST:
@@ -881,51 +977,64 @@ def _decision_rows(c: Case, chunk: Chunk) -> None:
             target = State.ACCEPTED if outcome != Outcome.REJECTED else State.REJECTED
             actor = ctx.appeals
         decided_by = _transition_writing(RecordsDecision, instance, target)
-        action = decided_by.name
         source = State.EXAMINED if State.EXAMINED in decided_by.source else decided_by.source[0]
-        add(DECISION, (
+        _replay(app, target)
+        app.decided_at = at
+        if instance == Instance.APPEAL:
+            app.appeal_deadline, app.is_final = None, target == State.REJECTED
+        elif target == State.REJECTED:
+            app.appeal_deadline = appeal_deadline_for(track=c.track, notified_at=at)
+        chunk.add(DECISION, (
             c.app_id, instance, outcome, "Demo data: generated decision.", permit, months,
             _pk(actor), at, at,
         ))  # fmt: skip
-        add(AUDIT, (
-            c.app_id, c.person_id, _pk(actor), at, action, source, target,
-            _changes(outcome=outcome),
-        ))  # fmt: skip
+        step(at, actor, decided_by.name, source, {"outcome": outcome})
+        close(at, EXAMINATION_TARGET.key, QUEUE_NOTICE.key, APPEAL.key)
+        if n == 0 and target == State.REJECTED:
+            due = app.appeal_deadline
+            assert due is not None
+            # Past appeal deadlines are closed, so that a demo does not send years-old reminders.
+            closed = c.appeal_lodged_at or (due if due < chunk.now else None)
+            by_source[APPEAL.key] = chunk.deadline(
+                APPEAL.key, c.app_id, due=due, application_id=c.app_id, person_id=c.person_id,
+                user=ctx.caseworker, closed=closed,
+            )  # fmt: skip
         if n == 0 and c.appeal_lodged_at:
-            lodging = _transition_writing(RecordsAppeal)
-            add(AUDIT, (
-                c.app_id, c.person_id, _pk(ctx.caseworker), c.appeal_lodged_at, lodging.name,
-                lodging.source[0], lodging.target, "{}",
-            ))  # fmt: skip
+            lodging_appeal = _transition_writing(RecordsAppeal)
+            _replay(app, lodging_appeal.target)
+            app.appealed_at = c.appeal_lodged_at
+            step(c.appeal_lodged_at, ctx.caseworker, lodging_appeal.name,
+                 lodging_appeal.source[0], {})  # fmt: skip
+            close(c.appeal_lodged_at, QUEUE_NOTICE.key, APPEAL.key)
             decided = c.decisions[1][2] if len(c.decisions) > 1 else None
             outcome_text = (
                 "" if decided is None else "granted" if c.state == State.ACCEPTED else "dismissed"
             )
-            add(APPEAL_ROW, (c.app_id, c.appeal_lodged_at, "the applicant", outcome_text, decided))
+            chunk.add(APPEAL_ROW, (c.app_id, c.appeal_lodged_at, "the applicant", outcome_text,
+                                   decided))  # fmt: skip
+    if c.state == State.EXAMINED:
+        _replay(app, State.EXAMINED)
+    assert app.state == c.state, (app.state, c.state)
+    notice = by_source.get(QUEUE_NOTICE.key)
+    if notice is not None and notice.closed_at is None:
+        _queue_notice_now(notice, chunk.now)
 
 
-def _deadline_rows(c: Case, chunk: Chunk) -> None:
-    ctx, now = chunk.ctx, chunk.now
-    if c.kind != ApplicationKind.COLLECTIVE:
-        lodged_at = dt.datetime.combine(c.lodged_on, dt.time(12), tzinfo=UTC)
-        due = lodged_at + EXAMINATION_TARGET_PERIOD
-        closed = c.decisions[0][2] if c.decisions else None
-        chunk.deadline(
-            EXAMINATION_TARGET.key, c.app_id, due=due, application_id=c.app_id,
-            person_id=c.person_id, user=ctx.caseworker if c.assigned else None, closed=closed,
-        )  # fmt: skip
-    if c.decisions and c.decisions[0][1] in (
-        Outcome.REJECTED,
-        Outcome.MINOR_LIMITED,
-        Outcome.DUBLIN,
-    ):
-        due = appeal_deadline_for(track=c.track, notified_at=c.decisions[0][2])
-        # Past appeal deadlines are closed, so that a demo does not send years-old reminders.
-        closed = c.appeal_lodged_at or (due if due < now else None)
-        chunk.deadline(
-            APPEAL.key, c.app_id, due=due, application_id=c.app_id, person_id=c.person_id,
-            user=ctx.caseworker, closed=closed,
-        )  # fmt: skip
+def _replay(app: Application, state: str) -> None:
+    """Put ``app`` in ``state``: the field is protected (only transitions move it), and the
+    demo replays transitions already made, so it sets the value as the field itself does."""
+    Application._meta.get_field("state").set_state(app, state)
+
+
+def _queue_notice_now(notice: Deadline, now: dt.datetime) -> None:
+    """Move a still-open "in the queue" notice on to its occurrence after ``now``, as the
+    reminders sweep (``casework.deadlines.reminders``) would have moved it every period."""
+    every = QUEUE_NOTICE_PERIOD
+    behind = (now - notice.due_at) // every + 1 if notice.due_at <= now else 0
+    if behind:
+        notice.due_at += behind * every
+        notice.remind_from += behind * every
+        notice.cycle += behind
 
 
 def row_counts() -> dict[str, int]:

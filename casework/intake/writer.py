@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection, models
 
 # How a column's value is taken from an instance (``records_copy``).
-_PLAIN, _JSON, _NOW, _NOW_IF_NONE = range(4)
+_PLAIN, _JSON, _NOW, _NOW_IF_NONE, _PREPARED = range(5)
 
 
 class OrmWriter:
@@ -70,7 +70,8 @@ def by_model(records: Iterable[Any]) -> dict[type, list[Any]]:
 def _copy_plan(model: type[models.Model], with_pk: bool) -> tuple[str, Any, tuple]:
     """The ``COPY`` statement of ``model``, a getter of its columns' values from an
     instance's ``__dict__``, and the columns whose value is made otherwise: (position, how,
-    JSON encoder). ``with_pk``: whether the key is written or left to the sequence."""
+    the JSON encoder or the field that prepares the value). ``with_pk``: whether the key is
+    written or left to the sequence."""
     qn = connection.ops.quote_name
     columns, attnames, special = [], [], []
     for f in model._meta.concrete_fields:
@@ -82,6 +83,8 @@ def _copy_plan(model: type[models.Model], with_pk: bool) -> tuple[str, Any, tupl
             special.append((len(columns), _NOW, None))
         elif getattr(f, "auto_now_add", False):
             special.append((len(columns), _NOW_IF_NONE, None))
+        elif not _as_held(f) and type(f) not in (models.DateTimeField, models.DateField):
+            special.append((len(columns), _PREPARED, f))  # e.g. a list of countries as text
         columns.append(qn(f.column))
         attnames.append(f.attname)
     table = qn(model._meta.db_table)
@@ -193,6 +196,8 @@ def records_copy(cursor: Any, records: list[Any], now: dt.datetime) -> None:
                 for i, how, encoder in special:
                     if how == _JSON:
                         row[i] = None if row[i] is None else json.dumps(row[i], cls=encoder)
+                    elif how == _PREPARED:
+                        row[i] = encoder.get_db_prep_save(row[i], connection)
                     elif how == _NOW or row[i] is None:
                         row[i] = now
             write_row(row)

@@ -1,11 +1,13 @@
-"""One writer per record: the services, the import's ORM path (the same builders) and, on
-PostgreSQL, its set-based statement write the same rows, every column of every row of every
-table a registration and a lodging touch.
+"""One writer per record: the services, the import's ORM path (the same builders), on
+PostgreSQL its set-based statement, and the demo seeder (the same builders; ``COPY`` on
+PostgreSQL, one ``executemany`` elsewhere) write the same rows, every column of every row of
+every table a registration and a lodging touch.
 
 The same arrivals go through each path in turn (the database emptied between them). Only what
 is generated is normalised, explicitly: keys (mapped to the arrival they belong to), the
 random registration number and case reference (their shape checked), and the timestamps of
-the moment of writing (checked to be that moment). Everything else must be equal.
+the moment of writing (checked to be that moment), and what the seeder adds as demo data
+(checked to be the demo's values). Everything else must be equal.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from casework.applications.services import application_lodge
-from casework.intake import imports
+from casework.intake import demo, imports
 from casework.models import Application, AuditEvent, Deadline, Person, Reminder
 from casework.people.identity import is_valid_registration_number
 from casework.people.services import person_register
@@ -74,12 +76,46 @@ def _through_services(actor, today: dt.date, rf) -> None:
         del HistoricalRecords.context.request
 
 
+def _through_seeder(actor, today: dt.date, monkeypatch) -> None:
+    monkeypatch.setattr(demo, "CHUNK_HOOKS", [])  # other apps' rows are not the parity's
+    ctx = demo.Context(
+        registrar=actor, caseworker=actor, decider=actor, appeals=actor, unit=None, today=today
+    )
+    cases = [
+        demo.Case(
+            nationality=nationality,
+            sex=sex,
+            born=dt.date(int(born), 1, 1) if precision == "year" else dt.date.fromisoformat(born),
+            kind=kind,
+            lodged_on=today,
+            given_name=given,
+            family_name=family,
+            dob_precision=precision,
+            external_id=ext,
+            lodged_at=timezone.now(),
+        )
+        for ext, given, family, born, precision, nationality, sex, kind in ARRIVALS
+    ]
+    with demo.bulk_load():  # PostgreSQL: COPY from a thread, as ``seed_demo`` writes
+        assert demo.write("parity", iter(cases), ctx) == len(ARRIVALS)
+
+
 def _through_import(actor, today: dt.date) -> None:
     result = imports.arrivals_import(stream=_csv(today), actor=actor)
     assert (result.created, result.error_count) == (len(ARRIVALS), 0), result.errors
 
 
-def _snapshot(started: dt.datetime, today: dt.date) -> dict[str, list[dict]]:
+# What the seeder fills in as demo data (person and application, and their history rows):
+# the column, what the other writers leave there, and a check of the demo's value.
+DEMO_FILLS = {
+    "is_demo": (False, lambda value: value is True),
+    "languages": ("", lambda value: value in demo.LANGUAGE.values()),
+    "preferred_language": ("en", lambda value: value in demo.LANGUAGE.values()),
+    "email": ("", lambda value: value == "" or value.endswith("@example.invalid")),
+}
+
+
+def _snapshot(started: dt.datetime, today: dt.date, seeded: bool = False) -> dict[str, list[dict]]:
     """Every column of every row of ``TABLES``, keys replaced by the arrival they belong to."""
     names = {}
     for person in Person.objects.all():
@@ -121,6 +157,10 @@ def _snapshot(started: dt.datetime, today: dt.date) -> dict[str, list[dict]]:
                 elif f.attname == "reference":
                     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{10}", value)
                     value = "fresh reference"
+                elif f.attname in DEMO_FILLS and model is not AuditEvent:
+                    left, is_demo_value = DEMO_FILLS[f.attname]
+                    assert is_demo_value(value) if seeded else value == left, (f.attname, value)
+                    value = "filled or left"
                 elif f.attname == "changes" and model is AuditEvent:
                     value = dict(value)
                     # the import marks its lodgings: the one intended difference
@@ -143,6 +183,7 @@ def test_every_writer_writes_the_same_rows_column_by_column(caseworker, rf, monk
     paths = {
         "services": lambda: _through_services(caseworker, today, rf),
         "import, ORM": lambda: _through_import(caseworker, today),
+        "demo seeder": lambda: _through_seeder(caseworker, today, monkeypatch),
     }
     if connection.vendor == "postgresql":
         paths["import, statement"] = lambda: _through_import(caseworker, today)
@@ -155,7 +196,7 @@ def test_every_writer_writes_the_same_rows_column_by_column(caseworker, rf, monk
         monkeypatch.setattr(imports, "_insert_copy", chosen)
         started = timezone.now()
         run()
-        snapshots[name] = _snapshot(started, today)
+        snapshots[name] = _snapshot(started, today, seeded=name == "demo seeder")
         assert not Reminder.objects.exists()  # nothing due yet: no path reminds at once
     first = snapshots.pop("services")
     for label, rows in first.items():

@@ -158,10 +158,10 @@ def system_only(instance: Any, user: Any) -> bool:
 
 def require(text: Any, field: str, label: Any) -> str:
     """The stripped text, or ``TransitionInvalid`` naming the missing field."""
-    text = (text or "").strip()
-    if not text:
+    stripped: str = (text or "").strip()
+    if not stripped:
         raise TransitionInvalid({field: _("%(label)s is required.") % {"label": label}})
-    return text
+    return stripped
 
 
 # --- what a transition writes and the deadlines it moves --------------------------------------
@@ -330,7 +330,7 @@ def transition(
         unknown = parameters - {i.name for i in declaration.inputs}
         if unknown:
             raise TypeError(f"{method.__qualname__} takes undeclared inputs: {sorted(unknown)}")
-        wrapped = django_fsm.transition(
+        wrapped: Callable[..., None] = django_fsm.transition(
             field=field,
             source=list(sources) if len(sources) > 1 else sources[0],
             target=target,

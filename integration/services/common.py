@@ -30,7 +30,7 @@ def audit(
     source_state: str = "",
     target_state: str = "",
     reason: str = "",
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> Any:
     """A casework audit event about an integration record, tagged so its timeline finds it."""
     return audit_log(
@@ -45,7 +45,7 @@ def audit(
     )
 
 
-def jsonable(data: dict) -> dict:
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in data.items()
     }
@@ -56,7 +56,7 @@ def subject(record: Any) -> dict[str, Any]:
     return {"subject": record.audit_subject}
 
 
-def workflow_of(record: Any) -> Workflow:
+def workflow_of(record: Any) -> Workflow[Any]:
     """The ``Workflow`` of ``record``'s model."""
     return WORKFLOWS[record._meta.label]
 

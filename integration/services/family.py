@@ -102,7 +102,7 @@ def family_register(
         errors["relationship_since"] = _("Cohabitants must have lived together for 2 years.")
     if relation == FamilyRelation.OTHER and not (exception_reason or "").strip():
         errors["exception_reason"] = _("Other relatives are admitted only by exception: say why.")
-    if errors:
+    if errors or sponsor_arrived_on is None:
         raise TransitionInvalid(errors)
     with transaction.atomic():
         reunification = FamilyReunification(

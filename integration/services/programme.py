@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from casework.transitions.services import Workflow, transition_make
 from reception.models import Settlement
 
 from .. import deadlines
-from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState
+from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState, TestSkill
 from ..eligibility import PROGRAMME_MAX_MONTHS, add_months, hours_warnings, programme_unmet
 from ..models import IntroductionProgramme, NorwegianTest, ProgrammeElement
 from .common import ConditionsUnmet, audit, subject
@@ -112,7 +113,7 @@ def _end_deadline(programme: IntroductionProgramme) -> None:
     )
 
 
-def _lock_queryset() -> Any:
+def _lock_queryset() -> QuerySet[IntroductionProgramme]:
     return IntroductionProgramme.objects.select_for_update(of=("self",)).select_related("person")
 
 
@@ -197,7 +198,7 @@ def programme_record_test(
     errors = {}
     if level not in CefrLevel.values:
         errors["level"] = _("A level from A1 to C1.")
-    if skill not in dict(NorwegianTest._meta.get_field("skill").choices):
+    if skill not in TestSkill.values:
         errors["skill"] = _("Unknown skill.")
     if taken_on > timezone.localdate():
         errors["taken_on"] = _("A test result cannot be dated in the future.")

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -26,6 +27,7 @@ from casework.applications.choices import State
 from casework.audit.services import apply_changes, audit_log
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application, Decision, Person
+from casework.staff.users import AnyUser, recorded_user
 
 from . import deadlines
 from .choices import CentreKind, DischargeReason, PlacementEnd
@@ -140,7 +142,7 @@ def _check_no_overlap(person: Person, start: dt.date, exclude: Placement | None 
 
 def _create(
     *,
-    actor: Any,
+    actor: AnyUser,
     person: Person,
     centre: ReceptionCentre,
     start: dt.date,
@@ -153,7 +155,7 @@ def _create(
         start=start,
         transferred_from=transferred_from,
         transfer_reason=reason,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=recorded_user(actor),
     )
     try:
         with transaction.atomic():
@@ -182,7 +184,7 @@ def _close(placement: Placement, *, on: dt.date, ended_by: str, reason: str = ""
 
 
 def placement_create(
-    *, actor: Any, person: Person, centre: ReceptionCentre, start: dt.date | None = None
+    *, actor: AnyUser, person: Person, centre: ReceptionCentre, start: dt.date | None = None
 ) -> Placement:
     """Place a person in a centre from ``start`` (today by default).
 
@@ -215,7 +217,7 @@ def placement_create(
 
 def placement_transfer(
     *,
-    actor: Any,
+    actor: AnyUser,
     placement: Placement,
     to_centre: ReceptionCentre,
     reason: str,
@@ -266,7 +268,7 @@ def placement_transfer(
 
 
 def placement_discharge(
-    *, actor: Any, placement: Placement, reason: str, on: dt.date | None = None
+    *, actor: AnyUser, placement: Placement, reason: str, on: dt.date | None = None
 ) -> Placement:
     """A resident leaves reception (settled, lives privately, departed, …) on ``on``."""
     on = on or _today()
@@ -337,7 +339,7 @@ def on_application_transitioned(
 
 def settlement_record(
     *,
-    actor: Any,
+    actor: AnyUser,
     application: Application,
     municipality: Municipality,
     settled_on: dt.date | None = None,
@@ -384,7 +386,7 @@ def settlement_record(
             municipality=municipality,
             settled_on=settled_on,
             application=app,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
+            recorded_by=recorded_user(actor),
         )
         open_placement = (
             Placement.objects.select_for_update()
@@ -428,7 +430,7 @@ CENTRE_EDITABLE_FIELDS = frozenset(
 
 def centre_create(
     *,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     kind: str,
     operator_kind: str,
@@ -460,7 +462,7 @@ def centre_create(
     return centre
 
 
-def centre_update(*, actor: Any, centre: ReceptionCentre, **fields: Any) -> ReceptionCentre:
+def centre_update(*, actor: AnyUser, centre: ReceptionCentre, **fields: Any) -> ReceptionCentre:
     """Change a centre's details, its number of beds or the day it closes.
 
     A centre never holds more people than it has beds, and a closed centre holds no one: a
@@ -505,7 +507,7 @@ def centre_update(*, actor: Any, centre: ReceptionCentre, **fields: Any) -> Rece
     return centre
 
 
-def centre_staff_add(*, actor: Any, centre: ReceptionCentre, user: Any) -> CentreStaff:
+def centre_staff_add(*, actor: AnyUser, centre: ReceptionCentre, user: User) -> CentreStaff:
     """Let a reception officer act for a centre: they then see and place its residents."""
     if not actor.has_perm("reception.add_centrestaff"):
         raise PermissionDenied(_("You may not assign centre staff."))
@@ -519,7 +521,7 @@ def centre_staff_add(*, actor: Any, centre: ReceptionCentre, user: Any) -> Centr
     return centre_staff
 
 
-def centre_staff_remove(*, actor: Any, centre_staff: CentreStaff) -> None:
+def centre_staff_remove(*, actor: AnyUser, centre_staff: CentreStaff) -> None:
     """An officer no longer works for the centre: from now on they see none of its residents."""
     if not actor.has_perm("reception.delete_centrestaff"):
         raise PermissionDenied(_("You may not remove centre staff."))
@@ -534,7 +536,7 @@ def centre_staff_remove(*, actor: Any, centre_staff: CentreStaff) -> None:
 
 def municipality_quota_create(
     *,
-    actor: Any,
+    actor: AnyUser,
     municipality: Municipality,
     year: int,
     places: int,
@@ -569,7 +571,7 @@ QUOTA_EDITABLE_FIELDS = frozenset({"places", "unaccompanied_minor_places"})
 
 
 def municipality_quota_update(
-    *, actor: Any, quota: MunicipalityQuota, **fields: Any
+    *, actor: AnyUser, quota: MunicipalityQuota, **fields: Any
 ) -> MunicipalityQuota:
     """The council changed its decision for the year. The places cannot fall below the people
     already settled there that year (``settlement_record`` counts against the same row, which

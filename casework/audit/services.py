@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
+
 from casework.audit.models import AuditEvent
 from casework.core.statements import insert
 
 if TYPE_CHECKING:  # the trail sits below the records it describes: names for types only
     from casework.applications.models import Application
     from casework.people.models import Person
+    from casework.staff.users import AnyUser
 
 
 def audit_log(**fields: Any) -> AuditEvent:
@@ -21,7 +24,7 @@ def audit_log(**fields: Any) -> AuditEvent:
 
 def audit_event(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     action: str,
     application: Application | None = None,
     person: Person | None = None,
@@ -35,7 +38,8 @@ def audit_event(
     return AuditEvent(
         application=application,
         person_id=person.pk if person is not None else getattr(application, "person_id", None),
-        actor=actor if getattr(actor, "pk", None) else None,
+        # ``casework.staff.users.recorded_user``, which sits above the trail.
+        actor=actor if isinstance(actor, User) and actor.pk else None,
         action=action,
         source_state=source_state,
         target_state=target_state,

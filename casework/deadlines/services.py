@@ -11,13 +11,16 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from casework.deadlines.registry import get_source, hidden_sources
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Applications whose ``next_deadline`` is refreshed once, when ``next_deadline_refreshed_once``
 # exits, instead of after every deadline call: a transition closes two or three deadlines and
@@ -63,7 +66,7 @@ def deadline_set(
     due_at: dt.datetime,
     application: Any = None,
     person: Any = None,
-    recipient_user: Any = None,
+    recipient_user: User | None = None,
 ) -> Any:
     """Create or move the deadline of ``source`` for ``object_id``; reopen it if closed.
 
@@ -77,6 +80,7 @@ def deadline_set(
     from casework.deadlines.models import Deadline, Reminder
 
     spec = get_source(source)
+    recipient_id: int | None
     if recipient_user is not None:
         recipient_id = recipient_user.pk
     else:

@@ -24,6 +24,7 @@ from casework.audit.services import audit_event
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict, TransitionInvalid
 from casework.core.statements import insert
 from casework.deadlines.services import deadline_set, deadlines_close
+from casework.staff.users import AnyUser, recorded_user
 from casework.transitions.declaration import (
     BOTH,
     CHANGES,
@@ -107,7 +108,9 @@ def transition_refusal(*, workflow: Workflow[Any], record: Any, name: str) -> st
     return None
 
 
-def transitions_available(*, workflow: Workflow[Any], record: Any, user: Any) -> list[str]:
+def transitions_available(
+    *, workflow: Workflow[Any], record: Any, user: AnyUser | None
+) -> list[str]:
     """The transitions ``user`` may make on ``record`` now (permission, state and guards)."""
     return [
         t.name
@@ -128,7 +131,7 @@ def _field_values(record: Any) -> dict[str, Any]:
 def transition_make(
     *,
     workflow: Workflow[_R],
-    actor: Any,
+    actor: AnyUser | None,
     record: _R,
     name: str,
     expected_version: int | None = None,
@@ -176,7 +179,7 @@ def transition_make(
         except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
             raise TransitionConflict(str(exc), current_state=obj.state) from exc
         if declaration.actor_field:
-            setattr(obj, declaration.actor_field, actor)
+            setattr(obj, declaration.actor_field, recorded_user(actor))
         obj.version += 1
         built = [(w, w.build(obj, actor, cleaned)) for w in declaration.writes]
         built = [(w, row) for w, row in built if row is not None]

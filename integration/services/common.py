@@ -15,6 +15,7 @@ from typing import Any
 from casework.audit.services import audit_log
 from casework.core.exceptions import ConditionsUnmet
 from casework.models import Application, Person
+from casework.staff.users import AnyUser
 from casework.transitions.services import WORKFLOWS, Workflow, transitions_available
 
 __all__ = ["ConditionsUnmet", "audit", "available_transitions", "jsonable", "workflow_of"]
@@ -22,7 +23,7 @@ __all__ = ["ConditionsUnmet", "audit", "available_transitions", "jsonable", "wor
 
 def audit(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     record: Any,
     action: str,
     person: Person,

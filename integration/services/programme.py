@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from casework.applications.choices import ApplicationKind, State
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.deadlines.services import deadline_set
+from casework.staff.users import AnyUser, recorded_user
 from casework.transitions.services import Workflow, transition_make
 from reception.models import Settlement
 
@@ -38,7 +39,7 @@ def programme_warnings(programme: IntroductionProgramme) -> list[str]:
 
 def programme_enrol(
     *,
-    actor: Any,
+    actor: AnyUser,
     settlement: Settlement,
     start_on: dt.date,
     planned_end_on: dt.date,
@@ -90,7 +91,7 @@ def programme_enrol(
             collective_protection=application.kind == ApplicationKind.COLLECTIVE,
             start_on=start_on,
             planned_end_on=planned_end_on,
-            created_by=actor,
+            created_by=recorded_user(actor),
         )
         audit(
             actor=actor,
@@ -123,7 +124,7 @@ def _lock(programme: IntroductionProgramme) -> IntroductionProgramme:
 
 def programme_add_element(
     *,
-    actor: Any,
+    actor: AnyUser,
     programme: IntroductionProgramme,
     kind: str,
     hours_per_week: Any,
@@ -186,7 +187,7 @@ def programme_add_element(
 
 def programme_record_test(
     *,
-    actor: Any,
+    actor: AnyUser,
     programme: IntroductionProgramme,
     level: str,
     taken_on: dt.date,
@@ -247,7 +248,7 @@ PROGRAMMES = Workflow(
 
 def programme_transition(
     *,
-    actor: Any,
+    actor: AnyUser,
     programme: IntroductionProgramme,
     name: str,
     expected_version: int | None = None,

@@ -11,6 +11,7 @@ class CaseworkConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from casework.applications import rules  # noqa: F401  (registers the object permissions)
+        from casework.core import checks  # noqa: F401  (the statement-written models' check)
         from casework.deadlines import (  # noqa: F401
             channels,  # registers the reminder channels
             registry,  # registers casework's deadline sources

@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 
 from casework.applications.choices import ApplicationKind, State
 from casework.applications.models import Application, Decision, Interview
+from casework.applications.rows import application_lodged_rows, application_new
 from casework.applications.signals import application_transitioned
 from casework.applications.statements import application_locked
-from casework.audit.history import save_with_history
+from casework.audit.history import history_user_id, save_new_with_history, save_with_history
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.deadlines import registry as deadlines
+from casework.deadlines.models import Deadline
 from casework.deadlines.services import (
     deadline_close,
     deadline_set,
@@ -54,40 +56,38 @@ def application_lodge(
     external_id: str | None = None,
 ) -> Application:
     """Register an application (police registration or intake) in state ``submitted``."""
+    actor_id = getattr(actor, "pk", None)
     with transaction.atomic():
-        application = Application(
-            person=person,
+        application = application_new(
+            person_id=person.pk,
             kind=kind,
-            track=track or "normal",
+            track=track,
             lodged_on=lodged_on or timezone.localdate(),
-            unit=unit,
+            unit_id=getattr(unit, "pk", None),
             external_id=external_id,
         )
-        application.save()
-        audit_log(
-            actor=actor,
-            action="lodged",
-            application=application,
-            target_state=application.state,
-            changes={"kind": kind, "track": application.track},
+        application.person = person
+        application.unit = unit
+        rows = save_new_with_history(
+            application,
+            lambda saved: application_lodged_rows(
+                saved,
+                actor_id=actor_id,
+                at=timezone.now(),
+                history_user_id=history_user_id(saved),
+            ),
+            skip=(Deadline,),
         )
-        lodged_at = dt.datetime.combine(
-            application.lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone()
-        )
+        # The deadlines through ``deadline_set``: a notice already due is reminded at once.
         with next_deadline_refreshed_once(application):
-            deadline_set(
-                source=deadlines.QUEUE_NOTICE.key,
-                object_id=application.pk,
-                due_at=lodged_at + deadlines.QUEUE_NOTICE_PERIOD,
-                application=application,
-            )
-            if kind != ApplicationKind.COLLECTIVE:
-                deadline_set(
-                    source=deadlines.EXAMINATION_TARGET.key,
-                    object_id=application.pk,
-                    due_at=lodged_at + deadlines.EXAMINATION_TARGET_PERIOD,
-                    application=application,
-                )
+            for deadline in rows:
+                if isinstance(deadline, Deadline):
+                    deadline_set(
+                        source=deadline.source,
+                        object_id=deadline.object_id,
+                        due_at=deadline.due_at,
+                        application=application,
+                    )
     return application
 
 
@@ -110,8 +110,6 @@ def application_assign(
             application=app,
             changes={"assigned_to": [before, getattr(assignee, "pk", None)]},
         )
-        from casework.deadlines.models import Deadline
-
         Deadline.objects.filter(application=app, closed_at=None, recipient_user_id=before).exclude(
             source__in=[deadlines.APPEAL.key, deadlines.INTERVIEW.key]
         ).update(recipient_user=assignee)

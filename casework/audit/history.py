@@ -31,6 +31,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_change_reason_from_object, get_history_manager_for_model
 
+from casework.core.rows import new_row
 from casework.core.statements import (
     concrete_field,
     insert,
@@ -94,6 +95,78 @@ def _statement(
     parts += [f"new{i} AS ({sql})" for i, sql in enumerate(inserts)]
     keys = ", ".join(f"(SELECT * FROM new{i})" for i in range(len(inserts)))  # noqa: S608  # nosec B608
     return (f"WITH {', '.join(parts)} SELECT {keys}",)
+
+
+@cache
+def _copied_attnames(model: type[models.Model]) -> tuple[str, ...]:
+    """The attributes of ``model`` its historical model copies (the tracked fields)."""
+    historical = {f.attname for f in _historical(model)._meta.concrete_fields}
+    return tuple(
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname in historical and f.attname not in HISTORY_COLUMNS
+    )
+
+
+def history_row(
+    instance: models.Model, history_type: str, *, date: Any, user_id: int | None = None
+) -> Any:
+    """The django-simple-history row of ``instance`` (saved, so keyed) as its
+    ``create_historical_record`` makes it: every tracked field as it stands, ``history_type``
+    ("+" created, "~" changed), ``history_date``, the user, no change reason. Not written:
+    the record's builder returns it with the record's other rows (``casework.people.rows``,
+    ``casework.applications.rows``), for whichever writer the caller chose."""
+    held = instance.__dict__  # the values as set (a country as its code), as save() sends them
+    values = {name: held[name] for name in _copied_attnames(type(instance))}
+    values.update(
+        history_date=date,
+        history_type=history_type,
+        history_user_id=user_id,
+        history_change_reason=get_change_reason_from_object(instance),
+    )
+    return new_row(_historical(type(instance)), values)
+
+
+def history_user_id(instance: models.Model) -> int | None:
+    """The user simple-history names for a change of ``instance``: ``_history_user``, else the
+    request's user (its middleware), else none."""
+    user = _historical(type(instance)).get_default_history_user(instance)
+    return getattr(user, "pk", None)
+
+
+def history_written_by_save(model: type) -> bool:
+    """Whether ``save()`` must write ``model``'s history row itself rather than take the one a
+    builder made: history switched off, or receivers of simple-history's signals (they hear
+    only simple-history's own writes)."""
+    return not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or _history_signals_heard(model)
+
+
+def save_new_with_history(
+    instance: models.Model, rows: Any, *, skip: tuple[type, ...] = ()
+) -> list[Any]:
+    """Save the new ``instance`` through the ORM (``save()``: its signals, its defaults), then
+    the rows ``rows(instance)`` builds for it, historical row included, one ``INSERT`` each;
+    rows of the ``skip`` models are returned for the caller to write its own way.
+
+    The services' way to write a record and the rows that go with it; the bulk writers
+    (``casework.intake.writer``) write the same rows from the same builders.
+    """
+    own_history = history_written_by_save(type(instance))
+    if not own_history:
+        # the builder's history row is written below (simple-history's documented switch)
+        setattr(instance, "skip_history_when_saving", True)  # noqa: B010
+    try:
+        instance.save(force_insert=True)
+    finally:
+        if not own_history:
+            delattr(instance, "skip_history_when_saving")
+    historical = _historical(type(instance))
+    built = rows(instance)
+    for row in built:
+        if isinstance(row, skip) or (isinstance(row, historical) and own_history):
+            continue
+        insert(row)
+    return built
 
 
 def _history_signals_heard(model: type[models.Model]) -> bool:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.utils import CursorWrapper
 
 _Row = TypeVar("_Row", bound=models.Model)
 
@@ -35,7 +36,9 @@ def prepared_cursor(connection: Any = None) -> Any:
             raw.prepare_threshold = 2**31
         cursor = _preparing_cursor()(raw)
         _tz_loader(connection, cursor)
-        return connection._prepare_cursor(cursor)
+    # Django's public cursor wrapper, as ``connection.cursor()`` wraps its own cursors.
+    connection.validate_thread_sharing()
+    return CursorWrapper(cursor, connection)
 
 
 def _tz_loader(connection: Any, cursor: Any) -> None:

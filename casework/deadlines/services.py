@@ -59,6 +59,52 @@ def _touched(application: Any) -> None:
         refresh_next_deadline(application)
 
 
+# What ``deadline_set`` writes on a deadline it creates, moves or reopens.
+DEADLINE_SET_FIELDS = (
+    "due_at",
+    "remind_from",
+    "application",
+    "person_id",
+    "recipient_user_id",
+    "notify_person",
+    "closed_at",
+)
+
+
+def deadline_new(
+    *,
+    source: str,
+    object_id: int,
+    due_at: dt.datetime,
+    application: Any = None,
+    person: Any = None,
+    recipient_user: User | None = None,
+) -> Any:
+    """The open ``Deadline`` row of ``source`` for ``object_id``, not written: its first
+    reminder time from the source's rule, the case's person, and the staff recipient (by
+    default the case's assigned caseworker) when the source notifies staff. ``deadline_set``
+    writes it (or moves the row there is); the bulk writers write it as it is."""
+    from casework.deadlines.models import Deadline
+
+    spec = get_source(source)
+    recipient_id: int | None
+    if recipient_user is not None:
+        recipient_id = recipient_user.pk
+    else:
+        recipient_id = getattr(application, "assigned_to_id", None)
+    return Deadline(
+        source=source,
+        object_id=object_id,
+        due_at=due_at,
+        remind_from=due_at + spec.first_offset,
+        application=application,
+        person_id=person.pk if person is not None else getattr(application, "person_id", None),
+        recipient_user_id=recipient_id if spec.notify_staff else None,
+        notify_person=spec.notify_person,
+        closed_at=None,
+    )
+
+
 def deadline_set(
     *,
     source: str,
@@ -79,24 +125,18 @@ def deadline_set(
     from casework.deadlines.choices import ReminderStatus
     from casework.deadlines.models import Deadline, Reminder
 
-    spec = get_source(source)
-    recipient_id: int | None
-    if recipient_user is not None:
-        recipient_id = recipient_user.pk
-    else:
-        recipient_id = getattr(application, "assigned_to_id", None)
-    values = {
-        "due_at": due_at,
-        "remind_from": due_at + spec.first_offset,
-        "application": application,
-        "person_id": person.pk if person is not None else getattr(application, "person_id", None),
-        "recipient_user_id": recipient_id if spec.notify_staff else None,
-        "notify_person": spec.notify_person,
-        "closed_at": None,
-    }
+    new = deadline_new(
+        source=source,
+        object_id=object_id,
+        due_at=due_at,
+        application=application,
+        person=person,
+        recipient_user=recipient_user,
+    )
+    values = {name: getattr(new, name) for name in DEADLINE_SET_FIELDS}
     # No savepoint: inside the caller's transaction an error rolls the whole service back.
     with transaction.atomic(savepoint=False):
-        deadline = _insert_if_new(Deadline(source=source, object_id=object_id, **values))
+        deadline = _insert_if_new(new)
         if deadline is None:  # there is one (open or closed): lock it and move it
             deadline = Deadline.objects.select_for_update().get(source=source, object_id=object_id)
             moved = deadline.due_at != due_at or deadline.closed_at is not None

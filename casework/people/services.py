@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.audit.history import history_user_id, save_new_with_history
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people.choices import DuplicateStatus
@@ -26,6 +27,7 @@ from casework.people.identity import (
     new_registration_number,
 )
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.people.rows import person_new, person_registered_rows
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +49,34 @@ def person_register(
     number); a clash of the random part is retried.
     """
     year = year or timezone.localdate().year
+    actor_id = getattr(actor, "pk", None)
     with transaction.atomic():
         for _attempt in range(8):
-            person = Person(
-                given_name=given_name.strip(),
-                family_name=family_name.strip(),
+            person = person_new(
+                given_name=given_name,
+                family_name=family_name,
                 date_of_birth=date_of_birth,
                 sex=sex,
-                nationality=nationality or "",
+                nationality=nationality,
                 registration_number=new_registration_number(year),
                 **fields,
             )
-            person.stateless = person.stateless or not nationality
-            person.name_key = name_key(person.given_name, person.family_name)
             try:
                 with transaction.atomic():
-                    person.save()
+                    save_new_with_history(
+                        person,
+                        lambda saved: person_registered_rows(
+                            saved,
+                            actor_id=actor_id,
+                            at=timezone.now(),
+                            history_user_id=history_user_id(saved),
+                        ),
+                    )
                 break
             except IntegrityError:
                 if Person.objects.filter(registration_number=person.registration_number).exists():
                     continue
                 raise
-        audit_log(actor=actor, action="person_registered", person=person)
         flags = person_flag_duplicates(person=person)
         if flags:
             audit_log(

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -35,6 +36,7 @@ from casework.deadlines.services import (
 )
 from casework.people.models import Person
 from casework.staff.models import Unit
+from casework.staff.users import AnyUser
 from casework.transitions.services import (
     Workflow,
     transition_make,
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 def application_lodge(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     person: Person,
     kind: str,
     track: str = "normal",
@@ -92,7 +94,11 @@ def application_lodge(
 
 
 def application_assign(
-    *, actor: Any, application: Application, assignee: Any, expected_version: int | None = None
+    *,
+    actor: AnyUser,
+    application: Application,
+    assignee: User | None,
+    expected_version: int | None = None,
 ) -> Application:
     """Assign the case to a caseworker (also the bulk action in the admin)."""
     with transaction.atomic():
@@ -134,7 +140,12 @@ def _lock(application: Application, expected_version: int | None) -> Application
 
 
 def _after(
-    *, record: Application, declaration: Any, source: str, actor: Any, written: tuple
+    *,
+    record: Application,
+    declaration: Any,
+    source: str,
+    actor: AnyUser | None,
+    written: tuple[Any, ...],
 ) -> None:
     """Tell the other apps (``application_transitioned``), inside the transaction; they get the
     new ``Decision`` (or None) so that they need not read it again."""
@@ -150,7 +161,7 @@ def _after(
     )
 
 
-def _save(app: Application, fields: list[str], inserts: tuple) -> None:
+def _save(app: Application, fields: list[str], inserts: tuple[Any, ...]) -> None:
     save_with_history(app, fields, inserts=inserts)
 
 
@@ -192,7 +203,7 @@ def transition_refusal(*, application: Application, name: str, user: Any) -> str
 
 def application_transition(
     *,
-    actor: Any,
+    actor: AnyUser,
     application: Application,
     name: str,
     expected_version: int | None = None,
@@ -217,7 +228,7 @@ def application_transition(
 
 
 def application_start_examination(
-    *, actor: Any, application: Application, **kw: Any
+    *, actor: AnyUser, application: Application, **kw: Any
 ) -> Application:
     return application_transition(
         actor=actor, application=application, name="start_examination", **kw
@@ -225,7 +236,7 @@ def application_start_examination(
 
 
 def application_decide(
-    *, actor: Any, application: Application, outcome: str, grounds: str, **kw: Any
+    *, actor: AnyUser, application: Application, outcome: str, grounds: str, **kw: Any
 ) -> Application:
     """First-instance decision: ``accept`` for the positive outcomes, ``reject`` for the rest."""
     from casework.applications.choices import ACCEPT_OUTCOMES
@@ -236,12 +247,12 @@ def application_decide(
     )
 
 
-def application_appeal(*, actor: Any, application: Application, **kw: Any) -> Application:
+def application_appeal(*, actor: AnyUser, application: Application, **kw: Any) -> Application:
     return application_transition(actor=actor, application=application, name="appeal", **kw)
 
 
 def application_withdraw(
-    *, actor: Any, application: Application, reason: str, **kw: Any
+    *, actor: AnyUser, application: Application, reason: str, **kw: Any
 ) -> Application:
     return application_transition(
         actor=actor, application=application, name="withdraw", reason=reason, **kw
@@ -250,7 +261,7 @@ def application_withdraw(
 
 def interview_schedule(
     *,
-    actor: Any,
+    actor: AnyUser,
     application: Application,
     scheduled_at: dt.datetime,
     location: str,
@@ -290,7 +301,7 @@ def interview_schedule(
 
 
 def interview_record_held(
-    *, actor: Any, interview: Interview, held_at: dt.datetime | None = None
+    *, actor: AnyUser, interview: Interview, held_at: dt.datetime | None = None
 ) -> Interview:
     """Record that the interview took place: the decision may now be made."""
     if not actor.has_perm("casework.schedule_interview", interview.application):
@@ -323,7 +334,7 @@ def interview_waivable(*, application: Application, user: Any) -> bool:
     )
 
 
-def interview_waive(*, actor: Any, application: Application, reason: str) -> Application:
+def interview_waive(*, actor: AnyUser, application: Application, reason: str) -> Application:
     """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed)."""
     reason = (reason or "").strip()
     if not reason:

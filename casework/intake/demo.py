@@ -39,7 +39,7 @@ import queue
 import random
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
@@ -69,7 +69,7 @@ from casework.transitions.declaration import Transition
 UTC = dt.UTC
 CHUNK = 5000
 # Where a run's time went (the command prints it): rows written, indexes made at the end.
-SECONDS: Counter = Counter()
+SECONDS: defaultdict[str, float] = defaultdict(float)
 
 # 2022 asylum applications by nationality (shares; Syria, Afghanistan and Russia first).
 NATIONALITIES_2022 = [
@@ -595,8 +595,8 @@ class Chunk:
     ids: Ids
     now: dt.datetime
     rows: dict[Table, list[tuple]] = field(default_factory=dict)
-    # (application id, due, closed) of each deadline row, for ``Application.next_deadline``
-    app_deadlines: list[tuple[int, dt.datetime, Any]] = field(default_factory=list)
+    # (application id, due) of each open deadline row, for ``Application.next_deadline``
+    app_deadlines: list[tuple[int, dt.datetime]] = field(default_factory=list)
 
     def add(self, table: Table, row: tuple) -> None:
         self.rows.setdefault(table, []).append(row)
@@ -809,6 +809,7 @@ def _casework_rows(chunk: Chunk) -> None:
     offset = _PART_OFFSET.get(part, 0)
     interviews: list[tuple[Case, dt.datetime, dt.datetime | None, str]] = []
     for i, c in enumerate(chunk.cases):
+        assert c.person_id is not None  # a written chunk's keys are taken before its rows
         created = _at(c.lodged_on, rng)
         add(PERSON, person_row(
             c.person_id, year=c.lodged_on.year, serial=index * CHUNK + i + offset,
@@ -905,6 +906,7 @@ def _decision_rows(c: Case, chunk: Chunk) -> None:
 
 
 def _deadline_rows(c: Case, chunk: Chunk) -> None:
+    assert c.app_id is not None  # a written chunk's keys are taken before its rows
     ctx, now = chunk.ctx, chunk.now
     if c.kind != ApplicationKind.COLLECTIVE:
         lodged_at = dt.datetime.combine(c.lodged_on, dt.time(12), tzinfo=UTC)

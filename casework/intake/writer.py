@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import models
+
 
 class OrmWriter:
     """``bulk_create``, model by model in the order rows came (foreign keys point back)."""
 
     def __init__(self) -> None:
-        self._rows: dict[type, list[Any]] = {}
+        self._rows: dict[type[models.Model], list[Any]] = {}
 
     def keyed(self, records: list[Any]) -> None:
         """Write ``records`` now: they get their keys, for the rows built after."""
@@ -33,4 +35,4 @@ class OrmWriter:
     def flush(self) -> None:
         rows, self._rows = self._rows, {}
         for model, objs in rows.items():
-            model.objects.bulk_create(objs, batch_size=1000)
+            model._default_manager.bulk_create(objs, batch_size=1000)

@@ -185,18 +185,18 @@ APPLICATIONS = Workflow(
 )
 
 
-def application_available_transitions(*, application: Application, user: Any) -> list[str]:
+def application_available_transitions(*, application: Application, user: AnyUser) -> list[str]:
     """The transitions this user may make on this case now (state, guards and permission)."""
     return transitions_available(workflow=APPLICATIONS, record=application, user=user)
 
 
-def transition_permitted(*, application: Application, name: str, user: Any) -> bool:
+def transition_permitted(*, application: Application, name: str, user: AnyUser) -> bool:
     """Whether ``user`` holds the permission of transition ``name`` for this case, whatever
     its state (403 "you may not" rather than 409 "not now")."""
     return APPLICATIONS[name].permitted(application, user)
 
 
-def transition_refusal(*, application: Application, name: str, user: Any) -> str | None:
+def transition_refusal(*, application: Application, name: str, user: AnyUser) -> str | None:
     """Why ``name`` cannot be made now, in a sentence; None if it can."""
     return transitions_refusal(workflow=APPLICATIONS, record=application, name=name)
 
@@ -323,7 +323,7 @@ def interview_record_held(
     return interview
 
 
-def interview_waivable(*, application: Application, user: Any) -> bool:
+def interview_waivable(*, application: Application, user: AnyUser) -> bool:
     """Whether ``user`` may waive the interview of this case now: a decision-maker, before the
     decision, while no interview was held and one is required (not collective protection)."""
     return (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.admin.base import saved_as
+from casework.staff.users import AnyUser
 from reception.models import Settlement
 
 from .. import selectors, services
@@ -63,7 +64,7 @@ class EnrolForm(forms.Form):
     start_on = forms.DateField(widget=DATE)
     planned_end_on = forms.DateField(widget=DATE)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         settlement = self.fields["settlement"]
         assert isinstance(settlement, SettlementChoice)

@@ -63,7 +63,7 @@ def workflow_of(record: Any) -> Workflow[Any]:
 
 
 def available_transitions(
-    *, record: Any, user: Any, names: Iterable[str] | None = None
+    *, record: Any, user: AnyUser, names: Iterable[str] | None = None
 ) -> list[str]:
     """The transitions ``user`` may make on ``record`` now (state, guards and permission),
     among ``names`` if given."""

@@ -137,11 +137,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env(
     "REDIS_URL", env("CELERY_BROKER_URL") if env("CELERY_BROKER_URL").startswith("redis") else ""
 )
+# Put before every key this system writes to Redis (cache and broker alike), so that several
+# installations, or parallel test processes, can share one Redis database without meeting.
+REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "casework.core.cache.ResilientRedisCache",  # a dead Redis is a cache miss
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
@@ -257,6 +261,7 @@ elif CELERY_BROKER_URL.startswith("redis"):
         "retry_on_timeout": False,
         "visibility_timeout": 3600,
         "max_retries": 1,
+        "global_keyprefix": REDIS_KEY_PREFIX,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

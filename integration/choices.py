@@ -80,6 +80,15 @@ class CefrLevel(models.TextChoices):
     C1 = "C1", "C1"
 
 
+class TestSkill(models.TextChoices):
+    """What a Norwegian test measures."""
+
+    ORAL = "oral", _("oral")
+    READING = "reading", _("reading")
+    LISTENING = "listening", _("listening")
+    WRITING = "writing", _("writing")
+
+
 class ProgrammeOutcome(models.TextChoices):
     WORK = "work", _("work")
     EDUCATION = "education", _("education")

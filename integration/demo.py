@@ -58,7 +58,7 @@ from .records import RecordsPeriod
 
 WORK_PERMIT_SHARE = 0.35  # of eligible asylum seekers who ask for one
 REFUSED_SHARE = 0.12
-FAMILY_SHARE = {Outcome.REFUGEE_CONVENTION: 0.35, Outcome.REFUGEE_OTHER: 0.3}
+FAMILY_SHARE: dict[str, float] = {Outcome.REFUGEE_CONVENTION: 0.35, Outcome.REFUGEE_OTHER: 0.3}
 PROGRAMME_SHARE = 0.85
 OUTCOMES = ProgrammeOutcome.values  # work, education, other
 LEVELS = CefrLevel.values
@@ -220,7 +220,7 @@ def _write_permits(chunk: demo_data.Chunk, permits: list, today: dt.date) -> Non
             kind = FIRST_PERIOD if n == 0 else LATER_PERIOD
             chunk.add(PERIOD, (pk, kind, begin, until, decider, _at(granted)))
         if periods:
-            due = _end_of(last[1])
+            due = _end_of(periods[-1][1])
             renewal = deadlines.WORK_PERMIT_RENEWAL.key
             closed = None if _leaves_open(PERMIT_LAST[state], renewal) else _at(ended or today)
             chunk.deadline(
@@ -238,18 +238,19 @@ def _family(c: demo_data.Case, chunk: demo_data.Chunk, rng: random.Random, yeste
         (d for d in reversed(c.decisions) if d[1] not in (Outcome.REJECTED,)), c.decisions[-1]
     )
     outcome, decided_on = decision[1], decision[2].date()
-    members = []
+    members: list[tuple[FamilyRelation, int, dt.date]] = []
     if rng.random() < FAMILY_SHARE.get(outcome, 0.1):
         registered = decided_on + dt.timedelta(
             days=rng.randint(20, 160) if rng.random() < 0.85 else rng.randint(190, 400)
         )
         if registered <= yesterday:
+            ages: list[tuple[FamilyRelation, int]] = []
             if rng.random() < 0.75:
-                members.append((FamilyRelation.SPOUSE, rng.randint(20, 50)))
-            members += [(FamilyRelation.CHILD, rng.randint(1, 16))] * rng.choice((0, 1, 1, 2, 3))
-            if not members:
-                members.append((FamilyRelation.CHILD, rng.randint(1, 16)))
-            members = [(rel, age, registered) for rel, age in members]
+                ages.append((FamilyRelation.SPOUSE, rng.randint(20, 50)))
+            ages += [(FamilyRelation.CHILD, rng.randint(1, 16))] * rng.choice((0, 1, 1, 2, 3))
+            if not ages:
+                ages.append((FamilyRelation.CHILD, rng.randint(1, 16)))
+            members = [(rel, age, registered) for rel, age in ages]
     return outcome, decided_on, members
 
 

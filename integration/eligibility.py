@@ -59,7 +59,7 @@ IDENTITY_DOCUMENT_KINDS = (
     DocumentKind.TRAVEL_DOCUMENT,
 )
 # UDI waives the interview condition for these groups (udi.no "Can I work…", 2024).
-WAIVER_GROUP_NATIONALITY = {
+WAIVER_GROUP_NATIONALITY: dict[str, str] = {
     InterviewWaiverGroup.SYRIA: "SY",
     InterviewWaiverGroup.YEMEN: "YE",
     InterviewWaiverGroup.UYGHUR: "CN",
@@ -398,12 +398,12 @@ def hours_warnings(
         return [e for e in elements if e.start_on <= day and (e.end_on is None or day <= e.end_on)]
 
     work_from = add_months(start_on, WORK_FROM_MONTH - 1)
-    days = {start_on, work_from}
+    changes = {start_on, work_from}
     for e in elements:
-        days.add(e.start_on)
+        changes.add(e.start_on)
         if e.end_on is not None:
-            days.add(e.end_on + dt.timedelta(days=1))
-    days = sorted(d for d in days if start_on <= d <= planned_end_on)
+            changes.add(e.end_on + dt.timedelta(days=1))
+    days = sorted(d for d in changes if start_on <= d <= planned_end_on)
     warnings = []
     if collective:
         for day in (d for d in days if d >= work_from):

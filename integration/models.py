@@ -8,6 +8,8 @@ record's ``audit_subject`` (``changes["subject"]``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -28,13 +30,21 @@ from .choices import (
     ProgrammeOutcome,
     ProgrammeState,
     SponsorBasis,
+    TestSkill,
     WorkPermitState,
 )
 from .workflow import FamilyReunificationWorkflow, ProgrammeWorkflow, WorkPermitWorkflow
 
+if TYPE_CHECKING:
+    from django.db.models.options import Options
+
 
 class AuditSubjectMixin:
     """The tag that ties casework audit events to this record (see ``services.audit``)."""
+
+    if TYPE_CHECKING:  # mixed into models only
+        _meta: ClassVar[Options[Any]]
+        pk: int
 
     @property
     def audit_subject(self) -> str:
@@ -328,12 +338,7 @@ class NorwegianTest(models.Model):
     taken_on = models.DateField()
     skill = models.CharField(
         max_length=10,
-        choices=[
-            ("oral", _("oral")),
-            ("reading", _("reading")),
-            ("listening", _("listening")),
-            ("writing", _("writing")),
-        ],
+        choices=TestSkill.choices,
         default="oral",
     )
     level = models.CharField(max_length=2, choices=CefrLevel.choices)

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.apps import apps
 
+from casework.staff.users import AnyUser, recorded_user
+
 
 @dataclass(frozen=True)
 class RecordsPeriod:
@@ -21,13 +23,13 @@ class RecordsPeriod:
 
     kind: str
 
-    def build(self, permit: Any, actor: Any, values: dict[str, Any]) -> Any:
+    def build(self, permit: Any, actor: AnyUser | None, values: dict[str, Any]) -> Any:
         return apps.get_model("integration", "WorkPermitPeriod")(
             permit=permit,
             kind=self.kind,
             valid_from=permit.valid_from,
             valid_until=permit.valid_until,
-            granted_by=actor,
+            granted_by=recorded_user(actor),
         )
 
     def audit(self, period: Any) -> dict[str, Any]:

@@ -26,12 +26,13 @@ from casework.applications.rules import (
 )
 from casework.staff.choices import Role
 from casework.staff.roles import has_role, unit_id_of
+from casework.staff.users import AnyUser, OnUser
 
 from .choices import FamilyState
 
 
 @rules.predicate
-def case_in_users_unit(user: Any, obj: Any) -> bool:
+def case_in_users_unit(user: AnyUser, obj: Any) -> bool:
     """The asylum case (or the permit's case) belongs to the user's unit, or to no unit yet."""
     if obj is None:
         return True
@@ -40,7 +41,7 @@ def case_in_users_unit(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
-def family_under_appeal(user: Any, obj: Any) -> bool:
+def family_under_appeal(user: AnyUser, obj: Any) -> bool:
     if obj is None:
         return True
     return obj.state == FamilyState.APPEALED or obj.appealed_at is not None
@@ -73,30 +74,35 @@ rules.add_perm(
 )
 
 
-def municipality_ids_of(user: Any) -> frozenset[int]:
+MUNICIPALITIES: OnUser[frozenset[int]] = OnUser("_integration_municipalities")
+
+
+def municipality_ids_of(user: AnyUser | None) -> frozenset[int]:
     """The municipalities an integration officer works for, cached on the user object."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_integration_municipalities", None)
+    cached = MUNICIPALITIES.get(user)
     if cached is None:
         from .models import MunicipalityOfficer
 
-        cached = frozenset(
-            MunicipalityOfficer.objects.filter(user_id=user.pk).values_list(
-                "municipality_id", flat=True
-            )
+        cached = MUNICIPALITIES.set(
+            user,
+            frozenset(
+                MunicipalityOfficer.objects.filter(user_id=user.pk).values_list(
+                    "municipality_id", flat=True
+                )
+            ),
         )
-        user._integration_municipalities = cached
     return cached
 
 
 @rules.predicate
-def is_integration_officer(user: Any) -> bool:
+def is_integration_officer(user: AnyUser) -> bool:
     return has_role(user, Role.INTEGRATION)
 
 
 @rules.predicate
-def in_users_municipality(user: Any, obj: Any) -> bool:
+def in_users_municipality(user: AnyUser, obj: Any) -> bool:
     """A programme (or settlement) in one of the officer's municipalities."""
     if obj is None:
         return True

@@ -9,7 +9,7 @@ settled in their municipalities.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
@@ -21,12 +21,18 @@ from .choices import FamilyState
 from .models import FamilyReunification, IntroductionProgramme, WorkPermit
 from .rules import municipality_ids_of
 
+if TYPE_CHECKING:
+    from casework.staff.users import AnyUser
+    from reception.models import Settlement
 
-def _sees_all(user: Any) -> bool:
-    return bool(user.is_superuser or has_role(user, Role.AUDITOR))
+
+def _sees_all(user: AnyUser) -> bool:
+    return bool(user.is_superuser) or has_role(user, Role.AUDITOR)
 
 
-def work_permits_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def work_permits_visible_to(
+    user: AnyUser, queryset: QuerySet[WorkPermit] | None = None
+) -> QuerySet[WorkPermit]:
     qs = WorkPermit.objects.all() if queryset is None else queryset
     qs = qs.select_related("person", "application")
     if not getattr(user, "is_authenticated", False):
@@ -40,7 +46,9 @@ def work_permits_visible_to(user: Any, queryset: QuerySet | None = None) -> Quer
     return qs.none()
 
 
-def family_reunifications_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def family_reunifications_visible_to(
+    user: AnyUser, queryset: QuerySet[FamilyReunification] | None = None
+) -> QuerySet[FamilyReunification]:
     qs = FamilyReunification.objects.all() if queryset is None else queryset
     qs = qs.select_related("sponsor", "applicant")
     if not getattr(user, "is_authenticated", False):
@@ -52,7 +60,9 @@ def family_reunifications_visible_to(user: Any, queryset: QuerySet | None = None
     return qs.none()
 
 
-def programmes_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def programmes_visible_to(
+    user: AnyUser, queryset: QuerySet[IntroductionProgramme] | None = None
+) -> QuerySet[IntroductionProgramme]:
     qs = IntroductionProgramme.objects.all() if queryset is None else queryset
     qs = qs.select_related("person", "municipality")
     if not getattr(user, "is_authenticated", False):
@@ -64,7 +74,7 @@ def programmes_visible_to(user: Any, queryset: QuerySet | None = None) -> QueryS
     return qs.none()
 
 
-def people_settled_in_users_municipalities(user: Any) -> QuerySet:
+def people_settled_in_users_municipalities(user: AnyUser) -> QuerySet[Person]:
     """The people an integration officer serves: settled in one of their municipalities."""
     if not getattr(user, "is_authenticated", False):
         return Person.objects.none()
@@ -77,13 +87,13 @@ def people_settled_in_users_municipalities(user: Any) -> QuerySet:
     ).distinct()
 
 
-def settled_people_scope(user: Any) -> Q:
+def settled_people_scope(user: AnyUser) -> Q:
     """Who an integration officer sees in casework's person lists and the API: the people
     settled in the municipalities they work for (registered in ``IntegrationConfig.ready``)."""
     return Q(settlements__municipality_id__in=list(municipality_ids_of(user)))
 
 
-def settlements_for_enrolment(user: Any) -> QuerySet:
+def settlements_for_enrolment(user: AnyUser) -> QuerySet[Settlement]:
     """Settlements an officer may enrol from (their municipalities), newest first."""
     from reception.models import Settlement
 

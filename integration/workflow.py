@@ -20,7 +20,7 @@ record can tell and change it in memory; casework's one transition service
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +67,13 @@ from .eligibility import (
     section_94_unmet,
 )
 from .records import RecordsPeriod
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from casework.models import Application
+
+    from .models import FamilyReunification, IntroductionProgramme, WorkPermit
 
 # The most a free-text input takes (the API's limit before the declaration).
 TEXT_MAX = 2000
@@ -125,7 +132,7 @@ MONTHS = Input(
 PERMIT_REASON = _text("reason", _("Reason"), required=True)
 
 
-def _validity(permit: Any) -> dict[str, Any]:
+def _validity(permit: WorkPermit) -> dict[str, Any]:
     """What a decision's audit event keeps: the validity period and each unmet condition."""
     return {
         "valid_from": permit.valid_from,
@@ -134,11 +141,12 @@ def _validity(permit: Any) -> dict[str, Any]:
     }
 
 
-def _renewal_due(permit: Any, values: dict[str, Any]) -> dt.datetime:
+def _renewal_due(permit: WorkPermit, values: dict[str, Any]) -> dt.datetime:
+    assert permit.valid_until is not None  # opened by a grant or renewal, which set it
     return end_of(permit.valid_until)
 
 
-def _lapse_due(permit: Any, values: dict[str, Any]) -> dt.datetime | None:
+def _lapse_due(permit: WorkPermit, values: dict[str, Any]) -> dt.datetime | None:
     """The departure deadline after a final rejection, if one is set (else: closed)."""
     return permit.lapses_at
 
@@ -153,6 +161,17 @@ PERMIT_DECIDERS = "decision-maker or police registration"
 
 class WorkPermitWorkflow:
     """Transitions of ``integration.WorkPermit``; mixed into the model."""
+
+    if TYPE_CHECKING:  # the model's fields the transitions read and write
+        application: Application
+        interview_waiver_group: str
+        valid_from: dt.date | None
+        valid_until: dt.date | None
+        unmet_conditions: list[dict[str, Any]]
+        grounds: str
+        decided_at: dt.datetime | None
+        lapse_reason: str
+        ended_at: dt.datetime | None
 
     @transition(
         source=WorkPermitState.REQUESTED,
@@ -226,6 +245,7 @@ class WorkPermitWorkflow:
     def renew(self, *, months: int = 6) -> None:
         """A new validity period from the day after the current one ends (or from today)."""
         months = _months(months)
+        assert self.valid_until is not None  # a granted permit has its validity period
         start = max(self.valid_until + dt.timedelta(days=1), timezone.localdate())
         self.valid_from = start
         self.valid_until = add_months(start, months) - dt.timedelta(days=1)
@@ -278,7 +298,7 @@ def income_and_age_rules(r: Any, values: dict[str, Any]) -> dict[str, Any]:
     must be 24 on the day of the decision unless the relationship is obviously voluntary (a
     recorded waiver).
     """
-    errors = {}
+    errors: dict[str, StrOrPromise] = {}
     if (
         r.income_rule != IncomeRule.EXEMPT
         and not values.get("income_requirement_met")
@@ -300,7 +320,7 @@ def income_and_age_rules(r: Any, values: dict[str, Any]) -> dict[str, Any]:
     return errors
 
 
-def _family_appeal_due(r: Any, values: dict[str, Any]) -> dt.datetime | None:
+def _family_appeal_due(r: FamilyReunification, values: dict[str, Any]) -> dt.datetime | None:
     return r.appeal_deadline
 
 
@@ -311,6 +331,13 @@ APPEAL_CLOSED = closes(FAMILY_APPEAL.key)
 
 class FamilyReunificationWorkflow:
     """Transitions of ``integration.FamilyReunification``; mixed into the model."""
+
+    if TYPE_CHECKING:  # the model's fields the transitions read and write
+        grounds: str
+        decided_at: dt.datetime | None
+        appeal_deadline: dt.datetime | None
+        appealed_at: dt.datetime | None
+        is_final: bool
 
     @transition(
         source=FamilyState.SUBMITTED,
@@ -449,7 +476,7 @@ class FamilyReunificationWorkflow:
 # --- Introduction programme -----------------------------------------------------------------
 
 
-def _programme_end_due(p: Any, values: dict[str, Any]) -> dt.datetime:
+def _programme_end_due(p: IntroductionProgramme, values: dict[str, Any]) -> dt.datetime:
     return end_of(p.planned_end_on)
 
 
@@ -461,6 +488,14 @@ PROGRAMME_REASON = _text("reason", _("Reason"), required=True)
 class ProgrammeWorkflow:
     """Transitions of ``integration.IntroductionProgramme``: enrolled -> completed |
     discontinued; an extension keeps it enrolled with a later planned end."""
+
+    if TYPE_CHECKING:  # the model's fields the transitions read and write
+        start_on: dt.date
+        planned_end_on: dt.date
+        extension_reason: str
+        outcome: str
+        outcome_note: str
+        ended_on: dt.date | None
 
     @transition(
         source=ProgrammeState.ENROLLED,

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Q
 
 from casework.intake.imports import CENTRE_HOOKS
+from casework.staff.users import AnyUser, recorded_user
 
 from .models import Placement, ReceptionCentre
 
@@ -49,13 +50,13 @@ def reserve(arrivals: list[Any]) -> set[str]:
     return refused
 
 
-def place(*, rows: list[tuple[int, int, Any]], actor: Any) -> None:
+def place(*, rows: list[tuple[int, int, Any]], actor: AnyUser | None) -> None:
     Placement.objects.bulk_create(
         Placement(
             person_id=person_id,
             centre_id=centre_id,
             start=start,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=recorded_user(actor),
         )
         for person_id, centre_id, start in rows
     )

@@ -14,40 +14,45 @@ import rules
 
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
+from casework.staff.users import AnyUser, OnUser
+
+CENTRES: OnUser[frozenset[int]] = OnUser("_reception_centres")
 
 
-def centre_ids_of(user: Any) -> frozenset[int]:
+def centre_ids_of(user: AnyUser | None) -> frozenset[int]:
     """The centres a staff user works for, cached on the user object for the request."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_reception_centres", None)
+    cached = CENTRES.get(user)
     if cached is None:
         from .models import CentreStaff
 
-        cached = frozenset(
-            CentreStaff.objects.filter(user_id=user.pk).values_list("centre_id", flat=True)
+        cached = CENTRES.set(
+            user,
+            frozenset(
+                CentreStaff.objects.filter(user_id=user.pk).values_list("centre_id", flat=True)
+            ),
         )
-        user._reception_centres = cached
     return cached
 
 
 @rules.predicate
-def is_reception_officer(user: Any) -> bool:
+def is_reception_officer(user: AnyUser) -> bool:
     return has_role(user, Role.RECEPTION)
 
 
 @rules.predicate
-def is_integration_officer(user: Any) -> bool:
+def is_integration_officer(user: AnyUser) -> bool:
     return has_role(user, Role.INTEGRATION)
 
 
 @rules.predicate
-def is_superuser(user: Any) -> bool:
+def is_superuser(user: AnyUser) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
 
 @rules.predicate
-def works_at_centre(user: Any, centre: Any) -> bool:
+def works_at_centre(user: AnyUser, centre: Any) -> bool:
     if centre is None:
         return True
     return centre.pk in centre_ids_of(user)

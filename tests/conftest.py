@@ -20,6 +20,28 @@ from tests import factories
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def _isolate_xdist_worker() -> None:
+    """Each pytest-xdist worker has its own test database (pytest-django names it per worker);
+    give it its own Redis keys too. The workers share one Redis database, so without a key
+    prefix one worker's Celery worker would take the other's task messages (for reminder ids
+    its database has never seen) and one worker's queue clean-up would empty the other's.
+    Set in the environment for the web servers and Celery workers the tests start, and in this
+    process's settings, which Django had read before this file was imported."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    prefix = f"{settings.REDIS_KEY_PREFIX}pytest-{worker}:"
+    os.environ["REDIS_KEY_PREFIX"] = prefix
+    settings.REDIS_KEY_PREFIX = prefix
+    if "global_keyprefix" in settings.CELERY_BROKER_TRANSPORT_OPTIONS:
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = prefix
+    if "KEY_PREFIX" in settings.CACHES["default"]:
+        settings.CACHES["default"]["KEY_PREFIX"] = prefix
+
+
+_isolate_xdist_worker()
+
+
 def _redis_reachable() -> bool:
     url = settings.CELERY_BROKER_URL
     if not url.startswith("redis"):
@@ -75,17 +97,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings, tmp_path):
-    """Fast password hashing, mail into memory, a private cache per test."""
+def _fast_and_quiet(settings, request):
+    """Fast password hashing, mail into memory, a private cache per test.
+
+    WhiteNoise looks static files up when they are asked for, as in development: otherwise
+    every test client (a new request handler, so new middleware) would first index every
+    static file of every app, some 40 ms a client and a quarter of an API test's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": str(tmp_path),
+            "LOCATION": request.node.nodeid,  # the cache's name: one per test
         }
     }
     settings.AXES_ENABLED = True
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
+from casework.staff.users import StaffRequest
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -474,7 +475,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             request, app, form, _("Waive the asylum interview: %s") % app.display_reference
         )
 
-    def assign_to_me_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def assign_to_me_view(self, request: StaffRequest, pk: int) -> HttpResponse:
         app = self._case(request, pk)
         if request.method == "POST":
             try:

@@ -44,6 +44,7 @@ from casework.people.services import (
     person_update,
 )
 from casework.privacy.access import AccessLoggedAdminMixin
+from casework.staff.users import AnyUser
 
 
 class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
@@ -214,7 +215,7 @@ class PersonAdmin(
             writers[formset.model](request.user, form.instance, write, row)
 
 
-def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:
+def _write_document(actor: AnyUser, person: Person, write: str, row: Any) -> None:
     if write == "remove":
         identity_document_remove(actor=actor, document=row.instance)
     elif write == "change":
@@ -225,7 +226,7 @@ def _write_document(actor: Any, person: Person, write: str, row: Any) -> None:
         identity_document_add(actor=actor, person=person, **fields)
 
 
-def _write_link(actor: Any, person: Person, write: str, row: Any) -> None:
+def _write_link(actor: AnyUser, person: Person, write: str, row: Any) -> None:
     """Links are added or removed, never changed (the inline's rows are read-only)."""
     if write == "add":
         household_link_add(

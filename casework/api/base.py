@@ -461,7 +461,7 @@ class TransitionsMixin:
     bodies' schema names apart between models.
     """
 
-    workflow: Workflow | None = None
+    workflow: Workflow[Any] | None = None
     input_prefix: str = ""
     transition_names: tuple[str, ...] = ()
     transition_inputs: dict[str, type[serializers.Serializer]] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -26,14 +25,16 @@ from casework.people.models import Person
 from casework.privacy.scopes import people_visible_to
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
+from casework.staff.users import AnyUser
 
 SPECIAL_CATEGORY_ROLES = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS)
 
 
-def sees_special_categories(user: Any) -> bool:
+def sees_special_categories(user: AnyUser | None) -> bool:
     """Whether ``user``'s work needs health data and decision grounds (the caseworking roles)."""
     return bool(
-        getattr(user, "is_authenticated", False)
+        user is not None
+        and user.is_authenticated
         and (user.is_superuser or has_role(user, *SPECIAL_CATEGORY_ROLES))
     )
 

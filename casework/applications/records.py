@@ -15,6 +15,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from casework.applications.choices import Outcome
+from casework.staff.users import AnyUser, recorded_user
 
 # Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
 # collective protection 1 year, renewable; humanitarian and minors' limited permits 1 year).
@@ -42,7 +43,7 @@ class RecordsDecision:
     outcome: str = ""
     notified_now: bool = False
 
-    def build(self, app: Any, actor: Any, values: dict[str, Any]) -> Any:
+    def build(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> Any:
         outcome = self.outcome or values["outcome"]
         permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
         return apps.get_model("casework", "Decision")(
@@ -53,7 +54,7 @@ class RecordsDecision:
             manifestly_unfounded=bool(values.get("manifestly_unfounded")),
             permit_type=permit_type,
             permit_months=months,
-            decided_by=actor,
+            decided_by=recorded_user(actor),
             decided_at=app.decided_at or timezone.now(),
             notified_at=timezone.now() if self.notified_now else values.get("notified_at"),
         )
@@ -67,7 +68,7 @@ class RecordsDecision:
 class RecordsAppeal:
     """The appeal lodged by the applicant or their lawyer, in time or admitted late."""
 
-    def build(self, app: Any, actor: Any, values: dict[str, Any]) -> Any:
+    def build(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> Any:
         return apps.get_model("casework", "Appeal")(
             application=app,
             lodged_at=values["lodged_at"],
@@ -85,7 +86,7 @@ class DecidesAppeal:
 
     outcome: str
 
-    def apply(self, app: Any, actor: Any, values: dict[str, Any]) -> None:
+    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
         appeal = app.appeals.filter(outcome="").order_by("-lodged_at").first()
         if appeal is not None:
             appeal.outcome = self.outcome

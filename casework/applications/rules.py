@@ -15,35 +15,36 @@ import rules
 from casework.applications.choices import State
 from casework.staff.choices import Role
 from casework.staff.roles import has_role, unit_id_of
+from casework.staff.users import AnyUser
 
 
 @rules.predicate
-def is_caseworker(user: Any) -> bool:
+def is_caseworker(user: AnyUser) -> bool:
     return has_role(user, Role.CASEWORKER)
 
 
 @rules.predicate
-def is_decision_maker(user: Any) -> bool:
+def is_decision_maker(user: AnyUser) -> bool:
     return has_role(user, Role.DECISION_MAKER)
 
 
 @rules.predicate
-def is_appeals_body(user: Any) -> bool:
+def is_appeals_body(user: AnyUser) -> bool:
     return has_role(user, Role.APPEALS)
 
 
 @rules.predicate
-def is_registrar(user: Any) -> bool:
+def is_registrar(user: AnyUser) -> bool:
     return has_role(user, Role.REGISTRAR)
 
 
 @rules.predicate
-def is_auditor(user: Any) -> bool:
+def is_auditor(user: AnyUser) -> bool:
     return has_role(user, Role.AUDITOR)
 
 
 @rules.predicate
-def in_users_unit(user: Any, application: Any) -> bool:
+def in_users_unit(user: AnyUser, application: Any) -> bool:
     """A case belongs to the user's unit; a case not yet routed to a unit is everyone's queue."""
     if application is None:
         return True
@@ -51,7 +52,7 @@ def in_users_unit(user: Any, application: Any) -> bool:
 
 
 @rules.predicate
-def is_under_appeal(user: Any, application: Any) -> bool:
+def is_under_appeal(user: AnyUser, application: Any) -> bool:
     if application is None:
         return True
     return application.state == State.APPEALED or application.appealed_at is not None

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -35,6 +36,7 @@ from casework.deadlines.services import (
 )
 from casework.people.models import Person
 from casework.staff.models import Unit
+from casework.staff.users import AnyUser
 from casework.transitions.services import (
     Workflow,
     transition_make,
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 def application_lodge(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     person: Person,
     kind: str,
     track: str = "normal",
@@ -92,7 +94,11 @@ def application_lodge(
 
 
 def application_assign(
-    *, actor: Any, application: Application, assignee: Any, expected_version: int | None = None
+    *,
+    actor: AnyUser,
+    application: Application,
+    assignee: User | None,
+    expected_version: int | None = None,
 ) -> Application:
     """Assign the case to a caseworker (also the bulk action in the admin)."""
     with transaction.atomic():
@@ -134,7 +140,12 @@ def _lock(application: Application, expected_version: int | None) -> Application
 
 
 def _after(
-    *, record: Application, declaration: Any, source: str, actor: Any, written: tuple
+    *,
+    record: Application,
+    declaration: Any,
+    source: str,
+    actor: AnyUser | None,
+    written: tuple[Any, ...],
 ) -> None:
     """Tell the other apps (``application_transitioned``), inside the transaction; they get the
     new ``Decision`` (or None) so that they need not read it again."""
@@ -150,7 +161,7 @@ def _after(
     )
 
 
-def _save(app: Application, fields: list[str], inserts: tuple) -> None:
+def _save(app: Application, fields: list[str], inserts: tuple[Any, ...]) -> None:
     save_with_history(app, fields, inserts=inserts)
 
 
@@ -174,25 +185,25 @@ APPLICATIONS = Workflow(
 )
 
 
-def application_available_transitions(*, application: Application, user: Any) -> list[str]:
+def application_available_transitions(*, application: Application, user: AnyUser) -> list[str]:
     """The transitions this user may make on this case now (state, guards and permission)."""
     return transitions_available(workflow=APPLICATIONS, record=application, user=user)
 
 
-def transition_permitted(*, application: Application, name: str, user: Any) -> bool:
+def transition_permitted(*, application: Application, name: str, user: AnyUser) -> bool:
     """Whether ``user`` holds the permission of transition ``name`` for this case, whatever
     its state (403 "you may not" rather than 409 "not now")."""
     return APPLICATIONS[name].permitted(application, user)
 
 
-def transition_refusal(*, application: Application, name: str, user: Any) -> str | None:
+def transition_refusal(*, application: Application, name: str, user: AnyUser) -> str | None:
     """Why ``name`` cannot be made now, in a sentence; None if it can."""
     return transitions_refusal(workflow=APPLICATIONS, record=application, name=name)
 
 
 def application_transition(
     *,
-    actor: Any,
+    actor: AnyUser,
     application: Application,
     name: str,
     expected_version: int | None = None,
@@ -217,7 +228,7 @@ def application_transition(
 
 
 def application_start_examination(
-    *, actor: Any, application: Application, **kw: Any
+    *, actor: AnyUser, application: Application, **kw: Any
 ) -> Application:
     return application_transition(
         actor=actor, application=application, name="start_examination", **kw
@@ -225,7 +236,7 @@ def application_start_examination(
 
 
 def application_decide(
-    *, actor: Any, application: Application, outcome: str, grounds: str, **kw: Any
+    *, actor: AnyUser, application: Application, outcome: str, grounds: str, **kw: Any
 ) -> Application:
     """First-instance decision: ``accept`` for the positive outcomes, ``reject`` for the rest."""
     from casework.applications.choices import ACCEPT_OUTCOMES
@@ -236,12 +247,12 @@ def application_decide(
     )
 
 
-def application_appeal(*, actor: Any, application: Application, **kw: Any) -> Application:
+def application_appeal(*, actor: AnyUser, application: Application, **kw: Any) -> Application:
     return application_transition(actor=actor, application=application, name="appeal", **kw)
 
 
 def application_withdraw(
-    *, actor: Any, application: Application, reason: str, **kw: Any
+    *, actor: AnyUser, application: Application, reason: str, **kw: Any
 ) -> Application:
     return application_transition(
         actor=actor, application=application, name="withdraw", reason=reason, **kw
@@ -250,7 +261,7 @@ def application_withdraw(
 
 def interview_schedule(
     *,
-    actor: Any,
+    actor: AnyUser,
     application: Application,
     scheduled_at: dt.datetime,
     location: str,
@@ -290,7 +301,7 @@ def interview_schedule(
 
 
 def interview_record_held(
-    *, actor: Any, interview: Interview, held_at: dt.datetime | None = None
+    *, actor: AnyUser, interview: Interview, held_at: dt.datetime | None = None
 ) -> Interview:
     """Record that the interview took place: the decision may now be made."""
     if not actor.has_perm("casework.schedule_interview", interview.application):
@@ -312,7 +323,7 @@ def interview_record_held(
     return interview
 
 
-def interview_waivable(*, application: Application, user: Any) -> bool:
+def interview_waivable(*, application: Application, user: AnyUser) -> bool:
     """Whether ``user`` may waive the interview of this case now: a decision-maker, before the
     decision, while no interview was held and one is required (not collective protection)."""
     return (
@@ -323,7 +334,7 @@ def interview_waivable(*, application: Application, user: Any) -> bool:
     )
 
 
-def interview_waive(*, actor: Any, application: Application, reason: str) -> Application:
+def interview_waive(*, actor: AnyUser, application: Application, reason: str) -> Application:
     """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed)."""
     reason = (reason or "").strip()
     if not reason:

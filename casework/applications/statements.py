@@ -45,7 +45,8 @@ def application_locked(pk: int) -> Application | None:
     if converters:
         row = next(iter(compiler.apply_converters([row], converters)))
     split = len(Application._meta.concrete_fields)
-    app = Application.from_db(connection.alias, None, row[:split])
-    person = Person.from_db(connection.alias, None, row[split:])
+    # Every concrete field is in the row, in order: ``from_db`` reads no field names then.
+    app = Application.from_db(connection.alias, (), row[:split])
+    person = Person.from_db(connection.alias, (), row[split:])
     Application.person.field.set_cached_value(app, person)
     return app

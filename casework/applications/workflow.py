@@ -21,7 +21,7 @@ track); a request to stay during a Dublin appeal within 48 hours.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -61,6 +61,9 @@ from casework.transitions.declaration import (
     require,
     transition,
 )
+
+if TYPE_CHECKING:
+    from casework.applications.models import Application
 
 APPEAL_PERIOD = dt.timedelta(weeks=3)
 APPEAL_PERIOD_MANIFESTLY_UNFOUNDED = dt.timedelta(weeks=1)
@@ -178,7 +181,7 @@ LODGED_AT = Input(
 DECIDED = closes(EXAMINATION_TARGET.key, QUEUE_NOTICE.key)
 
 
-def _appeal_due(app: Any, values: dict[str, Any]) -> dt.datetime | None:
+def _appeal_due(app: Application, values: dict[str, Any]) -> dt.datetime | None:
     return app.appeal_deadline
 
 
@@ -188,6 +191,14 @@ def _next_queue_notice(app: Any, values: dict[str, Any]) -> dt.datetime:
 
 class ApplicationWorkflow:
     """Transitions of ``casework.Application``; mixed into the model."""
+
+    if TYPE_CHECKING:  # the model's fields the transitions read and write
+        kind: str
+        track: str
+        decided_at: dt.datetime | None
+        appeal_deadline: dt.datetime | None
+        appealed_at: dt.datetime | None
+        is_final: bool
 
     @transition(
         source=State.SUBMITTED,

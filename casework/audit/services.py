@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
+
 from casework.audit.models import AuditEvent
 from casework.core.rows import new_row
 from casework.core.statements import insert
@@ -12,6 +14,7 @@ from casework.core.statements import insert
 if TYPE_CHECKING:  # the trail sits below the records it describes: names for types only
     from casework.applications.models import Application
     from casework.people.models import Person
+    from casework.staff.users import AnyUser
 
 
 def audit_log(**fields: Any) -> AuditEvent:
@@ -22,7 +25,7 @@ def audit_log(**fields: Any) -> AuditEvent:
 
 def audit_event(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     action: str,
     application: Application | None = None,
     person: Person | None = None,
@@ -33,7 +36,8 @@ def audit_event(
 ) -> AuditEvent:
     """The audit event ``audit_log`` writes, not yet written (a transition writes it in the
     statement that saves the case; the bulk writers write many at once)."""
-    actor = actor if getattr(actor, "pk", None) else None
+    # ``casework.staff.users.recorded_user``, which sits above the trail.
+    actor = actor if isinstance(actor, User) and actor.pk else None
     event = new_row(
         AuditEvent,
         {

@@ -29,7 +29,7 @@ Example, in ``reception/apps.py``::
             reminders=(deadlines.soon(days=3), deadlines.overdue()),
         ))
 
-and in ``reception/services.py``, inside the service's transaction::
+and in ``reception/services/``, inside the service's transaction::
 
     from casework.deadlines.services import deadline_close, deadline_set
     deadline_set(source="reception.arrival_stay", object_id=placement.pk,

@@ -39,6 +39,7 @@ from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import STAFF, DeadlineSource, sources
 from casework.people.models import Person
+from casework.staff.users import AnyUser
 
 log = logging.getLogger(__name__)
 
@@ -540,7 +541,7 @@ def reminder_deliver(*, reminder_id: int) -> Delivery:
     return Delivery(SENT, reminder.attempts)
 
 
-def reminder_resend(*, actor: Any, reminder: Reminder) -> Reminder | None:
+def reminder_resend(*, actor: AnyUser, reminder: Reminder) -> Reminder | None:
     """Deliberately deliver a reminder again (admin action): a new row, ``resend_of`` the old.
 
     The new row's ``resend`` counter is one above the highest of its key, so it fits the

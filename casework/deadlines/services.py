@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +19,9 @@ from django.utils.dateparse import parse_datetime
 
 from casework.core.rows import new_row
 from casework.deadlines.registry import get_source, hidden_sources
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Applications whose ``next_deadline`` is refreshed once, when ``next_deadline_refreshed_once``
 # exits, instead of after every deadline call: a transition closes two or three deadlines and
@@ -76,7 +79,7 @@ def deadline_new(
     due_at: dt.datetime,
     application: Any = None,
     person: Any = None,
-    recipient_user: Any = None,
+    recipient_user: User | None = None,
 ) -> Any:
     """The open ``Deadline`` row of ``source`` for ``object_id``, not written: its first
     reminder time from the source's rule, the case's person, and the staff recipient (by
@@ -85,6 +88,7 @@ def deadline_new(
     from casework.deadlines.models import Deadline
 
     spec = get_source(source)
+    recipient_id: int | None
     if recipient_user is not None:
         recipient_id = recipient_user.pk
     else:
@@ -117,7 +121,7 @@ def deadline_set(
     due_at: dt.datetime,
     application: Any = None,
     person: Any = None,
-    recipient_user: Any = None,
+    recipient_user: User | None = None,
 ) -> Any:
     """Create or move the deadline of ``source`` for ``object_id``; reopen it if closed.
 

@@ -39,17 +39,18 @@ import queue
 import random
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
+from simple_history.utils import get_history_model_for_model
 
 from casework.applications.choices import ApplicationKind, Instance, Outcome, State, Track
 from casework.applications.models import Appeal, Application, Decision, Interview
@@ -78,7 +79,7 @@ from casework.transitions.declaration import Transition
 UTC = dt.UTC
 CHUNK = 5000
 # Where a run's time went (the command prints it): rows written, indexes made at the end.
-SECONDS: Counter = Counter()
+SECONDS: defaultdict[str, float] = defaultdict(float)
 
 # 2022 asylum applications by nationality (shares; Syria, Afghanistan and Russia first).
 NATIONALITIES_2022 = [
@@ -593,8 +594,8 @@ DEADLINE = Table(
 # The rows of registering and lodging come from the records' builders as model instances
 # (``Chunk.record``), not as tuples: these entries only count their rows and take their
 # indexes off during a PostgreSQL load.
-HISTORICAL_PERSON = Table(Person.history.model, ())
-HISTORICAL_APPLICATION = Table(Application.history.model, ())
+HISTORICAL_PERSON = Table(get_history_model_for_model(Person), ())
+HISTORICAL_APPLICATION = Table(get_history_model_for_model(Application), ())
 # Written in this order (other apps' hooks append theirs), after the builders' instances.
 TABLES: list[Table] = [PERSON, HISTORICAL_PERSON, APPLICATION, HISTORICAL_APPLICATION, DECISION,
                        AUDIT, APPEAL_ROW, INTERVIEW_ROW, DEADLINE]  # fmt: skip
@@ -710,7 +711,7 @@ class Chunk:
             application=application,
             person=person,
             # hooks may name the user by id
-            recipient_user=SimpleNamespace(pk=user) if isinstance(user, int) else user,
+            recipient_user=User(pk=user) if isinstance(user, int) else user,
         )
         deadline.closed_at = closed
         self.record(deadline)
@@ -996,7 +997,7 @@ def _transitions(c: Case, app: Application, lodging: list[Deadline], chunk: Chun
             # Past appeal deadlines are closed, so that a demo does not send years-old reminders.
             closed = c.appeal_lodged_at or (due if due < chunk.now else None)
             by_source[APPEAL.key] = chunk.deadline(
-                APPEAL.key, c.app_id, due=due, application_id=c.app_id, person_id=c.person_id,
+                APPEAL.key, app.pk, due=due, application_id=c.app_id, person_id=c.person_id,
                 user=ctx.caseworker, closed=closed,
             )  # fmt: skip
         if n == 0 and c.appeal_lodged_at:

@@ -67,6 +67,7 @@ from casework.people.choices import DatePrecision, Sex
 from casework.people.identity import REFERENCE_ALPHABET, REFERENCE_LENGTH, luhn_digit
 from casework.people.models import Person
 from casework.people.rows import name_key_cached, person_new, person_registered_rows
+from casework.staff.users import AnyUser, recorded_user
 
 COLUMNS = (
     "external_id",
@@ -421,7 +422,7 @@ def _add_errors(result: ImportResult, errors: list[RowError]) -> None:
 def arrivals_import(
     *,
     stream: Iterable[str],
-    actor: Any = None,
+    actor: AnyUser | None = None,
     on_progress: Callable[[ImportResult], None] | None = None,
     on_error: Callable[[RowError], None] | None = None,
     is_demo: bool = False,
@@ -483,7 +484,7 @@ class _Conflict(Exception):
 
 
 def _write_batch(
-    batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult
+    batch: list[Arrival], *, actor: AnyUser | None, is_demo: bool, result: ImportResult
 ) -> tuple[int, int]:
     if not batch:
         return 0, 0
@@ -515,7 +516,7 @@ def _reserve_beds(todo: list[Arrival], result: ImportResult) -> list[Arrival]:
     return [a for a in todo if a.external_id not in full]
 
 
-def _place(rows: list[tuple[int, int, dt.date]], actor: Any) -> None:
+def _place(rows: list[tuple[int, int, dt.date]], actor: AnyUser | None) -> None:
     if rows and "place" in CENTRE_HOOKS:
         CENTRE_HOOKS["place"](rows=rows, actor=actor)
 
@@ -556,7 +557,7 @@ def _references(n: int) -> list[str]:
 
 
 def _insert(
-    batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult
+    batch: list[Arrival], *, actor: AnyUser | None, is_demo: bool, result: ImportResult
 ) -> tuple[int, int]:
     """One batch: what ``person_register`` and ``application_lodge`` write for each arrival
     (the same builders), by ``bulk_create`` (``casework.intake.writer``). Rows already
@@ -666,7 +667,7 @@ STAGE_COLUMNS = (
 
 
 def _insert_copy(
-    batch: list[Arrival], *, actor: Any, is_demo: bool, result: ImportResult
+    batch: list[Arrival], *, actor: AnyUser | None, is_demo: bool, result: ImportResult
 ) -> tuple[int, int]:
     """One batch on PostgreSQL: COPY into a temporary table, then write set-based.
 
@@ -713,7 +714,7 @@ def _insert_copy(
 
 
 def _write_staged(
-    cur: Any, batch: list[Arrival], actor: Any, is_demo: bool, result: ImportResult
+    cur: Any, batch: list[Arrival], actor: AnyUser | None, is_demo: bool, result: ImportResult
 ) -> tuple[int, int, list]:
     # Correlated scalar subqueries, not EXISTS: they are always probed per staged row through
     # the unique index. With EXISTS the planner may hash the whole register instead (it did at
@@ -831,7 +832,7 @@ def _local(day_sql: str, period: str) -> str:
     return f"(({day_sql} + time '12:00') + %({period})s::interval) AT TIME ZONE %(tz)s"
 
 
-def _batch_statement(*, actor: Any, is_demo: bool) -> tuple[str, dict[str, Any]]:
+def _batch_statement(*, actor: AnyUser | None, is_demo: bool) -> tuple[str, dict[str, Any]]:
     """People, applications, history, audit events and deadlines of the staged rows, at once.
 
     Data-modifying CTEs: each ``INSERT`` reads the rows the one before returned, so an
@@ -944,7 +945,7 @@ def _batch_statement(*, actor: Any, is_demo: bool) -> tuple[str, dict[str, Any]]
 # --- Background imports from the admin ------------------------------------------------------
 
 
-def import_job_create(*, actor: Any, upload: Any) -> Any:
+def import_job_create(*, actor: AnyUser, upload: Any) -> Any:
     """Store an uploaded CSV as an import job and start it in the background after commit."""
     from django.core.exceptions import PermissionDenied
 
@@ -955,7 +956,7 @@ def import_job_create(*, actor: Any, upload: Any) -> Any:
     if not actor.has_perm("casework.add_importjob"):
         raise PermissionDenied("You may not import arrivals.")
     with transaction.atomic():
-        job = ImportJob(created_by=actor, original_name=str(upload.name)[:200])
+        job = ImportJob(created_by=recorded_user(actor), original_name=str(upload.name)[:200])
         job.file.save("arrivals.csv", upload, save=False)
         job.save()
         audit_log(actor=actor, action="import_started", changes={"import_job": job.pk})

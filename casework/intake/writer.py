@@ -41,7 +41,7 @@ class OrmWriter:
     """``bulk_create``, model by model in the order rows came (foreign keys point back)."""
 
     def __init__(self) -> None:
-        self._rows: dict[type, list[Any]] = {}
+        self._rows: dict[type[models.Model], list[Any]] = {}
 
     def keyed(self, records: list[Any]) -> None:
         """Write ``records`` now: they get their keys, for the rows built after."""
@@ -55,7 +55,7 @@ class OrmWriter:
     def flush(self) -> None:
         rows, self._rows = self._rows, {}
         for model, objs in rows.items():
-            model.objects.bulk_create(objs, batch_size=1000)
+            model._default_manager.bulk_create(objs, batch_size=1000)
 
 
 def by_model(records: Iterable[Any]) -> dict[type, list[Any]]:
@@ -73,7 +73,9 @@ def _copy_plan(model: type[models.Model], with_pk: bool) -> tuple[str, Any, tupl
     the JSON encoder or the field that prepares the value). ``with_pk``: whether the key is
     written or left to the sequence."""
     qn = connection.ops.quote_name
-    columns, attnames, special = [], [], []
+    columns: list[str] = []
+    attnames: list[str] = []
+    special: list[tuple[int, int, Any]] = []
     for f in model._meta.concrete_fields:
         if f.primary_key and not with_pk:
             continue
@@ -159,7 +161,7 @@ def _converter(f: Any, vendor: str) -> Any:
     return lambda value: f.get_db_prep_save(value, connection)
 
 
-def records_insert(records: list[Any], now: dt.datetime) -> None:
+def records_insert(records: list[models.Model], now: dt.datetime) -> None:
     """Insert ``records`` (instances of one model, keys all given or all left to the
     database) with one ``executemany``: what ``bulk_create`` writes, without compiling each
     value into the statement."""
@@ -180,7 +182,7 @@ def records_insert(records: list[Any], now: dt.datetime) -> None:
         cursor.executemany(sql, params)
 
 
-def records_copy(cursor: Any, records: list[Any], now: dt.datetime) -> None:
+def records_copy(cursor: Any, records: list[models.Model], now: dt.datetime) -> None:
     """``COPY`` ``records`` (instances of one model, keys all given or all left to the
     sequence) on a psycopg 3 cursor: every concrete column as ``bulk_create`` would send it."""
     if not records:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 
+from casework.staff.users import AnyUser
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -65,6 +67,6 @@ def register_person_panel(
     return panel
 
 
-def panels_for(user: Any) -> list[PersonPanel]:
+def panels_for(user: AnyUser) -> list[PersonPanel]:
     """The panels ``user`` may see, in registration order."""
     return [p for p in _panels.values() if p.permission is None or user.has_perm(p.permission)]

@@ -28,13 +28,14 @@ from casework.people.identity import (
 )
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.people.rows import person_new, person_registered_rows
+from casework.staff.users import AnyUser, recorded_user
 
 log = logging.getLogger(__name__)
 
 
 def person_register(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     given_name: str,
     family_name: str,
     date_of_birth: dt.date,
@@ -108,7 +109,7 @@ PERSON_EDITABLE_FIELDS = frozenset(
 )
 
 
-def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+def person_update(*, actor: AnyUser, person: Person, **fields: Any) -> Person:
     """Correct a person's registered details; the audit event names the fields, not the values.
 
     Values are personal data (some of it special-category): the field names are enough to
@@ -145,7 +146,7 @@ IDENTITY_DOCUMENT_EDITABLE_FIELDS = frozenset(
 
 def identity_document_add(
     *,
-    actor: Any,
+    actor: AnyUser,
     person: Person,
     kind: str,
     number: str,
@@ -182,7 +183,7 @@ def identity_document_add(
 
 
 def identity_document_update(
-    *, actor: Any, document: IdentityDocument, **fields: Any
+    *, actor: AnyUser, document: IdentityDocument, **fields: Any
 ) -> IdentityDocument:
     """Correct a document's details, record that it was verified, or attach a new scan."""
     unknown = set(fields) - IDENTITY_DOCUMENT_EDITABLE_FIELDS
@@ -208,7 +209,7 @@ def identity_document_update(
     return document
 
 
-def identity_document_remove(*, actor: Any, document: IdentityDocument) -> None:
+def identity_document_remove(*, actor: AnyUser, document: IdentityDocument) -> None:
     """Remove a document recorded in error; its scan file goes once the removal is committed
     (the file is the most sensitive thing held, and nothing points at it any more)."""
     if not actor.has_perm("casework.delete_identitydocument"):
@@ -228,7 +229,7 @@ def identity_document_remove(*, actor: Any, document: IdentityDocument) -> None:
 
 
 def household_link_add(
-    *, actor: Any, person: Person, relative: Person, relation: str
+    *, actor: AnyUser, person: Person, relative: Person, relation: str
 ) -> HouseholdLink:
     """Record that ``person`` is the ``relation`` of ``relative`` (e.g. the child of)."""
     if not actor.has_perm("casework.add_householdlink"):
@@ -244,7 +245,7 @@ def household_link_add(
     return link
 
 
-def household_link_remove(*, actor: Any, link: HouseholdLink) -> None:
+def household_link_remove(*, actor: AnyUser, link: HouseholdLink) -> None:
     """Remove a household link recorded in error (a correction is a removal and a new link)."""
     if not actor.has_perm("casework.delete_householdlink"):
         raise PermissionDenied(_("You may not remove household links."))
@@ -286,12 +287,12 @@ def person_flag_duplicates(*, person: Person) -> list[DuplicateFlag]:
     return flags
 
 
-def duplicate_dismiss(*, actor: Any, flag: DuplicateFlag) -> DuplicateFlag:
+def duplicate_dismiss(*, actor: AnyUser, flag: DuplicateFlag) -> DuplicateFlag:
     """A caseworker decides that two people are different humans."""
     return _duplicate_resolve(actor=actor, flag=flag, status=DuplicateStatus.DISMISSED)
 
 
-def duplicate_merge(*, actor: Any, flag: DuplicateFlag) -> Person:
+def duplicate_merge(*, actor: AnyUser, flag: DuplicateFlag) -> Person:
     """Merge the newer record into the older: its applications move, the older number stays."""
     _duplicate_resolve(actor=actor, flag=flag, status=DuplicateStatus.MERGED)
     keep, drop = sorted([flag.person, flag.candidate], key=lambda p: (p.created_at, p.pk))
@@ -308,7 +309,7 @@ def duplicate_merge(*, actor: Any, flag: DuplicateFlag) -> Person:
     return keep
 
 
-def _duplicate_resolve(*, actor: Any, flag: DuplicateFlag, status: str) -> DuplicateFlag:
+def _duplicate_resolve(*, actor: AnyUser, flag: DuplicateFlag, status: str) -> DuplicateFlag:
     if not actor.has_perm("casework.assign_application", None):
         raise PermissionDenied(_("Only caseworkers resolve duplicate flags."))
     with transaction.atomic():
@@ -316,7 +317,7 @@ def _duplicate_resolve(*, actor: Any, flag: DuplicateFlag, status: str) -> Dupli
         if flag.status != DuplicateStatus.OPEN:
             raise TransitionConflict(_("This flag was already resolved."))
         flag.status = status
-        flag.resolved_by = actor
+        flag.resolved_by = recorded_user(actor)
         flag.resolved_at = timezone.now()
         flag.save(update_fields=["status", "resolved_by", "resolved_at"])
         audit_log(

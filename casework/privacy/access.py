@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.people.identity import is_valid_registration_number, parse_reference
 from casework.privacy.models import AccessLog
+from casework.staff.users import AnyUser, recorded_user
 
 MAX_IDS = 200  # a list page holds at most 200 rows (list_max_show_all)
 PURPOSE_SESSION_KEY = "casework_access_purpose"
@@ -42,7 +43,7 @@ _NOT_FILTERS = {"q", "o", "p", "page", "page_size", "all", "_changelist_filters"
 
 def access_log(
     *,
-    user: Any,
+    user: AnyUser | None,
     action: str,
     objects: Iterable[Any] = (),
     purpose: str = "",
@@ -59,7 +60,7 @@ def access_log(
     label = model._meta.label_lower if hasattr(model, "_meta") else str(model or "")
     single = action in (AccessLog.Action.VIEW, AccessLog.Action.DOWNLOAD) and len(ids) == 1
     return AccessLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+        user=recorded_user(user),
         action=action,
         model=label,
         object_id=ids[0] if single else None,

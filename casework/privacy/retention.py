@@ -41,6 +41,7 @@ from casework.people.choices import DatePrecision
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.access import access_log
 from casework.privacy.models import AccessLog
+from casework.staff.users import AnyUser
 
 ANONYMOUS = "anonymised"
 
@@ -147,7 +148,7 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | dict | type(None)) else str(value)
 
 
-def person_export(*, actor: Any, person: Person) -> dict:
+def person_export(*, actor: AnyUser, person: Person) -> dict:
     """Everything the system holds about ``person`` (GDPR art. 15), access-logged.
 
     The caller has already found ``person`` through the actor's scope.
@@ -195,7 +196,7 @@ def person_export(*, actor: Any, person: Person) -> dict:
 # --- erasure --------------------------------------------------------------------------------
 
 
-def person_erase(*, actor: Any, person: Person, reason: str) -> Person:
+def person_erase(*, actor: AnyUser, person: Person, reason: str) -> Person:
     """Erase a person's identifying data now (anonymise), where the law allows it.
 
     Refused while any of their applications is open: the case must still be decided, and

@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.staff.choices import Role
 from casework.staff.roles import has_role, unit_id_of
+from casework.staff.users import AnyUser
 
 # Roles that read everything (and, for the auditor, change nothing).
 SEE_ALL_ROLES = (Role.AUDITOR, Role.REGISTRAR)
@@ -52,11 +53,11 @@ def register_model_scope(model: Any, scope: Callable[[Any, QuerySet], QuerySet])
     _model_scopes[model._meta.label_lower] = scope
 
 
-def sees_everything(user: Any) -> bool:
+def sees_everything(user: AnyUser) -> bool:
     return bool(user.is_superuser or has_role(user, *SEE_ALL_ROLES))
 
 
-def people_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def people_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> QuerySet:
     """People ``user`` may see (see the module docstring)."""
     from casework.applications.models import Application
     from casework.people.models import Person
@@ -79,7 +80,7 @@ def people_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     return qs.filter(allowed)
 
 
-def visible_to(user: Any, queryset: QuerySet) -> QuerySet:
+def visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
     """``queryset`` cut down to the rows ``user`` may see, whatever casework model it is of.
 
     Rows that hang on an application follow the application; rows that hang on a person follow
@@ -145,14 +146,14 @@ ROLES_WITH_GROUNDS = (
 )
 
 
-def hidden_fields(user: Any, model: Any) -> frozenset[str]:
+def hidden_fields(user: AnyUser, model: Any) -> frozenset[str]:
     """Fields of ``model`` that ``user`` must not see: the grounds, for roles without need."""
     if user.is_superuser or has_role(user, *ROLES_WITH_GROUNDS):
         return frozenset()
     return SENSITIVE_FIELDS.get(model._meta.label_lower, frozenset())
 
 
-def applications_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def applications_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> QuerySet:
     """Applications ``user`` may see, as a queryset (admin lists, API, exports).
 
     Caseworkers and decision-makers see

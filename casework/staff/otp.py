@@ -29,12 +29,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from casework.staff.roles import role_names
-from casework.staff.users import StaffRequest
+from casework.staff.users import AnyUser, StaffRequest
 
 EXEMPT_NAMES = ("admin:login", "admin:logout", "admin:jsi18n", "otp-verify", "otp-setup")
 
 
-def otp_required(user: Any) -> bool:
+def otp_required(user: AnyUser) -> bool:
     """Whether ``user`` must use a second factor: a member of a required group."""
     required = set(getattr(settings, "OTP_REQUIRED_GROUPS", []) or [])
     return bool(required & set(role_names(user)))

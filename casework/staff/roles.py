@@ -6,12 +6,24 @@ the same way, at the cost of one query per request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from casework.staff.choices import Role
+from casework.staff.users import AnyUser, OnUser
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# What a request loaded about its user (``_load``, ``load_roles_and_permissions``).
+ROLES: OnUser[frozenset[str]] = OnUser("_casework_roles")
+UNIT: OnUser[int | None] = OnUser("_casework_unit")
+# ``ModelBackend``'s own caches of a user's permissions, under its names.
+USER_PERMS: OnUser[set[str]] = OnUser("_user_perm_cache")
+GROUP_PERMS: OnUser[set[str]] = OnUser("_group_perm_cache")
+PERMS: OnUser[set[str]] = OnUser("_perm_cache")
 
 
-def _load(user: Any) -> None:
+def _load(user: User) -> None:
     """Roles and unit in one query (a row per group, the unit repeated), cached on the user."""
     from django.contrib.auth import get_user_model
 
@@ -20,11 +32,11 @@ def _load(user: Any) -> None:
         .objects.filter(pk=user.pk)
         .values_list("groups__name", "staff_profile__unit_id")
     )
-    user._casework_roles = frozenset(name for name, _unit in rows if name)
-    user._casework_unit = rows[0][1] if rows else None
+    ROLES.set(user, frozenset(name for name, _unit in rows if name))
+    UNIT.set(user, rows[0][1] if rows else None)
 
 
-def load_roles_and_permissions(user: Any) -> None:
+def load_roles_and_permissions(user: AnyUser) -> None:
     """Roles, unit and model permissions of a signed-in staff user in one query, on the user.
 
     A request checks a model permission (``has_perm``: Django's ``ModelBackend`` asks the user's own
@@ -40,12 +52,7 @@ def load_roles_and_permissions(user: Any) -> None:
     from django.contrib.auth.models import Permission
     from django.db.models import CharField, IntegerField, Value
 
-    if (
-        not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or user.is_superuser
-        or hasattr(user, "_perm_cache")
-    ):
+    if not user.is_authenticated or not user.is_active or user.is_superuser or PERMS.loaded(user):
         return
     text: CharField[str, str] = CharField()
     number: IntegerField[int, int] = IntegerField()
@@ -74,33 +81,35 @@ def load_roles_and_permissions(user: Any) -> None:
     )
     rows = list(by_group.union(own, all=True))
     groups = [row for row in rows if row[0] == "g"]
-    user._casework_roles = frozenset(row[1] for row in groups if row[1])
-    user._casework_unit = groups[0][2] if groups else None
-    user._group_perm_cache = {f"{row[3]}.{row[4]}" for row in groups if row[4]}
-    user._user_perm_cache = {f"{row[3]}.{row[4]}" for row in rows if row[0] == "u"}
-    user._perm_cache = user._user_perm_cache | user._group_perm_cache
+    ROLES.set(user, frozenset(row[1] for row in groups if row[1]))
+    UNIT.set(user, groups[0][2] if groups else None)
+    group_perms = GROUP_PERMS.set(user, {f"{row[3]}.{row[4]}" for row in groups if row[4]})
+    user_perms = USER_PERMS.set(user, {f"{row[3]}.{row[4]}" for row in rows if row[0] == "u"})
+    PERMS.set(user, user_perms | group_perms)
 
 
-def role_names(user: Any) -> frozenset[str]:
-    if user is None or not getattr(user, "is_authenticated", False):
+def role_names(user: AnyUser | None) -> frozenset[str]:
+    if user is None or not user.is_authenticated:
         return frozenset()
-    if getattr(user, "_casework_roles", None) is None:
+    names = ROLES.get(user)
+    if names is None:
         _load(user)
-    return user._casework_roles
+        names = ROLES.get(user)
+    return names or frozenset()
 
 
-def has_role(user: Any, *roles: Role | str) -> bool:
+def has_role(user: AnyUser | None, *roles: Role | str) -> bool:
     names = role_names(user)
     return any(str(role) in names for role in roles)
 
 
-def unit_id_of(user: Any) -> int | None:
+def unit_id_of(user: AnyUser | None) -> int | None:
     """The unit (office) a staff user belongs to, or None."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return None
-    if not hasattr(user, "_casework_unit"):
+    if not UNIT.loaded(user):
         _load(user)
-    return user._casework_unit
+    return UNIT.get(user)
 
 
 # Model permissions each role's group holds (admin and API access to the model as a whole).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -16,11 +17,12 @@ from django.utils.translation import gettext as _
 from casework.audit.services import apply_changes, audit_log
 from casework.core.exceptions import TransitionInvalid
 from casework.staff.models import StaffProfile, Unit
+from casework.staff.users import AnyUser
 
 _Row = TypeVar("_Row", bound=models.Model)
 
 
-def unit_create(*, actor: Any, code: str, name: str) -> Unit:
+def unit_create(*, actor: AnyUser, code: str, name: str) -> Unit:
     """Open an office of the authority that cases can be routed to."""
     if not actor.has_perm("casework.add_unit"):
         raise PermissionDenied(_("You may not add units."))
@@ -37,7 +39,7 @@ def unit_create(*, actor: Any, code: str, name: str) -> Unit:
 UNIT_EDITABLE_FIELDS = frozenset({"code", "name"})
 
 
-def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
+def unit_update(*, actor: AnyUser, unit: Unit, **fields: Any) -> Unit:
     """Rename an office or correct its code."""
     return _reference_update(
         actor=actor,
@@ -50,7 +52,7 @@ def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
 
 
 def staff_profile_create(
-    *, actor: Any, user: Any, unit: Unit | None = None, language: str = "nb"
+    *, actor: AnyUser, user: User, unit: Unit | None = None, language: str = "nb"
 ) -> StaffProfile:
     """Give a staff user their unit (the cases they see) and their language."""
     if not actor.has_perm("casework.add_staffprofile"):
@@ -73,7 +75,7 @@ def staff_profile_create(
 STAFF_PROFILE_EDITABLE_FIELDS = frozenset({"unit", "language"})
 
 
-def staff_profile_update(*, actor: Any, profile: StaffProfile, **fields: Any) -> StaffProfile:
+def staff_profile_update(*, actor: AnyUser, profile: StaffProfile, **fields: Any) -> StaffProfile:
     """Move a staff user to another unit (they then see its cases) or change their language."""
     return _reference_update(
         actor=actor,
@@ -87,7 +89,7 @@ def staff_profile_update(*, actor: Any, profile: StaffProfile, **fields: Any) ->
 
 def _reference_update(
     *,
-    actor: Any,
+    actor: AnyUser,
     record: _Row,
     fields: dict[str, Any],
     editable: frozenset[str],

@@ -42,12 +42,15 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import django_fsm
 from django.utils.translation import gettext_lazy as _
 
 from casework.core.exceptions import TransitionInvalid
+
+if TYPE_CHECKING:
+    from casework.staff.users import AnyUser
 
 # --- inputs -----------------------------------------------------------------------------------
 
@@ -139,18 +142,18 @@ def guard(
     return wrap
 
 
-def may(perm: str) -> Callable[[Any, Any], bool]:
+def may(perm: str) -> Callable[[Any, AnyUser | None], bool]:
     """A transition permission asked with the record as object, so that a group grant alone
     never passes an object rule (a model permission held by a group would)."""
 
-    def check(instance: Any, user: Any) -> bool:
+    def check(instance: Any, user: AnyUser | None) -> bool:
         return bool(user is not None and user.has_perm(perm, instance))
 
     check.perm = perm  # type: ignore[attr-defined]
     return check
 
 
-def system_only(instance: Any, user: Any) -> bool:
+def system_only(instance: Any, user: AnyUser | None) -> bool:
     """Made by the system (a sweep, a reaction to another record's transition), never by a
     person."""
     return user is None
@@ -158,10 +161,10 @@ def system_only(instance: Any, user: Any) -> bool:
 
 def require(text: Any, field: str, label: Any) -> str:
     """The stripped text, or ``TransitionInvalid`` naming the missing field."""
-    text = (text or "").strip()
-    if not text:
+    stripped: str = (text or "").strip()
+    if not stripped:
         raise TransitionInvalid({field: _("%(label)s is required.") % {"label": label}})
-    return text
+    return stripped
 
 
 # --- what a transition writes and the deadlines it moves --------------------------------------
@@ -172,7 +175,7 @@ class Write(Protocol):
     acting user and the input; inserted with the record's save. ``None``: nothing to write.
     ``audit(row)`` is what the audit event's changes say of it."""
 
-    def build(self, record: Any, actor: Any, values: dict[str, Any]) -> Any: ...
+    def build(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> Any: ...
 
     def audit(self, row: Any) -> dict[str, Any]: ...
 
@@ -180,7 +183,7 @@ class Write(Protocol):
 class Effect(Protocol):
     """A change to other rows, made after the record and its rows are saved."""
 
-    def apply(self, record: Any, actor: Any, values: dict[str, Any]) -> None: ...
+    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,7 @@ class Transition:
     def input(self, name: str) -> Input:
         return next(i for i in self.inputs if i.name == name)
 
-    def permitted(self, record: Any, user: Any) -> bool:
+    def permitted(self, record: Any, user: AnyUser | None) -> bool:
         """Whether ``user`` may make it on ``record``, whatever the record's state.
 
         Asked apart from the state to tell "you may not" (403) from "not now" (409): a
@@ -330,12 +333,14 @@ def transition(
         unknown = parameters - {i.name for i in declaration.inputs}
         if unknown:
             raise TypeError(f"{method.__qualname__} takes undeclared inputs: {sorted(unknown)}")
-        wrapped = django_fsm.transition(
+        wrapped: Callable[..., None] = django_fsm.transition(
             field=field,
             source=list(sources) if len(sources) > 1 else sources[0],
             target=target,
             conditions=list(guards),
-            permission=may(permission) if permission else system_only,
+            # django-fsm hands the check the user it was given: ours, or None for the system
+            # (its stubs name any user model and no None).
+            permission=may(permission) if permission else system_only,  # type: ignore[arg-type]
             custom={"label": label},
         )(method)
         wrapped.declaration = declaration  # type: ignore[attr-defined]

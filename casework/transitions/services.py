@@ -13,10 +13,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
@@ -24,6 +24,7 @@ from casework.audit.services import audit_event
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict, TransitionInvalid
 from casework.core.statements import insert
 from casework.deadlines.services import deadline_set, deadlines_close
+from casework.staff.users import AnyUser, recorded_user
 from casework.transitions.declaration import (
     BOTH,
     CHANGES,
@@ -35,6 +36,9 @@ from casework.transitions.declaration import (
 
 log = logging.getLogger(__name__)
 
+# The model a workflow's transitions change (``Application``, ``WorkPermit``, …).
+_R = TypeVar("_R", bound=models.Model)
+
 
 def _save(record: Any, fields: list[str], inserts: tuple[Any, ...]) -> None:
     """Save the record (its history with it, if it keeps one), then insert the rows."""
@@ -44,7 +48,7 @@ def _save(record: Any, fields: list[str], inserts: tuple[Any, ...]) -> None:
 
 
 @dataclass(eq=False)
-class Workflow:
+class Workflow(Generic[_R]):
     """How the generic service handles one model's transitions.
 
     - ``lock(pk)``: the record under a row lock, with what the audit and deadlines need;
@@ -59,8 +63,8 @@ class Workflow:
     - ``after(record, declaration, source, actor, written)``: tell others (a signal).
     """
 
-    model: type
-    lock: Callable[[int], Any]
+    model: type[_R]
+    lock: Callable[[int], _R | None]
     save: Callable[[Any, list[str], tuple[Any, ...]], None] = _save
     subject: Callable[[Any], dict[str, Any]] = lambda record: {}
     deadline_subject: Callable[[Any], dict[str, Any]] | None = None
@@ -89,10 +93,10 @@ class Workflow:
 
 # Every workflow of every app, by its model's label (``casework.Application``), as each is
 # made: the whole-system tests walk it, so a workflow added later is checked like the others.
-WORKFLOWS: dict[str, Workflow] = {}
+WORKFLOWS: dict[str, Workflow[Any]] = {}
 
 
-def transition_refusal(*, workflow: Workflow, record: Any, name: str) -> str | None:
+def transition_refusal(*, workflow: Workflow[Any], record: Any, name: str) -> str | None:
     """Why ``name`` cannot be made on ``record`` now, in a sentence; None if it can."""
     declaration = workflow[name]
     if record.state not in declaration.source:
@@ -104,7 +108,9 @@ def transition_refusal(*, workflow: Workflow, record: Any, name: str) -> str | N
     return None
 
 
-def transitions_available(*, workflow: Workflow, record: Any, user: Any) -> list[str]:
+def transitions_available(
+    *, workflow: Workflow[Any], record: Any, user: AnyUser | None
+) -> list[str]:
     """The transitions ``user`` may make on ``record`` now (permission, state and guards)."""
     return [
         t.name
@@ -124,13 +130,13 @@ def _field_values(record: Any) -> dict[str, Any]:
 
 def transition_make(
     *,
-    workflow: Workflow,
-    actor: Any,
-    record: Any,
+    workflow: Workflow[_R],
+    actor: AnyUser | None,
+    record: _R,
     name: str,
     expected_version: int | None = None,
     **values: Any,
-) -> Any:
+) -> _R:
     """Make transition ``name`` on ``record``, atomically, or raise without writing anything.
 
     In one transaction: lock the row (two decisions at once: the second waits, then finds
@@ -143,9 +149,11 @@ def transition_make(
     """
     declaration = workflow[name]
     with transaction.atomic():
-        obj = workflow.lock(record.pk)
-        if obj is None:  # pragma: no cover - deleted under our feet
+        locked = workflow.lock(record.pk)
+        if locked is None:  # pragma: no cover - deleted under our feet
             raise TransitionConflict(_("This record no longer exists."))
+        # The workflow's fields (state, version, the actor's) are read by name here.
+        obj: Any = locked
         if not declaration.permitted(obj, actor):
             log.warning(
                 "refused transition %s on %s id=%s by user id=%s",
@@ -171,7 +179,7 @@ def transition_make(
         except TransitionNotAllowed as exc:  # pragma: no cover - checked just above
             raise TransitionConflict(str(exc), current_state=obj.state) from exc
         if declaration.actor_field:
-            setattr(obj, declaration.actor_field, actor)
+            setattr(obj, declaration.actor_field, recorded_user(actor))
         obj.version += 1
         built = [(w, w.build(obj, actor, cleaned)) for w in declaration.writes]
         built = [(w, row) for w, row in built if row is not None]
@@ -198,10 +206,10 @@ def transition_make(
                 workflow.after(
                     record=obj, declaration=declaration, source=source, actor=actor, written=written
                 )
-    return obj
+    return locked
 
 
-def _check_now(workflow: Workflow, declaration: Transition, record: Any) -> None:
+def _check_now(workflow: Workflow[Any], declaration: Transition, record: Any) -> None:
     """Refuse a transition the record's state or a guard does not allow now."""
     if record.state not in declaration.source:
         raise TransitionConflict(
@@ -235,7 +243,7 @@ def _reason(declaration: Transition, cleaned: dict[str, Any]) -> str:
 
 
 def _changes(
-    workflow: Workflow, declaration: Transition, record: Any, cleaned: dict[str, Any]
+    workflow: Workflow[Any], declaration: Transition, record: Any, cleaned: dict[str, Any]
 ) -> dict[str, Any]:
     changes = dict(workflow.audit_changes(record))
     for i in declaration.inputs:
@@ -252,16 +260,20 @@ def _changes(
 
 
 def _move_deadlines(
-    workflow: Workflow, declaration: Transition, record: Any, cleaned: dict[str, Any]
+    workflow: Workflow[Any], declaration: Transition, record: Any, cleaned: dict[str, Any]
 ) -> None:
     """Close, in one statement, the deadlines the transition ends; then open its new ones."""
     subject = (workflow.deadline_subject or workflow.subject)(record)
-    closing, opening = [], []
+    closing: list[str] = []
+    opening: list[tuple[str, dt.datetime]] = []
     for move in declaration.deadlines:
         due = move.due(record, cleaned) if move.due is not None else None
-        (opening if due is not None else closing).append((move.source, due))
+        if due is None:
+            closing.append(move.source)
+        else:
+            opening.append((move.source, due))
     deadlines_close(
-        sources=[source for source, _due in closing],
+        sources=closing,
         object_id=record.pk,
         application=subject.get("application"),
     )

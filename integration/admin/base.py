@@ -30,6 +30,7 @@ from casework.admin.forms import InputsForm
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.models import AuditEvent
 from casework.privacy.access import AccessLoggedAdminMixin
+from casework.staff.users import AnyUser
 from casework.transitions.services import (
     Workflow,
     transition_make,
@@ -68,8 +69,8 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     the ids on the page) and autocomplete answers.
     """
 
-    workflow: Workflow
-    selector: Callable[[Any], QuerySet] | None = None
+    workflow: Workflow[Any]
+    selector: Callable[[AnyUser, QuerySet[Any]], QuerySet[Any]] | None = None
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole table on every list page
 
@@ -83,7 +84,8 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        return type(self).selector(request.user, qs) if type(self).selector else qs
+        selector = type(self).selector
+        return selector(request.user, qs) if selector is not None else qs
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         concrete = [f.name for f in self.model._meta.fields]

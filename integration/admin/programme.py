@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.admin.base import saved_as
+from casework.staff.users import AnyUser
+from reception.models import Settlement
 
 from .. import selectors, services
-from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState
+from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState, TestSkill
 from ..models import (
     IntroductionProgramme,
     MunicipalityOfficer,
@@ -50,17 +52,23 @@ class TestInline(ReadOnlyInline):
     fields = ("taken_on", "skill", "level")
 
 
+class SettlementChoice(forms.ModelChoiceField):
+    """A settlement named with its person's registration number."""
+
+    def label_from_instance(self, obj: Settlement) -> str:
+        return f"{obj.person.registration_number} — {obj}"
+
+
 class EnrolForm(forms.Form):
-    settlement = forms.ModelChoiceField(queryset=None)
+    settlement = SettlementChoice(queryset=Settlement.objects.none())
     start_on = forms.DateField(widget=DATE)
     planned_end_on = forms.DateField(widget=DATE)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["settlement"].queryset = selectors.settlements_for_enrolment(user)
-        self.fields["settlement"].label_from_instance = lambda s: (
-            f"{s.person.registration_number} — {s}"
-        )
+        settlement = self.fields["settlement"]
+        assert isinstance(settlement, SettlementChoice)
+        settlement.queryset = selectors.settlements_for_enrolment(user)
 
 
 class ElementForm(forms.Form):
@@ -73,7 +81,7 @@ class ElementForm(forms.Form):
 
 class TestForm(forms.Form):
     level = forms.ChoiceField(choices=CefrLevel.choices)
-    skill = forms.ChoiceField(choices=NorwegianTest._meta.get_field("skill").choices)
+    skill = forms.ChoiceField(choices=TestSkill.choices)
     taken_on = forms.DateField(widget=DATE)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from casework.people.identity import parse_reference
 from casework.privacy.scopes import applications_visible_to
+from casework.staff.users import AnyUser
 
 from .. import selectors, services
 from ..choices import InterviewWaiverGroup, WorkPermitState
@@ -46,7 +47,7 @@ class RequestForm(forms.Form):
         required=False, widget=forms.DateInput({"type": "date"}), label=gettext_lazy("Requested on")
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 

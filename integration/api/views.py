@@ -16,7 +16,7 @@ registered in ``apps.py``), and every read is access-logged (``AccessLoggedViewS
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -47,6 +47,11 @@ from .. import selectors, services
 from ..models import FamilyReunification, IntroductionProgramme, WorkPermit
 from . import filtersets as f
 from . import serializers as s
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from casework.transitions.services import Workflow
 
 
 def integration_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -86,6 +91,9 @@ class RecordViewSet(
 
     http_method_names = ["get", "post", "head", "options"]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
+    # Every kind of record sets both.
+    queryset: QuerySet[Any]
+    workflow: Workflow[Any]
 
     def get_exception_handler(self) -> Any:
         return integration_exception_handler

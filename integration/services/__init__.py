@@ -15,6 +15,7 @@ from typing import Any
 
 from casework.applications.choices import State
 from casework.models import Application
+from casework.staff.users import AnyUser
 
 from .common import ConditionsUnmet, audit, available_transitions, workflow_of
 from .family import (
@@ -81,7 +82,7 @@ def on_application_transitioned(
     name: str,
     source: str,
     target: str,
-    actor: Any,
+    actor: AnyUser | None,
     decision: Any = None,
     **kwargs: Any,
 ) -> None:

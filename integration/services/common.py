@@ -15,6 +15,7 @@ from typing import Any
 from casework.audit.services import audit_log
 from casework.core.exceptions import ConditionsUnmet
 from casework.models import Application, Person
+from casework.staff.users import AnyUser
 from casework.transitions.services import WORKFLOWS, Workflow, transitions_available
 
 __all__ = ["ConditionsUnmet", "audit", "available_transitions", "jsonable", "workflow_of"]
@@ -22,7 +23,7 @@ __all__ = ["ConditionsUnmet", "audit", "available_transitions", "jsonable", "wor
 
 def audit(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     record: Any,
     action: str,
     person: Person,
@@ -30,7 +31,7 @@ def audit(
     source_state: str = "",
     target_state: str = "",
     reason: str = "",
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> Any:
     """A casework audit event about an integration record, tagged so its timeline finds it."""
     return audit_log(
@@ -45,7 +46,7 @@ def audit(
     )
 
 
-def jsonable(data: dict) -> dict:
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in data.items()
     }
@@ -56,13 +57,13 @@ def subject(record: Any) -> dict[str, Any]:
     return {"subject": record.audit_subject}
 
 
-def workflow_of(record: Any) -> Workflow:
+def workflow_of(record: Any) -> Workflow[Any]:
     """The ``Workflow`` of ``record``'s model."""
     return WORKFLOWS[record._meta.label]
 
 
 def available_transitions(
-    *, record: Any, user: Any, names: Iterable[str] | None = None
+    *, record: Any, user: AnyUser, names: Iterable[str] | None = None
 ) -> list[str]:
     """The transitions ``user`` may make on ``record`` now (state, guards and permission),
     among ``names`` if given."""

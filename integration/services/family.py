@@ -16,6 +16,7 @@ from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application, Decision, Person
+from casework.staff.users import AnyUser, recorded_user
 from casework.transitions.services import Workflow, transition_make
 
 from .. import deadlines
@@ -39,7 +40,7 @@ def protection_decision(application: Application) -> Decision | None:
 
 def family_register(
     *,
-    actor: Any,
+    actor: AnyUser,
     sponsor: Person,
     applicant: Person,
     relation: str,
@@ -102,7 +103,7 @@ def family_register(
         errors["relationship_since"] = _("Cohabitants must have lived together for 2 years.")
     if relation == FamilyRelation.OTHER and not (exception_reason or "").strip():
         errors["exception_reason"] = _("Other relatives are admitted only by exception: say why.")
-    if errors:
+    if errors or sponsor_arrived_on is None:
         raise TransitionInvalid(errors)
     with transaction.atomic():
         reunification = FamilyReunification(
@@ -119,7 +120,7 @@ def family_register(
             relationship_since=relationship_since,
             exception_reason=(exception_reason or "").strip(),
             registered_on=registered_on,
-            created_by=actor,
+            created_by=recorded_user(actor),
         )
         assess_family(reunification)
         reunification.save()
@@ -143,7 +144,7 @@ def family_register(
 
 
 def family_record_documents(
-    *, actor: Any, reunification: FamilyReunification, handed_in_on: dt.date | None = None
+    *, actor: AnyUser, reunification: FamilyReunification, handed_in_on: dt.date | None = None
 ) -> FamilyReunification:
     """Record that the applicant handed in documents in person; reassess the income rule."""
     if not actor.has_perm("integration.record_family_documents", reunification):
@@ -212,7 +213,7 @@ FAMILY = Workflow(
 
 def family_transition(
     *,
-    actor: Any,
+    actor: AnyUser,
     reunification: FamilyReunification,
     name: str,
     expected_version: int | None = None,
@@ -230,7 +231,7 @@ def family_transition(
 
 
 def family_windows_open(
-    *, application: Application, actor: Any = None, decision: Decision | None = None
+    *, application: Application, actor: AnyUser | None = None, decision: Decision | None = None
 ) -> None:
     """Start the sponsor's 6- and 12-month windows when they are granted refugee status.
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework.audit.services import audit_log
+from casework.staff.users import AnyUser
 from reception.models import Municipality
 
 from ..models import MunicipalityOfficer
 
 
 def municipality_officer_add(
-    *, actor: Any, user: Any, municipality: Municipality
+    *, actor: AnyUser, user: User, municipality: Municipality
 ) -> MunicipalityOfficer:
     """Let an integration officer act for a municipality: they then see the people settled
     there and run their introduction programmes (Introduction Act: the municipality of
@@ -32,7 +32,7 @@ def municipality_officer_add(
     return officer
 
 
-def municipality_officer_remove(*, actor: Any, officer: MunicipalityOfficer) -> None:
+def municipality_officer_remove(*, actor: AnyUser, officer: MunicipalityOfficer) -> None:
     """The officer no longer works for the municipality: from now on they see none of it."""
     if not actor.has_perm("integration.delete_municipalityofficer"):
         raise PermissionDenied(_("You may not remove integration officers."))

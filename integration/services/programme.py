@@ -8,17 +8,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.applications.choices import ApplicationKind, State
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.deadlines.services import deadline_set
+from casework.staff.users import AnyUser, recorded_user
 from casework.transitions.services import Workflow, transition_make
 from reception.models import Settlement
 
 from .. import deadlines
-from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState
+from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState, TestSkill
 from ..eligibility import PROGRAMME_MAX_MONTHS, add_months, hours_warnings, programme_unmet
 from ..models import IntroductionProgramme, NorwegianTest, ProgrammeElement
 from .common import ConditionsUnmet, audit, subject
@@ -37,7 +39,7 @@ def programme_warnings(programme: IntroductionProgramme) -> list[str]:
 
 def programme_enrol(
     *,
-    actor: Any,
+    actor: AnyUser,
     settlement: Settlement,
     start_on: dt.date,
     planned_end_on: dt.date,
@@ -89,7 +91,7 @@ def programme_enrol(
             collective_protection=application.kind == ApplicationKind.COLLECTIVE,
             start_on=start_on,
             planned_end_on=planned_end_on,
-            created_by=actor,
+            created_by=recorded_user(actor),
         )
         audit(
             actor=actor,
@@ -112,7 +114,7 @@ def _end_deadline(programme: IntroductionProgramme) -> None:
     )
 
 
-def _lock_queryset() -> Any:
+def _lock_queryset() -> QuerySet[IntroductionProgramme]:
     return IntroductionProgramme.objects.select_for_update(of=("self",)).select_related("person")
 
 
@@ -122,7 +124,7 @@ def _lock(programme: IntroductionProgramme) -> IntroductionProgramme:
 
 def programme_add_element(
     *,
-    actor: Any,
+    actor: AnyUser,
     programme: IntroductionProgramme,
     kind: str,
     hours_per_week: Any,
@@ -185,7 +187,7 @@ def programme_add_element(
 
 def programme_record_test(
     *,
-    actor: Any,
+    actor: AnyUser,
     programme: IntroductionProgramme,
     level: str,
     taken_on: dt.date,
@@ -197,7 +199,7 @@ def programme_record_test(
     errors = {}
     if level not in CefrLevel.values:
         errors["level"] = _("A level from A1 to C1.")
-    if skill not in dict(NorwegianTest._meta.get_field("skill").choices):
+    if skill not in TestSkill.values:
         errors["skill"] = _("Unknown skill.")
     if taken_on > timezone.localdate():
         errors["taken_on"] = _("A test result cannot be dated in the future.")
@@ -246,7 +248,7 @@ PROGRAMMES = Workflow(
 
 def programme_transition(
     *,
-    actor: Any,
+    actor: AnyUser,
     programme: IntroductionProgramme,
     name: str,
     expected_version: int | None = None,

@@ -16,6 +16,7 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.statements import locked_ids
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application
+from casework.staff.users import AnyUser
 from casework.transitions.services import Workflow, transition_make
 
 from ..choices import InterviewWaiverGroup, WorkPermitState
@@ -36,7 +37,7 @@ DEPARTURE_PERIOD = dt.timedelta(weeks=3)
 
 def work_permit_request(
     *,
-    actor: Any,
+    actor: AnyUser,
     application: Application,
     requested_on: dt.date | None = None,
     interview_waiver_group: str = "",
@@ -125,7 +126,7 @@ WORK_PERMITS = Workflow(
 
 def work_permit_transition(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     permit: WorkPermit,
     name: str,
     expected_version: int | None = None,
@@ -191,7 +192,13 @@ _DECIDED = (State.ACCEPTED, State.WITHDRAWN)
 
 
 def work_permits_follow_application(
-    *, application: Application, name: str, source: str, target: str, actor: Any, **kwargs: Any
+    *,
+    application: Application,
+    name: str,
+    source: str,
+    target: str,
+    actor: AnyUser | None,
+    **kwargs: Any,
 ) -> None:
     """React to a transition of the asylum application (``application_transitioned``).
 

@@ -26,6 +26,7 @@ from casework.admin.base import ScopedAdminMixin
 from casework.core.exceptions import TransitionConflict
 from casework.models import Person
 from casework.privacy.access import AccessLoggedAdminMixin
+from casework.staff.users import AnyUser
 
 from .. import selectors, services
 from ..choices import DischargeReason
@@ -64,7 +65,7 @@ class PlaceForm(forms.Form):
     centre = forms.ModelChoiceField(queryset=ReceptionCentre.objects.none(), label=_("centre"))
     start = forms.DateField(label=_("from"), initial=timezone.localdate)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         centre = self.fields["centre"]

@@ -8,7 +8,6 @@ answer must match its schema. A bounded number of examples keeps it to seconds.
 from __future__ import annotations
 
 import pytest
-import schemathesis
 from django.core.management import call_command
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
@@ -20,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from casework.applications.choices import State
+from tests.api import lazy_schema
 from tests.factories import (
     ApplicationFactory,
     AuditEventFactory,
@@ -81,22 +81,16 @@ def superuser_token(db, unit, _keep_test_connection):
     return Token.objects.create(user=user).key
 
 
-def _load_schema():
-    # Loaded at collection from the WSGI app (the schema view needs no database).
-    # (schemathesis.pytest.from_fixture would defer this, but it does not run on pytest 9.)
-    from config.wsgi import application
-
-    loaded = schemathesis.openapi.from_wsgi("/api/schema/", application)
+@pytest.fixture(scope="session")
+def api_schema(django_db_blocker):
+    """Loaded by the first test that runs with it (tests.api.lazy_schema), once per process."""
+    loaded = lazy_schema.load(django_db_blocker)
     # The coverage phase enumerates every boundary of every field (a thousand requests for
     # one operation with a country list); the fuzzing phase with a fixed budget is enough.
     loaded.config.phases.coverage.enabled = False
     return loaded
 
 
-schema = _load_schema()
-
-
-@schema.parametrize()
 @hypothesis_settings(
     max_examples=5,
     deadline=None,
@@ -105,9 +99,18 @@ schema = _load_schema()
     suppress_health_check=list(HealthCheck),
 )
 @pytest.mark.django_db
-def test_api_conforms_to_its_schema(case, superuser_token):
+def _conforms_to_its_schema(case, superuser_token):
     headers = {"Authorization": f"Token {superuser_token}"}
     case.call_and_validate(
         headers=headers,
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
+
+
+# Every operation, dealt into two test items so that parallel workers share them.
+test_api_conforms_to_its_schema_part_0 = lazy_schema.part("api_schema", 0, 2).parametrize()(
+    _conforms_to_its_schema
+)
+test_api_conforms_to_its_schema_part_1 = lazy_schema.part("api_schema", 1, 2).parametrize()(
+    _conforms_to_its_schema
+)

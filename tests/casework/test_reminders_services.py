@@ -55,10 +55,16 @@ def broker() -> redis.Redis:
     return redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
 
+def key(name: str) -> str:
+    """A broker key as kombu writes it: behind this process's ``REDIS_KEY_PREFIX`` (one per
+    pytest-xdist worker, so parallel workers never see each other's queue)."""
+    return f"{settings.REDIS_KEY_PREFIX}{name}"
+
+
 def queued_ids() -> list[int]:
     """The reminder ids of the delivery messages waiting in the Redis queue."""
     out = []
-    for raw in broker().lrange("celery", 0, -1):
+    for raw in broker().lrange(key("celery"), 0, -1):
         message = json.loads(raw)
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         out.append(args[0])
@@ -80,7 +86,7 @@ def all_settled() -> bool:
 
 def broker_idle() -> bool:
     r = broker()
-    return r.llen("celery") == 0 and r.hlen("unacked") == 0
+    return r.llen(key("celery")) == 0 and r.hlen(key("unacked")) == 0
 
 
 def mails(outbox: Path) -> list[str]:
@@ -173,7 +179,7 @@ class Worker:
 
 def clear_broker() -> None:
     """Empty the default queue and the unacked set (not the whole db) of this run's Redis db."""
-    broker().delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    broker().delete(*(key(k) for k in ("celery", "unacked", "unacked_index", "unacked_mutex")))
 
 
 @pytest.fixture(scope="module")

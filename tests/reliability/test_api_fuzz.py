@@ -16,7 +16,6 @@ import os
 import time
 
 import pytest
-import schemathesis
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -28,6 +27,7 @@ from schemathesis.checks import (
 )
 
 from casework.applications.choices import State
+from tests.api import lazy_schema
 from tests.factories import ApplicationFactory, PersonFactory, UserFactory
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))
@@ -35,13 +35,10 @@ BUDGET_SECONDS = float(os.environ.get("API_FUZZ_SECONDS", "0.75"))
 CALLS: list[str] = []
 
 
-def _load_schema():
-    from config.wsgi import application
-
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
-
-
-schema = _load_schema()
+@pytest.fixture(scope="session")
+def fuzzed_schema(django_db_blocker):
+    """Loaded by the first test that runs with it (tests.api.lazy_schema), once per process."""
+    return lazy_schema.load(django_db_blocker)
 
 
 @pytest.fixture
@@ -84,14 +81,13 @@ def _report_calls():
 
 
 @pytest.mark.fault
-@schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_api_never_500_and_always_as_documented(case, fuzz_token):
+def _never_500_and_always_as_documented(case, fuzz_token):
     key = case.operation.label
     began = _started.setdefault(key, time.monotonic())
     if time.monotonic() - began > BUDGET_SECONDS:
@@ -106,6 +102,21 @@ def test_api_never_500_and_always_as_documented(case, fuzz_token):
             response_schema_conformance,
         ]
     )
+
+
+# Every operation, dealt into four test items so that parallel workers share them.
+test_api_never_500_and_always_as_documented_part_0 = lazy_schema.part(
+    "fuzzed_schema", 0, 4
+).parametrize()(_never_500_and_always_as_documented)
+test_api_never_500_and_always_as_documented_part_1 = lazy_schema.part(
+    "fuzzed_schema", 1, 4
+).parametrize()(_never_500_and_always_as_documented)
+test_api_never_500_and_always_as_documented_part_2 = lazy_schema.part(
+    "fuzzed_schema", 2, 4
+).parametrize()(_never_500_and_always_as_documented)
+test_api_never_500_and_always_as_documented_part_3 = lazy_schema.part(
+    "fuzzed_schema", 3, 4
+).parametrize()(_never_500_and_always_as_documented)
 
 
 @pytest.mark.fault

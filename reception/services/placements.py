@@ -1,0 +1,278 @@
+"""Placements in reception centres: place, transfer, discharge.
+
+A centre never exceeds its capacity: the bed count is taken under a row lock on the centre
+(``SELECT … FOR UPDATE``), so concurrent placements are serialised per centre. A person never
+has two open placements: a partial unique index (``one_open_placement``) backs the check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.audit.services import audit_log
+from casework.deadlines.services import deadline_close, deadline_set
+from casework.models import Person
+from casework.staff.users import AnyUser, recorded_user
+from reception import deadlines
+from reception.choices import CentreKind, DischargeReason, PlacementEnd
+from reception.exceptions import CentreFull, PlacementConflict, PlacementInvalid
+from reception.models import (
+    Placement,
+    ReceptionCentre,
+)
+
+ADULT_AGE = 18
+CHILD_WELFARE_AGE = 15  # under 15: Bufetat's care centres, not UDI's reception centres
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def lock_centres(*centres: ReceptionCentre) -> dict[int, ReceptionCentre]:
+    """Lock centre rows in id order (two transfers in opposite directions cannot deadlock)."""
+    ids = sorted({c.pk for c in centres})
+    locked = ReceptionCentre.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {c.pk: c for c in locked}
+
+
+def beds_taken(*, centre: ReceptionCentre, on: dt.date) -> int:
+    """Placements that hold a bed on ``on`` or at any later date.
+
+    Counting every placement not ended by ``on`` (rather than those present on ``on`` only)
+    keeps a back-dated or future-dated placement from overbooking a later day; for today's
+    placements, the usual case, the two counts are the same.
+    """
+    return (
+        Placement.objects.filter(centre=centre).filter(Q(end__isnull=True) | Q(end__gt=on)).count()
+    )
+
+
+def check_placement_rules(*, person: Person, centre: ReceptionCentre, on: dt.date) -> None:
+    """Who may live where (UDI's centre types; Bufetat for unaccompanied children under 15).
+
+    - Unaccompanied minors under 15 are cared for by child welfare (Bufetat care centres), not
+      placed in reception centres.
+    - Unaccompanied minors aged 15-17 live in centres for unaccompanied minors, or pass through
+      the arrival centre.
+    - Adults are not placed in centres for unaccompanied minors.
+    - Children under 15 who came with their family live with them in the family's centre, but
+      never in a centre for unaccompanied minors.
+    """
+    if centre.opened_on > on or (centre.closed_on is not None and centre.closed_on <= on):
+        raise PlacementInvalid({"centre": _("This centre is not open on that date.")})
+    age = person.age_on(on)
+    if person.unaccompanied_minor and age < CHILD_WELFARE_AGE:
+        raise PlacementInvalid(
+            {
+                "person": _(
+                    "Unaccompanied minors under 15 are cared for by child welfare (Bufetat), "
+                    "not placed in reception centres."
+                )
+            }
+        )
+    if age < CHILD_WELFARE_AGE and centre.kind == CentreKind.MINORS:
+        raise PlacementInvalid(
+            {"centre": _("Children under 15 are not placed in centres for minors aged 15-18.")}
+        )
+    if (
+        person.unaccompanied_minor
+        and age < ADULT_AGE
+        and centre.kind not in (CentreKind.MINORS, CentreKind.ARRIVAL)
+    ):
+        raise PlacementInvalid(
+            {
+                "centre": _(
+                    "Unaccompanied minors aged 15-18 are placed in a centre for unaccompanied "
+                    "minors, not in an adult centre."
+                )
+            }
+        )
+    if age >= ADULT_AGE and centre.kind == CentreKind.MINORS:
+        raise PlacementInvalid(
+            {"centre": _("Adults are not placed in a centre for unaccompanied minors.")}
+        )
+
+
+def _check_capacity(centre: ReceptionCentre, on: dt.date) -> None:
+    if beds_taken(centre=centre, on=on) >= centre.capacity:
+        raise CentreFull(
+            _("%(centre)s is full: all %(capacity)s beds are taken.")
+            % {"centre": centre.name, "capacity": centre.capacity}
+        )
+
+
+def _check_no_overlap(person: Person, start: dt.date, exclude: Placement | None = None) -> None:
+    placements = Placement.objects.filter(person=person)
+    if exclude is not None:
+        placements = placements.exclude(pk=exclude.pk)
+    current = placements.filter(end__isnull=True).select_related("centre").first()
+    if current is not None:
+        raise PlacementConflict(
+            _("This person is already placed at %(centre)s. Transfer them instead.")
+            % {"centre": current.centre.name}
+        )
+    if placements.filter(end__gt=start).exists():
+        raise PlacementConflict(
+            _("This person was placed elsewhere on that date; placements cannot overlap.")
+        )
+
+
+def _create(
+    *,
+    actor: AnyUser,
+    person: Person,
+    centre: ReceptionCentre,
+    start: dt.date,
+    transferred_from: Placement | None = None,
+    reason: str = "",
+) -> Placement:
+    placement = Placement(
+        person=person,
+        centre=centre,
+        start=start,
+        transferred_from=transferred_from,
+        transfer_reason=reason,
+        created_by=recorded_user(actor),
+    )
+    try:
+        with transaction.atomic():
+            placement.save()
+    except IntegrityError as exc:  # another request placed the person a moment ago
+        raise PlacementConflict(
+            _("This person already has an open placement. Reload and try again.")
+        ) from exc
+    if centre.kind == CentreKind.ARRIVAL:
+        deadline_set(
+            source=deadlines.ARRIVAL_STAY.key,
+            object_id=placement.pk,
+            due_at=deadlines.arrival_stay_due(start),
+            person=person,
+            recipient_user=placement.created_by,
+        )
+    return placement
+
+
+def close_placement(placement: Placement, *, on: dt.date, ended_by: str, reason: str = "") -> None:
+    placement.end = on
+    placement.ended_by = ended_by
+    placement.discharge_reason = reason
+    placement.save(update_fields=["end", "ended_by", "discharge_reason"])
+    deadline_close(source=deadlines.ARRIVAL_STAY.key, object_id=placement.pk)
+
+
+def placement_create(
+    *, actor: AnyUser, person: Person, centre: ReceptionCentre, start: dt.date | None = None
+) -> Placement:
+    """Place a person in a centre from ``start`` (today by default).
+
+    Refused (nothing written) when the user does not work for the centre (PermissionDenied),
+    the centre is wrong for the person (PlacementInvalid), the person is already placed
+    (PlacementConflict) or every bed is taken (CentreFull).
+    """
+    start = start or today()
+    with transaction.atomic():
+        centre = lock_centres(centre)[centre.pk]
+        if not actor.has_perm("reception.place_person", centre):
+            raise PermissionDenied(_("You may not place people in this centre."))
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.merged_into_id is not None:
+            raise PlacementInvalid(
+                {"person": _("This record was merged into another one; place that person.")}
+            )
+        check_placement_rules(person=person, centre=centre, on=start)
+        _check_no_overlap(person, start)
+        _check_capacity(centre, start)
+        placement = _create(actor=actor, person=person, centre=centre, start=start)
+        audit_log(
+            actor=actor,
+            action="placement_created",
+            person=person,
+            changes={"centre": centre.pk, "start": start.isoformat()},
+        )
+    return placement
+
+
+def placement_transfer(
+    *,
+    actor: AnyUser,
+    placement: Placement,
+    to_centre: ReceptionCentre,
+    reason: str,
+    on: dt.date | None = None,
+) -> Placement:
+    """Move a resident to another centre: the previous placement ends the day the new one starts.
+
+    Moving needs compelling reasons (family nearby, medical treatment, work or education, …;
+    udi.no "Moving between reception centres"), so a reason is required and recorded.
+    """
+    on = on or today()
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlacementInvalid({"reason": _("A transfer needs a reason.")})
+    with transaction.atomic():
+        locked = lock_centres(placement.centre, to_centre)
+        to_centre = locked[to_centre.pk]
+        current = Placement.objects.select_for_update().get(pk=placement.pk)
+        source = locked[current.centre_id]
+        if not actor.has_perm("reception.move_resident", source):
+            raise PermissionDenied(_("You may not move residents of this centre."))
+        if current.end is not None:
+            raise PlacementConflict(_("This placement has already ended."))
+        if to_centre.pk == source.pk:
+            raise PlacementInvalid({"to_centre": _("The person already lives in this centre.")})
+        if on < current.start:
+            raise PlacementInvalid({"on": _("A transfer cannot be dated before the placement.")})
+        person = Person.objects.select_for_update().get(pk=current.person_id)
+        check_placement_rules(person=person, centre=to_centre, on=on)
+        _check_capacity(to_centre, on)
+        close_placement(current, on=on, ended_by=PlacementEnd.TRANSFER)
+        new = _create(
+            actor=actor,
+            person=person,
+            centre=to_centre,
+            start=on,
+            transferred_from=current,
+            reason=reason,
+        )
+        audit_log(
+            actor=actor,
+            action="placement_transferred",
+            person=person,
+            reason=reason,
+            changes={"from": source.pk, "to": to_centre.pk, "on": on.isoformat()},
+        )
+    return new
+
+
+def placement_discharge(
+    *, actor: AnyUser, placement: Placement, reason: str, on: dt.date | None = None
+) -> Placement:
+    """A resident leaves reception (settled, lives privately, departed, …) on ``on``."""
+    on = on or today()
+    if reason not in DischargeReason.values:
+        raise PlacementInvalid({"reason": _("Choose a reason for the discharge.")})
+    with transaction.atomic():
+        current = (
+            Placement.objects.select_for_update().select_related("centre").get(pk=placement.pk)
+        )
+        if not actor.has_perm("reception.move_resident", current.centre):
+            raise PermissionDenied(_("You may not discharge residents of this centre."))
+        if current.end is not None:
+            raise PlacementConflict(_("This placement has already ended."))
+        if on < current.start:
+            raise PlacementInvalid({"on": _("A discharge cannot be dated before the placement.")})
+        close_placement(current, on=on, ended_by=PlacementEnd.DISCHARGE, reason=reason)
+        audit_log(
+            actor=actor,
+            action="placement_discharged",
+            person=current.person,
+            changes={"centre": current.centre_id, "on": on.isoformat(), "reason": reason},
+        )
+    return current

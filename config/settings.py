@@ -131,6 +131,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         env("DB_CONNECT_TIMEOUT", "5")
     )
+    # psycopg prepares a statement after this many runs. Django's default (None) prepares
+    # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
+    # reaches prepares exactly those: the hot paths' statements
+    # (``casework.core.statements.prepared_cursor``), never the ORM's.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------

@@ -30,10 +30,8 @@ def prepared_cursor(connection: Any = None) -> Any:
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = connection.connection
-        if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing;
-            # a threshold no statement reaches prepares just those executed with prepare=True
-            # (the ORM's client-side binding cursors never prepare).
-            raw.prepare_threshold = 2**31
+        # ``prepare_threshold`` comes from the database OPTIONS (config/settings.py); with
+        # Django's default (None) psycopg prepares nothing and this cursor is an ordinary one.
         cursor = _preparing_cursor()(raw)
         _tz_loader(connection, cursor)
     # Django's public cursor wrapper, as ``connection.cursor()`` wraps its own cursors.

@@ -6,8 +6,9 @@ ever appears in a URL, a redirect target or the browser history, and the respons
 
 Probing other people's cases is made useless three ways: a wrong reference and a wrong birth
 date give the same page in the same time (``selectors.application_for_applicant``); lookups
-are rate-limited per client address and per reference in the shared cache (django-ratelimit
-on Redis in production); and every try is logged (``StatusLookup``) without the birth date.
+are rate-limited per client address and per reference in the shared cache (Redis in
+production; fixed windows counted with ``add`` and ``incr``); and every try is logged
+(``StatusLookup``) without the birth date.
 """
 
 from __future__ import annotations
@@ -37,14 +38,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_ratelimit.core import (
-    ALL,
-    EXPIRATION_FUDGE,
-    _get_window,
-    _make_cache_key,
-    _split_rate,
-    get_usage,
-)
 
 from casework.core.cache import counter_cache, incr_counters
 from casework.people.identity import parse_reference
@@ -162,34 +155,60 @@ def _limited(request: HttpRequest, reference: str) -> bool:
         return False if _fail_open() else _local_over(checks)
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """A rate as the settings give it (django-ratelimit's notation): ``"5/m"``, ``"100/h"``,
+    ``"10/5m"`` -> (tries allowed, window in seconds)."""
+    count, per = rate.split("/")
+    return int(count), int(per[:-1] or 1) * _UNITS[per[-1].lower()]
+
+
+def counter_key(group: str, value: str, period: int, now: float | None = None) -> str:
+    """The counter of ``value`` (an address, a reference) in ``group`` for the current fixed
+    window of ``period`` seconds; hashed, so no reference or address is a key in the cache."""
+    window = int((time.time() if now is None else now) // period)
+    digest = hashlib.sha256(f"{group}:{value}".encode()).hexdigest()
+    return f"casework.status.limit:{window}:{digest}"
+
+
 def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> bool:
     """Count the try in the shared cache; True when any budget is spent.
 
-    On Redis both counters go in one round trip (``casework.core.cache.incr_counters``), on the
-    very keys django-ratelimit uses (its window with per-value jitter, its key hash), so the
-    limits mean exactly what its ``get_usage`` would say; other caches go through it.
+    Our own fixed-window counters on Django's cache: ``add`` (zero, with the window's
+    timeout) then ``incr``. On Redis both counters go in one round trip
+    (``casework.core.cache.incr_counters``, the same two steps in a pipeline, on the keys
+    Django's own ``get``/``incr`` read); other caches take them one by one.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return False
-    redis = counter_cache(caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")])
-    if redis is None:
-        over = False
-        for group, rate, value in checks:
-            usage = get_usage(
-                request, group=group, key=lambda _g, _r, v=value: v, rate=rate, increment=True
-            )
-            over = over or bool(usage and usage["should_limit"])
-        return over
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     limits, counters = [], []
     for group, rate, value in checks:
-        limit, period = _split_rate(rate)
-        window = _get_window(value, period)
-        counters.append(
-            (_make_cache_key(group, window, rate, value, ALL), period + EXPIRATION_FUDGE)
-        )
+        limit, period = parse_rate(rate)
+        counters.append((counter_key(group, value, period), period + 1))
         limits.append(limit)
-    counts = incr_counters(redis, counters)
+    redis = counter_cache(cache)
+    if redis is not None:
+        counts = incr_counters(redis, counters)
+    else:
+        counts = []
+        for key, timeout in counters:
+            cache.add(key, 0, timeout=timeout)
+            try:
+                counts.append(cache.incr(key))
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=timeout)
+                counts.append(1)
     return any(count > limit for count, limit in zip(counts, limits, strict=True))
+
+
+def usage(group: str, rate: str, value: str) -> int:
+    """How many tries ``value`` has made in ``group`` in the current window (0 if none)."""
+    _limit, period = parse_rate(rate)
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    return int(cache.get(counter_key(group, value, period)) or 0)
 
 
 _local_counts = LocMemCache("casework-status-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
@@ -199,9 +218,8 @@ def _local_over(checks: list[tuple[str, str, str]]) -> bool:
     """The same limits, counted in this process while the shared cache is down."""
     over = False
     for group, rate, value in checks:
-        limit, period = _split_rate(rate)
-        window = int(time.time() // period)
-        key = hashlib.sha256(f"{group}:{value}:{window}".encode()).hexdigest()
+        limit, period = parse_rate(rate)
+        key = counter_key(group, value, period)
         _local_counts.add(key, 0, timeout=period)
         try:
             count = _local_counts.incr(key)

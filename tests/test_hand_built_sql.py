@@ -1,0 +1,113 @@
+"""Every module that runs hand-built SQL names the test comparing its effect with the ORM's.
+
+The scan finds, in casework, reception and integration (migrations aside), every call that
+sends SQL the ORM did not compile: ``<cursor>.execute``/``executemany``/``copy``, ``RawSQL``
+and ``Manager.raw``. A module found here must be in ``COMPARED`` with the tests that run its
+statements and the equivalent ORM operation on the same data and compare the effect column
+by column (on both databases where the statement has vendor branches), or in ``EXEMPT`` with
+the reason no ORM equivalent exists. ``AWAITING_COMPARISON`` lists the modules whose
+comparison is still to be written: it may only shrink.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("casework", "reception", "integration")
+
+COMPARED = {
+    "casework/audit/history.py": [
+        "tests/casework/test_statements.py::test_the_history_row_is_the_one_simple_history_writes",
+        "tests/casework/test_statements.py::test_the_history_row_names_the_request_user_and_the_change_reason",
+    ],
+    "casework/core/statements.py": [
+        "tests/casework/test_statements.py::test_insert_writes_the_row_save_would",
+        "tests/casework/test_statements.py::test_locked_ids_are_the_rows_the_filter_finds",
+    ],
+    "casework/applications/statements.py": [
+        "tests/casework/test_statements.py::test_the_locked_case_is_what_the_orm_reads",
+    ],
+    "casework/intake/imports.py": [
+        "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",
+    ],
+    "casework/intake/writer.py": [
+        "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",
+    ],
+    "casework/intake/demo.py": [
+        "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",
+        "tests/stats/test_seed_demo.py::test_the_copy_load_leaves_every_index_and_constraint_as_it_found_them",
+    ],
+}
+EXEMPT = {
+    "casework/core/views.py": "the health probe's SELECT 1 reads no table",
+}
+AWAITING_COMPARISON = {
+    "casework/deadlines/services.py",  # deadline insert-if-new and close
+    "casework/deadlines/reminders.py",  # the sweep's statement
+    "casework/status/selectors.py",  # the status lookup
+    "reception/status.py",  # the applicant's placement on the status page
+}
+
+CURSOR_CALLS = {"execute", "executemany", "copy"}
+
+
+def _sends_sql(node: ast.Call) -> bool:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id == "RawSQL"
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "raw" or func.attr == "RawSQL":
+        return True
+    receiver = func.value
+    name = receiver.id if isinstance(receiver, ast.Name) else getattr(receiver, "attr", "")
+    return func.attr in CURSOR_CALLS and "cur" in name.lower()
+
+
+def modules_with_hand_built_sql() -> set[str]:
+    found = set()
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(), str(path))
+            if any(isinstance(n, ast.Call) and _sends_sql(n) for n in ast.walk(tree)):
+                found.add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_every_module_with_hand_built_sql_names_its_comparison_with_the_orm():
+    found = modules_with_hand_built_sql()
+    unregistered = found - set(COMPARED) - set(EXEMPT) - AWAITING_COMPARISON
+    assert not unregistered, (
+        "hand-built SQL without a registered comparison with the ORM (tests/"
+        f"test_hand_built_sql.py): {sorted(unregistered)}"
+    )
+    gone = (set(COMPARED) | set(EXEMPT) | AWAITING_COMPARISON) - found
+    assert not gone, f"registered but no longer running hand-built SQL: {sorted(gone)}"
+    assert not AWAITING_COMPARISON & set(COMPARED), "compared now: take it off the waiting list"
+
+
+def test_the_registered_comparison_tests_exist():
+    for module, tests in COMPARED.items():
+        assert tests, module
+        for node in tests:
+            path, name = node.split("::")
+            tree = ast.parse((ROOT / path).read_text())
+            names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+            assert name in names, (module, node)
+
+
+def test_the_scan_sees_each_kind_of_hand_built_sql():
+    for source in (
+        "cursor.execute('SELECT 1')",
+        "cur.executemany(sql, rows)",
+        "cur.copy('COPY t FROM STDIN')",
+        "RawSQL('1', [])",
+        "Person.objects.raw('SELECT 1')",
+    ):
+        call = ast.parse(source).body[0].value  # type: ignore[attr-defined]
+        assert _sends_sql(call), source
+    assert not _sends_sql(ast.parse("pipe.execute()").body[0].value)  # type: ignore[attr-defined]

@@ -44,7 +44,8 @@ _restore_node_id_string()
 
 def load(django_db_blocker: Any) -> BaseSchema:
     """``/api/schema/`` from the WSGI app, in-process. The schema view reads no table, but the
-    handler's request signals check the connection, so pytest-django's blocker is lifted."""
+    handler's request signals check the connection, so pytest-django's blocker is lifted (the
+    fixture calling this asks for ``django_db_setup``: the connection is the test database's)."""
     from config.wsgi import application
 
     with django_db_blocker.unblock():

@@ -82,7 +82,7 @@ def superuser_token(db, unit, _keep_test_connection):
 
 
 @pytest.fixture(scope="session")
-def api_schema(django_db_blocker):
+def api_schema(django_db_setup, django_db_blocker):
     """Loaded by the first test that runs with it (tests.api.lazy_schema), once per process."""
     loaded = lazy_schema.load(django_db_blocker)
     # The coverage phase enumerates every boundary of every field (a thousand requests for

@@ -36,7 +36,7 @@ CALLS: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def fuzzed_schema(django_db_blocker):
+def fuzzed_schema(django_db_setup, django_db_blocker):
     """Loaded by the first test that runs with it (tests.api.lazy_schema), once per process."""
     return lazy_schema.load(django_db_blocker)
 
@@ -81,6 +81,7 @@ def _report_calls():
 
 
 @pytest.mark.fault
+@pytest.mark.django_db  # fixtures come in when the test runs: pytest-django must know now
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -20,6 +20,8 @@ import logging
 import time
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -107,9 +109,8 @@ class ResilientRedisCache(RedisCache):
 def counter_cache(cache: Any) -> RedisCache | None:
     """The ``RedisCache`` behind ``cache`` (a ``caches[...]`` entry or the ``cache`` proxy), or
     None for any other backend, whose counters go through its own ``add``/``incr``."""
-    target = getattr(cache, "_connections", None)
-    if target is not None:  # django.core.cache.cache: a proxy to caches["default"]
-        cache = target[cache._alias]
+    if cache is default_cache:  # a proxy to caches["default"]
+        cache = caches[DEFAULT_CACHE_ALIAS]
     return cache if isinstance(cache, RedisCache) else None
 
 
@@ -132,6 +133,7 @@ def incr_counters(cache: RedisCache, counters: list[tuple[str, int]]) -> list[in
         raise RedisConnectionError("Redis recently unreachable; not asked again yet")
     keys = [cache.make_and_validate_key(key) for key, _timeout in counters]
     # Django's client holder (private, so absent from django-stubs): its pool, its client.
+    # tests/test_private_apis.py fails, naming Django's version, if it changes.
     client = cache._cache.get_client(keys[0] if keys else None, write=True)  # type: ignore[attr-defined]
     pipe = client.pipeline(transaction=False)
     for key, (_name, timeout) in zip(keys, counters, strict=True):

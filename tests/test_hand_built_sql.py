@@ -37,7 +37,7 @@ COMPARED = {
     "casework/applications/statements.py": [
         "tests/casework/test_statements.py::test_the_locked_case_is_what_the_orm_reads",
     ],
-    "casework/deadlines/services.py": [
+    "casework/deadlines/statements.py": [
         "tests/casework/test_deadline_statements.py::test_the_insert_if_new_writes_the_row_save_would_and_nothing_over_a_row_there_is",
         "tests/casework/test_deadline_statements.py::test_closing_deadlines_writes_what_the_orm_writes",
         "tests/casework/test_deadline_statements.py::test_the_next_deadline_is_what_the_orm_computes",

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from casework.core.rows import new_row
 from casework.deadlines.registry import get_source, hidden_sources
+from casework.deadlines.statements import close_open, insert_if_new, next_deadline_update
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -145,7 +145,7 @@ def deadline_set(
     values = {name: getattr(new, name) for name in DEADLINE_SET_FIELDS}
     # No savepoint: inside the caller's transaction an error rolls the whole service back.
     with transaction.atomic(savepoint=False):
-        deadline = _insert_if_new(new)
+        deadline = insert_if_new(new)
         if deadline is None:  # there is one (open or closed): lock it and move it
             deadline = Deadline.objects.select_for_update().get(source=source, object_id=object_id)
             moved = deadline.due_at != due_at or deadline.closed_at is not None
@@ -174,22 +174,6 @@ def deadline_set(
     return deadline
 
 
-def _insert_if_new(deadline: Any) -> Any:
-    """``INSERT … ON CONFLICT (source, object_id) DO NOTHING RETURNING id``: the new row in one
-    statement, or None if the source already has a deadline for the object. A concurrent
-    ``deadline_set`` of the same deadline waits on the unique key, then moves the row instead
-    of failing on it."""
-    from casework.core.statements import insert_statement, insert_values, inserted, prepared_cursor
-
-    conn, statement, fields = insert_statement(
-        type(deadline), "ON CONFLICT (source, object_id) DO NOTHING"
-    )
-    with prepared_cursor(conn) as cursor:
-        cursor.execute(statement, insert_values(deadline, fields, conn))
-        row = cursor.fetchone()
-    return None if row is None else inserted(deadline, row[0], conn)
-
-
 def deadline_close(*, source: str, object_id: int, application: Any = None) -> None:
     """The thing happened (or no longer needs to): no more reminders for it."""
     deadlines_close(sources=[source], object_id=object_id, application=application)
@@ -199,71 +183,17 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
     """Close the open deadlines of these ``sources`` for ``object_id`` and cancel their
     reminders not yet sent, in one statement on PostgreSQL (a transition closes two or
     three at once)."""
-    from casework.deadlines.choices import ReminderStatus
-    from casework.deadlines.models import Deadline, Reminder
-
     if not sources:
         return
-    qn = connection.ops.quote_name
-    deadline, reminder = qn(Deadline._meta.db_table), qn(Reminder._meta.db_table)
-    close = (
-        f"UPDATE {deadline} SET closed_at = %s WHERE object_id = %s "  # noqa: S608  # nosec B608
-        f"AND source IN ({', '.join(['%s'] * len(sources))}) AND closed_at IS NULL RETURNING id"
-    )
-    params = [connection.ops.adapt_datetimefield_value(timezone.now()), object_id, *sources]
-    from casework.core.statements import prepared_cursor
-
-    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH closed AS ({close}) UPDATE {reminder} SET status = %s "  # noqa: S608  # nosec B608
-                "WHERE status = %s AND deadline_id IN (SELECT id FROM closed)",
-                [*params, ReminderStatus.CANCELLED.value, ReminderStatus.PENDING.value],
-            )
-        else:  # SQLite has no UPDATE inside WITH: the ids come back, then their reminders
-            cursor.execute(close, params)
-            ids = [row[0] for row in cursor.fetchall()]
-            if ids:
-                Reminder.objects.filter(deadline_id__in=ids, status=ReminderStatus.PENDING).update(
-                    status=ReminderStatus.CANCELLED
-                )
+    with transaction.atomic(savepoint=False):
+        close_open(sources=sources, object_id=object_id)
         if application is not None:
             _touched(application)
 
 
 def refresh_next_deadline(application: Any) -> None:
-    """Keep ``Application.next_deadline`` (shown and filtered in lists) at the soonest open one.
-
-    One statement: the row is written only when the value changes (``IS DISTINCT FROM``),
-    and the new value comes back with ``RETURNING``.
-    """
-    from casework.deadlines.models import Deadline
-
-    qn = connection.ops.quote_name
-    hidden = hidden_sources()
-    not_hidden = f"AND source NOT IN ({', '.join(['%s'] * len(hidden))})" if hidden else ""
-    soonest = (
-        f"(SELECT MIN(due_at) FROM {qn(Deadline._meta.db_table)} "  # noqa: S608  # nosec B608
-        f"WHERE application_id = %s AND closed_at IS NULL {not_hidden})"
-    )
-    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    from casework.core.statements import prepared_cursor
-
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(type(application)._meta.db_table)} SET next_deadline = {soonest} "  # noqa: S608  # nosec B608
-            f"WHERE id = %s AND next_deadline {differs} {soonest} RETURNING next_deadline",
-            [application.pk, *hidden, application.pk, application.pk, *hidden],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        application.next_deadline = _as_datetime(row[0])
-
-
-def _as_datetime(value: Any) -> dt.datetime | None:
-    """A datetime read by hand-written SQL, as the ORM would give it (aware; SQLite: text)."""
-    if value is None or isinstance(value, dt.datetime) and timezone.is_aware(value):
-        return value
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
+    """Keep ``Application.next_deadline`` (shown and filtered in lists) at the soonest open one,
+    not counting the notices (``hidden_sources``); written only when it changes."""
+    changed, value = next_deadline_update(application.pk, type(application), hidden_sources())
+    if changed:
+        application.next_deadline = value

@@ -32,12 +32,12 @@ from casework.deadlines.registry import (
 )
 from casework.deadlines.reminders import _advance_recurring, reminders_create_due
 from casework.deadlines.services import (
-    _insert_if_new,
     deadline_new,
     deadline_set,
     deadlines_close,
     refresh_next_deadline,
 )
+from casework.deadlines.statements import insert_if_new
 from casework.models import Application, Deadline, Reminder
 from tests.casework.reminder_helpers import T0, interview_case, lodged_case, rejected_case
 from tests.factories import ApplicationFactory, PersonFactory
@@ -100,7 +100,7 @@ def test_the_insert_if_new_writes_the_row_save_would_and_nothing_over_a_row_ther
         )
 
     with time_machine.travel(T0, tick=False):
-        ours, (rows,) = _effect(lambda: _insert_if_new(new()), _deadlines)
+        ours, (rows,) = _effect(lambda: insert_if_new(new()), _deadlines)
         _saved, (orm_rows,) = _effect(lambda: new().save(), _deadlines)
     assert ours.pk in rows and len(rows) == len(orm_rows) == 1
     assert not ours._state.adding and _columns(ours) == rows[ours.pk]
@@ -115,7 +115,7 @@ def test_the_insert_if_new_writes_the_row_save_would_and_nothing_over_a_row_ther
         there.closed_at = closed_at
         there.save()
         before = _deadlines()
-        assert _insert_if_new(new()) is None
+        assert insert_if_new(new()) is None
         _obj, created = Deadline.objects.get_or_create(
             source=APPEAL.key, object_id=app.pk, defaults={"due_at": T0}
         )

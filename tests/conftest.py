@@ -13,8 +13,13 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_migrate
+from django.test import override_settings
 
+from casework.models import Unit
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -115,64 +120,101 @@ def _fast_and_quiet(settings, request):
     settings.WHITENOISE_AUTOREFRESH = True
 
 
+# The staff of the role fixtures: username -> (role, unit code). Made once, right after the
+# test database is migrated, and again after each flush (a transactional test empties every
+# table), rather than in every test: nine users with their group and profile cost a test
+# some 70 queries on PostgreSQL. Tests roll back, so each starts from these very rows.
+UNITS = {"oslo": "Asylum unit Oslo", "bergen": "Asylum unit Bergen"}
+STAFF = {
+    "caseworker": ("Caseworker", "oslo"),
+    "caseworker2": ("Caseworker", "oslo"),
+    "decider": ("Decision-maker", "oslo"),
+    "appeals": ("Appeals body", "oslo"),
+    "registrar": ("Police registration", "oslo"),
+    "reception": ("Reception officer", "oslo"),
+    "integration": ("Integration officer", "oslo"),
+    "auditor": ("Auditor", "oslo"),
+    "outsider": ("Caseworker", "bergen"),
+}
+
+
+def _make_staff(*, using: str = "default", **_: object) -> None:
+    """``post_migrate`` handler (the last app's): the units and the staff of the fixtures."""
+    if using != "default":
+        return
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        units = {code: factories.UnitFactory(code=code, name=name) for code, name in UNITS.items()}
+        for username, (role, code) in STAFF.items():
+            factories.staff_user(username=username, role=role, unit=units[code])
+
+
+post_migrate.connect(
+    _make_staff, sender=django_apps.get_app_config("integration"), dispatch_uid="tests.staff"
+)
+
+
+def _unit(code: str):
+    return Unit.objects.get(code=code)
+
+
+def _staff(username: str):
+    return get_user_model().objects.get(username=username)
+
+
 @pytest.fixture
 def unit(db):
-    return factories.UnitFactory(code="oslo", name="Asylum unit Oslo")
+    return _unit("oslo")
 
 
 @pytest.fixture
 def other_unit(db):
-    return factories.UnitFactory(code="bergen", name="Asylum unit Bergen")
-
-
-def _staff(role: str | None, unit, username: str):
-    return factories.staff_user(username=username, role=role, unit=unit)
+    return _unit("bergen")
 
 
 @pytest.fixture
 def caseworker(unit):
-    return _staff("Caseworker", unit, "caseworker")
+    return _staff("caseworker")
 
 
 @pytest.fixture
 def other_caseworker(unit):
-    return _staff("Caseworker", unit, "caseworker2")
+    return _staff("caseworker2")
 
 
 @pytest.fixture
 def decider(unit):
-    return _staff("Decision-maker", unit, "decider")
+    return _staff("decider")
 
 
 @pytest.fixture
 def appeals(unit):
-    return _staff("Appeals body", unit, "appeals")
+    return _staff("appeals")
 
 
 @pytest.fixture
 def registrar(unit):
-    return _staff("Police registration", unit, "registrar")
+    return _staff("registrar")
 
 
 @pytest.fixture
 def reception_officer(unit):
-    return _staff("Reception officer", unit, "reception")
+    return _staff("reception")
 
 
 @pytest.fixture
 def integration_officer(unit):
-    return _staff("Integration officer", unit, "integration")
+    return _staff("integration")
 
 
 @pytest.fixture
 def auditor(unit):
-    return _staff("Auditor", unit, "auditor")
+    return _staff("auditor")
 
 
 @pytest.fixture
 def outsider(other_unit):
     """A caseworker of another unit: staff, but not of these cases."""
-    return _staff("Caseworker", other_unit, "outsider")
+    return _staff("outsider")
 
 
 @pytest.fixture

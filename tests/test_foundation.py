@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
@@ -104,6 +105,9 @@ def test_every_role_is_a_group_created_by_migration():
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(settings):
+    # A database without the role fixtures' staff (tests/conftest.py), who share the demo
+    # users' names: seed_demo creates its users, and never resets an existing one's password.
+    get_user_model().objects.all().delete()
     settings.DEMO_PASSWORD = "Demo-password-for-tests"
     call_command("seed_demo", "--no-bulk")
     counts = (Person.objects.count(), Application.objects.count())

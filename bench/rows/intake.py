@@ -123,14 +123,16 @@ def parse_only(path: Path) -> Figure:
     pass (``arrivals_check``) and the validated batches, in-process."""
     from django.utils import timezone
 
-    from casework.intake import imports
+    from casework.intake import arrivals
 
-    result = imports.ImportResult()
+    result = arrivals.ImportResult()
     start = time.perf_counter()
     with path.open("rb") as fh:
-        imports.arrivals_check(imports.text_lines(fh))
+        arrivals.arrivals_check(arrivals.text_lines(fh))
     with path.open("rb") as fh:
-        for _batch in imports._batches(imports.text_lines(fh), timezone.localdate(), result):
+        for _batch in arrivals.arrival_batches(
+            arrivals.text_lines(fh), timezone.localdate(), result
+        ):
             pass
     seconds = time.perf_counter() - start
     return Figure(

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from casework.intake import imports
+from casework.intake import arrivals, imports
 from casework.intake.models import ImportJob
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -26,7 +26,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="Columns: "
-        + ", ".join(imports.COLUMNS)
+        + ", ".join(arrivals.COLUMNS)
         + ". CSV UTF-8 with a header row, at most 50 MB.",
     )
 
@@ -48,8 +48,8 @@ class UploadForm(forms.Form):
             raise forms.ValidationError("Upload a .csv file (CSV UTF-8).")
         try:
             upload.seek(0)
-            imports.header_check(upload)
-        except imports.ImportFileError as exc:
+            arrivals.header_check(upload)
+        except arrivals.ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from exc
         finally:
             upload.seek(0)

@@ -104,7 +104,9 @@ def test_dump_restores_into_a_fresh_database_with_every_case_and_audit_row(
                 grounds="Assessed; «quoted» and ünïcode survive.",
             )
     source = connection.settings_dict["NAME"]
-    copy = f"{_configured_name()}_restore"[:63]
+    # one name per pytest-xdist worker, as pytest-django names the test databases
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    copy = f"{_configured_name()}_restore{f'_{worker}' if worker else ''}"[:63]
     dump = tmp_path / "casework.dump"
     before = _figures(source)
     assert before["cases"][0] == 30 and before["decisions"][0] == 20 and before["audit"][0] >= 20

@@ -15,7 +15,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.db.models import Count
 
-from casework.intake import imports
+from casework.intake import arrivals, imports
 from casework.models import Application, AuditEvent, Deadline, Person
 
 pytestmark = [pytest.mark.fault, pytest.mark.services("postgres")]
@@ -35,9 +35,9 @@ def lines(n: int, prefix: str = "c") -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):
-    monkeypatch.setattr(imports, "BATCH", 500)
+    monkeypatch.setattr(arrivals, "BATCH", 500)
     n = 3000
-    results: list[imports.ImportResult] = []
+    results: list[arrivals.ImportResult] = []
     failures: list[BaseException] = []
     start = threading.Barrier(2)
 
@@ -79,7 +79,7 @@ def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):
     """The database fails inside the second batch's statement: the first stays, whole."""
-    monkeypatch.setattr(imports, "BATCH", 100)
+    monkeypatch.setattr(arrivals, "BATCH", 100)
     real = imports._batch_statement
     calls = {"n": 0}
 

@@ -25,7 +25,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from casework.intake import imports
+from casework.intake import arrivals, imports
 from casework.models import Application, AuditEvent, Deadline, ImportJob, Person
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db]
@@ -270,8 +270,8 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 
 def parse(data: bytes) -> list:
     """Everything the reading layer gives for ``data``: header, then (line, row or error)."""
-    records = imports._records(imports.text_lines(io.BytesIO(data)))
-    return [imports._header(records), *records]
+    records = arrivals._records(arrivals.text_lines(io.BytesIO(data)))
+    return [arrivals._header(records), *records]
 
 
 @FUZZ
@@ -282,7 +282,7 @@ def parse(data: bytes) -> list:
 def test_the_reader_refuses_or_reads_any_bytes_and_never_raises_anything_else(data):
     try:
         parse(data)
-    except imports.ImportFileError as exc:
+    except arrivals.ImportFileError as exc:
         assert str(exc)  # a message for the officer
 
 
@@ -290,14 +290,14 @@ def test_the_reader_refuses_or_reads_any_bytes_and_never_raises_anything_else(da
 @given(st.lists(st.lists(TEXT, min_size=2, max_size=6), min_size=1, max_size=8))
 def test_rows_written_as_csv_read_back_as_the_same_rows(rows):
     buf = io.StringIO(newline="")
-    columns = list(imports.COLUMNS)
+    columns = list(arrivals.COLUMNS)
     csv.writer(buf).writerows([columns, *rows])
     try:
         header, *records = parse(buf.getvalue().encode("utf-8"))
-    except imports.ImportFileError as exc:  # only a field with many line breaks may do this
+    except arrivals.ImportFileError as exc:  # only a field with many line breaks may do this
         assert "quoted field is not closed" in str(exc)
         assert any(
-            v.count("\n") + v.count("\r") >= imports.MAX_RECORD_LINES - 1 for r in rows for v in r
+            v.count("\n") + v.count("\r") >= arrivals.MAX_RECORD_LINES - 1 for r in rows for v in r
         )
         return
     assert header == columns
@@ -347,25 +347,25 @@ ROW = st.fixed_dictionaries(
 
 @FUZZ
 @given(ROW)
-@example(dict.fromkeys(imports.COLUMNS, "\x00"))
-@example({**dict.fromkeys(imports.COLUMNS, ""), "nationality": "ß", "sex": "unKnown"})
+@example(dict.fromkeys(arrivals.COLUMNS, "\x00"))
+@example({**dict.fromkeys(arrivals.COLUMNS, ""), "nationality": "ß", "sex": "unKnown"})
 def test_the_validator_accepts_only_clean_rows_and_explains_every_refusal(row):
-    checked = imports.validate_row(7, row, TODAY)
+    checked = arrivals.validate_row(7, row, TODAY)
     if isinstance(checked, list):
         assert checked, "a refusal names at least one problem"
         for err in checked:
-            assert err.line == 7 and err.field in (*imports.COLUMNS, "") and err.reason
+            assert err.line == 7 and err.field in (*arrivals.COLUMNS, "") and err.reason
             value = row.get(err.field, "")
             assert len(value.strip()) < 8 or value.strip() not in err.reason  # not the value
         return
     a = checked
-    assert imports.EXTERNAL_ID.fullmatch(a.external_id)
+    assert arrivals.EXTERNAL_ID.fullmatch(a.external_id)
     for name in (a.given_name, a.family_name):
         assert name and name == name.strip() and name.isprintable() and len(name) <= 120
     assert dt.date(1900, 1, 1) <= a.date_of_birth <= a.arrival_date <= TODAY
     assert a.arrival_date.year >= 2000
-    assert a.nationality == "" or a.nationality in imports.COUNTRY_CODES
-    assert a.sex in imports.SEXES and a.kind in imports.KINDS
+    assert a.nationality == "" or a.nationality in arrivals.COUNTRY_CODES
+    assert a.sex in arrivals.SEXES and a.kind in arrivals.KINDS
     assert a.dob_precision in ("day", "year")
     # what was accepted is what was written, up to case and padding
     assert a.kind == row["kind"].strip().lower()
@@ -393,7 +393,7 @@ def upload(client, name: str, data: bytes):
         ("arrivals.csv", (HEADER + good(1)).encode("utf-16"), "UTF-16"),
         ("arrivals.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "Line 1:"),
         ("arrivals.csv", b"name,born\nA,1990\n", "Line 1: missing columns: external_id"),
-        ("arrivals.csv", b"x" * (imports.MAX_LINE_BYTES + 10), "longer than 64 KB"),
+        ("arrivals.csv", b"x" * (arrivals.MAX_LINE_BYTES + 10), "longer than 64 KB"),
     ],
 )
 def test_the_upload_form_refuses_what_is_not_an_arrivals_csv_and_says_why(

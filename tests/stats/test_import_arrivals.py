@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from casework.intake import imports
+from casework.intake import arrivals, imports
 from casework.models import Application, AuditEvent, Deadline, Person
 from casework.people.identity import is_valid_registration_number
 
@@ -149,7 +149,7 @@ def test_a_row_that_is_not_utf8_is_a_bad_row_with_its_line(tmp_path):
 
 def test_rows_stream_in_batches(tmp_path, monkeypatch):
     """2,500 rows in batches of 1,000: three transactions, and all rows arrive."""
-    monkeypatch.setattr(imports, "BATCH", 1000)
+    monkeypatch.setattr(arrivals, "BATCH", 1000)
     path = tmp_path / "many.csv"
     with path.open("w") as fh:
         fh.write(HEADER)
@@ -158,7 +158,7 @@ def test_rows_stream_in_batches(tmp_path, monkeypatch):
     seen = []
     with path.open("rb") as fh:
         result = imports.arrivals_import(
-            stream=imports.text_lines(fh), on_progress=lambda r: seen.append(r.created)
+            stream=arrivals.text_lines(fh), on_progress=lambda r: seen.append(r.created)
         )
     assert result.created == 2500
     assert seen[:3] == [1000, 2000, 2500]

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from casework.intake import imports
+from casework.intake import arrivals, imports
 
 
 class Command(BaseCommand):
@@ -48,8 +48,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No such user: {options['user']}")
         try:  # a file that cannot be read as rows is refused before anything is written
             with path.open("rb") as fh:
-                lines = imports.arrivals_check(imports.text_lines(fh))
-        except imports.ImportFileError as exc:
+                lines = arrivals.arrivals_check(arrivals.text_lines(fh))
+        except arrivals.ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Nothing was imported.") from exc
         except OSError as exc:
             raise CommandError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
@@ -62,12 +62,12 @@ class Command(BaseCommand):
         bar = tqdm(total=max(lines, 0), unit=" rows", desc="arrivals", file=self.stderr._out)  # type: ignore[call-overload]
         done = 0
 
-        def progress(result: imports.ImportResult) -> None:
+        def progress(result: arrivals.ImportResult) -> None:
             nonlocal done
             bar.update(result.total - done)
             done = result.total
 
-        def error(err: imports.RowError) -> None:
+        def error(err: arrivals.RowError) -> None:
             bar.write(f"line {err.line}: {err.field or 'row'}: {err.reason}", file=self.stderr._out)
             if report:
                 report.writerow([err.line, err.field, err.reason])
@@ -76,12 +76,12 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as binary:
                 result = imports.arrivals_import(
-                    stream=imports.text_lines(binary),
+                    stream=arrivals.text_lines(binary),
                     actor=actor,
                     on_progress=progress,
                     on_error=error,
                 )
-        except imports.ImportFileError as exc:  # the file changed since it was checked
+        except arrivals.ImportFileError as exc:  # the file changed since it was checked
             raise CommandError(f"{path.name}: {exc}") from exc
         except DatabaseError as exc:
             raise CommandError(

@@ -37,6 +37,7 @@ from casework.applications.services import (
     interview_schedule,
 )
 from casework.intake import demo as demo_data
+from casework.intake import demo_cases
 from casework.people.models import Person
 from casework.people.services import person_register
 from casework.staff.choices import Role
@@ -118,10 +119,10 @@ class Command(BaseCommand):
             on_chunk=lambda part, n: bar.update(n),
         )
         generators = {
-            "protection2022": lambda: demo_data.protection_2022(scale, seed),
-            "collective2023": lambda: demo_data.collective_2023(scale, seed),
-            "recent": lambda: demo_data.recent_cases(scale, seed, today),
-            "open": lambda: demo_data.open_cases(scale, seed, today),
+            "protection2022": lambda: demo_cases.protection_2022(scale, seed),
+            "collective2023": lambda: demo_cases.collective_2023(scale, seed),
+            "recent": lambda: demo_cases.recent_cases(scale, seed, today),
+            "open": lambda: demo_cases.open_cases(scale, seed, today),
         }
         from django.utils.module_loading import autodiscover_modules
 

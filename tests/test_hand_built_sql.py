@@ -45,9 +45,6 @@ COMPARED = {
     "casework/deadlines/reminders.py": [
         "tests/casework/test_deadline_statements.py::test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would",
     ],
-    "casework/intake/imports.py": [
-        "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",
-    ],
     "casework/intake/writer.py": [
         "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",
     ],

@@ -17,8 +17,7 @@ writes one by one. The import and the demo seeder only choose how to write them:
 
 Neither calls ``save()`` nor sends ``pre_save``/``post_save``: the models written so are
 registered in ``casework.core.checks``, whose check fails when one of them gains ``save()``
-logic or such receivers. (On PostgreSQL the import writes its rows with one set-based
-statement, parity-tested against these builders.)
+logic or such receivers.
 """
 
 from __future__ import annotations
@@ -52,10 +51,46 @@ class OrmWriter:
         for row in rows:
             self._rows.setdefault(type(row), []).append(row)
 
-    def flush(self) -> None:
+    def flush(self, now: dt.datetime | None = None) -> None:
         rows, self._rows = self._rows, {}
         for model, objs in rows.items():
             model._default_manager.bulk_create(objs, batch_size=1000)
+
+
+class CopyWriter:
+    """PostgreSQL: a record's key is taken from its table's sequence when it is keyed (for the
+    rows built after), and every row goes in with one ``COPY`` per model at the flush, records
+    first, in the order they came (foreign keys point back)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[type[models.Model], list[Any]] = {}
+
+    def keyed(self, records: list[Any]) -> None:
+        """Give ``records`` their keys now (``nextval`` of the table's sequence, one query)."""
+        if not records:
+            return
+        table = connection.ops.quote_name(type(records[0])._meta.db_table)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(records)],
+            )
+            for record, (pk,) in zip(records, cur.fetchall(), strict=True):
+                record.pk = pk
+        self.add(records)
+
+    def add(self, rows: Iterable[Any]) -> None:
+        for row in rows:
+            self._rows.setdefault(type(row), []).append(row)
+
+    def flush(self, now: dt.datetime) -> None:
+        """COPY every row; psycopg's errors come out as Django's (a unique index refusing a
+        row is an ``IntegrityError``, which the import's retry expects)."""
+        rows, self._rows = self._rows, {}
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cur:
+            for objs in rows.values():
+                records_copy(cur, objs, now)
 
 
 def by_model(records: Iterable[Any]) -> dict[type, list[Any]]:

@@ -1,10 +1,9 @@
 """Two imports of the same file at once, on real PostgreSQL: every arrival lands exactly once.
 
-The set-based writer (``casework.intake.imports._insert_copy``) checks which external ids exist,
-then inserts with ``ON CONFLICT (external_id) DO NOTHING``. When another import commits the
-same ids in between, the statement writes fewer people than staged, the batch is rolled back
-whole and retried, and the retry finds them already imported. Also: a batch that fails half
-way leaves nothing of itself behind.
+The import checks which external ids exist, then ``COPY``s the batch's rows. When another
+import commits the same ids in between, the unique external id refuses the rows, the batch is
+rolled back whole and retried, and the retry finds them already imported. Also: a batch that
+fails half way leaves nothing of itself behind.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.db.models import Count
 
-from casework.intake import arrivals, imports
+from casework.intake import arrivals, imports, writer
 from casework.models import Application, AuditEvent, Deadline, Person
 
 pytestmark = [pytest.mark.fault, pytest.mark.services("postgres")]
@@ -78,20 +77,20 @@ def test_two_imports_of_one_file_at_once_write_each_arrival_once(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):
-    """The database fails inside the second batch's statement: the first stays, whole."""
+    """The database fails inside the second batch, after its people and applications were
+    copied in: the first batch stays, whole, and nothing of the second."""
     monkeypatch.setattr(arrivals, "BATCH", 100)
-    real = imports._batch_statement
-    calls = {"n": 0}
+    real = writer.records_copy
+    calls = {"audit": 0}
 
-    def failing(**kwargs):
-        calls["n"] += 1
-        sql, params = real(**kwargs)
-        if calls["n"] == 2:  # people and applications are written, then the statement fails
-            zero = "(SELECT count(*) - count(*) FROM a)"  # at run time, after the inserts
-            sql = sql.replace(" SELECT (SELECT count(*) FROM p)", f" SELECT 1 / {zero}", 1)
-        return sql, params
+    def failing(cursor, records, now):
+        if records and isinstance(records[0], AuditEvent):
+            calls["audit"] += 1
+            if calls["audit"] == 2:  # the second batch's people and applications are in
+                cursor.execute("SELECT 1 / 0")
+        return real(cursor, records, now)
 
-    monkeypatch.setattr(imports, "_batch_statement", failing)
+    monkeypatch.setattr(writer, "records_copy", failing)
     with pytest.raises(DatabaseError):
         imports.arrivals_import(stream=lines(250, "f"))
     assert Person.objects.filter(external_id__startswith="f-").count() == 100
@@ -99,7 +98,7 @@ def test_a_batch_that_fails_half_way_leaves_nothing_of_itself(monkeypatch):
     assert AuditEvent.objects.filter(person__external_id__startswith="f-").count() == 200
     assert Person.history.filter(external_id__startswith="f-").count() == 100
 
-    monkeypatch.setattr(imports, "_batch_statement", real)  # the database is back: run again
+    monkeypatch.setattr(writer, "records_copy", real)  # the database is back: run again
     result = imports.arrivals_import(stream=lines(250, "f"))
     assert (result.created, result.skipped) == (150, 100)
     assert Person.objects.filter(external_id__startswith="f-").count() == 250

@@ -2,7 +2,7 @@
 
 Hand-built statements (``casework.audit.history.save_with_history``: every transition's save
 of the case; ``casework.core.statements.insert``: audit events, decisions, deadlines), the
-bulk import's and the demo's writers (``bulk_create``, ``COPY``, a set-based ``INSERT``) and
+bulk import's and the demo's writers (``bulk_create``, ``COPY``, ``executemany``) and
 ``casework.core.rows.new_row`` write or make rows without ``save()``, without
 ``pre_save``/``post_save`` and without ``pre_init``/``post_init``. Logic a newcomer puts in a
 ``save()`` override or in such a receiver of one of these models would run on some writes and

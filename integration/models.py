@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from casework.audit.services import audit_subject
 from casework.models import Application, Person
 from reception.models import Municipality, Settlement
 
@@ -48,7 +49,7 @@ class AuditSubjectMixin:
 
     @property
     def audit_subject(self) -> str:
-        return f"{self._meta.label_lower}:{self.pk}"
+        return audit_subject(self)
 
 
 class WorkPermit(AuditSubjectMixin, FSMModelMixin, WorkPermitWorkflow, models.Model):

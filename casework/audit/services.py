@@ -61,6 +61,12 @@ def audit_event(
     return event
 
 
+def audit_subject(record: Any) -> str:
+    """How an audit event names a record that is not a person or a case (a unit, a centre,
+    a quota): ``app_label.model:pk`` in ``changes["subject"]``, so its trail can be found."""
+    return f"{record._meta.label_lower}:{record.pk}"
+
+
 def apply_changes(record: Any, fields: dict[str, Any]) -> dict[str, list[Any]]:
     """Set ``fields`` on ``record`` (not saved) and return what changed, ``{field: [before,
     after]}``, ready for an audit event's ``changes``: related rows by id, dates in ISO form.

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from casework.audit.services import apply_changes, audit_log
+from casework.audit.services import apply_changes, audit_log, audit_subject
 from casework.core.exceptions import TransitionInvalid
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.users import AnyUser
@@ -31,7 +31,7 @@ def unit_create(*, actor: AnyUser, code: str, name: str) -> Unit:
         audit_log(
             actor=actor,
             action="unit_created",
-            changes={"subject": f"casework.unit:{unit.pk}", "code": code, "name": name},
+            changes={"subject": audit_subject(unit), "code": code, "name": name},
         )
     return unit
 
@@ -63,7 +63,7 @@ def staff_profile_create(
             actor=actor,
             action="staff_profile_created",
             changes={
-                "subject": f"casework.staffprofile:{profile.pk}",
+                "subject": audit_subject(profile),
                 "user": user.pk,
                 "unit": getattr(unit, "pk", None),
                 "language": language,
@@ -110,6 +110,6 @@ def _reference_update(
             audit_log(
                 actor=actor,
                 action=action,
-                changes={"subject": f"{record._meta.label_lower}:{record.pk}", "fields": changed},
+                changes={"subject": audit_subject(record), "fields": changed},
             )
     return record

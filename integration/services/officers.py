@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from casework.audit.services import audit_log
+from casework.audit.services import audit_log, audit_subject
 from casework.staff.users import AnyUser
 from reception.models import Municipality
 
@@ -27,7 +27,7 @@ def municipality_officer_add(
         audit_log(
             actor=actor,
             action="municipality_officer_added",
-            changes={"subject": _subject(municipality), "user": user.pk},
+            changes={"subject": audit_subject(municipality), "user": user.pk},
         )
     return officer
 
@@ -40,10 +40,6 @@ def municipality_officer_remove(*, actor: AnyUser, officer: MunicipalityOfficer)
         audit_log(
             actor=actor,
             action="municipality_officer_removed",
-            changes={"subject": _subject(officer.municipality), "user": officer.user_id},
+            changes={"subject": audit_subject(officer.municipality), "user": officer.user_id},
         )
         officer.delete()
-
-
-def _subject(municipality: Municipality) -> str:
-    return f"{municipality._meta.label_lower}:{municipality.pk}"

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from casework.audit.services import apply_changes, audit_log
+from casework.audit.services import apply_changes, audit_log, audit_subject
 from casework.staff.users import AnyUser
 from reception.exceptions import PlacementConflict, PlacementInvalid
 from reception.models import (
@@ -71,7 +71,7 @@ def centre_create(
         audit_log(
             actor=actor,
             action="centre_created",
-            changes={"subject": _subject(centre), "capacity": capacity},
+            changes={"subject": audit_subject(centre), "capacity": capacity},
         )
     return centre
 
@@ -116,7 +116,7 @@ def centre_update(*, actor: AnyUser, centre: ReceptionCentre, **fields: Any) -> 
             audit_log(
                 actor=actor,
                 action="centre_changed",
-                changes={"subject": _subject(centre), "fields": changed},
+                changes={"subject": audit_subject(centre), "fields": changed},
             )
     return centre
 
@@ -130,7 +130,7 @@ def centre_staff_add(*, actor: AnyUser, centre: ReceptionCentre, user: User) -> 
         audit_log(
             actor=actor,
             action="centre_staff_added",
-            changes={"subject": _subject(centre), "user": user.pk},
+            changes={"subject": audit_subject(centre), "user": user.pk},
         )
     return centre_staff
 
@@ -143,7 +143,7 @@ def centre_staff_remove(*, actor: AnyUser, centre_staff: CentreStaff) -> None:
         audit_log(
             actor=actor,
             action="centre_staff_removed",
-            changes={"subject": _subject(centre_staff.centre), "user": centre_staff.user_id},
+            changes={"subject": audit_subject(centre_staff.centre), "user": centre_staff.user_id},
         )
         centre_staff.delete()
 
@@ -171,7 +171,7 @@ def municipality_quota_create(
             actor=actor,
             action="quota_created",
             changes={
-                "subject": _subject(quota),
+                "subject": audit_subject(quota),
                 "municipality": municipality.number,
                 "year": year,
                 "places": places,
@@ -214,10 +214,6 @@ def municipality_quota_update(
             audit_log(
                 actor=actor,
                 action="quota_changed",
-                changes={"subject": _subject(quota), "fields": changed},
+                changes={"subject": audit_subject(quota), "fields": changed},
             )
     return quota
-
-
-def _subject(record: Any) -> str:
-    return f"{record._meta.label_lower}:{record.pk}"

@@ -1,17 +1,24 @@
-"""Units and staff profiles: saved through ``casework.staff.services``, which audit each change."""
+"""Units and staff profiles: saved through ``casework.staff.services``, which audit each change;
+staff users, with unlocking a sign-in lockout (``casework.staff.lockout.sign_in_unlock``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from casework.admin.base import (
     ServiceFormAdminMixin,
     changed_fields,
     saved_as,
 )
+from casework.staff.lockout import sign_in_unlock
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.services import (
     staff_profile_create,
@@ -59,3 +66,31 @@ class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
         else:
             saved = staff_profile_create(actor=request.user, **form.cleaned_data)
         saved_as(obj, saved)
+
+
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, plus unlocking a sign-in lockout through ``sign_in_unlock``."""
+
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in (lift a lockout after failed attempts)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        try:
+            cleared = [sign_in_unlock(actor=request.user, user=user) for user in queryset]
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        unlocked = sum(1 for n in cleared if n)
+        self.message_user(
+            request,
+            _(
+                "Sign-in unlocked for %(n)d of %(total)d selected users "
+                "(the others were not locked)."
+            )
+            % {"n": unlocked, "total": len(cleared)},
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

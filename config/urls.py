@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/otp/verify/", otp.verify, name="otp-verify"),
     path("admin/otp/setup/", otp.setup, name="otp-setup"),
+    path("admin/otp/backup-codes/", otp.backup_codes, name="otp-backup-codes"),
     path(
         "admin/documents/<int:pk>/scan/",
         document_views.scan_download,

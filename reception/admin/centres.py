@@ -214,7 +214,7 @@ class CentreStaffAdmin(admin.ModelAdmin):
     list_display = ("user", "centre")
     list_select_related = ("user", "centre")
     list_filter = ("centre",)
-    autocomplete_fields = ("centre",)
+    autocomplete_fields = ("centre", "user")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from casework.applications.choices import Outcome
 from casework.audit.services import audit_subject
 from casework.models import Application, Person
 from reception.models import Municipality, Settlement
@@ -163,7 +164,7 @@ class FamilyReunification(
     protection_decided_on = models.DateField(
         null=True, blank=True, help_text=_("The date in the sponsor's protection decision letter.")
     )
-    protection_outcome = models.CharField(max_length=24, blank=True)
+    protection_outcome = models.CharField(max_length=24, blank=True, choices=Outcome.choices)
     sponsor_arrived_on = models.DateField(help_text=_("When the sponsor came to Norway."))
     applicant = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="family_reunifications"

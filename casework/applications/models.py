@@ -25,6 +25,7 @@ from casework.applications.choices import (
 )
 from casework.applications.workflow import ApplicationWorkflow
 from casework.audit.history import IndexedHistoricalRecords
+from casework.people.choices import SpokenLanguage
 from casework.people.identity import format_reference, new_reference
 
 
@@ -106,8 +107,10 @@ class Interview(models.Model):
     )
     scheduled_at = models.DateTimeField()
     location = models.CharField(max_length=200)
-    language = models.CharField(max_length=8, help_text=_("Language of the interview (ISO 639-1)"))
-    interpreter = models.BooleanField(default=True)
+    language = models.CharField(
+        _("language of the interview"), max_length=8, choices=SpokenLanguage.choices
+    )
+    interpreter = models.BooleanField(_("interpreter booked"), default=True)
     lawyer_present = models.BooleanField(default=False)
     held_at = models.DateTimeField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)

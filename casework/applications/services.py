@@ -35,6 +35,7 @@ from casework.deadlines.services import (
     deadline_set,
     next_deadline_refreshed_once,
 )
+from casework.people.choices import SpokenLanguage
 from casework.people.models import Person
 from casework.staff.models import Unit
 from casework.staff.users import AnyUser
@@ -273,6 +274,8 @@ def interview_schedule(
     """Book the asylum interview; the applicant is reminded of it."""
     if not actor.has_perm("casework.schedule_interview", application):
         raise PermissionDenied(_("You may not schedule interviews for this case."))
+    if language not in SpokenLanguage.values:
+        raise TransitionInvalid({"language": _("Choose a language of the list.")})
     with transaction.atomic():
         app = _lock(application, None)
         if app.state not in (State.SUBMITTED, State.EXAMINED):

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from casework.audit.history import IndexedHistoricalRecords
-from casework.people.choices import DatePrecision, DocumentKind, DuplicateStatus, Relation, Sex
+from casework.people.choices import (
+    DatePrecision,
+    DocumentKind,
+    DuplicateStatus,
+    Relation,
+    Sex,
+    validate_spoken_languages,
+)
 from casework.people.documents import scan_upload_to, validate_scan
 
 
@@ -42,8 +49,12 @@ class Person(models.Model):
     nationality = CountryField(blank=True, help_text=_("Empty for a stateless person."))
     stateless = models.BooleanField(default=False)
     other_nationalities = CountryField(multiple=True, blank=True)
+    # Codes of ``SpokenLanguage`` (ISO 639-3), comma separated: "ara,eng".
     languages = models.CharField(
-        max_length=120, blank=True, help_text=_("ISO 639-1 codes, comma separated, e.g. ar,en")
+        _("languages spoken"),
+        max_length=120,
+        blank=True,
+        validators=[validate_spoken_languages],
     )
     preferred_language = models.CharField(max_length=8, default="en")
     email = models.EmailField(blank=True)

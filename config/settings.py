@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "casework.staff.otp.StaffTwoFactorMiddleware",
+    "casework.staff.language.StaffLanguageMiddleware",  # staff pages: the user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -228,6 +229,8 @@ LANGUAGES = [
 ]
 LANGUAGES_BIDI = ["ar", "fa", "ps", "he", "ur"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-and-time format per language, on every page (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"

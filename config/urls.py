@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from casework.admin import documents as document_views
+from casework.admin import staff as staff_views
 from casework.core.views import healthz
 from casework.staff import otp
 from casework.status import views as status_views
@@ -20,6 +21,7 @@ urlpatterns = [
         document_views.scan_download,
         name="casework-document-scan",
     ),
+    path("admin/language/", admin.site.admin_view(staff_views.my_language), name="my-language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

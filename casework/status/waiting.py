@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from casework.applications.choices import Instance, Outcome, State
 from casework.applications.models import Application, Decision
+from casework.core.statements import concrete_field
 from casework.status.models import QueueDay, WaitingFigure
 
 log = logging.getLogger(__name__)
@@ -212,8 +213,8 @@ def _waiting_figures_sql(connection: Any) -> str:
     if connection.alias not in _figures_sql:
         q = connection.ops.quote_name
         app, fig, day = Application._meta.db_table, WaitingFigure._meta.db_table, QueueDay._meta
-        a = {n: q(Application._meta.get_field(n).column) for n in ("kind", "track", "state")}
-        lodged, pk = q(Application._meta.get_field("lodged_on").column), q("id")
+        a = {n: q(concrete_field(Application, n).column) for n in ("kind", "track", "state")}
+        lodged, pk = q(concrete_field(Application, "lodged_on").column), q("id")
         _figures_sql[connection.alias] = f"""SELECT w.{q("p80_days")},
             COALESCE(d.{q("before")}, 0)
                 + CASE WHEN d.{q("lodged_on")} < %s THEN d.{q("count")} ELSE 0 END,

@@ -222,6 +222,7 @@ EVENT_TITLES: dict[str, Any] = {
     "interview_scheduled": _("Interview scheduled"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),
+    "status_lookups_paused": _("Status-page lookups from new devices paused after failed tries"),
 }
 
 

@@ -70,6 +70,7 @@ class HouseholdLinkInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ("relative",)
     verbose_name = _("household link")
+    verbose_name_plural = _("household links")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -53,6 +53,7 @@ class OccupancyFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
             ("full", _("full")),
+            # xgettext:no-python-format
             ("high", _("85% or more (UDI's target)")),
             ("free", _("has free beds")),
             ("empty", _("empty")),

@@ -11,6 +11,8 @@ production; fixed windows counted with ``add`` and ``incr``); and every try is l
 (``StatusLookup``) without the birth date.
 """
 
+# i18n: applicant
+
 from __future__ import annotations
 
 import datetime as dt

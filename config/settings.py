@@ -9,6 +9,7 @@ turns on every transport-security setting that ``manage.py check --deploy`` look
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -113,10 +114,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite by default so a newcomer needs nothing; DATABASE_URL=postgres://… in CI and production.
+# The development server (``make run``'s ``runserver``) serves each request in a thread of its
+# own, and Django's ``runserver`` never closes a finished thread's connection (its server lacks
+# ``ThreadedWSGIServer.close_request``): a connection kept for reuse outlived its thread until
+# the garbage collector found it, and 270 requests held 99 of PostgreSQL's 100 connections.
+# Under it each request closes its connection (tests/reliability/test_dev_server_connections.py).
+RUNSERVER = sys.argv[1:2] == ["runserver"]
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if RUNSERVER else int(env("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }

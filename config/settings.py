@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "casework",
     "reception",
     "integration",
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "casework.staff.otp.StaffTwoFactorMiddleware",
+    "casework.staff.language.StaffLanguageMiddleware",  # staff pages: the user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -191,9 +193,15 @@ SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))  # idle expiry
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ENGINE = "casework.staff.sessions"  # a lost database is a 503, not "session interrupted"
 SESSION_COOKIE_HTTPONLY = True
+# Lockout (casework.staff.lockout): AXES_FAILURE_LIMIT failures for one account from one
+# address lock it from that address, AXES_ACCOUNT_FAILURE_LIMIT from any addresses lock it
+# everywhere, for AXES_COOLOFF_TIME; the owner is told by e-mail, an administrator can unlock.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_ACCOUNT_FAILURE_LIMIT = int(env("AXES_ACCOUNT_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], ["username"]]
+AXES_HANDLER = "casework.staff.lockout.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "casework.staff.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "casework/locked_out.html"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -221,6 +229,8 @@ LANGUAGES = [
 ]
 LANGUAGES_BIDI = ["ar", "fa", "ps", "he", "ur"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-and-time format per language, on every page (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
@@ -425,6 +435,9 @@ STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
 # Redis down: the status page refuses lookups it cannot count (closed, the default) or answers
 # them uncounted (open). See casework.status.views._limited and docs/reliability.md.
 RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", False)
+# Where the client's address comes from (behind a proxy: the header it sets, e.g.
+# HTTP_X_FORWARDED_FOR), for the status page's limits and the sign-in lockout alike.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
 # --- Retention and erasure (casework.privacy.retention) ------------------------------------
 # Years after a case closed (its decision or withdrawal) before the person is anonymised, per

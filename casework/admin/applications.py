@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -177,7 +178,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         return format_html(
             '<span class="{}">{}</span>',
             "deadline-overdue" if overdue else "deadline",
-            local.strftime("%d.%m.%Y %H:%M"),
+            date_format(local, "DATETIME_FORMAT"),
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

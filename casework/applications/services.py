@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework.applications.choices import ApplicationKind, State
@@ -320,7 +321,7 @@ def interview_record_held(
                     "The interview is scheduled for %(day)s: it cannot be recorded as held "
                     "before that day. Reschedule it if it took place earlier."
                 )
-                % {"day": scheduled_day.strftime("%d.%m.%Y")}
+                % {"day": date_format(scheduled_day, "DATE_FORMAT")}
             }
         )
     if held_at > timezone.now() + dt.timedelta(minutes=5):

@@ -24,6 +24,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -286,7 +287,7 @@ class ApplicationWorkflow:
     def appeal(self, *, lodged_at: dt.datetime, late_reason: str = "") -> None:
         """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late."""
         if appeal_is_late(self, lodged_at) and not late_reason.strip():
-            deadline = timezone.localtime(self.appeal_deadline).strftime("%d.%m.%Y %H:%M")
+            deadline = date_format(timezone.localtime(self.appeal_deadline), "DATETIME_FORMAT")
             raise TransitionInvalid(
                 {
                     "late_reason": _(

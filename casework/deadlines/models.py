@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.deadlines.choices import ReminderStatus
@@ -63,7 +64,8 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} due {timezone.localtime(self.due_at):%d.%m.%Y}"
+        on = date_format(timezone.localtime(self.due_at), "DATE_FORMAT")
+        return _("%(what)s due %(on)s") % {"what": self.source, "on": on}
 
 
 class Reminder(models.Model):

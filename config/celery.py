@@ -47,6 +47,12 @@ def _beat_schedule() -> dict:
             "schedule": DAY,
             "options": {"expires": DAY},
         },
+        # The statistics page's figures, computed before they expire (PAGE_SECONDS, 10 min).
+        "refresh-statistics": {
+            "task": "casework.tasks.refresh_statistics",
+            "schedule": 8 * 60.0,
+            "options": {"expires": 8 * 60.0},
+        },
         "expire-work-permits": {
             "task": "integration.tasks.expire_work_permits",
             "schedule": every,

@@ -1,45 +1,32 @@
-<<<<<<< HEAD
-"""Units and staff profiles: saved through ``casework.staff.services``, which audit each change.
+"""Units and staff profiles: saved through ``casework.staff.services``, which audit each change;
+staff users, with unlocking a sign-in lockout (``casework.staff.lockout.sign_in_unlock``).
 
 Also each staff user's own page, where they choose the language of their staff interface.
 """
-=======
-"""Units and staff profiles: saved through ``casework.staff.services``, which audit each change;
-staff users, with unlocking a sign-in lockout (``casework.staff.lockout.sign_in_unlock``)."""
->>>>>>> main
 
 from __future__ import annotations
 
 from typing import Any
 
-<<<<<<< HEAD
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
-=======
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
->>>>>>> main
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from casework.admin.base import (
     ServiceFormAdminMixin,
     changed_fields,
     saved_as,
 )
-<<<<<<< HEAD
 from casework.core.exceptions import TransitionInvalid
 from casework.staff.choices import StaffLanguage
-=======
 from casework.staff.lockout import sign_in_unlock
->>>>>>> main
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import language_of
 from casework.staff.services import (
@@ -91,7 +78,34 @@ class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
         saved_as(obj, saved)
 
 
-<<<<<<< HEAD
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, plus unlocking a sign-in lockout through ``sign_in_unlock``."""
+
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in (lift a lockout after failed attempts)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        try:
+            cleared = [sign_in_unlock(actor=request.user, user=user) for user in queryset]
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        unlocked = sum(1 for n in cleared if n)
+        self.message_user(
+            request,
+            _(
+                "Sign-in unlocked for %(n)d of %(total)d selected users "
+                "(the others were not locked)."
+            )
+            % {"n": unlocked, "total": len(cleared)},
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)
+
+
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of the staff interface"),
@@ -128,31 +142,3 @@ def my_language(request: HttpRequest) -> HttpResponse:
         "form": form,
     }
     return TemplateResponse(request, "admin/casework/my_language.html", context)
-=======
-class StaffUserAdmin(UserAdmin):
-    """Django's user admin, plus unlocking a sign-in lockout through ``sign_in_unlock``."""
-
-    actions = ["unlock_sign_in"]
-
-    @admin.action(description=_("Unlock sign-in (lift a lockout after failed attempts)"))
-    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        try:
-            cleared = [sign_in_unlock(actor=request.user, user=user) for user in queryset]
-        except PermissionDenied as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        unlocked = sum(1 for n in cleared if n)
-        self.message_user(
-            request,
-            _(
-                "Sign-in unlocked for %(n)d of %(total)d selected users "
-                "(the others were not locked)."
-            )
-            % {"n": unlocked, "total": len(cleared)},
-            messages.SUCCESS,
-        )
-
-
-admin.site.unregister(User)
-admin.site.register(User, StaffUserAdmin)
->>>>>>> main

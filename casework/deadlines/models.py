@@ -69,12 +69,16 @@ class Deadline(models.Model):
 
 
 class Reminder(models.Model):
-    """One reminder of one deadline to one recipient on one channel: delivered exactly once.
+    """One reminder of one deadline to one recipient on one channel: created and queued once,
+    delivered at least once, every attempt as the same message (``messages.dedupe_key``).
 
     The row is the outbox: the sweep creates it (``INSERT … SELECT … ON CONFLICT DO NOTHING``,
     so a repeated or concurrent sweep creates nothing twice), a task delivers it after claiming
     it (``pending`` → ``sending`` by a conditional UPDATE, so a redelivered or duplicated task
     finds nothing to do), and a lost message or a dead worker is found again by the next sweep.
+    A worker that dies after the mail server accepted the message and before the row says
+    sent cannot be told apart from one that died before: the reminder is sent again, with the
+    same ``Message-ID`` (docs/reliability.md).
     ``cycle`` is the deadline's occurrence (a moved or recurring deadline reminds again);
     ``resend`` counts deliberate resends from the admin, so they too fit the unique key.
     """

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
+from casework.status.services import waiting_figures_refresh
 from tests.factories import ApplicationFactory, DecisionFactory, InterviewFactory
 from tests.status.conftest import lookup, text_of
 
@@ -57,7 +58,8 @@ def page_text(response) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_dates_numbers_and_plurals_on_the_status_page(client, applicant, language):
+def test_dates_numbers_and_plurals_on_the_status_page(client, applicant, language, settings):
+    settings.APPEALS_BOARD_WAITING_DAYS = 120
     date, time = WRITTEN[language]
     today = timezone.localdate()
     for days in (100, 110, 120, 130, 140):  # decided similar cases: an estimate of 132 days
@@ -68,6 +70,7 @@ def test_dates_numbers_and_plurals_on_the_status_page(client, applicant, languag
     )
     for _older in range(12):
         ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=39))
+    waiting_figures_refresh()  # as beat does
     InterviewFactory(
         application=waiting,
         scheduled_at=timezone.make_aware(dt.datetime(2031, 3, 14, 10, 0)),
@@ -77,9 +80,10 @@ def test_dates_numbers_and_plurals_on_the_status_page(client, applicant, languag
     type(rejected).objects.filter(pk=rejected.pk).update(
         appeal_deadline=timezone.make_aware(dt.datetime(2031, 3, 14, 23, 59, 59))
     )
+    appealed = ApplicationFactory(person=applicant, state="appealed", appealed_at=timezone.now())
     pages = [
         page_text(lookup(client, reference=app.reference, language=language))
-        for app in (waiting, rejected)
+        for app in (waiting, rejected, appealed)
     ]
     with translation.override(language):
         interview = translation.gettext("Your asylum interview is on %(date)s at %(time)s.")
@@ -93,6 +97,7 @@ def test_dates_numbers_and_plurals_on_the_status_page(client, applicant, languag
         )
     assert estimate.split("%(date)s")[0] in pages[0]  # the sentence that ends on a date
     assert appeal % {"date": date} in pages[1]
+    assert ("۱۲۰" if language in {"fa", "ps"} else "120") in pages[2]  # the board's days
     for page in pages:
         assert "March" not in page or language == "en"
         assert not re.search(r"[^.]\.\.(?!\.)", page), page  # "2031 р.." before

@@ -43,6 +43,7 @@ from casework.deadlines.reminders import (
 )
 from casework.deadlines.services import deadline_set
 from casework.models import Deadline, Reminder
+from casework.status.services import waiting_figures_refresh
 from tests.casework.reminder_helpers import (
     T0,
     interview_case,
@@ -290,6 +291,7 @@ def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
         )
         DecisionFactory(application=decided, decided_at=at - dt.timedelta(days=10))
     ApplicationFactory(state="examined", lodged_on=app.lodged_on - dt.timedelta(days=1))
+    waiting_figures_refresh(now=at)  # as beat does: the notice reads the refreshed figures
     run_sweep(at)
     deliver_all(at)
     (message,) = mail.outbox

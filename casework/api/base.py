@@ -381,7 +381,7 @@ class AvailableTransitionSerializer(serializers.Serializer):
 
 
 def _drf_name(field: serializers.Field) -> str:
-    """The DRF field a field is (``IntegerField`` for ``casework.api.fields.StrictIntegerField``)."""
+    """The DRF field a field is: ``IntegerField`` for ``fields.StrictIntegerField``."""
     for cls in type(field).__mro__:
         if cls.__module__.startswith("rest_framework."):
             return cls.__name__

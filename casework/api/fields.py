@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import MutableMapping
 from decimal import Decimal
 from typing import Any
 
@@ -109,7 +110,9 @@ class StrictModelSerializer(serializers.ModelSerializer):
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
 
-    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> Any:
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         """Keep ``allow_blank`` on a read-only field with choices.
 
         DRF drops it for read-only fields, so the schema's enum of an optional choice left

@@ -28,6 +28,8 @@ applicant:
   ``status_lookups_paused`` audit event on the case (``casework.status.alerts``).
 """
 
+# i18n: applicant
+
 from __future__ import annotations
 
 import datetime as dt

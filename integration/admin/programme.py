@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.admin.base import saved_as
+from casework.models import AccessLog
+from casework.privacy.access import MAX_IDS, access_log
 from casework.staff.users import AnyUser
 from reception.models import Settlement
 
@@ -200,6 +202,16 @@ class IntroductionProgrammeAdmin(RecordAdmin):
             if done is not None:
                 messages.success(request, _("Enrolled."))
                 return self._back(done)
+        # The form offers the settled people by name: a read of those settlements.
+        offered = selectors.settlements_for_enrolment(request.user)
+        access_log(
+            user=request.user,
+            action=AccessLog.Action.LIST,
+            objects=list(offered.values_list("pk", flat=True)[:MAX_IDS]),
+            model=Settlement,
+            count=offered.count(),
+            query="settlements offered for enrolment",
+        )
         return self.render_form(request, form, _("Enrol in the introduction programme"))
 
 

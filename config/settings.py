@@ -302,6 +302,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
+# How often beat recomputes the status page's expected waiting times and queue positions.
+WAITING_REFRESH_SECONDS = int(env("WAITING_REFRESH_SECONDS", "600"))
+# The appeals board's published expected processing time for an appeal, in days, and where it
+# is published; shown to applicants whose case is with the board (empty: not shown).
+APPEALS_BOARD_WAITING_DAYS = int(env("APPEALS_BOARD_WAITING_DAYS", "0") or 0) or None
+APPEALS_BOARD_WAITING_SOURCE = env("APPEALS_BOARD_WAITING_SOURCE", "")
 # Reminder delivery (casework.deadlines.reminders): a claim older than this is a dead worker's
 # and is retried; attempts before "failed"; backoff between attempts; rows queued per sweep.
 REMINDER_CLAIM_TIMEOUT = int(env("REMINDER_CLAIM_TIMEOUT", "600"))
@@ -431,7 +437,10 @@ LOGGING = {
 # --- Project settings -----------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")
 STATUS_RATE_LIMIT = env("STATUS_RATE_LIMIT", "20/h")
-STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
+# Tries at one case reference from devices that have not opened the case before (a right
+# answer gives its try back; the applicant's own devices are not counted): 10 a year, so a
+# birth date known to the year takes a guesser years (casework.status.views, reliability.md).
+STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/365d")
 # Redis down: the status page refuses lookups it cannot count (closed, the default) or answers
 # them uncounted (open). See casework.status.views._limited and docs/reliability.md.
 RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", False)

@@ -272,7 +272,7 @@ class IntroductionProgrammeAdmin(RecordAdmin):
         # are found through ``settlements_view``, which logs its own).
         chosen = str(form["settlement"].value() or "")
         shown = selectors.settlements_for_enrolment(request.user).filter(
-            pk=int(chosen) if chosen.isdigit() else None
+            pk=int(chosen) if chosen.isdigit() else 0
         )
         if shown:
             access_log(user=request.user, action=AccessLog.Action.VIEW, objects=list(shown))

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.django_db
 
 # API routes that return no personal data, and why.
 NOT_PERSONAL = {
+    "api/v1/me/": "the staff user's own account, roles and unit",
     "api/v1/statistics/": "the list of published tables",
     "api/v1/statistics/<slug:slug>/": "aggregate figures, no row of a person",
     "api/v1/reception/occupancy/": "beds and counts per centre and county",

@@ -24,7 +24,6 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +37,12 @@ from casework.api.base import (
     ApiViewSetMixin,
     TransitionsMixin,
 )
-from casework.api.filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
+from casework.api.filtersets import (
+    ApplicationFilterSet,
+    AuditEventFilterSet,
+    PersonFilterSet,
+    StrictOrderingFilter,
+)
 from casework.api.pagination import ChronologicalPage
 from casework.api.serializers import (
     ApplicationCreateSerializer,
@@ -225,7 +229,7 @@ class PersonViewSet(
         "PATCH": "casework.change_person",
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = PersonFilterSet
     ordering_fields = ["id", "created_at"]
 
@@ -292,7 +296,7 @@ class ApplicationViewSet(
         "PATCH": "casework.change_application",
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = ApplicationFilterSet
     ordering_fields = ["id", "lodged_on", "created_at"]
     workflow = APPLICATIONS

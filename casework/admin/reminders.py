@@ -32,6 +32,7 @@ from casework.admin.base import ScopedAdminMixin
 from casework.deadlines.channels import channels
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import sources
+from casework.privacy.access import AccessLoggedAdminMixin
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
 
@@ -187,7 +188,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     """Reminders of the deadlines the user may see (``casework.privacy.scopes``), and their own."""
 
     list_display = [
@@ -323,7 +324,7 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     """Deadlines the user may see (``casework.privacy.scopes``: the case's, or the person's when
     there
     is no case), and deadlines addressed to the user."""

@@ -13,7 +13,7 @@ def placement_links(obj: Placement) -> str:
     if obj.end is not None:
         return "-"
     return format_html(
-        '<a href="{}">{}</a> · <a href="{}">{}</a>',
+        '<span class="nowrap"><a href="{}">{}</a> · <a href="{}">{}</a></span>',
         reverse("admin:reception_placement_transfer", args=[obj.pk]),
         _("transfer"),
         reverse("admin:reception_placement_discharge", args=[obj.pk]),

@@ -10,6 +10,8 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        # Every record of a person, for erasure and subject access (other apps add theirs).
+        from casework.api import personal as api_personal
         from casework.applications import rules  # noqa: F401  (registers the object permissions)
         from casework.core import checks  # noqa: F401  (the statement-written models' check)
         from casework.deadlines import (  # noqa: F401
@@ -17,10 +19,14 @@ class CaseworkConfig(AppConfig):
             registry,  # registers casework's deadline sources
         )
         from casework.deadlines.messages import register_notice_lines
+        from casework.privacy import personal
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
         from casework.staff.roles import sync_role_permissions
         from casework.status.languages import install_lang_info
         from casework.status.page import waiting_lines
+
+        personal.register()
+        api_personal.register()
 
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.

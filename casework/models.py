@@ -16,7 +16,7 @@ from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocumen
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import Statistics
-from casework.status.models import StatusLookup
+from casework.status.models import QueueDay, StatusLookup, WaitingFigure
 
 __all__ = [
     "AccessLog",
@@ -32,9 +32,11 @@ __all__ = [
     "ImportJob",
     "Interview",
     "Person",
+    "QueueDay",
     "Reminder",
     "StaffProfile",
     "Statistics",
     "StatusLookup",
     "Unit",
+    "WaitingFigure",
 ]

@@ -6,9 +6,11 @@ visibility timeout is delivered again). Reminder rows in the database are the tr
 sweep re-finds whatever a lost message did not deliver.
 """
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -47,6 +49,19 @@ def _beat_schedule() -> dict:
             "schedule": DAY,
             "options": {"expires": DAY},
         },
+        # The status page's expected waiting times and queue (also once when beat starts,
+        # ``_refresh_at_start``): a lookup reads them and never computes them.
+        "refresh-waiting-figures": {
+            "task": "casework.tasks.refresh_waiting_figures",
+            "schedule": float(getattr(settings, "WAITING_REFRESH_SECONDS", 600)),
+            "options": {"expires": float(getattr(settings, "WAITING_REFRESH_SECONDS", 600))},
+        },
+        # The statistics page's figures, computed before they expire (PAGE_SECONDS, 10 min).
+        "refresh-statistics": {
+            "task": "casework.tasks.refresh_statistics",
+            "schedule": 8 * 60.0,
+            "options": {"expires": 8 * 60.0},
+        },
         "expire-work-permits": {
             "task": "integration.tasks.expire_work_permits",
             "schedule": every,
@@ -60,3 +75,13 @@ app.conf.beat_schedule_factory = _beat_schedule
 @app.on_after_finalize.connect
 def _install_schedule(sender: Celery, **_: object) -> None:
     sender.conf.beat_schedule = _beat_schedule()
+
+
+@beat_init.connect
+def _refresh_at_start(sender: object = None, **_: object) -> None:
+    """When beat starts, refresh the status page's waiting figures at once rather than after
+    the first interval: before the first refresh the page has no estimate to show."""
+    try:
+        app.send_task("casework.tasks.refresh_waiting_figures")
+    except Exception as exc:  # a broker not up yet: the schedule's first run does it
+        logging.getLogger(__name__).warning("waiting figures not refreshed at start: %s", exc)

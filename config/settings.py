@@ -9,6 +9,7 @@ turns on every transport-security setting that ``manage.py check --deploy`` look
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "casework",
     "reception",
     "integration",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "casework.staff.otp.StaffTwoFactorMiddleware",
+    "casework.staff.language.StaffLanguageMiddleware",  # staff pages: the user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -113,10 +116,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite by default so a newcomer needs nothing; DATABASE_URL=postgres://… in CI and production.
+# The development server (``make run``'s ``runserver``) serves each request in a thread of its
+# own, and Django's ``runserver`` never closes a finished thread's connection (its server lacks
+# ``ThreadedWSGIServer.close_request``): a connection kept for reuse outlived its thread until
+# the garbage collector found it, and 270 requests held 99 of PostgreSQL's 100 connections.
+# Under it each request closes its connection (tests/reliability/test_dev_server_connections.py).
+RUNSERVER = sys.argv[1:2] == ["runserver"]
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if RUNSERVER else int(env("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
@@ -184,9 +193,15 @@ SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))  # idle expiry
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ENGINE = "casework.staff.sessions"  # a lost database is a 503, not "session interrupted"
 SESSION_COOKIE_HTTPONLY = True
+# Lockout (casework.staff.lockout): AXES_FAILURE_LIMIT failures for one account from one
+# address lock it from that address, AXES_ACCOUNT_FAILURE_LIMIT from any addresses lock it
+# everywhere, for AXES_COOLOFF_TIME; the owner is told by e-mail, an administrator can unlock.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_ACCOUNT_FAILURE_LIMIT = int(env("AXES_ACCOUNT_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], ["username"]]
+AXES_HANDLER = "casework.staff.lockout.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "casework.staff.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "casework/locked_out.html"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -214,6 +229,8 @@ LANGUAGES = [
 ]
 LANGUAGES_BIDI = ["ar", "fa", "ps", "he", "ur"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-and-time format per language, on every page (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
@@ -285,6 +302,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
+# How often beat recomputes the status page's expected waiting times and queue positions.
+WAITING_REFRESH_SECONDS = int(env("WAITING_REFRESH_SECONDS", "600"))
+# The appeals board's published expected processing time for an appeal, in days, and where it
+# is published; shown to applicants whose case is with the board (empty: not shown).
+APPEALS_BOARD_WAITING_DAYS = int(env("APPEALS_BOARD_WAITING_DAYS", "0") or 0) or None
+APPEALS_BOARD_WAITING_SOURCE = env("APPEALS_BOARD_WAITING_SOURCE", "")
 # Reminder delivery (casework.deadlines.reminders): a claim older than this is a dead worker's
 # and is retried; attempts before "failed"; backoff between attempts; rows queued per sweep.
 REMINDER_CLAIM_TIMEOUT = int(env("REMINDER_CLAIM_TIMEOUT", "600"))
@@ -418,6 +441,9 @@ STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
 # Redis down: the status page refuses lookups it cannot count (closed, the default) or answers
 # them uncounted (open). See casework.status.views._limited and docs/reliability.md.
 RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", False)
+# Where the client's address comes from (behind a proxy: the header it sets, e.g.
+# HTTP_X_FORWARDED_FOR), for the status page's limits and the sign-in lockout alike.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
 # --- Retention and erasure (casework.privacy.retention) ------------------------------------
 # Years after a case closed (its decision or withdrawal) before the person is anonymised, per

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from casework.admin import documents as document_views
+from casework.admin import staff as staff_views
 from casework.core.views import favicon, healthz
 from casework.staff import otp
 from casework.status import views as status_views
@@ -19,11 +20,13 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/otp/verify/", otp.verify, name="otp-verify"),
     path("admin/otp/setup/", otp.setup, name="otp-setup"),
+    path("admin/otp/backup-codes/", otp.backup_codes, name="otp-backup-codes"),
     path(
         "admin/documents/<int:pk>/scan/",
         document_views.scan_download,
         name="casework-document-scan",
     ),
+    path("admin/language/", admin.site.admin_view(staff_views.my_language), name="my-language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

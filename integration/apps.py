@@ -9,12 +9,20 @@ class IntegrationConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.applications.signals import application_transitioned
+        from casework.privacy.registry import register_personal_data
         from casework.privacy.scopes import register_model_scope, register_person_scope
         from casework.staff.choices import Role
         from casework.staff.roles import grant
 
         from .deadlines import register_sources
-        from .models import FamilyReunification, IntroductionProgramme, WorkPermit
+        from .models import (
+            FamilyReunification,
+            IntroductionProgramme,
+            NorwegianTest,
+            ProgrammeElement,
+            WorkPermit,
+            WorkPermitPeriod,
+        )
         from .selectors import (
             family_reunifications_visible_to,
             programmes_visible_to,
@@ -29,6 +37,20 @@ class IntegrationConfig(AppConfig):
         register_model_scope(WorkPermit, work_permits_visible_to)
         register_model_scope(FamilyReunification, family_reunifications_visible_to)
         register_model_scope(IntroductionProgramme, programmes_visible_to)
+        # Each record's free text goes when its person is anonymised; states, dates, periods,
+        # levels and outcomes stay for the statistics. A family reunification is the
+        # sponsor's and the applicant's: either one's erasure blanks it and its trail.
+        register_personal_data(WorkPermit, blank=("grounds",))
+        register_personal_data(WorkPermitPeriod, owners=("permit__person",))
+        register_personal_data(
+            FamilyReunification,
+            owners=("sponsor", "applicant"),
+            blank=("exception_reason", "income_rule_reason", "grounds"),
+            audit_subjects=True,
+        )
+        register_personal_data(IntroductionProgramme, blank=("extension_reason", "outcome_note"))
+        register_personal_data(ProgrammeElement, owners=("programme__person",))
+        register_personal_data(NorwegianTest, owners=("programme__person",))
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="integration.application_transitioned"
         )

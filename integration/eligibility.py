@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.applications.choices import ApplicationKind, Outcome, State, Track
@@ -164,7 +165,7 @@ def family_windows(protection_decided_on: dt.date) -> tuple[dt.date | None, dt.d
 
 
 def _fmt(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
+    return date_format(day, "DATE_FORMAT")
 
 
 def income_requirement(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
@@ -132,7 +133,8 @@ class WorkPermitPeriod(models.Model):
         ordering = ["valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.valid_from:%d.%m.%Y}–{self.valid_until:%d.%m.%Y}"
+        start = date_format(self.valid_from, "DATE_FORMAT")
+        return f"{start}–{date_format(self.valid_until, 'DATE_FORMAT')}"
 
 
 class FamilyReunification(
@@ -348,4 +350,5 @@ class NorwegianTest(models.Model):
         ordering = ["taken_on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.level} ({self.skill}, {self.taken_on:%d.%m.%Y})"
+        taken = date_format(self.taken_on, "DATE_FORMAT")
+        return f"{self.level} ({self.get_skill_display()}, {taken})"

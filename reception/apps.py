@@ -14,6 +14,7 @@ class ReceptionConfig(AppConfig):
         from casework.applications.signals import application_transitioned
         from casework.deadlines import registry as casework_deadlines
         from casework.people.panels import register_person_panel
+        from casework.privacy.registry import register_personal_data
         from casework.privacy.scopes import register_model_scope, register_person_scope
         from casework.staff.choices import Role
         from casework.staff.roles import grant
@@ -44,6 +45,10 @@ class ReceptionConfig(AppConfig):
         register_model_scope(ReceptionCentre, centres_visible_to)
         register_model_scope(Placement, placements_visible_to)
         register_model_scope(Settlement, settlements_visible_to)
+        # A resident's records, for erasure and subject access: a transfer's reason goes;
+        # centres, dates and how a stay ended stay for the occupancy figures.
+        register_personal_data(Placement, blank=("transfer_reason",))
+        register_personal_data(Settlement)
         # Where the person lives, on casework's person page, for those who may see placements.
         register_person_panel(
             "reception.placement",

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Application, Person
@@ -180,7 +181,10 @@ class Settlement(models.Model):
         indexes = [models.Index(fields=["municipality", "settled_on"])]
 
     def __str__(self) -> str:
-        return f"settled in {self.municipality.name} on {self.settled_on:%d.%m.%Y}"
+        return _("settled in %(municipality)s on %(on)s") % {
+            "municipality": self.municipality.name,
+            "on": date_format(self.settled_on, "DATE_FORMAT"),
+        }
 
 
 class CentreQuerySet(models.QuerySet["ReceptionCentre"]):
@@ -277,8 +281,8 @@ class Placement(models.Model):
         ]
 
     def __str__(self) -> str:
-        until = f"{self.end:%d.%m.%Y}" if self.end else "now"
-        return f"{self.centre} {self.start:%d.%m.%Y}-{until}"
+        until = date_format(self.end, "DATE_FORMAT") if self.end else _("now")
+        return f"{self.centre} {date_format(self.start, 'DATE_FORMAT')}–{until}"
 
     @property
     def is_open(self) -> bool:

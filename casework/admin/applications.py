@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -77,7 +78,9 @@ def _timeline_item(event: AuditEvent) -> dict:
         "event": event,
         "title": _title(event.action),
         "outcome": Outcome(outcome).label if outcome in Outcome.values else "",
-        "late": bool(changes.get("late_reason")),
+        # Whether the appeal was lodged after its deadline, as the transition recorded it;
+        # events written before it did so: whether a late reason was given.
+        "late": bool(changes["late"] if "late" in changes else changes.get("late_reason")),
         "by": changes.get("lodged_by", ""),
     }
 
@@ -179,7 +182,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         return format_html(
             '<span class="{}">{}</span>',
             "deadline-overdue" if overdue else "deadline",
-            local.strftime("%d.%m.%Y %H:%M"),
+            date_format(local, "DATETIME_FORMAT"),
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -460,16 +463,28 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         interview = get_object_or_404(Interview, pk=interview_pk, application=app)
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(app))
-        interview_record_held(actor=request.user, interview=interview)
-        messages.success(request, _("The interview is recorded as held."))
+        try:
+            interview_record_held(actor=request.user, interview=interview)
+        except TransitionInvalid as exc:
+            messages.error(request, " ".join(exc.messages))
+        except TransitionConflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The interview is recorded as held."))
         return HttpResponseRedirect(self._change_url(app))
 
     def interview_waive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         app = self._case(request, pk)
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            interview_waive(actor=request.user, application=app, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The interview is waived."))
+            try:
+                interview_waive(
+                    actor=request.user, application=app, reason=form.cleaned_data["reason"]
+                )
+            except TransitionConflict as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The interview is waived."))
             return HttpResponseRedirect(self._change_url(app))
         if request.method != "POST" and not request.user.has_perm(
             "casework.decide_application", app

@@ -52,8 +52,9 @@ class StatisticsAdmin(admin.ModelAdmin):
                 raise Http404("No such table.")
             return csv_response(statistics.table(wanted, **params), params)
         query = "&".join(f"{k}={v}" for k, v in params.items())
+        figures = statistics.page_figures(**params)
         sections = []
-        for table in statistics.tables(**params):
+        for table in figures.tables:
             chart = ""
             if table.chart:
                 chart = bar_chart(
@@ -75,7 +76,8 @@ class StatisticsAdmin(admin.ModelAdmin):
             "title": "Statistics",
             "opts": self.model._meta,
             "sections": sections,
-            "years": statistics.available_years(),
+            "years": figures.years,
+            "computed_at": figures.computed_at,
             "kinds": ApplicationKind.choices,
             "params": params,
             **(extra_context or {}),

@@ -275,8 +275,17 @@ class ReminderSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, max_length=4096
+    )
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="Current code of the authenticator app, or an unused backup code: required "
+        "for accounts that use two-factor sign-in.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -65,15 +69,23 @@ from casework.people.models import Person
 from casework.people.services import person_register, person_update
 from casework.privacy.access import AccessLoggedViewSetMixin
 from casework.privacy.scopes import applications_visible_to, people_visible_to
+from casework.staff.lockout import locked_out_for
+from casework.staff.otp import token_second_factor_error
 
 # --- Tokens ---------------------------------------------------------------------------------
 
 
 class ObtainTokenView(APIView):
-    """``POST username, password`` -> ``{"token": "…"}``; send it as ``Authorization: Token …``.
+    """``POST username, password`` (and ``otp``) -> ``{"token": "…"}``; send it as
+    ``Authorization: Token …``.
 
-    ``DELETE`` revokes the token the request was made with (or the user's token, for a
-    session). Login attempts count towards django-axes' lockout and a scoped rate limit.
+    A user who must use two-factor sign-in (``casework.staff.otp``) also sends a current code
+    of their authenticator app, or an unused backup code, as ``otp``: without it, or with a
+    wrong one, 400 and no token. Tries count towards the sign-in lockout
+    (``casework.staff.lockout``: per address and account, and per account across addresses);
+    while locked the answer is 429 with ``Retry-After``, whatever the password. A wrong code
+    counts as a failed sign-in too. ``DELETE`` revokes the token the request was made with
+    (or the user's token, for a session). A scoped rate limit applies as well.
     """
 
     throttle_classes = [ScopedRateThrottle]
@@ -86,19 +98,57 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: ERROR_RESPONSES[400]},
+        responses={
+            200: TokenSerializer,
+            400: ERROR_RESPONSES[400],
+            429: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Sign-in locked after repeated failures; see Retry-After.",
+            ),
+        },
         auth=[],
     )
     def post(self, request: Any) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
+        username = serializer.validated_data["username"]
+        user = authenticate(
+            request=request, username=username, password=serializer.validated_data["password"]
+        )
+        if user is None:
+            self._refuse_if_locked(request, username)
+            raise ValidationError(
+                {"non_field_errors": [_("Unable to log in with provided credentials.")]},
+                code="authorization",
+            )
+        problem = token_second_factor_error(user, serializer.validated_data.get("otp", ""))
+        if problem is not None:
+            if serializer.validated_data.get("otp"):  # a wrong code is a failed sign-in
+                user_login_failed.send(
+                    sender=type(self), credentials={"username": username}, request=request
+                )
+                self._refuse_if_locked(request, username)
+            raise ValidationError({"otp": [problem]}, code="authorization")
         with transaction.atomic():
             token, _created = Token.objects.select_for_update().get_or_create(user=user)
             if token_expired(token):
                 token.delete()
                 token = Token.objects.create(user=user)
         return Response({"token": token.key})
+
+    @staticmethod
+    def _refuse_if_locked(request: Any, username: str) -> None:
+        retry_after = locked_out_for(request, username)
+        if retry_after is not None:
+            raise Throttled(
+                wait=retry_after,
+                detail=str(
+                    _(
+                        "Sign-in to this account is paused after repeated unsuccessful "
+                        "attempts. Try again later, or ask an administrator to unlock it."
+                    )
+                ),
+            )
 
     @extend_schema(request=None, responses={204: None, 401: OpenApiResponse(description="")})
     def delete(self, request: Any) -> Response:

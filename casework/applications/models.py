@@ -11,6 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
@@ -115,7 +116,8 @@ class Interview(models.Model):
         ordering = ["scheduled_at"]
 
     def __str__(self) -> str:
-        return f"interview {timezone.localtime(self.scheduled_at):%d.%m.%Y %H:%M}"
+        at = date_format(timezone.localtime(self.scheduled_at), "DATETIME_FORMAT")
+        return _("interview %(at)s") % {"at": at}
 
 
 class Decision(models.Model):
@@ -158,4 +160,5 @@ class Appeal(models.Model):
         ordering = ["lodged_at"]
 
     def __str__(self) -> str:
-        return f"appeal lodged {timezone.localtime(self.lodged_at):%d.%m.%Y}"
+        on = date_format(timezone.localtime(self.lodged_at), "DATE_FORMAT")
+        return _("appeal lodged %(on)s") % {"on": on}

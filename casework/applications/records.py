@@ -66,14 +66,20 @@ class RecordsDecision:
 
 @dataclass(frozen=True)
 class RecordsAppeal:
-    """The appeal lodged by the applicant or their lawyer, in time or admitted late."""
+    """The appeal lodged by the applicant or their lawyer, in time or admitted late.
+
+    The reason to admit a late appeal is kept only on a late appeal: one lodged in time
+    needs none, and a reason typed anyway must not make it read as admitted late."""
 
     def build(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> Any:
+        from casework.applications.workflow import appeal_is_late
+
+        late = appeal_is_late(app, values["lodged_at"])
         return apps.get_model("casework", "Appeal")(
             application=app,
             lodged_at=values["lodged_at"],
             lodged_by=values["lodged_by"],
-            late_reason=values.get("late_reason") or "",
+            late_reason=(values.get("late_reason") or "") if late else "",
         )
 
     def audit(self, appeal: Any) -> dict[str, Any]:

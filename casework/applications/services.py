@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework.applications.choices import ApplicationKind, State
@@ -303,12 +304,33 @@ def interview_schedule(
 def interview_record_held(
     *, actor: AnyUser, interview: Interview, held_at: dt.datetime | None = None
 ) -> Interview:
-    """Record that the interview took place: the decision may now be made."""
+    """Record that the interview took place: the decision may now be made.
+
+    An interview is held on the day it was scheduled for or later (moved at short notice
+    within that day), never before it was booked for, and not in the future: the record is
+    what the decision rests on (the guard ``interview_requirement_met``).
+    """
     if not actor.has_perm("casework.schedule_interview", interview.application):
         raise PermissionDenied(_("You may not record interviews for this case."))
+    held_at = held_at or timezone.now()
+    scheduled_day = timezone.localdate(interview.scheduled_at)
+    if timezone.localdate(held_at) < scheduled_day:
+        raise TransitionInvalid(
+            {
+                "held_at": _(
+                    "The interview is scheduled for %(day)s: it cannot be recorded as held "
+                    "before that day. Reschedule it if it took place earlier."
+                )
+                % {"day": date_format(scheduled_day, "DATE_FORMAT")}
+            }
+        )
+    if held_at > timezone.now() + dt.timedelta(minutes=5):
+        raise TransitionInvalid(
+            {"held_at": _("An interview cannot be recorded as held in the future.")}
+        )
     with transaction.atomic():
         app = _lock(interview.application, None)
-        interview.held_at = held_at or timezone.now()
+        interview.held_at = held_at
         interview.save(update_fields=["held_at"])
         app.interview_held_at = interview.held_at
         app.version += 1
@@ -325,17 +347,33 @@ def interview_record_held(
 
 def interview_waivable(*, application: Application, user: AnyUser) -> bool:
     """Whether ``user`` may waive the interview of this case now: a decision-maker, before the
-    decision, while no interview was held and one is required (not collective protection)."""
+    decision, while no interview was held or waived and one is required (not collective
+    protection)."""
     return (
-        application.state in (State.SUBMITTED, State.EXAMINED)
-        and application.interview_held_at is None
+        _waiver_refusal(application) is None
         and application.kind != ApplicationKind.COLLECTIVE
         and user.has_perm("casework.decide_application", application)
     )
 
 
+def _waiver_refusal(application: Application) -> str | None:
+    """Why the interview of this case cannot be waived now, or None."""
+    if application.state not in (State.SUBMITTED, State.EXAMINED):
+        return _("The interview can be waived only before the decision.")
+    if application.interview_held_at is not None:
+        return _("The interview was held: there is nothing to waive.")
+    if application.interview_waived_reason.strip():
+        return _("The interview is already waived.")
+    return None
+
+
 def interview_waive(*, actor: AnyUser, application: Application, reason: str) -> Application:
-    """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed)."""
+    """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed).
+
+    An interview still booked will not take place: it is cancelled and its deadline closed,
+    so that neither the caseworker's "next deadline" nor the applicant's reminders and status
+    page point at it any longer.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise TransitionInvalid({"reason": _("A reason is required to waive the interview.")})
@@ -343,8 +381,27 @@ def interview_waive(*, actor: AnyUser, application: Application, reason: str) ->
         raise PermissionDenied(_("Only a decision-maker may waive the interview."))
     with transaction.atomic():
         app = _lock(application, None)
+        refusal = _waiver_refusal(app)
+        if refusal is not None:
+            raise TransitionConflict(refusal, current_state=app.state)
+        booked = list(
+            Interview.objects.filter(application=app, held_at=None, cancelled=False).values_list(
+                "pk", flat=True
+            )
+        )
         app.interview_waived_reason = reason
         app.version += 1
         app.save(update_fields=["interview_waived_reason", "version", "updated_at"])
-        audit_log(actor=actor, action="interview_waived", application=app, reason=reason)
+        audit_log(
+            actor=actor,
+            action="interview_waived",
+            application=app,
+            reason=reason,
+            changes={"cancelled_interviews": booked} if booked else None,
+        )
+        if booked:
+            Interview.objects.filter(pk__in=booked).update(cancelled=True)
+            with next_deadline_refreshed_once(app):
+                for pk in booked:
+                    deadline_close(source=deadlines.INTERVIEW.key, object_id=pk, application=app)
     return app

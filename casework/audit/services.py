@@ -6,6 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
+from django.core.files import File
+from django.db.models.fields.files import FieldFile
 
 from casework.audit.models import AuditEvent
 from casework.core.rows import new_row
@@ -71,19 +73,41 @@ def apply_changes(record: Any, fields: dict[str, Any]) -> dict[str, list[Any]]:
     """Set ``fields`` on ``record`` (not saved) and return what changed, ``{field: [before,
     after]}``, ready for an audit event's ``changes``: related rows by id, dates in ISO form.
 
-    For reference data (units, centres, quotas), whose values are not personal data; a
-    person's values stay out of the audit trail (``person_update`` names the fields only).
+    For reference data (units, centres, quotas) and for the records whose history the
+    authority must be able to show value by value (identity documents, household links). A
+    person's own details stay out of the trail (``person_update`` names the fields; the
+    field history keeps the values); what a person's records put in it is blanked when the
+    person is anonymised (``casework.privacy.registry``).
     """
     changed: dict[str, list[Any]] = {}
     for name, value in fields.items():
         field = record._meta.get_field(name)
-        before = getattr(record, field.attname)
-        after = value.pk if field.is_relation and value is not None else value
-        if before != after:
+        before = _json_value(getattr(record, field.attname))
+        after = _json_value(value.pk if field.is_relation and value is not None else value)
+        uploaded = isinstance(value, File) and not isinstance(value, FieldFile)
+        if before != after or uploaded:  # a file uploaded is a new file, whatever it was
             setattr(record, name, value)
-            changed[name] = [_json_value(before), _json_value(after)]
+            changed[name] = [before, after]
     return changed
 
 
+def record_values(record: Any, names: Any, *, removed: bool = False) -> dict[str, list[Any]]:
+    """The ``{field: [before, after]}`` of a record created (``[None, value]``) or removed
+    (``[value, None]``, with ``removed``), in ``apply_changes``' form."""
+    values = {}
+    for name in names:
+        value = _json_value(getattr(record, record._meta.get_field(name).attname))
+        values[name] = [value, None] if removed else [None, value]
+    return values
+
+
 def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
+    """A field's value as JSON keeps it: dates in ISO form, a country by its code, a file by
+    whether there is one (its name is the storage's, not the record's)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, File):
+        return bool(value)
+    if hasattr(value, "code") and not isinstance(value, str | int | bool):  # a Country
+        return value.code or ""
+    return value

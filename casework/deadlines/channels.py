@@ -8,7 +8,10 @@ form the built-in channels use) or ``eligible`` (a filter on a ``Deadline`` Quer
 the sweep compiles into a sub-query of the same statement). ``send`` raises to fail:
 ``PermanentDeliveryError`` when retrying cannot help, anything else to be retried with
 backoff. Adding SMS is one class and one ``register_channel(SmsChannel())`` (in an
-``AppConfig.ready``); the sweep needs no change::
+``AppConfig.ready``); the sweep needs no change. A send may be repeated after the receiving
+end accepted it (a worker killed before it marked the row sent), so a channel passes the
+message's ``dedupe_key`` (the same on every attempt) where the receiving end can drop a
+repeat: the e-mail's ``Message-ID``, a gateway's idempotency key::
 
     class SmsChannel(Channel):
         name = "sms"
@@ -20,7 +23,9 @@ backoff. Adding SMS is one class and one ``register_channel(SmsChannel())`` (in 
 
         def send(self, reminder):
             message = render_reminder(reminder)
-            sms_gateway.send(to=message.recipient.phone, text=message.body)
+            sms_gateway.send(
+                to=message.recipient.phone, text=message.body, idempotency_key=message.dedupe_key
+            )
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from django.core.mail import EmailMessage
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from casework.deadlines.messages import PermanentDeliveryError, render_reminder
+from casework.deadlines.messages import PermanentDeliveryError, message_id, render_reminder
 from casework.deadlines.registry import PERSON, STAFF
 
 
@@ -69,7 +74,9 @@ class Channel:
 class EmailChannel(Channel):
     """E-mail through Django's mail backend (console in development), in the recipient's
     language: the applicant's ``Person.preferred_language``, the staff user's
-    ``StaffProfile.language``."""
+    ``StaffProfile.language``. Every attempt at one reminder carries the same ``Message-ID``
+    (``messages.message_id``), so a repeat after an interrupted delivery is one message to
+    the recipient's mail system, not two."""
 
     name = "email"
     label = _("e-mail")
@@ -86,7 +93,11 @@ class EmailChannel(Channel):
             subject=message.subject,
             body=message.body,
             to=[message.recipient.email],
-            headers={"Auto-Submitted": "auto-generated", "Content-Language": message.language},
+            headers={
+                "Auto-Submitted": "auto-generated",
+                "Content-Language": message.language,
+                "Message-ID": message_id(reminder),
+            },
         )
         email.send(fail_silently=False)
 

@@ -42,6 +42,30 @@ class Message:
     language: str
     subject: str
     body: str
+    # The same on every attempt to deliver this reminder (``dedupe_key``).
+    dedupe_key: str = ""
+
+
+def dedupe_key(reminder: Reminder) -> str:
+    """One key per reminder row, the same on every attempt to deliver it.
+
+    A delivery can be interrupted after the mail server (or gateway) accepted the message and
+    before the row is marked sent (the worker killed, the database lost): the next attempt
+    sends it again, and nothing on our side can know whether the first one arrived. The
+    promise is therefore *at least once, and a repeat is recognisable*: every attempt carries
+    this key (an e-mail as its ``Message-ID``, which mail systems and clients use to drop
+    duplicates; another channel passes it as its gateway's idempotency key). A deliberate
+    resend from the admin is a new row, so a new message with a key of its own.
+    """
+    return f"reminder-{reminder.pk}"
+
+
+def message_id(reminder: Reminder) -> str:
+    """The ``Message-ID`` of a reminder e-mail: its ``dedupe_key`` at the sender's domain (the
+    domain of ``DEFAULT_FROM_EMAIL``, not the host's name: two workers on two hosts must
+    give the same id)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<{dedupe_key(reminder)}@{domain}>"
 
 
 def resolve_recipient(recipient: str) -> Recipient | None:
@@ -126,7 +150,7 @@ def render_reminder(reminder: Reminder) -> Message:
             subject = _("Due soon: %(what)s, case %(reference)s") % values
             body = _("The %(what)s of case %(reference)s is due on %(due)s.") % values
         body += "\n\n" + _("This message was sent automatically. Please do not reply.")
-    return Message(recipient, language, subject, body)
+    return Message(recipient, language, subject, body, dedupe_key(reminder))
 
 
 def _notice_text(values: dict, application: Any) -> tuple[str, str]:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.deadlines.choices import ReminderStatus
@@ -63,16 +64,21 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} due {timezone.localtime(self.due_at):%d.%m.%Y}"
+        on = date_format(timezone.localtime(self.due_at), "DATE_FORMAT")
+        return _("%(what)s due %(on)s") % {"what": self.source, "on": on}
 
 
 class Reminder(models.Model):
-    """One reminder of one deadline to one recipient on one channel: delivered exactly once.
+    """One reminder of one deadline to one recipient on one channel: created and queued once,
+    delivered at least once, every attempt as the same message (``messages.dedupe_key``).
 
     The row is the outbox: the sweep creates it (``INSERT … SELECT … ON CONFLICT DO NOTHING``,
     so a repeated or concurrent sweep creates nothing twice), a task delivers it after claiming
     it (``pending`` → ``sending`` by a conditional UPDATE, so a redelivered or duplicated task
     finds nothing to do), and a lost message or a dead worker is found again by the next sweep.
+    A worker that dies after the mail server accepted the message and before the row says
+    sent cannot be told apart from one that died before: the reminder is sent again, with the
+    same ``Message-ID`` (docs/reliability.md).
     ``cycle`` is the deadline's occurrence (a moved or recurring deadline reminds again);
     ``resend`` counts deliberate resends from the admin, so they too fit the unique key.
     """

@@ -490,12 +490,14 @@ class Delivery:
 
 
 def reminder_deliver(*, reminder_id: int) -> Delivery:
-    """Deliver one reminder exactly once: claim it, send it, mark it sent.
+    """Deliver one reminder: claim it, send it, mark it sent.
 
     The claim is a conditional UPDATE (``pending`` → ``sending``, attempts + 1) committed
     before sending, so a duplicated or redelivered message finds nothing to claim. The send
     happens outside any transaction (no lock held during SMTP), and only the claim's owner
-    (same ``attempts``) may mark the row sent or failed.
+    (same ``attempts``) may mark the row sent or failed. A worker killed between the send and
+    that mark leaves the row ``sending``; reclaimed, it is sent again as the same message (one
+    ``dedupe_key``, the e-mail's ``Message-ID``): at least once, a repeat recognisable.
     """
     now = timezone.now()
     claimed = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.PENDING).update(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.audit.history import history_user_id, save_new_with_history
-from casework.audit.services import audit_log
+from casework.audit.services import apply_changes, audit_log, audit_subject, record_values
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people.choices import DuplicateStatus
 from casework.people.documents import validate_scan
@@ -137,8 +137,10 @@ def person_update(*, actor: AnyUser, person: Person, **fields: Any) -> Person:
     return person
 
 
-# An identity document's number is personal data: its audit events name the document and the
-# fields, never the values (kept on the row and in the person's data export).
+# An identity document is evidence of identity (its ``verified`` flag is a condition of a work
+# permit, Immigration Act § 94), so its audit events keep every value before and after; they
+# are blanked with the rest of the person's data when the person is anonymised.
+IDENTITY_DOCUMENT_FIELDS = ("kind", "number", "issuing_country", "verified", "verified_at", "scan")
 IDENTITY_DOCUMENT_EDITABLE_FIELDS = frozenset(
     {"kind", "number", "issuing_country", "verified", "verified_at", "scan"}
 )
@@ -177,7 +179,10 @@ def identity_document_add(
             actor=actor,
             action="identity_document_added",
             person=person,
-            changes={"document": document.pk, "kind": kind},
+            changes={
+                "subject": audit_subject(document),
+                "fields": record_values(document, IDENTITY_DOCUMENT_FIELDS),
+            },
         )
     return document
 
@@ -195,16 +200,14 @@ def identity_document_update(
         validate_scan(fields["scan"])
     with transaction.atomic():
         document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
-        changed = [k for k, v in fields.items() if getattr(document, k) != v]
-        for key in changed:
-            setattr(document, key, fields[key])
+        changed = apply_changes(document, fields)
         if changed:
             document.save()
             audit_log(
                 actor=actor,
                 action="identity_document_changed",
                 person=document.person,
-                changes={"document": document.pk, "fields": changed},
+                changes={"subject": audit_subject(document), "fields": changed},
             )
     return document
 
@@ -220,12 +223,20 @@ def identity_document_remove(*, actor: AnyUser, document: IdentityDocument) -> N
             actor=actor,
             action="identity_document_removed",
             person=document.person,
-            changes={"document": document.pk, "kind": document.kind},
+            changes={
+                "subject": audit_subject(document),
+                "fields": record_values(document, IDENTITY_DOCUMENT_FIELDS, removed=True),
+            },
         )
         scan = document.scan
         document.delete()
         if scan:
             transaction.on_commit(lambda: scan.storage.delete(scan.name), robust=True)
+
+
+# Who is whose relative decides family reunification and placements together: each link's
+# audit events keep the values (relative by id) as added and as removed.
+HOUSEHOLD_LINK_FIELDS = ("person", "relative", "relation")
 
 
 def household_link_add(
@@ -240,7 +251,10 @@ def household_link_add(
             actor=actor,
             action="household_link_added",
             person=person,
-            changes={"relative": relative.pk, "relation": relation},
+            changes={
+                "subject": audit_subject(link),
+                "fields": record_values(link, HOUSEHOLD_LINK_FIELDS),
+            },
         )
     return link
 
@@ -254,7 +268,10 @@ def household_link_remove(*, actor: AnyUser, link: HouseholdLink) -> None:
             actor=actor,
             action="household_link_removed",
             person=link.person,
-            changes={"relative": link.relative_id, "relation": link.relation},
+            changes={
+                "subject": audit_subject(link),
+                "fields": record_values(link, HOUSEHOLD_LINK_FIELDS, removed=True),
+            },
         )
         link.delete()
 

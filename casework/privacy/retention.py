@@ -2,21 +2,28 @@
 
 - ``people_due_for_anonymisation``: people every one of whose applications closed (decision
   or withdrawal, ``Application.decided_at``) more than ``RETENTION_YEARS[state]`` years ago.
-- ``people_anonymise``: set-based updates over any number of people. Names, contact details,
-  document numbers and scans, free-text grounds and reasons go; nationality, sex, year of
-  birth, outcomes, kinds, tracks, states and dates stay, so every statistic (applications and
-  decisions by nationality, outcome, year, age group) is the same before and after. The date
-  of birth becomes 1 January of its year with ``dob_precision=year`` (the register's own
-  convention for a year-only birth date). Field-history rows (django-simple-history) of
-  those people and their applications are purged: they hold the old names.
+- ``people_anonymise``: set-based updates over any number of people, in every app: each
+  model registered in ``casework.privacy.registry`` (casework's in ``personal``, reception's
+  and integration's from their ``ready``) says which of its fields go. Names, contact
+  details, identifiers, document numbers and scans, free-text grounds and reasons (a lawyer's
+  name, a transfer's reason, a work permit's grounds, a family member's exception, programme
+  notes) and the audit trail's reasons and recorded values go; nationality, sex, year of
+  birth, outcomes, kinds, tracks, states, levels and dates stay, so every statistic
+  (applications and decisions by nationality, outcome, year, age group) is the same before
+  and after. The date of birth becomes 1 January of its year with ``dob_precision=year``
+  (the register's own convention for a year-only birth date). Field-history rows
+  (django-simple-history) are purged: they hold the old names. Each person anonymised gets
+  one audit event that says so, and why, with nothing personal in it.
 - ``anonymise_due``: what the periodic task and ``manage.py anonymise_due`` run.
-- ``person_export``: everything held about one person, as JSON-ready data (subject access).
+- ``person_export``: everything held about one person, one section per registered model
+  (subject access).
 - ``person_erase``: anonymise one person now, with a reason, where the law allows it: never
   while a case is open (the authority must still decide it; Immigration Act § 83 and
-  Personal Data Act art. 17(3)(b): processing needed for a legal obligation).
+  Personal Data Act art. 17(3)(b): processing needed for a legal obligation). The admin's
+  *erase personal data* action and ``manage.py anonymise_person`` call it.
 
-Audit events and the access log are kept as they are: they hold ids and staff actions, and
-they are the authority's proof of what was done.
+The audit trail and the access log keep their rows, the authority's proof of what was done
+and who read what: ids, actions, states and dates, without the words.
 """
 
 from __future__ import annotations
@@ -27,23 +34,19 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import CharField, F, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat, LPad, TruncYear
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import get_history_manager_for_model
 
 from casework.applications.choices import OPEN_STATES, State
-from casework.applications.models import Appeal, Application, Decision, Interview
+from casework.applications.models import Application
 from casework.audit.models import AuditEvent
-from casework.deadlines.models import Deadline, Reminder
-from casework.people.choices import DatePrecision
-from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.audit.services import audit_event
+from casework.people.models import IdentityDocument, Person
 from casework.privacy.access import access_log
 from casework.privacy.models import AccessLog
+from casework.privacy.registry import registered
 from casework.staff.users import AnyUser
-
-ANONYMOUS = "anonymised"
 
 
 def _years_ago(now: dt.datetime, years: int) -> dt.datetime:
@@ -74,53 +77,51 @@ def people_due_for_anonymisation(now: dt.datetime | None = None) -> QuerySet:
     )
 
 
-def people_anonymise(*, people: QuerySet, now: dt.datetime | None = None) -> int:
-    """Anonymise ``people`` in a few set-based updates; returns how many were anonymised."""
+def people_anonymise(
+    *,
+    people: QuerySet,
+    now: dt.datetime | None = None,
+    actor: AnyUser | None = None,
+    action: str = "person_anonymised",
+    reason: str = "retention period ended",
+) -> int:
+    """Anonymise ``people`` in a few set-based updates per registered model; returns how many
+    were anonymised. Each gets one audit event that says so (``action``, by ``actor``, with
+    ``reason``) and holds nothing personal."""
     now = now or timezone.now()
     with transaction.atomic():
         ids = list(people.filter(anonymised_at=None).values_list("pk", flat=True))
         if not ids:
             return 0
         for start in range(0, len(ids), 5000):
-            _anonymise_ids(ids[start : start + 5000], now)
+            batch = ids[start : start + 5000]
+            _anonymise_ids(batch, now)
+            AuditEvent.objects.bulk_create(
+                [
+                    audit_event(
+                        actor=actor,
+                        action=action,
+                        person=Person(pk=pk),
+                        reason=reason,
+                    )
+                    for pk in batch
+                ]
+            )
     return len(ids)
 
 
 def _anonymise_ids(ids: list[int], now: dt.datetime) -> None:
-    people = Person.objects.filter(pk__in=ids)
-    applications = Application.objects.filter(person_id__in=ids)
-    # Files first: once the rows are gone nothing points at them.
-    for document in IdentityDocument.objects.filter(person_id__in=ids).exclude(scan=""):
-        document.scan.delete(save=False)
-    IdentityDocument.objects.filter(person_id__in=ids).delete()
-    DuplicateFlag.objects.filter(Q(person_id__in=ids) | Q(candidate_id__in=ids)).delete()
-    Reminder.objects.filter(deadline__person_id__in=ids).delete()
-    Deadline.objects.filter(Q(person_id__in=ids) | Q(application__person_id__in=ids)).delete()
-    Decision.objects.filter(application__person_id__in=ids).update(grounds="")
-    Appeal.objects.filter(application__person_id__in=ids).update(lodged_by="", late_reason="")
-    Interview.objects.filter(application__person_id__in=ids).update(location="")
-    applications.update(interview_waived_reason="", external_id=None)
-    people.update(
-        given_name=ANONYMOUS,
-        family_name=ANONYMOUS,
-        name_in_document="",
-        name_key="",
-        # The year stays for statistics (age at decision, age groups); day and month go.
-        date_of_birth=TruncYear("date_of_birth"),
-        dob_precision=DatePrecision.YEAR,
-        email="",
-        phone="",
-        health_needs="",
-        languages="",
-        external_id=None,
-        # A fresh number that links to nothing outside (the DUF number may be known elsewhere).
-        registration_number=Concat(
-            Value("A"), LPad(Cast(F("pk"), CharField()), 11, Value("0")), output_field=CharField()
-        ),
-        anonymised_at=now,
-    )
-    get_history_manager_for_model(Person).model.objects.filter(id__in=ids).delete()
-    get_history_manager_for_model(Application).model.objects.filter(person_id__in=ids).delete()
+    """Every registered record of the people ``ids``, in the registry's order, the people's
+    own rows last (other apps' selections may read their identifiers)."""
+    entries = sorted(registered(), key=lambda entry: entry.model is Person)
+    for entry in entries:
+        rows = entry.rows(ids)
+        if entry.anonymise is not None:
+            entry.anonymise(rows, now)
+        elif entry.delete:
+            rows.delete()
+        elif entry.blank:
+            rows.update(**entry.blank_values())
 
 
 def anonymise_due(*, now: dt.datetime | None = None) -> int:
@@ -153,37 +154,14 @@ def person_export(*, actor: AnyUser, person: Person) -> dict:
 
     The caller has already found ``person`` through the actor's scope.
     """
-    applications = Application.objects.filter(person=person)
-    data = {
-        "exported_at": timezone.now().isoformat(),
-        "person": _rows(Person.objects.filter(pk=person.pk), exclude=("name_key",))[0],
-        "identity_documents": _rows(
-            IdentityDocument.objects.filter(person=person), exclude=("scan",)
-        ),
-        "identity_document_scans": [
-            d.pk for d in IdentityDocument.objects.filter(person=person).exclude(scan="")
-        ],
-        "household_links": _rows(
-            HouseholdLink.objects.filter(Q(person=person) | Q(relative=person))
-        ),
-        "applications": _rows(applications),
-        "interviews": _rows(Interview.objects.filter(application__in=applications)),
-        "decisions": _rows(Decision.objects.filter(application__in=applications)),
-        "appeals": _rows(Appeal.objects.filter(application__in=applications)),
-        "deadlines": _rows(
-            Deadline.objects.filter(Q(person=person) | Q(application__in=applications))
-        ),
-        "events": _rows(
-            AuditEvent.objects.filter(Q(person=person) | Q(application__in=applications))
-        ),
-        "field_history": _rows(get_history_manager_for_model(Person).filter(id=person.pk)),
-        "accessed_by": _rows(
-            AccessLog.objects.filter(
-                Q(model="casework.person", object_id=person.pk)
-                | Q(model="casework.application", object_id__in=applications.values("pk"))
-            ).order_by("at")
-        ),
-    }
+    data: dict[str, Any] = {"exported_at": timezone.now().isoformat()}
+    for entry in registered():
+        rows = entry.rows([person.pk]).order_by("pk")
+        data[entry.section] = _rows(rows, exclude=entry.export_exclude)
+    data["person"] = data["person"][0]
+    data["identity_document_scans"] = [
+        d.pk for d in IdentityDocument.objects.filter(person=person).exclude(scan="")
+    ]
     access_log(
         user=actor,
         action=AccessLog.Action.EXPORT,
@@ -201,10 +179,10 @@ def person_erase(*, actor: AnyUser, person: Person, reason: str) -> Person:
 
     Refused while any of their applications is open: the case must still be decided, and
     the authority needs the data for that (GDPR art. 17(3)(b)). Only a superuser (the data
-    protection officer's account) may do it; the reason goes into the audit trail.
+    protection officer's account) may do it; the reason goes into the audit trail, which
+    outlives the data, so a reason that names the person (their names or registration
+    number) is refused.
     """
-    from casework.audit.services import audit_log
-
     if not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only the data protection officer may erase personal data."))
     reason = (reason or "").strip()
@@ -214,12 +192,26 @@ def person_erase(*, actor: AnyUser, person: Person, reason: str) -> Person:
         person = Person.objects.select_for_update().get(pk=person.pk)
         if person.anonymised_at is not None:
             raise ValidationError(_("This person's data was already erased."))
+        named = [person.given_name, person.family_name, person.registration_number]
+        if any(len(n) > 2 and n.casefold() in reason.casefold() for n in named):
+            raise ValidationError(
+                {
+                    "reason": _(
+                        "The reason stays in the audit trail after the erasure: give the legal "
+                        "basis and a reference, not the person's names or number."
+                    )
+                }
+            )
         if Application.objects.filter(person=person, state__in=OPEN_STATES).exists():
             raise ValidationError(
                 _("A case of this person is still open: it must be decided or withdrawn first.")
             )
-        people_anonymise(people=Person.objects.filter(pk=person.pk))
-        audit_log(actor=actor, action="person_erased", person=person, reason=reason)
+        people_anonymise(
+            people=Person.objects.filter(pk=person.pk),
+            actor=actor,
+            action="person_erased",
+            reason=reason,
+        )
     person.refresh_from_db()
     return person
 

@@ -14,3 +14,18 @@ class Role(models.TextChoices):
     RECEPTION = "Reception officer", _("reception officer")
     INTEGRATION = "Integration officer", _("integration officer")
     AUDITOR = "Auditor", _("auditor")
+
+
+class StaffLanguage(models.TextChoices):
+    """The languages of the staff interface, each named in itself; blank: the browser's.
+
+    The applicants' status pages speak more languages (``settings.LANGUAGES``); the staff
+    interface is written in English and translated into Norwegian bokmål only.
+    """
+
+    BROWSER = "", _("as my browser asks")
+    NB = "nb", "Norsk bokmål"
+    EN = "en", "English"
+
+
+STAFF_LANGUAGE_CODES = tuple(code for code in StaffLanguage.values if code)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.staff.choices import StaffLanguage
 
 
 class Unit(models.Model):
@@ -23,7 +26,15 @@ class StaffProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
     )
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL)
-    language = models.CharField(max_length=8, default="nb")
+    # The staff interface's language (``casework.staff.language``) and that of the user's
+    # reminders; blank follows the browser's Accept-Language.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default=StaffLanguage.BROWSER,
+        choices=StaffLanguage.choices,
+    )
 
     def __str__(self) -> str:
         return f"{self.user} ({self.unit or '-'})"

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # What a request loaded about its user (``_load``, ``load_roles_and_permissions``).
 ROLES: OnUser[frozenset[str]] = OnUser("_casework_roles")
 UNIT: OnUser[int | None] = OnUser("_casework_unit")
+# The language chosen on the staff profile ("" when none: the browser's).
+LANGUAGE: OnUser[str] = OnUser("_casework_language")
 # ``ModelBackend``'s own caches of a user's permissions, under its names.
 USER_PERMS: OnUser[set[str]] = OnUser("_user_perm_cache")
 GROUP_PERMS: OnUser[set[str]] = OnUser("_group_perm_cache")
@@ -24,16 +26,18 @@ PERMS: OnUser[set[str]] = OnUser("_perm_cache")
 
 
 def _load(user: User) -> None:
-    """Roles and unit in one query (a row per group, the unit repeated), cached on the user."""
+    """Roles, unit and language in one query (a row per group, the unit and language
+    repeated), cached on the user."""
     from django.contrib.auth import get_user_model
 
     rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)
-        .values_list("groups__name", "staff_profile__unit_id")
+        .values_list("groups__name", "staff_profile__unit_id", "staff_profile__language")
     )
-    ROLES.set(user, frozenset(name for name, _unit in rows if name))
+    ROLES.set(user, frozenset(name for name, _unit, _language in rows if name))
     UNIT.set(user, rows[0][1] if rows else None)
+    LANGUAGE.set(user, (rows[0][2] if rows else None) or "")
 
 
 def load_roles_and_permissions(user: AnyUser) -> None:
@@ -64,6 +68,7 @@ def load_roles_and_permissions(user: AnyUser) -> None:
             Value("g", output_field=text),
             "groups__name",
             "staff_profile__unit_id",
+            "staff_profile__language",
             "groups__permissions__content_type__app_label",
             "groups__permissions__codename",
         )
@@ -75,6 +80,7 @@ def load_roles_and_permissions(user: AnyUser) -> None:
             Value("u", output_field=text),
             Value(None, output_field=text),
             Value(None, output_field=number),
+            Value(None, output_field=text),
             "content_type__app_label",
             "codename",
         )
@@ -83,8 +89,9 @@ def load_roles_and_permissions(user: AnyUser) -> None:
     groups = [row for row in rows if row[0] == "g"]
     ROLES.set(user, frozenset(row[1] for row in groups if row[1]))
     UNIT.set(user, groups[0][2] if groups else None)
-    group_perms = GROUP_PERMS.set(user, {f"{row[3]}.{row[4]}" for row in groups if row[4]})
-    user_perms = USER_PERMS.set(user, {f"{row[3]}.{row[4]}" for row in rows if row[0] == "u"})
+    LANGUAGE.set(user, (groups[0][3] if groups else None) or "")
+    group_perms = GROUP_PERMS.set(user, {f"{row[4]}.{row[5]}" for row in groups if row[5]})
+    user_perms = USER_PERMS.set(user, {f"{row[4]}.{row[5]}" for row in rows if row[0] == "u"})
     PERMS.set(user, user_perms | group_perms)
 
 
@@ -96,6 +103,15 @@ def role_names(user: AnyUser | None) -> frozenset[str]:
         _load(user)
         names = ROLES.get(user)
     return names or frozenset()
+
+
+def language_of(user: AnyUser | None) -> str:
+    """The staff interface language the user chose, or "" (the browser's)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    if not LANGUAGE.loaded(user):
+        _load(user)
+    return LANGUAGE.get(user) or ""
 
 
 def has_role(user: AnyUser | None, *roles: Role | str) -> bool:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from casework.audit.services import apply_changes, audit_log, audit_subject
 from casework.core.exceptions import TransitionInvalid
+from casework.staff.choices import StaffLanguage
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.users import AnyUser
 
@@ -52,7 +53,7 @@ def unit_update(*, actor: AnyUser, unit: Unit, **fields: Any) -> Unit:
 
 
 def staff_profile_create(
-    *, actor: AnyUser, user: User, unit: Unit | None = None, language: str = "nb"
+    *, actor: AnyUser, user: User, unit: Unit | None = None, language: str = ""
 ) -> StaffProfile:
     """Give a staff user their unit (the cases they see) and their language."""
     if not actor.has_perm("casework.add_staffprofile"):
@@ -85,6 +86,29 @@ def staff_profile_update(*, actor: AnyUser, profile: StaffProfile, **fields: Any
         permission="casework.change_staffprofile",
         action="staff_profile_changed",
     )
+
+
+def staff_language_set(*, actor: AnyUser, language: str) -> StaffProfile:
+    """A staff user chooses the language of their own staff interface (and reminders).
+
+    Anyone signed in to the admin may, for themselves only; blank follows the browser. The
+    profile is created when the user has none yet (a unit is then given by an administrator).
+    """
+    if not actor.is_authenticated or not actor.is_staff:
+        raise PermissionDenied(_("You may not change this."))
+    if language not in StaffLanguage.values:
+        raise TransitionInvalid({"language": _("Choose one of the languages offered.")})
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.select_for_update().get_or_create(user=actor)
+        changed = apply_changes(profile, {"language": language})
+        if changed:
+            profile.save(update_fields=["language"])
+            audit_log(
+                actor=actor,
+                action="staff_language_changed",
+                changes={"subject": audit_subject(profile), "fields": changed},
+            )
+    return profile
 
 
 def _reference_update(

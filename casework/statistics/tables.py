@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     Aggregate,
-    Case,
     CharField,
     Count,
     Exists,
@@ -42,11 +42,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -64,6 +60,8 @@ from casework.applications.choices import (
 )
 from casework.applications.models import Appeal, Application, Decision
 from casework.people.choices import Sex
+
+log = logging.getLogger(__name__)
 
 # --- Tables ---------------------------------------------------------------------------------
 
@@ -184,46 +182,91 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
-def percentile_fallback(values: QuerySet, n: int, fraction: float) -> float | None:
-    """The same interpolation as ``PERCENTILE_CONT``, reading at most two rows by offset.
+def percentile_of_counts(counts: list[tuple[float, int]], fraction: float) -> float | None:
+    """The same interpolation as ``PERCENTILE_CONT``, from a histogram: ``counts`` holds each
+    value with how many times it occurs, in ascending order of value.
 
-    ``values`` is an ordered ``values_list(flat=True)`` queryset; the database sorts, the
-    slice becomes ``LIMIT 2 OFFSET k``: portable to SQLite, no loop over the rows.
+    The database groups and sorts (a few thousand (value, count) rows at most: processing
+    times in days), never a row per case: portable to SQLite, where there is no
+    ``PERCENTILE_CONT``, in one query for every group at once.
     """
+    n = sum(count for _value, count in counts)
     if n == 0:
         return None
     pos = fraction * (n - 1)
     lo = math.floor(pos)
-    pair = list(values[lo : lo + 2])
-    if len(pair) == 1 or pos == lo:
-        return float(pair[0])
-    return float(pair[0] + (pos - lo) * (pair[1] - pair[0]))
+
+    def at(index: int) -> float:
+        seen = 0
+        for value, count in counts:
+            seen += count
+            if index < seen:
+                return float(value)
+        return float(counts[-1][0])
+
+    low = at(lo)
+    if pos == lo or lo + 1 >= n:
+        return low
+    return low + (pos - lo) * (at(lo + 1) - low)
+
+
+class YearMonth(Func):
+    """A date's year and month as the text YYYY-MM, with the database's own date formatting
+    (Django's ``ExtractYear`` and ``ExtractMonth`` are Python functions per row on SQLite)."""
+
+    output_field = CharField()
+    arity = 1
+
+    def as_sql(
+        self, compiler: Any, connection: Any, *args: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        (day, params) = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "postgresql":
+            return f"to_char({day}, 'YYYY-MM')", params
+        return f"strftime('%%Y-%%m', {day})", params
+
+
+class YearsBetween(Func):
+    """Whole years from ``born`` to ``on`` (both dates), in the database: the difference of
+    the two dates written as the numbers YYYYMMDD, divided by 10,000 (a birthday not yet
+    reached that year takes one off). Native date formatting on both databases: on SQLite,
+    Django's ``Extract*`` are Python functions called per row, and an age made of four of
+    them cost the statistics page seconds at the demo scale."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(
+        self, compiler: Any, connection: Any, *args: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        (born, b_params), (on, o_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        if connection.vendor == "postgresql":
+            number = "CAST(to_char({}, 'YYYYMMDD') AS integer)"
+        else:
+            number = "CAST(strftime('%%Y%%m%%d', {}) AS INTEGER)"
+        return (
+            f"(({number.format(on)} - {number.format(born)}) / 10000)",
+            [*o_params, *b_params],
+        )
 
 
 def _age_years() -> Any:
-    """Age in whole years at lodging, computed in the database (portable: no AGE())."""
-    lodged_md = ExtractMonth("lodged_on") * 100 + ExtractDay("lodged_on")
-    born_md = ExtractMonth("person__date_of_birth") * 100 + ExtractDay("person__date_of_birth")
-    return (
-        ExtractYear("lodged_on")
-        - ExtractYear("person__date_of_birth")
-        - Case(
-            When(GreaterThan(born_md, lodged_md), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+    """Age in whole years at lodging, computed in the database."""
+    return YearsBetween(F("person__date_of_birth"), F("lodged_on"))
 
 
 AGE_BANDS = [("0-5", 0, 5), ("6-10", 6, 10), ("11-17", 11, 17), ("18+", 18, 200)]
 
 
-def _age_band() -> Case:
-    return Case(
-        *[When(age__gte=lo, age__lte=hi, then=Value(label)) for label, lo, hi in AGE_BANDS],
-        default=Value("unknown"),
-        output_field=CharField(),
-    )
+def _age_band(age: int | None) -> str:
+    """UDI's age band of an age in years ("unknown" without a date of birth)."""
+    if age is not None:
+        for label, lo, hi in AGE_BANDS:
+            if lo <= age <= hi:
+                return label
+    return "unknown"
 
 
 def _country(code: str) -> str:
@@ -252,11 +295,12 @@ def applications_by_month(
 ) -> Table:
     rows = (
         _applications(year=year, kind=kind)
-        .annotate(y=ExtractYear("lodged_on"), m=ExtractMonth("lodged_on"))
-        .values("y", "m")
+        .annotate(ym=YearMonth("lodged_on"))
+        .values("ym")
         .annotate(n=Count("id"))
-        .order_by("y", "m")
+        .order_by("ym")
     )
+    rows = [{"y": int(r["ym"][:4]), "m": int(r["ym"][5:7]), "n": r["n"]} for r in rows]
     return Table(
         slug="applications-by-month",
         title=_("Applications by year and month of lodging"),
@@ -334,28 +378,27 @@ def applications_by_track(**f: Any) -> Table:
 def applications_by_sex_and_age(
     *, year: int | None = None, kind: str | None = None, **_ignored: Any
 ) -> Table:
-    """UDI's table "by citizenship, age group and sex", without the citizenship split."""
+    """UDI's table "by citizenship, age group and sex", without the citizenship split.
+
+    Counted by age in years (a hundred rows at most), then summed into the bands here.
+    """
     qs = (
         _applications(year=year, kind=kind)
         .annotate(age=_age_years())
-        .annotate(band=_age_band())
-        .values("band")
+        .values("age")
         .annotate(
             **{s: Count("id", filter=Q(person__sex=s)) for s in Sex.values},
             total=Count("id"),
         )
+        .order_by()
     )
-    by_band = {r["band"]: r for r in qs}
+    by_band: dict[str, dict[str, int]] = {}
+    for r in qs:
+        band = by_band.setdefault(_age_band(r["age"]), dict.fromkeys([*Sex.values, "total"], 0))
+        for key in band:
+            band[key] += r[key]
     order = [label for label, _lo, _hi in AGE_BANDS] + ["unknown"]
-    rows = [
-        {
-            "age_band": band,
-            **{s: by_band[band][s] for s in Sex.values},
-            "total": by_band[band]["total"],
-        }
-        for band in order
-        if band in by_band
-    ]
+    rows = [{"age_band": band, **by_band[band]} for band in order if band in by_band]
     return Table(
         slug="applications-by-sex-and-age",
         title=_("Applications by age band and sex"),
@@ -484,7 +527,8 @@ def _final_filter() -> Q:
 
 
 def _percentiles(qs: QuerySet, groups: list[str]) -> list[dict[str, Any]]:
-    """n, median and 80th percentile of ``days`` per group: one query on PostgreSQL."""
+    """n, median and 80th percentile of ``days`` per group, in one query (on SQLite a
+    histogram per group, see ``percentile_of_counts``)."""
     qs = qs.filter(days__isnull=False)
     if connection.vendor == "postgresql":
         return list(
@@ -496,13 +540,18 @@ def _percentiles(qs: QuerySet, groups: list[str]) -> list[dict[str, Any]]:
             )
             .order_by(*groups)
         )
-    rows = list(qs.values(*groups).annotate(n=Count("id")).order_by(*groups))
-    for row in rows:  # one row per group (a handful), never per case
-        ordered = qs.filter(**{g: row[g] for g in groups}).order_by("days")
-        values = ordered.values_list("days", flat=True)
-        row["median"] = percentile_fallback(values, row["n"], 0.5)
-        row["p80"] = percentile_fallback(values, row["n"], 0.8)
-    return rows
+    histograms: dict[tuple[Any, ...], list[tuple[float, int]]] = {}
+    for r in qs.values(*groups, "days").annotate(n=Count("id")).order_by(*groups, "days"):
+        histograms.setdefault(tuple(r[g] for g in groups), []).append((r["days"], r["n"]))
+    return [
+        {
+            **dict(zip(groups, key, strict=True)),
+            "n": sum(count for _days, count in counts),
+            "median": percentile_of_counts(counts, 0.5),
+            "p80": percentile_of_counts(counts, 0.8),
+        }
+        for key, counts in histograms.items()
+    ]
 
 
 @register("processing-time")
@@ -566,18 +615,65 @@ def _days(value: float | None) -> float | None:
 
 def available_years() -> list[int]:
     """Years with applications, newest first (the page's year selector)."""
-    return sorted(
-        {
-            y
-            for y in Application.objects.annotate(y=ExtractYear("lodged_on"))
-            .values_list("y", flat=True)
-            .distinct()
-            if y
-        },
-        reverse=True,
-    )
+    months = Application.objects.annotate(ym=YearMonth("lodged_on")).values_list("ym", flat=True)
+    return sorted({int(ym[:4]) for ym in months.distinct() if ym}, reverse=True)
 
 
 def tables(*, slugs: Iterable[str] | None = None, **params: Any) -> list[Table]:
     discover()
     return [TABLES[s](**params) for s in (slugs or TABLES)]
+
+
+# How long the statistics page shows the same figures. Every table is a scan of its whole
+# table (seconds together at a million cases); the figures are published monthly, so a few
+# minutes old is as good as live, and a page opened all day by many staff costs one
+# computation per language, year and kind every ``PAGE_SECONDS``.
+PAGE_SECONDS = 10 * 60
+
+
+@dataclass
+class Figures:
+    """Every table for one choice of year and kind, the years to choose from, and when they
+    were computed (the page says so)."""
+
+    tables: list[Table]
+    years: list[int]
+    computed_at: Any
+
+
+def _page_key(params: dict[str, Any]) -> str:
+    from django.utils import translation
+
+    return "statistics:page:" + ":".join(
+        [translation.get_language() or "", *(f"{k}={params[k]}" for k in sorted(params))]
+    )
+
+
+def page_figures(**params: Any) -> Figures:
+    """The statistics page's figures, from the cache when computed in the last
+    ``PAGE_SECONDS`` (per language: the tables hold country and outcome names), else
+    computed and cached. A cache outage computes them afresh, never an error page."""
+    from django.core.cache import cache
+
+    try:
+        figures = cache.get(_page_key(params))
+    except Exception:  # a cache outage must not break the page
+        log.warning("statistics cache unavailable (get)")
+        figures = None
+    if isinstance(figures, Figures):
+        return figures
+    return page_figures_refresh(**params)
+
+
+def page_figures_refresh(**params: Any) -> Figures:
+    """Compute the page's figures now and keep them for ``PAGE_SECONDS`` (the beat task
+    ``casework.tasks.refresh_statistics`` does it before they expire, so the page a visitor
+    opens without choosing a year or kind is always ready)."""
+    from django.core.cache import cache
+
+    figures = Figures(tables=tables(**params), years=available_years(), computed_at=timezone.now())
+    try:
+        cache.set(_page_key(params), figures, PAGE_SECONDS)
+    except Exception:
+        log.warning("statistics cache unavailable (set)")
+    return figures

@@ -36,3 +36,49 @@ class StatusLookup(models.Model):
 
     def __str__(self) -> str:
         return f"status lookup {self.outcome} from {self.client_network}"
+
+
+class WaitingFigure(models.Model):
+    """The expected waiting time of one kind and track, as the refresh task last computed it.
+
+    Why a row and not a cache entry: the 80th percentile reads six months of decisions (at
+    the demo scale on SQLite, seconds), and a cache entry that expires makes the next applicant
+    wait for it. Beat recomputes these rows (``casework.status.services``); a status lookup only
+    reads them, so no applicant ever waits for the computation.
+    """
+
+    kind = models.CharField(max_length=16)
+    track = models.CharField(max_length=16)
+    p80_days = models.PositiveIntegerField(null=True, blank=True)
+    sample = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "track"], name="one_waiting_figure")]
+
+    def __str__(self) -> str:
+        return f"waiting figure {self.kind}/{self.track}: {self.p80_days} days"
+
+
+class QueueDay(models.Model):
+    """For one lodging day of one kind and track: how many cases lodged that day were waiting,
+    and how many waiting cases were lodged before it, when the refresh task last counted.
+
+    An applicant's place in the queue is ``before`` of their day plus the few cases of the same
+    day registered before theirs, counted live: one indexed row and a count over one day,
+    never a count over the whole queue.
+    """
+
+    kind = models.CharField(max_length=16)
+    track = models.CharField(max_length=16)
+    lodged_on = models.DateField()
+    before = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "track", "lodged_on"], name="one_queue_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"queue {self.kind}/{self.track} {self.lodged_on}: {self.before} before"

@@ -17,6 +17,7 @@ from typing import Any
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -219,9 +220,13 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
         page.appointment = _appointment(application, now)
     page.residence = residence_lines(application=application)
 
+    if state == S.APPEALED:
+        page.waiting_text, page.waiting_note = appeals_board_waiting(application)
+        page.waiting_shown = bool(page.waiting_text)
+
     if state in WAITING_STATES:
         page.waiting_shown = True
-        days, ahead = waiting_figures(application=application, now=now)
+        days, ahead = waiting_figures(application=application)
         if days is None:
             page.waiting_text = _(
                 "We do not have enough similar cases yet to estimate the waiting time."
@@ -246,6 +251,27 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
             "count": local_number(ahead)
         }
     return page
+
+
+def appeals_board_waiting(application: Application) -> tuple[str, str]:
+    """When the appeals board expects to decide, from the figure it publishes
+    (``APPEALS_BOARD_WAITING_DAYS``) counted from the appeal, and where it is published.
+
+    The authority does not decide appeals and has no sample of its own to measure: the
+    board's own published figure is the honest one. ("", "") when none is configured.
+    """
+    days = settings.APPEALS_BOARD_WAITING_DAYS
+    if not days:
+        return "", ""
+    since = application.appealed_at or timezone.now()
+    expected = timezone.localtime(since).date() + dt.timedelta(days=days)
+    text = _(
+        "The Immigration Appeals Board expects to decide appeals like yours within %(days)s "
+        "days: by %(date)s."
+    ) % {"days": local_number(days), "date": local_date(expected)}
+    source = settings.APPEALS_BOARD_WAITING_SOURCE
+    note = _("This is the processing time the Immigration Appeals Board publishes (%(source)s).")
+    return text, (note % {"source": source} if source else "")
 
 
 def waiting_lines(application: Application) -> list[str]:

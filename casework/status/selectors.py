@@ -34,6 +34,7 @@ STATUS_PAGE_FIELDS = (
     "state",
     "lodged_on",
     "appeal_deadline",
+    "appealed_at",
     "is_final",
 )
 

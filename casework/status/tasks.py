@@ -21,3 +21,12 @@ def purge_status_lookups() -> int:
     deleted = purge()
     log.info("status lookups: %d row(s) past retention deleted", deleted)
     return deleted
+
+
+@shared_task(name="casework.tasks.refresh_waiting_figures", acks_late=True, ignore_result=True)
+def refresh_waiting_figures() -> int:
+    """Beat, every ``WAITING_REFRESH_SECONDS`` and once when beat starts: recompute the
+    expected waiting times and the queue, so that no status lookup computes them."""
+    from casework.status.services import waiting_figures_refresh
+
+    return waiting_figures_refresh()

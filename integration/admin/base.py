@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -138,7 +139,7 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    timezone.localtime(e.at).strftime("%d.%m.%Y %H:%M"),
+                    date_format(timezone.localtime(e.at), "DATETIME_FORMAT"),
                     e.action,
                     f"{e.source_state} → {e.target_state}" if e.target_state else "",
                     e.actor.get_username() if e.actor else _("system"),

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -53,7 +54,7 @@ def person_placement_summary(person: Person) -> str:
         "{} {} {} · {}",
         placement.centre.name,
         _("since"),
-        f"{placement.start:%d.%m.%Y}",
+        date_format(placement.start, "DATE_FORMAT"),
         placement_links(placement),
     )
 
@@ -186,7 +187,7 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
             person = obj.person
             summary = (
                 f"{person.full_name} ({person.registration_number}) — {obj.centre.name}, "
-                f"{_('since')} {obj.start:%d.%m.%Y}"
+                f"{_('since')} {date_format(obj.start, 'DATE_FORMAT')}"
             )
         context = {
             **self.admin_site.each_context(request),

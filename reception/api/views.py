@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -104,9 +104,14 @@ class ReceptionCentreViewSet(
     filterset_class = CentreFilter
     pagination_class = None  # a few hundred centres at most: one page
 
+    # Writes go through the services, as the admin's do: the capacity is checked against the
+    # residents under the centre's row lock and the change is audited with before and after.
     def perform_update(self, serializer: BaseSerializer[ReceptionCentre]) -> None:
-        self.check_if_match(serializer.instance)
-        centre = serializer.save()
+        centre = cast(ReceptionCentre, serializer.instance)  # an update has its instance
+        self.check_if_match(centre)
+        centre = services.centre_update(
+            actor=self.request.user, centre=centre, **serializer.validated_data
+        )
         serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
     def get_queryset(self) -> QuerySet:
@@ -128,7 +133,7 @@ class ReceptionCentreViewSet(
     # Re-read the saved centre with its occupancy for the response (the creator may hold the
     # model permission without working at the centre).
     def perform_create(self, serializer: BaseSerializer[ReceptionCentre]) -> None:
-        centre = serializer.save()
+        centre = services.centre_create(actor=self.request.user, **serializer.validated_data)
         serializer.instance = self._annotated(ReceptionCentre.objects.filter(pk=centre.pk)).get()
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from casework.audit.services import apply_changes, audit_log, audit_subject
+from casework.audit.services import apply_changes, audit_log, audit_subject, record_values
 from casework.staff.users import AnyUser
 from reception.exceptions import PlacementConflict, PlacementInvalid
 from reception.models import (
@@ -71,7 +71,10 @@ def centre_create(
         audit_log(
             actor=actor,
             action="centre_created",
-            changes={"subject": audit_subject(centre), "capacity": capacity},
+            changes={
+                "subject": audit_subject(centre),
+                "fields": record_values(centre, sorted(CENTRE_EDITABLE_FIELDS)),
+            },
         )
     return centre
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -277,7 +278,10 @@ def test_interview_scheduled_and_held_from_the_case_page(client, unit, caseworke
     )
     interview = app.interviews.get()
     assert app.deadlines.filter(source="casework.interview", closed_at=None).exists()
-    client.post(reverse("admin:casework_application_interview_held", args=[app.pk, interview.pk]))
+    held_url = reverse("admin:casework_application_interview_held", args=[app.pk, interview.pk])
+    with time_machine.travel(interview.scheduled_at + dt.timedelta(hours=1)):
+        client.force_login(caseworker)  # five days on: a new working day, a new session
+        client.post(held_url)
     app.refresh_from_db()
     assert app.interview_held_at is not None
 

@@ -113,3 +113,42 @@ def test_a_caseworker_dismisses_a_flag_and_others_may_not(registrar, caseworker,
         duplicate_dismiss(actor=reception_officer, flag=flag)
     flag = duplicate_dismiss(actor=caseworker, flag=flag)
     assert flag.status == DuplicateStatus.DISMISSED and flag.resolved_by == caseworker
+
+
+def test_identity_document_and_household_link_changes_keep_before_and_after(db):
+    """The ``verified`` flag is a § 94 condition: who verified which document, and what it
+    said before a correction, must be shown value by value."""
+    import datetime as dt
+
+    from casework.models import AuditEvent
+    from casework.people import services
+    from tests.factories import PersonFactory, UserFactory
+
+    root = UserFactory(username="root", is_superuser=True)
+    person, child = PersonFactory(), PersonFactory()
+    document = services.identity_document_add(
+        actor=root, person=person, kind="passport", number="P0001", issuing_country="AF"
+    )
+    at = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+    services.identity_document_update(
+        actor=root, document=document, number="P0002", verified=True, verified_at=at
+    )
+    link = services.household_link_add(actor=root, person=child, relative=person, relation="child")
+    services.household_link_remove(actor=root, link=link)
+    added, changed, linked, unlinked = AuditEvent.objects.order_by("id")
+    assert added.changes["fields"]["number"] == [None, "P0001"]
+    assert added.changes["fields"]["issuing_country"] == [None, "AF"]
+    assert changed.changes == {
+        "subject": f"casework.identitydocument:{document.pk}",
+        "fields": {
+            "number": ["P0001", "P0002"],
+            "verified": [False, True],
+            "verified_at": [None, "2025-03-01T12:00:00+00:00"],
+        },
+    }
+    assert linked.changes["fields"] == {
+        "person": [None, child.pk],
+        "relative": [None, person.pk],
+        "relation": [None, "child"],
+    }
+    assert unlinked.changes["fields"]["relation"] == ["child", None]

@@ -23,6 +23,7 @@ from casework.deadlines import registry as deadlines
 from casework.deadlines.channels import (
     Channel,
     PermanentDeliveryError,
+    get_channel,
     register_channel,
     unregister_channel,
 )
@@ -378,6 +379,49 @@ def test_a_stale_sending_claim_is_reclaimed_by_the_sweep_and_delivered_once(
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == ("sent", 2)
     assert len(mail.outbox) == 1
+
+
+def test_a_send_repeated_after_the_mail_server_accepted_it_carries_the_same_message_id(
+    unit, caseworker, decider, settings, monkeypatch
+):
+    """The worker dies after the mail server took the message and before the row says sent:
+    the reclaimed reminder is sent again, as the same message (one Message-ID), so the
+    recipient's mail system sees one e-mail twice, not two e-mails."""
+    from casework.deadlines import reminders as machinery
+
+    settings.REMINDER_CLAIM_TIMEOUT = 600
+    settings.DEFAULT_FROM_EMAIL = "Casework <noreply@udi.example>"
+    app = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
+    deadline = app.deadlines.get(source="casework.appeal")
+    at = deadline.due_at - dt.timedelta(days=2)
+    run_sweep(at)
+    reminder = Reminder.objects.get(deadline=deadline, channel="email", recipient__startswith="p")
+
+    class Killed(BaseException):
+        """The worker's death right after the send (not an error the task would record)."""
+
+    def killed_after_the_send(reminder_row):
+        get_channel("email").send(reminder_row)
+        raise Killed
+
+    monkeypatch.setattr(
+        machinery, "get_channel", lambda name: type("C", (), {"send": killed_after_the_send})
+    )
+    with time_machine.travel(at, tick=False), pytest.raises(Killed):
+        reminder_deliver(reminder_id=reminder.pk)
+    monkeypatch.undo()
+    reminder.refresh_from_db()
+    assert reminder.status == "sending" and len(mail.outbox) == 1
+    with time_machine.travel(at + dt.timedelta(seconds=601), tick=False):
+        assert reminders_reclaim_stale() == 1
+    assert reminder_deliver(reminder_id=reminder.pk).outcome == SENT
+    first, again = mail.outbox
+    assert first.message()["Message-ID"] == again.message()["Message-ID"]
+    assert first.message()["Message-ID"] == f"<reminder-{reminder.pk}@udi.example>"
+    # Another reminder is another message.
+    other = Reminder.objects.get(deadline=deadline, channel="email", recipient__startswith="u")
+    reminder_deliver(reminder_id=other.pk)
+    assert mail.outbox[-1].message()["Message-ID"] == f"<reminder-{other.pk}@udi.example>"
 
 
 # --- channels: a new one is one class and one registration ----------------------------------

@@ -295,3 +295,33 @@ def test_appeal_deadline_becomes_a_deadline_row_and_closes_on_appeal(unit, casew
     application_appeal(actor=caseworker, application=app)
     deadline.refresh_from_db()
     assert deadline.closed_at is not None
+
+
+def test_an_appeal_in_time_is_in_time_whatever_is_typed_as_a_late_reason(
+    client, unit, caseworker, decider
+):
+    app = ready_case(State.EXAMINED, unit, caseworker)
+    app = application_decide(actor=decider, application=app, outcome="rejected", grounds="No.")
+    app = application_appeal(
+        actor=caseworker, application=app, late_reason="Just in case it is late."
+    )
+    assert app.appeals.get().late_reason == ""
+    event = AuditEvent.objects.get(application=app, action="appeal")
+    assert event.changes["late"] is False
+    client.force_login(caseworker)
+    page = client.get(f"/admin/casework/application/{app.pk}/change/").content.decode()
+    assert "Appeal lodged" in page
+    assert "late appeal, admitted" not in page
+
+
+def test_a_late_appeal_is_labelled_admitted_late(client, unit, caseworker, decider):
+    app = ready_case(State.EXAMINED, unit, caseworker)
+    app = application_decide(actor=decider, application=app, outcome="rejected", grounds="No.")
+    with time_machine.travel(app.appeal_deadline + dt.timedelta(days=2)):
+        app = application_appeal(
+            actor=caseworker, application=app, late_reason="Hospitalised; certificate on file."
+        )
+        client.force_login(caseworker)
+        page = client.get(f"/admin/casework/application/{app.pk}/change/").content.decode()
+    assert AuditEvent.objects.get(application=app, action="appeal").changes["late"] is True
+    assert "late appeal, admitted" in page

@@ -322,7 +322,7 @@ def test_collective_protection_needs_15_hours_of_work_from_month_four(
     month4 = add_months(p.start_on, 3)
     _el, warnings = add(bergen_officer, p, "norwegian", 15, p.start_on)
     assert len(warnings) == 1 and "0 h/week of work-oriented" in warnings[0]
-    assert f"From {month4:%d.%m.%Y}" in warnings[0]
+    assert f"From {month4:%d %b %Y}" in warnings[0]
     _el, warnings = add(bergen_officer, p, "work", 10, month4)
     assert "10 h/week of work-oriented" in warnings[0]
     _el, warnings = add(bergen_officer, p, "work", 5, month4, provider="NAV work training")
@@ -336,7 +336,7 @@ def test_work_starting_a_day_after_month_four_falls_short(bergen_officer, collec
     p = collective_programme
     month4 = add_months(p.start_on, 3)
     _el, warnings = add(bergen_officer, p, "work", 15, month4 + dt.timedelta(days=1))
-    assert f"From {month4:%d.%m.%Y} the plan has 0 h/week" in warnings[0]
+    assert f"From {month4:%d %b %Y} the plan has 0 h/week" in warnings[0]
 
 
 def test_a_gap_between_work_placements_is_found(bergen_officer, collective_programme):
@@ -345,7 +345,7 @@ def test_a_gap_between_work_placements_is_found(bergen_officer, collective_progr
     gap = month4 + dt.timedelta(days=30)
     add(bergen_officer, p, "work", 15, month4, end_on=gap - dt.timedelta(days=1))
     _el, warnings = add(bergen_officer, p, "work", 15, gap + dt.timedelta(days=1))
-    assert f"From {gap:%d.%m.%Y} the plan has 0 h/week" in warnings[0]
+    assert f"From {gap:%d %b %Y} the plan has 0 h/week" in warnings[0]
 
 
 def test_the_work_rule_is_for_collective_protection_only(bergen_officer):

@@ -118,3 +118,54 @@ def test_removing_an_officer_from_a_centre_is_audited(root, officer, centre):
     event = AuditEvent.objects.get(action="centre_staff_removed")
     subject = f"reception.receptioncentre:{centre.pk}"
     assert event.changes == {"subject": subject, "user": officer.pk}
+
+
+# --- the API writes through the same services ------------------------------------------------
+
+
+def test_the_api_cannot_set_a_capacity_below_the_residents(root, centre):
+    from rest_framework.test import APIClient
+
+    residents(centre, 7)
+    client = APIClient()
+    client.force_authenticate(root)
+    url = f"/api/v1/reception-centres/{centre.pk}/"
+    refused = client.patch(url, {"capacity": 3}, format="json")
+    assert refused.status_code == 400, refused.content
+    assert refused.json() == {
+        "capacity": ["7 beds are taken today or later; the capacity cannot be lower."]
+    }
+    centre.refresh_from_db()
+    assert centre.capacity == 10
+    assert client.get(url).json()["free_beds"] == 3
+    assert not AuditEvent.objects.exists()
+    changed = client.patch(url, {"capacity": 8, "operator_name": "Norsk Mottak"}, format="json")
+    assert (changed.status_code, changed.json()["free_beds"]) == (200, 1)
+    event = AuditEvent.objects.get(action="centre_changed")
+    assert (event.actor, event.changes["fields"]) == (
+        root,
+        {"capacity": [10, 8], "operator_name": [centre.operator_name, "Norsk Mottak"]},
+    )
+
+
+def test_a_centre_opened_through_the_api_is_audited_with_its_values(root):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(root)
+    body = {
+        "name": "Bodø transit",
+        "kind": "transit",
+        "operator_kind": "private",
+        "operator_name": "Hero",
+        "municipality": "1804",
+        "capacity": 40,
+        "opened_on": "2024-01-01",
+    }
+    created = client.post("/api/v1/reception-centres/", body, format="json")
+    assert created.status_code == 201, created.content
+    event = AuditEvent.objects.get(action="centre_created")
+    assert event.changes["subject"] == f"reception.receptioncentre:{created.json()['id']}"
+    assert event.changes["fields"]["capacity"] == [None, 40]
+    assert event.changes["fields"]["name"] == [None, "Bodø transit"]
+    assert event.changes["fields"]["municipality"][1] == municipality("Bodø").pk

@@ -180,7 +180,17 @@ def test_removing_a_document_deletes_its_scan_once_committed(
     event = AuditEvent.objects.get(action="identity_document_removed")
     assert (event.person_id, event.changes) == (
         world.p_here.pk,
-        {"document": scanned.pk, "kind": "passport"},
+        {
+            "subject": f"casework.identitydocument:{scanned.pk}",
+            "fields": {
+                "kind": ["passport", None],
+                "number": ["P1234567", None],
+                "issuing_country": ["AF", None],
+                "verified": [False, None],
+                "verified_at": [None, None],
+                "scan": [True, None],
+            },
+        },
     )
 
 

@@ -120,6 +120,12 @@ def test_csv_cells_never_start_a_formula():
 
 
 @pytest.mark.parametrize("n,fraction,expected", [(1, 0.5, 7), (4, 0.5, 2.5), (5, 0.8, 4.2)])
-def test_percentile_fallback_interpolates_like_percentile_cont(db, n, fraction, expected):
+def test_percentile_of_counts_interpolates_like_percentile_cont(n, fraction, expected):
     values = [7] if n == 1 else list(range(1, n + 1))
-    assert statistics.percentile_fallback(values, n, fraction) == pytest.approx(expected)
+    counts = [(v, 1) for v in values]
+    assert statistics.percentile_of_counts(counts, fraction) == pytest.approx(expected)
+    # the same values counted twice each: the same median
+    if fraction == 0.5:
+        assert statistics.percentile_of_counts([(v, 2) for v in values], 0.5) == pytest.approx(
+            expected
+        )

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casework.people.identity import format_reference
 from casework.status import hooks as status_hooks
+from casework.status.services import waiting_figures_refresh
 from tests.factories import ApplicationFactory, DecisionFactory, InterviewFactory, staff_user
 from tests.status.conftest import BIRTH_DATE, lookup, text_of
 
@@ -236,6 +237,7 @@ def test_expected_waiting_time_and_cases_ahead(client, applicant):
     mine = ApplicationFactory(
         person=applicant, state="submitted", lodged_on=today - dt.timedelta(days=30)
     )
+    waiting_figures_refresh()
     page = text_of(lookup(client, reference=mine.reference))
     expected = mine.lodged_on + dt.timedelta(days=132)
     assert f"you will get a decision by {expected.day} {expected:%B %Y}." in page
@@ -247,3 +249,26 @@ def test_no_estimate_without_enough_similar_cases(client, application):
     page = text_of(lookup(client, reference=application.reference))
     assert "We do not have enough similar cases yet" in page
     assert "Older cases still waiting before yours: 0" in page
+
+
+def test_an_appealed_case_shows_the_appeals_boards_published_time(client, applicant, settings):
+    settings.APPEALS_BOARD_WAITING_DAYS = 120
+    settings.APPEALS_BOARD_WAITING_SOURCE = "une.no"
+    appealed_at = timezone.now() - dt.timedelta(days=20)
+    mine = ApplicationFactory(person=applicant, state="appealed", appealed_at=appealed_at)
+    page = text_of(lookup(client, reference=mine.reference))
+    expected = timezone.localtime(appealed_at).date() + dt.timedelta(days=120)
+    assert "Expected waiting time" in page
+    assert (
+        "The Immigration Appeals Board expects to decide appeals like yours within 120 days: "
+        f"by {expected.day} {expected:%B %Y}." in page
+    )
+    assert "(une.no)" in page
+    assert "Older cases still waiting" not in page
+
+
+def test_no_appeals_board_time_when_none_is_published(client, applicant, settings):
+    settings.APPEALS_BOARD_WAITING_DAYS = None
+    mine = ApplicationFactory(person=applicant, state="appealed")
+    page = text_of(lookup(client, reference=mine.reference))
+    assert "Expected waiting time" not in page

@@ -5,16 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from casework.status import waiting
-from casework.status.waiting import cases_ahead, expected_waiting_days, percentile_cont
+from casework.status.services import waiting_figures_refresh
+from casework.status.waiting import cases_ahead, percentile_cont
 from tests.factories import ApplicationFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def expected_waiting_days(*, kind: str, track: str, now: dt.datetime) -> int | None:
+    """The figure as a lookup reads it, after the refresh task has run at ``now``."""
+    waiting_figures_refresh(now=now)
+    return waiting.expected_waiting_days(kind=kind, track=track)
 
 
 def decided_case(*, days: int, decided_days_ago: int = 10, kind="protection", track="normal"):
@@ -61,13 +67,20 @@ def test_too_few_cases_give_no_estimate():
     assert expected_waiting_days(kind="protection", track="normal", now=NOW) is None
 
 
-def test_estimate_is_cached_briefly():
+def test_a_lookup_reads_the_refreshed_figure_and_never_computes_it(monkeypatch):
     for days in (10, 20, 30, 40, 50):
         decided_case(days=days)
-    assert expected_waiting_days(kind="protection", track="normal", now=NOW) == 42
+    assert waiting.expected_waiting_days(kind="protection", track="normal") is None  # not yet
+    waiting_figures_refresh(now=NOW)
     decided_case(days=500)
-    assert expected_waiting_days(kind="protection", track="normal", now=NOW) == 42
-    cache.clear()
+
+    def computing(**kwargs):
+        raise AssertionError("a lookup computed the waiting time")
+
+    monkeypatch.setattr(waiting, "compute_waiting_days", computing)
+    monkeypatch.setattr(waiting, "compute_queue_days", computing)
+    assert waiting.expected_waiting_days(kind="protection", track="normal") == 42
+    monkeypatch.undo()
     assert expected_waiting_days(kind="protection", track="normal", now=NOW) > 42
 
 
@@ -84,6 +97,7 @@ def test_cases_ahead_counts_older_waiting_cases_of_same_kind_and_track():
     ApplicationFactory(track="fast", lodged_on=today - dt.timedelta(days=90))
     mine = ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=30))
     ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=10))
+    waiting_figures_refresh()
     assert cases_ahead(application=mine) == 3
     # Same day: registered earlier is ahead.
     assert cases_ahead(application=older[2]) == 2
@@ -91,12 +105,14 @@ def test_cases_ahead_counts_older_waiting_cases_of_same_kind_and_track():
 
 
 def test_cases_ahead_is_right_on_a_day_the_shared_queue_figures_do_not_know_yet():
-    """The figures per lodging day are shared and a minute old at most; a case lodged on a
-    day they do not hold yet is counted directly."""
+    """The figures per lodging day are the refresh task's; a case lodged on a day they do not
+    hold yet is counted from their last day on, and before any refresh from the queue."""
     today = timezone.localdate()
     ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=60))
     first = ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=30))
-    assert cases_ahead(application=first) == 1  # the queue figures are now cached
+    assert cases_ahead(application=first) == 1  # no refresh yet
+    waiting_figures_refresh()
+    assert cases_ahead(application=first) == 1
     later = ApplicationFactory(state="examined", lodged_on=today - dt.timedelta(days=20))
     same_day = ApplicationFactory(state="submitted", lodged_on=today - dt.timedelta(days=20))
     assert cases_ahead(application=later) == 2
@@ -106,6 +122,7 @@ def test_cases_ahead_is_right_on_a_day_the_shared_queue_figures_do_not_know_yet(
 def test_no_queue_position_for_a_decided_case():
     ApplicationFactory(state="submitted", lodged_on=timezone.localdate() - dt.timedelta(days=90))
     decided = ApplicationFactory(state="rejected")
+    waiting_figures_refresh()
     assert cases_ahead(application=decided) == 0
 
 
@@ -118,3 +135,29 @@ def test_postgres_uses_percentile_cont_with_same_answer():
         decided_case(days=days)
     # position 0.8 * 6 = 4.8 -> 16 + 0.8 * 7 = 21.6 -> 22 days
     assert expected_waiting_days(kind="protection", track="normal", now=NOW) == 22
+
+
+def test_beat_refreshes_the_figures_on_its_schedule_and_when_it_starts(settings, monkeypatch):
+    from celery.signals import beat_init
+
+    from casework.status.tasks import refresh_waiting_figures
+    from config import celery as celery_config
+
+    schedule = {e["task"]: e for e in celery_config._beat_schedule().values()}
+    entry = schedule["casework.tasks.refresh_waiting_figures"]
+    assert entry["schedule"] == settings.WAITING_REFRESH_SECONDS
+    assert refresh_waiting_figures.name in celery_config.app.tasks
+    sent = []
+    monkeypatch.setattr(celery_config.app, "send_task", lambda name, *a, **k: sent.append(name))
+    beat_init.send(sender=None)
+    assert sent == ["casework.tasks.refresh_waiting_figures"]
+
+
+def test_the_refresh_task_stores_what_a_lookup_reads():
+    from casework.status.tasks import refresh_waiting_figures
+
+    for days in (10, 20, 30, 40, 50):  # decided yesterday: the task runs at the real now
+        decided_case(days=days, decided_days_ago=(NOW - timezone.now()).days + 1)
+    result = refresh_waiting_figures.apply()
+    assert result.successful() and result.result == 9  # 3 kinds x 3 tracks
+    assert waiting.expected_waiting_days(kind="protection", track="normal") == 42

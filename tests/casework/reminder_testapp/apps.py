@@ -6,9 +6,24 @@ class ReminderTestAppConfig(AppConfig):
     label = "reminder_testapp"
 
     def ready(self) -> None:
+        from casework.deadlines import registry
         from casework.deadlines.channels import register_channel
 
-        from .channels import BrokenChannel, FlakyChannel, OutboxChannel, SlowChannel
+        from .channels import (
+            MAILED_SOURCE,
+            BrokenChannel,
+            FlakyChannel,
+            MailThenHangChannel,
+            OutboxChannel,
+            SlowChannel,
+        )
 
-        for channel in (OutboxChannel, FlakyChannel, SlowChannel, BrokenChannel):
+        for channel in (
+            OutboxChannel,
+            FlakyChannel,
+            SlowChannel,
+            BrokenChannel,
+            MailThenHangChannel,
+        ):
             register_channel(channel())
+        registry.register(MAILED_SOURCE)

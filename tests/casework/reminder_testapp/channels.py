@@ -8,7 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from casework.deadlines.channels import Channel
+from casework.deadlines import registry
+from casework.deadlines.channels import Channel, EmailChannel
 from casework.deadlines.registry import PERSON, STAFF
 
 
@@ -69,3 +70,27 @@ class BrokenChannel(OutboxChannel):
 
     def send(self, reminder) -> None:
         raise TimeoutError("the test gateway never answers")
+
+
+# The deadline source of the mail-then-hang test: an e-mail is rendered from its source's label,
+# so the worker must know it too (registered by the app, and by the test in its own process).
+MAILED_SOURCE = registry.DeadlineSource(
+    key="tests.mailed", label="test deadline", reminders=(registry.soon(days=1),)
+)
+
+
+class MailThenHangChannel(EmailChannel):
+    """Real e-mail (Django's file backend in the test worker), then a hang on the first attempt
+    of each reminder: the mail server has accepted the message and the row is not yet marked
+    sent, the moment a killed worker makes a repeat unavoidable."""
+
+    name = "test-mail-hang"
+    label = "test e-mail, then hang"
+    audiences = frozenset({STAFF})
+
+    def send(self, reminder) -> None:
+        super().send(reminder)
+        marker = outbox() / f"mailed-{reminder.pk}"
+        if not marker.exists():
+            marker.touch()
+            time.sleep(float(os.environ.get("REMINDER_TEST_SLOW_SECONDS", "60")))

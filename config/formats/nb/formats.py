@@ -1,0 +1,7 @@
+"""Norwegian bokmål: 04.12.2026 and 04.12.2026 13:00 (the 24-hour clock, as in Norway)."""
+
+DATE_FORMAT = "d.m.Y"
+SHORT_DATE_FORMAT = DATE_FORMAT
+DATETIME_FORMAT = "d.m.Y H:i"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+TIME_FORMAT = "H:i"

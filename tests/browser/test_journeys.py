@@ -80,6 +80,7 @@ def test_an_asylum_case_from_registration_to_appeal(browser, axe_script, staff_s
     page.goto(f"{site.url}/admin/casework/application/add/")
     fill(page, "person", "Habte")
     fill(page, "kind", "protection (asylum)")
+    fill(page, "unit", "Asylum unit Oslo")
     journey.step("application-form")
     submit(page, "Save")
     lodged = messages(page)
@@ -278,12 +279,13 @@ def test_the_auditor_reads_and_is_offered_no_action(browser, axe_script, staff_s
 def test_the_case_list_fits_a_laptop_and_a_tablet(browser, staff_site):  # noqa: F811
     """Every column of the case list and the placement list in view, at 1366 and 1024 px."""
     site = staff_site
-    for viewport in ({"width": 1366, "height": 900}, TABLET):
-        for user, path, last in (
-            ("caseworker", "casework/application/?assigned=all", "Next deadline"),
-            ("reception", "reception/placement/", None),
-        ):
-            context, page, _watch = new_staff_page(browser, site, user, viewport)
+    for user, path, last in (
+        ("caseworker", "casework/application/?assigned=all", "Next deadline"),
+        ("reception", "reception/placement/", None),
+    ):
+        context, page, _watch = new_staff_page(browser, site, user)
+        for viewport in ({"width": 1366, "height": 900}, TABLET):
+            page.set_viewport_size(viewport)
             page.goto(f"{site.url}/admin/{path}")
             box = page.evaluate(
                 """() => { const r = document.querySelector('#changelist-form .results');
@@ -299,7 +301,8 @@ def test_the_case_list_fits_a_laptop_and_a_tablet(browser, staff_site):  # noqa:
                 assert box["last"].lower() == last.lower(), where
                 assert page.get_by_role("columnheader", name=last).is_visible(), where
             links = page.locator("#result_list td a", has_text="discharge")
+            assert user != "reception" or links.count() > 0
             for i in range(min(links.count(), 3)):
                 link_box = links.nth(i).bounding_box()
                 assert link_box["x"] + link_box["width"] <= viewport["width"], where
-            context.close()
+        context.close()

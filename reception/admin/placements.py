@@ -44,9 +44,7 @@ def person_placement_summary(person: Person) -> str:
     placement = selectors.current_placement(person)
     if placement is None:
         return str(_("Not in reception."))
-    return format_html(
-        "{} {} {}", placement.centre.name, _("since"), f"{placement.start:%d.%m.%Y}"
-    )
+    return format_html("{} {} {}", placement.centre.name, _("since"), f"{placement.start:%d.%m.%Y}")
 
 
 def person_placement_actions(person: Person) -> str:

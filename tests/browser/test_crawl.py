@@ -27,9 +27,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_PAGES = 80  # per role: far more kinds of page than any role has; stops a runaway crawl
 # Never followed: signing out, changing one's password or second factor, deleting, files
-# that are not pages (scans, CSV), the admin's JavaScript catalogue and autocomplete data.
+# that are not pages (scans, CSV), the admin's JavaScript catalogue and autocomplete data,
+# and the history pages (Django's own, read-only, a quarter of the crawl's time).
 SKIP = re.compile(
-    r"/logout/|/password_change/|/otp/|/delete/|/documents/|/jsi18n/|/autocomplete/"
+    r"/logout/|/password_change/|/otp/|/delete/|/documents/|/jsi18n/|/autocomplete/|/history/"
     r"|\.csv$|/export|/download|/r/\d+/"
 )
 # Forms never submitted: signing out, the search boxes, the list's bulk-action bar (its own

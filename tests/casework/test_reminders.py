@@ -43,6 +43,7 @@ from casework.deadlines.reminders import (
 )
 from casework.deadlines.services import deadline_set
 from casework.models import Deadline, Reminder
+from casework.status.services import waiting_figures_refresh
 from tests.casework.reminder_helpers import (
     T0,
     interview_case,
@@ -276,7 +277,7 @@ def test_the_queue_notice_tells_the_applicant_in_their_language(unit, registrar,
     assert "لا يزال طلبك" in message.body
     # the waiting-time lines of the status page, in Arabic too (no similar cases decided yet)
     assert "ليس لدينا بعد عدد كافٍ من القضايا المشابهة" in message.body
-    assert "القضايا الأقدم التي ما زالت تنتظر قبل قضيتك" in message.body
+    assert "لا توجد قضايا أقدم تنتظر قبل قضيتك" in message.body
 
 
 def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
@@ -290,6 +291,7 @@ def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
         )
         DecisionFactory(application=decided, decided_at=at - dt.timedelta(days=10))
     ApplicationFactory(state="examined", lodged_on=app.lodged_on - dt.timedelta(days=1))
+    waiting_figures_refresh(now=at)  # as beat does: the notice reads the refreshed figures
     run_sweep(at)
     deliver_all(at)
     (message,) = mail.outbox
@@ -298,7 +300,7 @@ def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
         "If your case takes as long as most similar cases, you will get a decision by "
         f"{expected}." in message.body
     )
-    assert "Older cases still waiting before yours: 1" in message.body
+    assert "1 older case is still waiting before yours." in message.body
 
 
 def test_a_failed_send_is_recorded_retried_and_then_delivered_once(

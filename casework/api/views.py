@@ -77,7 +77,7 @@ from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
-from casework.privacy.access import AccessLoggedViewSetMixin
+from casework.privacy.access import AccessLoggedViewSetMixin, AccessLoggingMixin
 from casework.privacy.scopes import applications_visible_to, people_visible_to
 from casework.staff.lockout import locked_out_for
 from casework.staff.models import Unit
@@ -446,6 +446,7 @@ class _OfApplication:
     ),
 )
 class InterviewViewSet(
+    AccessLoggingMixin,
     _OfApplication,
     ApiViewSetMixin,
     mixins.ListModelMixin,
@@ -489,7 +490,9 @@ class InterviewViewSet(
     list=extend_schema(responses={200: DecisionSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: DecisionSerializer, **ERROR_RESPONSES}),
 )
-class DecisionViewSet(_OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class DecisionViewSet(
+    AccessLoggingMixin, _OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet
+):
     """The decisions on a case, first instance and appeal (written by the transitions)."""
 
     serializer_class = DecisionSerializer
@@ -504,7 +507,11 @@ class DecisionViewSet(_OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelVie
     list=extend_schema(responses={200: AuditEventSerializer(many=True), **ERROR_RESPONSES}),
 )
 class AuditEventViewSet(
-    _OfApplication, ApiViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    AccessLoggingMixin,
+    _OfApplication,
+    ApiViewSetMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The audit timeline of a case: who did what, when, from which state to which."""
 
@@ -522,7 +529,7 @@ class AuditEventViewSet(
     list=extend_schema(responses={200: ReminderSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: ReminderSerializer, **ERROR_RESPONSES}),
 )
-class ReminderViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ReminderViewSet(AccessLoggingMixin, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The reminders addressed to the user making the request (their own only)."""
 
     serializer_class = ReminderSerializer

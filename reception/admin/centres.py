@@ -18,11 +18,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import ServiceFormAdminMixin, changed_fields, saved_as
+from casework.models import AccessLog
+from casework.privacy.access import access_log
 
 from .. import selectors, services
 from ..choices import ResidentStatus
 from ..models import CentreStaff, County, Placement, ReceptionCentre
-from .base import placement_links
+from .base import may_move_residents, placement_links
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -86,6 +88,10 @@ class ResidentInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(end__isnull=True).select_related("person")
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)
+        return fields if may_move_residents(request) else [f for f in fields if f != "actions"]
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -131,6 +137,10 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("municipality",)
     inlines = [ResidentInline]
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return shown if may_move_residents(request) else [f for f in shown if f != "place_link"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = selectors.centres_visible_to(request.user, super().get_queryset(request))
         today = timezone.localdate()
@@ -163,6 +173,24 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("free beds"), ordering="free_beds")
     def free_beds(self, obj: WithAnnotations[ReceptionCentre, _Listed]) -> int:
         return obj.free_beds
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """The centre's page lists its residents (``ResidentInline``): a read of their
+        placements, logged as a list of them."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        formsets = (getattr(response, "context_data", None) or {}).get("inline_admin_formsets")
+        if request.method == "GET" and response.status_code == 200 and formsets:
+            shown = [f.original.pk for fs in formsets for f in fs if f.original is not None]
+            access_log(
+                user=request.user,
+                action=AccessLog.Action.LIST,
+                objects=shown,
+                model=Placement,
+                query="residents of a centre",
+            )
+        return response
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

@@ -219,6 +219,7 @@ def _drop(fields: Any, hidden: frozenset[str]) -> tuple:
 EVENT_TITLES: dict[str, Any] = {
     "lodged": _("Application lodged"),
     "assigned": _("Assigned"),
+    "routed": _("Moved to another unit"),
     "interview_scheduled": _("Interview scheduled"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),

@@ -115,7 +115,7 @@ def test_a_persons_languages_are_chosen_from_the_list(client, registrar):
 
 
 def test_the_migration_moves_two_letter_codes_to_the_list():
-    migration = importlib.import_module("casework.migrations.0013_spoken_languages")
+    migration = importlib.import_module("casework.migrations.0014_spoken_languages")
     interview = InterviewFactory(language="ar")
     dari = InterviewFactory(language="prs")  # already a code of the list: left alone
     odd = InterviewFactory(language="qq")  # no code known: kept, not guessed

@@ -46,7 +46,7 @@ def to_three_letter_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0012_waiting_figures"),
+        ("casework", "0013_cases_without_a_unit"),
     ]
 
     operations = [

@@ -94,6 +94,7 @@ TIMELINE_TITLES = {
     "lodged": _("Application lodged"),
     "assigned": _("Assigned"),
     "interview_scheduled": _("Interview scheduled"),
+    "interview_moved": _("Interview moved"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),
 }

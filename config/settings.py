@@ -450,7 +450,10 @@ LOGGING = {
 # --- Project settings -----------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")
 STATUS_RATE_LIMIT = env("STATUS_RATE_LIMIT", "20/h")
-STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/h")
+# Tries at one case reference from devices that have not opened the case before (a right
+# answer gives its try back; the applicant's own devices are not counted): 10 a year, so a
+# birth date known to the year takes a guesser years (casework.status.views, reliability.md).
+STATUS_REFERENCE_RATE_LIMIT = env("STATUS_REFERENCE_RATE_LIMIT", "10/365d")
 # Redis down: the status page refuses lookups it cannot count (closed, the default) or answers
 # them uncounted (open). See casework.status.views._limited and docs/reliability.md.
 RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", False)

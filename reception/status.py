@@ -2,8 +2,11 @@
 
 Registered from ``ReceptionConfig.ready``. The applicant is already authenticated by reference
 and birth date; they see their own centre's name and municipality, nothing about other
-residents or staff. Strings are in the project's catalogue, ``locale/``.
+residents or staff. Strings are in the project's catalogue, ``locale/``, in all nine
+languages (marked below as the applicant's).
 """
+
+# i18n: applicant
 
 from __future__ import annotations
 

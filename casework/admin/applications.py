@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -57,6 +58,8 @@ from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
 from casework.staff.users import StaffRequest
+from casework.status import views as status_views
+from casework.status.alerts import Probing, probing
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -97,6 +100,7 @@ TIMELINE_TITLES = {
     "interview_moved": _("Interview moved"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),
+    "status_lookups_paused": _("Status-page lookups from new devices paused after failed tries"),
 }
 
 
@@ -369,6 +373,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             and has_role(user, Role.CASEWORKER),
             "case_interviews": interviews,
             "case_timeline": timeline,
+            "case_probing": _status_probing(app),
             "case": app,
         }
 
@@ -501,3 +506,17 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             else:
                 messages.success(request, _("The case is now yours."))
         return HttpResponseRedirect(self._change_url(app))
+
+
+def _status_probing(app: Application) -> Probing:
+    """Unsuccessful status-page lookups of the case's reference, and whether lookups from new
+    devices are paused now: the sign that someone holding the reference guesses the
+    applicant's birth date."""
+    rate = settings.STATUS_REFERENCE_RATE_LIMIT
+    limit, _period = status_views.parse_rate(rate)
+    reference = status_views.reference_key(app.reference)
+    try:
+        paused = status_views.usage(status_views.REFERENCE, rate, reference) > limit
+    except Exception:  # the counter store is down: the count below still tells
+        paused = False
+    return probing(reference_hash=status_views.reference_hash(reference), paused=paused)

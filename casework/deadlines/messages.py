@@ -6,6 +6,7 @@ Rendering is separate from the sweep and delivery (``reminders.py``) so that a c
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,9 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework.core.locale_formats import local_date, local_datetime
 from casework.deadlines.models import Reminder
 from casework.deadlines.registry import PERSON, STAFF, sources
 from casework.people.models import Person
@@ -137,6 +139,18 @@ def waiting_lines(application: Any) -> list[str]:
     return lines
 
 
+def due_text(due_at: Any, language: str) -> str:
+    """When a deadline falls, as the recipient reads dates (Babel, ``locale_formats``).
+
+    A deadline that runs to the end of a day (an appeal period, a family-reunification
+    window: 23:59:59 local time) is that day, "until 14 March 2027"; one at a moment (an
+    interview, the Dublin 48 hours) also gives the time."""
+    local = timezone.localtime(due_at)
+    if local.time() >= dt.time(23, 59):
+        return local_date(local, language)
+    return local_datetime(local, language)
+
+
 def render_reminder(reminder: Reminder) -> Message:
     """Subject and body of a reminder, in the recipient's language (gettext)."""
     recipient = resolve_recipient(reminder.recipient)
@@ -153,7 +167,7 @@ def render_reminder(reminder: Reminder) -> Message:
     with translation.override(language):
         values = {
             "what": str(spec.label),
-            "due": formats.date_format(timezone.localtime(deadline.due_at), "DATETIME_FORMAT"),
+            "due": due_text(deadline.due_at, language),
             "reference": application.display_reference if application is not None else "-",
         }
         sms = ""
@@ -164,33 +178,41 @@ def render_reminder(reminder: Reminder) -> Message:
         elif reminder.kind == "notice":
             subject, body = _notice_text(values, application)
         elif recipient.audience == PERSON:
+            # Translators: applicant
             subject = _("Reminder: %(what)s") % values
             body = (
                 str(spec.person_message) % values
                 if spec.person_message
+                # Translators: applicant
                 else _("%(what)s: %(due)s.") % values
             )
-            body += "\n\n" + _("Your case reference: %(reference)s") % values
+            if application is not None:  # a work permit's deadline has no case reference
+                # Translators: applicant
+                body += "\n\n" + _("Your case reference: %(reference)s") % values
         elif reminder.kind == "overdue":
             subject = _("Overdue: %(what)s, case %(reference)s") % values
             body = _("The %(what)s of case %(reference)s was due on %(due)s.") % values
         else:
             subject = _("Due soon: %(what)s, case %(reference)s") % values
             body = _("The %(what)s of case %(reference)s is due on %(due)s.") % values
+        # Translators: applicant
         body += "\n\n" + _("This message was sent automatically. Please do not reply.")
         sms = sms or f"{subject}. {_('Your case reference: %(reference)s') % values}"
     return Message(recipient, language, subject, body, dedupe_key(reminder), sms)
 
 
 def _notice_text(values: dict, application: Any) -> tuple[str, str]:
+    # Translators: applicant
     subject = _("Your application %(reference)s is still in the queue") % values
     lines = [
+        # Translators: applicant
         _("Your application %(reference)s is still in the queue. We have not forgotten it.")
         % values
     ]
     if application is not None:
         lines += waiting_lines(application)
     lines.append(
+        # Translators: applicant
         _(
             "You can see where your case stands on the status page, with your case reference "
             "and your date of birth. You do not need to do anything now."

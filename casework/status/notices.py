@@ -21,16 +21,16 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_time
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.applications.choices import State, Track
 from casework.applications.models import Interview
+from casework.core.locale_formats import babel_locale, local_date, local_time
 from casework.deadlines import registry
 from casework.deadlines.messages import NoticeText, register_notice_text
-from casework.status.page import appeals_board_waiting, babel_locale, local_date, waiting_lines
+from casework.status.page import appeals_board_waiting, waiting_lines
 
 
 def status_url() -> str:
@@ -82,7 +82,7 @@ def interview_text(deadline: Any, application: Any) -> NoticeText:
     values = {
         "reference": _reference(application),
         "date": local_date(when),
-        "time": format_time(when, format="short", locale=babel_locale()),
+        "time": local_time(when),
         "place": interview.location,
         "language": _language_name(interview.language),
     }

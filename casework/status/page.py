@@ -5,9 +5,12 @@ where the case is, one on what happens next, the deadlines that concern them, th
 appointment, where they live (from other apps, through ``hooks.py``), and the expected
 waiting time (``waiting.py``). Nothing else: never grounds, caseworker names or notes.
 
-Dates and numbers are formatted with Babel's CLDR data, because Django has no locale formats
-for Pashto, Tigrinya or Somali.
+Dates and numbers are formatted with Babel's CLDR data (``casework.core.locale_formats``),
+because Django has no locale formats for Pashto, Tigrinya or Somali, each language in its one
+digit system.
 """
+
+# i18n: applicant
 
 from __future__ import annotations
 
@@ -15,16 +18,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from casework.applications.choices import ApplicationKind, State, Track
 from casework.applications.models import Application
+from casework.core.locale_formats import local_date, local_number, local_time
 from casework.status.hooks import residence_lines
 from casework.status.waiting import WAITING_STATES, waiting_figures
 
@@ -139,27 +141,6 @@ class StatusPage:
     cases_ahead: str = ""
 
 
-# CLDR locales for our language codes: British English writes "14 March 2027", as the
-# applicants' letters do; the others are CLDR's defaults for the language.
-_BABEL_LOCALES = {"en": "en_GB"}
-
-
-def babel_locale(language: str | None = None) -> str:
-    code = language or get_language() or "en"
-    return _BABEL_LOCALES.get(code, code.replace("-", "_"))
-
-
-def local_date(value: dt.date | dt.datetime, language: str | None = None) -> str:
-    """'14 March 2027' in the applicant's language (CLDR 'long' format)."""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date()
-    return format_date(value, format="long", locale=babel_locale(language))
-
-
-def local_number(value: int, language: str | None = None) -> str:
-    return format_decimal(value, locale=babel_locale(language))
-
-
 def _appointment(application: Application, now: dt.datetime) -> Appointment | None:
     """The next interview still to come. ``selectors.application_for_applicant`` has already
     read it in its one query (``status_interview_*``); any other caller's case is asked."""
@@ -181,7 +162,7 @@ def _appointment(application: Application, now: dt.datetime) -> Appointment | No
     when = timezone.localtime(at)
     return Appointment(
         date=local_date(when),
-        time=format_time(when, format="short", locale=babel_locale()),
+        time=local_time(when),
         place=place or "",  # read with the time from the same row: set when the time is
         interpreter=bool(interpreter),
     )
@@ -247,9 +228,11 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
                 "This estimate comes from similar cases decided in the last six months: 8 out "
                 "of 10 of them were decided within this time. It is not a promise."
             )
-        page.cases_ahead = _("Older cases still waiting before yours: %(count)s") % {
-            "count": local_number(ahead)
-        }
+        page.cases_ahead = ngettext(
+            "%(count)s older case is still waiting before yours.",
+            "%(count)s older cases are still waiting before yours.",
+            ahead,
+        ) % {"count": local_number(ahead)}
     return page
 
 
@@ -265,9 +248,12 @@ def appeals_board_waiting(application: Application) -> tuple[str, str]:
         return "", ""
     since = application.appealed_at or timezone.now()
     expected = timezone.localtime(since).date() + dt.timedelta(days=days)
-    text = _(
+    text = ngettext(
         "The Immigration Appeals Board expects to decide appeals like yours within %(days)s "
-        "days: by %(date)s."
+        "day: by %(date)s.",
+        "The Immigration Appeals Board expects to decide appeals like yours within %(days)s "
+        "days: by %(date)s.",
+        days,
     ) % {"days": local_number(days), "date": local_date(expected)}
     source = settings.APPEALS_BOARD_WAITING_SOURCE
     note = _("This is the processing time the Immigration Appeals Board publishes (%(source)s).")

@@ -4,12 +4,31 @@ The form is POSTed (CSRF-protected) and the answer rendered in the response: no 
 ever appears in a URL, a redirect target or the browser history, and the response is
 ``no-store`` so the back button on a shared phone shows nothing. Works without JavaScript.
 
-Probing other people's cases is made useless three ways: a wrong reference and a wrong birth
+Probing other people's cases is made useless four ways: a wrong reference and a wrong birth
 date give the same page in the same time (``selectors.application_for_applicant``); lookups
-are rate-limited per client address and per reference in the shared cache (Redis in
-production; fixed windows counted with ``add`` and ``incr``); and every try is logged
-(``StatusLookup``) without the birth date.
+are rate-limited per client address in the shared cache (Redis in production; fixed windows
+counted with ``add`` and ``incr``); every try is logged (``StatusLookup``) without the birth
+date; and one reference can be tried only slowly, in a way that cannot be turned against the
+applicant:
+
+- Someone holding a reference (a lost receipt, a photographed letter) and any number of
+  addresses gets ``STATUS_REFERENCE_RATE_LIMIT`` tries at it (10 a year by default) from
+  devices that have not opened the case before. A birth date known to the year (365
+  possibilities) then takes them about 17 years on average, one in the whole range of a
+  hundred years (36,500) some 1,800 years; figures in ``docs/reliability.md``.
+- The applicant is never locked out by those tries: a device that has once opened the case
+  (with the right birth date) keeps a signed cookie for it (``TRUSTED_DEVICE_COOKIE``, a keyed
+  tag of the reference, nothing readable) and is not counted against the reference's budget,
+  so their lookups go on working while the guesser's are refused. A right answer from a new
+  device gives its try back. When the budget is spent the page says that lookups from new
+  devices are paused for this case, says it is not the applicant's doing, and points to the
+  reception centre's staff; the pause ends with the window.
+- The caseworker sees it: the case page counts the unsuccessful lookups of the case's
+  reference and says when new devices are paused, and the first refusal of a window writes a
+  ``status_lookups_paused`` audit event on the case (``casework.status.alerts``).
 """
+
+# i18n: applicant
 
 from __future__ import annotations
 
@@ -24,6 +43,7 @@ from typing import Any
 from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -41,6 +61,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from casework.core.cache import counter_cache, incr_counters
 from casework.people.identity import parse_reference
+from casework.status.alerts import reference_paused
 from casework.status.languages import RTL_LANGUAGES, is_reviewed
 from casework.status.models import StatusLookup
 from casework.status.page import status_page_for
@@ -132,19 +153,22 @@ def reference_key(raw: str) -> str:
     return parse_reference(raw) or "".join(raw.split()).upper()[:40]
 
 
-def _limited(request: HttpRequest, reference: str) -> bool:
-    """Count this try against the client's and the reference's budget; True when over.
+ADDRESS = "casework.status.ip"
+REFERENCE = "casework.status.reference"
+
+
+def _limited(request: HttpRequest, reference: str) -> dict[str, int]:
+    """Count this try against the client's budget and, when ``reference`` is given, the
+    reference's; the budgets spent, each with its count (empty when the try may go on).
 
     If the shared cache (Redis) is unreachable, the page keeps working and the tries are
     counted in this process's memory instead (``_local_over``): applicants are not turned
     away because a counter store is down, and guessing stays limited (per process, so by at
     most the number of web processes). ``RATELIMIT_FAIL_OPEN = True`` stops counting instead.
     """
-    checks = [("casework.status.ip", settings.STATUS_RATE_LIMIT, client_ip(request) or "-")]
+    checks = [(ADDRESS, settings.STATUS_RATE_LIMIT, client_ip(request) or "-")]
     if reference:
-        checks.append(
-            ("casework.status.reference", settings.STATUS_REFERENCE_RATE_LIMIT, reference)
-        )
+        checks.append((REFERENCE, settings.STATUS_REFERENCE_RATE_LIMIT, reference))
     try:
         return _counted_over(request, checks)
     except Exception:  # the cache (Redis) is down: never a 500 for the applicant
@@ -152,7 +176,24 @@ def _limited(request: HttpRequest, reference: str) -> bool:
             "status rate-limit cache unavailable; counting %s",
             "nothing (fail open)" if _fail_open() else "in this process",
         )
-        return False if _fail_open() else _local_over(checks)
+        return {} if _fail_open() else _local_over(checks)
+
+
+def _give_back(reference: str) -> None:
+    """Return a new device's try at ``reference`` after it found the case: the budget is
+    for failures, and the applicant's own right answers must not spend it."""
+    _limit, period = parse_rate(settings.STATUS_REFERENCE_RATE_LIMIT)
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    try:
+        cache.decr(counter_key(REFERENCE, reference, period))
+    except Exception:  # expired, or the cache is down: the try stays counted, no harm
+        log.info("status reference try not given back")
+
+
+def _window_left(rate: str) -> int:
+    """Seconds until the current window of ``rate`` ends (when a spent budget is renewed)."""
+    _limit, period = parse_rate(rate)
+    return max(1, int(period - time.time() % period))
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -173,8 +214,8 @@ def counter_key(group: str, value: str, period: int, now: float | None = None) -
     return f"casework.status.limit:{window}:{digest}"
 
 
-def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> bool:
-    """Count the try in the shared cache; True when any budget is spent.
+def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> dict[str, int]:
+    """Count the try in the shared cache; the groups whose budget is spent, with their count.
 
     Our own fixed-window counters on Django's cache: ``add`` (zero, with the window's
     timeout) then ``incr``. On Redis both counters go in one round trip
@@ -182,7 +223,7 @@ def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> b
     Django's own ``get``/``incr`` read); other caches take them one by one.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return False
+        return {}
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     limits, counters = [], []
     for group, rate, value in checks:
@@ -201,7 +242,11 @@ def _counted_over(request: HttpRequest, checks: list[tuple[str, str, str]]) -> b
             except ValueError:  # expired between add and incr
                 cache.set(key, 1, timeout=timeout)
                 counts.append(1)
-    return any(count > limit for count, limit in zip(counts, limits, strict=True))
+    return {
+        group: count
+        for (group, _rate, _value), count, limit in zip(checks, counts, limits, strict=True)
+        if count > limit
+    }
 
 
 def usage(group: str, rate: str, value: str) -> int:
@@ -214,9 +259,9 @@ def usage(group: str, rate: str, value: str) -> int:
 _local_counts = LocMemCache("casework-status-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
 
-def _local_over(checks: list[tuple[str, str, str]]) -> bool:
+def _local_over(checks: list[tuple[str, str, str]]) -> dict[str, int]:
     """The same limits, counted in this process while the shared cache is down."""
-    over = False
+    over = {}
     for group, rate, value in checks:
         limit, period = parse_rate(rate)
         key = counter_key(group, value, period)
@@ -226,7 +271,8 @@ def _local_over(checks: list[tuple[str, str, str]]) -> bool:
         except ValueError:  # expired between add and incr
             _local_counts.set(key, 1, timeout=period)
             count = 1
-        over = over or count > limit
+        if count > limit:
+            over[group] = count
     return over
 
 
@@ -319,14 +365,25 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
         return render(request, "casework/status/lookup.html", _context(request, form=LookupForm()))
 
     reference = reference_key(str(request.POST.get("reference", "")))
-    if _limited(request, reference):
-        _log(request, outcome=StatusLookup.Outcome.LIMITED, reference=reference)
-        response = render(request, "casework/status/limited.html", _context(request), status=429)
-        response["Retry-After"] = "3600"
-        return response
-
     form = LookupForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    # Only a well-formed try from a device that has not opened this case spends the
+    # reference's budget: the applicant's own devices are never paused by others' guesses.
+    counted = reference if valid and parse_reference(reference) else ""
+    if counted and device_trusted(request, counted):
+        counted = ""
+    over = _limited(request, counted)
+    if over:
+        _log(request, outcome=StatusLookup.Outcome.LIMITED, reference=reference)
+        if ADDRESS in over:
+            response = render(
+                request, "casework/status/limited.html", _context(request), status=429
+            )
+            response["Retry-After"] = str(_window_left(settings.STATUS_RATE_LIMIT))
+            return response
+        return _paused(request, reference, over[REFERENCE])
+
+    if not valid:
         _log(request, outcome=StatusLookup.Outcome.INVALID, reference=reference)
         return render(request, "casework/status/lookup.html", _context(request, form=form))
 
@@ -349,5 +406,70 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
                 not_found=True,
             ),
         )
+    if counted:
+        _give_back(counted)
     page = status_page_for(application=application, now=now)
-    return render(request, "casework/status/result.html", _context(request, page=page))
+    response = render(request, "casework/status/result.html", _context(request, page=page))
+    trust_device(request, response, reference)
+    return response
+
+
+def _paused(request: HttpRequest, reference: str, count: int) -> HttpResponse:
+    """The answer while a reference's budget for new devices is spent: what is paused, until
+    when, that it is not the applicant's doing, and where to get help. The first refusal of
+    a window tells the caseworker (an audit event on the case)."""
+    limit, _period = parse_rate(settings.STATUS_REFERENCE_RATE_LIMIT)
+    if count == limit + 1:
+        reference_paused(reference=reference, tries=limit)
+    seconds = _window_left(settings.STATUS_REFERENCE_RATE_LIMIT)
+    resume = timezone.localdate(timezone.now() + dt.timedelta(seconds=seconds))
+    response = render(
+        request, "casework/status/paused.html", _context(request, resume=resume), status=429
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+# --- Devices that have opened a case -----------------------------------------------------
+
+TRUSTED_DEVICE_COOKIE = "casework_status_device"
+TRUSTED_DEVICE_DAYS = 400  # the longest a browser keeps a cookie (Chrome's cap)
+_TRUSTED_DEVICE_CASES = 12  # a family's phone may open each member's case
+_TRUSTED_SALT = "casework.status.device"
+
+
+def _device_tag(reference: str) -> str:
+    """A keyed tag of the reference: the cookie says "this device opened case X" only to
+    someone holding the secret key."""
+    return _keyed_hash(reference, "device")[:24]
+
+
+def _trusted_tags(request: HttpRequest) -> list[str]:
+    raw = request.COOKIES.get(TRUSTED_DEVICE_COOKIE)
+    if not raw:
+        return []
+    try:
+        tags = signing.loads(raw, salt=_TRUSTED_SALT, max_age=TRUSTED_DEVICE_DAYS * 86400)
+    except signing.BadSignature:
+        return []
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def device_trusted(request: HttpRequest, reference: str) -> bool:
+    """Whether this device has opened the case of ``reference`` (right birth date) before."""
+    return _device_tag(reference) in _trusted_tags(request)
+
+
+def trust_device(request: HttpRequest, response: HttpResponse, reference: str) -> None:
+    """Remember on the device that it opened this case: a signed, HttpOnly cookie holding
+    keyed tags of the last few references it opened, renewed with every success."""
+    tag = _device_tag(reference)
+    tags = [tag, *(t for t in _trusted_tags(request) if t != tag)][:_TRUSTED_DEVICE_CASES]
+    response.set_cookie(
+        TRUSTED_DEVICE_COOKIE,
+        signing.dumps(tags, salt=_TRUSTED_SALT),
+        max_age=TRUSTED_DEVICE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )

@@ -103,7 +103,7 @@ def test_applicant_checks_their_case_on_a_phone(live_server, browser, axe_script
     assert "Your asylum interview is on" in body and "UDI, Hausmanns gate 21, Oslo" in body
     assert "An interpreter will be there." in body
     assert "you will get a decision by" in body
-    assert "Older cases still waiting before yours: 1" in body
+    assert "1 older case is still waiting before yours." in body
     assert _fits_the_screen(page)
     assert _axe_violations(page, axe_script) == []
     page.screenshot(path=str(SCREENSHOTS / "status-result-en.png"), full_page=True)

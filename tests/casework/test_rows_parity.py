@@ -21,8 +21,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from casework.applications.services import application_lodge
-from casework.intake import demo, imports
 from casework.deadlines.registry import EVENT_WINDOW, RECEIVED_NOTICE
+from casework.intake import demo, imports
 from casework.intake.writer import OrmWriter
 from casework.models import Application, AuditEvent, Deadline, Person, Reminder
 from casework.people.identity import is_valid_registration_number
@@ -137,9 +137,14 @@ def _snapshot(started: dt.datetime, today: dt.date, seeded: bool = False) -> dic
             row = {}
             for f in model._meta.concrete_fields:
                 value = getattr(obj, f.attname)
-                if model is Deadline and obj.source == RECEIVED_NOTICE.key and f.attname in (
-                    "due_at",
-                    "remind_from",
+                if (
+                    model is Deadline
+                    and obj.source == RECEIVED_NOTICE.key
+                    and f.attname
+                    in (
+                        "due_at",
+                        "remind_from",
+                    )
                 ):  # the "application received" notice: at once, due a window later
                     second = dt.timedelta(seconds=1)
                     at = value - (EVENT_WINDOW if f.attname == "due_at" else dt.timedelta(0))

@@ -192,6 +192,55 @@ def test_an_ineligible_person_is_refused_with_the_reason(client, bergen_officer)
     assert not IntroductionProgramme.objects.exists()
 
 
+def test_the_enrolment_page_offers_settlements_by_search_not_as_a_list(
+    client, bergen_officer, oslo_officer
+):
+    """However many people are settled, the page renders none of them: the officer types a
+    registration number or a municipality and the admin's autocomplete widget asks."""
+    mine = [settled() for _ in range(12)]
+    theirs = settled(municipality="Oslo")
+    enrolled = mine.pop()
+    services.programme_enrol(
+        actor=bergen_officer,
+        settlement=enrolled,
+        start_on=enrolled.settled_on,
+        planned_end_on=enrolled.settled_on + dt.timedelta(days=700),
+    )
+    page = login(client, bergen_officer).get(
+        reverse("admin:integration_introductionprogramme_create")
+    )
+    html = page.content.decode()
+    assert 'class="admin-autocomplete' in html and "admin/js/autocomplete.js" in html
+    assert html.count("<option") <= 1  # the empty choice at most, never the settlements
+    assert not any(s.person.registration_number in html for s in mine)
+
+    suggest = reverse("admin:integration_introductionprogramme_settlements")
+    everyone = client.get(suggest).json()
+    assert {r["id"] for r in everyone["results"]} == {str(s.pk) for s in mine}
+    wanted = mine[3]
+    number = wanted.person.registration_number
+    found = client.get(suggest, {"term": number[:12]}).json()["results"]
+    assert found == [{"id": str(wanted.pk), "text": f"{number} — {wanted}"}]
+    assert client.get(suggest, {"term": "Berg"}).json()["results"]
+    assert client.get(suggest, {"term": "Oslo"}).json()["results"] == []
+
+    # a link from the start page chooses the person: that one option, and only it
+    chosen = client.get(
+        reverse("admin:integration_introductionprogramme_create"), {"settlement": wanted.pk}
+    ).content.decode()
+    assert number in chosen and chosen.count("<option") <= 2  # the empty one and it
+
+    # the Oslo officer is offered Oslo's person only; a reception officer nothing at all
+    login(client, oslo_officer)
+    assert [r["id"] for r in client.get(suggest).json()["results"]] == [str(theirs.pk)]
+
+
+def test_other_roles_get_no_enrolment_suggestions(client, reception_officer, caseworker):
+    suggest = reverse("admin:integration_introductionprogramme_settlements")
+    for user in (reception_officer, caseworker):
+        assert login(client, user).get(suggest).status_code == 403
+
+
 @pytest.mark.parametrize("model", ["workpermit", "familyreunification", "introductionprogramme"])
 def test_other_roles_do_not_reach_the_pages(model, client, reception_officer):
     url = reverse(f"admin:integration_{model}_changelist")

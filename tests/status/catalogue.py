@@ -1,52 +1,29 @@
 """The msgids of the status pages, read from the templates and Python modules themselves.
 
-So the translation test checks the real strings, not a list someone has to keep in step.
+So the translation tests check the real strings, not a list someone has to keep in step:
+the applicant messages (``tests/applicant_messages.py``) found in the status templates and
+the status page's modules, each plural message with both its forms.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
+from tests.applicant_messages import applicant_messages
+
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = sorted((ROOT / "casework/templates/casework/status").glob("*.html"))
-MODULES = [ROOT / "casework/status/page.py", ROOT / "casework/status/views.py"]
 LOCALE = ROOT / "locale"
-
-_TRANSLATE = re.compile(r"""\{%\s*translate\s+(["'])(.*?)\1\s*%\}""")
-_BLOCK = re.compile(
-    r"\{%\s*blocktranslate(?:\s+with\s+(?P<with>.*?))?\s*%\}(?P<body>.*?)\{%\s*endblocktranslate\s*%\}",
-    re.S,
-)
-_VAR = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-
-
-def template_msgids() -> set[str]:
-    found: set[str] = set()
-    for path in TEMPLATES:
-        text = path.read_text()
-        found |= {m.group(2) for m in _TRANSLATE.finditer(text)}
-        for m in _BLOCK.finditer(text):
-            found.add(_VAR.sub(lambda v: f"%({v.group(1)})s", m.group("body")))
-    return found
-
-
-def python_msgids() -> set[str]:
-    found: set[str] = set()
-    keywords = {"_": None, "_lazy": None, "gettext": None, "gettext_lazy": None}
-    for path in MODULES:
-        for _lineno, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords=keywords
-        ):
-            found.add(message)
-    return found
+STATUS_CODE = ("casework/templates/casework/status/", "casework/status/")
 
 
 def all_msgids() -> set[str]:
-    return template_msgids() | python_msgids()
+    found: set[str] = set()
+    for message in applicant_messages():
+        if message.where.startswith(STATUS_CODE):
+            found |= {message.msgid, message.plural} - {""}
+    return found
 
 
 def catalogue(language: str):

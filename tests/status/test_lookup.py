@@ -242,13 +242,13 @@ def test_expected_waiting_time_and_cases_ahead(client, applicant):
     expected = mine.lodged_on + dt.timedelta(days=132)
     assert f"you will get a decision by {expected.day} {expected:%B %Y}." in page
     assert "8 out of 10" in page
-    assert "Older cases still waiting before yours: 2" in page
+    assert "2 older cases are still waiting before yours." in page
 
 
 def test_no_estimate_without_enough_similar_cases(client, application):
     page = text_of(lookup(client, reference=application.reference))
     assert "We do not have enough similar cases yet" in page
-    assert "Older cases still waiting before yours: 0" in page
+    assert "0 older cases are still waiting before yours." in page
 
 
 def test_an_appealed_case_shows_the_appeals_boards_published_time(client, applicant, settings):
@@ -264,7 +264,7 @@ def test_an_appealed_case_shows_the_appeals_boards_published_time(client, applic
         f"by {expected.day} {expected:%B %Y}." in page
     )
     assert "(une.no)" in page
-    assert "Older cases still waiting" not in page
+    assert "older cases are still waiting" not in page
 
 
 def test_no_appeals_board_time_when_none_is_published(client, applicant, settings):

@@ -141,7 +141,7 @@ class SmsChannel(Channel):
 
     def send(self, reminder: Any) -> None:
         from casework.deadlines.models import SmsMessage
-        from casework.deadlines.sms import sms_gateway, sms_parts
+        from casework.deadlines.sms import sms_gateway, sms_parts, sms_text
 
         gateway = sms_gateway()
         if gateway is None:
@@ -149,10 +149,9 @@ class SmsChannel(Channel):
         message = render_reminder(reminder)
         if not message.recipient.phone:
             raise PermanentDeliveryError("the recipient has no phone number")
-        split = sms_parts(message.sms)
-        sent = gateway.send(
-            message_id=message.dedupe_key, to=message.recipient.phone, text=message.sms
-        )
+        text = sms_text(message.sms)
+        split = sms_parts(text)
+        sent = gateway.send(message_id=message.dedupe_key, to=message.recipient.phone, text=text)
         SmsMessage.objects.update_or_create(
             message_id=message.dedupe_key,
             defaults={

@@ -59,6 +59,16 @@ class SmsParts:
     parts: list[str]
 
 
+# Spaces CLDR puts in dates and times ("10:00\u202fGH") that the GSM alphabet lacks: one of
+# them would make a Latin text UCS-2 and more than double its parts.
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
+
+
+def sms_text(text: str) -> str:
+    """The text as it is sent: the no-break and thin spaces as plain spaces."""
+    return text.translate(_SPACES)
+
+
 def sms_encoding(text: str) -> str:
     """GSM-7 when every character is in the GSM alphabet or its extension, else UCS-2."""
     return GSM7 if all(c in _BASIC or c in _EXTENSION for c in text) else UCS2

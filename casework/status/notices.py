@@ -16,6 +16,7 @@ channel activates it), from the same sentences and formats as the status page:
 The SMS text of each is short (one or two parts; ``casework.deadlines.sms`` counts them).
 """
 
+# i18n: applicant
 from __future__ import annotations
 
 from typing import Any

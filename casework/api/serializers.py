@@ -219,6 +219,36 @@ class InterviewHeldSerializer(serializers.Serializer):
         return value
 
 
+class InterviewWaiverSerializer(serializers.Serializer):
+    """Waive the asylum interview: the decision may then be made without it."""
+
+    reason = serializers.CharField(
+        max_length=5000,
+        help_text=_("Why the applicant is not interviewed (recorded in the case's history)."),
+    )
+
+
+class UnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    """Who the request is made as: a client learns its own user id (to assign a case to
+    itself) and what its roles and unit let it do."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text=_("Full name, or the username when none is set."))
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        help_text=_("The staff roles (groups) of the user."),
+    )
+    is_superuser = serializers.BooleanField()
+    unit = UnitSerializer(allow_null=True, help_text=_("The office the user works in."))
+
+
 class DecisionSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
     special_category_fields = ("grounds",)
 

@@ -17,6 +17,7 @@ nested.register("events", views.AuditEventViewSet, basename="event")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("me/", views.MeView.as_view(), name="api-me"),
     path("applications/<int:application_pk>/", include(nested.urls)),
     *router.urls,
     path("", include("casework.api.statistics")),

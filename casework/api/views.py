@@ -22,6 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
@@ -47,6 +48,8 @@ from casework.api.serializers import (
     DecisionSerializer,
     InterviewHeldSerializer,
     InterviewSerializer,
+    InterviewWaiverSerializer,
+    MeSerializer,
     PersonSerializer,
     ReminderSerializer,
     TokenRequestSerializer,
@@ -62,6 +65,7 @@ from casework.applications.services import (
     application_transition,
     interview_record_held,
     interview_schedule,
+    interview_waive,
 )
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
@@ -70,7 +74,9 @@ from casework.people.services import person_register, person_update
 from casework.privacy.access import AccessLoggedViewSetMixin
 from casework.privacy.scopes import applications_visible_to, people_visible_to
 from casework.staff.lockout import locked_out_for
+from casework.staff.models import Unit
 from casework.staff.otp import token_second_factor_error
+from casework.staff.roles import role_names, unit_id_of
 
 # --- Tokens ---------------------------------------------------------------------------------
 
@@ -154,6 +160,39 @@ class ObtainTokenView(APIView):
     def delete(self, request: Any) -> Response:
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """``GET`` -> who the request is made as: id, username, name, roles and unit.
+
+    A client needs its own user id to assign a case to itself (``PATCH
+    /applications/{id}/`` with ``assigned_to``) and its roles to know which operations are
+    its to make. Only the caller's own record: nothing about anyone else.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="The user making the request",
+        responses={200: MeSerializer, 401: OpenApiResponse(description="Not signed in.")},
+    )
+    def get(self, request: Any) -> Response:
+        user = request.user
+        unit_id = unit_id_of(user)
+        unit = (
+            None
+            if unit_id is None
+            else Unit.objects.filter(pk=unit_id).values("id", "code", "name").first()
+        )
+        me = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "name": user.get_full_name() or user.get_username(),
+            "roles": sorted(role_names(user)),
+            "is_superuser": user.is_superuser,
+            "unit": unit,
+        }
+        return Response(MeSerializer(me).data)
 
 
 # --- People ---------------------------------------------------------------------------------
@@ -257,6 +296,8 @@ class ApplicationViewSet(
     filterset_class = ApplicationFilterSet
     ordering_fields = ["id", "lodged_on", "created_at"]
     workflow = APPLICATIONS
+    # Whether a decision-maker may waive this case's interview is the service's object rule.
+    perms_by_action = {"interview_waiver": "casework.change_application"}
 
     def get_queryset(self) -> QuerySet:
         return applications_visible_to(self.request.user).select_related("person")
@@ -281,6 +322,37 @@ class ApplicationViewSet(
             expected_version=self.expected_version(),
         )
         return self.respond(application)
+
+    @extend_schema(
+        summary="Waive the asylum interview",
+        description=(
+            "A decision-maker waives the interview with a recorded reason, before the "
+            "decision, while none was held: an interview still booked is cancelled and its "
+            "reminders stop. 409 when already waived, held or decided."
+        ),
+        request=InterviewWaiverSerializer,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: ApplicationSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="interview-waiver",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def interview_waiver(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        application = self.get_object()
+        serializer = InterviewWaiverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.check_if_match(application)
+        app = interview_waive(
+            actor=request.user,
+            application=application,
+            reason=serializer.validated_data["reason"],
+            expected_version=self.expected_version(),
+        )
+        return self.respond(Application.objects.select_related("person").get(pk=app.pk))
 
     def available_transitions(self, obj: Application) -> list[str]:
         return application_available_transitions(application=obj, user=self.request.user)

@@ -412,7 +412,13 @@ def _waiver_refusal(application: Application) -> str | None:
     return None
 
 
-def interview_waive(*, actor: AnyUser, application: Application, reason: str) -> Application:
+def interview_waive(
+    *,
+    actor: AnyUser,
+    application: Application,
+    reason: str,
+    expected_version: int | None = None,
+) -> Application:
     """Waive the interview with a recorded reason (e.g. the applicant cannot be interviewed).
 
     An interview still booked will not take place: it is cancelled and its deadline closed,
@@ -425,7 +431,7 @@ def interview_waive(*, actor: AnyUser, application: Application, reason: str) ->
     if not actor.has_perm("casework.decide_application", application):
         raise PermissionDenied(_("Only a decision-maker may waive the interview."))
     with transaction.atomic():
-        app = _lock(application, None)
+        app = _lock(application, expected_version)
         refusal = _waiver_refusal(app)
         if refusal is not None:
             raise TransitionConflict(refusal, current_state=app.state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -26,7 +27,10 @@ PERSON = {
 @pytest.mark.django_db
 def test_every_object_has_an_etag_that_changes_with_it(api, unit, caseworker):
     app = ApplicationFactory(unit=unit, assigned_to=caseworker)
-    interview = InterviewFactory(application=app)
+    # booked for an hour ago: it may be recorded as held now (never before its day)
+    interview = InterviewFactory(
+        application=app, scheduled_at=timezone.now() - dt.timedelta(hours=1)
+    )
     client = api(caseworker)
     urls = [
         f"/api/v1/applications/{app.pk}/",

@@ -93,6 +93,18 @@ MATRIX = {
         lambda ctx: {"assigned_to": ctx["caseworker"]},
         [200, 200, 404, 403, 403, 403, 403, 404, 401],
     ),
+    "interview-waiver": (
+        "post",
+        "/api/v1/applications/{app}/interview-waiver/",
+        lambda ctx: {"reason": "The applicant cannot be interviewed."},
+        [403, 200, 404, 403, 403, 403, 403, 404, 401],
+    ),
+    "me": (
+        "get",
+        "/api/v1/me/",
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
     "transitions-list": (
         "get",
         "/api/v1/applications/{app}/transitions/",
@@ -354,7 +366,10 @@ def world(unit, caseworker, role_users):
     appealed = ApplicationFactory(
         state=State.APPEALED, unit=unit, assigned_to=caseworker, appealed_at=timezone.now()
     )
-    interview = InterviewFactory(application=app)
+    # booked for an hour ago: it may be recorded as held now (never before its day)
+    interview = InterviewFactory(
+        application=app, scheduled_at=timezone.now() - dt.timedelta(hours=1)
+    )
     return {
         "person": person.pk,
         "app": app.pk,

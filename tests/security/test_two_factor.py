@@ -87,7 +87,7 @@ def test_a_wrong_code_counts_towards_the_lockout(settings, decider_with_app):
         "/api/docs/",
         "/api/schema/",
         "/api/v1/applications/",
-        reverse("otp-backup-codes"),
+        "/admin/otp/backup-codes/",
     ],
 )
 def test_an_unverified_session_reaches_no_staff_page(client, decider_with_app, path):

@@ -447,9 +447,10 @@ def test_a_send_repeated_after_the_mail_server_accepted_it_carries_the_same_mess
 
 
 class SmsChannel(Channel):
-    """Test-only: what an SMS channel would be, sending into a list instead of a gateway."""
+    """Test-only: a text channel sending into a list instead of a gateway (named apart from
+    the real ``sms`` channel, which it must not replace)."""
 
-    name = "sms"
+    name = "test-text"
     label = "text message"
     audiences = frozenset({PERSON})
     sent: list[tuple[str, str]] = []
@@ -471,7 +472,7 @@ def sms():
     SmsChannel.sent = []
     channel = register_channel(SmsChannel)
     yield channel
-    unregister_channel("sms")
+    unregister_channel("test-text")
 
 
 def test_an_sms_channel_is_one_class_and_one_registration(sms, unit, caseworker, decider):
@@ -481,10 +482,10 @@ def test_an_sms_channel_is_one_class_and_one_registration(sms, unit, caseworker,
     due = app.deadlines.get(source="casework.appeal").due_at
     report = run_sweep(due - dt.timedelta(days=2))
     assert report.created[("casework.appeal", "soon")] == 2 * 3 + 1
-    assert Reminder.objects.filter(channel="sms").get().deadline.application == app
+    assert Reminder.objects.filter(channel="test-text").get().deadline.application == app
     deliver_all()
     assert [phone for phone, _body in SmsChannel.sent] == ["+4790000000"]
-    assert not other.deadlines.get(source="casework.appeal").reminders.filter(channel="sms")
+    assert not other.deadlines.get(source="casework.appeal").reminders.filter(channel="test-text")
 
 
 # --- resend, the command ---------------------------------------------------------------------

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "casework.core.middleware.ApiRequestLimitsMiddleware",
     "casework.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "casework.staff.sessions.IdleExpiryMiddleware",  # renews the idle expiry once a minute
@@ -356,6 +357,9 @@ REST_FRAMEWORK = {
 API_STAFF_TOKEN_TTL = int(env("API_STAFF_TOKEN_TTL", str(12 * 3600)))  # seconds; 0 = never
 API_IDEMPOTENCY_TTL = int(env("API_IDEMPOTENCY_TTL", str(48 * 3600)))  # seconds
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
+# How deeply a JSON request body may nest (casework.core.middleware.ApiRequestLimitsMiddleware);
+# the deepest request the schema documents nests 3 levels.
+API_MAX_JSON_DEPTH = int(env("API_MAX_JSON_DEPTH", "32"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Asylum casework API",
     "DESCRIPTION": "Versioned REST API for police, municipalities and reception operators.",

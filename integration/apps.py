@@ -90,4 +90,6 @@ class IntegrationConfig(AppConfig):
             "integration.add_programmeelement",
             "integration.view_norwegiantest",
             "integration.add_norwegiantest",
+            # the deadlines addressed to them (a programme's end), on their start page
+            "casework.view_deadline",
         )

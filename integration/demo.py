@@ -49,6 +49,7 @@ from .choices import (
 from .models import (
     FamilyReunification,
     IntroductionProgramme,
+    MunicipalityOfficer,
     NorwegianTest,
     ProgrammeElement,
     WorkPermit,
@@ -408,9 +409,40 @@ def _write_programmes(chunk: demo_data.Chunk, programmes: list, today: dt.date) 
             )  # fmt: skip
 
 
+def finish(ctx: Any) -> int:
+    """The demo integration officer works for the municipality with the most programmes
+    running, so that their start page and lists show real work (idempotent)."""
+    from django.db.models import Count
+
+    from reception.models import Municipality
+
+    from .services import municipality_officer_add
+
+    users = get_user_model().objects
+    user, admin = users.filter(username="integration").first(), users.filter(username="admin")
+    busiest = (
+        IntroductionProgramme.objects.filter(state=ProgrammeState.ENROLLED)
+        .values("municipality_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "municipality_id")
+        .first()
+    )
+    if user is None or busiest is None or not admin.exists():
+        return 0
+    if MunicipalityOfficer.objects.filter(user=user).exists():
+        return 0
+    municipality_officer_add(
+        actor=admin.get(),
+        user=user,
+        municipality=Municipality.objects.get(pk=busiest["municipality_id"]),
+    )
+    return 1
+
+
 def _age(born: dt.date, on: dt.date) -> int:
     return eligibility.age_on(born, on)
 
 
 demo_data.START_HOOKS.append(start)
 demo_data.CHUNK_HOOKS.append(on_chunk)
+demo_data.FINISH_HOOKS.append(finish)

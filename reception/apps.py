@@ -78,6 +78,8 @@ class ReceptionConfig(AppConfig):
             "reception.change_placement",
             "reception.view_settlement",
             "reception.add_settlement",
+            # the deadlines addressed to them (an arrival-centre stay), on their start page
+            "casework.view_deadline",
         )
         grant(
             Role.INTEGRATION,

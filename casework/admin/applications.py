@@ -33,7 +33,10 @@ from casework.admin.filters import (
     AssignedFilter,
     CaseworkerFilter,
     DeadlineFilter,
+    InterviewFilter,
+    LodgedFilter,
     NationalityFilter,
+    ReadyFilter,
 )
 from casework.admin.forms import AssignForm, InterviewScheduleForm, ReasonForm, TransitionForm
 from casework.applications.choices import State, Track
@@ -128,6 +131,9 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         "track",
         NationalityFilter,
         DeadlineFilter,
+        InterviewFilter,
+        ReadyFilter,
+        LodgedFilter,
         CaseworkerFilter,
     )
     list_select_related = ("person", "assigned_to")

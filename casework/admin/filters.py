@@ -6,11 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.applications.choices import ApplicationKind, State
+from casework.applications.models import Interview
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
 
@@ -129,3 +131,71 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 
 # --- people ---------------------------------------------------------------------------------
+
+
+# --- what the start page counts ------------------------------------------------------------
+
+
+def interviews_within(days: int, now: dt.datetime | None = None) -> Q:
+    """Cases with an interview booked in the next ``days`` days, not yet held or cancelled
+    (the case list's ``interview`` filter and the start page's count)."""
+    now = now or timezone.now()
+    booked = Interview.objects.filter(
+        application=OuterRef("pk"),
+        held_at=None,
+        cancelled=False,
+        scheduled_at__gte=now - dt.timedelta(hours=12),
+        scheduled_at__lte=now + dt.timedelta(days=days),
+    )
+    return Q(Exists(booked))
+
+
+def ready_for_decision() -> Q:
+    """Examined cases a decision-maker may decide now (the guard ``interview_requirement_met``:
+    the interview held, waived with a reason, or not required for collective protection)."""
+    return Q(state=State.EXAMINED) & (
+        Q(kind=ApplicationKind.COLLECTIVE)
+        | Q(interview_held_at__isnull=False)
+        | ~Q(interview_waived_reason="")
+    )
+
+
+class InterviewFilter(admin.SimpleListFilter):
+    """Cases with an interview booked this week (not yet held, not cancelled)."""
+
+    title = _("interview")
+    parameter_name = "interview"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+        return [("week", _("Booked within 7 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(interviews_within(7)) if self.value() == "week" else queryset
+
+
+class ReadyFilter(admin.SimpleListFilter):
+    """Examined cases whose interview requirement is met: a decision-maker's queue."""
+
+    title = _("ready")
+    parameter_name = "ready"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+        return [("decision", _("Ready for a decision"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(ready_for_decision()) if self.value() == "decision" else queryset
+
+
+class LodgedFilter(admin.SimpleListFilter):
+    """Cases lodged in the last 7 days (police registration's recent work)."""
+
+    title = _("lodged")
+    parameter_name = "lodged"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+        return [("week", _("In the last 7 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "week":
+            return queryset.filter(lodged_on__gte=timezone.localdate() - dt.timedelta(days=7))
+        return queryset

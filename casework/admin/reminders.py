@@ -11,7 +11,17 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, Trim
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,6 +32,7 @@ from casework.admin.base import ScopedAdminMixin
 from casework.deadlines.channels import channels
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import sources
+from casework.privacy.access import AccessLoggedAdminMixin
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
 
@@ -89,9 +100,80 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset.filter(**{field: self.value()})
 
 
+class MineFilter(admin.SimpleListFilter):
+    """Mine, or everything the user may see. Reminders open on the user's own (addressed to
+    them, or about a case assigned to them): a caseworker's first page is their own work,
+    not another officer's reminders."""
+
+    title = _("recipient")
+    parameter_name = "recipient"
+
+    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
+        self.request = request
+        super().__init__(request, params, model, model_admin)
+
+    def value(self) -> str:
+        return super().value() or self.default
+
+    @property
+    def default(self) -> str:
+        """Caseworkers and decision-makers open on their own (as the case list does); others,
+        who have no reminders of their own work (an auditor, an administrator), on all."""
+        return (
+            "mine" if has_role(self.request.user, Role.CASEWORKER, Role.DECISION_MAKER) else "all"
+        )
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        return [("mine", _("Mine")), ("all", _("All I may see"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() != "mine":
+            return queryset
+        if queryset.model is Deadline:
+            return queryset.filter(recipient_user=request.user)
+        # Addressed to me, or to the applicant of a case of mine: my work either way.
+        return queryset.filter(
+            Q(recipient=f"user:{request.user.pk}")
+            | Q(deadline__application__assigned_to=request.user)
+        )
+
+    def choices(self, changelist: Any):  # Django's generator protocol
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class AllOrMineFilter(MineFilter):
+    """Deadlines open on everything the user may see; "mine" is the start page's link."""
+
+    @property
+    def default(self) -> str:
+        return "all"
+
+
 def _label(source: str) -> str:
     spec = sources().get(source)
     return str(spec.label) if spec else source
+
+
+def _recipient_name() -> Subquery:
+    """A reminder's staff recipient (``user:<id>``) by name, read in the list's own query.
+
+    The user's id is compared as text (``person:<id>`` must never be cast to a number), over
+    the staff table, which is small."""
+    from django.contrib.auth import get_user_model
+
+    name = Trim(Concat("first_name", Value(" "), "last_name"))
+    users = (
+        get_user_model()
+        .objects.annotate(key=Concat(Value("user:"), Cast("pk", CharField())))
+        .filter(key=OuterRef("recipient"))
+        .annotate(shown=Case(When(first_name="", last_name="", then="username"), default=name))
+    )
+    return Subquery(users.values("shown")[:1], output_field=CharField())
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -106,7 +188,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     """Reminders of the deadlines the user may see (``casework.privacy.scopes``), and their own."""
 
     list_display = [
@@ -116,13 +198,14 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
         "due",
         "kind",
         "channel",
-        "recipient",
+        "recipient_display",
         "status_badge",
         "attempts",
         "sent_at",
         "failure_reason",
     ]
     list_filter = [
+        MineFilter,
         "status",
         DueFilter,
         ChannelFilter,
@@ -158,7 +241,12 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
         # is theirs to see whatever the case.
         scoped = super().get_queryset(request)
         own = ReadOnlyAdmin.get_queryset(self, request).filter(recipient=f"user:{request.user.pk}")
-        return (scoped | own).order_by("-created_at", "-id")
+        # Soonest due first: what needs doing, not what the sweep wrote last.
+        return (
+            (scoped | own)
+            .annotate(recipient_name=_recipient_name())
+            .order_by("deadline__due_at", "id")
+        )
 
     @admin.display(description=_("deadline"), ordering="deadline__source")
     def what(self, obj: Reminder) -> str:
@@ -172,6 +260,14 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     @admin.display(description=_("due"), ordering="deadline__due_at")
     def due(self, obj: Reminder) -> dt.datetime:
         return obj.deadline.due_at
+
+    @admin.display(description=_("recipient"), ordering="recipient")
+    def recipient_display(self, obj: Reminder) -> str:
+        """A member of staff by name; an applicant as "the applicant" (the case column says
+        whose: their name stays on the pages whose reads are logged)."""
+        if obj.recipient.startswith("person:"):
+            return str(_("the applicant"))
+        return getattr(obj, "recipient_name", None) or obj.recipient
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: Reminder) -> str:
@@ -228,7 +324,7 @@ class ReminderAdmin(ScopedAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     """Deadlines the user may see (``casework.privacy.scopes``: the case's, or the person's when
     there
     is no case), and deadlines addressed to the user."""
@@ -243,7 +339,12 @@ class DeadlineAdmin(ScopedAdminMixin, ReadOnlyAdmin):
         "is_open",
         "cycle",
     ]
-    list_filter = [SourceFilter, DueFilter, ("closed_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        AllOrMineFilter,
+        SourceFilter,
+        DueFilter,
+        ("closed_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["application__reference"]
     search_help_text = _("Case reference")
     list_select_related = ["application", "recipient_user"]

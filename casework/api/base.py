@@ -63,6 +63,11 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from casework.api.fields import (
+    IsoDateField,
+    IsoDateTimeField,
+    StrictIntegerField,
+)
 from casework.api.models import IdempotencyKey
 from casework.api.pagination import CursorPage
 from casework.core.exceptions import TransitionConflict
@@ -195,11 +200,18 @@ class RolePermission(permissions.IsAuthenticated):
 # --- ETag and If-Match ----------------------------------------------------------------------
 
 
-def _parse_tags(header: str) -> list[str]:
+def _parse_tags(header: str, *, weak: bool = True) -> list[str]:
+    """The entity tags of an ``If-Match`` or ``If-None-Match`` header.
+
+    RFC 9110 § 13.1.1: ``If-Match`` compares strongly, so a weak tag (``W/"1"``) never
+    matches there (``weak=False`` drops them); ``If-None-Match`` compares weakly (§ 13.1.2).
+    """
     tags = []
     for raw in header.split(","):
         tag = raw.strip()
         if tag.startswith("W/"):
+            if not weak:
+                continue
             tag = tag[2:]
         if tag:
             tags.append(tag)
@@ -243,13 +255,13 @@ class ETagMixin:
             return
         if header.strip() == "*":
             return
-        if self.get_etag(obj) not in _parse_tags(header):
+        if self.get_etag(obj) not in _parse_tags(header, weak=False):
             raise PreconditionFailed()
 
     def expected_version(self) -> int | None:
         """The version named by ``If-Match``, for services that re-check it under the lock."""
         header = self.request.headers.get("If-Match", "")  # type: ignore[attr-defined]
-        tags = _parse_tags(header)
+        tags = _parse_tags(header, weak=False)
         if len(tags) == 1 and tags[0].strip('"').isdigit():
             return int(tags[0].strip('"'))
         return None
@@ -368,6 +380,14 @@ class AvailableTransitionSerializer(serializers.Serializer):
     fields = TransitionFieldSerializer(many=True)  # type: ignore[assignment]
 
 
+def _drf_name(field: serializers.Field) -> str:
+    """The DRF field a field is: ``IntegerField`` for ``fields.StrictIntegerField``."""
+    for cls in type(field).__mro__:
+        if cls.__module__.startswith("rest_framework."):
+            return cls.__name__
+    return type(field).__name__
+
+
 def describe_input(serializer_class: type[serializers.Serializer]) -> list[dict]:
     """The fields a transition needs, from its input serializer (for GET transitions/)."""
     out = []
@@ -375,7 +395,7 @@ def describe_input(serializer_class: type[serializers.Serializer]) -> list[dict]
         entry: dict[str, Any] = {
             "name": name,
             "required": bool(field.required),
-            "type": type(field).__name__.removesuffix("Field").lower() or "string",
+            "type": _drf_name(field).removesuffix("Field").lower() or "string",
         }
         if isinstance(field, serializers.ChoiceField):
             entry["choices"] = [str(c) for c in field.choices]
@@ -432,14 +452,14 @@ def input_field(spec: Input) -> serializers.Field:
     if spec.kind == BOOLEAN:
         return serializers.BooleanField(**{**common, "required": False})
     if spec.kind == INTEGER:
-        return serializers.IntegerField(
+        return StrictIntegerField(
             min_value=spec.min_value,  # type: ignore[arg-type]  # None (no bound) is DRF's default
             max_value=spec.max_value,  # type: ignore[arg-type]
             **common,
         )
     if spec.kind == DATE:
-        return serializers.DateField(allow_null=not spec.required, **common)
-    return serializers.DateTimeField(allow_null=not spec.required, **common)
+        return IsoDateField(allow_null=not spec.required, **common)
+    return IsoDateTimeField(allow_null=not spec.required, **common)
 
 
 def transition_input(declaration: Transition, prefix: str = "") -> type[serializers.Serializer]:

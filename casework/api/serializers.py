@@ -17,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from casework.api.fields import (
+    IsoDateTimeField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictPrimaryKeyRelatedField,
+)
 from casework.applications.choices import ApplicationKind, Track
 from casework.applications.models import Application, Decision, Interview
 from casework.audit.models import AuditEvent
@@ -71,7 +77,7 @@ class SpecialCategoryMixin:
 # --- People ---------------------------------------------------------------------------------
 
 
-class PersonSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+class PersonSerializer(SpecialCategoryMixin, StrictModelSerializer):
     """A person. Create with ``given_name, family_name, date_of_birth, nationality, sex``."""
 
     special_category_fields = ("health_needs",)
@@ -127,7 +133,7 @@ class PersonSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
 # --- Applications ---------------------------------------------------------------------------
 
 
-class ApplicationSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+class ApplicationSerializer(SpecialCategoryMixin, StrictModelSerializer):
     """An asylum application. ``state`` changes only through the transitions."""
 
     special_category_fields = ("interview_waived_reason",)
@@ -163,7 +169,7 @@ class ApplicationSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
 class ApplicationCreateSerializer(serializers.Serializer):
     """Lodge an application for a registered person."""
 
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
+    person = StrictPrimaryKeyRelatedField(queryset=Person.objects.none())
     kind = serializers.ChoiceField(choices=ApplicationKind.choices)
     track = serializers.ChoiceField(choices=Track.choices, required=False, default=Track.NORMAL)
 
@@ -181,7 +187,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
 class ApplicationUpdateSerializer(serializers.Serializer):
     """Assign the case to a caseworker (null to unassign)."""
 
-    assigned_to = serializers.PrimaryKeyRelatedField(
+    assigned_to = StrictPrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(groups__name=Role.CASEWORKER, is_active=True),
         allow_null=True,
     )
@@ -190,7 +196,7 @@ class ApplicationUpdateSerializer(serializers.Serializer):
 # --- Interviews, decisions, events, reminders -----------------------------------------------
 
 
-class InterviewSerializer(serializers.ModelSerializer):
+class InterviewSerializer(StrictModelSerializer):
     class Meta:
         model = Interview
         fields = [
@@ -211,7 +217,7 @@ class InterviewSerializer(serializers.ModelSerializer):
 class InterviewHeldSerializer(serializers.Serializer):
     """Record that the interview was held (the decision may then be made)."""
 
-    held_at = serializers.DateTimeField(required=False)
+    held_at = IsoDateTimeField(required=False)
 
     def validate_held_at(self, value: dt.datetime) -> dt.datetime:
         if value > timezone.now() + dt.timedelta(minutes=5):
@@ -229,7 +235,7 @@ class InterviewWaiverSerializer(serializers.Serializer):
 
 
 class UnitSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -238,7 +244,7 @@ class MeSerializer(serializers.Serializer):
     """Who the request is made as: a client learns its own user id (to assign a case to
     itself) and what its roles and unit let it do."""
 
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     username = serializers.CharField()
     name = serializers.CharField(help_text=_("Full name, or the username when none is set."))
     roles = serializers.ListField(
@@ -249,7 +255,7 @@ class MeSerializer(serializers.Serializer):
     unit = UnitSerializer(allow_null=True, help_text=_("The office the user works in."))
 
 
-class DecisionSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+class DecisionSerializer(SpecialCategoryMixin, StrictModelSerializer):
     special_category_fields = ("grounds",)
 
     class Meta:
@@ -270,7 +276,7 @@ class DecisionSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AuditEventSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
+class AuditEventSerializer(SpecialCategoryMixin, StrictModelSerializer):
     special_category_fields = ("reason", "changes")
 
     class Meta:
@@ -289,11 +295,11 @@ class AuditEventSerializer(SpecialCategoryMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReminderSerializer(serializers.ModelSerializer):
+class ReminderSerializer(StrictModelSerializer):
     # A field named like DRF's ``Field.source``: the response's key, so the clash is meant.
     source = serializers.CharField(source="deadline.source", read_only=True)  # type: ignore[assignment]
-    due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
-    application = serializers.IntegerField(
+    due_at = IsoDateTimeField(source="deadline.due_at", read_only=True)
+    application = StrictIntegerField(
         source="deadline.application_id", read_only=True, allow_null=True
     )
 

@@ -24,7 +24,6 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +37,12 @@ from casework.api.base import (
     ApiViewSetMixin,
     TransitionsMixin,
 )
-from casework.api.filtersets import ApplicationFilterSet, AuditEventFilterSet, PersonFilterSet
+from casework.api.filtersets import (
+    ApplicationFilterSet,
+    AuditEventFilterSet,
+    PersonFilterSet,
+    StrictOrderingFilter,
+)
 from casework.api.pagination import ChronologicalPage
 from casework.api.serializers import (
     ApplicationCreateSerializer,
@@ -71,7 +75,7 @@ from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
-from casework.privacy.access import AccessLoggedViewSetMixin
+from casework.privacy.access import AccessLoggedViewSetMixin, AccessLoggingMixin
 from casework.privacy.scopes import applications_visible_to, people_visible_to
 from casework.staff.lockout import locked_out_for
 from casework.staff.models import Unit
@@ -225,7 +229,7 @@ class PersonViewSet(
         "PATCH": "casework.change_person",
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = PersonFilterSet
     ordering_fields = ["id", "created_at"]
 
@@ -292,7 +296,7 @@ class ApplicationViewSet(
         "PATCH": "casework.change_application",
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = ApplicationFilterSet
     ordering_fields = ["id", "lodged_on", "created_at"]
     workflow = APPLICATIONS
@@ -402,6 +406,7 @@ class _OfApplication:
     ),
 )
 class InterviewViewSet(
+    AccessLoggingMixin,
     _OfApplication,
     ApiViewSetMixin,
     mixins.ListModelMixin,
@@ -445,7 +450,9 @@ class InterviewViewSet(
     list=extend_schema(responses={200: DecisionSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: DecisionSerializer, **ERROR_RESPONSES}),
 )
-class DecisionViewSet(_OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class DecisionViewSet(
+    AccessLoggingMixin, _OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet
+):
     """The decisions on a case, first instance and appeal (written by the transitions)."""
 
     serializer_class = DecisionSerializer
@@ -460,7 +467,11 @@ class DecisionViewSet(_OfApplication, ApiViewSetMixin, viewsets.ReadOnlyModelVie
     list=extend_schema(responses={200: AuditEventSerializer(many=True), **ERROR_RESPONSES}),
 )
 class AuditEventViewSet(
-    _OfApplication, ApiViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    AccessLoggingMixin,
+    _OfApplication,
+    ApiViewSetMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The audit timeline of a case: who did what, when, from which state to which."""
 
@@ -478,7 +489,7 @@ class AuditEventViewSet(
     list=extend_schema(responses={200: ReminderSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: ReminderSerializer, **ERROR_RESPONSES}),
 )
-class ReminderViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ReminderViewSet(AccessLoggingMixin, ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The reminders addressed to the user making the request (their own only)."""
 
     serializer_class = ReminderSerializer

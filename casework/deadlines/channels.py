@@ -34,8 +34,11 @@ from typing import Any, ClassVar
 
 from django.core.mail import EmailMessage
 from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from casework.core.translations import is_reviewed
 from casework.deadlines.messages import PermanentDeliveryError, message_id, render_reminder
 from casework.deadlines.registry import PERSON, STAFF
 
@@ -91,7 +94,7 @@ class EmailChannel(Channel):
             raise PermanentDeliveryError("the recipient has no e-mail address")
         email = EmailMessage(
             subject=message.subject,
-            body=message.body,
+            body=message.body + unreviewed_note(message),
             to=[message.recipient.email],
             headers={
                 "Auto-Submitted": "auto-generated",
@@ -100,6 +103,26 @@ class EmailChannel(Channel):
             },
         )
         email.send(fail_silently=False)
+
+
+def unreviewed_note(message: Any) -> str:
+    """The status page's notice that a translation is not yet checked by a qualified
+    translator, at the end of an applicant's e-mail in such a language: in their language,
+    then in English for whoever helps them (``casework.core.translations``). Not in a text
+    message, which has room for the news only."""
+    if message.recipient.audience != PERSON or is_reviewed(message.language):
+        return ""
+    notes = []
+    for language in (message.language, "en"):
+        with translation.override(language):
+            # Translators: applicant
+            notes.append(
+                gettext(
+                    "This translation has not yet been checked by a qualified translator. "
+                    "If something is unclear, ask the staff at your reception centre."
+                )
+            )
+    return "\n\n" + "\n".join(notes)
 
 
 class AdminChannel(Channel):

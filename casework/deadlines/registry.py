@@ -11,6 +11,9 @@ their ``AppConfig.ready`` so that ``casework`` never imports them. A source says
   way in);
 * **who is told**: ``notify_staff`` (the ``recipient_user`` given to ``deadline_set``, by
   default the case's assigned caseworker) and ``notify_person`` (the applicant, sponsor…);
+  a source that tells the person speaks to them with its ``label`` (the subject) and
+  ``person_message`` (the body, ``%(due)s`` the date in their language), so both must be
+  in every applicant language: the catalogue test finds them here and checks;
 * **how long before**: ``reminders``, one ``ReminderKind`` per reminder, e.g.
   ``(soon(days=5), overdue())``; each kind reaches every audience it names on every channel
   registered for that audience (``casework.deadlines.channels``);

@@ -27,6 +27,9 @@ def format_reference(reference: str) -> str:
 
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+# Digits as an Arabic (٠-٩) or a Persian/Pashto keyboard (۰-۹) types them: the status page in
+# those languages writes its numbers so, and an applicant answers in kind.
+_EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def luhn_digit(digits: str) -> str:
@@ -54,13 +57,15 @@ def is_valid_registration_number(value: str) -> bool:
 
 
 def parse_reference(value: str) -> str | None:
-    """Normalise a case reference typed by a person: spaces, dashes and look-alikes forgiven.
+    """Normalise a case reference typed by a person: spaces, dashes, look-alikes and Arabic or
+    Persian digits forgiven.
 
     Returns the canonical 10-character reference, or None when it cannot be one.
     """
     if not isinstance(value, str) or len(value) > 40:
         return None
-    cleaned = re.sub(r"[\s\-_.]", "", value).upper().translate(_LOOKALIKES)
+    cleaned = re.sub(r"[\s\-_.]", "", value.translate(_EASTERN_DIGITS)).upper()
+    cleaned = cleaned.translate(_LOOKALIKES)
     if len(cleaned) != REFERENCE_LENGTH or any(c not in REFERENCE_ALPHABET for c in cleaned):
         return None
     return cleaned

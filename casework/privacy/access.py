@@ -245,45 +245,20 @@ class AccessLoggedAdminMixin:
         return super().get_paginator(request, queryset, *args, **kwargs)  # type: ignore[misc]
 
 
-class AccessLoggedViewSetMixin:
-    """DRF: scope the queryset to the user and log ``retrieve`` and ``list``.
-
-    Put it first in the bases of a ``GenericViewSet``/``ModelViewSet``::
-
-        class ApplicationViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-            queryset = Application.objects.select_related("person")
-
-    A guessed id outside the user's scope is a 404, like an id that does not exist. The log
-    records the ids on the page and the *names* of the query parameters, never their values.
-    """
+class AccessLoggingMixin:
+    """DRF: log ``retrieve`` ("view") and ``list`` ("list"/"search", the ids on the page, the
+    names of the query parameters only) of a view set whose queryset is already scoped (the
+    records of one case: its interviews, decisions and events; the user's own reminders).
+    ``AccessLoggedViewSetMixin`` adds the scoping; ``tests/security/test_every_read_logged.py``
+    holds every API route to one of the two."""
 
     access_via = "api"
-    # The view set's DRF request (Any: Django's ``View`` and DRF's ``APIView`` type it apart).
     request: Any
-
-    def get_queryset(self) -> Any:
-        from casework.privacy.scopes import visible_to
-
-        return visible_to(self.request.user, super().get_queryset())  # type: ignore[misc]
 
     def get_object(self) -> Any:
         obj = super().get_object()  # type: ignore[misc]
         self._access_object = obj
         return obj
-
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        """Drop the fields this user's role must not see (``scopes.SENSITIVE_FIELDS``)."""
-        from casework.privacy.scopes import hidden_fields
-
-        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
-        if getattr(self, "swagger_fake_view", False):  # drf-spectacular documents every field
-            return serializer
-        hidden = hidden_fields(self.request.user, self.get_queryset().model)
-        if hidden:
-            target = getattr(serializer, "child", serializer)
-            for name in hidden:
-                target.fields.pop(name, None)
-        return serializer
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)  # type: ignore[misc]
@@ -311,8 +286,40 @@ class AccessLoggedViewSetMixin:
                 user=request.user,
                 action=AccessLog.Action.SEARCH if term else AccessLog.Action.LIST,
                 objects=[obj.pk for obj in page],
-                model=self.get_queryset().model,
+                model=self.get_queryset().model,  # type: ignore[attr-defined]
                 query=_shape(term, [p for p in params if p != "search"]),
                 via=self.access_via,
             )
         return response
+
+
+class AccessLoggedViewSetMixin(AccessLoggingMixin):
+    """DRF: scope the queryset to the user and log ``retrieve`` and ``list``.
+
+    Put it first in the bases of a ``GenericViewSet``/``ModelViewSet``::
+
+        class ApplicationViewSet(AccessLoggedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+            queryset = Application.objects.select_related("person")
+
+    A guessed id outside the user's scope is a 404, like an id that does not exist. The log
+    records the ids on the page and the *names* of the query parameters, never their values.
+    """
+
+    def get_queryset(self) -> Any:
+        from casework.privacy.scopes import visible_to
+
+        return visible_to(self.request.user, super().get_queryset())  # type: ignore[misc]
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """Drop the fields this user's role must not see (``scopes.SENSITIVE_FIELDS``)."""
+        from casework.privacy.scopes import hidden_fields
+
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular documents every field
+            return serializer
+        hidden = hidden_fields(self.request.user, self.get_queryset().model)
+        if hidden:
+            target = getattr(serializer, "child", serializer)
+            for name in hidden:
+                target.fields.pop(name, None)
+        return serializer

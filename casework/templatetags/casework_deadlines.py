@@ -1,6 +1,8 @@
 """Template tags for the "due soon / overdue" panels in the admin.
 
-``{% my_deadlines_panel %}`` (the admin start page) shows the logged-in user's own deadlines;
+``{% start_page %}`` (the admin start page) shows the user's work in figures, each a link to
+the list it counts (``casework.admin.start``); ``{% my_deadlines_panel %}`` the few most
+urgent of the user's own deadlines;
 ``{% deadline_panel application %}`` (a case's change page) shows every open deadline of the
 case with its reminders. Both render ``casework/admin/deadline_panel.html``.
 """
@@ -30,16 +32,31 @@ def _with_case_links(rows: list) -> list:
     return rows
 
 
+# The start page shows the few most urgent of the user's deadlines, and links to the rest.
+START_PAGE_DEADLINES = 5
+
+
 @register.inclusion_tag("casework/admin/deadline_panel.html", takes_context=True)
 def my_deadlines_panel(context: dict) -> dict:
+    from django.urls import reverse
+
     user = context["request"].user
-    mine = deadlines_for_user(user=user)
+    mine = deadlines_for_user(user=user, limit=START_PAGE_DEADLINES)
     return {
         "title": "mine",
         "deadlines": _with_case_links(mine["overdue"] + mine["due_soon"]),
         "more": mine["more"],
+        "more_url": reverse("admin:casework_deadline_changelist") + "?recipient=mine",
         "show_case": True,
     }
+
+
+@register.inclusion_tag("casework/admin/start_page.html", takes_context=True)
+def start_page(context: dict) -> dict:
+    """The "what do I do now" summary of the admin's start page (``casework.admin.start``)."""
+    from casework.admin.start import start_sections
+
+    return {"sections": start_sections(context["request"])}
 
 
 @register.inclusion_tag("casework/admin/deadline_panel.html")

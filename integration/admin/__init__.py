@@ -1,3 +1,3 @@
 """The integration officers' and caseworkers' admin, one module per subject."""
 
-from . import family, programme, work_permits  # noqa: F401
+from . import family, programme, start, work_permits  # noqa: F401

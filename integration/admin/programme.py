@@ -199,14 +199,14 @@ class IntroductionProgrammeAdmin(RecordAdmin):
         start = (number - 1) * self.SUGGESTIONS
         rows = list(found[start : start + self.SUGGESTIONS + 1])
         shown = rows[: self.SUGGESTIONS]
-        if term:
-            access_log(
-                user=request.user,
-                action=AccessLog.Action.SEARCH,
-                objects=shown,
-                model=Settlement,
-                query=f"autocomplete {describe_search(term)}",
-            )
+        # Without a term the first suggestions are a list of names all the same.
+        access_log(
+            user=request.user,
+            action=AccessLog.Action.SEARCH if term else AccessLog.Action.LIST,
+            objects=shown,
+            model=Settlement,
+            query=f"autocomplete {describe_search(term)}".strip(),
+        )
         label = SettlementChoice(queryset=found).label_from_instance
         return JsonResponse(
             {
@@ -268,6 +268,14 @@ class IntroductionProgrammeAdmin(RecordAdmin):
             if done is not None:
                 messages.success(request, _("Enrolled."))
                 return self._back(done)
+        # The form names the chosen settled person: a read of that settlement (the others
+        # are found through ``settlements_view``, which logs its own).
+        chosen = str(form["settlement"].value() or "")
+        shown = selectors.settlements_for_enrolment(request.user).filter(
+            pk=int(chosen) if chosen.isdigit() else 0
+        )
+        if shown:
+            access_log(user=request.user, action=AccessLog.Action.VIEW, objects=list(shown))
         return self.render_form(request, form, _("Enrol in the introduction programme"))
 
 

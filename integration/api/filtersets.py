@@ -10,7 +10,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import QuerySet
 
-from casework.api.filtersets import _search_q
+from casework.api.filtersets import IsoDateFilter, StrictBooleanFilter, _search_q
 
 from ..choices import (
     FamilyRelation,
@@ -66,7 +66,7 @@ class FamilyReunificationFilterSet(filters.FilterSet):
     income_rule = filters.ChoiceFilter(choices=IncomeRule.choices)
     sponsor_basis = filters.ChoiceFilter(choices=SponsorBasis.choices)
     registered_on = _range("registered_on")
-    documents_deadline_before = filters.DateFilter(
+    documents_deadline_before = IsoDateFilter(
         field_name="documents_deadline",
         lookup_expr="lte",
         help_text="Documents due at or before (the 12-month window of the income exemption).",
@@ -86,7 +86,7 @@ class FamilyReunificationFilterSet(filters.FilterSet):
 
 class ProgrammeFilterSet(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=ProgrammeState.choices)
-    collective_protection = filters.BooleanFilter()
+    collective_protection = StrictBooleanFilter()
     outcome = filters.ChoiceFilter(choices=ProgrammeOutcome.choices)
     municipality = filters.CharFilter(
         field_name="municipality__number", max_length=4, help_text="Municipality number."

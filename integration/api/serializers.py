@@ -7,6 +7,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from casework.api.fields import (
+    IsoDateField,
+    StrictDecimalField,
+    StrictIntegerField,
+    StrictModelSerializer,
+)
+
 from ..choices import (
     CefrLevel,
     FamilyRelation,
@@ -25,7 +32,7 @@ from ..models import (
 )
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class PeriodSerializer(StrictModelSerializer):
     kind = serializers.CharField(help_text="first or renewal")
 
     class Meta:
@@ -38,7 +45,7 @@ class UnmetSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class WorkPermitSerializer(serializers.ModelSerializer):
+class WorkPermitSerializer(StrictModelSerializer):
     registration_number = serializers.CharField(source="person.registration_number")
     case_reference = serializers.CharField(source="application.display_reference")
     periods = PeriodSerializer(many=True)
@@ -71,10 +78,10 @@ class WorkPermitCreateSerializer(serializers.Serializer):
     interview_waiver_group = serializers.ChoiceField(
         choices=InterviewWaiverGroup.choices, required=False, allow_blank=True, default=""
     )
-    requested_on = serializers.DateField(required=False, allow_null=True, default=None)
+    requested_on = IsoDateField(required=False, allow_null=True, default=None)
 
 
-class FamilyReunificationSerializer(serializers.ModelSerializer):
+class FamilyReunificationSerializer(StrictModelSerializer):
     sponsor_registration_number = serializers.CharField(source="sponsor.registration_number")
     applicant_registration_number = serializers.CharField(source="applicant.registration_number")
 
@@ -110,17 +117,17 @@ class FamilyReunificationCreateSerializer(serializers.Serializer):
     relation = serializers.ChoiceField(choices=FamilyRelation.choices)
     sponsor_basis = serializers.ChoiceField(choices=SponsorBasis.choices)
     sponsor_case_reference = serializers.CharField(required=False, allow_blank=True, default="")
-    sponsor_arrived_on = serializers.DateField(required=False, allow_null=True, default=None)
-    relationship_since = serializers.DateField(required=False, allow_null=True, default=None)
+    sponsor_arrived_on = IsoDateField(required=False, allow_null=True, default=None)
+    relationship_since = IsoDateField(required=False, allow_null=True, default=None)
     exception_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    registered_on = serializers.DateField(required=False, allow_null=True, default=None)
+    registered_on = IsoDateField(required=False, allow_null=True, default=None)
 
 
 class DocumentsSerializer(serializers.Serializer):
-    handed_in_on = serializers.DateField(required=False, allow_null=True, default=None)
+    handed_in_on = IsoDateField(required=False, allow_null=True, default=None)
 
 
-class ElementSerializer(serializers.ModelSerializer):
+class ElementSerializer(StrictModelSerializer):
     class Meta:
         model = ProgrammeElement
         fields = ("id", "kind", "hours_per_week", "start_on", "end_on", "provider")
@@ -129,13 +136,13 @@ class ElementSerializer(serializers.ModelSerializer):
 
 class ElementCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ProgrammeElementKind.choices)
-    hours_per_week = serializers.DecimalField(max_digits=4, decimal_places=1)
-    start_on = serializers.DateField()
-    end_on = serializers.DateField(required=False, allow_null=True, default=None)
+    hours_per_week = StrictDecimalField(max_digits=4, decimal_places=1)
+    start_on = IsoDateField()
+    end_on = IsoDateField(required=False, allow_null=True, default=None)
     provider = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
 
 
-class NorwegianTestSerializer(serializers.ModelSerializer):
+class NorwegianTestSerializer(StrictModelSerializer):
     level = serializers.ChoiceField(choices=CefrLevel.choices)
 
     class Meta:
@@ -144,7 +151,7 @@ class NorwegianTestSerializer(serializers.ModelSerializer):
         read_only_fields = ("id",)
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(StrictModelSerializer):
     registration_number = serializers.CharField(source="person.registration_number")
     municipality_number = serializers.CharField(source="municipality.number")
     elements = ElementSerializer(many=True)
@@ -185,9 +192,9 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
 
 class ProgrammeCreateSerializer(serializers.Serializer):
-    settlement = serializers.IntegerField(help_text="Id of the person's settlement.")
-    start_on = serializers.DateField()
-    planned_end_on = serializers.DateField()
+    settlement = StrictIntegerField(help_text="Id of the person's settlement.")
+    start_on = IsoDateField()
+    planned_end_on = IsoDateField()
 
 
 class ElementAddedSerializer(serializers.Serializer):

@@ -23,7 +23,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,6 +35,7 @@ from casework.api.base import (
     TransitionsMixin,
     api_exception_handler,
 )
+from casework.api.filtersets import StrictOrderingFilter
 from casework.core.exceptions import ConditionsUnmet
 from casework.models import Application, Person
 from casework.people.identity import parse_reference
@@ -90,7 +90,7 @@ class RecordViewSet(
     """List, retrieve, create and transitions of one kind of integration record."""
 
     http_method_names = ["get", "post", "head", "options"]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     # Every kind of record sets both.
     queryset: QuerySet[Any]
     workflow: Workflow[Any]

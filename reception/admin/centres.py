@@ -18,6 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import ServiceFormAdminMixin, changed_fields, saved_as
+from casework.models import AccessLog
+from casework.privacy.access import access_log
 
 from .. import selectors, services
 from ..choices import ResidentStatus
@@ -163,6 +165,24 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("free beds"), ordering="free_beds")
     def free_beds(self, obj: WithAnnotations[ReceptionCentre, _Listed]) -> int:
         return obj.free_beds
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """The centre's page lists its residents (``ResidentInline``): a read of their
+        placements, logged as a list of them."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        formsets = (getattr(response, "context_data", None) or {}).get("inline_admin_formsets")
+        if request.method == "GET" and response.status_code == 200 and formsets:
+            shown = [f.original.pk for fs in formsets for f in fs if f.original is not None]
+            access_log(
+                user=request.user,
+                action=AccessLog.Action.LIST,
+                objects=shown,
+                model=Placement,
+                query="residents of a centre",
+            )
+        return response
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import ScopedAdminMixin
 from casework.core.exceptions import TransitionConflict
-from casework.models import Person
-from casework.privacy.access import AccessLoggedAdminMixin
+from casework.models import AccessLog, Person
+from casework.privacy.access import AccessLoggedAdminMixin, access_log
 from casework.staff.users import AnyUser
 
 from .. import selectors, services
@@ -184,6 +184,8 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     ) -> TemplateResponse:
         summary = ""
         if obj is not None:
+            # The page names the resident: a read of their placement, logged like a change page.
+            access_log(user=request.user, action=AccessLog.Action.VIEW, objects=[obj])
             person = obj.person
             summary = (
                 f"{person.full_name} ({person.registration_number}) — {obj.centre.name}, "

@@ -5,13 +5,19 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from casework.api.fields import (
+    IsoDateField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictPrimaryKeyRelatedField,
+)
 from casework.models import Application, Person
 
 from ..choices import DischargeReason
 from ..models import Municipality, Placement, ReceptionCentre, Settlement
 
 
-class ReceptionCentreSerializer(serializers.ModelSerializer):
+class ReceptionCentreSerializer(StrictModelSerializer):
     municipality = serializers.SlugRelatedField(
         slug_field="number",
         queryset=Municipality.objects.all(),
@@ -21,8 +27,8 @@ class ReceptionCentreSerializer(serializers.ModelSerializer):
     county = serializers.CharField(
         source="county_now", read_only=True, allow_null=True, help_text=_("County today.")
     )
-    occupied = serializers.IntegerField(read_only=True, help_text=_("Residents today."))
-    free_beds = serializers.IntegerField(read_only=True)
+    occupied = StrictIntegerField(read_only=True, help_text=_("Residents today."))
+    free_beds = StrictIntegerField(read_only=True)
 
     class Meta:
         model = ReceptionCentre
@@ -50,7 +56,7 @@ class ReceptionCentreSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(StrictModelSerializer):
     registration_number = serializers.CharField(source="person.registration_number", read_only=True)
     centre_name = serializers.CharField(source="centre.name", read_only=True)
     # plain text here so the schema has one enum for the reasons (the discharge request's)
@@ -75,20 +81,20 @@ class PlacementSerializer(serializers.ModelSerializer):
 
 
 class PlacementCreateSerializer(serializers.Serializer):
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    centre = serializers.PrimaryKeyRelatedField(queryset=ReceptionCentre.objects.all())
-    start = serializers.DateField(required=False, help_text=_("Default: today."))
+    person = StrictPrimaryKeyRelatedField(queryset=Person.objects.all())
+    centre = StrictPrimaryKeyRelatedField(queryset=ReceptionCentre.objects.all())
+    start = IsoDateField(required=False, help_text=_("Default: today."))
 
 
 class TransferSerializer(serializers.Serializer):
-    to_centre = serializers.PrimaryKeyRelatedField(queryset=ReceptionCentre.objects.all())
+    to_centre = StrictPrimaryKeyRelatedField(queryset=ReceptionCentre.objects.all())
     reason = serializers.CharField(help_text=_("Why the move is needed (required)."))
-    on = serializers.DateField(required=False, help_text=_("Default: today."))
+    on = IsoDateField(required=False, help_text=_("Default: today."))
 
 
 class DischargeSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=DischargeReason.choices)
-    on = serializers.DateField(required=False, help_text=_("Default: today."))
+    on = IsoDateField(required=False, help_text=_("Default: today."))
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -99,47 +105,47 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class CentreOccupancySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
     municipality = serializers.CharField()
     county = serializers.CharField(allow_null=True)
-    capacity = serializers.IntegerField()
-    occupied = serializers.IntegerField()
-    free_beds = serializers.IntegerField()
-    by_status = serializers.DictField(child=serializers.IntegerField())
+    capacity = StrictIntegerField()
+    occupied = StrictIntegerField()
+    free_beds = StrictIntegerField()
+    by_status = serializers.DictField(child=StrictIntegerField())
 
 
 class CountyOccupancySerializer(serializers.Serializer):
     county = serializers.CharField(allow_null=True)
-    capacity = serializers.IntegerField()
-    occupied = serializers.IntegerField()
-    free_beds = serializers.IntegerField()
+    capacity = StrictIntegerField()
+    occupied = StrictIntegerField()
+    free_beds = StrictIntegerField()
 
 
 class OccupancyReportSerializer(serializers.Serializer):
-    on = serializers.DateField()
-    total = serializers.IntegerField()
+    on = IsoDateField()
+    total = StrictIntegerField()
     note = serializers.CharField(
         help_text=_("Set when the county asked for did not exist on that date.")
     )
-    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_status = serializers.DictField(child=StrictIntegerField())
     by_county = CountyOccupancySerializer(many=True)
     by_centre = CentreOccupancySerializer(many=True)
 
 
 class CountyCountSerializer(serializers.Serializer):
     county = serializers.CharField(allow_null=True)
-    placements = serializers.IntegerField()
+    placements = StrictIntegerField()
 
 
 class PlacementCountReportSerializer(serializers.Serializer):
-    year = serializers.IntegerField()
+    year = StrictIntegerField()
     note = serializers.CharField()
     rows = CountyCountSerializer(many=True)
 
 
-class SettlementSerializer(serializers.ModelSerializer):
+class SettlementSerializer(StrictModelSerializer):
     registration_number = serializers.CharField(source="person.registration_number", read_only=True)
     municipality: serializers.SlugRelatedField[Municipality] = serializers.SlugRelatedField(
         slug_field="number", read_only=True
@@ -161,8 +167,8 @@ class SettlementSerializer(serializers.ModelSerializer):
 
 
 class SettlementCreateSerializer(serializers.Serializer):
-    application = serializers.PrimaryKeyRelatedField(queryset=Application.objects.all())
+    application = StrictPrimaryKeyRelatedField(queryset=Application.objects.all())
     municipality = serializers.SlugRelatedField(
         slug_field="number", queryset=Municipality.objects.all(), help_text=_("kommunenummer")
     )
-    settled_on = serializers.DateField(required=False, help_text=_("Default: today."))
+    settled_on = IsoDateField(required=False, help_text=_("Default: today."))

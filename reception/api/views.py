@@ -30,6 +30,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from casework.api.base import ApiViewSetMixin
+from casework.api.filtersets import IdFilter, IsoDateFilter, StrictBooleanFilter
 from casework.core.exceptions import TransitionConflict
 from casework.privacy.access import AccessLoggedViewSetMixin
 
@@ -65,7 +66,7 @@ class CentreFilter(django_filters.FilterSet):
     operator_kind = django_filters.ChoiceFilter(choices=OperatorKind.choices)
     county = django_filters.CharFilter(field_name="county_now", label="County (today), by name")
     municipality = django_filters.CharFilter(field_name="municipality__number")
-    has_free_beds = django_filters.BooleanFilter(method="filter_free")
+    has_free_beds = StrictBooleanFilter(method="filter_free")
 
     class Meta:
         model = ReceptionCentre
@@ -138,10 +139,10 @@ class ReceptionCentreViewSet(
 
 
 class PlacementFilter(django_filters.FilterSet):
-    centre = django_filters.NumberFilter(field_name="centre_id")
-    open = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull", label="Open")
-    start_after = django_filters.DateFilter(field_name="start", lookup_expr="gte")
-    start_before = django_filters.DateFilter(field_name="start", lookup_expr="lte")
+    centre = IdFilter(field_name="centre_id")
+    open = StrictBooleanFilter(field_name="end", lookup_expr="isnull", label="Open")
+    start_after = IsoDateFilter(field_name="start", lookup_expr="gte")
+    start_before = IsoDateFilter(field_name="start", lookup_expr="lte")
 
     class Meta:
         model = Placement

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import translation
 
+from casework.core.translations import TRANSLATION_REVIEWED
 from casework.deadlines.registry import PERSON, sources
 from casework.deadlines.reminders import reminder_deliver, sweep
 from casework.deadlines.services import deadline_set
@@ -59,6 +60,17 @@ UNDATED = {
     "casework.decision_notice",
     "casework.appeal_notice",
 }
+
+
+NOTE = (
+    "This translation has not yet been checked by a qualified translator. If something is "
+    "unclear, ask the staff at your reception centre."
+)
+
+
+def note(language: str) -> str:
+    with translation.override(language):
+        return translation.gettext(NOTE)
 
 
 def english_fragments() -> list[str]:
@@ -120,6 +132,9 @@ def test_every_applicant_email_is_wholly_in_the_applicants_language(language, ca
     english = english_fragments() if language != "en" else []
     for key, message in mails.items():
         text = f"{message.subject}\n{message.body}"
+        if language != "en":  # not yet reviewed: the note in the language, then in English
+            assert message.body.endswith(f"{note(language)}\n{NOTE}"), (language, key)
+            text = text.removesuffix(f"\n{NOTE}")
         assert message.extra_headers["Content-Language"] == language
         assert "%(" not in text and "%s" not in text and "{" not in text, (key, text)
         assert ": -" not in text, (key, text)  # no "Your case reference: -"
@@ -148,3 +163,11 @@ def test_a_work_permit_notice_has_no_empty_case_reference(caseworker):
     assert "ፍቓድ ስራሕኩም ብ26 ለካቲት 2026 ይውዳእ።" in body
     assert "ቁጽሪ ጉዳይኩም" not in body
     assert "ቁጽሪ ጉዳይኩም" in mails["casework.appeal"].body  # a case's deadline keeps it
+
+
+def test_a_reviewed_language_drops_the_unreviewed_note(caseworker, monkeypatch):
+    """The note stays only until a qualified translator has checked the language."""
+    monkeypatch.setitem(TRANSLATION_REVIEWED, "so", True)
+    body = received("so", caseworker)["casework.appeal"].body
+    assert note("so") not in body and NOTE not in body
+    assert body.endswith("Fariintan si toos ah ayaa loo soo diray. Fadlan ha ka jawaabin.")

@@ -69,7 +69,7 @@ def test_deadline_and_reminder_admins_are_scoped(client, unit, other_unit, casew
     client.force_login(caseworker)
     listed = client.get(reverse("admin:casework_deadline_changelist")).context["cl"].result_list
     assert {d.pk for d in listed} == {mine.pk, addressed.pk}
-    response = client.get(reverse("admin:casework_reminder_changelist"))
+    response = client.get(reverse("admin:casework_reminder_changelist"), {"recipient": "all"})
     assert {r.deadline_id for r in response.context["cl"].result_list} == {mine.pk}
     url = reverse("admin:casework_deadline_change", args=[theirs.pk])
     assert client.get(url).status_code == 302  # "does not exist", not another unit's case

@@ -20,172 +20,20 @@ from django.core.management import CommandError, call_command
 from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from casework.applications.services import application_transition
-from casework.audit.services import audit_log
 from casework.models import Application, AuditEvent, Person
-from casework.people.services import household_link_add, identity_document_add, person_update
 from casework.privacy import retention as privacy
 from casework.privacy.registry import registered
-from integration.models import IntroductionProgramme, NorwegianTest, ProgrammeElement
-from reception import services as reception_services
-from tests.factories import (
-    ApplicationFactory,
-    DeadlineFactory,
-    InterviewFactory,
-    PersonFactory,
-    ReminderFactory,
-    UserFactory,
-)
-from tests.integration.factories import FamilyReunificationFactory, WorkPermitFactory, settled
-from tests.reception.factories import ReceptionCentreFactory
+from integration.models import NorwegianTest
+from tests.factories import ApplicationFactory, PersonFactory, UserFactory
+from tests.security.everywhere import WORDS, person_in_every_app
 
 pytestmark = pytest.mark.django_db
-
-# Words only this person's records hold; none may survive the erasure anywhere.
-WORDS = {
-    "given_name": "Zyxwanda",
-    "family_name": "Quorblethwaite",
-    "name_in_document": "ZYXWANDA QUORBLETHWAITE-DOCNAME",
-    "email": "zyxwanda.q@example.invalid",
-    "phone": "+4799887766",
-    "health_needs": "HEALTH-CINNABAR",
-    "document_number": "DOCQZX4471",
-    "external_id": "EXT-QZX-0042",
-    "interview_location": "ROOM-PERIWINKLE",
-    "grounds": "GROUNDS-VELVET-HERON",
-    "lawyer": "Hesperine Lunde-Vasquez",
-    "late_reason": "LATE-ALBATROSS",
-    "appeal_grounds": "APPEAL-SAFFRON",
-    "transfer_reason": "TRANSFER-MARIGOLD",
-    "permit_grounds": "PERMIT-OBSIDIAN",
-    "family_exception": "FAMILY-TAMARIND",
-    "family_income": "INCOME-JUNIPER",
-    "family_grounds": "FAMILY-ZIRCON",
-    "programme_extension": "PROGRAMME-LANTERN",
-    "programme_outcome": "OUTCOME-QUILL",
-    "reminder_recipient": "zyxwanda.q+remind@example.invalid",
-}
 
 
 @pytest.fixture
 def dpo(db):
     return UserFactory(username="dpo", is_superuser=True)
-
-
-def _person_in_every_app(dpo, registrar) -> Person:
-    """One person with a record in every app, written the way the system writes them."""
-    api = APIClient()
-    api.force_authenticate(registrar)
-    created = api.post(
-        "/api/v1/people/",
-        {
-            "given_name": WORDS["given_name"],
-            "family_name": WORDS["family_name"],
-            "name_in_document": WORDS["name_in_document"],
-            "date_of_birth": "1991-04-17",
-            "sex": "female",
-            "nationality": "ER",
-            "email": WORDS["email"],
-            "phone": WORDS["phone"],
-            "health_needs": WORDS["health_needs"],
-        },
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="erasure-test-1",  # the API keeps its answer for replay
-    )
-    assert created.status_code == 201, created.content
-    person = Person.objects.get(pk=created.json()["id"])
-    words = {**WORDS, "registration_number": person.registration_number}
-    identity_document_add(
-        actor=dpo, person=person, kind="passport", number=WORDS["document_number"]
-    )
-    household_link_add(actor=dpo, person=PersonFactory(), relative=person, relation="child")
-    person_update(actor=dpo, person=person, languages="ti")  # a field-history row
-
-    app = ApplicationFactory(
-        person=person,
-        state="examined",
-        external_id=WORDS["external_id"],
-        interview_held_at=timezone.now() - dt.timedelta(days=20),
-    )
-    InterviewFactory(application=app, location=WORDS["interview_location"])
-    application_transition(
-        actor=dpo,
-        application=app,
-        name="reject",
-        outcome="rejected",
-        grounds=WORDS["grounds"],
-    )
-    app.refresh_from_db()
-    application_transition(
-        actor=dpo,
-        application=app,
-        name="appeal",
-        lodged_by=WORDS["lawyer"],
-        late_reason=WORDS["late_reason"],
-    )
-    app.refresh_from_db()
-    application_transition(
-        actor=dpo,
-        application=app,
-        name="dismiss_appeal",
-        grounds=WORDS["appeal_grounds"],
-    )
-    deadline = DeadlineFactory(person=person, application=app, source="casework.interview")
-    ReminderFactory(deadline=deadline, recipient=WORDS["reminder_recipient"])
-
-    first = ReceptionCentreFactory(name="Erasure test centre A")
-    second = ReceptionCentreFactory(name="Erasure test centre B")
-    placement = reception_services.placement_create(actor=dpo, person=person, centre=first)
-    reception_services.placement_transfer(
-        actor=dpo, placement=placement, to_centre=second, reason=WORDS["transfer_reason"]
-    )
-
-    permit = WorkPermitFactory(person=person, application=app, grounds=WORDS["permit_grounds"])
-    audit_log(
-        actor=dpo,
-        action="work_permit.refuse",
-        person=person,
-        reason=WORDS["permit_grounds"],
-        changes={"subject": permit.audit_subject},
-    )
-    sponsor = PersonFactory()
-    family = FamilyReunificationFactory(
-        sponsor=sponsor,
-        applicant=person,
-        exception_reason=WORDS["family_exception"],
-        income_rule_reason=WORDS["family_income"],
-        grounds=WORDS["family_grounds"],
-    )
-    # The record's events sit in the sponsor's trail: they must go all the same.
-    audit_log(
-        actor=dpo,
-        action="family.reject",
-        person=sponsor,
-        reason=WORDS["family_grounds"],
-        changes={"subject": family.audit_subject, "exception_reason": WORDS["family_exception"]},
-    )
-    settlement = settled()
-    settlement.person = person
-    settlement.save()
-    programme = IntroductionProgramme.objects.create(
-        person=person,
-        settlement=settlement,
-        municipality=settlement.municipality,
-        start_on=timezone.localdate(),
-        planned_end_on=timezone.localdate() + dt.timedelta(days=700),
-        extension_reason=WORDS["programme_extension"],
-        outcome_note=WORDS["programme_outcome"],
-    )
-    ProgrammeElement.objects.create(
-        programme=programme, kind="norwegian", hours_per_week=10, start_on=timezone.localdate()
-    )
-    NorwegianTest.objects.create(
-        programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
-    )
-    person.words = words
-    return person
 
 
 def _text(value) -> str:
@@ -216,7 +64,7 @@ def scan_every_table(words: dict[str, str]) -> tuple[int, int, list[str]]:
 
 
 def test_anonymising_a_person_leaves_none_of_their_words_in_any_table(dpo, registrar):
-    person = _person_in_every_app(dpo, registrar)
+    person = person_in_every_app(dpo, registrar)
     _tables, _columns, before = scan_every_table(person.words)
     for table in (
         "casework_person",
@@ -258,7 +106,7 @@ def test_anonymising_a_person_leaves_none_of_their_words_in_any_table(dpo, regis
 
 
 def test_the_erasure_is_audited_without_personal_data(dpo, registrar):
-    person = _person_in_every_app(dpo, registrar)
+    person = person_in_every_app(dpo, registrar)
     privacy.person_erase(actor=dpo, person=person, reason="GDPR art. 17, ref. DPO-7")
     event = AuditEvent.objects.get(action="person_erased")
     assert (event.actor, event.person_id, event.reason, event.changes) == (
@@ -301,7 +149,7 @@ def test_a_reason_that_names_the_person_is_refused(dpo, registrar):
 
 
 def test_retention_anonymises_every_app_too(dpo, registrar):
-    person = _person_in_every_app(dpo, registrar)
+    person = person_in_every_app(dpo, registrar)
     long_ago = timezone.now() - dt.timedelta(days=365 * 12)
     Application.objects.filter(person=person).update(decided_at=long_ago)
     assert privacy.anonymise_due() >= 1
@@ -343,7 +191,7 @@ def test_every_model_that_refers_to_a_person_is_registered():
 
 
 def test_the_export_has_a_section_per_registered_model(client, dpo, registrar):
-    person = _person_in_every_app(dpo, registrar)
+    person = person_in_every_app(dpo, registrar)
     client.force_login(dpo)
     response = client.post(
         reverse("admin:casework_person_changelist"),

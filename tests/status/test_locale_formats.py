@@ -126,3 +126,26 @@ def test_arabic_counts_take_all_six_plural_forms(count, form):
             count,
         )
     assert sentence % {"count": count} == form
+
+
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "digits"), [("fa", PERSIAN), ("ps", PERSIAN), ("ar", ARABIC)])
+def test_the_form_takes_the_digits_the_page_is_written_in(client, application, language, digits):
+    """A page written in ۰–۹ is answered on a keyboard that types ۰–۹: the birth date and the
+    digits of the case reference typed so find the case as 0–9 would."""
+    path = f"/{language}/status/"
+    response = client.post(
+        path,
+        {
+            "reference": application.display_reference.translate(digits),
+            "day": "15".translate(digits),
+            "month": "3".translate(digits),
+            "year": "1990".translate(digits),
+        },
+    )
+    assert response.status_code == 200
+    assert application.display_reference in response.content.decode()

@@ -1,0 +1,179 @@
+"""One person with a record in every app, written the way the system writes them (the API,
+the services, transitions), each record holding words no other record holds: for the tests
+that walk the whole system (erasure, the access log of every read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from casework.applications.services import application_transition
+from casework.audit.services import audit_log
+from casework.models import Person
+from casework.people.services import household_link_add, identity_document_add, person_update
+from integration.models import (
+    IntroductionProgramme,
+    MunicipalityOfficer,
+    NorwegianTest,
+    ProgrammeElement,
+)
+from reception import services as reception_services
+from reception.models import CentreStaff
+from tests.factories import (
+    ApplicationFactory,
+    DeadlineFactory,
+    InterviewFactory,
+    PersonFactory,
+    ReminderFactory,
+)
+from tests.integration.factories import FamilyReunificationFactory, WorkPermitFactory, settled
+from tests.reception.factories import ReceptionCentreFactory
+
+# Words only this person's records hold; none may survive the erasure anywhere.
+WORDS = {
+    "given_name": "Zyxwanda",
+    "family_name": "Quorblethwaite",
+    "name_in_document": "ZYXWANDA QUORBLETHWAITE-DOCNAME",
+    "email": "zyxwanda.q@example.invalid",
+    "phone": "+4799887766",
+    "health_needs": "HEALTH-CINNABAR",
+    "document_number": "DOCQZX4471",
+    "external_id": "EXT-QZX-0042",
+    "interview_location": "ROOM-PERIWINKLE",
+    "grounds": "GROUNDS-VELVET-HERON",
+    "lawyer": "Hesperine Lunde-Vasquez",
+    "late_reason": "LATE-ALBATROSS",
+    "appeal_grounds": "APPEAL-SAFFRON",
+    "transfer_reason": "TRANSFER-MARIGOLD",
+    "permit_grounds": "PERMIT-OBSIDIAN",
+    "family_exception": "FAMILY-TAMARIND",
+    "family_income": "INCOME-JUNIPER",
+    "family_grounds": "FAMILY-ZIRCON",
+    "programme_extension": "PROGRAMME-LANTERN",
+    "programme_outcome": "OUTCOME-QUILL",
+    "reminder_recipient": "zyxwanda.q+remind@example.invalid",
+}
+
+
+def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integration=None) -> Person:
+    """The person, their case in ``unit``, placed in centres ``reception`` works for, settled
+    in a municipality ``integration`` works for; ``person.words`` are their words."""
+    api = APIClient()
+    api.force_authenticate(registrar)
+    created = api.post(
+        "/api/v1/people/",
+        {
+            "given_name": WORDS["given_name"],
+            "family_name": WORDS["family_name"],
+            "name_in_document": WORDS["name_in_document"],
+            "date_of_birth": "1991-04-17",
+            "sex": "female",
+            "nationality": "ER",
+            "email": WORDS["email"],
+            "phone": WORDS["phone"],
+            "health_needs": WORDS["health_needs"],
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="erasure-test-1",  # the API keeps its answer for replay
+    )
+    assert created.status_code == 201, created.content
+    person = Person.objects.get(pk=created.json()["id"])
+    words = {**WORDS, "registration_number": person.registration_number}
+    identity_document_add(
+        actor=dpo, person=person, kind="passport", number=WORDS["document_number"]
+    )
+    household_link_add(actor=dpo, person=PersonFactory(), relative=person, relation="child")
+    person_update(actor=dpo, person=person, languages="ti")  # a field-history row
+
+    app = ApplicationFactory(
+        person=person,
+        unit=unit,
+        state="examined",
+        external_id=WORDS["external_id"],
+        interview_held_at=timezone.now() - dt.timedelta(days=20),
+    )
+    InterviewFactory(application=app, location=WORDS["interview_location"])
+    application_transition(
+        actor=dpo,
+        application=app,
+        name="reject",
+        outcome="rejected",
+        grounds=WORDS["grounds"],
+    )
+    app.refresh_from_db()
+    application_transition(
+        actor=dpo,
+        application=app,
+        name="appeal",
+        lodged_by=WORDS["lawyer"],
+        late_reason=WORDS["late_reason"],
+    )
+    app.refresh_from_db()
+    application_transition(
+        actor=dpo,
+        application=app,
+        name="dismiss_appeal",
+        grounds=WORDS["appeal_grounds"],
+    )
+    deadline = DeadlineFactory(person=person, application=app, source="casework.interview")
+    ReminderFactory(deadline=deadline, recipient=WORDS["reminder_recipient"])
+
+    first = ReceptionCentreFactory(name="Erasure test centre A")
+    second = ReceptionCentreFactory(name="Erasure test centre B")
+    if reception is not None:
+        for centre in (first, second):
+            CentreStaff.objects.create(centre=centre, user=reception)
+    placement = reception_services.placement_create(actor=dpo, person=person, centre=first)
+    reception_services.placement_transfer(
+        actor=dpo, placement=placement, to_centre=second, reason=WORDS["transfer_reason"]
+    )
+
+    permit = WorkPermitFactory(person=person, application=app, grounds=WORDS["permit_grounds"])
+    audit_log(
+        actor=dpo,
+        action="work_permit.refuse",
+        person=person,
+        reason=WORDS["permit_grounds"],
+        changes={"subject": permit.audit_subject},
+    )
+    sponsor = PersonFactory()
+    family = FamilyReunificationFactory(
+        sponsor=sponsor,
+        applicant=person,
+        exception_reason=WORDS["family_exception"],
+        income_rule_reason=WORDS["family_income"],
+        grounds=WORDS["family_grounds"],
+    )
+    # The record's events sit in the sponsor's trail: they must go all the same.
+    audit_log(
+        actor=dpo,
+        action="family.reject",
+        person=sponsor,
+        reason=WORDS["family_grounds"],
+        changes={"subject": family.audit_subject, "exception_reason": WORDS["family_exception"]},
+    )
+    settlement = settled()
+    settlement.person = person
+    settlement.save()
+    if integration is not None:
+        MunicipalityOfficer.objects.create(user=integration, municipality=settlement.municipality)
+    programme = IntroductionProgramme.objects.create(
+        person=person,
+        settlement=settlement,
+        municipality=settlement.municipality,
+        start_on=timezone.localdate(),
+        planned_end_on=timezone.localdate() + dt.timedelta(days=700),
+        extension_reason=WORDS["programme_extension"],
+        outcome_note=WORDS["programme_outcome"],
+    )
+    ProgrammeElement.objects.create(
+        programme=programme, kind="norwegian", hours_per_week=10, start_on=timezone.localdate()
+    )
+    NorwegianTest.objects.create(
+        programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
+    )
+    person.words = words
+    person.reference = app.reference
+    return person

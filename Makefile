@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench audit clean state-machine
+.PHONY: run test lint bench audit clean state-machine screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	@bash scripts/pytest.sh $(PYTEST_ARGS)
+
+## screenshots: each role's journey and the status page, step by step, in docs/screenshots/
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -n 0 -q tests/browser/test_journeys.py tests/browser/test_status_browser.py
 
 ## bench: every row of docs/performance.md's table beside its baseline (PostgreSQL + Redis + wrk; BENCH_SCALE=30)
 bench: $(STAMP)

@@ -2,17 +2,22 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from casework.admin import documents as document_views
 from casework.admin import staff as staff_views
-from casework.core.views import healthz
+from casework.core.views import favicon, healthz
 from casework.deadlines.receipts import sms_receipt
 from casework.staff import otp
 from casework.status import views as status_views
 
 urlpatterns = [
+    # The site's front door is the applicants' status page (the admin's "View site" leads
+    # there); a browser asks every site for /favicon.ico, pages that name no icon included.
+    path("", RedirectView.as_view(url=reverse_lazy("status")), name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("sms/receipt/", sms_receipt, name="sms-receipt"),
     path("admin/otp/verify/", otp.verify, name="otp-verify"),

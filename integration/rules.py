@@ -33,11 +33,12 @@ from .choices import FamilyState
 
 @rules.predicate
 def case_in_users_unit(user: AnyUser, obj: Any) -> bool:
-    """The asylum case (or the permit's case) belongs to the user's unit, or to no unit yet."""
+    """The asylum case (or the permit's case) belongs to the user's unit (a case without a
+    unit is no unit's, as in ``casework.applications.rules.in_users_unit``)."""
     if obj is None:
         return True
     application = getattr(obj, "application", obj)
-    return application.unit_id is None or application.unit_id == unit_id_of(user)
+    return application.unit_id is not None and application.unit_id == unit_id_of(user)
 
 
 @rules.predicate

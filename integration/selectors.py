@@ -40,9 +40,9 @@ def work_permits_visible_to(
     if _sees_all(user) or has_role(user, Role.REGISTRAR):
         return qs
     if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
-        return qs.filter(
-            Q(application__unit_id=unit_id_of(user)) | Q(application__unit__isnull=True)
-        )
+        # The case's unit, as for the case itself (a case without one: only those who route).
+        unit_id = unit_id_of(user)
+        return qs.none() if unit_id is None else qs.filter(application__unit_id=unit_id)
     return qs.none()
 
 

@@ -21,7 +21,7 @@ class ReceptionConfig(AppConfig):
         from casework.status.hooks import register_residence_provider
 
         from . import deadlines, rules  # noqa: F401  (registers the object permissions)
-        from .admin import person_placement_summary
+        from .admin import person_placement_actions, person_placement_summary
         from .geodata import load_if_empty
         from .models import Placement, ReceptionCentre, Settlement
         from .selectors import (
@@ -55,6 +55,12 @@ class ReceptionConfig(AppConfig):
             person_placement_summary,
             label=_("Reception"),
             permission="reception.view_placement",
+        )
+        register_person_panel(
+            "reception.placement_actions",
+            person_placement_actions,
+            label=_("Reception: actions"),
+            permission="reception.add_placement",
         )
         # The applicant's status page tells them which centre they live at.
         register_residence_provider("reception.placement", residence_lines)

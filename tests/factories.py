@@ -78,6 +78,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     kind = "protection"
     track = "normal"
     lodged_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    # Every case has a unit (the role fixtures' "oslo"); pass ``unit=None`` for one without.
+    unit = factory.LazyFunction(lambda: Unit.objects.filter(code="oslo").first())
 
     @classmethod
     def _create(cls, model_class, *args, state: str | None = None, **kwargs):

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from casework.staff.choices import Role
+from casework.staff.models import Unit
 from casework.transitions.declaration import (
     BOOLEAN,
     CHOICE,
@@ -132,6 +133,15 @@ def caseworker_choices() -> forms.ModelChoiceField:
         .order_by("last_name", "first_name", "username")
     )
     return forms.ModelChoiceField(queryset=users, label=_("Caseworker"))
+
+
+class RouteForm(forms.Form):
+    """Move cases to another unit: which, and why (the reason is kept in each case's history)."""
+
+    unit = forms.ModelChoiceField(queryset=Unit.objects.order_by("name"), label=_("Unit"))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AssignForm(forms.Form):

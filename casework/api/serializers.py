@@ -32,6 +32,7 @@ from casework.people.models import Person
 from casework.people.phones import phone_e164
 from casework.privacy.scopes import people_visible_to
 from casework.staff.choices import Role
+from casework.staff.models import Unit
 from casework.staff.roles import has_role
 from casework.staff.users import AnyUser
 
@@ -172,6 +173,14 @@ class ApplicationCreateSerializer(serializers.Serializer):
     person = StrictPrimaryKeyRelatedField(queryset=Person.objects.none())
     kind = serializers.ChoiceField(choices=ApplicationKind.choices)
     track = serializers.ChoiceField(choices=Track.choices, required=False, default=Track.NORMAL)
+    unit = StrictPrimaryKeyRelatedField(
+        queryset=Unit.objects.all(),
+        required=False,
+        help_text=_(
+            "The unit the case goes to. Default: your own unit. Another unit only if you "
+            "route cases (police registration), else 403; required if you belong to no unit."
+        ),
+    )
 
     def get_fields(self) -> dict:
         fields = super().get_fields()
@@ -182,6 +191,15 @@ class ApplicationCreateSerializer(serializers.Serializer):
             assert isinstance(person, serializers.PrimaryKeyRelatedField)
             person.queryset = people_visible_to(request.user)
         return fields
+
+
+class ApplicationRouteSerializer(serializers.Serializer):
+    """Move the case to another unit."""
+
+    unit = StrictPrimaryKeyRelatedField(queryset=Unit.objects.all())
+    reason = serializers.CharField(
+        max_length=2000, help_text=_("Why the case moves (recorded in its history).")
+    )
 
 
 class ApplicationUpdateSerializer(serializers.Serializer):

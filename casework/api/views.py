@@ -46,6 +46,7 @@ from casework.api.filtersets import (
 from casework.api.pagination import ChronologicalPage
 from casework.api.serializers import (
     ApplicationCreateSerializer,
+    ApplicationRouteSerializer,
     ApplicationSerializer,
     ApplicationUpdateSerializer,
     AuditEventSerializer,
@@ -66,6 +67,7 @@ from casework.applications.services import (
     application_assign,
     application_available_transitions,
     application_lodge,
+    application_route,
     application_transition,
     interview_record_held,
     interview_schedule,
@@ -301,7 +303,12 @@ class ApplicationViewSet(
     ordering_fields = ["id", "lodged_on", "created_at"]
     workflow = APPLICATIONS
     # Whether a decision-maker may waive this case's interview is the service's object rule.
-    perms_by_action = {"interview_waiver": "casework.change_application"}
+    # Whether a decision-maker may waive this case's interview, and who may move a case to
+    # another unit, are the services' object rules.
+    perms_by_action = {
+        "interview_waiver": "casework.change_application",
+        "route": "casework.view_application",
+    }
 
     def get_queryset(self) -> QuerySet:
         return applications_visible_to(self.request.user).select_related("person")
@@ -353,6 +360,39 @@ class ApplicationViewSet(
         app = interview_waive(
             actor=request.user,
             application=application,
+            reason=serializer.validated_data["reason"],
+            expected_version=self.expected_version(),
+        )
+        return self.respond(Application.objects.select_related("person").get(pk=app.pk))
+
+    @extend_schema(
+        summary="Move the case to another unit",
+        description=(
+            "Those who route cases (police registration) give a case another unit, with the "
+            "reason, recorded in the case's history with the old and new unit. An assignment "
+            "to a caseworker outside the new unit ends. 403 for anyone else; 409 when the "
+            "case is already in that unit."
+        ),
+        request=ApplicationRouteSerializer,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: ApplicationSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="route",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def route(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        application = self.get_object()
+        serializer = ApplicationRouteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.check_if_match(application)
+        app = application_route(
+            actor=request.user,
+            application=application,
+            unit=serializer.validated_data["unit"],
             reason=serializer.validated_data["reason"],
             expected_version=self.expected_version(),
         )

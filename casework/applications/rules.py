@@ -45,10 +45,11 @@ def is_auditor(user: AnyUser) -> bool:
 
 @rules.predicate
 def in_users_unit(user: AnyUser, application: Any) -> bool:
-    """A case belongs to the user's unit; a case not yet routed to a unit is everyone's queue."""
+    """A case belongs to its unit's staff. A case without a unit is no unit's: only those who
+    route cases see it (``privacy.scopes``) until they give it one (``application_route``)."""
     if application is None:
         return True
-    return application.unit_id is None or application.unit_id == unit_id_of(user)
+    return application.unit_id is not None and application.unit_id == unit_id_of(user)
 
 
 @rules.predicate
@@ -63,6 +64,8 @@ rules.add_perm("casework.withdraw_application", is_caseworker & in_users_unit)
 rules.add_perm("casework.lodge_appeal", is_caseworker & in_users_unit)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
+# Routing: lodging a case for another unit, moving one between units (superusers too).
+rules.add_perm("casework.route_application", is_registrar)
 rules.add_perm("casework.schedule_interview", (is_caseworker | is_decision_maker) & in_users_unit)
 rules.add_perm("casework.assign_application", (is_caseworker | is_decision_maker) & in_users_unit)
 rules.add_perm(

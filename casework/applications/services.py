@@ -39,6 +39,7 @@ from casework.deadlines.services import (
 )
 from casework.people.models import Person
 from casework.staff.models import Unit
+from casework.staff.roles import unit_id_of
 from casework.staff.users import AnyUser
 from casework.transitions.services import (
     Workflow,
@@ -60,8 +61,16 @@ def application_lodge(
     unit: Unit | None = None,
     external_id: str | None = None,
 ) -> Application:
-    """Register an application (police registration or intake) in state ``submitted``."""
+    """Register an application (police registration or intake) in state ``submitted``.
+
+    The case gets its unit here: the one given, or else the registering user's. A unit other
+    than the user's own is routing (``casework.route_application``: police registration).
+    A user with no unit must name one; only the system (``actor=None``, e.g. a test set-up or
+    a command run without a user) lodges without, and such a case is seen only by those who
+    route cases until one of them gives it a unit (``application_route``).
+    """
     actor_id = getattr(actor, "pk", None)
+    unit = application_lodging_unit(actor=actor, unit=unit)
     with transaction.atomic():
         application = application_new(
             person_id=person.pk,
@@ -96,6 +105,27 @@ def application_lodge(
     return application
 
 
+def application_lodging_unit(*, actor: AnyUser | None, unit: Unit | None) -> Unit | None:
+    """The unit a case lodged by ``actor`` goes to: ``unit``, else the actor's own.
+
+    Raises ``TransitionInvalid`` when a user with no unit names none, ``PermissionDenied``
+    when a user who does not route cases names another unit than their own. (The admin's
+    lodging form asks this before it saves, to show the answer as a form error.)
+    """
+    own_unit_id = unit_id_of(actor)
+    if unit is None and own_unit_id is not None:
+        unit = Unit.objects.get(pk=own_unit_id)
+    if actor is None:
+        return unit
+    if unit is None:
+        raise TransitionInvalid(
+            {"unit": [_("Name the unit the case goes to: you belong to none.")]}
+        )
+    if unit.pk != own_unit_id and not actor.has_perm("casework.route_application"):
+        raise PermissionDenied(_("You may lodge cases only for your own unit."))
+    return unit
+
+
 def application_assign(
     *,
     actor: AnyUser,
@@ -122,6 +152,51 @@ def application_assign(
         Deadline.objects.filter(application=app, closed_at=None, recipient_user_id=before).exclude(
             source__in=[deadlines.APPEAL.key, deadlines.INTERVIEW.key]
         ).update(recipient_user=assignee)
+    return app
+
+
+def application_route(
+    *,
+    actor: AnyUser,
+    application: Application,
+    unit: Unit,
+    reason: str,
+    expected_version: int | None = None,
+) -> Application:
+    """Move a case to another unit (or give a unit-less case its unit), with the reason.
+
+    Only those who route cases may (``casework.route_application``: police registration and
+    administrators); the move is audited with the old and new unit. An assignment to a
+    caseworker outside the new unit ends with the move (they no longer see the case), and the
+    reminders addressed to them go to nobody until the new unit assigns it.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionInvalid({"reason": [_("Say why the case moves.")]})
+    with transaction.atomic():
+        app = _lock(application, expected_version)
+        if not actor.has_perm("casework.route_application", app):
+            raise PermissionDenied(_("You may not move cases between units."))
+        if app.unit_id == unit.pk:
+            raise TransitionConflict(
+                _("The case is already in this unit."), current_state=app.state
+            )
+        before_unit, before_assignee = app.unit_id, app.assigned_to_id
+        app.unit = unit
+        fields = ["unit", "version", "updated_at"]
+        if before_assignee is not None and unit_id_of(app.assigned_to) != unit.pk:
+            app.assigned_to = None
+            fields.append("assigned_to")
+        app.version = F("version") + 1
+        app.save(update_fields=fields)
+        app.refresh_from_db(fields=["version"])
+        changes: dict[str, Any] = {"unit": [before_unit, unit.pk]}
+        if "assigned_to" in fields:
+            changes["assigned_to"] = [before_assignee, None]
+            Deadline.objects.filter(
+                application=app, closed_at=None, recipient_user_id=before_assignee
+            ).update(recipient_user=None)
+        audit_log(actor=actor, action="routed", application=app, reason=reason, changes=changes)
     return app
 
 

@@ -146,7 +146,6 @@ NOTIFIED_AT = Input(
     _("Notified at"),
     default=timezone.now,
     help_text=_("When the decision reached the applicant or their lawyer; empty: now."),
-    in_admin=False,
 )
 MANIFESTLY_UNFOUNDED = Input(
     "manifestly_unfounded",

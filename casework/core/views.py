@@ -1,12 +1,13 @@
-"""Operational endpoints: the health check."""
+"""Operational endpoints: the health check, the site's icon."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 
 def _broker_status() -> str:
@@ -45,3 +46,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
     }
     return JsonResponse(body, status=200 if database == "ok" else 503)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask every site for /favicon.ico, also on pages that name no icon (an error
+    page, the API's JSON); the icon is a static file, its URL resolved per request because
+    the production storage's hashed name exists only after collectstatic."""
+    return HttpResponsePermanentRedirect(static("casework/favicon.svg"))

@@ -70,6 +70,7 @@ from casework.intake.writer import CopyWriter, OrmWriter
 from casework.people.identity import REFERENCE_ALPHABET, REFERENCE_LENGTH, luhn_digit
 from casework.people.models import Person
 from casework.people.rows import person_new, person_registered_rows
+from casework.staff.roles import unit_id_of
 from casework.staff.users import AnyUser, recorded_user
 
 # A reception app may register a resolver: centre codes -> {code: centre}, and a writer that
@@ -232,6 +233,7 @@ def _insert(
     references = _references(len(placed))
     now = timezone.now()
     actor_id = getattr(actor, "pk", None)
+    unit_id = unit_id_of(actor)
     out: OrmWriter | CopyWriter = CopyWriter() if connection.vendor == "postgresql" else OrmWriter()
     people = [
         person_new(
@@ -256,6 +258,8 @@ def _insert(
             person_id=p.pk,
             kind=a.kind,
             lodged_on=a.arrival_date,
+            # The importing user's unit, as a case lodged one by one gets its lodger's.
+            unit_id=unit_id,
             external_id=a.external_id,
             is_demo=is_demo,
             created_at=now,

@@ -5,7 +5,7 @@ their unit's cases, the appeals body appealed cases, police registration and aud
 case. Everything else follows from it:
 
 - a **person** is visible with any visible application, or while they have none yet (intake's
-  queue, like a case not yet routed to a unit); reception and integration officers see the
+  queue); reception and integration officers see the
   people their app's registered scope gives them (residents of their centres, people settled
   in their municipality), and nothing by default;
 - a row that belongs to a case (deadline, audit event, interview) is visible with its case,
@@ -156,9 +156,10 @@ def hidden_fields(user: AnyUser, model: Any) -> frozenset[str]:
 def applications_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> QuerySet:
     """Applications ``user`` may see, as a queryset (admin lists, API, exports).
 
-    Caseworkers and decision-makers see
-    their unit's cases (and cases not yet routed to a unit), the appeals body cases that have
-    been appealed, police registration and auditors everything; other roles no applications.
+    Caseworkers and decision-makers see their unit's cases, the appeals body cases that have
+    been appealed, police registration (who route cases) and auditors everything; other roles
+    no applications. A case without a unit is seen only by those who route cases: it was every
+    unit's before, so a case lodged through the API without a unit was open to every office.
     """
     from casework.applications.choices import State
     from casework.applications.models import Application
@@ -170,7 +171,7 @@ def applications_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> 
         return qs
     allowed = Q(pk__in=[])
     if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
-        allowed |= Q(unit_id=unit_id_of(user)) | Q(unit__isnull=True)
+        allowed |= Q(unit_id=unit_id_of(user))
     if has_role(user, Role.APPEALS):
         allowed |= Q(state=State.APPEALED) | Q(appealed_at__isnull=False)
     return qs.filter(allowed)

@@ -24,7 +24,7 @@ from casework.privacy.access import access_log
 from .. import selectors, services
 from ..choices import ResidentStatus
 from ..models import CentreStaff, County, Placement, ReceptionCentre
-from .base import placement_links
+from .base import may_move_residents, placement_links
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -88,6 +88,10 @@ class ResidentInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(end__isnull=True).select_related("person")
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)
+        return fields if may_move_residents(request) else [f for f in fields if f != "actions"]
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -132,6 +136,10 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     list_select_related = ("municipality",)
     autocomplete_fields = ("municipality",)
     inlines = [ResidentInline]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return shown if may_move_residents(request) else [f for f in shown if f != "place_link"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = selectors.centres_visible_to(request.user, super().get_queryset(request))

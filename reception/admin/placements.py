@@ -32,31 +32,33 @@ from casework.staff.users import AnyUser
 from .. import selectors, services
 from ..choices import DischargeReason
 from ..models import Placement, ReceptionCentre
-from .base import placement_links
+from .base import may_move_residents, placement_links
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
 def person_placement_summary(person: Person) -> str:
-    """For the person's admin page (casework's PersonAdmin may show it as a read-only field):
-    where the person lives now, with the transfer/discharge links, or a link to place them."""
+    """For the person's admin page (a read-only panel for whoever may see placements): where
+    the person lives now."""
+    placement = selectors.current_placement(person)
+    if placement is None:
+        return str(_("Not in reception."))
+    return format_html("{} {} {}", placement.centre.name, _("since"), f"{placement.start:%d.%m.%Y}")
+
+
+def person_placement_actions(person: Person) -> str:
+    """The person's page's second reception panel, only for who may place residents (not an
+    auditor, who reads the first): a link to place them, or to transfer or discharge them."""
     placement = selectors.current_placement(person)
     if placement is None:
         return format_html(
-            '{} <a href="{}?person={}">{}</a>',
-            _("Not in reception."),
+            '<a href="{}?person={}">{}</a>',
             reverse("admin:reception_placement_place"),
             person.pk,
             _("Place in a centre"),
         )
-    return format_html(
-        "{} {} {} · {}",
-        placement.centre.name,
-        _("since"),
-        date_format(placement.start, "DATE_FORMAT"),
-        placement_links(placement),
-    )
+    return placement_links(placement)
 
 
 class PlaceForm(forms.Form):
@@ -152,6 +154,10 @@ class PlacementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None):
         return HttpResponseRedirect(reverse("admin:reception_placement_place"))
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return shown if may_move_residents(request) else [f for f in shown if f != "links"]
 
     @admin.display(description=_("resident"), ordering="person__family_name")
     def resident(self, obj: Placement) -> str:

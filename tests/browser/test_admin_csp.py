@@ -8,7 +8,8 @@ registered model, the admin's own pages (statistics with its SVG charts, reminde
 transition and action forms of the three apps, occupancy, person erasure, case assignment),
 the API docs (Swagger UI), the browsable API, the status pages and an error page, and checks
 that each page still looks right: the admin's header and content are laid out by its
-stylesheets, the charts have bars, Swagger UI lists the endpoints.
+stylesheets, the charts have bars, Swagger UI lists the endpoints. No page holds a ``<form>``
+inside a ``<form>``.
 
 One browser, one page, about 120 page loads: well under a minute on two cores.
 """
@@ -23,6 +24,7 @@ from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from tests.browser.staff import nested_forms
 from tests.factories import ApplicationFactory, PersonFactory, UserFactory
 from tests.integration.factories import (
     FamilyReunificationFactory,
@@ -132,6 +134,10 @@ def _custom_pages(world: dict[str, Any]) -> list[str]:
 
 def _visit(page: Any, url: str) -> tuple[int, list[str]]:
     response = page.goto(url, wait_until="load")
+    # A <form> inside a <form> is gone from the DOM (the browser drops the inner tag and its
+    # button submits the outer form): only the HTML as sent shows it.
+    if "text/html" in response.headers.get("content-type", ""):
+        assert nested_forms(response.text()) == 0, url
     return response.status, page.evaluate("window.__csp")
 
 

@@ -81,7 +81,12 @@ def _through_services(actor, today: dt.date, rf) -> None:
 def _through_seeder(actor, today: dt.date, monkeypatch) -> None:
     monkeypatch.setattr(demo, "CHUNK_HOOKS", [])  # other apps' rows are not the parity's
     ctx = demo.Context(
-        registrar=actor, caseworker=actor, decider=actor, appeals=actor, unit=None, today=today
+        registrar=actor,
+        caseworker=actor,
+        decider=actor,
+        appeals=actor,
+        unit=actor.staff_profile.unit,  # the unit lodging gives: the lodging user's
+        today=today,
     )
     cases = [
         demo.Case(

@@ -24,9 +24,10 @@ def eligible_case(*, unit=None, assigned_to=None, nationality="AF", **kw):
     person = PersonFactory(nationality=nationality)
     IdentityDocumentFactory(person=person, kind="passport", verified=True)
     kw.setdefault("state", "examined")
+    if unit is not None:
+        kw["unit"] = unit
     return ApplicationFactory(
         person=person,
-        unit=unit,
         assigned_to=assigned_to,
         interview_held_at=timezone.now() - dt.timedelta(days=3),
         **kw,

@@ -188,14 +188,16 @@ def test_recording_a_settlement_in_the_admin_uses_the_quota(client, officer):
     assert app.settlements.get().municipality == bodo
 
 
-def test_person_placement_summary_links_to_place_or_move(officer, centre):
-    from reception.admin import person_placement_summary
+def test_person_placement_panels_say_where_and_link_to_place_or_move(officer, centre):
+    from reception.admin import person_placement_actions, person_placement_summary
 
     person = PersonFactory()
-    assert f"place/?person={person.pk}" in person_placement_summary(person)
+    assert person_placement_summary(person) == "Not in reception."
+    assert f"place/?person={person.pk}" in person_placement_actions(person)
     placement = PlacementFactory(person=person, centre=centre)
-    summary = person_placement_summary(person)
-    assert "Bergen ordinary" in summary and f"{placement.pk}/transfer/" in summary
+    assert "Bergen ordinary" in person_placement_summary(person)
+    assert "<a " not in person_placement_summary(person)
+    assert f"{placement.pk}/transfer/" in person_placement_actions(person)
 
 
 def test_reception_officer_sees_settlements_of_their_residents_only(client, officer, centre):

@@ -32,7 +32,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMFieldMixin
 
-from casework.applications.services import application_assign, application_lodge
+from casework.applications.services import (
+    application_assign,
+    application_lodge,
+    application_route,
+)
 from casework.deadlines import reminders
 from casework.intake import imports
 from casework.models import (
@@ -117,6 +121,7 @@ WRITES: dict[str, dict[str, Callable]] = {
     "ApplicationAdmin": {
         "add": application_lodge,
         "action:assign_to_caseworker": application_assign,
+        "action:move_to_unit": application_route,
     },
     "UnitAdmin": {"add": unit_create, "change": unit_update},
     "StaffProfileAdmin": {
@@ -627,6 +632,27 @@ SCENARIOS: dict[str, Write] = {
         ),
         directly=lambda actor, n: application_assign(
             actor=actor, application=n["record"], assignee=n["assignee"]
+        ),
+    ),
+    "ApplicationAdmin.action:move_to_unit": Write(
+        prepare=lambda root: {
+            "record": ApplicationFactory(),
+            "unit": UnitFactory(code="tromso-route", name="Asylum unit Tromsø"),
+        },
+        through_admin=lambda client, n: _action(
+            client,
+            Application,
+            "move_to_unit",
+            n["record"].pk,
+            apply="1",
+            unit=n["unit"].pk,
+            reason="The applicant lives in Tromsø.",
+        ),
+        directly=lambda actor, n: application_route(
+            actor=actor,
+            application=n["record"],
+            unit=n["unit"],
+            reason="The applicant lives in Tromsø.",
         ),
     ),
     "UnitAdmin.add": Write(

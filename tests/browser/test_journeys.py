@@ -1,0 +1,308 @@
+"""Each role's day in a real browser: the real buttons clicked, what the person sees asserted.
+
+Chromium at 1366×900 under the site's real Content-Security-Policy. After every step: a
+screenshot (``make screenshots`` keeps them in docs/screenshots/ for the README) and axe-core,
+which must find no serious or critical violation. Across a journey: no server error, no
+policy violation, no missing file (a stylesheet, a script, the icon).
+
+The asylum case goes through five hands in one test, as it does at the authority: the
+registrar registers the person and lodges the application; the caseworker takes the case,
+starts the examination, schedules the interview and records it as held; the decision-maker
+rejects it with the date the applicant was told; the caseworker lodges the appeal; the
+appeals body grants it. Reception, integration and the auditor have their own journeys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.staff import (
+    TABLET,
+    Journey,
+    fill,
+    local_input,
+    messages,
+    new_staff_page,
+    staff_site,  # noqa: F401  (the module's shared site)
+    submit,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _done(page: Any, watch: Any, context: Any) -> None:
+    assert watch.server_errors == []
+    assert watch.missing == []
+    assert watch.csp == []
+    context.close()
+
+
+def _state(page: Any) -> str:
+    return page.locator(".case-summary .case-state").inner_text()
+
+
+def _search(page: Any, words: str) -> None:
+    page.get_by_label(re.compile("case reference", re.IGNORECASE)).fill(words)
+    page.locator("#changelist-search [type=submit]").click()
+    page.wait_for_load_state("load")
+
+
+def _action(page: Any, label: str) -> None:
+    """Click an action of the case page (a link to its form, or a button that posts)."""
+    page.locator(".case-panel").get_by_role("link", name=label, exact=True).or_(
+        page.locator(".case-panel").get_by_role("button", name=label, exact=True)
+    ).first.click()
+    page.wait_for_load_state("load")
+
+
+def test_an_asylum_case_from_registration_to_appeal(browser, axe_script, staff_site):  # noqa: F811
+    site = staff_site
+    # --- The registrar (police registration): the person, then the application. -------
+    context, page, watch = new_staff_page(browser, site, "registrar")
+    journey = Journey(page, "registrar", axe_script)
+    page.goto(f"{site.url}/admin/casework/person/add/")
+    fill(page, "given_name", "Meron")
+    fill(page, "family_name", "Habte")
+    fill(page, "date_of_birth", "1996-03-14")
+    fill(page, "sex", "female")
+    fill(page, "nationality", "Eritrea")
+    fill(page, "preferred_language", "ti")
+    journey.step("person-form")
+    submit(page, "Save")
+    assert "was added successfully" in messages(page)
+    journey.step("person-registered")
+
+    page.goto(f"{site.url}/admin/casework/application/add/")
+    fill(page, "person", "Habte")
+    fill(page, "kind", "protection (asylum)")
+    fill(page, "unit", "Asylum unit Oslo")
+    journey.step("application-form")
+    submit(page, "Save")
+    lodged = messages(page)
+    assert "was added successfully" in lodged
+    reference = re.search(r"“([0-9A-Z-]+)”", lodged).group(1)  # the new case's reference
+    _search(page, reference)
+    row = page.locator("#result_list tbody tr")
+    assert row.count() == 1 and "Habte, Meron" in row.inner_text()
+    assert "submitted" in row.inner_text()
+    journey.step("application-lodged")
+    _done(page, watch, context)
+
+    # --- The caseworker: takes the case, examines, holds the interview. ----------------
+    context, page, watch = new_staff_page(browser, site, "caseworker")
+    journey = Journey(page, "caseworker", axe_script)
+    page.goto(f"{site.url}/admin/casework/application/?assigned=none")
+    _search(page, reference)
+    journey.step("unassigned-cases")
+    page.get_by_role("link", name=reference).click()
+    page.wait_for_load_state("load")
+    case_url = page.url
+    assert "not assigned" in page.locator(".case-summary").inner_text()
+    journey.step("case-unassigned")
+    _action(page, "Assign to me")
+    assert "The case is now yours." in messages(page)
+    assert "assigned to" in page.locator(".case-summary").inner_text()
+    journey.step("case-assigned")
+
+    _action(page, "Start examination")
+    journey.step("start-examination-form")
+    submit(page, "Confirm")
+    assert "Start examination: done. The case is now under examination." in messages(page)
+    assert _state(page) == "under examination"
+
+    _action(page, "Schedule interview")
+    held_at = (timezone.now() - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+    fill(page, "scheduled_at", local_input(held_at))
+    fill(page, "location", "UDI, Hausmanns gate 21, Oslo")
+    fill(page, "language", "ti")
+    journey.step("interview-form")
+    submit(page, "Confirm")
+    assert "Interview scheduled" in messages(page)
+    interviews = page.locator(".case-panel li", has_text="Hausmanns gate 21")
+    assert interviews.count() == 1
+    journey.step("interview-scheduled")
+
+    _action(page, "Record as held")
+    assert "The interview is recorded as held." in messages(page)
+    assert "held" in interviews.inner_text()
+    assert page.locator(".case-panel").get_by_role("button", name="Record as held").count() == 0
+    journey.step("interview-held")
+    _done(page, watch, context)
+
+    # --- The decision-maker: rejects, with the date the applicant was told. -------------
+    context, page, watch = new_staff_page(browser, site, "decider")
+    journey = Journey(page, "decider", axe_script)
+    page.goto(case_url)
+    journey.step("case-to-decide")
+    _action(page, "Reject")
+    fill(page, "outcome", "rejected")
+    fill(page, "grounds", "The account of persecution is not credible on the essential points.")
+    told = (timezone.now() - dt.timedelta(days=1)).replace(hour=10, minute=0)
+    fill(page, "notified_at", local_input(told))
+    journey.step("reject-form")
+    submit(page, "Confirm")
+    assert "Reject: done. The case is now rejected." in messages(page)
+    assert _state(page) == "rejected"
+    timeline = page.get_by_role("region", name="Timeline").inner_text()
+    assert "Decision: rejected" in timeline
+    journey.step("rejected")
+    _done(page, watch, context)
+
+    # --- The caseworker lodges the applicant's appeal, in time. -------------------------
+    context, page, watch = new_staff_page(browser, site, "caseworker")
+    journey = Journey(page, "caseworker-appeal", axe_script)
+    page.goto(case_url)
+    _action(page, "Lodge appeal")
+    fill(page, "lodged_by", "Advokat Nilsen for the applicant")
+    journey.step("appeal-form")
+    submit(page, "Confirm")
+    assert "Lodge appeal: done. The case is now appealed." in messages(page)
+    assert _state(page) == "appealed"
+    assert "Appeal lodged" in page.get_by_role("region", name="Timeline").inner_text()
+    journey.step("appeal-lodged")
+    _done(page, watch, context)
+
+    # --- The appeals body grants the appeal. --------------------------------------------
+    context, page, watch = new_staff_page(browser, site, "appeals")
+    journey = Journey(page, "appeals", axe_script)
+    page.goto(case_url)
+    journey.step("appeal-to-decide")
+    _action(page, "Grant appeal")
+    fill(page, "outcome", "refugee")
+    fill(page, "grounds", "New country information supports the account.")
+    journey.step("grant-form")
+    submit(page, "Confirm")
+    assert "Grant appeal: done. The case is now accepted." in messages(page)
+    assert _state(page) == "accepted"
+    assert "Appeal granted" in page.get_by_role("region", name="Timeline").inner_text()
+    journey.step("appeal-granted")
+    _done(page, watch, context)
+
+
+def test_the_reception_officer_places_transfers_and_discharges(browser, axe_script, staff_site):  # noqa: F811
+    site = staff_site
+    number = site.world["newcomer_number"]
+    context, page, watch = new_staff_page(browser, site, "reception")
+    journey = Journey(page, "reception", axe_script)
+    page.goto(f"{site.url}/admin/reception/placement/")
+    journey.step("placements")
+    page.get_by_role("link", name="Place a person").or_(
+        page.get_by_role("link", name="Add placement")
+    ).first.click()
+    page.wait_for_load_state("load")
+    fill(page, "registration_number", number)
+    fill(page, "centre", "Bergen mottak")
+    journey.step("place-form")
+    submit(page)
+    assert "Placed in Bergen mottak." in messages(page)
+    journey.step("placed")
+
+    page.goto(f"{site.url}/admin/reception/placement/?q={number}")
+    row = page.locator("#result_list tbody tr", has_text="Bergen mottak")
+    assert row.count() == 1
+    row.get_by_role("link", name="transfer").click()
+    page.wait_for_load_state("load")
+    fill(page, "to_centre", "Trondheim integreringsmottak")
+    fill(page, "reason", "Closer to the family's relatives.")
+    journey.step("transfer-form")
+    submit(page)
+    assert "Trondheim integreringsmottak" in messages(page)
+    journey.step("transferred")
+
+    page.goto(f"{site.url}/admin/reception/placement/?q={number}")
+    row = page.locator("#result_list tbody tr", has_text="Trondheim integreringsmottak")
+    row.get_by_role("link", name="discharge").click()
+    page.wait_for_load_state("load")
+    fill(page, "reason", "settled")
+    journey.step("discharge-form")
+    submit(page)
+    assert "ischarged" in messages(page)
+    page.goto(f"{site.url}/admin/reception/placement/?q={number}")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 2 and rows.get_by_role("link", name="discharge").count() == 0
+    journey.step("discharged")
+    _done(page, watch, context)
+
+
+def test_the_integration_officer_enrols_a_settled_refugee(browser, axe_script, staff_site):  # noqa: F811
+    site = staff_site
+    number = site.world["settled_number"]
+    context, page, watch = new_staff_page(browser, site, "integration")
+    journey = Journey(page, "integration", axe_script)
+    page.goto(f"{site.url}/admin/integration/introductionprogramme/")
+    journey.step("programmes")
+    page.get_by_role("link", name="Add introduction programme").click()
+    page.wait_for_load_state("load")
+    fill(page, "settlement", number)
+    today = timezone.localdate()
+    fill(page, "start_on", today.isoformat())
+    fill(page, "planned_end_on", (today + dt.timedelta(days=730)).isoformat())
+    journey.step("enrol-form")
+    submit(page)
+    assert "Enrolled." in messages(page)
+    assert number in page.locator("#content").inner_text()
+    journey.step("enrolled")
+    _done(page, watch, context)
+
+
+def test_the_auditor_reads_and_is_offered_no_action(browser, axe_script, staff_site):  # noqa: F811
+    site = staff_site
+    context, page, watch = new_staff_page(browser, site, "auditor")
+    journey = Journey(page, "auditor", axe_script)
+    page.goto(f"{site.url}/admin/casework/application/?assigned=all")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() >= 8  # the demo cases: the auditor reads every unit's
+    assert page.get_by_role("link", name="Add application").count() == 0
+    assert page.locator("select[name=action]").count() == 0
+    journey.step("cases")
+    rows.first.locator("th a, td a").first.click()
+    page.wait_for_load_state("load")
+    panel = page.locator(".case-panel").inner_text()
+    assert "There is nothing you can do on this case now." in panel
+    assert page.locator("#content-main [type=submit]").count() == 0
+    assert page.locator(".case-panel a.button").count() == 0
+    assert page.locator(".case-timeline li").count() >= 1
+    journey.step("case-read-only")
+    for path in ("reception/placement/", "integration/workpermit/", "casework/person/"):
+        page.goto(f"{site.url}/admin/{path}")
+        assert page.locator("#changelist").count() == 1, path
+        assert page.locator(".object-tools .addlink").count() == 0, path
+    journey.step("people-read-only")
+    _done(page, watch, context)
+
+
+def test_the_case_list_fits_a_laptop_and_a_tablet(browser, staff_site):  # noqa: F811
+    """Every column of the case list and the placement list in view, at 1366 and 1024 px."""
+    site = staff_site
+    for user, path, last in (
+        ("caseworker", "casework/application/?assigned=all", "Next deadline"),
+        ("reception", "reception/placement/", None),
+    ):
+        context, page, _watch = new_staff_page(browser, site, user)
+        for viewport in ({"width": 1366, "height": 900}, TABLET):
+            page.set_viewport_size(viewport)
+            page.goto(f"{site.url}/admin/{path}")
+            box = page.evaluate(
+                """() => { const r = document.querySelector('#changelist-form .results');
+                const cells = [...document.querySelectorAll('#result_list thead th')];
+                return {page: document.documentElement.scrollWidth - window.innerWidth,
+                  results: r.scrollWidth - r.clientWidth,
+                  last: cells[cells.length - 1].innerText.trim()}; }"""
+            )
+            where = f"{path} at {viewport['width']} px"
+            assert box["page"] <= 0, where
+            assert box["results"] <= 1, where  # no column scrolled out of sight
+            if last:
+                assert box["last"].lower() == last.lower(), where
+                assert page.get_by_role("columnheader", name=last).is_visible(), where
+            links = page.locator("#result_list td a", has_text="discharge")
+            assert user != "reception" or links.count() > 0
+            for i in range(min(links.count(), 3)):
+                link_box = links.nth(i).bounding_box()
+                assert link_box["x"] + link_box["width"] <= viewport["width"], where
+        context.close()

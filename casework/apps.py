@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseworkConfig(AppConfig):
     """The hub: people, applications, decisions, appeals, deadlines, audit and status pages."""
 
     name = "casework"
-    verbose_name = "Casework"
+    verbose_name = _("Casework")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

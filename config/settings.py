@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "django_countries",  # its catalogues: country names in the staff's and applicants' languages
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationConfig(AppConfig):
     """Temporary work permits, family reunification and the introduction programme."""
 
     name = "integration"
-    verbose_name = "Integration"
+    verbose_name = _("Integration")
 
     def ready(self) -> None:
         from casework.applications.signals import application_transitioned

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from casework.applications.choices import Outcome
 from casework.audit.services import audit_subject
 from casework.models import Application, Person
 from reception.models import Municipality, Settlement
@@ -61,31 +62,50 @@ class WorkPermit(AuditSubjectMixin, FSMModelMixin, WorkPermitWorkflow, models.Mo
     final rejection (``lapses_at``, set from casework's transitions).
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="work_permits")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="work_permits", verbose_name=_("person")
+    )
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="work_permits"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="work_permits",
+        verbose_name=_("application"),
     )
     state = FSMField(
         default=WorkPermitState.REQUESTED,
         choices=WorkPermitState.choices,
         protected=True,
         db_index=True,
+        verbose_name=_("state"),
     )
-    requested_on = models.DateField(default=timezone.localdate)
+    requested_on = models.DateField(default=timezone.localdate, verbose_name=_("requested on"))
     interview_waiver_group = models.CharField(
-        max_length=8, choices=InterviewWaiverGroup.choices, blank=True, default=""
+        max_length=8,
+        choices=InterviewWaiverGroup.choices,
+        blank=True,
+        default="",
+        verbose_name=_("interview waiver group"),
     )
-    valid_from = models.DateField(null=True, blank=True, editable=False)
-    valid_until = models.DateField(null=True, blank=True, editable=False)
+    valid_from = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("valid from")
+    )
+    valid_until = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("valid until")
+    )
     lapses_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
         help_text=_("The departure deadline after a rejection: the permit lapses then."),
+        verbose_name=_("lapses at"),
     )
-    lapse_reason = models.CharField(max_length=200, blank=True, editable=False)
-    unmet_conditions = models.JSONField(default=list, blank=True, editable=False)
-    grounds = models.TextField(blank=True, editable=False)
+    lapse_reason = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("lapse reason")
+    )
+    unmet_conditions = models.JSONField(
+        default=list, blank=True, editable=False, verbose_name=_("unmet conditions")
+    )
+    grounds = models.TextField(blank=True, editable=False, verbose_name=_("grounds"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -93,14 +113,23 @@ class WorkPermit(AuditSubjectMixin, FSMModelMixin, WorkPermitWorkflow, models.Mo
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("decided at")
+    )
+    ended_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("ended at")
+    )
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("work permit")
+        verbose_name_plural = _("work permits")
         indexes = [
             models.Index(fields=["state", "valid_until"]),
             models.Index(fields=["state", "lapses_at"]),
@@ -114,22 +143,33 @@ class WorkPermit(AuditSubjectMixin, FSMModelMixin, WorkPermitWorkflow, models.Mo
         ]
 
     def __str__(self) -> str:
-        return f"work permit #{self.pk} ({self.get_state_display()})"
+        return _("work permit #%(n)s (%(state)s)") % {
+            "n": self.pk,
+            "state": self.get_state_display(),
+        }
 
 
 class WorkPermitPeriod(models.Model):
     """One validity period of a work permit: the first grant or a renewal."""
 
-    permit = models.ForeignKey(WorkPermit, on_delete=models.CASCADE, related_name="periods")
-    kind = models.CharField(max_length=8, choices=PeriodKind.choices)
-    valid_from = models.DateField()
-    valid_until = models.DateField()
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    permit = models.ForeignKey(
+        WorkPermit, on_delete=models.CASCADE, related_name="periods", verbose_name=_("permit")
     )
-    granted_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=8, choices=PeriodKind.choices, verbose_name=_("kind"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_until = models.DateField(verbose_name=_("valid until"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(default=timezone.now, verbose_name=_("granted at"))
 
     class Meta:
+        verbose_name = _("work permit period")
+        verbose_name_plural = _("work permit periods")
         ordering = ["valid_from"]
 
     def __str__(self) -> str:
@@ -149,9 +189,14 @@ class FamilyReunification(
     """
 
     sponsor = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="sponsored_reunifications"
+        Person,
+        on_delete=models.PROTECT,
+        related_name="sponsored_reunifications",
+        verbose_name=_("sponsor"),
     )
-    sponsor_basis = models.CharField(max_length=20, choices=SponsorBasis.choices)
+    sponsor_basis = models.CharField(
+        max_length=20, choices=SponsorBasis.choices, verbose_name=_("sponsor basis")
+    )
     sponsor_application = models.ForeignKey(
         Application,
         null=True,
@@ -159,47 +204,93 @@ class FamilyReunification(
         on_delete=models.PROTECT,
         related_name="family_reunifications",
         help_text=_("The sponsor's accepted protection application, when the basis is one."),
+        verbose_name=_("sponsor application"),
     )
     protection_decided_on = models.DateField(
-        null=True, blank=True, help_text=_("The date in the sponsor's protection decision letter.")
+        null=True,
+        blank=True,
+        help_text=_("The date in the sponsor's protection decision letter."),
+        verbose_name=_("protection decided on"),
     )
-    protection_outcome = models.CharField(max_length=24, blank=True)
-    sponsor_arrived_on = models.DateField(help_text=_("When the sponsor came to Norway."))
+    protection_outcome = models.CharField(
+        max_length=24, blank=True, choices=Outcome.choices, verbose_name=_("protection outcome")
+    )
+    sponsor_arrived_on = models.DateField(
+        help_text=_("When the sponsor came to Norway."), verbose_name=_("sponsor arrived on")
+    )
     applicant = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="family_reunifications"
+        Person,
+        on_delete=models.PROTECT,
+        related_name="family_reunifications",
+        verbose_name=_("applicant"),
     )
-    relation = models.CharField(max_length=12, choices=FamilyRelation.choices)
+    relation = models.CharField(
+        max_length=12, choices=FamilyRelation.choices, verbose_name=_("relation")
+    )
     relationship_since = models.DateField(
         null=True,
         blank=True,
         help_text=_("Married, registered or living together since (spouse, cohabitant)."),
+        verbose_name=_("relationship since"),
     )
-    exception_reason = models.TextField(blank=True)
-    registered_on = models.DateField(default=timezone.localdate)
-    documents_handed_in_on = models.DateField(null=True, blank=True, editable=False)
+    exception_reason = models.TextField(blank=True, verbose_name=_("exception reason"))
+    registered_on = models.DateField(default=timezone.localdate, verbose_name=_("registered on"))
+    documents_handed_in_on = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("documents handed in on")
+    )
     state = FSMField(
-        default=FamilyState.SUBMITTED, choices=FamilyState.choices, protected=True, db_index=True
+        default=FamilyState.SUBMITTED,
+        choices=FamilyState.choices,
+        protected=True,
+        db_index=True,
+        verbose_name=_("state"),
     )
     income_rule = models.CharField(
-        max_length=8, choices=IncomeRule.choices, default=IncomeRule.APPLIES, editable=False
+        max_length=8,
+        choices=IncomeRule.choices,
+        default=IncomeRule.APPLIES,
+        editable=False,
+        verbose_name=_("income rule"),
     )
-    income_rule_reason = models.TextField(blank=True, editable=False)
-    registration_deadline = models.DateField(null=True, blank=True, editable=False)
-    documents_deadline = models.DateField(null=True, blank=True, editable=False)
-    age_rule_applies = models.BooleanField(default=False, editable=False)
-    grounds = models.TextField(blank=True, editable=False)
-    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    appeal_deadline = models.DateTimeField(null=True, blank=True, editable=False)
-    appealed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    is_final = models.BooleanField(default=False, editable=False)
+    income_rule_reason = models.TextField(
+        blank=True, editable=False, verbose_name=_("income rule reason")
+    )
+    registration_deadline = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("registration deadline")
+    )
+    documents_deadline = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("documents deadline")
+    )
+    age_rule_applies = models.BooleanField(
+        default=False, editable=False, verbose_name=_("age rule applies")
+    )
+    grounds = models.TextField(blank=True, editable=False, verbose_name=_("grounds"))
+    decided_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("decided at")
+    )
+    appeal_deadline = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("appeal deadline")
+    )
+    appealed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("appealed at")
+    )
+    is_final = models.BooleanField(default=False, editable=False, verbose_name=_("is final"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("family reunification")
+        verbose_name_plural = _("family reunifications")
         indexes = [
             models.Index(fields=["state", "-registered_on"]),
             models.Index(fields=["sponsor", "state"]),
@@ -212,20 +303,31 @@ class FamilyReunification(
         ]
 
     def __str__(self) -> str:
-        return f"family reunification #{self.pk} ({self.get_state_display()})"
+        return _("family reunification #%(n)s (%(state)s)") % {
+            "n": self.pk,
+            "state": self.get_state_display(),
+        }
 
 
 class MunicipalityOfficer(models.Model):
     """An integration officer works for a municipality and sees the people settled there."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_posts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="integration_posts",
+        verbose_name=_("user"),
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="integration_officers"
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="integration_officers",
+        verbose_name=_("municipality"),
     )
 
     class Meta:
+        verbose_name = _("municipality officer")
+        verbose_name_plural = _("municipality officers")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "municipality"], name="unique_municipality_officer"
@@ -233,7 +335,7 @@ class MunicipalityOfficer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.municipality}"
+        return _("%(user)s at %(place)s") % {"user": self.user, "place": self.municipality}
 
 
 class IntroductionProgramme(AuditSubjectMixin, FSMModelMixin, ProgrammeWorkflow, models.Model):
@@ -245,42 +347,69 @@ class IntroductionProgramme(AuditSubjectMixin, FSMModelMixin, ProgrammeWorkflow,
     """
 
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="introduction_programmes"
+        Person,
+        on_delete=models.PROTECT,
+        related_name="introduction_programmes",
+        verbose_name=_("person"),
     )
     settlement = models.ForeignKey(
-        Settlement, on_delete=models.PROTECT, related_name="introduction_programmes"
+        Settlement,
+        on_delete=models.PROTECT,
+        related_name="introduction_programmes",
+        verbose_name=_("settlement"),
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="introduction_programmes"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="introduction_programmes",
+        verbose_name=_("municipality"),
     )
     collective_protection = models.BooleanField(
         default=False,
         editable=False,
         help_text=_("Temporary rules of Integration Act ch. 6A (15 h/week work from month 4)."),
+        verbose_name=_("collective protection"),
     )
     state = FSMField(
         default=ProgrammeState.ENROLLED,
         choices=ProgrammeState.choices,
         protected=True,
         db_index=True,
+        verbose_name=_("state"),
     )
-    enrolled_on = models.DateField(default=timezone.localdate, editable=False)
-    start_on = models.DateField()
-    planned_end_on = models.DateField()
-    extension_reason = models.TextField(blank=True, editable=False)
+    enrolled_on = models.DateField(
+        default=timezone.localdate, editable=False, verbose_name=_("enrolled on")
+    )
+    start_on = models.DateField(verbose_name=_("start on"))
+    planned_end_on = models.DateField(verbose_name=_("planned end on"))
+    extension_reason = models.TextField(
+        blank=True, editable=False, verbose_name=_("extension reason")
+    )
     outcome = models.CharField(
-        max_length=10, choices=ProgrammeOutcome.choices, blank=True, editable=False
+        max_length=10,
+        choices=ProgrammeOutcome.choices,
+        blank=True,
+        editable=False,
+        verbose_name=_("outcome"),
     )
-    outcome_note = models.TextField(blank=True, editable=False)
-    ended_on = models.DateField(null=True, blank=True, editable=False)
+    outcome_note = models.TextField(blank=True, editable=False, verbose_name=_("outcome note"))
+    ended_on = models.DateField(null=True, blank=True, editable=False, verbose_name=_("ended on"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("introduction programme")
+        verbose_name_plural = _("introduction programmes")
         indexes = [models.Index(fields=["municipality", "state", "-start_on"])]
         constraints = [
             models.UniqueConstraint(
@@ -295,7 +424,10 @@ class IntroductionProgramme(AuditSubjectMixin, FSMModelMixin, ProgrammeWorkflow,
         ]
 
     def __str__(self) -> str:
-        return f"introduction programme #{self.pk} ({self.get_state_display()})"
+        return _("introduction programme #%(n)s (%(state)s)") % {
+            "n": self.pk,
+            "state": self.get_state_display(),
+        }
 
 
 class ProgrammeElement(models.Model):
@@ -306,15 +438,24 @@ class ProgrammeElement(models.Model):
     """
 
     programme = models.ForeignKey(
-        IntroductionProgramme, on_delete=models.CASCADE, related_name="elements"
+        IntroductionProgramme,
+        on_delete=models.CASCADE,
+        related_name="elements",
+        verbose_name=_("programme"),
     )
-    kind = models.CharField(max_length=20, choices=ProgrammeElementKind.choices)
-    hours_per_week = models.DecimalField(max_digits=4, decimal_places=1)
-    start_on = models.DateField()
-    end_on = models.DateField(null=True, blank=True)
-    provider = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=ProgrammeElementKind.choices, verbose_name=_("kind")
+    )
+    hours_per_week = models.DecimalField(
+        max_digits=4, decimal_places=1, verbose_name=_("hours per week")
+    )
+    start_on = models.DateField(verbose_name=_("start on"))
+    end_on = models.DateField(null=True, blank=True, verbose_name=_("end on"))
+    provider = models.CharField(max_length=120, blank=True, verbose_name=_("provider"))
 
     class Meta:
+        verbose_name = _("programme element")
+        verbose_name_plural = _("programme elements")
         ordering = ["start_on", "id"]
         constraints = [
             models.CheckConstraint(
@@ -329,24 +470,33 @@ class ProgrammeElement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.hours_per_week} h/week"
+        return _("%(kind)s %(hours)s h/week") % {
+            "kind": self.get_kind_display(),
+            "hours": self.hours_per_week,
+        }
 
 
 class NorwegianTest(models.Model):
     """A Norwegian test result on the CEFR scale (A1–C1), with the date it was taken."""
 
     programme = models.ForeignKey(
-        IntroductionProgramme, on_delete=models.CASCADE, related_name="norwegian_tests"
+        IntroductionProgramme,
+        on_delete=models.CASCADE,
+        related_name="norwegian_tests",
+        verbose_name=_("programme"),
     )
-    taken_on = models.DateField()
+    taken_on = models.DateField(verbose_name=_("taken on"))
     skill = models.CharField(
         max_length=10,
         choices=TestSkill.choices,
         default="oral",
+        verbose_name=_("skill"),
     )
-    level = models.CharField(max_length=2, choices=CefrLevel.choices)
+    level = models.CharField(max_length=2, choices=CefrLevel.choices, verbose_name=_("level"))
 
     class Meta:
+        verbose_name = _("Norwegian test")
+        verbose_name_plural = _("Norwegian tests")
         ordering = ["taken_on", "id"]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ class ReceptionConfig(AppConfig):
     """Counties and municipalities, reception centres, placements, capacity and settlement."""
 
     name = "reception"
-    verbose_name = "Reception"
+    verbose_name = _("Reception")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -41,18 +41,28 @@ class County(models.Model):
     of its municipalities' numbers (SSB classification 104).
     """
 
-    code = models.CharField(max_length=2)
-    name = models.CharField(max_length=60)
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True, help_text=_("Last day; empty if current."))
+    code = models.CharField(max_length=2, verbose_name=_("code"))
+    name = models.CharField(max_length=60, verbose_name=_("name"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("Last day; empty if current."),
+        verbose_name=_("valid to"),
+    )
     successors = models.ManyToManyField(
-        "self", symmetrical=False, related_name="predecessors", blank=True
+        "self",
+        symmetrical=False,
+        related_name="predecessors",
+        blank=True,
+        verbose_name=_("successors"),
     )
 
     objects = DatedQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "counties"
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
         ordering = ["code", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["code", "valid_from"], name="county_code_period"),
@@ -78,14 +88,20 @@ class Municipality(models.Model):
     periods (Råde was 3017 in Viken and is 3112 in Østfold since 2024).
     """
 
-    name = models.CharField(max_length=80)
-    number = models.CharField(max_length=4, unique=True, help_text=_("Current kommunenummer."))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    number = models.CharField(
+        max_length=4, unique=True, help_text=_("Current kommunenummer."), verbose_name=_("number")
+    )
     counties: models.ManyToManyField[County, MunicipalityCounty] = models.ManyToManyField(
-        County, through="MunicipalityCounty", related_name="municipalities"
+        County,
+        through="MunicipalityCounty",
+        related_name="municipalities",
+        verbose_name=_("counties"),
     )
 
     class Meta:
-        verbose_name_plural = "municipalities"
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -103,15 +119,26 @@ class Municipality(models.Model):
 class MunicipalityCounty(models.Model):
     """The county a municipality belonged to, and its number, during one period."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="periods")
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="memberships")
-    number = models.CharField(max_length=4, help_text=_("The kommunenummer in this period."))
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="periods",
+        verbose_name=_("municipality"),
+    )
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("county")
+    )
+    number = models.CharField(
+        max_length=4, help_text=_("The kommunenummer in this period."), verbose_name=_("number")
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
 
     objects = DatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("municipality county period")
+        verbose_name_plural = _("municipality county periods")
         ordering = ["municipality", "valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -125,7 +152,7 @@ class MunicipalityCounty(models.Model):
         indexes = [models.Index(fields=["county", "valid_from"])]
 
     def __str__(self) -> str:
-        return f"{self.number} in {self.county}"
+        return _("%(number)s in %(county)s") % {"number": self.number, "county": self.county}
 
 
 class MunicipalityQuota(models.Model):
@@ -135,12 +162,21 @@ class MunicipalityQuota(models.Model):
     the people (imdi.no "Kommunens vedtak og planlegging").
     """
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="quotas")
-    year = models.PositiveSmallIntegerField()
-    places = models.PositiveIntegerField()
-    unaccompanied_minor_places = models.PositiveIntegerField(default=0)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="quotas",
+        verbose_name=_("municipality"),
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    places = models.PositiveIntegerField(verbose_name=_("places"))
+    unaccompanied_minor_places = models.PositiveIntegerField(
+        default=0, verbose_name=_("unaccompanied minor places")
+    )
 
     class Meta:
+        verbose_name = _("municipality quota")
+        verbose_name_plural = _("municipality quotas")
         ordering = ["-year", "municipality"]
         constraints = [
             models.UniqueConstraint(fields=["municipality", "year"], name="one_quota_per_year")
@@ -157,23 +193,37 @@ class Settlement(models.Model):
     the target is a deadline opened when the application is accepted and closed here.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="settlements")
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="settlements"
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("person")
     )
-    settled_on = models.DateField()
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="settlements",
+        verbose_name=_("municipality"),
+    )
+    settled_on = models.DateField(verbose_name=_("settled on"))
     application = models.ForeignKey(
         Application,
         on_delete=models.PROTECT,
         related_name="settlements",
         help_text=_("The application whose permit gives the right to settlement."),
+        verbose_name=_("application"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
         ordering = ["-settled_on"]
         constraints = [
             models.UniqueConstraint(fields=["application"], name="one_settlement_per_application")
@@ -195,24 +245,38 @@ class CentreQuerySet(models.QuerySet["ReceptionCentre"]):
 class ReceptionCentre(models.Model):
     """A reception centre (asylmottak): run by an operator under contract with UDI."""
 
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=16, choices=CentreKind.choices, db_index=True)
-    operator_kind = models.CharField(max_length=12, choices=OperatorKind.choices)
-    operator_name = models.CharField(max_length=120)
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="centres")
-    capacity = models.PositiveIntegerField(help_text=_("Number of beds."))
-    opened_on = models.DateField()
-    closed_on = models.DateField(null=True, blank=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=16, choices=CentreKind.choices, db_index=True, verbose_name=_("kind")
+    )
+    operator_kind = models.CharField(
+        max_length=12, choices=OperatorKind.choices, verbose_name=_("operator kind")
+    )
+    operator_name = models.CharField(max_length=120, verbose_name=_("operator name"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="centres",
+        verbose_name=_("municipality"),
+    )
+    capacity = models.PositiveIntegerField(
+        help_text=_("Number of beds."), verbose_name=_("capacity")
+    )
+    opened_on = models.DateField(verbose_name=_("opened on"))
+    closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
     staff: models.ManyToManyField[User, CentreStaff] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="CentreStaff",
         related_name="reception_centres",
         blank=True,
+        verbose_name=_("staff"),
     )
 
     objects = CentreQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("reception centre")
+        verbose_name_plural = _("reception centres")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -228,17 +292,20 @@ class ReceptionCentre(models.Model):
 class CentreStaff(models.Model):
     """A reception officer works for a centre and sees that centre's residents only."""
 
-    centre = models.ForeignKey(ReceptionCentre, on_delete=models.CASCADE)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    centre = models.ForeignKey(ReceptionCentre, on_delete=models.CASCADE, verbose_name=_("centre"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user")
+    )
 
     class Meta:
-        verbose_name_plural = "centre staff"
+        verbose_name = _("centre staff")
+        verbose_name_plural = _("centre staff")
         constraints = [
             models.UniqueConstraint(fields=["centre", "user"], name="unique_centre_staff")
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.centre}"
+        return _("%(user)s at %(place)s") % {"user": self.user, "place": self.centre}
 
 
 class Placement(models.Model):
@@ -249,22 +316,49 @@ class Placement(models.Model):
     previous placement on the day the new one starts.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="placements")
-    centre = models.ForeignKey(ReceptionCentre, on_delete=models.PROTECT, related_name="placements")
-    start = models.DateField()
-    end = models.DateField(null=True, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="placements", verbose_name=_("person")
+    )
+    centre = models.ForeignKey(
+        ReceptionCentre,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("centre"),
+    )
+    start = models.DateField(verbose_name=_("start"))
+    end = models.DateField(null=True, blank=True, verbose_name=_("end"))
     transferred_from = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transferred_to",
+        verbose_name=_("transferred from"),
     )
-    transfer_reason = models.TextField(blank=True)
-    ended_by = models.CharField(max_length=10, choices=PlacementEnd.choices, blank=True)
-    discharge_reason = models.CharField(max_length=10, choices=DischargeReason.choices, blank=True)
+    transfer_reason = models.TextField(blank=True, verbose_name=_("transfer reason"))
+    ended_by = models.CharField(
+        max_length=10, choices=PlacementEnd.choices, blank=True, verbose_name=_("ended by")
+    )
+    discharge_reason = models.CharField(
+        max_length=10,
+        choices=DischargeReason.choices,
+        blank=True,
+        verbose_name=_("discharge reason"),
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
         ordering = ["-start", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework.applications.choices import State
@@ -391,8 +392,8 @@ def resolve_county(*, name: str, on: dt.date) -> CountyResolution:
             )
             % {
                 "name": county.name,
-                "end": county.valid_to.isoformat(),
-                "on": on.isoformat(),
+                "end": date_format(county.valid_to, "DATE_FORMAT"),
+                "on": date_format(on, "DATE_FORMAT"),
                 "list": _join(successors),
             },
         )
@@ -405,8 +406,8 @@ def resolve_county(*, name: str, on: dt.date) -> CountyResolution:
         )
         % {
             "name": county.name,
-            "start": county.valid_from.isoformat(),
-            "on": on.isoformat(),
+            "start": date_format(county.valid_from, "DATE_FORMAT"),
+            "on": date_format(on, "DATE_FORMAT"),
             "list": _join(predecessors),
         },
     )

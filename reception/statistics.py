@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, DateField, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.applications.choices import ApplicationKind
@@ -43,7 +44,7 @@ def residents_by_centre(*, year: int | None = None, **_ignored: Any) -> Table:
     report = occupancy_report(on=_day(year))
     return Table(
         slug="reception-residents-by-centre",
-        title=_("Residents in reception by centre on %(day)s") % {"day": report.on.isoformat()},
+        title=_("Residents in reception by centre on %(day)s") % {"day": _date(report.on)},
         columns=[
             Column("centre", _("centre")),
             Column("county", _("county")),
@@ -72,7 +73,7 @@ def residents_by_county(*, year: int | None = None, **_ignored: Any) -> Table:
     report = occupancy_report(on=_day(year))
     return Table(
         slug="reception-residents-by-county",
-        title=_("Residents in reception by county on %(day)s") % {"day": report.on.isoformat()},
+        title=_("Residents in reception by county on %(day)s") % {"day": _date(report.on)},
         columns=[
             Column("county", _("county")),
             Column("capacity", _("capacity"), numeric=True),
@@ -90,7 +91,7 @@ def residents_by_status(*, year: int | None = None, **_ignored: Any) -> Table:
     labels = dict(ResidentStatus.choices)
     return Table(
         slug="reception-residents-by-status",
-        title=_("Residents in reception by status on %(day)s") % {"day": report.on.isoformat()},
+        title=_("Residents in reception by status on %(day)s") % {"day": _date(report.on)},
         columns=[Column("status", _("status")), Column("residents", _("residents"), numeric=True)],
         rows=[{"status": str(labels[s]), "residents": report.by_status.get(s, 0)} for s in labels],
         chart={"label": "status", "value": "residents"},
@@ -226,3 +227,8 @@ def collective_protection_by_county(*, year: int | None = None, **_ignored: Any)
         ),
         chart={"label": "county", "value": "received"},
     )
+
+
+def _date(on: dt.date) -> str:
+    """A table title's date, in the reader's language's format."""
+    return date_format(on, "DATE_FORMAT")

@@ -98,7 +98,7 @@ class InterviewFactory(factory.django.DjangoModelFactory):
     application = factory.SubFactory(ApplicationFactory)
     scheduled_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
     location = "UDI, Oslo"
-    language = "ar"
+    language = "ara"
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):

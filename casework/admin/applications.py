@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import (
     FastListMixin,
+    event_title,
 )
 from casework.admin.filters import (
     AssignedFilter,
@@ -63,6 +64,7 @@ from casework.applications.services import (
 )
 from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number, parse_reference
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import applications_visible_to
@@ -71,6 +73,7 @@ from casework.staff.roles import has_role
 from casework.staff.users import StaffRequest
 from casework.status import views as status_views
 from casework.status.alerts import Probing, probing
+from casework.transitions.services import state_label
 
 admin.site.site_header = _("Asylum casework")
 admin.site.site_title = _("Asylum casework")
@@ -87,37 +90,19 @@ def _timeline_item(event: AuditEvent) -> dict:
 
     changes = event.changes or {}
     outcome = changes.get("outcome")
+    moved = event.source_state and event.target_state and event.source_state != event.target_state
     return {
         "at": event.at,
         "event": event,
-        "title": _title(event.action),
+        "title": event_title(event.action),
+        "source": state_label(event.action, event.source_state) if moved else "",
+        "target": state_label(event.action, event.target_state) if moved else "",
         "outcome": Outcome(outcome).label if outcome in Outcome.values else "",
         # Whether the appeal was lodged after its deadline, as the transition recorded it;
         # events written before it did so: whether a late reason was given.
         "late": bool(changes["late"] if "late" in changes else changes.get("late_reason")),
         "by": changes.get("lodged_by", ""),
     }
-
-
-def _title(action: str) -> Any:
-    """A transition's event says what its declaration says once it is made (``done``)."""
-    declaration = APPLICATIONS.transitions.get(action)
-    if declaration is not None and declaration.done:
-        return declaration.done
-    return TIMELINE_TITLES.get(action, action.replace("_", " "))
-
-
-# The case's other events (the transitions' own are in their declarations).
-TIMELINE_TITLES = {
-    "lodged": _("Application lodged"),
-    "assigned": _("Assigned"),
-    "routed": _("Moved to another unit"),
-    "interview_scheduled": _("Interview scheduled"),
-    "interview_moved": _("Interview moved"),
-    "interview_held": _("Interview held"),
-    "interview_waived": _("Interview waived"),
-    "status_lookups_paused": _("Status-page lookups from new devices paused after failed tries"),
-}
 
 
 # --- list filters ---------------------------------------------------------------------------
@@ -527,7 +512,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
 
     def interview_schedule_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         app = self._case(request, pk)
-        initial = {"language": app.person.preferred_language, "interpreter": True}
+        initial = {"language": spoken_language(app.person.preferred_language), "interpreter": True}
         form = InterviewScheduleForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:

@@ -16,8 +16,11 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from casework.core.exceptions import TransitionConflict
+from casework.transitions.services import transition_done
 
 
 class CappedCountPaginator(Paginator):
@@ -209,3 +212,27 @@ def _drop(fields: Any, hidden: frozenset[str]) -> tuple:
         elif field not in hidden:
             kept.append(field)
     return tuple(kept)
+
+
+# What a timeline or the audit trail says of an event no transition makes (a transition's own
+# words are in its declaration: ``transition_done``). Other apps add theirs.
+EVENT_TITLES: dict[str, Any] = {
+    "lodged": _("Application lodged"),
+    "assigned": _("Assigned"),
+    "routed": _("Moved to another unit"),
+    "interview_scheduled": _("Interview scheduled"),
+    "interview_moved": _("Interview moved"),
+    "interview_held": _("Interview held"),
+    "interview_waived": _("Interview waived"),
+    "status_lookups_paused": _("Status-page lookups from new devices paused after failed tries"),
+}
+
+
+def event_title(action: str) -> Any:
+    """An audit event's action in words: the transition's, a title above, else the code
+    spelled out ("person_registered": "Person registered"), never the bare code."""
+    return (
+        transition_done(action)
+        or EVENT_TITLES.get(action)
+        or capfirst(action.replace(".", ": ").replace("_", " "))
+    )

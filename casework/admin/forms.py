@@ -10,8 +10,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
+from casework.people.choices import SpokenLanguage
 from casework.staff.choices import Role
 from casework.staff.models import Unit
 from casework.transitions.declaration import (
@@ -92,6 +94,33 @@ class TransitionForm(InputsForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class SpokenLanguagesField(forms.MultipleChoiceField):
+    """A person's languages, chosen from the list; stored as the model keeps them, codes
+    comma separated ("ara,eng"), so the services and the API see what they always saw."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("max_length", None)
+        kwargs.pop("empty_value", None)
+        kwargs["choices"] = SpokenLanguage.choices
+        kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 8}))
+        super().__init__(**kwargs)
+
+    @staticmethod
+    def _codes(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [code for code in value.split(",") if code]
+        return list(value or [])
+
+    def prepare_value(self, value: Any) -> list[str]:
+        return self._codes(value)
+
+    def clean(self, value: Any) -> str:  # stored as one string
+        return ",".join(super().clean(self._codes(value)))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return set(self._codes(initial)) != set(self._codes(data))
+
+
 class InterviewScheduleForm(forms.Form):
     scheduled_at = forms.DateTimeField(
         label=_("Date and time"),
@@ -99,10 +128,8 @@ class InterviewScheduleForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
     )
     location = forms.CharField(label=_("Place"), max_length=200)
-    language = forms.CharField(
-        label=_("Language of the interview"),
-        max_length=8,
-        help_text=_("ISO 639-1 code, e.g. ar, fa, ti"),
+    language = forms.ChoiceField(
+        label=_("Language of the interview"), choices=[*BLANK_CHOICE_DASH, *SpokenLanguage.choices]
     )
     interpreter = forms.BooleanField(label=_("Interpreter booked"), required=False, initial=True)
     lawyer_present = forms.BooleanField(label=_("Lawyer present"), required=False)

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from casework.intake import arrivals, imports
 from casework.intake.models import ImportJob
@@ -24,10 +26,11 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="Columns: "
-        + ", ".join(arrivals.COLUMNS)
-        + ". CSV UTF-8 with a header row, at most 50 MB.",
+        label=_("CSV file"),
+        help_text=format_lazy(
+            _("Columns: {columns}. CSV UTF-8 with a header row, at most 50 MB."),
+            columns=", ".join(arrivals.COLUMNS),
+        ),
     )
 
     def clean_file(self) -> Any:
@@ -41,11 +44,14 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it, "
-                "or ask an administrator to run manage.py import_arrivals with it."
+                _(
+                    "The file is larger than %(mb)d MB: split it, or ask an administrator to "
+                    "run manage.py import_arrivals with it."
+                )
+                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
         if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError("Upload a .csv file (CSV UTF-8).")
+            raise forms.ValidationError(_("Upload a .csv file (CSV UTF-8)."))
         try:
             upload.seek(0)
             arrivals.header_check(upload)
@@ -89,11 +95,11 @@ class ImportJobAdmin(admin.ModelAdmin):
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             job = imports.import_job_create(actor=request.user, upload=form.cleaned_data["file"])
-            messages.success(request, "The import has started.")
+            messages.success(request, _("The import has started."))
             return HttpResponseRedirect(reverse("admin:casework_importjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import arrivals",
+            "title": _("Import arrivals"),
             "opts": self.model._meta,
             "form": form,
         }
@@ -108,7 +114,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         running = job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Import #{job.pk}",
+            "title": _("Import #%(number)d") % {"number": job.pk},
             "opts": self.model._meta,
             "job": job,
             "refresh": running,

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import (
@@ -24,6 +25,7 @@ from casework.admin.base import (
 )
 from casework.admin.documents import IdentityDocumentForm, scan_link
 from casework.admin.filters import NationalityFilter
+from casework.admin.forms import SpokenLanguagesField
 from casework.admin.security import PersonPrivacyAdminMixin
 from casework.applications.models import Application
 from casework.core.exceptions import TransitionConflict
@@ -68,6 +70,7 @@ class HouseholdLinkInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ("relative",)
     verbose_name = _("household link")
+    verbose_name_plural = _("household links")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -133,6 +136,13 @@ class PersonAdmin(
         (_("Vulnerabilities"), {"fields": ("unaccompanied_minor", "health_needs")}),
         (_("Record"), {"fields": ("external_id", "merged_into", "created_at")}),
     )
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "languages":  # chosen from the list, not typed as codes
+            return SpokenLanguagesField(
+                label=capfirst(db_field.verbose_name), required=False, **kwargs
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

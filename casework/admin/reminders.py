@@ -74,13 +74,22 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset.filter(channel=self.value()) if self.value() else queryset
 
 
+# The reminder kinds of ``casework.deadlines.registry`` in words; a kind named otherwise by an
+# app shows its name.
+KIND_LABELS = {"soon": _("before the deadline"), "overdue": _("overdue"), "notice": _("notice")}
+
+
+def kind_label(name: str) -> Any:
+    return KIND_LABELS.get(name, name)
+
+
 class KindFilter(admin.SimpleListFilter):
     title = _("kind")
     parameter_name = "kind"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list:
         names = sorted({k.name for spec in sources().values() for k in spec.reminders})
-        return [(n, n) for n in names]
+        return [(n, kind_label(n)) for n in names]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(kind=self.value()) if self.value() else queryset
@@ -196,8 +205,8 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
         "what",
         "case",
         "due",
-        "kind",
-        "channel",
+        "kind_display",
+        "channel_display",
         "recipient_display",
         "status_badge",
         "attempts",
@@ -251,6 +260,15 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     @admin.display(description=_("deadline"), ordering="deadline__source")
     def what(self, obj: Reminder) -> str:
         return _label(obj.deadline.source)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_display(self, obj: Reminder) -> Any:
+        return kind_label(obj.kind)
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_display(self, obj: Reminder) -> Any:
+        channel = channels().get(obj.channel)
+        return (channel.label if channel else "") or obj.channel
 
     @admin.display(description=_("case"))
     def case(self, obj: Reminder) -> str:

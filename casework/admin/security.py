@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
@@ -23,6 +25,29 @@ from casework.staff.choices import Role
 from casework.staff.roles import has_role
 
 
+def _model_name(label: str) -> Any:
+    """``casework.application`` as a reader says it: "application"."""
+    try:
+        return apps.get_model(label)._meta.verbose_name
+    except (LookupError, ValueError):
+        return label
+
+
+class ModelFilter(admin.SimpleListFilter):
+    """The kinds of record in the log, by name, not by their ``app_label.model`` code."""
+
+    title = _("record")
+    parameter_name = "model"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        labels = AccessLog.objects.order_by().values_list("model", flat=True).distinct()
+        return sorted(((m, capfirst(_model_name(m))) for m in labels), key=lambda c: str(c[1]))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(model=value) if value else queryset
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """Who opened, listed, searched, exported or downloaded what: for auditors, read-only.
@@ -30,12 +55,16 @@ class AccessLogAdmin(ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     Staff without the auditor role see only their own rows (and only with the permission).
     """
 
-    list_display = ("at", "user", "action", "model", "object_id", "count", "query", "purpose")
-    list_filter = ("action", "model", "via")
+    list_display = ("at", "user", "action", "record", "object_id", "count", "query", "purpose")
+    list_filter = ("action", ModelFilter, "via")
     list_select_related = ("user",)
     search_fields = ("=user__username", "=object_id")
     date_hierarchy = "at"
     ordering = ("-at", "-id")
+
+    @admin.display(description=_("record"), ordering="model")
+    def record(self, obj: AccessLog) -> Any:
+        return _model_name(obj.model)
 
 
 class EraseForm(forms.Form):

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from rest_framework.authtoken.admin import TokenAdmin
 
 from casework.admin.base import (
     ServiceFormAdminMixin,
@@ -63,6 +64,7 @@ class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
 
     list_display = ("user", "unit", "language")
     list_select_related = ("user", "unit")
+    autocomplete_fields = ("user",)  # the users are too many for a drop-down
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return () if obj is None else ("user",)
@@ -104,6 +106,10 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+# DRF's token admin offers every user as a drop-down; its documentation's remedy for many
+# users, with the admin's autocomplete (searching ``StaffUserAdmin``) rather than a raw id.
+TokenAdmin.autocomplete_fields = ("user",)
 
 
 class LanguageForm(forms.Form):

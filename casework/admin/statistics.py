@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from casework.applications.choices import ApplicationKind
 from casework.statistics import tables as statistics
@@ -73,7 +74,7 @@ class StatisticsAdmin(admin.ModelAdmin):
             )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Statistics",
+            "title": _("Statistics"),
             "opts": self.model._meta,
             "sections": sections,
             "years": figures.years,

@@ -7,6 +7,7 @@ way, so an auditor can see every try at one case without the table ever holding 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from casework.status.models import StatusLookup
 from casework.status.views import reference_hash, reference_key
@@ -17,11 +18,11 @@ class StatusLookupAdmin(admin.ModelAdmin):
     list_display = ("at", "outcome", "client_network", "short_reference_hash", "language")
     list_filter = ("outcome", "language", "at")
     search_fields = ("client_network",)
-    search_help_text = "A case reference (any spelling) or a client network such as 203.0.113.0"
+    search_help_text = _("A case reference (any spelling) or a client network such as 203.0.113.0")
     date_hierarchy = "at"
     show_full_result_count = False
 
-    @admin.display(description="reference (keyed hash)")
+    @admin.display(description=_("reference (keyed hash)"))
     def short_reference_hash(self, obj: StatusLookup) -> str:
         return obj.reference_hash[:12]
 

@@ -25,6 +25,7 @@ from casework.applications.choices import (
 )
 from casework.applications.workflow import ApplicationWorkflow
 from casework.audit.history import IndexedHistoricalRecords
+from casework.people.choices import SpokenLanguage
 from casework.people.identity import format_reference, new_reference
 
 
@@ -32,34 +33,62 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
     """An asylum application and where it stands. The state changes only through transitions."""
 
     # unique and indexed through Meta, not the field: see IndexedHistoricalRecords
-    reference = models.CharField(max_length=10, default=new_reference, editable=False)
-    person = models.ForeignKey(
-        "casework.Person", on_delete=models.PROTECT, related_name="applications"
+    reference = models.CharField(
+        max_length=10, default=new_reference, editable=False, verbose_name=_("reference")
     )
-    kind = models.CharField(max_length=16, choices=ApplicationKind.choices)
-    track = models.CharField(max_length=8, choices=Track.choices, default=Track.NORMAL)
-    state = FSMField(default=State.SUBMITTED, choices=State.choices, protected=True)
-    unit = models.ForeignKey("casework.Unit", null=True, blank=True, on_delete=models.PROTECT)
+    person = models.ForeignKey(
+        "casework.Person",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(max_length=16, choices=ApplicationKind.choices, verbose_name=_("kind"))
+    track = models.CharField(
+        max_length=8, choices=Track.choices, default=Track.NORMAL, verbose_name=_("track")
+    )
+    state = FSMField(
+        default=State.SUBMITTED, choices=State.choices, protected=True, verbose_name=_("state")
+    )
+    unit = models.ForeignKey(
+        "casework.Unit", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("unit")
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_applications",
+        verbose_name=_("assigned to"),
     )
-    lodged_on = models.DateField(default=timezone.localdate)
-    interview_held_at = models.DateTimeField(null=True, blank=True, editable=False)
-    interview_waived_reason = models.TextField(blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    appeal_deadline = models.DateTimeField(null=True, blank=True, editable=False)
-    appealed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    is_final = models.BooleanField(default=False, editable=False)
-    next_deadline = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    external_id = models.CharField(max_length=64, blank=True, null=True)
-    is_demo = models.BooleanField(default=False, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    lodged_on = models.DateField(default=timezone.localdate, verbose_name=_("lodged on"))
+    interview_held_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("interview held at")
+    )
+    interview_waived_reason = models.TextField(
+        blank=True, verbose_name=_("interview waived reason")
+    )
+    decided_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("decided at")
+    )
+    appeal_deadline = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("appeal deadline")
+    )
+    appealed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("appealed at")
+    )
+    is_final = models.BooleanField(default=False, editable=False, verbose_name=_("is final"))
+    next_deadline = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True, verbose_name=_("next deadline")
+    )
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    external_id = models.CharField(
+        max_length=64, blank=True, null=True, verbose_name=_("external id")
+    )
+    is_demo = models.BooleanField(default=False, editable=False, verbose_name=_("is demo"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     history = IndexedHistoricalRecords(
         excluded_fields=["updated_at", "next_deadline", "version"],
         indexes=(
@@ -75,6 +104,8 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
     status_interview_interpreter: bool | None
 
     class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
         constraints = [
             models.UniqueConstraint(
                 fields=["reference"], name="casework_application_reference_key"
@@ -102,17 +133,24 @@ class Interview(models.Model):
     """The asylum interview (asylintervju): scheduled, then held, with interpreter and lawyer."""
 
     application = models.ForeignKey(
-        "casework.Application", on_delete=models.CASCADE, related_name="interviews"
+        "casework.Application",
+        on_delete=models.CASCADE,
+        related_name="interviews",
+        verbose_name=_("application"),
     )
-    scheduled_at = models.DateTimeField()
-    location = models.CharField(max_length=200)
-    language = models.CharField(max_length=8, help_text=_("Language of the interview (ISO 639-1)"))
-    interpreter = models.BooleanField(default=True)
-    lawyer_present = models.BooleanField(default=False)
-    held_at = models.DateTimeField(null=True, blank=True)
-    cancelled = models.BooleanField(default=False)
+    scheduled_at = models.DateTimeField(verbose_name=_("scheduled at"))
+    location = models.CharField(max_length=200, verbose_name=_("location"))
+    language = models.CharField(
+        _("language of the interview"), max_length=8, choices=SpokenLanguage.choices
+    )
+    interpreter = models.BooleanField(_("interpreter booked"), default=True)
+    lawyer_present = models.BooleanField(default=False, verbose_name=_("lawyer present"))
+    held_at = models.DateTimeField(null=True, blank=True, verbose_name=_("held at"))
+    cancelled = models.BooleanField(default=False, verbose_name=_("cancelled"))
 
     class Meta:
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
         ordering = ["scheduled_at"]
 
     def __str__(self) -> str:
@@ -124,19 +162,34 @@ class Decision(models.Model):
     """A decision on an application, at first instance or on appeal."""
 
     application = models.ForeignKey(
-        "casework.Application", on_delete=models.PROTECT, related_name="decisions"
+        "casework.Application",
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("application"),
     )
-    instance = models.CharField(max_length=8, choices=Instance.choices)
-    outcome = models.CharField(max_length=24, choices=Outcome.choices, db_index=True)
-    grounds = models.TextField()
-    manifestly_unfounded = models.BooleanField(default=False)
-    permit_type = models.CharField(max_length=60, blank=True)
-    permit_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
-    decided_at = models.DateTimeField(default=timezone.now, db_index=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    instance = models.CharField(max_length=8, choices=Instance.choices, verbose_name=_("instance"))
+    outcome = models.CharField(
+        max_length=24, choices=Outcome.choices, db_index=True, verbose_name=_("outcome")
+    )
+    grounds = models.TextField(verbose_name=_("grounds"))
+    manifestly_unfounded = models.BooleanField(
+        default=False, verbose_name=_("manifestly unfounded")
+    )
+    permit_type = models.CharField(max_length=60, blank=True, verbose_name=_("permit type"))
+    permit_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("permit months")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("decided at")
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
 
     class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
         ordering = ["decided_at"]
         indexes = [models.Index(fields=["instance", "decided_at", "outcome"])]
 
@@ -148,15 +201,24 @@ class Appeal(models.Model):
     """An appeal against a rejection, to the appeals body (Utlendingsnemnda, UNE)."""
 
     application = models.ForeignKey(
-        "casework.Application", on_delete=models.PROTECT, related_name="appeals"
+        "casework.Application",
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("application"),
     )
-    lodged_at = models.DateTimeField()
-    lodged_by = models.CharField(max_length=120, help_text=_("the applicant, or their lawyer"))
-    late_reason = models.TextField(blank=True)
-    outcome = models.CharField(max_length=10, choices=AppealOutcome.choices, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    lodged_at = models.DateTimeField(verbose_name=_("lodged at"))
+    lodged_by = models.CharField(
+        max_length=120, help_text=_("the applicant, or their lawyer"), verbose_name=_("lodged by")
+    )
+    late_reason = models.TextField(blank=True, verbose_name=_("late reason"))
+    outcome = models.CharField(
+        max_length=10, choices=AppealOutcome.choices, blank=True, verbose_name=_("outcome")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
         ordering = ["lodged_at"]
 
     def __str__(self) -> str:

@@ -37,6 +37,7 @@ from casework.deadlines.services import (
     next_deadline_refreshed_once,
     notice_event,
 )
+from casework.people.choices import SpokenLanguage
 from casework.people.models import Person
 from casework.staff.models import Unit
 from casework.staff.roles import unit_id_of
@@ -351,6 +352,8 @@ def interview_schedule(
     language) and reminded of it."""
     if not actor.has_perm("casework.schedule_interview", application):
         raise PermissionDenied(_("You may not schedule interviews for this case."))
+    if language not in SpokenLanguage.values:
+        raise TransitionInvalid({"language": _("Choose a language of the list.")})
     with transaction.atomic():
         app = _lock(application, None)
         if app.state not in (State.SUBMITTED, State.EXAMINED):

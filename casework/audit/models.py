@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -19,21 +20,33 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="events",
+        verbose_name=_("application"),
     )
     person = models.ForeignKey(
-        "casework.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("person"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("actor"),
     )
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(max_length=48)
-    source_state = models.CharField(max_length=16, blank=True)
-    target_state = models.CharField(max_length=16, blank=True)
-    reason = models.TextField(blank=True)
-    changes = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
+    action = models.CharField(max_length=48, verbose_name=_("action"))
+    source_state = models.CharField(max_length=16, blank=True, verbose_name=_("source state"))
+    target_state = models.CharField(max_length=16, blank=True, verbose_name=_("target state"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes"))
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["application", "at"])]
 

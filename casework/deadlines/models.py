@@ -19,32 +19,47 @@ class Deadline(models.Model):
     the sweep turns the ones that fall due into reminder rows with one set-based query.
     """
 
-    source = models.CharField(max_length=48)
-    object_id = models.PositiveBigIntegerField()
+    source = models.CharField(max_length=48, verbose_name=_("source"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
     application = models.ForeignKey(
         "casework.Application",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="deadlines",
+        verbose_name=_("application"),
     )
     person = models.ForeignKey(
-        "casework.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+        verbose_name=_("person"),
     )
-    due_at = models.DateTimeField()
-    remind_from = models.DateTimeField(help_text=_("When the first reminder goes out."))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    remind_from = models.DateTimeField(
+        help_text=_("When the first reminder goes out."), verbose_name=_("remind from")
+    )
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("recipient user"),
     )
-    notify_person = models.BooleanField(default=False)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    notify_person = models.BooleanField(default=False, verbose_name=_("notify person"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     cycle = models.PositiveIntegerField(
         default=0,
         editable=False,
         help_text=_("Bumped whenever the due time moves or a recurring deadline comes round."),
+        verbose_name=_("cycle"),
     )
 
     class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
         constraints = [
             models.UniqueConstraint(fields=["source", "object_id"], name="one_deadline_per_source")
         ]
@@ -83,26 +98,42 @@ class Reminder(models.Model):
     ``resend`` counts deliberate resends from the admin, so they too fit the unique key.
     """
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.CharField(max_length=64, help_text=_("user:<id> or person:<id>"))
-    kind = models.CharField(max_length=24, default="soon")
-    channel = models.CharField(max_length=16, help_text=_("a channel registered in channels.py"))
-    cycle = models.PositiveIntegerField(default=0)
-    resend = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(
-        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("deadline")
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    failure = models.TextField(blank=True)
+    recipient = models.CharField(
+        max_length=64, help_text=_("user:<id> or person:<id>"), verbose_name=_("recipient")
+    )
+    kind = models.CharField(max_length=24, default="soon", verbose_name=_("kind"))
+    channel = models.CharField(
+        max_length=16, help_text=_("a channel registered in channels.py"), verbose_name=_("channel")
+    )
+    cycle = models.PositiveIntegerField(default=0, verbose_name=_("cycle"))
+    resend = models.PositiveSmallIntegerField(default=0, verbose_name=_("resend"))
+    status = models.CharField(
+        max_length=12,
+        choices=ReminderStatus.choices,
+        default=ReminderStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    failure = models.TextField(blank=True, verbose_name=_("failure"))
     resend_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resends",
+        verbose_name=_("resend of"),
     )
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
                 fields=["deadline", "recipient", "kind", "channel", "cycle", "resend"],

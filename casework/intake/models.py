@@ -21,30 +21,40 @@ class ImportJob(models.Model):
         DONE = "done", _("finished")
         FAILED = "failed", _("failed")
 
-    file = models.FileField(upload_to="imports/", blank=True)
-    original_name = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="imports/", blank=True, verbose_name=_("file"))
+    original_name = models.CharField(max_length=200, blank=True, verbose_name=_("original name"))
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    total_rows = models.PositiveIntegerField(default=0, verbose_name=_("total rows"))
+    processed_rows = models.PositiveIntegerField(default=0, verbose_name=_("processed rows"))
+    created_count = models.PositiveIntegerField(default=0, verbose_name=_("created count"))
     skipped_count = models.PositiveIntegerField(
-        default=0, help_text=_("Rows already imported (same external id).")
+        default=0,
+        help_text=_("Rows already imported (same external id)."),
+        verbose_name=_("skipped count"),
     )
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0, verbose_name=_("error count"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
 
     class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"import #{self.pk} ({self.get_status_display()})"
+        return _("import #%(n)s (%(status)s)") % {"n": self.pk, "status": self.get_status_display()}
 
     @property
     def percent(self) -> int:

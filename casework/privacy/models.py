@@ -25,22 +25,33 @@ class AccessLog(models.Model):
         EXPORT = "export", _("exported")
         DOWNLOAD = "download", _("downloaded a document")
 
-    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    at = models.DateTimeField(
+        default=timezone.now, db_index=True, editable=False, verbose_name=_("at")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    action = models.CharField(max_length=8, choices=Action.choices)
-    model = models.CharField(max_length=64, help_text=_("app_label.model"))
-    object_id = models.BigIntegerField(null=True, blank=True)
-    object_ids = models.JSONField(default=list, blank=True)
-    count = models.PositiveIntegerField(default=0)
+    action = models.CharField(max_length=8, choices=Action.choices, verbose_name=_("action"))
+    model = models.CharField(max_length=64, help_text=_("app_label.model"), verbose_name=_("model"))
+    object_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("object id"))
+    object_ids = models.JSONField(default=list, blank=True, verbose_name=_("object ids"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("count"))
     query = models.CharField(
-        max_length=200, blank=True, help_text=_("The shape of a search, never its words.")
+        max_length=200,
+        blank=True,
+        help_text=_("The shape of a search, never its words."),
+        verbose_name=_("query"),
     )
-    purpose = models.CharField(max_length=300, blank=True)
-    via = models.CharField(max_length=8, default="admin")
+    purpose = models.CharField(max_length=300, blank=True, verbose_name=_("purpose"))
+    via = models.CharField(max_length=8, default="admin", verbose_name=_("via"))
 
     class Meta:
+        verbose_name = _("access log")
+        verbose_name_plural = _("access logs")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["model", "object_id", "at"])]
 

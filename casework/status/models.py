@@ -23,14 +23,20 @@ class StatusLookup(models.Model):
         INVALID = "invalid", _("invalid input")
         LIMITED = "limited", _("rate-limited")
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    client_network = models.CharField(max_length=64, db_index=True)
-    reference_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    birth_date_hmac = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    language = models.CharField(max_length=8, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
+    client_network = models.CharField(
+        max_length=64, db_index=True, verbose_name=_("client network")
+    )
+    reference_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("reference hash")
+    )
+    birth_date_hmac = models.CharField(max_length=64, blank=True, verbose_name=_("birth date hmac"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    language = models.CharField(max_length=8, blank=True, verbose_name=_("language"))
 
     class Meta:
+        verbose_name = _("status lookup")
+        verbose_name_plural = _("status lookups")
         ordering = ["-at"]
         indexes = [models.Index(fields=["reference_hash", "at"], name="statuslookup_ref_at")]
 
@@ -47,13 +53,15 @@ class WaitingFigure(models.Model):
     reads them, so no applicant ever waits for the computation.
     """
 
-    kind = models.CharField(max_length=16)
-    track = models.CharField(max_length=16)
-    p80_days = models.PositiveIntegerField(null=True, blank=True)
-    sample = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField()
+    kind = models.CharField(max_length=16, verbose_name=_("kind"))
+    track = models.CharField(max_length=16, verbose_name=_("track"))
+    p80_days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("p80 days"))
+    sample = models.PositiveIntegerField(default=0, verbose_name=_("sample"))
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
+        verbose_name = _("waiting figure")
+        verbose_name_plural = _("waiting figures")
         constraints = [models.UniqueConstraint(fields=["kind", "track"], name="one_waiting_figure")]
 
     def __str__(self) -> str:
@@ -69,13 +77,15 @@ class QueueDay(models.Model):
     never a count over the whole queue.
     """
 
-    kind = models.CharField(max_length=16)
-    track = models.CharField(max_length=16)
-    lodged_on = models.DateField()
-    before = models.PositiveIntegerField()
-    count = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, verbose_name=_("kind"))
+    track = models.CharField(max_length=16, verbose_name=_("track"))
+    lodged_on = models.DateField(verbose_name=_("lodged on"))
+    before = models.PositiveIntegerField(verbose_name=_("before"))
+    count = models.PositiveIntegerField(verbose_name=_("count"))
 
     class Meta:
+        verbose_name = _("queue day")
+        verbose_name_plural = _("queue days")
         constraints = [
             models.UniqueConstraint(fields=["kind", "track", "lodged_on"], name="one_queue_day")
         ]

@@ -96,6 +96,37 @@ class Workflow(Generic[_R]):
 WORKFLOWS: dict[str, Workflow[Any]] = {}
 
 
+def _workflow_of(action: str) -> Workflow[Any] | None:
+    """The workflow whose audit events ``action`` names: the longest prefix that fits
+    (``work_permit.grant``: the permits'; ``examine``: the applications', prefix "")."""
+    fitting = [w for w in WORKFLOWS.values() if action.startswith(w.audit_prefix)]
+    return max(fitting, key=lambda w: len(w.audit_prefix), default=None)
+
+
+def transition_done(action: str) -> Any:
+    """What a timeline says of an audit event made by a transition (``work_permit.grant``:
+    "Permit granted"): its declaration's ``done``, else its ``label``; None for an event no
+    transition makes. So a person reads the declaration's words, never the action's code."""
+    workflow = _workflow_of(action)
+    if workflow is None:
+        return None
+    declaration = workflow.transitions.get(action[len(workflow.audit_prefix) :])
+    if declaration is None:
+        return None
+    return declaration.done or declaration.label
+
+
+def state_label(action: str, code: str) -> Any:
+    """The label of an audit event's source or target state (``examined``: "under
+    examination"), read from the state field of the model the event's workflow moves; the code
+    itself where none fits."""
+    workflow = _workflow_of(action)
+    if workflow is None or not code:
+        return code
+    choices = dict(workflow.model._meta.get_field("state").choices or ())
+    return choices.get(code, code)
+
+
 def transition_refusal(*, workflow: Workflow[Any], record: Any, name: str) -> str | None:
     """Why ``name`` cannot be made on ``record`` now, in a sentence; None if it can."""
     declaration = workflow[name]

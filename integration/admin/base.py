@@ -27,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.admin.base import EVENT_TITLES, event_title
 from casework.admin.forms import InputsForm
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.models import AuditEvent
@@ -34,9 +35,27 @@ from casework.privacy.access import AccessLoggedAdminMixin
 from casework.staff.users import AnyUser
 from casework.transitions.services import (
     Workflow,
+    state_label,
     transition_make,
     transition_refusal,
     transitions_available,
+)
+
+# The integration records' events that no transition makes, in words (``event_title``).
+EVENT_TITLES.update(
+    {
+        "family.registered": gettext_lazy("Family reunification registered"),
+        "family.documents": gettext_lazy("Documents handed in"),
+        "family.windows_opened": gettext_lazy("Time limits set"),
+        "programme.enrolled": gettext_lazy("Enrolled in the programme"),
+        "programme.element_added": gettext_lazy("Element added to the plan"),
+        "programme.test_recorded": gettext_lazy("Norwegian test recorded"),
+        "work_permit.requested": gettext_lazy("Work permit requested"),
+        "work_permit.lapse_set": gettext_lazy("Lapse date set"),
+        "work_permit.lapse_lifted": gettext_lazy("Lapse date lifted"),
+        "municipality_officer_added": gettext_lazy("Municipality officer added"),
+        "municipality_officer_removed": gettext_lazy("Municipality officer removed"),
+    }
 )
 
 
@@ -140,8 +159,13 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
             (
                 (
                     date_format(timezone.localtime(e.at), "DATETIME_FORMAT"),
-                    e.action,
-                    f"{e.source_state} → {e.target_state}" if e.target_state else "",
+                    event_title(e.action),
+                    (
+                        f"{state_label(e.action, e.source_state)} → "
+                        f"{state_label(e.action, e.target_state)}"
+                        if e.source_state and e.target_state and e.source_state != e.target_state
+                        else state_label(e.action, e.target_state)
+                    ),
                     e.actor.get_username() if e.actor else _("system"),
                     e.reason,
                 )

@@ -29,15 +29,27 @@ class RegisterForm(forms.Form):
     applicant = forms.CharField(
         label=gettext_lazy("Applicant's registration number"), max_length=12
     )
-    relation = forms.ChoiceField(choices=FamilyRelation.choices)
-    sponsor_basis = forms.ChoiceField(choices=SponsorBasis.choices)
+    relation = forms.ChoiceField(label=gettext_lazy("relation"), choices=FamilyRelation.choices)
+    sponsor_basis = forms.ChoiceField(
+        label=gettext_lazy("sponsor basis"), choices=SponsorBasis.choices
+    )
     sponsor_case = forms.CharField(
         label=gettext_lazy("Sponsor's protection case reference"), required=False
     )
-    sponsor_arrived_on = forms.DateField(required=False, widget=DATE)
-    relationship_since = forms.DateField(required=False, widget=DATE)
-    exception_reason = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
-    registered_on = forms.DateField(required=False, widget=DATE)
+    sponsor_arrived_on = forms.DateField(
+        label=gettext_lazy("sponsor arrived on"), required=False, widget=DATE
+    )
+    relationship_since = forms.DateField(
+        label=gettext_lazy("relationship since"), required=False, widget=DATE
+    )
+    exception_reason = forms.CharField(
+        label=gettext_lazy("exception reason"),
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    registered_on = forms.DateField(
+        label=gettext_lazy("registered on"), required=False, widget=DATE
+    )
 
     def _person(self, field: str) -> Person:
         person = Person.objects.filter(registration_number=self.cleaned_data[field].strip()).first()

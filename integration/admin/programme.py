@@ -77,8 +77,8 @@ class EnrolForm(forms.Form):
         queryset=Settlement.objects.none(),
         help_text=gettext_lazy("Type the registration number or the municipality."),
     )
-    start_on = forms.DateField(widget=DATE)
-    planned_end_on = forms.DateField(widget=DATE)
+    start_on = forms.DateField(label=gettext_lazy("start on"), widget=DATE)
+    planned_end_on = forms.DateField(label=gettext_lazy("planned end on"), widget=DATE)
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,17 +92,19 @@ class EnrolForm(forms.Form):
 
 
 class ElementForm(forms.Form):
-    kind = forms.ChoiceField(choices=ProgrammeElementKind.choices)
-    hours_per_week = forms.DecimalField(max_digits=4, decimal_places=1)
-    start_on = forms.DateField(widget=DATE)
-    end_on = forms.DateField(widget=DATE, required=False)
-    provider = forms.CharField(required=False, max_length=120)
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=ProgrammeElementKind.choices)
+    hours_per_week = forms.DecimalField(
+        label=gettext_lazy("hours per week"), max_digits=4, decimal_places=1
+    )
+    start_on = forms.DateField(label=gettext_lazy("start on"), widget=DATE)
+    end_on = forms.DateField(label=gettext_lazy("end on"), widget=DATE, required=False)
+    provider = forms.CharField(label=gettext_lazy("provider"), required=False, max_length=120)
 
 
 class TestForm(forms.Form):
-    level = forms.ChoiceField(choices=CefrLevel.choices)
-    skill = forms.ChoiceField(choices=TestSkill.choices)
-    taken_on = forms.DateField(widget=DATE)
+    level = forms.ChoiceField(label=gettext_lazy("level"), choices=CefrLevel.choices)
+    skill = forms.ChoiceField(label=gettext_lazy("skill"), choices=TestSkill.choices)
+    taken_on = forms.DateField(label=gettext_lazy("taken on"), widget=DATE)
 
 
 @admin.register(IntroductionProgramme)

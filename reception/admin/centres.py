@@ -55,6 +55,7 @@ class OccupancyFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
             ("full", _("full")),
+            # xgettext:no-python-format
             ("high", _("85% or more (UDI's target)")),
             ("free", _("has free beds")),
             ("empty", _("empty")),
@@ -242,7 +243,7 @@ class CentreStaffAdmin(admin.ModelAdmin):
     list_display = ("user", "centre")
     list_select_related = ("user", "centre")
     list_filter = ("centre",)
-    autocomplete_fields = ("centre",)
+    autocomplete_fields = ("centre", "user")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -147,7 +147,7 @@ MATRIX = {
         lambda ctx: {
             "scheduled_at": (timezone.now() + dt.timedelta(days=3)).isoformat(),
             "location": "UDI, Oslo",
-            "language": "ar",
+            "language": "ara",
         },
         [201, 201, 403, 403, 403, 403, 403, 404, 401],
     ),

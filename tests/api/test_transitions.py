@@ -67,7 +67,7 @@ def test_a_case_from_registration_to_final_dismissal(
 
     interview = cw.post(
         f"/api/v1/applications/{app_id}/interviews/",
-        {"scheduled_at": timezone.now().isoformat(), "location": "UDI", "language": "fa"},
+        {"scheduled_at": timezone.now().isoformat(), "location": "UDI", "language": "fas"},
         format="json",
     )
     assert interview.status_code == 201

@@ -58,7 +58,7 @@ def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 
             application=app,
             scheduled_at=at + dt.timedelta(days=days_ahead),
             location="UDI, Oslo",
-            language="ar",
+            language="ara",
         )
 
 

@@ -274,7 +274,7 @@ def test_interview_scheduled_and_held_from_the_case_page(client, unit, caseworke
     when = (timezone.localtime() + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
     client.post(
         reverse("admin:casework_application_interview", args=[app.pk]),
-        {"scheduled_at": when, "location": "UDI Oslo", "language": "ar", "interpreter": "on"},
+        {"scheduled_at": when, "location": "UDI Oslo", "language": "ara", "interpreter": "on"},
     )
     interview = app.interviews.get()
     assert app.deadlines.filter(source="casework.interview", closed_at=None).exists()

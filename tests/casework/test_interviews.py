@@ -39,7 +39,7 @@ def _booked_case(unit, caseworker, *, days: float = 2):
         application=app,
         scheduled_at=timezone.now() + dt.timedelta(days=days),
         location="UDI Oslo",
-        language="ar",
+        language="ara",
     )
     app.refresh_from_db()
     return app, interview

@@ -25,6 +25,7 @@ from casework.deadlines.registry import EVENT_WINDOW, RECEIVED_NOTICE
 from casework.intake import demo, imports
 from casework.intake.writer import OrmWriter
 from casework.models import Application, AuditEvent, Deadline, Person, Reminder
+from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number
 from casework.people.services import person_register
 
@@ -116,7 +117,7 @@ def _through_import(actor, today: dt.date) -> None:
 # the column, what the other writers leave there, and a check of the demo's value.
 DEMO_FILLS = {
     "is_demo": (False, lambda value: value is True),
-    "languages": ("", lambda value: value in demo.LANGUAGE.values()),
+    "languages": ("", lambda value: value in {spoken_language(c) for c in demo.LANGUAGE.values()}),
     "preferred_language": ("en", lambda value: value in demo.LANGUAGE.values()),
     "email": ("", lambda value: value == "" or value.endswith("@example.invalid")),
 }

@@ -69,7 +69,7 @@ def test_granting_through_the_admin_calls_the_service(client, unit, decider):
     permit.refresh_from_db()
     assert permit.state == WorkPermitState.GRANTED and permit.valid_until == dt.date(2027, 3, 31)
     page = client.get(reverse("admin:integration_workpermit_change", args=[permit.pk]))
-    assert "work_permit.grant" in page.content.decode()  # the timeline
+    assert "Work permit granted" in page.content.decode()  # the timeline, in words
 
 
 def test_a_forged_post_is_refused_and_leaves_no_trace(client, unit, caseworker):

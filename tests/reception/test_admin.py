@@ -158,7 +158,7 @@ def test_occupancy_page_for_viken_in_2024_names_the_successors(client, officer, 
     page = client.get(f"{url}?on=2024-03-01&county=Viken&year=2024")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Viken existed until 2023-12-31" in html
+    assert "Viken existed until 31 Dec 2023" in html
     assert "Akershus, Buskerud and Østfold" in html
     assert page.context["report"].total == 1
     in_2023 = client.get(f"{url}?on=2023-12-15&year=2023")

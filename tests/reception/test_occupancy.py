@@ -73,7 +73,7 @@ def test_placements_by_county_2024_names_the_successors(landscape):
 def test_viken_in_2024_answers_with_its_successors(landscape):
     report = placements_by_county(year=2024, county="Viken")
     assert as_dict(report.rows) == {"Akershus": 0, "Buskerud": 2, "Østfold": 2}
-    assert "Viken existed until 2023-12-31" in report.note
+    assert "Viken existed until 31 Dec 2023" in report.note
     assert "Akershus, Buskerud and Østfold" in report.note
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
+from babel.core import get_global
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,11 +67,21 @@ def received_text(deadline: Any, application: Any) -> NoticeText:
 
 
 def _language_name(code: str) -> str:
-    """The interview's language (ISO 639-1) named in the applicant's language (CLDR)."""
+    """The interview's language (ISO 639-3, ``SpokenLanguage``) named in the applicant's
+    language from CLDR (Babel's aliases give the CLDR code: ``tir`` -> ``ti``, ``prs`` ->
+    ``fa_AF``, Dari). A language CLDR does not name keeps the list's own name."""
+    from casework.people.choices import SpokenLanguage
+
+    names: Any
     try:
-        return str(Locale.parse(babel_locale()).languages.get(code, code))
+        names = Locale.parse(babel_locale()).languages
     except (ValueError, TypeError):
-        return code
+        names = {}
+    cldr = str(get_global("language_aliases").get(code, code))
+    name = names.get(cldr) or names.get(cldr.split("_")[0])
+    if name:
+        return str(name)
+    return str(SpokenLanguage(code).label) if code in SpokenLanguage.values else code
 
 
 def interview_text(deadline: Any, application: Any) -> NoticeText:

@@ -94,7 +94,7 @@ def received(language: str, caseworker) -> dict[str, mail.EmailMessage]:
     person = PersonFactory(preferred_language=language)
     application = ApplicationFactory(person=person, assigned_to=caseworker, state="submitted")
     interview = InterviewFactory(
-        application=application, scheduled_at=AT, location="UDI, Oslo", language="ar"
+        application=application, scheduled_at=AT, location="UDI, Oslo", language="ara"
     )
     objects = {"casework.Application": application.pk, "casework.Interview": interview.pk}
     for number, key in enumerate(person_sources(), start=1):

@@ -92,7 +92,7 @@ def test_an_interview_is_told_with_date_place_and_interpreter_and_again_when_mov
         application=app,
         scheduled_at=at,
         location="UDI, Hausmanns gate 21, Oslo",
-        language="ti",
+        language="tir",
     )
     (first,) = notices("casework.interview_notice", app.person)
     (message,) = deliver([first])
@@ -124,7 +124,7 @@ def test_an_interview_notice_not_yet_sent_is_not_sent_once_the_interview_is_waiv
         application=app,
         scheduled_at=timezone.now() + dt.timedelta(days=5),
         location="UDI, Oslo",
-        language="ar",
+        language="ara",
     )
     (pending,) = notices("casework.interview_notice", app.person)
     interview_waive(actor=decider, application=app, reason="Too ill to be interviewed.")

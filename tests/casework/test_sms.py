@@ -172,7 +172,7 @@ def _tell_interview(language: str) -> None:
     app = ApplicationFactory(person=person, state="submitted")
     at = timezone.localtime(timezone.now() + dt.timedelta(days=9)).replace(hour=10, minute=0)
     interview = InterviewFactory(
-        application=app, scheduled_at=at, location="UDI, Oslo", language="ar"
+        application=app, scheduled_at=at, location="UDI, Oslo", language="ara"
     )
     notice_event(source="casework.interview_notice", object_id=interview.pk, application=app)
 

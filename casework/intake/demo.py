@@ -53,9 +53,9 @@ from casework.deadlines.registry import (
     QUEUE_NOTICE_PERIOD,
 )
 from casework.deadlines.services import deadline_new
-from casework.intake.demo_cases import LANGUAGE, NAMES, Case, Context, Rng, moment_on
+from casework.intake.demo_cases import LANGUAGE, NAMES, Case, Context, Rng, moment_on, spoken
 from casework.intake.writer import by_model, records_copy, records_insert
-from casework.people.choices import DatePrecision, spoken_language
+from casework.people.choices import DatePrecision
 from casework.people.identity import REFERENCE_ALPHABET, luhn_digit
 from casework.people.models import Person
 from casework.people.rows import person_new, person_registered_rows
@@ -302,7 +302,7 @@ class Chunk:
             dob_precision=dob_precision,
             sex=sex,
             nationality=nationality,
-            languages=spoken_language(LANGUAGE.get(nationality, "")),
+            languages=spoken(nationality, LANGUAGE.get(nationality, "")),
             preferred_language=LANGUAGE.get(nationality, "en"),
             unaccompanied_minor=unaccompanied,
             is_demo=True,
@@ -538,7 +538,7 @@ def _casework_rows(chunk: Chunk) -> None:
         )
         chunk.record(app, *lodged)
         _transitions(c, app, [r for r in lodged if isinstance(r, Deadline)], chunk)
-        lang = spoken_language(LANGUAGE.get(c.nationality, "en"))
+        lang = spoken(c.nationality, LANGUAGE.get(c.nationality, "en"))
         if c.interview_held_at:
             interviews.append((c, c.interview_held_at, c.interview_held_at, lang))
         if c.interview_at:

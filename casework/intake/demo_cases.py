@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.applications.choices import ApplicationKind, Instance, Outcome, State, Track
-from casework.people.choices import DatePrecision
+from casework.people.choices import DatePrecision, SpokenLanguage, spoken_language
 
 UTC = dt.UTC
 
@@ -86,6 +86,14 @@ LANGUAGE = {
     "SY": "ar", "IQ": "ar", "YE": "ar", "SD": "ar", "AF": "fa", "IR": "fa", "RU": "ru",
     "GE": "ru", "UA": "uk", "ER": "ti", "ET": "ti", "SO": "so", "TR": "tr", "": "ar",
 }  # fmt: skip
+
+
+def spoken(nationality: str, status_language: str) -> str:
+    """The language a demo person speaks and is interviewed in: their status-page language's,
+    except that an Afghan who reads the status page in Persian speaks Dari."""
+    if nationality == "AF" and status_language == "fa":
+        return SpokenLanguage.DARI
+    return spoken_language(status_language)
 
 
 @dataclass

@@ -38,7 +38,6 @@ from casework.applications.services import (
 )
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
-from casework.people.choices import spoken_language
 from casework.people.models import Person
 from casework.people.services import person_register
 from casework.staff.choices import Role
@@ -190,7 +189,7 @@ class Command(BaseCommand):
                 sex=sex,
                 nationality=nat,
                 preferred_language=lang,
-                languages=spoken_language(lang),
+                languages=demo_cases.spoken(nat, lang),
                 email=f"applicant{i}@example.invalid",
             )
             Person.objects.filter(pk=person.pk).update(is_demo=True)
@@ -216,7 +215,7 @@ class Command(BaseCommand):
                     application=app,
                     scheduled_at=timezone.now() + dt.timedelta(days=rng.randint(2, 20)),
                     location="UDI, Hausmanns gate 21, Oslo",
-                    language=spoken_language(person.preferred_language),
+                    language=demo_cases.spoken(nat, person.preferred_language),
                 )
                 continue
             if kind == ApplicationKind.COLLECTIVE:
@@ -232,7 +231,7 @@ class Command(BaseCommand):
                 application=app,
                 scheduled_at=timezone.now() - dt.timedelta(days=20),
                 location="UDI, Oslo",
-                language=spoken_language(person.preferred_language),
+                language=demo_cases.spoken(nat, person.preferred_language),
             )
             interview_record_held(actor=caseworker, interview=interview)
             if i in (2, 7):

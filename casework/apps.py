@@ -24,6 +24,7 @@ class CaseworkConfig(AppConfig):
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
         from casework.staff.roles import sync_role_permissions
         from casework.status.languages import install_lang_info
+        from casework.status.notices import register_notices
         from casework.status.page import waiting_lines
 
         personal.register()
@@ -32,5 +33,7 @@ class CaseworkConfig(AppConfig):
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.
         register_notice_lines(waiting_lines)
+        # The applicant's notices (received, interview, decision, appeal, queue): their words.
+        register_notices()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")

@@ -10,7 +10,7 @@ depends on every concern, and a lower concern importing it would depend on all o
 from casework.api.models import IdempotencyKey
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.audit.models import AuditEvent
-from casework.deadlines.models import Deadline, Reminder
+from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
@@ -34,6 +34,7 @@ __all__ = [
     "Person",
     "QueueDay",
     "Reminder",
+    "SmsMessage",
     "StaffProfile",
     "Statistics",
     "StatusLookup",

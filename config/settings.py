@@ -310,6 +310,19 @@ WAITING_REFRESH_SECONDS = int(env("WAITING_REFRESH_SECONDS", "600"))
 # is published; shown to applicants whose case is with the board (empty: not shown).
 APPEALS_BOARD_WAITING_DAYS = int(env("APPEALS_BOARD_WAITING_DAYS", "0") or 0) or None
 APPEALS_BOARD_WAITING_SOURCE = env("APPEALS_BOARD_WAITING_SOURCE", "")
+# Text messages (casework.deadlines.sms): the gateway's URL (empty: no SMS), its bearer token,
+# the address it sends delivery receipts to and the token they must carry; tries per message.
+SMS_GATEWAY = env("SMS_GATEWAY", "")  # a dotted path to another SmsGateway class
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_RETRIES = int(env("SMS_GATEWAY_RETRIES", "2"))
+SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "5"))
+SMS_RECEIPT_URL = env("SMS_RECEIPT_URL", "")
+SMS_RECEIPT_TOKEN = env("SMS_RECEIPT_TOKEN", "")
+# The region a phone number without a country code is read in (E.164 is stored).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "NO")
+# The public address of the status page, as the applicant's notices give it.
+STATUS_PAGE_URL = env("STATUS_PAGE_URL", "http://127.0.0.1:8000/status/")
 # Reminder delivery (casework.deadlines.reminders): a claim older than this is a dead worker's
 # and is retried; attempts before "failed"; backoff between attempts; rows queued per sweep.
 REMINDER_CLAIM_TIMEOUT = int(env("REMINDER_CLAIM_TIMEOUT", "600"))

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from casework.admin import documents as document_views
 from casework.admin import staff as staff_views
 from casework.core.views import favicon, healthz
+from casework.deadlines.receipts import sms_receipt
 from casework.staff import otp
 from casework.status import views as status_views
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url=reverse_lazy("status")), name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path("sms/receipt/", sms_receipt, name="sms-receipt"),
     path("admin/otp/verify/", otp.verify, name="otp-verify"),
     path("admin/otp/setup/", otp.setup, name="otp-setup"),
     path("admin/otp/backup-codes/", otp.backup_codes, name="otp-backup-codes"),

@@ -30,6 +30,10 @@ COMPARED = {
         "tests/status/test_lookup_statement.py::test_the_lookup_reads_what_the_orm_reads",
         "tests/status/test_lookup_statement.py::test_on_postgresql_the_statement_writes_the_log_row_save_writes",
     ],
+    "casework/status/waiting.py": [
+        "tests/status/test_waiting.py::test_the_figures_statement_reads_what_the_orm_reads",
+        "tests/status/test_waiting.py::test_on_postgresql_the_figures_statement_reads_what_the_orm_reads",
+    ],
     "reception/status.py": [
         "tests/reception/test_status_statement.py::test_the_residence_line_names_what_the_orm_reads",
         "tests/reception/test_status_statement.py::test_the_statement_is_the_orms_own_with_the_person_as_its_only_parameter",

@@ -221,6 +221,7 @@ EVENT_TITLES: dict[str, Any] = {
     "assigned": _("Assigned"),
     "routed": _("Moved to another unit"),
     "interview_scheduled": _("Interview scheduled"),
+    "interview_moved": _("Interview moved"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),
     "status_lookups_paused": _("Status-page lookups from new devices paused after failed tries"),

@@ -74,10 +74,12 @@ def application_lodged_rows(
     at: dt.datetime,
     history_user_id: int | None,
     via: str = "",
+    notify: bool = True,
 ) -> list[Any]:
     """The rows that go with a lodged application (keyed: written, or given a reserved key):
-    the history row "+", the audit event ``lodged`` (``via``: "import" for a bulk import) and
-    the deadlines of ``lodging_deadlines``."""
+    the history row "+", the audit event ``lodged`` (``via``: "import" for a bulk import), the
+    deadlines of ``lodging_deadlines`` and, with ``notify``, the applicant's "application
+    received" notice (``registry.RECEIVED_NOTICE``; demo data of past years is not told)."""
     changes = {"kind": application.kind, "track": application.track}
     if via:
         changes["source"] = via
@@ -100,6 +102,15 @@ def application_lodged_rows(
         rows.append(
             deadline_new(
                 source=source, object_id=application.pk, due_at=due, application=application
+            )
+        )
+    if notify:
+        rows.append(
+            deadline_new(
+                source=deadlines.RECEIVED_NOTICE.key,
+                object_id=application.pk,
+                due_at=at + deadlines.EVENT_WINDOW,
+                application=application,
             )
         )
     return rows

@@ -33,7 +33,9 @@ from casework.deadlines.models import Deadline
 from casework.deadlines.services import (
     deadline_close,
     deadline_set,
+    deadlines_close,
     next_deadline_refreshed_once,
+    notice_event,
 )
 from casework.people.choices import SpokenLanguage
 from casework.people.models import Person
@@ -346,7 +348,8 @@ def interview_schedule(
     interpreter: bool = True,
     lawyer_present: bool = False,
 ) -> Interview:
-    """Book the asylum interview; the applicant is reminded of it."""
+    """Book the asylum interview; the applicant is told at once (date, place, interpreter
+    language) and reminded of it."""
     if not actor.has_perm("casework.schedule_interview", application):
         raise PermissionDenied(_("You may not schedule interviews for this case."))
     if language not in SpokenLanguage.values:
@@ -376,6 +379,48 @@ def interview_schedule(
             application=app,
             recipient_user=app.assigned_to,
         )
+        notice_event(source=deadlines.INTERVIEW_NOTICE.key, object_id=interview.pk, application=app)
+    return interview
+
+
+def interview_move(
+    *,
+    actor: AnyUser,
+    interview: Interview,
+    scheduled_at: dt.datetime,
+    location: str | None = None,
+) -> Interview:
+    """Move a booked interview to another time (and place): its reminders start again for the
+    new time, and the applicant is told of the move at once (a new notice, exactly once)."""
+    if not actor.has_perm("casework.schedule_interview", interview.application):
+        raise PermissionDenied(_("You may not schedule interviews for this case."))
+    with transaction.atomic():
+        app = _lock(interview.application, None)
+        interview = Interview.objects.select_for_update().get(pk=interview.pk)
+        if interview.held_at is not None or interview.cancelled:
+            raise TransitionConflict(_("Only an interview still to come can be moved."))
+        before = interview.scheduled_at
+        interview.scheduled_at = scheduled_at
+        if location is not None and location.strip():
+            interview.location = location.strip()
+        interview.save(update_fields=["scheduled_at", "location"])
+        audit_log(
+            actor=actor,
+            action="interview_moved",
+            application=app,
+            changes={
+                "scheduled_at": [before.isoformat(), scheduled_at.isoformat()],
+                "interview": interview.pk,
+            },
+        )
+        deadline_set(
+            source=deadlines.INTERVIEW.key,
+            object_id=interview.pk,
+            due_at=scheduled_at,
+            application=app,
+            recipient_user=app.assigned_to,
+        )
+        notice_event(source=deadlines.INTERVIEW_NOTICE.key, object_id=interview.pk, application=app)
     return interview
 
 
@@ -486,6 +531,10 @@ def interview_waive(
         if booked:
             Interview.objects.filter(pk__in=booked).update(cancelled=True)
             with next_deadline_refreshed_once(app):
-                for pk in booked:
-                    deadline_close(source=deadlines.INTERVIEW.key, object_id=pk, application=app)
+                for pk in booked:  # its reminders, and its notice if not sent yet
+                    deadlines_close(
+                        sources=[deadlines.INTERVIEW.key, deadlines.INTERVIEW_NOTICE.key],
+                        object_id=pk,
+                        application=app,
+                    )
     return app

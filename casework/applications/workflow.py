@@ -42,6 +42,9 @@ from casework.applications.records import DecidesAppeal, RecordsAppeal, RecordsD
 from casework.core.exceptions import TransitionInvalid
 from casework.deadlines.registry import (
     APPEAL,
+    APPEAL_NOTICE,
+    DECISION_NOTICE,
+    EVENT_WINDOW,
     EXAMINATION_TARGET,
     QUEUE_NOTICE,
     QUEUE_NOTICE_PERIOD,
@@ -189,6 +192,15 @@ def _next_queue_notice(app: Any, values: dict[str, Any]) -> dt.datetime:
     return timezone.now() + QUEUE_NOTICE_PERIOD
 
 
+def _tell_now(app: Any, values: dict[str, Any]) -> dt.datetime:
+    """An event notice to the applicant, sent at once (``registry.event``)."""
+    return timezone.now() + EVENT_WINDOW
+
+
+# The applicant is told of every decision (where to get it; the appeal deadline when rejected).
+TELL_DECISION = opens(DECISION_NOTICE.key, _tell_now)
+
+
 def appeal_is_late(app: Any, lodged_at: dt.datetime) -> bool:
     """Whether an appeal lodged at ``lodged_at`` is late: after the appeal deadline (Public
     Administration Act § 31 admits a late appeal only for a reason). A reason typed for an
@@ -232,7 +244,7 @@ class ApplicationWorkflow:
         guards=[interview_requirement_met],
         inputs=[ACCEPT_OUTCOME, GROUNDS, NOTIFIED_AT],
         writes=[RecordsDecision(Instance.FIRST)],
-        deadlines=DECIDED,
+        deadlines=[*DECIDED, TELL_DECISION],
         role="decision-maker",
     )
     def accept(self, *, outcome: str, grounds: str) -> None:
@@ -250,7 +262,7 @@ class ApplicationWorkflow:
         guards=[interview_requirement_met],
         inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, NOTIFIED_AT],
         writes=[RecordsDecision(Instance.FIRST)],
-        deadlines=[*DECIDED, opens(APPEAL.key, _appeal_due)],
+        deadlines=[*DECIDED, opens(APPEAL.key, _appeal_due), TELL_DECISION],
         role="decision-maker",
     )
     def reject(
@@ -279,7 +291,7 @@ class ApplicationWorkflow:
         guards=[not_final],
         inputs=[LODGED_BY, LATE_REASON, LODGED_AT],
         writes=[RecordsAppeal()],
-        deadlines=closes(QUEUE_NOTICE.key, APPEAL.key),
+        deadlines=[*closes(QUEUE_NOTICE.key, APPEAL.key), opens(APPEAL_NOTICE.key, _tell_now)],
         audited=_appeal_lateness,
         role="caseworker",
     )
@@ -307,7 +319,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, NOTIFIED_AT],
         writes=[RecordsDecision(Instance.APPEAL)],
         effects=[DecidesAppeal(AppealOutcome.GRANTED)],
-        deadlines=DECIDED,
+        deadlines=[*DECIDED, TELL_DECISION],
         role="appeals body",
     )
     def grant_appeal(self, *, outcome: str, grounds: str) -> None:
@@ -326,7 +338,7 @@ class ApplicationWorkflow:
         inputs=[GROUNDS],
         writes=[RecordsDecision(Instance.APPEAL, outcome=Outcome.REJECTED, notified_now=True)],
         effects=[DecidesAppeal(AppealOutcome.DISMISSED)],
-        deadlines=[*DECIDED, *closes(APPEAL.key)],
+        deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION],
         role="appeals body",
     )
     def dismiss_appeal(self, *, grounds: str) -> None:

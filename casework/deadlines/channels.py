@@ -138,6 +138,55 @@ class AdminChannel(Channel):
         return None
 
 
+class SmsChannel(Channel):
+    """Text messages to applicants with a phone number (E.164), through the configured gateway
+    (``casework.deadlines.sms``), in their language: the notice's short text. Off (nobody is
+    eligible, no rows are made) while no gateway is configured."""
+
+    name = "sms"
+    label = _("text message")
+    audiences = frozenset({PERSON})
+
+    def eligible(self, deadlines: QuerySet, audience: str) -> QuerySet:
+        from casework.deadlines.sms import sms_gateway
+
+        if sms_gateway() is None:
+            return deadlines.none()
+        return deadlines.exclude(person__phone="")
+
+    def eligible_sql(self, audience: str) -> tuple[str, list[Any]]:
+        """The same rule as ``eligible``, for the sweep's one statement."""
+        from casework.deadlines.sms import sms_gateway
+
+        if sms_gateway() is None:
+            return "1 = 0", []
+        return "p.phone <> ''", []
+
+    def send(self, reminder: Any) -> None:
+        from casework.deadlines.models import SmsMessage
+        from casework.deadlines.sms import sms_gateway, sms_parts, sms_text
+
+        gateway = sms_gateway()
+        if gateway is None:
+            raise PermanentDeliveryError("no SMS gateway is configured")
+        message = render_reminder(reminder)
+        if not message.recipient.phone:
+            raise PermanentDeliveryError("the recipient has no phone number")
+        text = sms_text(message.sms)
+        split = sms_parts(text)
+        sent = gateway.send(message_id=message.dedupe_key, to=message.recipient.phone, text=text)
+        SmsMessage.objects.update_or_create(
+            message_id=message.dedupe_key,
+            defaults={
+                "reminder_id": reminder.pk,
+                "gateway_id": sent.gateway_id,
+                "encoding": split.encoding,
+                "parts": len(split.parts),
+                "status": SmsMessage.Status.ACCEPTED,
+            },
+        )
+
+
 _channels: dict[str, Channel] = {}
 
 
@@ -173,3 +222,4 @@ def channels_for(audience: str, only: tuple[str, ...] | None = None) -> list[Cha
 
 register_channel(EmailChannel())
 register_channel(AdminChannel())
+register_channel(SmsChannel())

@@ -46,6 +46,29 @@ class Message:
     body: str
     # The same on every attempt to deliver this reminder (``dedupe_key``).
     dedupe_key: str = ""
+    # The text message: what the subject and body say, short enough for one or two SMS parts.
+    sms: str = ""
+
+
+@dataclass
+class NoticeText:
+    """What an applicant's notice says: subject, paragraphs, and the short SMS text."""
+
+    subject: str
+    lines: list[str]
+    sms: str
+
+
+# The texts of the applicant's event notices ("application received", "interview", …), by
+# deadline source. They need the case, its interview and decision and the status page's
+# wording, which sit above deadlines; the status page registers them
+# (``casework.status.notices``) as it registers the waiting lines.
+_notice_texts: dict[str, Callable[[Any, Any], NoticeText]] = {}
+
+
+def register_notice_text(source: str, render: Callable[[Any, Any], NoticeText]) -> None:
+    """``render(deadline, application)`` gives the notice of ``source`` in the active language."""
+    _notice_texts[source] = render
 
 
 def dedupe_key(reminder: Reminder) -> str:
@@ -147,7 +170,12 @@ def render_reminder(reminder: Reminder) -> Message:
             "due": due_text(deadline.due_at, language),
             "reference": application.display_reference if application is not None else "-",
         }
-        if reminder.kind == "notice":
+        sms = ""
+        render = _notice_texts.get(deadline.source) if recipient.audience == PERSON else None
+        if render is not None:
+            text = render(deadline, application)
+            subject, body, sms = text.subject, "\n\n".join(text.lines), text.sms
+        elif reminder.kind == "notice":
             subject, body = _notice_text(values, application)
         elif recipient.audience == PERSON:
             # Translators: applicant
@@ -169,7 +197,8 @@ def render_reminder(reminder: Reminder) -> Message:
             body = _("The %(what)s of case %(reference)s is due on %(due)s.") % values
         # Translators: applicant
         body += "\n\n" + _("This message was sent automatically. Please do not reply.")
-    return Message(recipient, language, subject, body, dedupe_key(reminder))
+        sms = sms or f"{subject}. {_('Your case reference: %(reference)s') % values}"
+    return Message(recipient, language, subject, body, dedupe_key(reminder), sms)
 
 
 def _notice_text(values: dict, application: Any) -> tuple[str, str]:

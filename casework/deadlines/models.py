@@ -147,3 +147,32 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder {self.kind} via {self.channel} ({self.status})"
+
+
+class SmsMessage(models.Model):
+    """A reminder sent as a text message: what the gateway accepted and what it reported back.
+
+    One row per reminder (its ``message_id`` is the reminder's dedupe key, the same on every
+    attempt); the gateway's delivery receipt (``/sms/receipt/``) moves ``status`` on. The
+    number and the text are not kept here: they are the person's and the reminder's, and a
+    receipt needs neither.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted by the gateway")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("not delivered")
+        EXPIRED = "expired", _("expired undelivered")
+
+    reminder = models.OneToOneField(Reminder, on_delete=models.CASCADE, related_name="sms")
+    message_id = models.CharField(max_length=64, unique=True)
+    gateway_id = models.CharField(max_length=64, blank=True)
+    encoding = models.CharField(max_length=8)
+    parts = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    detail = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sms {self.message_id} ({self.status})"

@@ -240,3 +240,70 @@ QUEUE_NOTICE = register(
 def hidden_sources() -> list[str]:
     """Sources that are notices rather than deadlines (not in "next deadline", not in panels)."""
     return [key for key, spec in _registry.items() if not spec.shown_as_deadline]
+
+
+# --- what the applicant is told when something happens --------------------------------------------
+#
+# An event notice is a deadline the service opens at the moment of the event, due
+# ``EVENT_WINDOW`` later, with one reminder kind (``event``) at once: so it goes through the
+# same outbox, channels and exactly-once rule (one row per deadline, recipient, channel and
+# cycle) as every reminder. The event happening again (an interview moved, a second decision
+# after an appeal) moves the deadline: a new cycle, one new notice, the old one cancelled if
+# it was not sent yet. A notice the outbox could not deliver within the window is not created
+# any more (the sweep's range ends there), so the sweep never re-reads old notices.
+
+EVENT_WINDOW = dt.timedelta(days=7)
+
+
+def event(*, within: dt.timedelta = EVENT_WINDOW, name: str = "event") -> ReminderKind:
+    """A notice to the applicant at once, while its deadline (``within`` on) is still ahead."""
+    return ReminderKind(
+        name=name, offset=-within, audiences=frozenset({PERSON}), only_before_due=True
+    )
+
+
+def _event_source(key: str, label: Any, model: str, due_rule: Any) -> DeadlineSource:
+    return register(
+        DeadlineSource(
+            key=key,
+            label=label,
+            model=model,
+            due_rule=due_rule,
+            reminders=(event(),),
+            notify_staff=False,
+            notify_person=True,
+            shown_as_deadline=False,
+        )
+    )
+
+
+RECEIVED_NOTICE = _event_source(
+    "casework.received_notice",
+    _("notice to the applicant that the application was received"),
+    "casework.Application",
+    _("when the application is registered"),
+)
+
+
+INTERVIEW_NOTICE = _event_source(
+    "casework.interview_notice",
+    _("notice to the applicant of the interview appointment"),
+    "casework.Interview",
+    _("when the interview is scheduled, and again when it is moved"),
+)
+
+
+DECISION_NOTICE = _event_source(
+    "casework.decision_notice",
+    _("notice to the applicant that a decision was made"),
+    "casework.Application",
+    _("when the first instance or the appeals body decides"),
+)
+
+
+APPEAL_NOTICE = _event_source(
+    "casework.appeal_notice",
+    _("notice to the applicant that the appeals board received the appeal"),
+    "casework.Application",
+    _("when the appeal is lodged with the appeals board"),
+)

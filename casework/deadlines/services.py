@@ -197,3 +197,54 @@ def refresh_next_deadline(application: Any) -> None:
     changed, value = next_deadline_update(application.pk, type(application), hidden_sources())
     if changed:
         application.next_deadline = value
+
+
+def notice_event(
+    *, source: str, object_id: int, application: Any, at: dt.datetime | None = None
+) -> Any:
+    """Tell the applicant that something happened (``registry.RECEIVED_NOTICE`` …): open or
+    move the source's deadline to ``EVENT_WINDOW`` from now, so that its one ``event``
+    reminder is created at once and delivered after the caller's commit. Call it inside the
+    service's transaction: rolled back with it, nothing is sent."""
+    from casework.deadlines.registry import EVENT_WINDOW
+
+    return deadline_set(
+        source=source,
+        object_id=object_id,
+        due_at=(at or timezone.now()) + EVENT_WINDOW,
+        application=application,
+    )
+
+
+SMS_RECEIPT_STATUSES = {
+    "delivered": "delivered",
+    "failed": "failed",
+    "undelivered": "failed",
+    "rejected": "failed",
+    "expired": "expired",
+    "accepted": "accepted",
+    "sent": "accepted",
+}
+
+
+def sms_receipt_record(*, message_id: str, status: str, detail: str = "") -> bool:
+    """Record the gateway's delivery receipt of one text message; False if the message is not
+    ours. ``status`` is the gateway's word (``SMS_RECEIPT_STATUSES`` maps the usual ones); a
+    final status (delivered, failed, expired) is never moved back to "accepted" by a late or
+    repeated receipt."""
+    from casework.deadlines.models import SmsMessage
+
+    mapped = SMS_RECEIPT_STATUSES.get(status.strip().lower())
+    if mapped is None:
+        raise ValueError("unknown status")
+    with transaction.atomic():
+        sms = SmsMessage.objects.select_for_update().filter(message_id=message_id).first()
+        if sms is None:
+            return False
+        if mapped == SmsMessage.Status.ACCEPTED and sms.status != SmsMessage.Status.ACCEPTED:
+            return True
+        sms.status = mapped
+        sms.detail = detail[:200]
+        sms.status_at = timezone.now()
+        sms.save(update_fields=["status", "detail", "status_at"])
+    return True

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django_countries import countries
 
 from casework.applications.choices import ApplicationKind
 from casework.people.choices import DatePrecision, Sex
+from casework.people.phones import phone_e164
 
 COLUMNS = (
     "external_id",
@@ -30,6 +32,7 @@ COLUMNS = (
     "kind",
     "arrival_date",
     "centre",
+    "phone",
 )
 REQUIRED_COLUMNS = ("external_id", "given_name", "family_name", "date_of_birth", "arrival_date")
 BATCH = 5000
@@ -69,6 +72,7 @@ class Arrival:
     arrival_date: dt.date
     centre: str
     centre_id: int | None = None
+    phone: str = ""  # E.164
 
 
 @dataclass
@@ -309,6 +313,12 @@ def validate_row(line: int, row: dict[str, str], today: dt.date) -> Arrival | li
         bad("kind", "required")
     elif kind not in KINDS:
         bad("kind", "must be protection, collective or resettlement")
+    phone = ""
+    if get["phone"]:
+        try:
+            phone = phone_e164(get["phone"])
+        except ValidationError:
+            bad("phone", "not a valid phone number (with the country code if not Norwegian)")
     if errors or born is None or arrived is None:
         return errors
     return Arrival(
@@ -323,6 +333,7 @@ def validate_row(line: int, row: dict[str, str], today: dt.date) -> Arrival | li
         kind=kind,
         arrival_date=arrived[0],
         centre=get["centre"],
+        phone=phone,
     )
 
 

@@ -534,7 +534,7 @@ def _casework_rows(chunk: Chunk) -> None:
         )
         chunk.applications[c.app_id] = app
         lodged = application_lodged_rows(
-            app, actor_id=registrar, at=created, history_user_id=registrar
+            app, actor_id=registrar, at=created, history_user_id=registrar, notify=False
         )
         chunk.record(app, *lodged)
         _transitions(c, app, [r for r in lodged if isinstance(r, Deadline)], chunk)

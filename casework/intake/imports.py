@@ -13,6 +13,8 @@ The format (comma separated, a header row; column order free, extra columns igno
     kind            protection, collective or resettlement
     arrival_date    required: YYYY-MM-DD, not in the future; the application is lodged that day
     centre          optional: id or name of the reception centre the person is placed in
+    phone           optional: the person's mobile number, with the country code unless
+                    Norwegian; stored in E.164 (+4791234567) for text messages
 
 The file must be UTF-8 ("CSV UTF-8" in spreadsheet programs; a byte-order mark is allowed).
 Two kinds of problem, two answers:
@@ -242,6 +244,7 @@ def _insert(
             dob_precision=a.dob_precision,
             sex=a.sex,
             nationality=a.nationality,
+            phone=a.phone,
             external_id=a.external_id,
             is_demo=is_demo,
             created_at=now,

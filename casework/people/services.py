@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from casework.people.identity import (
     new_registration_number,
 )
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.people.phones import phone_e164
 from casework.people.rows import person_new, person_registered_rows
 from casework.staff.users import AnyUser, recorded_user
 
@@ -51,6 +52,8 @@ def person_register(
     """
     year = year or timezone.localdate().year
     actor_id = getattr(actor, "pk", None)
+    if "phone" in fields:
+        fields["phone"] = _phone(fields["phone"])
     with transaction.atomic():
         for _attempt in range(8):
             person = person_new(
@@ -89,6 +92,14 @@ def person_register(
     return person
 
 
+def _phone(raw: Any) -> str:
+    """The number in E.164 (``casework.people.phones``), or a field error naming ``phone``."""
+    try:
+        return phone_e164(str(raw or ""))
+    except ValidationError as exc:
+        raise TransitionInvalid({"phone": exc.messages[0]}) from exc
+
+
 PERSON_EDITABLE_FIELDS = frozenset(
     {
         "given_name",
@@ -120,6 +131,8 @@ def person_update(*, actor: AnyUser, person: Person, **fields: Any) -> Person:
         raise TransitionInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
     if not actor.has_perm("casework.change_person"):
         raise PermissionDenied(_("You may not change this person's details."))
+    if "phone" in fields:
+        fields["phone"] = _phone(fields["phone"])
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         changed = [k for k, v in fields.items() if getattr(person, k) != v]

@@ -18,7 +18,7 @@ from simple_history.utils import get_history_manager_for_model
 
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.audit.models import AuditEvent
-from casework.deadlines.models import Deadline, Reminder
+from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.people.choices import DatePrecision
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
@@ -110,6 +110,13 @@ def register() -> None:
     )
     register_personal_data(
         Deadline, owners=("person", "application__person"), delete=True, section="deadlines"
+    )
+    # A text message's delivery record (no number, no text): deleted with its reminder.
+    register_personal_data(
+        SmsMessage,
+        owners=("reminder__deadline__person", "reminder__deadline__application__person"),
+        delete=True,
+        section="text_messages",
     )
     register_personal_data(
         Decision, owners=("application__person",), blank=("grounds",), section="decisions"

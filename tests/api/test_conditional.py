@@ -85,14 +85,18 @@ def test_if_match_on_a_person_and_on_an_assignment(api, unit, caseworker):
     person_url = f"/api/v1/people/{app.person_id}/"
     seen = client.get(person_url)["ETag"]
     assert (
-        client.patch(person_url, {"phone": "1"}, format="json", HTTP_IF_MATCH=seen).status_code
+        client.patch(
+            person_url, {"phone": "912 34 567"}, format="json", HTTP_IF_MATCH=seen
+        ).status_code
         == 200
     )
     assert (
-        client.patch(person_url, {"phone": "2"}, format="json", HTTP_IF_MATCH=seen).status_code
+        client.patch(
+            person_url, {"phone": "+4791234568"}, format="json", HTTP_IF_MATCH=seen
+        ).status_code
         == 412
     )
-    assert Person.objects.get(pk=app.person_id).phone == "1"
+    assert Person.objects.get(pk=app.person_id).phone == "+4791234567"  # stored as E.164
     assigned = client.patch(
         f"/api/v1/applications/{app.pk}/",
         {"assigned_to": caseworker.pk},

@@ -66,7 +66,7 @@ MATRIX = {
     "people-update": (
         "patch",
         "/api/v1/people/{person}/",
-        lambda ctx: {"phone": "+4712345678"},
+        lambda ctx: {"phone": "+4791234567"},
         [200, 403, 403, 200, 403, 403, 403, 404, 401],
     ),
     "applications-list": (

@@ -81,9 +81,9 @@ def test_a_decision_like_the_benchmarks_takes_six_statements_and_no_savepoint(
     statements, savepoints = _split(ctx.captured_queries)
     # lock (with the person); UPDATE, history row, decision and audit event (one statement on
     # PostgreSQL, four on SQLite); close the queue notice and cancel its pending reminders
-    # (SQLite: two); the settlement target (reception's receiver), work permits
-    # (integration's), next_deadline.
-    assert len(statements) == (6 if POSTGRES else 10), _listing(statements)
+    # (SQLite: two); the applicant's decision notice and its reminder rows (two); the
+    # settlement target (reception's receiver), work permits (integration's), next_deadline.
+    assert len(statements) == (8 if POSTGRES else 12), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED
@@ -112,18 +112,23 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
         )
     statements, savepoints = _split(ctx.captured_queries)
     # lock; UPDATE, history, decision and audit (one statement on PostgreSQL); close the
-    # examination target and queue notice (one on PostgreSQL); appeal deadline, work permits,
-    # next_deadline (the decider's roles were loaded when they waived the interview)
-    assert len(statements) == (6 if POSTGRES else 10), _listing(statements)
+    # examination target and queue notice (one on PostgreSQL); appeal deadline; the
+    # applicant's decision notice and its reminder rows (two); work permits, next_deadline
+    # (the decider's roles were loaded when they waived the interview)
+    assert len(statements) == (8 if POSTGRES else 12), _listing(statements)
     assert len(savepoints) == 2
-    assert not [s for s in statements if s.startswith('INSERT INTO "casework_reminder"')]
+    reminders = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
+    assert len(reminders) == 1 and "casework.decision_notice" in reminders[0]
+    assert "casework.appeal" not in reminders[0]  # its first reminder is weeks away
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)
     # the appeal deadline: 3 weeks from notification, to the end of that day
     notified = timezone.localtime(app.decisions.get().notified_at).date()
     assert timezone.localtime(appeal.due_at).date() == notified + dt.timedelta(weeks=3)
     assert app.next_deadline == appeal.due_at
     assert set(app.deadlines.filter(closed_at=None).values_list("source", flat=True)) == {
-        "casework.appeal"
+        "casework.appeal",
+        "casework.received_notice",  # notices stay open: the sweep reads only their window
+        "casework.decision_notice",
     }
 
 
@@ -143,7 +148,9 @@ def test_a_dublin_rejection_reminds_at_once_in_one_statement(unit, registrar, ca
         )
     statements, _savepoints = _split(ctx.captured_queries)
     inserts = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
-    assert len(inserts) == 1, _listing(statements)
+    # one INSERT for all the appeal deadline's rows; one for the decision notice's
+    assert len(inserts) == 2, _listing(statements)
+    assert ["casework.appeal" in s for s in inserts] == [True, False]
     appeal = app.deadlines.get(source="casework.appeal")
     assert sorted(Reminder.objects.filter(deadline=appeal).values_list("recipient", "channel")) == [
         (f"person:{app.person_id}", "email"),

@@ -26,7 +26,7 @@ from casework.deadlines.reminders import reminder_deliver, sweep
 from casework.deadlines.services import deadline_set
 from casework.models import Reminder
 from tests.applicant_messages import applicant_messages
-from tests.factories import ApplicationFactory, PersonFactory
+from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,14 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 ASCII_DIGIT = re.compile(r"[0-9]")
 ARABIC_DIGIT = re.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
+# Notices about an event or about waiting, not about a date (a decision's notice gives the
+# appeal deadline only for a rejection: tests/casework/test_notices.py).
+UNDATED = {
+    "casework.queue_notice",
+    "casework.received_notice",
+    "casework.decision_notice",
+    "casework.appeal_notice",
+}
 
 
 NOTE = (
@@ -85,12 +93,16 @@ def received(language: str, caseworker) -> dict[str, mail.EmailMessage]:
     only), swept and delivered: their e-mails, by source."""
     person = PersonFactory(preferred_language=language)
     application = ApplicationFactory(person=person, assigned_to=caseworker, state="submitted")
+    interview = InterviewFactory(
+        application=application, scheduled_at=AT, location="UDI, Oslo", language="ara"
+    )
+    objects = {"casework.Application": application.pk, "casework.Interview": interview.pk}
     for number, key in enumerate(person_sources(), start=1):
         spec = sources()[key]
         on_case = spec.model.startswith("casework.")
         deadline_set(
             source=key,
-            object_id=application.pk if spec.model == "casework.Application" else number,
+            object_id=objects.get(spec.model, number),
             due_at=AT if key == "casework.interview" else END_OF_DAY,
             application=application if on_case else None,
             person=person,
@@ -133,11 +145,12 @@ def test_every_applicant_email_is_wholly_in_the_applicants_language(language, ca
             with translation.override(None):  # the English label, e.g. "appeal deadline"
                 assert str(sources()[key].label) not in text, (language, key, text)
             assert "February" not in text, (key, text)  # no English (or American) date
-        if key != "casework.queue_notice":  # the notice is about waiting, not a date
+        if key not in UNDATED:
             assert DATE[language] in message.body, (language, key, message.body)
-        if key == "casework.interview":
+        if key in ("casework.interview", "casework.interview_notice"):
             assert TIME.get(language, "10:00") in message.body, (language, message.body)
         bare = re.sub(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\b", "", text)  # references
+        bare = re.sub(r"https?://\S+", "", bare)  # an address, like a reference, is a code
         foreign = ASCII_DIGIT if language in {"fa", "ps"} else ARABIC_DIGIT
         assert not foreign.search(bare), (language, key, text)
 

@@ -369,11 +369,14 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
                 )
             if step == 4:  # the rejected case's appeal is closed: no more reminders
                 deadlines_close(sources=[APPEAL.key], object_id=rejected.pk, application=rejected)
-    # Every casework source and kind was created at least once along the way.
+    # Every casework source and kind was created at least once along the way; the event
+    # notices' rows are made by their service at once (tests/casework/test_notices.py), so the
+    # sweep has none left to make here.
     kinds = {
         (key, kind.name)
         for key, spec in sources().items()
         if key.startswith("casework.")
         for kind in spec.reminders
+        if kind.name != "event"
     }
     assert kinds <= set(seen), kinds - set(seen)

@@ -172,7 +172,9 @@ def test_the_migration_closes_interview_deadlines_left_open_by_earlier_waivers(
     assert not waived.deadlines.filter(source="casework.interview", closed_at=None).exists()
     assert waived.next_deadline != interview.scheduled_at
     assert not Reminder.objects.filter(
-        deadline__application=waived, status=ReminderStatus.PENDING
+        deadline__application=waived,
+        deadline__source="casework.interview",
+        status=ReminderStatus.PENDING,
     ).exists()
     # a case still waiting for its interview keeps it
     pending.refresh_from_db()

@@ -61,8 +61,13 @@ def run_sweep(at: dt.datetime):
         return sweep(enqueue=False)
 
 
-def deliver_all(at: dt.datetime | None = None) -> list[str]:
-    ids = Reminder.objects.filter(status="pending").order_by("id").values_list("id", flat=True)
+def deliver_all(at: dt.datetime | None = None, deadline: Deadline | None = None) -> list[str]:
+    """Deliver the pending reminders (of ``deadline`` only, when given: the services also
+    make the applicant's event notices, which a test of one deadline leaves aside)."""
+    pending = Reminder.objects.filter(status="pending")
+    if deadline is not None:
+        pending = pending.filter(deadline=deadline)
+    ids = pending.order_by("id").values_list("id", flat=True)
     with time_machine.travel(at or timezone.now(), tick=False):
         return [reminder_deliver(reminder_id=i).outcome for i in ids]
 
@@ -85,6 +90,16 @@ BOUNDARIES = {
 }
 
 
+# The applicant's event notices: made by their service at the event, at once
+# (tests/casework/test_notices.py), not at a boundary the sweep reaches.
+EVENTS = {
+    ("casework.received_notice", "event"),
+    ("casework.interview_notice", "event"),
+    ("casework.decision_notice", "event"),
+    ("casework.appeal_notice", "event"),
+}
+
+
 def test_the_boundary_table_covers_every_casework_source_and_kind():
     declared = {
         (key, kind.name)
@@ -92,7 +107,7 @@ def test_the_boundary_table_covers_every_casework_source_and_kind():
         if key.startswith("casework.")
         for kind in spec.reminders
     }
-    assert declared == set(BOUNDARIES)
+    assert declared == set(BOUNDARIES) | EVENTS
 
 
 def _build(how: str, source: str, unit, registrar, caseworker, decider) -> Deadline:
@@ -163,7 +178,7 @@ def test_queue_notice_recurs_every_30_days_until_the_decision(unit, registrar, c
     # and it never counted as the case's "next deadline" (other apps may add real ones, such
     # as reception's settlement target once protection is granted)
     app.refresh_from_db()
-    shown = app.deadlines.filter(closed_at=None).exclude(source="casework.queue_notice")
+    shown = app.deadlines.filter(closed_at=None).exclude(source__in=deadlines.hidden_sources())
     assert app.next_deadline == min((d.due_at for d in shown), default=None)
 
 
@@ -236,11 +251,12 @@ def test_each_reminder_is_delivered_once_however_often_its_task_runs(unit, casew
     app = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
     deadline = app.deadlines.get(source="casework.appeal")
     run_sweep(deadline.due_at - dt.timedelta(days=2))
-    ids = list(Reminder.objects.values_list("id", flat=True))
+    ids = list(Reminder.objects.filter(deadline=deadline).values_list("id", flat=True))
     outcomes = [reminder_deliver(reminder_id=i).outcome for i in ids + ids + ids]
     assert outcomes.count(SENT) == 3 and outcomes.count(SKIPPED) == 6
     assert sorted(m.to[0] for m in mail.outbox) == sorted([caseworker.email, app.person.email])
-    assert set(Reminder.objects.values_list("status", "attempts")) == {("sent", 1)}
+    sent = Reminder.objects.filter(deadline=deadline)
+    assert set(sent.values_list("status", "attempts")) == {("sent", 1)}
 
 
 def test_the_applicant_is_written_to_in_their_language_and_staff_in_theirs(
@@ -269,7 +285,7 @@ def test_the_queue_notice_tells_the_applicant_in_their_language(unit, registrar,
     app = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit, language="ar")
     notice = app.deadlines.get(source="casework.queue_notice")
     run_sweep(notice.due_at)
-    deliver_all()
+    deliver_all(deadline=notice)
     (message,) = mail.outbox
     assert message.to == [app.person.email]
     assert message.extra_headers["Content-Language"] == "ar"
@@ -284,7 +300,8 @@ def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
     unit, registrar, caseworker
 ):
     app = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit, language="en")
-    at = app.deadlines.get(source="casework.queue_notice").due_at
+    notice = app.deadlines.get(source="casework.queue_notice")
+    at = notice.due_at
     for days in (100, 110, 120, 130, 140):  # 80th percentile: 132 days
         decided = ApplicationFactory(
             state="accepted", lodged_on=(at - dt.timedelta(days=days + 10)).date()
@@ -293,7 +310,7 @@ def test_the_queue_notice_gives_the_expected_time_as_the_status_page_does(
     ApplicationFactory(state="examined", lodged_on=app.lodged_on - dt.timedelta(days=1))
     waiting_figures_refresh(now=at)  # as beat does: the notice reads the refreshed figures
     run_sweep(at)
-    deliver_all(at)
+    deliver_all(at, deadline=notice)
     (message,) = mail.outbox
     expected = (app.lodged_on + dt.timedelta(days=132)).strftime("%-d %B %Y")
     assert (
@@ -430,9 +447,10 @@ def test_a_send_repeated_after_the_mail_server_accepted_it_carries_the_same_mess
 
 
 class SmsChannel(Channel):
-    """Test-only: what an SMS channel would be, sending into a list instead of a gateway."""
+    """Test-only: a text channel sending into a list instead of a gateway (named apart from
+    the real ``sms`` channel, which it must not replace)."""
 
-    name = "sms"
+    name = "test-text"
     label = "text message"
     audiences = frozenset({PERSON})
     sent: list[tuple[str, str]] = []
@@ -454,7 +472,7 @@ def sms():
     SmsChannel.sent = []
     channel = register_channel(SmsChannel)
     yield channel
-    unregister_channel("sms")
+    unregister_channel("test-text")
 
 
 def test_an_sms_channel_is_one_class_and_one_registration(sms, unit, caseworker, decider):
@@ -464,10 +482,10 @@ def test_an_sms_channel_is_one_class_and_one_registration(sms, unit, caseworker,
     due = app.deadlines.get(source="casework.appeal").due_at
     report = run_sweep(due - dt.timedelta(days=2))
     assert report.created[("casework.appeal", "soon")] == 2 * 3 + 1
-    assert Reminder.objects.filter(channel="sms").get().deadline.application == app
+    assert Reminder.objects.filter(channel="test-text").get().deadline.application == app
     deliver_all()
     assert [phone for phone, _body in SmsChannel.sent] == ["+4790000000"]
-    assert not other.deadlines.get(source="casework.appeal").reminders.filter(channel="sms")
+    assert not other.deadlines.get(source="casework.appeal").reminders.filter(channel="test-text")
 
 
 # --- resend, the command ---------------------------------------------------------------------
@@ -477,7 +495,7 @@ def test_resend_creates_a_new_deliberate_delivery(unit, caseworker, decider):
     app = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
     deadline = app.deadlines.get(source="casework.appeal")
     run_sweep(deadline.due_at - dt.timedelta(days=2))
-    deliver_all()
+    deliver_all(deadline=deadline)
     original = Reminder.objects.get(deadline=deadline, channel="email", recipient__startswith="p")
     assert reminder_resend(actor=caseworker, reminder=original) is not None
     second = reminder_resend(actor=caseworker, reminder=original)
@@ -486,7 +504,7 @@ def test_resend_creates_a_new_deliberate_delivery(unit, caseworker, decider):
         (2, "pending"),
     ]
     assert second.resend_of == original
-    deliver_all()
+    deliver_all(deadline=deadline)
     assert [m.to[0] for m in mail.outbox].count(app.person.email) == 3
     assert app.events.filter(action="reminder_resent").count() == 2
     # a pending reminder is not resent (it has not been sent yet)

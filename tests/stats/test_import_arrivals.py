@@ -85,7 +85,8 @@ def test_imported_rows_are_what_the_services_would_write():
     olena = Application.objects.get(external_id="police-2023-000001")
     assert olena.next_deadline is None  # collective protection: no examination target
     assert set(Deadline.objects.filter(application=olena).values_list("source", flat=True)) == {
-        "casework.queue_notice"
+        "casework.queue_notice",
+        "casework.received_notice",  # the applicant is told the application was received
     }
 
     # The same arrival registered through the per-row services writes the same deadlines.
@@ -97,16 +98,19 @@ def test_imported_rows_are_what_the_services_would_write():
         actor=None, person=person, kind="protection", lodged_on=amina.lodged_on
     )
 
+    MOVING = ("casework.queue_notice", "casework.received_notice")
+
     def shape(app: Application) -> dict:
         rows = Deadline.objects.filter(application=app)
         return {
             d.source: (d.notify_person, d.closed_at, d.person_id == app.person_id)
-            + ((d.due_at, d.remind_from) if d.source != "casework.queue_notice" else ())
+            + ((d.due_at, d.remind_from) if d.source not in MOVING else ())
             for d in rows
         }
 
     # (a past-due queue notice is rolled forward when reminded: by the service at once, by
-    # the next sweep for imported rows; so only its presence is compared)
+    # the next sweep for imported rows; the "received" notice is due a week from the moment
+    # of writing; so only their presence is compared)
     assert shape(amina) == shape(lodged)
     assert lodged.next_deadline == amina.next_deadline
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from casework.applications.models import Application
 from casework.status import waiting
 from casework.status.services import waiting_figures_refresh
 from casework.status.waiting import cases_ahead, percentile_cont
@@ -161,3 +162,75 @@ def test_the_refresh_task_stores_what_a_lookup_reads():
     result = refresh_waiting_figures.apply()
     assert result.successful() and result.result == 9  # 3 kinds x 3 tracks
     assert waiting.expected_waiting_days(kind="protection", track="normal") == 42
+
+
+def _orm_figures(application) -> tuple[int | None, int]:
+    """What ``waiting_figures``' one statement reads, with the ORM: the stored figure, and
+    the waiting cases of the kind and track lodged earlier or the same day and registered
+    before (exact while nothing was decided since the refresh)."""
+    from django.db.models import Q
+
+    from casework.status.models import WaitingFigure
+
+    days = (
+        WaitingFigure.objects.filter(kind=application.kind, track=application.track)
+        .values_list("p80_days", flat=True)
+        .first()
+    )
+    ahead = (
+        Application.objects.filter(
+            kind=application.kind, track=application.track, state__in=waiting.WAITING_STATES
+        )
+        .filter(
+            Q(lodged_on__lt=application.lodged_on)
+            | Q(lodged_on=application.lodged_on, pk__lt=application.pk)
+        )
+        .count()
+    )
+    return days, ahead
+
+
+def test_the_figures_statement_reads_what_the_orm_reads():
+    """Before any refresh, after one, and for cases lodged since it (a later day, or a day it
+    counted): the statement's answer is the ORM's, for every waiting case of every track."""
+    today = timezone.localdate()
+    for days in (10, 20, 30, 40, 50):
+        decided_case(days=days, decided_days_ago=(NOW - timezone.now()).days + 1)
+    cases = [
+        ApplicationFactory(
+            state=("submitted", "examined")[n % 2],
+            track=("normal", "fast")[n % 3 == 0],
+            lodged_on=today - dt.timedelta(days=40 - 5 * (n // 2)),
+        )
+        for n in range(12)
+    ]
+    ApplicationFactory(state="accepted", lodged_on=today - dt.timedelta(days=33))
+
+    def compare() -> None:
+        for app in Application.objects.filter(state__in=waiting.WAITING_STATES):
+            assert waiting.waiting_figures(application=app) == _orm_figures(app), app.lodged_on
+
+    compare()  # no refresh yet: everything counted live
+    waiting_figures_refresh()
+    compare()
+    ApplicationFactory(state="submitted", lodged_on=today)  # days after the last counted
+    ApplicationFactory(state="examined", lodged_on=today)
+    compare()
+    # A case lodged since on a day the refresh counted is seen by the cases after that day
+    # at the next refresh (the counts are the refresh's, at most one interval old).
+    late = ApplicationFactory(state="submitted", lodged_on=cases[-1].lodged_on)
+    newest = Application.objects.filter(lodged_on=today).order_by("pk").first()
+    assert waiting.waiting_figures(application=newest)[1] == _orm_figures(newest)[1] - 1
+    assert waiting.waiting_figures(application=late) == _orm_figures(late)
+    waiting_figures_refresh()
+    compare()
+    normal = next(c for c in cases if c.track == "normal")
+    assert waiting.waiting_figures(application=normal)[0] == 42
+
+
+@pytest.mark.services("postgres")
+def test_on_postgresql_the_figures_statement_reads_what_the_orm_reads():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+    test_the_figures_statement_reads_what_the_orm_reads()

@@ -562,6 +562,7 @@ SCENARIOS: dict[str, Write] = {
         directly=lambda actor, n: household_link_add(
             actor=actor, person=n["record"], relative=n["relative"], relation="spouse"
         ),
+        created=HouseholdLink,
     ),
     "PersonAdmin.HouseholdLinkInline.delete": Write(
         prepare=_linked,

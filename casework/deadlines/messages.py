@@ -197,7 +197,14 @@ def render_reminder(reminder: Reminder) -> Message:
             body = _("The %(what)s of case %(reference)s is due on %(due)s.") % values
         # Translators: applicant
         body += "\n\n" + _("This message was sent automatically. Please do not reply.")
-        sms = sms or f"{subject}. {_('Your case reference: %(reference)s') % values}"
+        if not sms:
+            # A text message has room for the news only: the applicant's sentence with its date
+            # (the subject alone, "Reminder: appeal deadline", would not say when), and the
+            # case reference where there is a case (a work permit's deadline has none).
+            sms = body.split("\n\n", 1)[0] if recipient.audience == PERSON else subject
+            if application is not None and values["reference"] not in sms:
+                # Translators: applicant
+                sms += " " + _("Your case reference: %(reference)s") % values
     return Message(recipient, language, subject, body, dedupe_key(reminder), sms)
 
 

@@ -21,6 +21,7 @@ from django.core import mail
 from django.utils import translation
 
 from casework.core.translations import TRANSLATION_REVIEWED
+from casework.deadlines.messages import render_reminder
 from casework.deadlines.registry import PERSON, sources
 from casework.deadlines.reminders import reminder_deliver, sweep
 from casework.deadlines.services import deadline_set
@@ -171,3 +172,24 @@ def test_a_reviewed_language_drops_the_unreviewed_note(caseworker, monkeypatch):
     body = received("so", caseworker)["casework.appeal"].body
     assert note("so") not in body and NOTE not in body
     assert body.endswith("Fariintan si toos ah ayaa loo soo diray. Fadlan ha ka jawaabin.")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_applicant_text_message_is_in_their_language_with_its_date(language, caseworker):
+    """The SMS of each reminder and notice: the applicant's sentence with its date, never the
+    bare subject, never English, never "case reference: -"."""
+    mails = received(language, caseworker)
+    english = english_fragments() if language != "en" else []
+    reminders = Reminder.objects.filter(
+        recipient__startswith="person:",
+        channel="email",
+        deadline__person__preferred_language=language,
+    ).select_related("deadline")
+    for reminder in reminders:
+        key = reminder.deadline.source
+        sms = render_reminder(reminder).sms
+        assert sms and key in mails, (language, key)
+        assert "%(" not in sms and ": -" not in sms, (language, key, sms)
+        assert not [fragment for fragment in english if fragment in sms], (language, key, sms)
+        if key not in UNDATED:
+            assert DATE[language] in sms, (language, key, sms)

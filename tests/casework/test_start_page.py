@@ -72,7 +72,7 @@ def work(unit, other_unit, caseworker, other_caseworker):
         application=cases["examined"],
         scheduled_at=now + dt.timedelta(days=2),
         location="UDI Oslo",
-        language="ar",
+        language="ara",
     )
     return cases
 

@@ -35,18 +35,27 @@ def _run(command: list[str], what: str) -> None:
         pytest.fail(f"could not {what}: {' '.join(command)}\n{result.stderr[-2000:]}")
 
 
+# Fonts for every script of the applicants' languages: without Noto's Ethiopic, Tigrinya
+# pages render as empty boxes (and screenshots show boxes); Debian's chromium pulls in none.
+NOTO = Path("/usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf")
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
-    """Debian's chromium; installed with apt-get the first time (root on our machines)."""
-    if not CHROMIUM.exists():
+    """Debian's chromium and Noto fonts; installed with apt-get the first time (root on our
+    machines)."""
+    missing = [
+        p for p, path in (("chromium", CHROMIUM), ("fonts-noto-core", NOTO)) if not path.exists()
+    ]
+    if missing:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for command in (
             ["apt-get", "update", "-qq"],
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", *missing],
         ):
             result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
             if result.returncode != 0:
-                pytest.fail(f"could not install chromium: {result.stderr[-2000:]}")
+                pytest.fail(f"could not install {missing}: {result.stderr[-2000:]}")
     return CHROMIUM
 
 

@@ -40,13 +40,20 @@ def _entries(path: Path):
 
 
 def test_every_string_of_the_sources_has_a_bokmal_translation(tmp_path, monkeypatch):
+    # makemessages writes into the ``locale/`` folder of the tree it walks, whatever
+    # LOCALE_PATHS says: it walks a tree of links to the sources beside a copy of locale/,
+    # so the repository's catalogue is never rewritten (and other tests reading it in
+    # parallel never see it half-written).
     locale = tmp_path / "locale"
     shutil.copytree(ROOT / "locale", locale)
-    monkeypatch.chdir(ROOT)
+    for entry in ROOT.iterdir():
+        if entry.name != "locale" and not entry.name.startswith("."):
+            (tmp_path / entry.name).symlink_to(entry)
+    monkeypatch.chdir(tmp_path)
     with translation.override(None):
         settings_paths = [str(locale)]
         monkeypatch.setattr(settings, "LOCALE_PATHS", settings_paths)
-        call_command("makemessages", locale=["nb"], verbosity=0)
+        call_command("makemessages", locale=["nb"], verbosity=0, symlinks=True)
     untranslated = [
         m.id
         for m in _entries(locale / "nb" / "LC_MESSAGES" / "django.po")

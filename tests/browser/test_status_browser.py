@@ -141,7 +141,9 @@ def test_the_status_page_in_each_of_the_nine_languages(live_server, browser, axe
     script's direction, fits the screen and is axe-clean; a screenshot per language."""
     reference, _app = _case()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    english = "We are examining your application for protection. This includes your asylum interview."
+    english = (
+        "We are examining your application for protection. This includes your asylum interview."
+    )
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             expected = translation.gettext(english)

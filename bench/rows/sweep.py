@@ -30,11 +30,14 @@ def handwritten_sql() -> tuple[str, list[Any]]:
 
     values: list[str] = []
     params: dict[str, Any] = {}
+    sms_rule = "1 = 0"  # the text-message channel's own rule (off while no gateway is set)
     for spec in sources().values():
         for kind in spec.reminders:
             for audience in sorted(kind.audiences):
                 for channel in channels_for(audience, kind.channels):
-                    if channel.name not in ("admin", "email"):
+                    if channel.name == "sms":
+                        sms_rule = channel.eligible_sql(audience)[0]
+                    elif channel.name not in ("admin", "email"):
                         raise RuntimeError(f"channel {channel.name}: eligibility not in the SQL")
                     i = len(values)
                     values.append(
@@ -69,7 +72,8 @@ WHERE d.closed_at IS NULL
   AND CASE WHEN k.staff
            THEN d.recipient_user_id IS NOT NULL AND (k.channel <> 'email' OR u.email <> '')
            ELSE d.notify_person AND d.person_id IS NOT NULL
-                AND (k.channel <> 'email' OR p.email <> '') END
+                AND (k.channel <> 'email' OR p.email <> '')
+                AND (k.channel <> 'sms' OR ({sms_rule})) END
 ON CONFLICT DO NOTHING
 """
     return sql, params

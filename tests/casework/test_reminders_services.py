@@ -233,7 +233,9 @@ def test_each_reminder_is_delivered_exactly_once_by_a_real_worker(
     worker, outbox, unit, caseworker, decider
 ):
     cases = [due_appeal_case(caseworker, decider, unit) for _ in range(10)]
-    assert Reminder.objects.count() == 30  # admin + e-mail to staff, e-mail to the applicant
+    # the appeal deadline: admin + e-mail to staff, e-mail to the applicant; and the
+    # applicant's "decision made" notice
+    assert Reminder.objects.count() == 40
     # every way a message can be repeated: two sweeps at once, and each task sent twice more
     threads = [threading.Thread(target=lambda: (sweep(), connection.close())) for _ in range(2)]
     for t in threads:
@@ -244,7 +246,7 @@ def test_each_reminder_is_delivered_exactly_once_by_a_real_worker(
         deliver_reminder.delay(reminder_id)
         deliver_reminder.delay(reminder_id)
     wait_for(lambda: all_settled() and broker_idle(), 90, "all reminders delivered")
-    expected = sorted([caseworker.email] * 10 + [c.person.email for c in cases])
+    expected = sorted([caseworker.email] * 10 + [c.person.email for c in cases] * 2)
     assert mails(outbox) == expected
     assert set(Reminder.objects.values_list("status", "attempts")) == {("sent", 1)}
 
@@ -255,7 +257,7 @@ def test_a_delivery_that_fails_once_is_retried_and_delivered_once(
     test_channel(FlakyChannel)
     due_appeal_case(caseworker, decider, unit)
     flaky = list(Reminder.objects.filter(channel="test-flaky").values_list("id", flat=True))
-    assert len(flaky) == 2  # the caseworker and the applicant
+    assert len(flaky) == 3  # the caseworker and the applicant, and the decision notice
     wait_for(all_settled, 60, "flaky reminders delivered")
     assert sorted(delivered_ids()) == sorted(flaky)
     rows = Reminder.objects.filter(channel="test-flaky")
@@ -318,7 +320,7 @@ print(json.dumps({{"transition": transition, "sweep": time.monotonic() - t,
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["transition"] < 3 and out["sweep"] < 3, out
-    assert (out["queued"], out["failed"]) == (0, 3)
+    assert (out["queued"], out["failed"]) == (0, 4)  # 3 for the appeal deadline, the notice
     assert "could not" in done.stderr or "broker unavailable" in done.stderr
     app.refresh_from_db()
     assert app.state == "rejected"
@@ -326,7 +328,8 @@ print(json.dumps({{"transition": transition, "sweep": time.monotonic() - t,
     assert {(r.status, r.queued_at) for r in rows} == {("pending", None)}
     # Redis is back (this process's broker): the next sweep queues them, the worker delivers
     report = sweep()
-    assert report.queued == 3
+    assert report.queued == 4
     wait_for(all_settled, 60, "reminders delivered after Redis came back")
-    assert mails(outbox) == sorted([caseworker.email, app.person.email])
+    # the appeal deadline's reminders, and the applicant's "decision made" notice
+    assert mails(outbox) == sorted([caseworker.email, app.person.email, app.person.email])
     assert set(rows.values_list("status", "attempts")) == {("sent", 1)}

@@ -102,6 +102,18 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language: a request through the staff or the
+    locale middleware leaves its language active in the thread (Django does not reset it),
+    and the next test in that worker would otherwise run in bokmål."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, request):
     """Fast password hashing, mail into memory, a private cache per test.
 

@@ -119,12 +119,13 @@ def test_an_asylum_case_from_registration_to_appeal(browser, axe_script, staff_s
     held_at = (timezone.now() - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
     fill(page, "scheduled_at", local_input(held_at))
     fill(page, "location", "UDI, Hausmanns gate 21, Oslo")
-    fill(page, "language", "ti")
+    fill(page, "language", "Tigrinya")
     journey.step("interview-form")
     submit(page, "Confirm")
     assert "Interview scheduled" in messages(page)
     interviews = page.locator(".case-panel li", has_text="Hausmanns gate 21")
     assert interviews.count() == 1
+    assert "Tigrinya, interpreter" in interviews.inner_text()
     journey.step("interview-scheduled")
 
     _action(page, "Record as held")

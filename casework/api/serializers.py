@@ -11,7 +11,6 @@ import copy
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
@@ -29,7 +28,6 @@ from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
 from casework.people.choices import DatePrecision, Sex
 from casework.people.models import Person
-from casework.people.phones import phone_e164
 from casework.privacy.scopes import people_visible_to
 from casework.staff.choices import Role
 from casework.staff.models import Unit
@@ -122,13 +120,6 @@ class PersonSerializer(SpecialCategoryMixin, StrictModelSerializer):
         if value.year < 1900:
             raise serializers.ValidationError(_("Check the year of birth."))
         return value
-
-    def validate_phone(self, value: str) -> str:
-        """Stored as E.164 (``casework.people.phones``): SMS gateways take nothing else."""
-        try:
-            return phone_e164(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages[0]) from exc
 
 
 # --- Applications ---------------------------------------------------------------------------

@@ -95,7 +95,7 @@ class Row:
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
     extra: list[Figure] = field(default_factory=list)
-    key: str = ""  # which of the targets judges this row (``report.TARGETS``)
+    key: str = ""  # which target judges this row (``report.TARGETS``)
     checks: dict[str, Any] = field(default_factory=dict)  # measured facts the target reads
 
     @property

@@ -76,6 +76,8 @@ def _api(row: dict[str, Any]) -> list[str]:
 
 def _admin(row: dict[str, Any]) -> list[str]:
     checks = row.get("checks", {})
+    if checks.get("timed_out"):
+        return [f"a statement ran past {checks['timed_out']} s"]
     why = []
     q = checks.get("queries", _get(row, "ours", "queries"))
     if q is None:

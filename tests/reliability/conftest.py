@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -242,6 +243,8 @@ class Gunicorn:
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2):  # noqa: S310
                     return
+            except urllib.error.HTTPError:  # an answer (503: a late sweep): it is serving
+                return
             except OSError:
                 time.sleep(0.2)
         raise TimeoutError(f"gunicorn did not answer: {self.log.read_text()[-2000:]}")

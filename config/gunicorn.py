@@ -1,4 +1,4 @@
-"""gunicorn settings for several web processes: ``gunicorn -c config/gunicorn.py config.wsgi``.
+"""gunicorn settings for several web processes: ``gunicorn -c config/gunicorn.py --workers 4``.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set, each worker keeps its metrics in files in that folder
 and a scrape of any worker adds them all up (prometheus-client's multiprocess mode). The

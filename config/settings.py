@@ -462,7 +462,9 @@ LOGGING = {
         # the record already stripped.
         "django.request": {"filters": ["no_request_data"]},
         "django.security.csrf": {"filters": ["no_request_data"]},
-        # runserver's request lines, through the same handler (its own prints no request id)
+        # Django's own handlers (a plain console one under DEBUG, mail_admins without ADMINS)
+        # replaced by the root's, so every line has one format; runserver's request lines too.
+        "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

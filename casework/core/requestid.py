@@ -16,7 +16,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,16 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+@contextmanager
+def bound(request_id: str) -> Iterator[None]:
+    """Within the block, log lines and queued tasks carry ``request_id``."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
+
+
 def safe_request_id(value: object) -> str | None:
     """``value`` if it may be written into a log line and a header as it is, else None."""
     if isinstance(value, str) and _SAFE.fullmatch(value):
@@ -66,9 +77,8 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = safe_request_id(request.headers.get(HEADER)) or uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = _request_id.set(request_id)
         began = time.perf_counter()
-        try:
+        with bound(request_id):
             response = self.get_response(request)
             response[HEADER] = request_id
             elapsed_ms = round((time.perf_counter() - began) * 1000, 1)
@@ -87,8 +97,6 @@ class RequestIdMiddleware:
                 },
             )
             return response
-        finally:
-            _request_id.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

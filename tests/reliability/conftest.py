@@ -198,11 +198,14 @@ def db_host_port() -> tuple[str, int]:
 class Gunicorn:
     """A real gunicorn serving ``config.wsgi`` on a loopback port, in its own process group."""
 
-    def __init__(self, *, env: dict[str, str], workers: int = 2, threads: int = 1) -> None:
+    def __init__(
+        self, *, env: dict[str, str], workers: int = 2, threads: int = 1, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.env = env
         self.workers = workers
         self.threads = threads
+        self.args = args
         self.proc: subprocess.Popen | None = None
         self.log = Path(env["VAR_DIR"]) / "gunicorn.log"
 
@@ -229,6 +232,7 @@ class Gunicorn:
                 "--graceful-timeout",
                 "2",
                 *(["--no-control-socket"] if _has_control_socket() else []),
+                *self.args,
             ],
             cwd=ROOT,
             env=self.env,

@@ -146,6 +146,17 @@ def _create_partition(cursor: Any, table: str, month: dt.date) -> str:
     return name
 
 
+def _check_pending(cursor: Any) -> None:
+    """Check the foreign keys of rows written earlier in this transaction now: PostgreSQL
+    refuses to truncate or drop a table with checks still pending."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _defer_again(cursor: Any) -> None:
+    # Django declares every foreign key DEFERRABLE INITIALLY DEFERRED: back to that.
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def _table_exists(cursor: Any, name: str) -> bool:
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
     return bool(cursor.fetchone()[0])
@@ -178,6 +189,7 @@ def ensure_partitions(
         return []
     moving = bool(set(waiting) & set(wanted))
     if moving:
+        _check_pending(cursor)
         cursor.execute(f"LOCK TABLE {_q(table)} IN SHARE ROW EXCLUSIVE MODE")
         aside = f"SELECT * FROM {_q(default)}"  # noqa: S608  # nosec B608
         cursor.execute(
@@ -190,6 +202,7 @@ def ensure_partitions(
         back = f"{into} SELECT * FROM casework_partition_moving"  # noqa: S608  # nosec B608
         cursor.execute(back)
         cursor.execute("DROP TABLE casework_partition_moving")
+        _defer_again(cursor)
     return created
 
 
@@ -287,6 +300,7 @@ def _rebuild(cursor: Any, table: str, key: str, partitioned_months: list[dt.date
     """Rebuild ``table`` as a partitioned table (``partitioned_months`` given) or as a plain
     one (``None``): new table, rows moved, old dropped, new renamed, then the old table's
     primary key name, indexes, foreign keys, triggers and sequence position replayed."""
+    _check_pending(cursor)
     cursor.execute(f"LOCK TABLE {_q(table)} IN ACCESS EXCLUSIVE MODE")
     shape = _shape(cursor, table)
     building = f"{table}__rebuild"
@@ -327,6 +341,7 @@ def _rebuild(cursor: Any, table: str, key: str, partitioned_months: list[dt.date
     for definition in shape.triggers:
         cursor.execute(definition)
     cursor.execute(f"ANALYZE {_q(table)}")
+    _defer_again(cursor)
 
 
 def convert_to_partitioned(

@@ -5,7 +5,7 @@ with a partition for every month that holds rows, this month and the next three,
 partition; the rows moved; the old table dropped and the new one given its name, its
 sequence's position, its indexes, foreign keys and triggers (read from the catalogue, so an
 index added before this migration is kept). See ``casework.core.partitions``. The tables are
-locked while it runs (about a minute and a half for 4.4 million audit events on two cores).
+locked while it runs (``docs/scaling.md`` gives the time it took at a million cases).
 Elsewhere (SQLite) the tables stay plain: nothing to do. Django's model state is unchanged.
 """
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0016_sms_messages'),
+        ('casework', '0017_partitioned_logs'),
     ]
 
     operations = [

@@ -45,7 +45,7 @@ def drop_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0016_sms_messages"),
+        ("casework", "0017_partitioned_logs"),
     ]
 
     operations = [

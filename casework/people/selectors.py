@@ -10,7 +10,7 @@ def name_starts_with(term: str, *, path: str = "") -> Q:
 
     ``path`` leads from the queried model to the person (``"person__"`` from a case). It is
     written as ``UPPER(name) LIKE UPPER('word%')``, the expression the two name indexes hold
-    on PostgreSQL (migration ``0018_person_name_prefix_indexes``), so a search reads the
+    on PostgreSQL (migration ``0019_person_name_prefix_indexes``), so a search reads the
     matching index entries, not every person; ``UPPER`` there folds Ø, Å and É too.
     """
     q = Q()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0018_person_name_prefix_indexes'),
+        ('casework', '0019_person_name_prefix_indexes'),
     ]
 
     operations = [

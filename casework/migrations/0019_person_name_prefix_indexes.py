@@ -45,7 +45,7 @@ def drop_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0017_partitioned_logs"),
+        ("casework", "0018_heartbeats"),
     ]
 
     operations = [

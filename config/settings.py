@@ -277,7 +277,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@casework.invalid")
 # Every folder it uses is named here, under VAR_DIR, and created: kombu's defaults are relative
 # to the working directory (./control, ./data_in, ...), and it creates none but the control
 # folder, and that one only if its parent exists.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+# The filesystem transport ignores the host; naming one spares kombu's "No hostname was
+# supplied" warning on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -314,6 +316,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# What a task prints (the console mail backend of development shows its mails so) is logged at
+# INFO, not as a WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))

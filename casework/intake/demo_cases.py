@@ -69,6 +69,7 @@ def part_sizes(scale: float) -> dict[str, int]:
         "open": round(OPEN_CASES * scale),
     }
 
+
 NAMES = {
     "ar": (["Mohammed", "Ahmad", "Omar", "Ali", "Khaled", "Yusuf", "Hassan", "Samir"],
            ["Fatima", "Aisha", "Mariam", "Nour", "Layla", "Rania", "Huda", "Salma"],

@@ -262,7 +262,7 @@ class _Progress:
         self.total, self.done, self.shown = total, 0, 0
         self.started = time.monotonic()
         self.bar = None
-        if self.out.isatty():
+        if getattr(self.out, "isatty", lambda: False)():
             self.bar = tqdm(total=total, unit=" cases", desc="demo data", file=self.out)
         else:
             self.out.write(f"demo data: writing {total:,} cases\n")

@@ -107,7 +107,9 @@ class Command(BaseCommand):
 
     def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
-        progress = _Progress(self.stderr, sum(demo_cases.part_sizes(scale)[p] for p in parts))
+        total = sum(demo_cases.part_sizes(scale)[p] for p in parts)
+        # The command's own stream (``_out``: django-stubs types it through ``__getattr__``).
+        progress = _Progress(self.stderr._out, total)
         ctx = demo_data.Context(
             registrar=users["registrar"],
             caseworker=users["caseworker"],
@@ -256,9 +258,8 @@ class _Progress:
     the output is a file or a pipe (a log, CI), a plain line at each tenth, so that nobody
     watches a minute of silence either way."""
 
-    def __init__(self, stream, total: int) -> None:
-        # The command's own stream (``_out``: django-stubs types it through ``__getattr__``).
-        self.out = stream._out
+    def __init__(self, out, total: int) -> None:
+        self.out = out
         self.total, self.done, self.shown = total, 0, 0
         self.started = time.monotonic()
         self.bar = None

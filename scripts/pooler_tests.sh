@@ -11,7 +11,7 @@
 # Extra arguments go to pytest, e.g. `bash scripts/pooler_tests.sh -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT="${POOLER_PORT:-6432}"
+PORT="${POOLER_PORT:-16432}"
 UP_HOST="${POOLER_UPSTREAM_HOST:-127.0.0.1}"
 UP_PORT="${POOLER_UPSTREAM_PORT:-5432}"
 DB_NAME="${POOLER_DB:-pooler}"
@@ -30,16 +30,19 @@ TESTS=(
   tests/stats/test_import_arrivals.py        # the arrivals import
 )
 
-if ! command -v pgbouncer >/dev/null; then
+PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+if [ ! -x "$PGBOUNCER" ]; then
   echo "pgbouncer is missing: installing Debian's package"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
-  # The package starts its own service on port 6432; only ours is wanted.
-  if command -v systemctl >/dev/null && systemctl is-active --quiet pgbouncer 2>/dev/null; then
-    systemctl stop pgbouncer || true
-  fi
+  # Where the package started a service of its own (port 6432), only ours is wanted.
+  service pgbouncer stop >/dev/null 2>&1 || true
 fi
-echo "$(pgbouncer --version | head -1), transaction mode, port ${PORT}"
+if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
+  echo "port ${PORT} is taken: set POOLER_PORT to a free one" >&2
+  exit 1
+fi
+echo "$("$PGBOUNCER" --version | head -1), transaction mode, port ${PORT}"
 
 dir="$(mktemp -d)"
 # PgBouncer refuses to run as root: it then runs as PostgreSQL's system user (or nobody).
@@ -85,7 +88,7 @@ stop() {
 }
 trap stop EXIT
 
-pgbouncer -d "${run_as[@]}" "$dir/pgbouncer.ini"
+"$PGBOUNCER" -d "${run_as[@]}" "$dir/pgbouncer.ini"
 for _ in $(seq 50); do
   psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -Atqc "SELECT 1" >/dev/null 2>&1 && break
   sleep 0.1

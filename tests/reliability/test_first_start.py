@@ -112,7 +112,9 @@ def test_a_first_start_shows_its_progress_and_warns_of_nothing(tmp_path: Path) -
         while time.monotonic() < deadline and not answered:
             time.sleep(0.5)
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                # The status page, not /healthz: with sweeps every 2 s its limit (twice that)
+                # was long past while the demo data was written.
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/status/", timeout=5) as r:
                     answered = r.status == 200
             except OSError:
                 continue

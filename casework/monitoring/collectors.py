@@ -5,11 +5,11 @@ duration and rows, as the heartbeat the job wrote says)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -71,18 +71,28 @@ class OperationsCollector(Collector):
 
     def _from_database(self) -> Iterator[Metric]:
         now = timezone.now()
-        counts = dict(
-            Reminder.objects.order_by()
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .values_list("status", "n")
+        # Each count is a range of the (status, created_at) index. The waiting ones all (they
+        # are few); the others of the last day only, since counting every reminder ever sent
+        # read 2.7 million index entries (0.5 s) at each scrape on the million-case database.
+        waiting = GaugeMetricFamily(
+            "casework_reminders_waiting",
+            "Reminders not yet delivered, by state (pending: to send or retry; sending: "
+            "claimed by a worker).",
+            labels=["status"],
         )
-        reminders = GaugeMetricFamily(
-            "casework_reminders", "Reminders by delivery state.", labels=["status"]
+        for status in (ReminderStatus.PENDING, ReminderStatus.SENDING):
+            waiting.add_metric([status.value], Reminder.objects.filter(status=status).count())
+        yield waiting
+        recent = GaugeMetricFamily(
+            "casework_reminders_last_day",
+            "Reminders created in the last 24 hours, by their state now.",
+            labels=["status"],
         )
-        for status in ReminderStatus.values:
-            reminders.add_metric([status], counts.get(status, 0))
-        yield reminders
+        since = now - dt.timedelta(days=1)
+        for status in ReminderStatus:
+            count = Reminder.objects.filter(status=status, created_at__gte=since).count()
+            recent.add_metric([status.value], count)
+        yield recent
 
         oldest = oldest_pending_reminder()
         yield GaugeMetricFamily(

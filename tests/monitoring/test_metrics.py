@@ -4,11 +4,13 @@ paths or references)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from casework.applications.services import application_start_examination
 from casework.core.heartbeats import SWEEP, heartbeat_record
@@ -80,13 +82,15 @@ def test_the_scraper_gets_every_named_series(client, caseworker, application_wit
     ReminderFactory(status=ReminderStatus.PENDING)
     ReminderFactory(status=ReminderStatus.SENT)
     ReminderFactory(status=ReminderStatus.SENT)
+    ReminderFactory(status=ReminderStatus.SENT, created_at=timezone.now() - dt.timedelta(days=2))
     lookup(client, reference=application_with_birth_date.reference)
     text = scrape()
     for name in (
         "casework_http_request_duration_seconds",
         "casework_http_responses_total",
         "casework_broker_queue_messages",
-        "casework_reminders",
+        "casework_reminders_waiting",
+        "casework_reminders_last_day",
         "casework_reminder_oldest_pending_age_seconds",
         "casework_job_last_duration_seconds",
         "casework_job_last_rows",
@@ -97,9 +101,11 @@ def test_the_scraper_gets_every_named_series(client, caseworker, application_wit
         "casework_database_up",
     ):
         assert re.search(rf"^# TYPE {name} ", text, re.M), name
-    assert sample(text, "casework_reminders", status="pending") == 1
-    assert sample(text, "casework_reminders", status="sent") == 2
-    assert sample(text, "casework_reminders", status="failed") == 0
+    assert sample(text, "casework_reminders_waiting", status="pending") == 1
+    assert sample(text, "casework_reminders_waiting", status="sending") == 0
+    assert sample(text, "casework_reminders_last_day", status="pending") == 1
+    assert sample(text, "casework_reminders_last_day", status="sent") == 2  # not the older one
+    assert sample(text, "casework_reminders_last_day", status="failed") == 0
     assert sample(text, "casework_job_last_duration_seconds", job="sweep") == 2.5
     assert sample(text, "casework_job_last_rows", job="sweep", kind="created") == 7
     assert sample(text, "casework_database_up") == 1

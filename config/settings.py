@@ -327,6 +327,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
 # How often beat recomputes the status page's expected waiting times and queue positions.
 WAITING_REFRESH_SECONDS = int(env("WAITING_REFRESH_SECONDS", "600"))
+# How often beat recomputes the published statistics tables (the statistics page and API read
+# them; at a million cases a refresh takes minutes, so not much more often than this).
+STATISTICS_REFRESH_SECONDS = int(env("STATISTICS_REFRESH_SECONDS", "600"))
 # The appeals board's published expected processing time for an appeal, in days, and where it
 # is published; shown to applicants whose case is with the board (empty: not shown).
 APPEALS_BOARD_WAITING_DAYS = int(env("APPEALS_BOARD_WAITING_DAYS", "0") or 0) or None

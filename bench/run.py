@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
 
-ROWS = ("sweep", "intake", "status", "api", "admin", "decisions", "scaleout")
+ROWS = ("sweep", "intake", "status", "api", "admin", "decisions", "scaleout", "delivery")
 
 
 class LoadSampler(threading.Thread):

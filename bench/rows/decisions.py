@@ -1,8 +1,8 @@
 """Decisions through the service vs bare ``UPDATE … SET state`` statements, two processes
 (``BENCH_DECISION_PROCESSES``).
 
-Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, each with
-its person (external ids ``bench:<run>:…``; they stay). Ours: two processes call
+Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, in the
+decision-maker's unit, each with its person (external ids ``bench:<run>:…``; they stay). Ours: two processes call
 ``application_decide`` on their half of one set (lock, permission, transition,
 decision row, audit event, deadlines, signal; ``on_commit`` work runs). Baseline: two
 processes run one autocommitted ``UPDATE … SET state`` per case of the other set.
@@ -32,7 +32,11 @@ def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
     from casework.models import Application, Person
     from casework.people.identity import luhn_digit
 
+    from casework.staff.roles import unit_id_of
+
     caseworker = get_user_model().objects.get(username="caseworker")
+    # A decision-maker decides the cases of their own unit (``in_users_unit``).
+    unit_id = unit_id_of(get_user_model().objects.get(username="decider"))
     run = ctx["run_id"]
     seed = int(time.time()) % 10**4
     people, apps = [], []
@@ -58,6 +62,7 @@ def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
                     track=Track.NORMAL,
                     state=State.EXAMINED,
                     assigned_to=caseworker,
+                    unit_id=unit_id,
                     external_id=f"bench:{run}:{label}:{p.pk}",
                 )
             )

@@ -34,6 +34,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from casework.core.queue import task_named
+from casework.core.statements import prepared_cursor
 from casework.deadlines.channels import PermanentDeliveryError, channels_for, get_channel
 from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.models import Deadline, Reminder
@@ -314,7 +315,8 @@ def reminders_for_new_deadline(
             "SELECT id, ARRAY(SELECT id FROM ins ORDER BY id) FROM new_deadline"
         )
         params += due.values_params + due.insert_params
-    with connection.cursor() as cursor:
+    # Its text is fixed per source (the times are parameters): prepared once per connection.
+    with prepared_cursor() as cursor:
         cursor.execute(statement, params)
         row = cursor.fetchone()
     return (None, []) if row is None else (row[0], list(row[1]))

@@ -164,6 +164,7 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         ours=ours,
         baseline=base,
         target="≥ 300 decisions/s through the service on two cores",
+        key="decisions",
     )
     row.notes.append(f"{decided} of {N} cases accepted through the service")
     row.met = decided == N and (ours.throughput or 0) >= 300

@@ -161,6 +161,7 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         baseline=one,
         target="2 workers ≥ 1.6× one (I/O-bound delivery)",
         ratio_kind="throughput",
+        key="celery",
     )
     floor = 1 / DELAY
     row.notes.append(

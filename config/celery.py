@@ -10,7 +10,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init
+from celery.signals import beat_init, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -70,6 +70,15 @@ def _beat_schedule() -> dict:
 
 
 app.conf.beat_schedule_factory = _beat_schedule
+
+
+@task_prerun.connect
+def _task_reads_unpinned(**_: object) -> None:
+    """A task starts reading as if nothing had been written yet: a worker process runs one
+    task after another, and the one before may have written (``casework.core.replica``)."""
+    from casework.core.replica import task_starts
+
+    task_starts()
 
 
 @app.on_after_finalize.connect

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "casework.core.replica.ReplicaPinMiddleware",  # reads after a write: from the primary
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.ApiRequestLimitsMiddleware",
     "casework.core.middleware.DatabaseUnavailableMiddleware",
@@ -147,6 +148,24 @@ else:
     # reaches prepares exactly those: the hot paths' statements
     # (``casework.core.statements.prepared_cursor``), never the ORM's.
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+# A PostgreSQL streaming replica (hot standby) of the default database, for the reads that may
+# be a few seconds stale: the status page's shared figures, the statistics, the read-only log
+# lists (``casework.core.replica``). Everything else, and every write, stays on the primary.
+# In tests the replica is the default database itself (``MIRROR``): no second test database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["casework.core.replica.ReplicaRouter"]
+# Seconds a browser that wrote reads from the primary, so the page after a change shows it.
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------

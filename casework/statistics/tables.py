@@ -59,6 +59,7 @@ from casework.applications.choices import (
     Track,
 )
 from casework.applications.models import Appeal, Application, Decision
+from casework.core.replica import stale_reads
 from casework.people.choices import Sex
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,11 @@ def discover() -> None:
 
 
 def table(slug: str, **params: Any) -> Table:
+    """One table (the API, a CSV download), read from the replica when there is one: counts
+    a few seconds behind are as good as live (``casework.core.replica``)."""
     discover()
-    return TABLES[slug](**params)
+    with stale_reads():
+        return TABLES[slug](**params)
 
 
 # --- Portable SQL pieces --------------------------------------------------------------------
@@ -614,14 +618,20 @@ def _days(value: float | None) -> float | None:
 
 
 def available_years() -> list[int]:
-    """Years with applications, newest first (the page's year selector)."""
+    """Years with applications, newest first (the page's year selector); from the replica
+    when there is one."""
     months = Application.objects.annotate(ym=YearMonth("lodged_on")).values_list("ym", flat=True)
-    return sorted({int(ym[:4]) for ym in months.distinct() if ym}, reverse=True)
+    with stale_reads():
+        return sorted({int(ym[:4]) for ym in months.distinct() if ym}, reverse=True)
 
 
 def tables(*, slugs: Iterable[str] | None = None, **params: Any) -> list[Table]:
+    """Every table (the statistics page and its beat refresh), read from the replica when
+    there is one: each is a scan of a whole table, and the page shows figures up to
+    ``PAGE_SECONDS`` old anyway."""
     discover()
-    return [TABLES[s](**params) for s in (slugs or TABLES)]
+    with stale_reads():
+        return [TABLES[s](**params) for s in (slugs or TABLES)]
 
 
 # How long the statistics page shows the same figures. Every table is a scan of its whole

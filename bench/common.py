@@ -67,6 +67,7 @@ class Figure:
     p95_ms: float | None = None
     p99_ms: float | None = None
     queries: float | None = None  # per request / per operation
+    cpu_ms: float | None = None  # the web workers' user + system CPU per request
     peak_mem_mb: float | None = None
     seconds: float | None = None
     count: int | None = None
@@ -86,15 +87,27 @@ class Row:
     ours: Figure
     baseline: Figure
     target: str
-    ratio_kind: str = "time"  # "time": ours/baseline of seconds; "throughput": of req/s
+    # "time": ours/baseline of seconds; "throughput": ours/baseline of req/s; "cpu": the
+    # baseline's CPU per request / ours (1 = as cheap as the baseline, 0.5 = twice the CPU);
+    # "per_request": ours/baseline of the time per request (baseline req/s / ours);
+    # "latency": ours/baseline of the median latency.
+    ratio_kind: str = "time"
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
     extra: list[Figure] = field(default_factory=list)
+    key: str = ""  # which target judges this row (``report.TARGETS``)
+    checks: dict[str, Any] = field(default_factory=dict)  # measured facts the target reads
 
     @property
     def ratio(self) -> float | None:
         if self.ratio_kind == "time":
             a, b = self.ours.seconds, self.baseline.seconds
+        elif self.ratio_kind == "cpu":
+            a, b = self.baseline.cpu_ms, self.ours.cpu_ms
+        elif self.ratio_kind == "per_request":
+            a, b = self.baseline.throughput, self.ours.throughput
+        elif self.ratio_kind == "latency":
+            a, b = self.ours.p50_ms, self.baseline.p50_ms
         else:
             a, b = self.ours.throughput, self.baseline.throughput
         if not a or not b:
@@ -112,6 +125,8 @@ class Row:
             "met": self.met,
             "notes": self.notes,
             "extra": [f.as_dict() for f in self.extra],
+            "key": self.key,
+            "checks": self.checks,
         }
 
 
@@ -133,6 +148,33 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far (``/proc/<pid>/stat`` fields 14 and 15,
+    in clock ticks); 0 for a process that is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # The command name (field 2) is in parentheses and may hold spaces: count after it.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_per_request_ms(before: dict[int, float], after: dict[int, float], requests: int) -> float:
+    """Milliseconds of CPU per request from two readings of the workers' CPU (pid → seconds).
+
+    A worker that started during the run counts from 0; one gone by its end is not counted
+    (gunicorn restarts a worker only when it fails or times out, which the errors show).
+    """
+    if requests <= 0:
+        return 0.0
+    used = sum(after.get(pid, before.get(pid, 0.0)) - before.get(pid, 0.0) for pid in after)
+    return round(1000 * used / requests, 3)
 
 
 def children(pid: int) -> list[int]:
@@ -192,6 +234,10 @@ class Gunicorn:
         self.log.seek(0)
         raise RuntimeError("gunicorn did not start:\n" + self.log.read().decode()[-2000:])
 
+    def worker_cpu(self) -> dict[int, float]:
+        """Each worker's CPU seconds so far (the master, which serves no request, left out)."""
+        return {p: cpu_seconds(p) for p in children(self.proc.pid)} if self.proc else {}
+
     def worker_peak_mb(self) -> float | None:
         peaks = [peak_rss_mb(p) for p in children(self.proc.pid)] if self.proc else []
         peaks = [p for p in peaks if p is not None]
@@ -218,8 +264,12 @@ def wrk(
     env: dict[str, str] | None = None,
     seconds: int | None = None,
     connections: int | None = None,
+    server: Gunicorn | None = None,
 ) -> dict[str, Any]:
-    """Run wrk for a bounded time with a lua script; return its JSON summary (see lua/)."""
+    """Run wrk for a bounded time with a lua script; return its JSON summary (see lua/).
+
+    With ``server``, the summary also holds ``cpu_ms``: its workers' CPU per request over the
+    run (read from /proc before and after)."""
     seconds = seconds or WRK_SECONDS
     connections = connections or WRK_CONNECTIONS
     cmd = [
@@ -233,13 +283,18 @@ def wrk(
         str(LUA / script),
         url,
     ]
+    before = server.worker_cpu() if server else {}
     out = subprocess.run(
         cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True
     ).stdout
+    after = server.worker_cpu() if server else {}
     m = _DONE_RE.search(out)
     if not m:
         raise RuntimeError("wrk gave no summary:\n" + out)
-    return json.loads(m.group(1))
+    summary = json.loads(m.group(1))
+    if server:
+        summary["cpu_ms"] = cpu_per_request_ms(before, after, summary["requests"])
+    return summary
 
 
 def http_figure(name: str, summary: dict[str, Any], server: Gunicorn, queries: float | None):
@@ -251,6 +306,7 @@ def http_figure(name: str, summary: dict[str, Any], server: Gunicorn, queries: f
         p95_ms=round(summary["p95_us"] / 1000, 1),
         p99_ms=round(summary["p99_us"] / 1000, 1),
         queries=queries,
+        cpu_ms=summary.get("cpu_ms"),
         peak_mem_mb=server.worker_peak_mb(),
         count=summary["requests"],
         errors=errors,
@@ -286,3 +342,53 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def timed_gets(
+    server: Gunicorn,
+    name: str,
+    paths: list[str],
+    *,
+    headers: dict[str, str] | None = None,
+    max_requests: int = 20,
+    max_seconds: float = 30.0,
+    queries: float | None = None,
+) -> Figure:
+    """GET ``paths`` in turn, one at a time, until ``max_requests`` or ``max_seconds``: for pages
+    too slow for wrk's timeout. Each answer must be 200. Latency percentiles over the requests
+    made; CPU per request from the workers as for wrk."""
+    times: list[float] = []
+    errors = 0
+    before = server.worker_cpu()
+    start = time.perf_counter()
+    while len(times) < max_requests and time.perf_counter() - start < max_seconds:
+        path = paths[len(times) % len(paths)]
+        request = urllib.request.Request(server.base + path, headers=headers or {})  # noqa: S310
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+                response.read()
+                errors += response.status != 200
+        except OSError:
+            errors += 1
+        times.append(time.perf_counter() - t)
+    seconds = time.perf_counter() - start
+    after = server.worker_cpu()
+    ordered = sorted(times)
+
+    def pct(p: float) -> float:
+        return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+    return Figure(
+        name=name,
+        throughput=round(len(times) / seconds, 2),
+        p50_ms=pct(0.5),
+        p95_ms=pct(0.95),
+        p99_ms=pct(0.99),
+        queries=queries,
+        cpu_ms=cpu_per_request_ms(before, after, len(times)),
+        peak_mem_mb=server.worker_peak_mb(),
+        count=len(times),
+        errors=errors,
+        seconds=round(seconds, 3),
+    )

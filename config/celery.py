@@ -44,6 +44,12 @@ def _beat_schedule() -> dict:
             "schedule": DAY,
             "options": {"expires": DAY},
         },
+        # The audit and access logs' monthly partitions, made months before they start.
+        "keep-log-partitions-ahead": {
+            "task": "casework.tasks.keep_log_partitions_ahead",
+            "schedule": DAY,
+            "options": {"expires": DAY},
+        },
         "purge-status-lookups": {
             "task": "casework.tasks.purge_status_lookups",
             "schedule": DAY,

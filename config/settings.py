@@ -161,11 +161,17 @@ if DATABASE_REPLICA_URL:
         conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
         conn_health_checks=True,
     )
+    # The primary's connection options (time-outs, prepared statements, a pooler's limits).
     DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    for _option in ("DISABLE_SERVER_SIDE_CURSORS",):
+        if _option in DATABASES["default"]:
+            DATABASES["replica"][_option] = DATABASES["default"][_option]
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["casework.core.replica.ReplicaRouter"]
-# Seconds a browser that wrote reads from the primary, so the page after a change shows it.
+# Seconds a browser that wrote reads from the primary, so the page after a change shows it;
+# seconds a process reads from the primary after it could not reach the replica.
 REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------

@@ -3,7 +3,8 @@
 # (tests/replica/) and for trying DATABASE_REPLICA_URL by hand. Debian's own tools only:
 #
 #   scripts/pg_replica.sh up     make it (or find it already streaming), print its port
-#   scripts/pg_replica.sh down   stop it and remove it (data directory and configuration)
+#   scripts/pg_replica.sh down   stop it and remove it (data directory and configuration),
+#                                unless a test run still uses it
 #
 # "up" is idempotent: a replica that is already streaming is used as it is; one that is stopped
 # is started; one that cannot catch up (the primary no longer has the WAL it needs) is made
@@ -28,6 +29,8 @@ PRIMARY_PORT="${PRIMARY_PORT:-5432}"
 REPLICA_PORT="${REPLICA_PORT:-5434}"
 CLUSTER="${REPLICA_CLUSTER:-replica}"
 LOCK="/tmp/casework-pg-replica.lock"
+# A test run holds a shared lock on this file while it uses the replica (tests/replica/conftest.py).
+USERS="/tmp/casework-pg-replica.users"
 
 say() { echo "pg_replica: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -73,6 +76,11 @@ wait_streaming() {
 start() { pg_ctlcluster "$VERSION" "$CLUSTER" start 9>&-; }
 
 down() {
+  exec 8>>"$USERS"
+  if ! flock -n -x 8; then
+    say "cluster $VERSION/$CLUSTER is in use by another test run: left running"
+    return 0
+  fi
   if exists; then
     say "removing cluster $VERSION/$CLUSTER"
     pg_dropcluster --stop "$VERSION" "$CLUSTER"
@@ -100,7 +108,7 @@ allow_replication() {
 
 build() {
   local data conf setting
-  down
+  if exists; then pg_dropcluster --stop "$VERSION" "$CLUSTER"; fi
   say "creating cluster $VERSION/$CLUSTER on port $REPLICA_PORT"
   # As root it makes the directories and gives them to postgres.
   pg_createcluster "$VERSION" "$CLUSTER" -p "$REPLICA_PORT" >/dev/null
@@ -122,7 +130,16 @@ build() {
       echo "$setting = $(on_primary "SHOW $setting")"
     done
   } | as_postgres tee "$conf/conf.d/90-replica.conf" >/dev/null
-  say "copying the primary with pg_basebackup into $data"
+  # The copy is the whole cluster (every database on the machine): refuse rather than fill
+  # the disk the primary shares.
+  local need have
+  need="$(on_primary "SELECT (sum(pg_database_size(oid)) * 1.2)::bigint / 1024 + 1048576 FROM pg_database")"
+  have="$(df -Pk "$data" | awk 'NR == 2 {print $4}')"
+  if [ "$have" -lt "$need" ]; then
+    pg_dropcluster "$VERSION" "$CLUSTER"
+    die "the primary's databases need $((need / 1048576)) GB for a copy, $((have / 1048576)) GB free"
+  fi
+  say "copying the primary ($((need / 1048576)) GB with headroom) with pg_basebackup into $data"
   as_postgres find "$data" -mindepth 1 -delete
   as_postgres pg_basebackup -R -X stream --checkpoint=fast \
     -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$data"

@@ -24,21 +24,26 @@ misses what they have just done:
 Writes that only record that something was read or tried (the access log, the status page's
 lookup log, the session, the sign-in lockout's records) pin nothing: otherwise every list page,
 which logs its reading, would pin the next one. Sessions and authentication are read outside
-``stale_reads`` and so always from the primary. Without a replica every read goes to the one
-database, exactly as before.
+``stale_reads`` and so always from the primary. A replica that cannot be reached sends its
+reads to the primary too. Without a replica every read goes to the one database, exactly as
+before.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
 
 REPLICA = "replica"
 PIN_COOKIE = "casework_primary"
@@ -70,12 +75,34 @@ def replica_configured() -> bool:
 
 def replica_alias() -> str:
     """The database for a read that may be a few seconds stale: the replica, unless there is
-    none, a transaction is open on the primary, or this request or task has written."""
+    none, a transaction is open on the primary, this request or task has written, or the
+    replica cannot be reached."""
     if not replica_configured() or _wrote.get() or _pinned.get():
         return DEFAULT_DB_ALIAS
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return DEFAULT_DB_ALIAS
-    return REPLICA
+    return REPLICA if _reachable() else DEFAULT_DB_ALIAS
+
+
+_unreachable_until = 0.0
+
+
+def _reachable() -> bool:
+    """Whether this process can read from the replica: a replica that is down (stopped,
+    rebuilt, unreachable) must not take the status page or the statistics with it, so its
+    reads go to the primary, and the replica is tried again ``REPLICA_RETRY_SECONDS`` later
+    (in between, no request waits for its connection to time out)."""
+    global _unreachable_until
+    if time.monotonic() < _unreachable_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+    except DatabaseError as exc:
+        retry = int(getattr(settings, "REPLICA_RETRY_SECONDS", 30))
+        _unreachable_until = time.monotonic() + retry
+        log.warning("replica unreachable (%s): reading from the primary", type(exc).__name__)
+        return False
+    return True
 
 
 @contextmanager

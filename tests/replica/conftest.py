@@ -12,6 +12,7 @@ itself, for tests of which database is chosen (on SQLite too).
 from __future__ import annotations
 
 import copy
+import fcntl
 import os
 import subprocess
 import time
@@ -24,6 +25,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from casework.core.replica import REPLICA, task_starts
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pg_replica.sh"
+# The script's lock of the runs using the replica: machine-wide, as the cluster is.
+USERS = "/tmp/casework-pg-replica.users"  # noqa: S108
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -42,13 +45,18 @@ def streaming_replica() -> int:
     if primary.get("HOST") not in ("127.0.0.1", "localhost", "", None):
         _unavailable("the primary is not on this machine (pg_basebackup runs here)")
     env = {**os.environ, "PRIMARY_PORT": str(primary.get("PORT") or 5432)}
-    made = subprocess.run(
-        [str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=1800, check=False
-    )
-    if made.returncode != 0:
-        _unavailable(made.stderr.strip()[-2000:])
-    yield int(made.stdout.strip().splitlines()[-1])
+    # Held while this run uses the replica: another run's "down" then leaves it running.
+    with open(USERS, "a") as users:
+        fcntl.flock(users, fcntl.LOCK_SH)
+        made = subprocess.run(
+            [str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=1800, check=False
+        )
+        if made.returncode != 0:
+            _unavailable(made.stderr.strip()[-2000:])
+        yield int(made.stdout.strip().splitlines()[-1])
     if os.environ.get("REPLICA_KEEP") != "1":
+        # Removed after use: a replica copies every database on the machine, and replays all
+        # their writes, for as long as it runs.
         subprocess.run([str(SCRIPT), "down"], env=env, check=False, timeout=600)
 
 
@@ -135,6 +143,19 @@ def mirrored_replica(django_db_setup):
     """A ``replica`` database that is the primary itself (as ``TEST["MIRROR"]`` makes it in
     tests): which database a read chooses, without a second server (on SQLite too)."""
     _attach(copy.deepcopy(connections[DEFAULT_DB_ALIAS].settings_dict))
+    yield
+    _detach()
+
+
+@pytest.fixture(scope="module")
+def unreachable_replica(django_db_setup):
+    """A ``replica`` database nobody answers at (a closed port; on SQLite a missing folder)."""
+    broken = copy.deepcopy(connections[DEFAULT_DB_ALIAS].settings_dict)
+    if broken["ENGINE"].endswith("sqlite3"):
+        broken["NAME"] = "/nonexistent/replica.sqlite3"
+    else:
+        broken |= {"HOST": "127.0.0.1", "PORT": "1"}
+    _attach(broken)
     yield
     _detach()
 

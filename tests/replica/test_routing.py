@@ -18,7 +18,7 @@ from tests.factories import ApplicationFactory
 
 from .conftest import REPLICA_DB
 
-pytestmark = pytest.mark.usefixtures("mirrored_replica", "unpinned")
+pytestmark = [REPLICA_DB, pytest.mark.usefixtures("mirrored_replica", "unpinned")]
 
 
 def test_stale_reads_go_to_the_replica_only_for_the_models_named():
@@ -46,7 +46,6 @@ def test_log_and_session_writes_pin_nothing():
         assert Application.objects.all().db == "replica"
 
 
-@REPLICA_DB
 def test_inside_a_transaction_reads_come_from_the_primary():
     with transaction.atomic(), stale_reads():
         assert Application.objects.all().db == "default"
@@ -60,7 +59,6 @@ def _replica_queries(client, path: str) -> int:
     return len(replica_queries)
 
 
-@REPLICA_DB
 def test_a_browser_that_wrote_reads_the_primary_for_a_few_seconds(client, caseworker, settings):
     settings.REPLICA_PIN_SECONDS = 7
     client.force_login(caseworker)

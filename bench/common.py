@@ -27,6 +27,9 @@ LUA = BENCH / "lua"
 PYTHON = sys.executable
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+# How long one request may take before it counts as failed: gunicorn's worker timeout and
+# PostgreSQL's statement timeout for the bench's servers and in-process page checks.
+STATEMENT_TIMEOUT_S = int(os.environ.get("BENCH_STATEMENT_TIMEOUT", "60"))
 
 
 def require_services() -> None:
@@ -199,7 +202,13 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Gunicorn:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            # A statement is cancelled when gunicorn would give up on its request: without it a
+            # killed worker's query runs on in PostgreSQL (minutes) and loads every later figure.
+            "PGOPTIONS": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
+        }
         self.proc = subprocess.Popen(
             [
                 str(Path(PYTHON).parent / "gunicorn"),
@@ -211,7 +220,7 @@ class Gunicorn:
                 "--worker-class",
                 "sync",
                 "--timeout",
-                "60",
+                str(STATEMENT_TIMEOUT_S),
                 "--log-level",
                 "warning",
             ],
@@ -322,6 +331,24 @@ def sql_statements(captured: list[dict[str, Any]]) -> list[str]:
     return [q["sql"] for q in captured if not q["sql"].lstrip().upper().startswith(
         TRANSACTION_CONTROL
     )]  # fmt: skip
+
+
+class StatementTimeout:
+    """The bench process's own statements cancelled after ``STATEMENT_TIMEOUT_S``, as its
+    servers' are (an in-process page check must not wait minutes on one statement)."""
+
+    def __enter__(self) -> StatementTimeout:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_S * 1000}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("SET statement_timeout = 0")
 
 
 def count_queries(method: str, path: str, **kwargs: Any) -> tuple[int, int]:

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (every later log line carries it), then the timing of the rest.
+    "casework.core.requestid.RequestIdMiddleware",
+    "casework.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "casework.core.replica.ReplicaPinMiddleware",  # reads after a write: from the primary
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -454,16 +457,28 @@ if PRODUCTION:
 # --- Logging: nothing personal. Case references and ids only, never names or birth dates. ---
 # ``casework.core.logfilters.DropRequestData`` strips the request (body, query string, cookies) that
 # Django attaches to error records, so a crash never writes form input into a log.
+# Every line carries the request id (``casework.core.requestid``: the request's, or the task's);
+# LOG_FORMAT=json writes one JSON object a line with only the fields casework.core.logjson
+# allows. The Celery worker and beat log through this configuration too (config/celery.py).
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_request_data": {"()": "casework.core.logfilters.DropRequestData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "no_request_data": {"()": "casework.core.logfilters.DropRequestData"},
+        "request_id": {"()": "casework.core.requestid.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "casework.core.logjson.AllowListJsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_request_data"],
+            "formatter": LOG_FORMAT,
+            "filters": ["no_request_data", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
@@ -472,10 +487,27 @@ LOGGING = {
         # the record already stripped.
         "django.request": {"filters": ["no_request_data"]},
         "django.security.csrf": {"filters": ["no_request_data"]},
+        # Django's own handlers (a plain console one under DEBUG, mail_admins without ADMINS)
+        # replaced by the root's, so every line has one format; runserver's request lines too.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Health and metrics (casework.monitoring) ----------------------------------------------
+# /healthz answers 503 when the last sweep or waiting-figures refresh is older than twice its
+# interval, or a reminder has waited longer than this many seconds to be delivered.
+HEALTH_REMINDER_MAX_AGE = int(env("HEALTH_REMINDER_MAX_AGE", "3600"))
+# /metrics (Prometheus) answers only a request with "Authorization: Bearer METRICS_TOKEN";
+# without a token set it does not exist (404).
+METRICS_TOKEN = env("METRICS_TOKEN")
+# Several web processes (gunicorn --workers): prometheus-client's multiprocess mode keeps
+# each process's counts in this folder, read by it at import (gunicorn -c config/gunicorn.py).
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 # --- Project settings -----------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")

@@ -9,6 +9,7 @@ import pytest
 from casework.applications.models import Application
 from casework.core import replica
 from casework.core.replica import stale_reads
+from casework.statistics.services import statistics_refresh
 from tests.factories import ApplicationFactory, PersonFactory
 from tests.status.conftest import BIRTH_DATE, lookup, text_of
 
@@ -41,6 +42,7 @@ def test_the_status_page_and_the_statistics_still_answer(client, auditor, settin
     page = lookup(client, reference=mine.reference)
     assert page.status_code == 200
     assert "0 older cases are still waiting before yours." in text_of(page)
+    statistics_refresh(languages=("en",))
     client.force_login(auditor)
     table = client.get("/api/v1/statistics/applications-by-kind/").json()
     assert {row["code"]: row["applications"] for row in table["rows"]} == {"protection": 1}

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -233,6 +234,9 @@ class Gunicorn:
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=5)  # noqa: S310
+                if len(children(self.proc.pid)) >= self.workers:
+                    return self
+            except urllib.error.HTTPError:  # an answer (503: no recent sweep on this copy)
                 if len(children(self.proc.pid)) >= self.workers:
                     return self
             except OSError:

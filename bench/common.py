@@ -232,15 +232,17 @@ class Gunicorn:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            # Any answer means a worker serves. /healthz answers 503 where the scheduled work
+            # is not current, as in a bench database that no beat has swept: not our concern.
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=5)  # noqa: S310
-                if len(children(self.proc.pid)) >= self.workers:
-                    return self
-            except urllib.error.HTTPError:  # an answer (503: no recent sweep on this copy)
-                if len(children(self.proc.pid)) >= self.workers:
-                    return self
+                serving = True
+            except urllib.error.HTTPError:
+                serving = True
             except OSError:
-                pass
+                serving = False
+            if serving and len(children(self.proc.pid)) >= self.workers:
+                return self
             if self.proc.poll() is not None:
                 break
             time.sleep(0.3)

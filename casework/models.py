@@ -16,7 +16,7 @@ from casework.intake.models import ImportJob
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
-from casework.statistics.models import Statistics
+from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ImportJob",
     "Interview",
     "Person",
+    "PublishedTable",
     "QueueDay",
     "Reminder",
     "SmsMessage",

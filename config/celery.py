@@ -74,11 +74,13 @@ def _beat_schedule() -> dict:
             "schedule": float(getattr(settings, "WAITING_REFRESH_SECONDS", 600)),
             "options": {"expires": float(getattr(settings, "WAITING_REFRESH_SECONDS", 600))},
         },
-        # The statistics page's figures, computed before they expire (PAGE_SECONDS, 10 min).
+        # The published statistics tables (``PublishedTable``), which the statistics page and
+        # API only read (also once when beat starts); a refresh message older than its
+        # interval is dropped, not piled up behind a slow one.
         "refresh-statistics": {
             "task": "casework.tasks.refresh_statistics",
-            "schedule": 8 * 60.0,
-            "options": {"expires": 8 * 60.0},
+            "schedule": float(getattr(settings, "STATISTICS_REFRESH_SECONDS", 600)),
+            "options": {"expires": float(getattr(settings, "STATISTICS_REFRESH_SECONDS", 600))},
         },
         "expire-work-permits": {
             "task": "integration.tasks.expire_work_permits",
@@ -97,11 +99,16 @@ def _install_schedule(sender: Celery, **_: object) -> None:
 
 @beat_init.connect
 def _refresh_at_start(sender: object = None, **_: object) -> None:
-    """When beat starts, refresh the status page's waiting figures and sweep the deadlines at
-    once rather than after the first interval: before the first refresh the page has no
-    estimate to show, and a beat restarted after an outage catches up (and ``/healthz``
-    turns healthy again) now, not one interval later."""
-    for task in ("casework.tasks.refresh_waiting_figures", "casework.tasks.sweep_deadlines"):
+    """When beat starts, refresh the status page's waiting figures and the published
+    statistics, and sweep the deadlines, at once rather than after the first interval: before
+    the first refresh the status page has no estimate to show and the statistics page no
+    table, and a beat restarted after an outage catches up (and ``/healthz`` turns healthy
+    again) now, not one interval later."""
+    for task in (
+        "casework.tasks.refresh_waiting_figures",
+        "casework.tasks.refresh_statistics",
+        "casework.tasks.sweep_deadlines",
+    ):
         try:
             app.send_task(task)
         except Exception as exc:  # a broker not up yet: the schedule's first run does it

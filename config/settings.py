@@ -127,6 +127,15 @@ TEMPLATES = [
 # the garbage collector found it, and 270 requests held 99 of PostgreSQL's 100 connections.
 # Under it each request closes its connection (tests/reliability/test_dev_server_connections.py).
 RUNSERVER = sys.argv[1:2] == ["runserver"]
+# Behind a pooler in transaction mode (PgBouncer's ``pool_mode = transaction``) a client has
+# a server connection for one transaction only. A statement prepared in one transaction is
+# then unknown to the server the next one gets, unless the pooler keeps prepared statements
+# itself (PgBouncer 1.21 or newer with ``max_prepared_statements``; Debian 12 ships 1.18).
+# DB_TRANSACTION_POOLER=1 turns server-side prepared statements off (the hot paths' statements
+# are then bound on the client, as the ORM's are) and Django's server-side cursors;
+# DB_SERVER_SIDE_PREPARE=1 turns the statements back on behind a pooler that keeps them.
+DB_TRANSACTION_POOLER = env_bool("DB_TRANSACTION_POOLER", False)
+DB_SERVER_SIDE_PREPARE = env_bool("DB_SERVER_SIDE_PREPARE", not DB_TRANSACTION_POOLER)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -145,11 +154,15 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         env("DB_CONNECT_TIMEOUT", "5")
     )
-    # psycopg prepares a statement after this many runs. Django's default (None) prepares
-    # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
-    # reaches prepares exactly those: the hot paths' statements
-    # (``casework.core.statements.prepared_cursor``), never the ORM's.
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    if DB_SERVER_SIDE_PREPARE:
+        # psycopg prepares a statement after this many runs. Django's default (None) prepares
+        # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
+        # reaches prepares exactly those: the hot paths' statements
+        # (``casework.core.statements.prepared_cursor``), never the ORM's.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    # A server-side cursor (``QuerySet.iterator()`` outside a transaction) outlives the
+    # transaction, and a transaction pooler may hand the next fetch to another server.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------
@@ -267,7 +280,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@casework.invalid")
 # Every folder it uses is named here, under VAR_DIR, and created: kombu's defaults are relative
 # to the working directory (./control, ./data_in, ...), and it creates none but the control
 # folder, and that one only if its parent exists.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+# The filesystem transport ignores the host; naming one spares kombu's "No hostname was
+# supplied" warning on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -304,6 +319,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# What a task prints (the console mail backend of development shows its mails so) is logged at
+# INFO, not as a WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))

@@ -114,27 +114,12 @@ def partitions(cursor: Any, table: str) -> list[Partition]:
     return sorted(found, key=lambda p: (p.month is None, p.month or dt.date.min))
 
 
-def months_present(cursor: Any, table: str, key: str, *, probe: bool = True) -> list[dt.date]:
-    """The months (UTC) that hold at least one row. ``probe``: one index probe per month
-    found, not a scan of the table (the key is indexed on both logs); else one scan (the
-    default partition, normally empty, or a table whose indexes are off during a load)."""
-    if not probe:
-        month = f"date_trunc('month', {_q(key)} AT TIME ZONE 'UTC')::date"
-        cursor.execute(f"SELECT DISTINCT {month} FROM {_q(table)}")  # noqa: S608  # nosec B608
-        return sorted(row[0] for row in cursor.fetchall())
-    months: list[dt.date] = []
-    after: dt.date | None = None
-    while True:
-        if after is None:
-            cursor.execute(f"SELECT min({_q(key)}) FROM {_q(table)}")  # noqa: S608  # nosec B608
-        else:
-            first_after = f"SELECT min({_q(key)}) FROM {_q(table)} WHERE {_q(key)} >= %s"  # noqa: S608  # nosec B608
-            cursor.execute(first_after, [_utc(after)])
-        first = cursor.fetchone()[0]
-        if first is None:
-            return months
-        months.append(month_of(first))
-        after = add_months(months[-1], 1)
+def months_present(cursor: Any, table: str, key: str) -> list[dt.date]:
+    """The months (UTC) that hold at least one row, in one scan (used on the default
+    partition, normally empty, and during the demo load, when its indexes are off)."""
+    month = f"date_trunc('month', {_q(key)} AT TIME ZONE 'UTC')::date"
+    cursor.execute(f"SELECT DISTINCT {month} FROM {_q(table)}")  # noqa: S608  # nosec B608
+    return sorted(row[0] for row in cursor.fetchall())
 
 
 def _create_partition(cursor: Any, table: str, month: dt.date) -> str:
@@ -177,9 +162,7 @@ def ensure_partitions(
     """
     present = {p.month for p in partitions(cursor, table) if p.month is not None}
     default = default_name(table)
-    waiting = (
-        months_present(cursor, default, key, probe=False) if _table_exists(cursor, default) else []
-    )
+    waiting = months_present(cursor, default, key) if _table_exists(cursor, default) else []
     wanted = sorted(
         month
         for month in set(months) | set(waiting)
@@ -336,8 +319,15 @@ def _rebuild(cursor: Any, table: str, key: str, partitioned_months: list[dt.date
         cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {old_name}")
     for definition in shape.indexes:
         cursor.execute(definition)
+    # A foreign key of a partitioned table is checked partition by partition; with a hash join
+    # each check hashes the whole referenced table again (42 s for the audit trail's case key
+    # at a million cases), with index probes once over (10 s).
+    cursor.execute("SELECT current_setting('enable_hashjoin')")
+    hashjoin = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('enable_hashjoin', 'off', true)")
     for name, definition in shape.foreign_keys:
         cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+    cursor.execute("SELECT set_config('enable_hashjoin', %s, true)", [hashjoin])
     for definition in shape.triggers:
         cursor.execute(definition)
     cursor.execute(f"ANALYZE {_q(table)}")
@@ -348,20 +338,33 @@ def convert_to_partitioned(
     cursor: Any, table: str, key: str, ahead: int = AHEAD_MONTHS, today: dt.date | None = None
 ) -> None:
     """Turn the populated plain ``table`` into one partitioned by month on ``key``: one
-    partition per month that holds rows, this month and ``ahead`` more, and the default."""
+    partition for every month from the first that holds rows (a month without rows in between
+    included, so a late row of it finds its partition) to ``ahead`` months after this one,
+    and the default partition."""
     if is_partitioned(cursor, table):
         return
     cursor.execute(f"LOCK TABLE {_q(table)} IN ACCESS EXCLUSIVE MODE")
     this = month_of(today or dt.datetime.now(dt.UTC))
-    months = set(months_present(cursor, table, key))
-    months |= {add_months(this, n) for n in range(ahead + 1)}
-    _rebuild(cursor, table, key, sorted(months))
+    cursor.execute(f"SELECT min({_q(key)}), max({_q(key)}) FROM {_q(table)}")  # noqa: S608  # nosec B608
+    first, last = (month_of(moment) if moment else this for moment in cursor.fetchone())
+    month, months = min(first, this), []
+    while month <= max(last, add_months(this, ahead)):
+        months.append(month)
+        month = add_months(month, 1)
+    _rebuild(cursor, table, key, months)
 
 
 def convert_to_plain(cursor: Any, table: str, key: str) -> None:
     """The reverse: one plain table again, with ``id`` alone as its primary key."""
     if is_partitioned(cursor, table):
         _rebuild(cursor, table, key, None)
+
+
+def _wait_briefly(cursor: Any) -> None:
+    # Making or detaching a partition locks the parent table; waiting behind a long report
+    # would queue every write of the log behind it. Give up instead: beat tries again the
+    # next day, months before the partition is needed.
+    cursor.execute("SET LOCAL lock_timeout = '5s'")
 
 
 def logs_keep_ahead(*, ahead: int = AHEAD_MONTHS, today: dt.date | None = None) -> list[str]:
@@ -374,6 +377,7 @@ def logs_keep_ahead(*, ahead: int = AHEAD_MONTHS, today: dt.date | None = None) 
         return []
     created: list[str] = []
     with transaction.atomic(), connection.cursor() as cursor:
+        _wait_briefly(cursor)
         for table, key in PARTITIONED_LOGS:
             if is_partitioned(cursor, table):
                 created += ensure_ahead(cursor, table, key, ahead, today)
@@ -388,6 +392,7 @@ def logs_detach_before(*, month: dt.date) -> list[str]:
         return []
     detached: list[str] = []
     with transaction.atomic(), connection.cursor() as cursor:
+        _wait_briefly(cursor)
         for table, _key in PARTITIONED_LOGS:
             if is_partitioned(cursor, table):
                 detached += detach_before(cursor, table, month_of(month))

@@ -1,8 +1,8 @@
 """The audit trail and the access log partitioned by month on PostgreSQL.
 
 A populated table is converted in place, in this migration's transaction: a partitioned table
-with a partition for every month that holds rows, this month and the next three, and a default
-partition; the rows moved; the old table dropped and the new one given its name, its
+with a partition for every month from its first row's to three months after this one, and a
+default partition; the rows moved; the old table dropped and the new one given its name, its
 sequence's position, its indexes, foreign keys and triggers (read from the catalogue, so an
 index added before this migration is kept). See ``casework.core.partitions``. The tables are
 locked while it runs (``docs/scaling.md`` gives the time it took at a million cases).

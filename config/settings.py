@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "casework.core.requestid.RequestIdMiddleware",
     "casework.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "casework.core.replica.ReplicaPinMiddleware",  # reads after a write: from the primary
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.ApiRequestLimitsMiddleware",
     "casework.core.middleware.DatabaseUnavailableMiddleware",
@@ -163,6 +164,28 @@ else:
     # A server-side cursor (``QuerySet.iterator()`` outside a transaction) outlives the
     # transaction, and a transaction pooler may hand the next fetch to another server.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
+# A PostgreSQL streaming replica (hot standby) of the default database, for the reads that may
+# be a few seconds stale: the status page's shared figures, the statistics, the read-only log
+# lists (``casework.core.replica``). Everything else, and every write, stays on the primary.
+# In tests the replica is the default database itself (``MIRROR``): no second test database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # The primary's connection options (time-outs, prepared statements, a pooler's limits).
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["casework.core.replica.ReplicaRouter"]
+# Seconds a browser that wrote reads from the primary, so the page after a change shows it;
+# seconds a process reads from the primary after it could not reach the replica.
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "casework.core.requestid.RequestIdMiddleware",
     "casework.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "casework.core.replica.ReplicaPinMiddleware",  # reads after a write: from the primary
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.ApiRequestLimitsMiddleware",
     "casework.core.middleware.DatabaseUnavailableMiddleware",
@@ -127,6 +128,15 @@ TEMPLATES = [
 # the garbage collector found it, and 270 requests held 99 of PostgreSQL's 100 connections.
 # Under it each request closes its connection (tests/reliability/test_dev_server_connections.py).
 RUNSERVER = sys.argv[1:2] == ["runserver"]
+# Behind a pooler in transaction mode (PgBouncer's ``pool_mode = transaction``) a client has
+# a server connection for one transaction only. A statement prepared in one transaction is
+# then unknown to the server the next one gets, unless the pooler keeps prepared statements
+# itself (PgBouncer 1.21 or newer with ``max_prepared_statements``; Debian 12 ships 1.18).
+# DB_TRANSACTION_POOLER=1 turns server-side prepared statements off (the hot paths' statements
+# are then bound on the client, as the ORM's are) and Django's server-side cursors;
+# DB_SERVER_SIDE_PREPARE=1 turns the statements back on behind a pooler that keeps them.
+DB_TRANSACTION_POOLER = env_bool("DB_TRANSACTION_POOLER", False)
+DB_SERVER_SIDE_PREPARE = env_bool("DB_SERVER_SIDE_PREPARE", not DB_TRANSACTION_POOLER)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -145,11 +155,37 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         env("DB_CONNECT_TIMEOUT", "5")
     )
-    # psycopg prepares a statement after this many runs. Django's default (None) prepares
-    # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
-    # reaches prepares exactly those: the hot paths' statements
-    # (``casework.core.statements.prepared_cursor``), never the ORM's.
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    if DB_SERVER_SIDE_PREPARE:
+        # psycopg prepares a statement after this many runs. Django's default (None) prepares
+        # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
+        # reaches prepares exactly those: the hot paths' statements
+        # (``casework.core.statements.prepared_cursor``), never the ORM's.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    # A server-side cursor (``QuerySet.iterator()`` outside a transaction) outlives the
+    # transaction, and a transaction pooler may hand the next fetch to another server.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
+# A PostgreSQL streaming replica (hot standby) of the default database, for the reads that may
+# be a few seconds stale: the status page's shared figures, the statistics, the read-only log
+# lists (``casework.core.replica``). Everything else, and every write, stays on the primary.
+# In tests the replica is the default database itself (``MIRROR``): no second test database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # The primary's connection options (time-outs, prepared statements, a pooler's limits).
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["casework.core.replica.ReplicaRouter"]
+# Seconds a browser that wrote reads from the primary, so the page after a change shows it;
+# seconds a process reads from the primary after it could not reach the replica.
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------
@@ -267,7 +303,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@casework.invalid")
 # Every folder it uses is named here, under VAR_DIR, and created: kombu's defaults are relative
 # to the working directory (./control, ./data_in, ...), and it creates none but the control
 # folder, and that one only if its parent exists.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+# The filesystem transport ignores the host; naming one spares kombu's "No hostname was
+# supplied" warning on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -304,11 +342,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# What a task prints (the console mail backend of development shows its mails so) is logged at
+# INFO, not as a WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
 # How often beat recomputes the status page's expected waiting times and queue positions.
 WAITING_REFRESH_SECONDS = int(env("WAITING_REFRESH_SECONDS", "600"))
+# How often beat recomputes the published statistics tables (the statistics page and API read
+# them; at a million cases a refresh takes minutes, so not much more often than this).
+STATISTICS_REFRESH_SECONDS = int(env("STATISTICS_REFRESH_SECONDS", "600"))
 # The appeals board's published expected processing time for an appeal, in days, and where it
 # is published; shown to applicants whose case is with the board (empty: not shown).
 APPEALS_BOARD_WAITING_DAYS = int(env("APPEALS_BOARD_WAITING_DAYS", "0") or 0) or None

@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from casework.admin.base import FastListMixin, ReadOnlyAdmin, ReplicaListMixin, ScopedAdminMixin
+from casework.core.replica import replica_alias
 from casework.privacy import retention as privacy
 from casework.privacy.models import AccessLog
 from casework.staff.choices import Role
@@ -40,7 +41,12 @@ class ModelFilter(admin.SimpleListFilter):
     parameter_name = "model"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        labels = AccessLog.objects.order_by().values_list("model", flat=True).distinct()
+        labels = (
+            AccessLog.objects.using(replica_alias())
+            .order_by()
+            .values_list("model", flat=True)
+            .distinct()
+        )
         return sorted(((m, capfirst(_model_name(m))) for m in labels), key=lambda c: str(c[1]))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -49,7 +55,7 @@ class ModelFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
+class AccessLogAdmin(ReplicaListMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """Who opened, listed, searched, exported or downloaded what: for auditors, read-only.
 
     Staff without the auditor role see only their own rows (and only with the permission).

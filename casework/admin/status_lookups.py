@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from casework.admin.base import ReplicaListMixin
 from casework.status.models import StatusLookup
 from casework.status.views import reference_hash, reference_key
 
 
 @admin.register(StatusLookup)
-class StatusLookupAdmin(admin.ModelAdmin):
+class StatusLookupAdmin(ReplicaListMixin, admin.ModelAdmin):
     list_display = ("at", "outcome", "client_network", "short_reference_hash", "language")
     list_filter = ("outcome", "language", "at")
     search_fields = ("client_network",)

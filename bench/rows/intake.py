@@ -188,7 +188,10 @@ def _make_copy(cur: Any, table: str, keep_out: str, tables: list[str]) -> None:
     for n, (primary, definition, name) in enumerate(cur.fetchall()):
         new = f"{copy}_{n}"
         definition = definition.replace(f"INDEX {name} ON", f"INDEX {new} ON", 1)
-        cur.execute(definition.replace(f" ON public.{table} USING", f" ON public.{copy} USING"))
+        # a partitioned table's index is defined "ON ONLY" the parent; the copy is a plain table
+        for on in (f" ON ONLY public.{table} USING", f" ON public.{table} USING"):
+            definition = definition.replace(on, f" ON public.{copy} USING")
+        cur.execute(definition)
         if primary:
             cur.execute(f"ALTER TABLE {copy} ADD PRIMARY KEY USING INDEX {new}")
     cur.execute(

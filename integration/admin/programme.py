@@ -15,7 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.admin.base import saved_as
+from casework.admin.base import FastListMixin, saved_as
 from casework.models import AccessLog
 from casework.privacy.access import access_log, describe_search
 from casework.staff.users import AnyUser
@@ -130,6 +130,10 @@ class IntroductionProgrammeAdmin(RecordAdmin):
     search_fields = ("=person__registration_number",)
     inlines = (ElementInline, TestInline)
     extra_readonly = ("plan_warnings", "timeline")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The change page shows the settlement and the municipality: read with the record.
+        return super().get_queryset(request).select_related("settlement", "municipality")
 
     @admin.display(description=gettext_lazy("Registration number"))
     def registration_number(self, obj: IntroductionProgramme) -> str:
@@ -282,7 +286,7 @@ class IntroductionProgrammeAdmin(RecordAdmin):
 
 
 @admin.register(MunicipalityOfficer)
-class MunicipalityOfficerAdmin(admin.ModelAdmin):
+class MunicipalityOfficerAdmin(FastListMixin, admin.ModelAdmin):
     """Which municipality each integration officer works for (managed by administrators),
     added and removed through ``services.municipality_officer_add``/``_remove``: a post is
     not edited, it is removed and another added."""

@@ -147,6 +147,12 @@ else:
     # reaches prepares exactly those: the hot paths' statements
     # (``casework.core.statements.prepared_cursor``), never the ORM's.
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    # No just-in-time compilation (PostgreSQL's ``jit``, on by default from 12): it starts
+    # above a planner cost that any statement over a million rows reaches, even one that a
+    # LIMIT ends after a few thousand, and compiling costs more than such statements run. A
+    # caseworker's capped count of the audit trail at a million cases ran 0.5 s and compiled
+    # 1.9 s (docs/performance.md). ``DB_JIT=on`` gives it back, e.g. to a reporting replica.
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c jit={env('DB_JIT', 'off')}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------

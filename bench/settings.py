@@ -15,6 +15,5 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000000/s", "user": "100000000/s", "auth": "100000000/s"},
 }
-API_STAFF_TOKEN_TTL = 0
 AXES_ENABLED = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

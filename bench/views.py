@@ -1,10 +1,21 @@
-"""The baselines: the fastest plain Django/DRF way to do what the product's page does."""
+"""The baselines: the fastest plain Django/DRF way to do what the product's page does.
+
+Every staff baseline restricts its rows the way the product does for the bench's user, the
+demo caseworker (their unit's cases and what hangs on them), written the plain way: one query
+for the user's roles and unit, then a filter. They exist only in the bench URLconf.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import DetailView, ListView
 from rest_framework import generics, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.pagination import CursorPagination
@@ -13,6 +24,7 @@ from rest_framework.permissions import IsAuthenticated
 from casework.models import Application
 
 ONE_LINE = engines["django"].from_string("<p>{{ state }}</p>\n")
+PAGE_SIZE = 100  # the admin's list_per_page
 
 
 @csrf_exempt
@@ -24,6 +36,155 @@ def bare_status(request: HttpRequest) -> HttpResponse:
         .first()
     )
     return HttpResponse(ONE_LINE.render({"state": row["state"] if row else "-"}))
+
+
+# --- the caseworker's scope, written plainly ---------------------------------------------------
+
+
+def unit_of(user: Any) -> int | None:
+    """The user's unit if they are a caseworker or decision-maker (one query), else None."""
+    rows = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list("groups__name", "staff_profile__unit_id")
+    )
+    roles = {name for name, _unit in rows}
+    if not roles & {"Caseworker", "Decision-maker"}:
+        return None
+    return rows[0][1] if rows else None
+
+
+def scoped(model: Any, user: Any) -> QuerySet:
+    """``model``'s rows of the user's unit: a case by its unit, a row hanging on a case by the
+    case's unit, a person by any case of the unit (or none yet), a reminder by its deadline's
+    case, an audit event by its case (or, with none, its person)."""
+    from casework.models import Deadline, Person
+
+    unit = unit_of(user)
+    qs = model.objects.all()
+    if unit is None:
+        return qs.none()
+    of_unit = Application.objects.filter(unit_id=unit)
+    if model is Application:
+        return qs.filter(unit_id=unit)
+    if model is Person:
+        return qs.filter(
+            Exists(of_unit.filter(person=OuterRef("pk")))
+            | Q(~Exists(Application.objects.filter(person=OuterRef("pk"))), merged_into=None)
+        )
+    names = {f.name for f in model._meta.get_fields() if f.many_to_one and f.concrete}
+    if model.__name__ == "Reminder":
+        return qs.filter(deadline__in=scoped(Deadline, user).values("pk"))
+    if "application" in names and "person" in names:
+        return qs.filter(
+            Q(application__unit_id=unit)
+            | Q(application=None, person__in=scoped(Person, user).values("pk"))
+        )
+    if "application" in names:
+        return qs.filter(application__unit_id=unit)
+    if "person" in names:
+        return qs.filter(person__in=scoped(Person, user).values("pk"))
+    return qs.none()
+
+
+# --- admin baselines ----------------------------------------------------------------------------
+
+LIST = engines["django"].from_string(
+    "<table>{% for o in object_list %}<tr><td><a href='{{ o.pk }}/'>{{ o }}</a></td></tr>"
+    "{% endfor %}</table>\n"
+)
+DETAIL = engines["django"].from_string(
+    "<dl>{% for f, v in fields %}<dt>{{ f }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>\n"
+)
+
+
+class BareList(LoginRequiredMixin, ListView):
+    """A page of the model's rows in the user's scope, in the admin list's order and page size,
+    no count, one template: ``ListView`` with ``paginate_by`` would count the whole scope, so a
+    page is a slice."""
+
+    model: Any = None
+    ordering: Any = ("-pk",)
+    page_size = PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet:
+        return scoped(self.model, self.request.user).order_by(*self.ordering)[: self.page_size]
+
+    def render_to_response(self, context: dict, **kwargs: Any) -> HttpResponse:
+        return HttpResponse(LIST.render({"object_list": context["object_list"]}))
+
+
+class BareDetail(LoginRequiredMixin, DetailView):
+    """One row in the user's scope, every concrete field rendered."""
+
+    model: Any = None
+
+    def get_queryset(self) -> QuerySet:
+        return scoped(self.model, self.request.user)
+
+    def render_to_response(self, context: dict, **kwargs: Any) -> HttpResponse:
+        obj = context["object"]
+        fields = [(f.name, f.value_from_object(obj)) for f in obj._meta.concrete_fields]
+        return HttpResponse(DETAIL.render({"fields": fields}))
+
+
+def bare_admin_views() -> dict[str, Any]:
+    """``app_label/model`` → (list view, detail view) for each model the admin rows measure."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    views = {}
+    for label in BARE_ADMIN_MODELS:
+        model = apps.get_model(label)
+        registered = admin.site._registry.get(model)
+        ordering = (registered and registered.ordering) or model._meta.ordering or ("-pk",)
+        page_size = registered.list_per_page if registered else PAGE_SIZE
+        views[label.lower().replace(".", "/")] = (
+            BareList.as_view(model=model, ordering=tuple(ordering), page_size=page_size),
+            BareDetail.as_view(model=model),
+        )
+    return views
+
+
+BARE_ADMIN_MODELS = (
+    "casework.Application",
+    "casework.Person",
+    "casework.Deadline",
+    "casework.Reminder",
+    "casework.AuditEvent",
+)
+
+
+# --- statistics baseline ----------------------------------------------------------------------
+
+STATISTICS_TABLE = "bench_statistics"  # slug, body (the table as JSON), made by the bench row
+STATISTICS_PAGE = engines["django"].from_string(
+    "{% for t in tables %}<h2>{{ t.title }}</h2><table>{% for r in t.rows %}<tr>"
+    "{% for v in r.values %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</table>{% endfor %}\n"
+)
+
+
+def bare_statistics(request: HttpRequest) -> HttpResponse:
+    """Precomputed statistics rows read back: ``?slug=`` one table's JSON as stored, without
+    it every table rendered as HTML (the admin page's work when nothing is computed)."""
+    import json
+
+    from django.db import connection
+
+    if not request.user.is_authenticated and not TokenAuthentication().authenticate(request):
+        return HttpResponse(status=403)
+    slug = request.GET.get("slug")
+    with connection.cursor() as cur:
+        if slug:
+            cur.execute(f"SELECT body FROM {STATISTICS_TABLE} WHERE slug = %s", [slug])
+            row = cur.fetchone()
+            return HttpResponse(row[0] if row else "{}", content_type="application/json")
+        cur.execute(f"SELECT body FROM {STATISTICS_TABLE} ORDER BY slug")
+        tables = [json.loads(body) for (body,) in cur.fetchall()]
+    return HttpResponse(STATISTICS_PAGE.render({"tables": tables}))
+
+
+# --- API baseline -------------------------------------------------------------------------------
 
 
 class BareApplicationSerializer(serializers.ModelSerializer):
@@ -38,7 +199,8 @@ class BarePage(CursorPagination):
 
 
 class BareApplicationList(generics.ListAPIView):
-    """``ListAPIView`` + ``ModelSerializer``, the same filters applied by hand."""
+    """``ListAPIView`` + ``ModelSerializer``, the caseworker's unit scope and the same filters
+    applied by hand."""
 
     serializer_class = BareApplicationSerializer
     authentication_classes = [TokenAuthentication]
@@ -47,8 +209,8 @@ class BareApplicationList(generics.ListAPIView):
     pagination_class = BarePage
     filter_backends: list = []
 
-    def get_queryset(self):
-        qs = Application.objects.all()
+    def get_queryset(self) -> QuerySet:
+        qs = scoped(Application, self.request.user)
         params = self.request.query_params
         if params.getlist("state"):
             qs = qs.filter(state__in=params.getlist("state"))

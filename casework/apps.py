@@ -9,12 +9,14 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import post_migrate
 
         # Every record of a person, for erasure and subject access (other apps add theirs).
         from casework.api import personal as api_personal
         from casework.applications import rules  # noqa: F401  (registers the object permissions)
         from casework.core import checks  # noqa: F401  (the statement-written models' check)
+        from casework.core.metrics import count_login_failure
         from casework.deadlines import (  # noqa: F401
             channels,  # registers the reminder channels
             registry,  # registers casework's deadline sources
@@ -37,3 +39,4 @@ class CaseworkConfig(AppConfig):
         register_notices()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")
+        user_login_failed.connect(count_login_failure, dispatch_uid="casework.login_failed")

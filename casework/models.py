@@ -10,12 +10,13 @@ depends on every concern, and a lower concern importing it would depend on all o
 from casework.api.models import IdempotencyKey
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.audit.models import AuditEvent
+from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
-from casework.statistics.models import Statistics
+from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Deadline",
+    "Heartbeat",
     "Decision",
     "DuplicateFlag",
     "HouseholdLink",
@@ -32,6 +34,7 @@ __all__ = [
     "ImportJob",
     "Interview",
     "Person",
+    "PublishedTable",
     "QueueDay",
     "Reminder",
     "SmsMessage",

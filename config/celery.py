@@ -10,13 +10,25 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init
+from celery.signals import beat_init, setup_logging
+
+from casework.core.requestid import connect_celery_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task queued by a request carries its request id; the worker's log lines show it.
+connect_celery_signals()
+
+
+@setup_logging.connect
+def _django_logging(**_: object) -> None:
+    """The worker and beat log through Django's ``LOGGING`` (set up by ``django.setup()``),
+    not Celery's own handler: the same format (``LOG_FORMAT``), the request id, and the
+    filter that keeps request data out of the log."""
+
 
 DAY = 24 * 3600.0
 
@@ -44,6 +56,12 @@ def _beat_schedule() -> dict:
             "schedule": DAY,
             "options": {"expires": DAY},
         },
+        # The audit and access logs' monthly partitions, made months before they start.
+        "keep-log-partitions-ahead": {
+            "task": "casework.tasks.keep_log_partitions_ahead",
+            "schedule": DAY,
+            "options": {"expires": DAY},
+        },
         "purge-status-lookups": {
             "task": "casework.tasks.purge_status_lookups",
             "schedule": DAY,
@@ -56,11 +74,13 @@ def _beat_schedule() -> dict:
             "schedule": float(getattr(settings, "WAITING_REFRESH_SECONDS", 600)),
             "options": {"expires": float(getattr(settings, "WAITING_REFRESH_SECONDS", 600))},
         },
-        # The statistics page's figures, computed before they expire (PAGE_SECONDS, 10 min).
+        # The published statistics tables (``PublishedTable``), which the statistics page and
+        # API only read (also once when beat starts); a refresh message older than its
+        # interval is dropped, not piled up behind a slow one.
         "refresh-statistics": {
             "task": "casework.tasks.refresh_statistics",
-            "schedule": 8 * 60.0,
-            "options": {"expires": 8 * 60.0},
+            "schedule": float(getattr(settings, "STATISTICS_REFRESH_SECONDS", 600)),
+            "options": {"expires": float(getattr(settings, "STATISTICS_REFRESH_SECONDS", 600))},
         },
         "expire-work-permits": {
             "task": "integration.tasks.expire_work_permits",
@@ -79,9 +99,17 @@ def _install_schedule(sender: Celery, **_: object) -> None:
 
 @beat_init.connect
 def _refresh_at_start(sender: object = None, **_: object) -> None:
-    """When beat starts, refresh the status page's waiting figures at once rather than after
-    the first interval: before the first refresh the page has no estimate to show."""
-    try:
-        app.send_task("casework.tasks.refresh_waiting_figures")
-    except Exception as exc:  # a broker not up yet: the schedule's first run does it
-        logging.getLogger(__name__).warning("waiting figures not refreshed at start: %s", exc)
+    """When beat starts, refresh the status page's waiting figures and the published
+    statistics, and sweep the deadlines, at once rather than after the first interval: before
+    the first refresh the status page has no estimate to show and the statistics page no
+    table, and a beat restarted after an outage catches up (and ``/healthz`` turns healthy
+    again) now, not one interval later."""
+    for task in (
+        "casework.tasks.refresh_waiting_figures",
+        "casework.tasks.refresh_statistics",
+        "casework.tasks.sweep_deadlines",
+    ):
+        try:
+            app.send_task(task)
+        except Exception as exc:  # a broker not up yet: the schedule's first run does it
+            logging.getLogger(__name__).warning("%s not sent at start: %s", task, exc)

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (every later log line carries it), then the timing of the rest.
+    "casework.core.requestid.RequestIdMiddleware",
+    "casework.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.ApiRequestLimitsMiddleware",
@@ -124,6 +127,15 @@ TEMPLATES = [
 # the garbage collector found it, and 270 requests held 99 of PostgreSQL's 100 connections.
 # Under it each request closes its connection (tests/reliability/test_dev_server_connections.py).
 RUNSERVER = sys.argv[1:2] == ["runserver"]
+# Behind a pooler in transaction mode (PgBouncer's ``pool_mode = transaction``) a client has
+# a server connection for one transaction only. A statement prepared in one transaction is
+# then unknown to the server the next one gets, unless the pooler keeps prepared statements
+# itself (PgBouncer 1.21 or newer with ``max_prepared_statements``; Debian 12 ships 1.18).
+# DB_TRANSACTION_POOLER=1 turns server-side prepared statements off (the hot paths' statements
+# are then bound on the client, as the ORM's are) and Django's server-side cursors;
+# DB_SERVER_SIDE_PREPARE=1 turns the statements back on behind a pooler that keeps them.
+DB_TRANSACTION_POOLER = env_bool("DB_TRANSACTION_POOLER", False)
+DB_SERVER_SIDE_PREPARE = env_bool("DB_SERVER_SIDE_PREPARE", not DB_TRANSACTION_POOLER)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -142,17 +154,23 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         env("DB_CONNECT_TIMEOUT", "5")
     )
-    # psycopg prepares a statement after this many runs. Django's default (None) prepares
-    # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
-    # reaches prepares exactly those: the hot paths' statements
-    # (``casework.core.statements.prepared_cursor``), never the ORM's.
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    if DB_SERVER_SIDE_PREPARE:
+        # psycopg prepares a statement after this many runs. Django's default (None) prepares
+        # none, not even those a cursor runs with ``prepare=True``; a threshold no statement
+        # reaches prepares exactly those: the hot paths' statements
+        # (``casework.core.statements.prepared_cursor``), never the ORM's.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31
+    # A server-side cursor (``QuerySet.iterator()`` outside a transaction) outlives the
+    # transaction, and a transaction pooler may hand the next fetch to another server.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
     # No just-in-time compilation (PostgreSQL's ``jit``, on by default from 12): it starts
     # above a planner cost that any statement over a million rows reaches, even one that a
     # LIMIT ends after a few thousand, and compiling costs more than such statements run. A
     # caseworker's capped count of the audit trail at a million cases ran 0.5 s and compiled
     # 1.9 s (docs/performance.md). ``DB_JIT=on`` gives it back, e.g. to a reporting replica.
-    DATABASES["default"]["OPTIONS"]["options"] = f"-c jit={env('DB_JIT', 'off')}"
+    # A transaction pooler refuses startup options: there, set it on the database instead.
+    if not DB_TRANSACTION_POOLER:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c jit={env('DB_JIT', 'off')}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------
@@ -270,7 +288,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@casework.invalid")
 # Every folder it uses is named here, under VAR_DIR, and created: kombu's defaults are relative
 # to the working directory (./control, ./data_in, ...), and it creates none but the control
 # folder, and that one only if its parent exists.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+# The filesystem transport ignores the host; naming one spares kombu's "No hostname was
+# supplied" warning on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -307,6 +327,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# What a task prints (the console mail backend of development shows its mails so) is logged at
+# INFO, not as a WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
@@ -435,16 +458,28 @@ if PRODUCTION:
 # --- Logging: nothing personal. Case references and ids only, never names or birth dates. ---
 # ``casework.core.logfilters.DropRequestData`` strips the request (body, query string, cookies) that
 # Django attaches to error records, so a crash never writes form input into a log.
+# Every line carries the request id (``casework.core.requestid``: the request's, or the task's);
+# LOG_FORMAT=json writes one JSON object a line with only the fields casework.core.logjson
+# allows. The Celery worker and beat log through this configuration too (config/celery.py).
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_request_data": {"()": "casework.core.logfilters.DropRequestData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "no_request_data": {"()": "casework.core.logfilters.DropRequestData"},
+        "request_id": {"()": "casework.core.requestid.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "casework.core.logjson.AllowListJsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_request_data"],
+            "formatter": LOG_FORMAT,
+            "filters": ["no_request_data", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
@@ -453,10 +488,27 @@ LOGGING = {
         # the record already stripped.
         "django.request": {"filters": ["no_request_data"]},
         "django.security.csrf": {"filters": ["no_request_data"]},
+        # Django's own handlers (a plain console one under DEBUG, mail_admins without ADMINS)
+        # replaced by the root's, so every line has one format; runserver's request lines too.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Health and metrics (casework.monitoring) ----------------------------------------------
+# /healthz answers 503 when the last sweep or waiting-figures refresh is older than twice its
+# interval, or a reminder has waited longer than this many seconds to be delivered.
+HEALTH_REMINDER_MAX_AGE = int(env("HEALTH_REMINDER_MAX_AGE", "3600"))
+# /metrics (Prometheus) answers only a request with "Authorization: Bearer METRICS_TOKEN";
+# without a token set it does not exist (404).
+METRICS_TOKEN = env("METRICS_TOKEN")
+# Several web processes (gunicorn --workers): prometheus-client's multiprocess mode keeps
+# each process's counts in this folder, read by it at import (gunicorn -c config/gunicorn.py).
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 # --- Project settings -----------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-Casework-2026")

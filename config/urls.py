@@ -1,4 +1,5 @@
-"""URL map: admin, REST API v1 with its schema and docs, the health check, status pages."""
+"""URL map: admin, REST API v1 with its schema and docs, the health check and metrics, status
+pages."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -8,8 +9,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from casework.admin import documents as document_views
 from casework.admin import staff as staff_views
-from casework.core.views import favicon, healthz
+from casework.core.views import favicon
 from casework.deadlines.receipts import sms_receipt
+from casework.monitoring.views import healthz, metrics
 from casework.staff import otp
 from casework.status import views as status_views
 
@@ -19,6 +21,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url=reverse_lazy("status")), name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("sms/receipt/", sms_receipt, name="sms-receipt"),
     path("admin/otp/verify/", otp.verify, name="otp-verify"),
     path("admin/otp/setup/", otp.setup, name="otp-setup"),

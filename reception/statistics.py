@@ -18,11 +18,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.applications.choices import ApplicationKind
-from casework.statistics.tables import Column, Table, register
+from casework.statistics.tables import Column, Sources, Table, register
 
 from .choices import ResidentStatus
 from .models import MunicipalityQuota, Settlement
-from .selectors import county_of_municipality_on, occupancy_report
+from .selectors import OccupancyReport, county_of_municipality_on, occupancy_report
 
 # Inhabitants on 1 January 2023 (SSB table 07459, rounded), for "per 1,000 inhabitants".
 POPULATION_2023 = {
@@ -30,6 +30,15 @@ POPULATION_2023 = {
     "Viken": 1_269_000, "Innlandet": 372_000, "Vestfold og Telemark": 426_000,
     "Agder": 318_000, "Vestland": 641_000, "Trøndelag": 479_000, "Troms og Finnmark": 240_000,
 }  # fmt: skip
+
+
+def _occupancy(year: int | None, sources: Sources | None) -> OccupancyReport:
+    """Occupancy on the table's day, computed once per refresh for the three tables (and
+    every language) that show it."""
+    on = _day(year)
+    if sources is None:
+        return occupancy_report(on=on)
+    return sources.memo(("reception-occupancy", on), lambda: occupancy_report(on=on))
 
 
 def _day(year: int | None) -> dt.date:
@@ -40,8 +49,10 @@ def _day(year: int | None) -> dt.date:
 
 
 @register("reception-residents-by-centre")
-def residents_by_centre(*, year: int | None = None, **_ignored: Any) -> Table:
-    report = occupancy_report(on=_day(year))
+def residents_by_centre(
+    *, year: int | None = None, sources: Sources | None = None, **_ignored: Any
+) -> Table:
+    report = _occupancy(year, sources)
     return Table(
         slug="reception-residents-by-centre",
         title=_("Residents in reception by centre on %(day)s") % {"day": _date(report.on)},
@@ -69,8 +80,10 @@ def residents_by_centre(*, year: int | None = None, **_ignored: Any) -> Table:
 
 
 @register("reception-residents-by-county")
-def residents_by_county(*, year: int | None = None, **_ignored: Any) -> Table:
-    report = occupancy_report(on=_day(year))
+def residents_by_county(
+    *, year: int | None = None, sources: Sources | None = None, **_ignored: Any
+) -> Table:
+    report = _occupancy(year, sources)
     return Table(
         slug="reception-residents-by-county",
         title=_("Residents in reception by county on %(day)s") % {"day": _date(report.on)},
@@ -86,8 +99,10 @@ def residents_by_county(*, year: int | None = None, **_ignored: Any) -> Table:
 
 
 @register("reception-residents-by-status")
-def residents_by_status(*, year: int | None = None, **_ignored: Any) -> Table:
-    report = occupancy_report(on=_day(year))
+def residents_by_status(
+    *, year: int | None = None, sources: Sources | None = None, **_ignored: Any
+) -> Table:
+    report = _occupancy(year, sources)
     labels = dict(ResidentStatus.choices)
     return Table(
         slug="reception-residents-by-status",

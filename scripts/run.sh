@@ -18,13 +18,15 @@ trap stop INT TERM EXIT
 # The broker's folders and beat's schedule file are under VAR_DIR (config/settings.py).
 .venv/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 &
 pids+=($!)
-$PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
+# Django's development server; the banner below says so, and README.md's Production section
+# says what serves in production, so its own warning is not repeated on every start.
+DJANGO_RUNSERVER_HIDE_WARNING=true $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
 pids+=($!)
 
 sleep 2
 cat <<MSG
 
-  Asylum casework is running.
+  Asylum casework is running (development servers; for production see README.md).
     web / status page  http://127.0.0.1:${PORT}/status/
     admin              http://127.0.0.1:${PORT}/admin/
     API docs           http://127.0.0.1:${PORT}/api/docs/

@@ -50,6 +50,11 @@ COMPARED = {
     "casework/deadlines/reminders.py": [
         "tests/casework/test_deadline_statements.py::test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would",
     ],
+    # DDL with no ORM equivalent: the tests read the rows back through the ORM, as before.
+    "casework/core/partitions.py": [
+        "tests/casework/test_partitioned_logs.py::test_converting_a_populated_table_keeps_its_rows_ids_indexes_keys_and_triggers",
+        "tests/casework/test_partitioned_logs.py::test_a_month_without_a_partition_waits_in_the_default_until_the_command_makes_it",
+    ],
     "casework/intake/writer.py": [
         "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",
     ],
@@ -58,9 +63,7 @@ COMPARED = {
         "tests/stats/test_seed_demo.py::test_the_copy_load_leaves_every_index_and_constraint_as_it_found_them",
     ],
 }
-EXEMPT = {
-    "casework/core/views.py": "the health probe's SELECT 1 reads no table",
-}
+EXEMPT: dict[str, str] = {}
 
 CURSOR_CALLS = {"execute", "executemany", "copy"}
 

@@ -142,6 +142,8 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         ours=mk("sweep_deadlines (reminders_create_due)", runs["ours"], statements["ours"]),
         baseline=mk("one hand-written INSERT … SELECT", runs["baseline"], statements["baseline"]),
         target="≤ 2× the INSERT … SELECT",
+        key="sweep",
+        checks={"same_rows": same},
     )
     row.met = bool(same and row.ratio is not None and row.ratio <= 2)
     row.notes.append(

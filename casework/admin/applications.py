@@ -66,6 +66,7 @@ from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number, parse_reference
+from casework.people.selectors import name_starts_with
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
@@ -207,11 +208,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         digits = term.replace(" ", "")
         if is_valid_registration_number(digits):
             return queryset.filter(person__registration_number=digits), False
-        for word in term.split()[:4]:
-            queryset = queryset.filter(person__family_name__istartswith=word) | queryset.filter(
-                person__given_name__istartswith=word
-            )
-        return queryset, False
+        return queryset.filter(name_starts_with(term, path="person__")), False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         return super().changelist_view(request, {"title": _("Cases"), **(extra_context or {})})

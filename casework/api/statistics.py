@@ -5,7 +5,9 @@
     GET /api/v1/statistics/<slug>/?year=2022&format=csv             the same table as CSV
 
 Tables hold counts, not people; any user with ``casework.view_statistics`` (every role)
-may read them. The same selectors feed the admin's statistics page.
+may read them. They are read as the refresh stored them (``computed_at`` says when), the
+same rows as the admin's statistics page; before the first refresh a table is a 503 with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -22,6 +24,8 @@ from rest_framework.views import APIView
 
 from casework.statistics import tables as statistics
 from casework.statistics.export import csv_response, statistics_params
+from casework.statistics.selectors import published, published_table
+from casework.statistics.tasks import refresh_soon
 
 
 class CSVRenderer(BaseRenderer):
@@ -33,6 +37,15 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data if isinstance(data, bytes | str) else b""
+
+
+class FiguresNotReady(APIException):
+    """Before the first refresh: the figures are being computed (a retry will find them)."""
+
+    status_code = 503
+    default_detail = "The figures are being computed; try again in a minute."
+    default_code = "figures_not_ready"
+    wait = 60  # DRF's handler sends it as Retry-After
 
 
 class CanViewStatistics(BasePermission):
@@ -56,6 +69,9 @@ class StatisticsIndexView(APIView):
     )
     def get(self, request: Request) -> Response:
         statistics.discover()
+        state = published()
+        if not state.ready:
+            refresh_soon()
         return Response(
             {
                 "tables": [
@@ -67,7 +83,8 @@ class StatisticsIndexView(APIView):
                     }
                     for slug in statistics.TABLES
                 ],
-                "years": statistics.available_years(),
+                "years": state.years,
+                "computed_at": state.computed_at,
             }
         )
 
@@ -93,10 +110,16 @@ class StatisticsTableView(APIView):
         if slug not in statistics.TABLES:
             raise NotFound("No such table.")
         params = statistics_params(request.query_params)
-        table = statistics.table(slug, **params)
+        found = published_table(slug, **params)
+        if found is None:
+            if not published().ready:
+                refresh_soon()
+                raise FiguresNotReady
+            raise NotFound("No figures for this year and kind.")
+        table, computed_at = found
         if request.accepted_renderer.format == "csv":
             return csv_response(table, params)
-        return Response({**table.as_dict(), "parameters": params})
+        return Response({**table.as_dict(), "parameters": params, "computed_at": computed_at})
 
 
 urlpatterns = [

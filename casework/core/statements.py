@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.utils import CursorWrapper
 
@@ -21,10 +22,16 @@ def prepared_cursor(connection: Any = None) -> Any:
     dumpers), which is why only these prepared statements of known shape use it.
     """
     connection = connection or connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql" or connection.queries_logged:
+    if (
+        connection.vendor != "postgresql"
+        or connection.queries_logged
+        or not settings.DB_SERVER_SIDE_PREPARE
+    ):
         # Logging queries (DEBUG, CaptureQueriesContext) reads the SQL from psycopg's
-        # client-side query, which a prepared statement does not keep: the same statement,
-        # bound on the client.
+        # client-side query, which a prepared statement does not keep; behind a transaction
+        # pooler that does not keep prepared statements (``DB_SERVER_SIDE_PREPARE=0``,
+        # config/settings.py) the next transaction's server would not know it: in both cases
+        # the same statement, bound on the client.
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()

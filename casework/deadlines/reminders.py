@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from casework.core.heartbeats import SWEEP, recorded_run
 from casework.core.queue import task_named
 from casework.deadlines.channels import PermanentDeliveryError, channels_for, get_channel
 from casework.deadlines.choices import ReminderStatus
@@ -449,13 +450,26 @@ class SweepReport:
 
 
 def sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> SweepReport:
-    """One sweep: create due reminders, reclaim interrupted ones, queue what is pending."""
+    """One sweep: create due reminders, reclaim interrupted ones, queue what is pending.
+
+    A completed sweep records its heartbeat (``casework.core.heartbeats``): ``/healthz``
+    turns unhealthy when none has completed for twice ``SWEEP_INTERVAL_SECONDS`` (beat
+    stopped, or every sweep failing), and the metrics report its duration and rows.
+    """
     now = now or timezone.now()
-    created = reminders_create_due(now=now)
-    reclaimed = reminders_reclaim_stale(now=now)
-    queued = failed = 0
-    if enqueue:
-        queued, failed = reminders_enqueue_pending(now=now)
+    with recorded_run(SWEEP) as rows:
+        created = reminders_create_due(now=now)
+        reclaimed = reminders_reclaim_stale(now=now)
+        queued = failed = 0
+        if enqueue:
+            queued, failed = reminders_enqueue_pending(now=now)
+        rows.update(
+            created=created.total,
+            advanced=created.advanced,
+            reclaimed=reclaimed,
+            queued=queued,
+            enqueue_failed=failed,
+        )
     log.info(
         "sweep: created=%d advanced=%d reclaimed=%d queued=%d enqueue_failed=%d",
         created.total,

@@ -58,6 +58,18 @@ UKRAINIANS_2023 = 33000
 OPEN_CASES = 300
 RECENT_CASES = 1500
 
+
+def part_sizes(scale: float) -> dict[str, int]:
+    """The cases each part of the bulk dataset has at ``scale``, as its generator yields them
+    (``seed_demo`` shows its progress against their sum)."""
+    return {
+        "protection2022": round(APPLICATIONS_2022 * scale),
+        "collective2023": round(UKRAINIANS_2023 * scale),
+        "recent": round(RECENT_CASES * scale),
+        "open": round(OPEN_CASES * scale),
+    }
+
+
 NAMES = {
     "ar": (["Mohammed", "Ahmad", "Omar", "Ali", "Khaled", "Yusuf", "Hassan", "Samir"],
            ["Fatima", "Aisha", "Mariam", "Nour", "Layla", "Rania", "Huda", "Salma"],

@@ -44,7 +44,7 @@ from casework.staff.users import AnyUser, StaffRequest
 EXEMPT_NAMES = frozenset(
     {"admin:login", "admin:logout", "admin:jsi18n", "otp-verify", "otp-setup"}
     # the public pages, which show nothing a session could add to
-    | {"status", "healthz", "set_language"}
+    | {"status", "healthz", "metrics", "set_language"}
 )
 
 

@@ -1,7 +1,8 @@
-"""A model without a table that carries the permission to see the statistics."""
+"""The statistics' models: the permission to see them, and the published tables as computed."""
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,3 +18,46 @@ class Statistics(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class PublishedTable(models.Model):
+    """One published table for one year (0: every year), one kind ("": every kind) and one
+    staff language, as the refresh last computed it: its title, columns and rows.
+
+    Why rows and not a cache entry: each table is a ``GROUP BY`` over a whole table (about
+    10 s for the page at a million cases), and a cache entry that expires makes the next
+    member of staff wait for it, or fails with the cache. Beat recomputes these rows
+    (``casework.statistics.services.statistics_refresh``, every year and kind at once, in one
+    transaction); the statistics page and ``/api/v1/statistics/`` only read them, and say
+    when they were computed. The rows hold counts and labels (country, outcome, centre,
+    county, municipality), never a person: what the authority publishes.
+    """
+
+    language = models.CharField(max_length=8, verbose_name=_("language"))
+    year = models.PositiveSmallIntegerField(default=0, verbose_name=_("year"))
+    kind = models.CharField(max_length=16, blank=True, verbose_name=_("kind"))
+    slug = models.CharField(max_length=64, verbose_name=_("table"))
+    # Casework's tables are counted per kind; the others (reception, integration) are one
+    # table for every kind, stored with kind "" and shown whatever kind is chosen.
+    by_kind = models.BooleanField(default=False, verbose_name=_("by kind"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    columns = models.JSONField(default=list, verbose_name=_("columns"))
+    rows = models.JSONField(default=list, encoder=DjangoJSONEncoder, verbose_name=_("rows"))
+    chart = models.JSONField(default=dict, verbose_name=_("chart"))
+    total_row = models.BooleanField(default=False, verbose_name=_("total row"))
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
+
+    class Meta:
+        verbose_name = _("published table")
+        verbose_name_plural = _("published tables")
+        constraints = [
+            # Also the index the page reads by: language, year, kind.
+            models.UniqueConstraint(
+                fields=["language", "year", "kind", "slug"], name="one_published_table"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} {self.year or 'all'} {self.kind or 'all'} ({self.language})"

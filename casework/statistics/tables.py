@@ -1,8 +1,13 @@
 """The statistics the authority publishes, as aggregate queries (selectors, reads only).
 
-Each function returns a ``Table``: columns and rows computed by ``GROUP BY`` in the database,
-never by a Python loop over cases, so the same code answers on the demo data and on a
-million applications. The definitions follow the Directorate of Immigration's (UDI) tables:
+Each function returns a ``Table``, built from rows the database has grouped (``GROUP BY``
+by year and kind besides the table's own columns, ``Sources``), never by a Python loop over
+cases, so the same code answers on the demo data and on a million applications. Nobody
+waits for them: the refresh (``casework.statistics.services``) stores every table for
+every year and kind, and the page and the API read those rows
+(``casework.statistics.selectors``).
+
+The definitions follow the Directorate of Immigration's (UDI) tables:
 
 - applications are counted per application, by the year and month they were lodged;
   "asylum applications" are individual protection applications (Immigration Act § 28), so
@@ -23,26 +28,23 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     CharField,
     Count,
     Exists,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
 )
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -60,8 +62,6 @@ from casework.applications.choices import (
 )
 from casework.applications.models import Appeal, Application, Decision
 from casework.people.choices import Sex
-
-log = logging.getLogger(__name__)
 
 # --- Tables ---------------------------------------------------------------------------------
 
@@ -120,13 +120,23 @@ def _csv_cell(value: Any) -> Any:
 
 TableFunction = Callable[..., Table]
 TABLES: dict[str, TableFunction] = {}
+# The tables counted per kind of application (casework's); the others are one table for
+# every kind, computed once per year.
+BY_KIND: set[str] = set()
 
 
-def register(slug: str) -> Callable[[TableFunction], TableFunction]:
-    """Declare a table under ``slug`` (URLs of the admin page, the API and the CSV files)."""
+def register(slug: str, *, by_kind: bool = False) -> Callable[[TableFunction], TableFunction]:
+    """Declare a table under ``slug`` (URLs of the admin page, the API and the CSV files).
+
+    A table function takes ``year`` (and ``kind`` where ``by_kind``) and ``sources``, the
+    refresh's ``Sources`` (casework's grouped rows, read once for every table; other apps'
+    tables take it as one of their ignored keywords).
+    """
 
     def wrap(func: TableFunction) -> TableFunction:
         TABLES[slug] = func
+        if by_kind:
+            BY_KIND.add(slug)
         return func
 
     return wrap
@@ -171,24 +181,13 @@ class DaysBetween(Func):
         )
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ``PERCENTILE_CONT(f) WITHIN GROUP (ORDER BY x)``: an interpolated percentile."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
-def percentile_of_counts(counts: list[tuple[float, int]], fraction: float) -> float | None:
+def percentile_of_counts(counts: Sequence[tuple[float, int]], fraction: float) -> float | None:
     """The same interpolation as ``PERCENTILE_CONT``, from a histogram: ``counts`` holds each
     value with how many times it occurs, in ascending order of value.
 
     The database groups and sorts (a few thousand (value, count) rows at most: processing
     times in days), never a row per case: portable to SQLite, where there is no
-    ``PERCENTILE_CONT``, in one query for every group at once.
+    ``PERCENTILE_CONT``, in one query for every group, year and kind at once.
     """
     n = sum(count for _value, count in counts)
     if n == 0:
@@ -273,13 +272,148 @@ def _country(code: str) -> str:
     return str(countries.name(code)) if code else str(_("stateless"))
 
 
-def _applications(*, year: int | None = None, kind: str | None = None) -> QuerySet:
-    qs = Application.objects.all()
-    if year:
-        qs = qs.filter(lodged_on__year=year)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
+class Year(Func):
+    """A date's year as a number, with the database's own date formatting (Django's
+    ``ExtractYear`` is a Python function per row on SQLite)."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sql(
+        self, compiler: Any, connection: Any, *args: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        (day, params) = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "postgresql":
+            return f"CAST(EXTRACT(YEAR FROM {day}) AS integer)", params
+        return f"CAST(strftime('%%Y', {day}) AS INTEGER)", params
+
+
+# --- The grouped rows the tables are built from ----------------------------------------------
+
+
+class Sources:
+    """Casework's figures grouped by year and kind besides each table's own columns, each read
+    from the database once (a ``GROUP BY`` over the whole table: set-based, never a row per
+    case) and kept for the life of this object.
+
+    The refresh builds every table for every year and kind from one ``Sources``: five scans
+    of the applications and decisions in all, rather than five per year and kind. A table
+    asked for alone makes its own ``Sources`` and reads only what it needs.
+    """
+
+    def __init__(self, *, now: Any = None) -> None:
+        self.now = now or timezone.now()
+        self._read: dict[str, list[dict[str, Any]]] = {}
+        self._memo: dict[Any, Any] = {}
+
+    def _rows(self, name: str, query: Callable[[], Iterable[dict[str, Any]]]) -> list[dict]:
+        if name not in self._read:
+            self._read[name] = list(query())
+        return self._read[name]
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Another app's figures, computed once for every table and language that shows
+        them (reception's occupancy on a day feeds three tables)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @property
+    def months(self) -> list[dict[str, Any]]:
+        """Applications per month of lodging and kind (also the years to choose from)."""
+
+        def query() -> Iterable[dict[str, Any]]:
+            rows = (
+                Application.objects.annotate(ym=YearMonth("lodged_on"))
+                .values("ym", "kind")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            return ({**r, "year": int(r["ym"][:4])} for r in rows if r["ym"])
+
+        return self._rows("months", query)
+
+    def applications_by(self, field: str) -> list[dict[str, Any]]:
+        """Applications per year of lodging, kind and ``field``."""
+        return self._rows(
+            f"by:{field}",
+            lambda: (
+                Application.objects.annotate(year=Year("lodged_on"))
+                .values("year", "kind", field)
+                .annotate(n=Count("id"))
+                .order_by()
+            ),
+        )
+
+    @property
+    def ages(self) -> list[dict[str, Any]]:
+        """Applications per year of lodging, kind, age in years at lodging and sex."""
+        return self._rows(
+            "ages",
+            lambda: (
+                Application.objects.annotate(year=Year("lodged_on"), age=_age_years())
+                .values("year", "kind", "age", "person__sex")
+                .annotate(n=Count("id"))
+                .order_by()
+            ),
+        )
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        """Decisions per instance, year of decision, kind, nationality and outcome."""
+        return self._rows(
+            "decisions",
+            lambda: (
+                Decision.objects.annotate(
+                    year=ExtractYear("decided_at"), kind=F("application__kind")
+                )
+                .values("instance", "year", "kind", "application__person__nationality", "outcome")
+                .annotate(n=Count("id"))
+                .order_by()
+            ),
+        )
+
+    def days(self, which: str) -> list[dict[str, Any]]:
+        """Cases per year of decision, kind, track and days taken: ``first`` (lodging to the
+        first first-instance decision) or ``final`` (to the decision that stands)."""
+
+        def query() -> Iterable[dict[str, Any]]:
+            if which == "first":
+                qs = _first_decisions().annotate(
+                    kind=F("application__kind"),
+                    track=F("application__track"),
+                    days=DaysBetween(F("application__lodged_on"), F("decided_at")),
+                )
+            else:
+                qs = Application.objects.filter(_final_filter(self.now)).annotate(
+                    days=DaysBetween(F("lodged_on"), F("decided_at"))
+                )
+            return (
+                qs.filter(days__isnull=False)
+                .annotate(year=ExtractYear("decided_at"))
+                .values("year", "kind", "track", "days")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+
+        return self._rows(f"days:{which}", query)
+
+    def years(self) -> list[int]:
+        """Years with applications, newest first (the page's year selector)."""
+        return sorted({r["year"] for r in self.months}, reverse=True)
+
+
+def _chosen(rows: list[dict[str, Any]], year: int | None, kind: str | None) -> list[dict]:
+    """The grouped rows of one year and kind (every year, every kind when not given)."""
+    return [r for r in rows if (not year or r["year"] == year) and (not kind or r["kind"] == kind)]
+
+
+def _sum_by(rows: Iterable[dict[str, Any]], *keys: str) -> dict[Any, int]:
+    totals: dict[Any, int] = {}
+    for r in rows:
+        key = r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys)
+        totals[key] = totals.get(key, 0) + r["n"]
+    return totals
 
 
 # --- Applications ---------------------------------------------------------------------------
@@ -289,18 +423,15 @@ TRACK_LABELS = dict(Track.choices)
 SEX_LABELS = dict(Sex.choices)
 
 
-@register("applications-by-month")
+@register("applications-by-month", by_kind=True)
 def applications_by_month(
-    *, year: int | None = None, kind: str | None = None, **_ignored: Any
+    *,
+    year: int | None = None,
+    kind: str | None = None,
+    sources: Sources | None = None,
+    **_ignored: Any,
 ) -> Table:
-    rows = (
-        _applications(year=year, kind=kind)
-        .annotate(ym=YearMonth("lodged_on"))
-        .values("ym")
-        .annotate(n=Count("id"))
-        .order_by("ym")
-    )
-    rows = [{"y": int(r["ym"][:4]), "m": int(r["ym"][5:7]), "n": r["n"]} for r in rows]
+    months = _sum_by(_chosen((sources or Sources()).months, year, kind), "ym")
     return Table(
         slug="applications-by-month",
         title=_("Applications by year and month of lodging"),
@@ -309,19 +440,29 @@ def applications_by_month(
             Column("month", _("month")),
             Column("applications", _("applications"), numeric=True),
         ],
-        rows=[{"year": r["y"], "month": r["m"], "applications": r["n"]} for r in rows],
+        rows=[
+            {"year": int(ym[:4]), "month": int(ym[5:7]), "applications": n}
+            for ym, n in sorted(months.items())
+        ],
         chart={"label": "month", "value": "applications"},
     )
 
 
 def _count_by(
-    slug: str, title: Any, key: str, label: Any, expr: Any, labels: Callable[[Any], str], **f: Any
+    slug: str,
+    title: Any,
+    key: str,
+    label: Any,
+    field: str,
+    labels: Callable[[Any], str],
+    *,
+    year: int | None = None,
+    kind: str | None = None,
+    sources: Sources | None = None,
+    **_ignored: Any,
 ) -> Table:
-    qs = _applications(year=f.get("year"), kind=f.get("kind"))
-    if not isinstance(expr, str):
-        qs = qs.annotate(**{"_g": expr})
-        expr = "_g"
-    rows = qs.values(expr).annotate(n=Count("id")).order_by("-n", expr)
+    counts = _sum_by(_chosen((sources or Sources()).applications_by(field), year, kind), field)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     return Table(
         slug=slug,
         title=title,
@@ -330,12 +471,12 @@ def _count_by(
             Column("code", _("code")),
             Column("applications", _("applications"), numeric=True),
         ],
-        rows=[{key: labels(r[expr]), "code": r[expr] or "", "applications": r["n"]} for r in rows],
+        rows=[{key: labels(v), "code": v or "", "applications": n} for v, n in ordered],
         chart={"label": key, "value": "applications"},
     )
 
 
-@register("applications-by-nationality")
+@register("applications-by-nationality", by_kind=True)
 def applications_by_nationality(**f: Any) -> Table:
     return _count_by(
         "applications-by-nationality",
@@ -348,7 +489,7 @@ def applications_by_nationality(**f: Any) -> Table:
     )
 
 
-@register("applications-by-kind")
+@register("applications-by-kind", by_kind=True)
 def applications_by_kind(**f: Any) -> Table:
     return _count_by(
         "applications-by-kind",
@@ -361,7 +502,7 @@ def applications_by_kind(**f: Any) -> Table:
     )
 
 
-@register("applications-by-track")
+@register("applications-by-track", by_kind=True)
 def applications_by_track(**f: Any) -> Table:
     return _count_by(
         "applications-by-track",
@@ -374,29 +515,24 @@ def applications_by_track(**f: Any) -> Table:
     )
 
 
-@register("applications-by-sex-and-age")
+@register("applications-by-sex-and-age", by_kind=True)
 def applications_by_sex_and_age(
-    *, year: int | None = None, kind: str | None = None, **_ignored: Any
+    *,
+    year: int | None = None,
+    kind: str | None = None,
+    sources: Sources | None = None,
+    **_ignored: Any,
 ) -> Table:
     """UDI's table "by citizenship, age group and sex", without the citizenship split.
 
     Counted by age in years (a hundred rows at most), then summed into the bands here.
     """
-    qs = (
-        _applications(year=year, kind=kind)
-        .annotate(age=_age_years())
-        .values("age")
-        .annotate(
-            **{s: Count("id", filter=Q(person__sex=s)) for s in Sex.values},
-            total=Count("id"),
-        )
-        .order_by()
-    )
     by_band: dict[str, dict[str, int]] = {}
-    for r in qs:
+    for r in _chosen((sources or Sources()).ages, year, kind):
         band = by_band.setdefault(_age_band(r["age"]), dict.fromkeys([*Sex.values, "total"], 0))
-        for key in band:
-            band[key] += r[key]
+        if r["person__sex"] in band:
+            band[r["person__sex"]] += r["n"]
+        band["total"] += r["n"]
     order = [label for label, _lo, _hi in AGE_BANDS] + ["unknown"]
     rows = [{"age_band": band, **by_band[band]} for band in order if band in by_band]
     return Table(
@@ -427,42 +563,38 @@ def grant_rates(counts: dict[str, int]) -> tuple[float | None, float | None]:
     )
 
 
-def _decisions(*, instance: str, year: int | None, kind: str | None) -> QuerySet:
-    qs = Decision.objects.filter(instance=instance)
-    if year:
-        qs = qs.filter(decided_at__year=year)
-    if kind:
-        qs = qs.filter(application__kind=kind)
-    return qs
-
-
 def decisions_by_outcome(
     *,
     instance: str = Instance.FIRST,
     year: int | None = None,
     kind: str | None = None,
+    sources: Sources | None = None,
     **_ignored: Any,
 ) -> Table:
     """Decisions by nationality and outcome, with both grant rates (UDI's "Asylvedtak …")."""
-    counts = {o: Count("id", filter=Q(outcome=o)) for o in Outcome.values}
-    base = _decisions(instance=instance, year=year, kind=kind)
-    grouped = (
-        base.values("application__person__nationality")
-        .annotate(**counts, total=Count("id"))
-        .order_by("-total", "application__person__nationality")
-    )
-    overall = base.aggregate(**counts, total=Count("id"))
+    chosen = [
+        r
+        for r in _chosen((sources or Sources()).decisions, year, kind)
+        if r["instance"] == instance and r["outcome"] in OUTCOME_LABELS
+    ]
+    by_nationality: dict[str, dict[str, int]] = {}
+    overall: dict[str, int] = dict.fromkeys(Outcome.values, 0)
+    for r in chosen:
+        code = r["application__person__nationality"] or ""
+        counts = by_nationality.setdefault(code, dict.fromkeys(Outcome.values, 0))
+        counts[r["outcome"]] += r["n"]
+        overall[r["outcome"]] += r["n"]
+    grouped = sorted(by_nationality.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     rows = []
-    for r in [*grouped, {**overall, "application__person__nationality": None}]:
-        merits, allrate = grant_rates(r)
-        code = r["application__person__nationality"]
+    for code, counts in [*grouped, (None, overall)]:
+        merits, allrate = grant_rates(counts)
         rows.append(
             {
                 "nationality": str(_("total")) if code is None else _country(code),
                 "code": "" if code is None else code,
-                **{o: r[o] for o in Outcome.values},
-                "total": r["total"],
-                "merits_decisions": sum(r[o] for o in (*MERITS_POSITIVE, *MERITS_NEGATIVE)),
+                **{o: counts[o] for o in Outcome.values},
+                "total": sum(counts.values()),
+                "merits_decisions": sum(counts[o] for o in (*MERITS_POSITIVE, *MERITS_NEGATIVE)),
                 "grant_rate_merits": None if merits is None else round(100 * merits, 1),
                 "grant_rate_all": None if allrate is None else round(100 * allrate, 1),
             }
@@ -489,12 +621,12 @@ def decisions_by_outcome(
     )
 
 
-@register("decisions-first")
+@register("decisions-first", by_kind=True)
 def decisions_first(**f: Any) -> Table:
     return decisions_by_outcome(instance=Instance.FIRST, **f)
 
 
-@register("decisions-appeal")
+@register("decisions-appeal", by_kind=True)
 def decisions_appeal(**f: Any) -> Table:
     return decisions_by_outcome(instance=Instance.APPEAL, **f)
 
@@ -517,65 +649,49 @@ def _first_decisions() -> QuerySet:
     return Decision.objects.filter(instance=Instance.FIRST).exclude(Exists(remitted_before))
 
 
-def _final_filter() -> Q:
+def _final_filter(now: Any = None) -> Q:
     """Cases whose last decision stands: accepted, withdrawn, or rejected beyond appeal."""
-    now = timezone.now()
+    now = now or timezone.now()
     return Q(decided_at__isnull=False) & (
         Q(state__in=[State.ACCEPTED, State.WITHDRAWN])
         | Q(state=State.REJECTED) & (Q(is_final=True) | Q(appeal_deadline__lt=now))
     )
 
 
-def _percentiles(qs: QuerySet, groups: list[str]) -> list[dict[str, Any]]:
-    """n, median and 80th percentile of ``days`` per group, in one query (on SQLite a
-    histogram per group, see ``percentile_of_counts``)."""
-    qs = qs.filter(days__isnull=False)
-    if connection.vendor == "postgresql":
-        return list(
-            qs.values(*groups)
-            .annotate(
-                n=Count("id"),
-                median=PercentileCont("days", 0.5),
-                p80=PercentileCont("days", 0.8),
-            )
-            .order_by(*groups)
-        )
-    histograms: dict[tuple[Any, ...], list[tuple[float, int]]] = {}
-    for r in qs.values(*groups, "days").annotate(n=Count("id")).order_by(*groups, "days"):
-        histograms.setdefault(tuple(r[g] for g in groups), []).append((r["days"], r["n"]))
-    return [
-        {
-            **dict(zip(groups, key, strict=True)),
-            "n": sum(count for _days, count in counts),
+def _percentiles(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """n, median and 80th percentile of the days per kind and track, from the histogram of
+    days (``percentile_of_counts``: the interpolation of ``PERCENTILE_CONT``) summed over the
+    chosen years: a few thousand grouped rows, never a row per case."""
+    histograms: dict[tuple[str, str], dict[int, int]] = {}
+    for r in rows:
+        days = histograms.setdefault((r["kind"], r["track"]), {})
+        days[r["days"]] = days.get(r["days"], 0) + r["n"]
+    result = {}
+    for key, days in histograms.items():
+        counts = sorted(days.items())
+        result[key] = {
+            "n": sum(days.values()),
             "median": percentile_of_counts(counts, 0.5),
             "p80": percentile_of_counts(counts, 0.8),
         }
-        for key, counts in histograms.items()
-    ]
+    return result
 
 
-@register("processing-time")
-def processing_time(*, year: int | None = None, kind: str | None = None, **_ignored: Any) -> Table:
+@register("processing-time", by_kind=True)
+def processing_time(
+    *,
+    year: int | None = None,
+    kind: str | None = None,
+    sources: Sources | None = None,
+    **_ignored: Any,
+) -> Table:
     """Days from lodging to the first decision and to the final one, by kind and track.
 
     ``year`` selects the year of the decision (the cases finished that year), as UDI does.
     """
-    first = _first_decisions().annotate(
-        kind=F("application__kind"),
-        track=F("application__track"),
-        days=DaysBetween(F("application__lodged_on"), F("decided_at")),
-    )
-    final = Application.objects.filter(_final_filter()).annotate(
-        days=DaysBetween(F("lodged_on"), F("decided_at"))
-    )
-    if kind:
-        first, final = first.filter(application__kind=kind), final.filter(kind=kind)
-    if year:
-        first = first.filter(decided_at__year=year)
-        final = final.filter(decided_at__year=year)
-    groups = ["kind", "track"]
-    a = {(r["kind"], r["track"]): r for r in _percentiles(first, groups)}
-    b = {(r["kind"], r["track"]): r for r in _percentiles(final, groups)}
+    sources = sources or Sources()
+    a = _percentiles(_chosen(sources.days("first"), year, kind))
+    b = _percentiles(_chosen(sources.days("final"), year, kind))
     rows = []
     for key in sorted(set(a) | set(b)):
         ra, rb = a.get(key, {}), b.get(key, {})
@@ -615,65 +731,10 @@ def _days(value: float | None) -> float | None:
 
 def available_years() -> list[int]:
     """Years with applications, newest first (the page's year selector)."""
-    months = Application.objects.annotate(ym=YearMonth("lodged_on")).values_list("ym", flat=True)
-    return sorted({int(ym[:4]) for ym in months.distinct() if ym}, reverse=True)
+    return Sources().years()
 
 
 def tables(*, slugs: Iterable[str] | None = None, **params: Any) -> list[Table]:
     discover()
-    return [TABLES[s](**params) for s in (slugs or TABLES)]
-
-
-# How long the statistics page shows the same figures. Every table is a scan of its whole
-# table (seconds together at a million cases); the figures are published monthly, so a few
-# minutes old is as good as live, and a page opened all day by many staff costs one
-# computation per language, year and kind every ``PAGE_SECONDS``.
-PAGE_SECONDS = 10 * 60
-
-
-@dataclass
-class Figures:
-    """Every table for one choice of year and kind, the years to choose from, and when they
-    were computed (the page says so)."""
-
-    tables: list[Table]
-    years: list[int]
-    computed_at: Any
-
-
-def _page_key(params: dict[str, Any]) -> str:
-    from django.utils import translation
-
-    return "statistics:page:" + ":".join(
-        [translation.get_language() or "", *(f"{k}={params[k]}" for k in sorted(params))]
-    )
-
-
-def page_figures(**params: Any) -> Figures:
-    """The statistics page's figures, from the cache when computed in the last
-    ``PAGE_SECONDS`` (per language: the tables hold country and outcome names), else
-    computed and cached. A cache outage computes them afresh, never an error page."""
-    from django.core.cache import cache
-
-    try:
-        figures = cache.get(_page_key(params))
-    except Exception:  # a cache outage must not break the page
-        log.warning("statistics cache unavailable (get)")
-        figures = None
-    if isinstance(figures, Figures):
-        return figures
-    return page_figures_refresh(**params)
-
-
-def page_figures_refresh(**params: Any) -> Figures:
-    """Compute the page's figures now and keep them for ``PAGE_SECONDS`` (the beat task
-    ``casework.tasks.refresh_statistics`` does it before they expire, so the page a visitor
-    opens without choosing a year or kind is always ready)."""
-    from django.core.cache import cache
-
-    figures = Figures(tables=tables(**params), years=available_years(), computed_at=timezone.now())
-    try:
-        cache.set(_page_key(params), figures, PAGE_SECONDS)
-    except Exception:
-        log.warning("statistics cache unavailable (set)")
-    return figures
+    sources = params.pop("sources", None) or Sources()
+    return [TABLES[s](sources=sources, **params) for s in (slugs or TABLES)]

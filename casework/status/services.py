@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.applications.choices import ApplicationKind, Track
+from casework.core.heartbeats import WAITING_FIGURES, recorded_run
 from casework.status.models import QueueDay, WaitingFigure
 from casework.status.waiting import compute_queue_days, compute_waiting_days
 
@@ -23,8 +24,18 @@ def waiting_figures_refresh(*, now: dt.datetime | None = None) -> int:
 
     Returns the number of kinds × tracks refreshed. Computed outside the transaction, so the
     write lock (SQLite) is held only for the short replacement, not for the seconds of reading.
+    A completed refresh records its heartbeat: ``/healthz`` turns unhealthy when the figures
+    applicants read are older than twice ``WAITING_REFRESH_SECONDS``.
     """
     now = now or timezone.now()
+    with recorded_run(WAITING_FIGURES) as rows:
+        refreshed = _refresh_all(now)
+        rows["figures"] = refreshed
+    log.info("waiting figures refreshed: %d kinds and tracks", refreshed)
+    return refreshed
+
+
+def _refresh_all(now: dt.datetime) -> int:
     refreshed = 0
     for kind in ApplicationKind.values:
         for track in Track.values:
@@ -45,5 +56,4 @@ def waiting_figures_refresh(*, now: dt.datetime | None = None) -> int:
                     batch_size=2000,
                 )
             refreshed += 1
-    log.info("waiting figures refreshed: %d kinds and tracks", refreshed)
     return refreshed

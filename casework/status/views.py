@@ -60,6 +60,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from casework.core.cache import counter_cache, incr_counters
+from casework.core.metrics import STATUS_LOOKUPS
 from casework.people.identity import parse_reference
 from casework.status.alerts import reference_paused
 from casework.status.languages import RTL_LANGUAGES, is_reviewed
@@ -297,6 +298,7 @@ def _lookup_row(
 
 def _log(request: HttpRequest, *, outcome: str, reference: str = "") -> None:
     _lookup_row(request, outcome=outcome, reference=reference).save(force_insert=True)
+    STATUS_LOOKUPS.labels(outcome=outcome).inc()
 
 
 @lru_cache(maxsize=64)
@@ -396,6 +398,8 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
         now=now,
         log=_lookup_row(request, reference=reference, date_of_birth=date_of_birth),
     )
+    found = StatusLookup.Outcome.FOUND if application else StatusLookup.Outcome.NOT_FOUND
+    STATUS_LOOKUPS.labels(outcome=found).inc()
     if application is None:
         return render(
             request,

@@ -22,6 +22,7 @@ from django_fsm import TransitionNotAllowed
 
 from casework.audit.services import audit_event
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict, TransitionInvalid
+from casework.core.metrics import TRANSITIONS_REFUSED
 from casework.core.statements import insert
 from casework.deadlines.services import deadline_set, deadlines_close
 from casework.staff.users import AnyUser, recorded_user
@@ -179,6 +180,35 @@ def transition_make(
     tell others (``Workflow.after``).
     """
     declaration = workflow[name]
+    try:
+        return _make(workflow, declaration, actor, record, expected_version, values)
+    except (PermissionDenied, TransitionConflict, TransitionInvalid) as exc:
+        TRANSITIONS_REFUSED.labels(
+            record=record._meta.label_lower, transition=name, reason=_refusal_kind(exc)
+        ).inc()
+        raise
+
+
+def _refusal_kind(exc: Exception) -> str:
+    """The metrics' reason for a refusal: who may not, what may not be now, what is missing."""
+    if isinstance(exc, PermissionDenied):
+        return "permission"
+    if isinstance(exc, ConditionsUnmet):
+        return "unmet"
+    if isinstance(exc, TransitionInvalid):
+        return "invalid"
+    return "conflict"
+
+
+def _make(
+    workflow: Workflow[_R],
+    declaration: Transition,
+    actor: AnyUser | None,
+    record: _R,
+    expected_version: int | None,
+    values: dict[str, Any],
+) -> _R:
+    name = declaration.name
     with transaction.atomic():
         locked = workflow.lock(record.pk)
         if locked is None:  # pragma: no cover - deleted under our feet

@@ -27,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from casework.applications.services import application_decide
+from casework.core.requestid import bound
 from casework.deadlines.channels import register_channel, unregister_channel
 from casework.deadlines.reminders import sweep
 from casework.deadlines.tasks import deliver_reminder
@@ -251,6 +252,28 @@ def test_each_reminder_is_delivered_exactly_once_by_a_real_worker(
     assert set(Reminder.objects.values_list("status", "attempts")) == {("sent", 1)}
 
 
+def test_the_worker_logs_a_delivery_under_the_request_id_of_the_decision_that_queued_it(
+    worker, outbox, unit, caseworker, decider
+):
+    """The decision, made while serving a request, queues its reminders after commit; each
+    delivery message carries the request id and the worker's log lines for it show it."""
+    with bound("decision-req-4e8f01"):
+        case = due_appeal_case(caseworker, decider, unit)
+    wait_for(all_settled, 60, "the decision's reminders delivered")
+    assert Reminder.objects.filter(deadline__application=case, status="sent").count() == 4
+
+    def delivered_lines() -> list[str]:
+        return [
+            line
+            for line in worker.log.read_text().splitlines()
+            if "[decision-req-4e8f01]" in line
+            and "casework.tasks.deliver_reminder" in line
+            and "succeeded" in line
+        ]
+
+    wait_for(lambda: len(delivered_lines()) == 4, 30, "four delivery lines with the request id")
+
+
 def test_a_delivery_that_fails_once_is_retried_and_delivered_once(
     worker, outbox, test_channel, unit, caseworker, decider
 ):
@@ -295,6 +318,7 @@ import django, json, time
 django.setup()
 from django.contrib.auth import get_user_model
 from casework.applications.services import application_decide
+from casework.core.requestid import bound
 from casework.models import Application
 from casework.deadlines.reminders import sweep
 decider = get_user_model().objects.get(pk={decider.pk})

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,11 +198,14 @@ def db_host_port() -> tuple[str, int]:
 class Gunicorn:
     """A real gunicorn serving ``config.wsgi`` on a loopback port, in its own process group."""
 
-    def __init__(self, *, env: dict[str, str], workers: int = 2, threads: int = 1) -> None:
+    def __init__(
+        self, *, env: dict[str, str], workers: int = 2, threads: int = 1, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.env = env
         self.workers = workers
         self.threads = threads
+        self.args = args
         self.proc: subprocess.Popen | None = None
         self.log = Path(env["VAR_DIR"]) / "gunicorn.log"
 
@@ -228,6 +232,7 @@ class Gunicorn:
                 "--graceful-timeout",
                 "2",
                 *(["--no-control-socket"] if _has_control_socket() else []),
+                *self.args,
             ],
             cwd=ROOT,
             env=self.env,
@@ -242,6 +247,8 @@ class Gunicorn:
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2):  # noqa: S310
                     return
+            except urllib.error.HTTPError:  # an answer (503: a late sweep): it is serving
+                return
             except OSError:
                 time.sleep(0.2)
         raise TimeoutError(f"gunicorn did not answer: {self.log.read_text()[-2000:]}")

@@ -107,8 +107,9 @@ class Command(BaseCommand):
 
     def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
+        total = sum(demo_cases.part_sizes(scale)[p] for p in parts)
         # The command's own stream (``_out``: django-stubs types it through ``__getattr__``).
-        bar = tqdm(unit=" cases", desc="demo data", disable=None, file=self.stderr._out)  # type: ignore[call-overload]
+        progress = _Progress(self.stderr._out, total)
         ctx = demo_data.Context(
             registrar=users["registrar"],
             caseworker=users["caseworker"],
@@ -116,7 +117,7 @@ class Command(BaseCommand):
             appeals=users["appeals"],
             unit=unit,
             today=today,
-            on_chunk=lambda part, n: bar.update(n),
+            on_chunk=progress.update,
         )
         generators = {
             "protection2022": lambda: demo_cases.protection_2022(scale, seed),
@@ -137,9 +138,9 @@ class Command(BaseCommand):
             for part in PARTS:  # in time order: the hooks' state (beds taken) runs forward
                 if part in parts:
                     written += demo_data.write(part, generators[part](), ctx, seed=seed, ids=ids)
+            progress.close()  # on PostgreSQL the indexes are then made again
         # After the load: on PostgreSQL its rows are only all there once bulk_load has ended.
         extra = sum(hook(ctx) for hook in demo_data.FINISH_HOOKS)
-        bar.close()
         counts = demo_data.row_counts()
         self.stdout.write(
             self.style.SUCCESS(
@@ -250,3 +251,40 @@ class Command(BaseCommand):
                     grounds="Demo: well-founded fear of persecution (Immigration Act § 28 a).",
                 )
         return created
+
+
+class _Progress:
+    """The bulk load's progress on the command's error stream: a tqdm bar on a terminal; where
+    the output is a file or a pipe (a log, CI), a plain line at each tenth, so that nobody
+    watches a minute of silence either way."""
+
+    def __init__(self, out, total: int) -> None:
+        self.out = out
+        self.total, self.done, self.shown = total, 0, 0
+        self.started = time.monotonic()
+        self.bar = None
+        if getattr(self.out, "isatty", lambda: False)():
+            self.bar = tqdm(total=total, unit=" cases", desc="demo data", file=self.out)
+        else:
+            self.out.write(f"demo data: writing {total:,} cases\n")
+            self.out.flush()
+
+    def update(self, part: str, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.set_description(f"demo data ({part})", refresh=False)
+            self.bar.update(n)
+            return
+        tenth = self.done * 10 // max(self.total, 1)
+        if tenth > self.shown:
+            self.shown = tenth
+            self.out.write(
+                f"demo data: {self.done:,} of {self.total:,} cases "
+                f"({self.done * 100 // max(self.total, 1)} %, "
+                f"{time.monotonic() - self.started:.0f} s)\n"
+            )
+            self.out.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,1 @@
+"""Operating the service: the health check operators alert on, and the Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""The health check, the metrics and the structured logs."""

@@ -47,9 +47,8 @@ BOUNDED = {
     re.compile(r'FROM "casework_statuslookup" WHERE .*"reference_hash" = '),
     # Quotas: one row per municipality and year (a few hundred a year); the filter's years.
     re.compile(r'SELECT DISTINCT "reception_municipalityquota"\."year"'),
-    # The municipalities that have officers or programmes: one officer row per person named
-    # by a municipality, one programme per settled refugee, by their municipality index.
-    re.compile(r'SELECT DISTINCT U0\."municipality_id" AS "municipality__pk" FROM "integration_'),
+    # The municipalities that have officers: one row per person a municipality names.
+    re.compile(r'SELECT DISTINCT U0\."municipality_id" AS "municipality__pk" FROM "integration_m'),
 }
 
 

@@ -7,11 +7,15 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0016_sms_messages"),
+        ("casework", "0020_published_tables"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="deadline",
+            index=models.Index(fields=["due_at"], name="deadline_due_at"),
+        ),
         migrations.AddIndex(
             model_name="accesslog",
             index=models.Index(fields=["user", "at"], name="accesslog_user_at"),

@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint bench audit clean state-machine screenshots
 
+# pip's -qq: errors only (not setuptools' notice on every editable install, nor a machine's
+# pip configuration warnings); the echo says what the minutes of quiet are for.
 $(STAMP): pyproject.toml
+	@echo "installing the project and its dependencies into $(VENV) (once, a few minutes)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e '.[dev]'
 	@touch $(STAMP)
 
 ## run: the whole system (web, admin, API, status pages, Celery worker and beat) with demo data

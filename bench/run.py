@@ -41,6 +41,7 @@ ROWS = (
     "name_search",
     "decisions",
     "scaleout",
+    "delivery",  # reminder e-mails through an SMTP relay: 2 Celery workers vs 1
 )
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init, setup_logging
+from celery.signals import beat_init, setup_logging, task_prerun
 
 from casework.core.requestid import connect_celery_signals
 
@@ -90,6 +90,15 @@ def _beat_schedule() -> dict:
 
 
 app.conf.beat_schedule_factory = _beat_schedule
+
+
+@task_prerun.connect
+def _task_reads_unpinned(**_: object) -> None:
+    """A task starts reading as if nothing had been written yet: a worker process runs one
+    task after another, and the one before may have written (``casework.core.replica``)."""
+    from casework.core.replica import task_starts
+
+    task_starts()
 
 
 @app.on_after_finalize.connect

@@ -16,6 +16,28 @@ from typing import Any
 
 wsgi_app = "config.wsgi"
 
+# LOG_FORMAT=json: gunicorn's own lines (start, workers booting or dying) as JSON too, with
+# the same formatter as the application's.
+if os.environ.get("LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "casework.core.requestid.RequestIdFilter"}},
+        "formatters": {"json": {"()": "casework.core.logjson.AllowListJsonFormatter"}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False}
+        },
+    }
+
 
 def on_starting(server: Any) -> None:
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

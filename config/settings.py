@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "casework.core.requestid.RequestIdMiddleware",
     "casework.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "casework.core.replica.ReplicaPinMiddleware",  # reads after a write: from the primary
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.ApiRequestLimitsMiddleware",
     "casework.core.middleware.DatabaseUnavailableMiddleware",
@@ -171,6 +172,28 @@ else:
     # A transaction pooler refuses startup options: there, set it on the database instead.
     if not DB_TRANSACTION_POOLER:
         DATABASES["default"]["OPTIONS"]["options"] = f"-c jit={env('DB_JIT', 'off')}"
+# A PostgreSQL streaming replica (hot standby) of the default database, for the reads that may
+# be a few seconds stale: the status page's shared figures, the statistics, the read-only log
+# lists (``casework.core.replica``). Everything else, and every write, stays on the primary.
+# In tests the replica is the default database itself (``MIRROR``): no second test database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # The primary's connection options (time-outs, prepared statements, a pooler's limits).
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["casework.core.replica.ReplicaRouter"]
+# Seconds a browser that wrote reads from the primary, so the page after a change shows it;
+# seconds a process reads from the primary after it could not reach the replica.
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = int(env("REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lookups) -----------------------------------------------------------
@@ -335,6 +358,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "300"))
 # How often beat recomputes the status page's expected waiting times and queue positions.
 WAITING_REFRESH_SECONDS = int(env("WAITING_REFRESH_SECONDS", "600"))
+# How often beat recomputes the published statistics tables (the statistics page and API read
+# them; at a million cases a refresh takes minutes, so not much more often than this).
+STATISTICS_REFRESH_SECONDS = int(env("STATISTICS_REFRESH_SECONDS", "600"))
 # The appeals board's published expected processing time for an appeal, in days, and where it
 # is published; shown to applicants whose case is with the board (empty: not shown).
 APPEALS_BOARD_WAITING_DAYS = int(env("APPEALS_BOARD_WAITING_DAYS", "0") or 0) or None

@@ -31,7 +31,7 @@ cat <<MSG
     admin              http://127.0.0.1:${PORT}/admin/
     API docs           http://127.0.0.1:${PORT}/api/docs/
     health             http://127.0.0.1:${PORT}/healthz
-  Database: ${DATABASE_URL:-SQLite (var/db.sqlite3)}   Broker: ${CELERY_BROKER_URL:-filesystem:// (var/broker)}
+  Database: ${DATABASE_URL:-SQLite (${VAR_DIR:-var}/db.sqlite3)}   Broker: ${CELERY_BROKER_URL:-filesystem:// (${VAR_DIR:-var}/broker)}
   Demo logins (password: ${DEMO_PASSWORD:-demo-Casework-2026}):
     admin, caseworker, decider, appeals, registrar, reception, integration, auditor
   Press Ctrl-C to stop everything.

@@ -1,8 +1,9 @@
 """Decisions through the service vs bare ``UPDATE … SET state`` statements, two processes
 (``BENCH_DECISION_PROCESSES``).
 
-Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, each with
-its person (external ids ``bench:<run>:…``; they stay). Ours: two processes call
+Setup (not timed) adds 2×N collective-protection cases in ``examined``, assigned, in the
+decision-maker's unit, each with its person (external ids ``bench:<run>:…``; they stay).
+Ours: two processes call
 ``application_decide`` on their half of one set (lock, permission, transition,
 decision row, audit event, deadlines, signal; ``on_commit`` work runs). Baseline: two
 processes run one autocommitted ``UPDATE … SET state`` per case of the other set.
@@ -31,8 +32,11 @@ def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
     from casework.applications.choices import ApplicationKind, State, Track
     from casework.models import Application, Person
     from casework.people.identity import luhn_digit
+    from casework.staff.roles import unit_id_of
 
     caseworker = get_user_model().objects.get(username="caseworker")
+    # A decision-maker decides the cases of their own unit (``in_users_unit``).
+    unit_id = unit_id_of(get_user_model().objects.get(username="decider"))
     run = ctx["run_id"]
     seed = int(time.time()) % 10**4
     people, apps = [], []
@@ -58,6 +62,7 @@ def make_cases(ctx: dict[str, Any], label: str, n: int) -> list[int]:
                     track=Track.NORMAL,
                     state=State.EXAMINED,
                     assigned_to=caseworker,
+                    unit_id=unit_id,
                     external_id=f"bench:{run}:{label}:{p.pk}",
                 )
             )
@@ -110,6 +115,17 @@ def _bare_worker(ids: list[int], out: mp.Queue) -> None:
     out.put((times, len(ids), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
+def _guarded(target: Any, ids: list[int], out: mp.Queue) -> None:
+    """Run ``target``; a failure is reported on the queue (the parent would wait forever)."""
+    try:
+        target(ids, out)
+    except BaseException:
+        import traceback
+
+        out.put(("failed", traceback.format_exc()[-2000:], 0))
+        raise
+
+
 def _parallel(target: Any, ids: list[int], name: str, processes: int = 2) -> Figure:
     from django.db import connections
 
@@ -118,13 +134,16 @@ def _parallel(target: Any, ids: list[int], name: str, processes: int = 2) -> Fig
     out = ctx.Queue()
     shares = [ids[i::processes] for i in range(processes)]
     start = time.perf_counter()
-    procs = [ctx.Process(target=target, args=(s, out)) for s in shares]
+    procs = [ctx.Process(target=_guarded, args=(target, s, out)) for s in shares]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
     seconds = time.perf_counter() - start
     for p in procs:
         p.join()
+    failed = [r[1] for r in results if r[0] == "failed"]
+    if failed:
+        raise RuntimeError(f"a {name} process failed:\n{failed[0]}")
     times = sorted(t for r in results for t in r[0])
     q = sum(r[1] for r in results) / len(ids)
     pct = statistics.quantiles(times, n=100)
@@ -159,6 +178,7 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         ours=ours,
         baseline=base,
         target="≥ 300 decisions/s through the service on two cores",
+        key="decisions",
     )
     row.notes.append(f"{decided} of {N} cases accepted through the service")
     row.met = decided == N and (ours.throughput or 0) >= 300

@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from casework.admin.base import (
     FastListMixin,
     ReadOnlyAdmin,
+    ReplicaListMixin,
     ScopedAdminMixin,
     event_title,
 )
 from casework.audit.models import AuditEvent
+from casework.core.replica import replica_alias
 from casework.core.statements import distinct_values
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.transitions.services import state_label
@@ -29,7 +31,7 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        actions = distinct_values(AuditEvent, "action")
+        actions = distinct_values(AuditEvent, "action", using=replica_alias())
         return sorted(((a, event_title(a)) for a in actions), key=lambda c: str(c[1]))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -38,7 +40,9 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
+class AuditEventAdmin(
+    ReplicaListMixin, AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin
+):
     """The append-only trail: read here, written only by services."""
 
     list_display = ("at", "what", "application", "actor", "from_state", "to_state")

@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework.core.exceptions import TransitionConflict
+from casework.core.replica import replica_alias
 from casework.transitions.services import transition_done
 
 
@@ -44,6 +45,24 @@ class FastListMixin:
     show_facets = admin.ShowFacets.NEVER  # a count per filter option is a table scan each
     list_per_page = 50
     list_max_show_all = 200
+
+
+class ReplicaListMixin:
+    """A read-only log's list page (the audit trail, the access log, the status page's
+    lookups) read from the replica when there is one: auditors' searches over millions of
+    append-only rows then never load the primary. Only the list shown on a GET; a record's
+    own page, and a list right after its reader wrote, come from the primary
+    (``casework.core.replica.replica_alias``)."""
+
+    def changelist_view(self, request: Any, extra_context: Any = None) -> Any:
+        request._replica_list = request.method in ("GET", "HEAD")
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+    def get_queryset(self, request: Any) -> Any:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if getattr(request, "_replica_list", False):
+            return queryset.using(replica_alias())
+        return queryset
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -32,6 +32,7 @@ from casework.core.exceptions import TransitionConflict
 from casework.people import panels as person_panels
 from casework.people.identity import is_valid_registration_number
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.people.selectors import name_starts_with
 from casework.people.services import (
     IDENTITY_DOCUMENT_EDITABLE_FIELDS,
     PERSON_EDITABLE_FIELDS,
@@ -112,7 +113,7 @@ class PersonAdmin(
         "unaccompanied_minor",
     )
     list_filter = (NationalityFilter, "unaccompanied_minor", "sex")
-    search_fields = ("=registration_number", "^family_name", "^given_name")
+    search_fields = ("registration_number", "family_name", "given_name")  # see get_search_results
     ordering = ("-id",)
     readonly_fields = ("registration_number", "merged_into", "created_at")
     inlines = (IdentityDocumentInline, HouseholdLinkInline, PersonApplicationInline)
@@ -147,10 +148,16 @@ class PersonAdmin(
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
+        """A registration number is an exact, indexed match; else the start of the names
+        (``name_starts_with``: the name indexes). Not Django's search over ``search_fields``:
+        its ``=registration_number`` is ``UPPER(registration_number) = …``, an arm of the
+        ``OR`` no index answers, so every search read every person."""
         term = search_term.strip().replace(" ", "")
         if is_valid_registration_number(term):
             return queryset.filter(registration_number=term), False
-        return super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(name_starts_with(search_term)), False
 
     # Other apps' read-only panels (``casework.people.panels``): reception's placement, say.
     def _panel_fields(self, request: HttpRequest, obj: Any) -> list:

@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import FastListMixin, ReadOnlyAdmin, ScopedAdminMixin
+from casework.admin.base import FastListMixin, ReadOnlyAdmin, ReplicaListMixin, ScopedAdminMixin
+from casework.core.replica import replica_alias
 from casework.core.statements import distinct_values
 from casework.privacy import retention as privacy
 from casework.privacy.models import AccessLog
@@ -42,7 +43,7 @@ class ModelFilter(admin.SimpleListFilter):
     parameter_name = "model"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        labels = distinct_values(AccessLog, "model")
+        labels = distinct_values(AccessLog, "model", using=replica_alias())
         return sorted(((m, capfirst(_model_name(m))) for m in labels), key=lambda c: str(c[1]))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -66,7 +67,7 @@ class ViaFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
+class AccessLogAdmin(ReplicaListMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """Who opened, listed, searched, exported or downloaded what: for auditors, read-only.
 
     Staff without the auditor role see only their own rows (and only with the permission).

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import FastListMixin
+from casework.admin.base import FastListMixin, ReplicaListMixin
 from casework.status.models import StatusLookup
 from casework.status.views import reference_hash, reference_key
 
@@ -34,7 +34,7 @@ class LanguageFilter(admin.SimpleListFilter):
 
 
 @admin.register(StatusLookup)
-class StatusLookupAdmin(FastListMixin, admin.ModelAdmin):
+class StatusLookupAdmin(ReplicaListMixin, FastListMixin, admin.ModelAdmin):
     list_display = ("at", "outcome", "client_network", "short_reference_hash", "language")
     # The languages from settings and dates by fixed choices: neither reads the log for its
     # values (a date hierarchy or a list of the languages found would scan it on each view).

@@ -31,12 +31,31 @@ def lodged_at(lodged_on: dt.date) -> dt.datetime:
     return dt.datetime.combine(lodged_on, dt.time(12), tzinfo=timezone.get_current_timezone())
 
 
-def lodging_deadlines(kind: str, lodged_on: dt.date) -> list[tuple[str, dt.datetime]]:
-    """(source, due) of the deadlines lodging opens: the queue notice after 30 days, and for
-    individual applications the examination target, six months on (Directive 2013/32/EU
-    art. 31); collective protection has none."""
+def queue_notice_due(lodged_on: dt.date, at: dt.datetime | None = None) -> dt.datetime:
+    """When the "still in the queue" notice of a case lodged on ``lodged_on`` and written at
+    ``at`` is first due: every 30 days from the lodging, the first of those after ``at``.
+
+    A case lodged more than a month before it is written here (an import of earlier arrivals,
+    a late registration) is told it was received at once (``RECEIVED_NOTICE``); its notice
+    then comes on the lodging's own 30-day rhythm, within a month, as if the sweep had moved
+    it on all along. Written already due instead, every such notice would be reminded and
+    moved on by the first sweep after the import: a million row updates in one statement
+    after a million-row import, and a "still in the queue" beside every "received"."""
+    every = deadlines.QUEUE_NOTICE_PERIOD
+    due = lodged_at(lodged_on) + every
+    if at is not None and due <= at:
+        due += ((at - due) // every + 1) * every
+    return due
+
+
+def lodging_deadlines(
+    kind: str, lodged_on: dt.date, at: dt.datetime | None = None
+) -> list[tuple[str, dt.datetime]]:
+    """(source, due) of the deadlines lodging opens, written at ``at``: the queue notice
+    30 days on (``queue_notice_due``), and for individual applications the examination
+    target, six months on (Directive 2013/32/EU art. 31); collective protection has none."""
     start = lodged_at(lodged_on)
-    due = [(deadlines.QUEUE_NOTICE.key, start + deadlines.QUEUE_NOTICE_PERIOD)]
+    due = [(deadlines.QUEUE_NOTICE.key, queue_notice_due(lodged_on, at))]
     if kind != ApplicationKind.COLLECTIVE:
         due.append((deadlines.EXAMINATION_TARGET.key, start + deadlines.EXAMINATION_TARGET_PERIOD))
     return due
@@ -98,7 +117,7 @@ def application_lodged_rows(
             },
         ),
     ]
-    for source, due in lodging_deadlines(application.kind, application.lodged_on):
+    for source, due in lodging_deadlines(application.kind, application.lodged_on, at):
         rows.append(
             deadline_new(
                 source=source, object_id=application.pk, due_at=due, application=application

@@ -78,25 +78,28 @@ class RequestIdMiddleware:
         request_id = safe_request_id(request.headers.get(HEADER)) or uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         began = time.perf_counter()
-        with bound(request_id):
-            response = self.get_response(request)
-            response[HEADER] = request_id
-            elapsed_ms = round((time.perf_counter() - began) * 1000, 1)
-            view = view_label(request)
-            log.info(
-                "%s %s %s %.1fms",
-                request.method,
-                view,
-                response.status_code,
-                elapsed_ms,
-                extra={
-                    "view": view,
-                    "method": request.method,
-                    "status": response.status_code,
-                    "duration_ms": elapsed_ms,
-                },
-            )
-            return response
+        # Not reset when the response leaves: the server logs its own line for the request
+        # after that (runserver's access line), in this thread. Each request sets its own id,
+        # and a server thread serves one request at a time.
+        _request_id.set(request_id)
+        response = self.get_response(request)
+        response[HEADER] = request_id
+        elapsed_ms = round((time.perf_counter() - began) * 1000, 1)
+        view = view_label(request)
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            view,
+            response.status_code,
+            elapsed_ms,
+            extra={
+                "view": view,
+                "method": request.method,
+                "status": response.status_code,
+                "duration_ms": elapsed_ms,
+            },
+        )
+        return response
 
 
 class RequestIdFilter(logging.Filter):

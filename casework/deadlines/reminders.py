@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from casework.core.heartbeats import SWEEP, recorded_run
 from casework.core.queue import task_named
+from casework.core.statements import prepared_cursor
 from casework.deadlines.channels import PermanentDeliveryError, channels_for, get_channel
 from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.models import Deadline, Reminder
@@ -123,13 +124,18 @@ class _DueInsert:
 
 
 def _due_insert(
-    specs: list[DeadlineSource], now: dt.datetime, deadline_ids: list[int] | None
+    specs: list[DeadlineSource],
+    now: dt.datetime,
+    deadline_ids: list[int] | None,
+    deadlines_from: str | None = None,
 ) -> _DueInsert | None:
     """``k``: one row per source × reminder kind × audience × channel taken from the registry,
     and the ``INSERT … SELECT … ON CONFLICT DO NOTHING`` joining the open deadlines to it on
     their source, so a whole sweep is one statement whatever the number of sources. Each
     channel's eligibility is a SQL condition (``Channel.eligible_sql``) chosen per row of ``k``
-    by its index ``elig``. None when no reminder kind has any channel.
+    by its index ``elig``. None when no reminder kind has any channel. ``deadlines_from``
+    reads the deadlines from a ``WITH`` query of the same columns instead of their table (a
+    deadline being inserted by the same statement, ``reminders_for_new_deadline``).
     """
     rows: list[str] = []
     values_params: list[Any] = []
@@ -171,7 +177,7 @@ def _due_insert(
 SELECT d.id,
        CASE WHEN k.staff THEN 'user:' || d.recipient_user_id ELSE 'person:' || d.person_id END,
        k.kind, k.channel, d.cycle, 0, %s, %s, 0, ''
-FROM {qn(Deadline._meta.db_table)} d
+FROM {deadlines_from or qn(Deadline._meta.db_table)} d
 JOIN k ON d.source = k.source
 LEFT JOIN {qn(get_user_model()._meta.db_table)} u ON u.id = d.recipient_user_id
 LEFT JOIN {qn(Person._meta.db_table)} p ON p.id = d.person_id
@@ -281,6 +287,40 @@ def reminders_create_due(
             if spec.every:
                 result.advanced += _advance_recurring(spec, spec.every, now, deadline_ids)
     return result
+
+
+def reminders_for_new_deadline(
+    deadline: Deadline, insert_sql: str, insert_params: list[Any], now: dt.datetime
+) -> tuple[int | None, list[int]]:
+    """PostgreSQL: insert a new deadline (``insert_sql``: its ``INSERT … ON CONFLICT DO
+    NOTHING`` without ``RETURNING``) and create its reminders already due, in one statement;
+    its key (None when the source already had a deadline for the object: nothing is written)
+    and the new reminders' ids.
+
+    The rule is the sweep's (``_due_insert``, the same ``INSERT … SELECT``) applied to the new
+    row as the ``INSERT`` returns it: what ``insert_if_new`` followed by
+    ``reminders_create_due(deadline_ids=[its id])`` write, in one round trip instead of two
+    (a decision tells the applicant at once: one of its statements). Not for recurring
+    sources, whose sweep also moves the deadline on.
+    """
+    spec = sources()[deadline.source]
+    assert not spec.every, "a recurring source's deadline is moved on by the sweep"
+    due = _due_insert([spec], now, None, deadlines_from="new_deadline")
+    statement = f"WITH new_deadline AS ({insert_sql} RETURNING *)"
+    params = list(insert_params)
+    if due is None:
+        statement += "\nSELECT id, ARRAY[]::bigint[] FROM new_deadline"
+    else:
+        statement += (
+            f", {due.values}, ins AS ({due.insert}\nRETURNING id)\n"  # noqa: S608  # nosec B608 - built from the registry, values parameters
+            "SELECT id, ARRAY(SELECT id FROM ins ORDER BY id) FROM new_deadline"
+        )
+        params += due.values_params + due.insert_params
+    # Its text is fixed per source (the times are parameters): prepared once per connection.
+    with prepared_cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return (None, []) if row is None else (row[0], list(row[1]))
 
 
 def _create_due_postgresql(

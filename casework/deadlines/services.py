@@ -13,12 +13,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.core.rows import new_row
 from casework.deadlines.registry import get_source, hidden_sources
-from casework.deadlines.statements import close_open, insert_if_new, next_deadline_update
+from casework.deadlines.statements import (
+    close_open,
+    insert_if_new,
+    insert_if_new_reminding,
+    next_deadline_update,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -143,10 +148,19 @@ def deadline_set(
         recipient_user=recipient_user,
     )
     values = {name: getattr(new, name) for name in DEADLINE_SET_FIELDS}
+    now = timezone.now()
+    reminded: list[int] | None = None
     # No savepoint: inside the caller's transaction an error rolls the whole service back.
     with transaction.atomic(savepoint=False):
-        deadline = insert_if_new(new)
+        told_at_once = new.remind_from <= now and not get_source(source).every
+        if told_at_once and connection.vendor == "postgresql":
+            # A notice told at once (a decision, an interview booked): the row and its due
+            # reminders in one statement.
+            deadline, reminded = insert_if_new_reminding(new, now)
+        else:
+            deadline = insert_if_new(new)
         if deadline is None:  # there is one (open or closed): lock it and move it
+            reminded = None
             deadline = Deadline.objects.select_for_update().get(source=source, object_id=object_id)
             moved = deadline.due_at != due_at or deadline.closed_at is not None
             for name, value in values.items():
@@ -161,7 +175,11 @@ def deadline_set(
             _touched(application)
         # The first reminder of the new date may already be due (an interview tomorrow);
         # usually it is not (an appeal deadline in 3 weeks), and then there is nothing to ask.
-        if deadline.remind_from <= timezone.now():
+        if reminded is not None:
+            from casework.deadlines.reminders import reminders_enqueue_on_commit
+
+            reminders_enqueue_on_commit(reminded)
+        elif deadline.remind_from <= timezone.now():
             from casework.deadlines.reminders import (
                 reminders_create_due,
                 reminders_enqueue_on_commit,

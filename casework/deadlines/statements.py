@@ -31,6 +31,22 @@ def insert_if_new(deadline: Any) -> Any:
     return None if row is None else inserted(deadline, row[0], conn)
 
 
+def insert_if_new_reminding(deadline: Any, now: dt.datetime) -> tuple[Any, list[int]]:
+    """PostgreSQL: ``insert_if_new`` and the new row's reminders already due, in one statement
+    (``reminders.reminders_for_new_deadline``): the new row (None if the source already has a
+    deadline for the object, and then nothing was written) and the new reminders' ids."""
+    from casework.deadlines.reminders import reminders_for_new_deadline
+
+    conn, statement, fields = insert_statement(
+        type(deadline), "ON CONFLICT (source, object_id) DO NOTHING"
+    )
+    head = statement.rsplit(" RETURNING ", 1)[0]  # the new row's every column is returned
+    pk, reminder_ids = reminders_for_new_deadline(
+        deadline, head, insert_values(deadline, fields, conn), now
+    )
+    return (None if pk is None else inserted(deadline, pk, conn)), reminder_ids
+
+
 def close_open(*, sources: list[str], object_id: int) -> None:
     """Close the open deadlines of ``sources`` for ``object_id`` and cancel their reminders
     still pending: on PostgreSQL one statement (an ``UPDATE`` inside a ``WITH``), on SQLite

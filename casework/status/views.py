@@ -61,10 +61,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from casework.core.cache import counter_cache, incr_counters
 from casework.core.metrics import STATUS_LOOKUPS
+from casework.core.replica import stale_reads
 from casework.people.identity import parse_reference
 from casework.status.alerts import reference_paused
 from casework.status.languages import RTL_LANGUAGES, is_reviewed
-from casework.status.models import StatusLookup
+from casework.status.models import QueueDay, StatusLookup, WaitingFigure
 from casework.status.page import status_page_for
 from casework.status.selectors import application_for_applicant
 
@@ -412,7 +413,10 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
         )
     if counted:
         _give_back(counted)
-    page = status_page_for(application=application, now=now)
+    # The figures every applicant shares (beat recomputes them every few minutes) may come
+    # from a replica; the case itself was read above, with the try's log row, on the primary.
+    with stale_reads(WaitingFigure, QueueDay):
+        page = status_page_for(application=application, now=now)
     response = render(request, "casework/status/result.html", _context(request, page=page))
     trust_device(request, response, reference)
     return response

@@ -234,10 +234,15 @@ def _waiting_figures_sql(connection: Any) -> str:
 
 def waiting_figures(*, application: Application) -> tuple[int | None, int]:
     """``expected_waiting_days`` and ``cases_ahead`` of one waiting case (the status page shows
-    both), read in one statement from the refresh task's rows (``_waiting_figures_sql``)."""
+    both), read in one statement from the refresh task's rows (``_waiting_figures_sql``).
+
+    Where ``QueueDay`` is read (the status page lets it come from a replica,
+    ``casework.core.replica.stale_reads``), the statement's live count of cases runs too: one
+    statement, one snapshot, so the row's ``before`` and the count never overlap or miss.
+    """
     if application.state not in WAITING_STATES:
         return expected_waiting_days(kind=application.kind, track=application.track), 0
-    db = connections[router.db_for_read(Application)]
+    db = connections[router.db_for_read(QueueDay)]
     day = db.ops.adapt_datefield_value(application.lodged_on)
     kind, track = application.kind, application.track
     params = [day, kind, track, *(str(s.value) for s in WAITING_STATES), day, application.pk, day]

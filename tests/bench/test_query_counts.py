@@ -61,7 +61,7 @@ def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: st
     return app
 
 
-def test_a_decision_like_the_benchmarks_takes_six_statements_and_no_savepoint(
+def test_a_decision_like_the_benchmarks_takes_seven_statements_and_no_savepoint(
     unit, registrar, caseworker, decider
 ):
     """The bench's decision: a collective-protection case accepted through the service."""
@@ -81,9 +81,10 @@ def test_a_decision_like_the_benchmarks_takes_six_statements_and_no_savepoint(
     statements, savepoints = _split(ctx.captured_queries)
     # lock (with the person); UPDATE, history row, decision and audit event (one statement on
     # PostgreSQL, four on SQLite); close the queue notice and cancel its pending reminders
-    # (SQLite: two); the applicant's decision notice and its reminder rows (two); the
-    # settlement target (reception's receiver), work permits (integration's), next_deadline.
-    assert len(statements) == (8 if POSTGRES else 12), _listing(statements)
+    # (SQLite: two); the applicant's decision notice and its reminder rows (one statement on
+    # PostgreSQL, two on SQLite); the settlement target (reception's receiver), work permits
+    # (integration's), next_deadline.
+    assert len(statements) == (7 if POSTGRES else 12), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED
@@ -96,7 +97,7 @@ def test_a_decision_like_the_benchmarks_takes_six_statements_and_no_savepoint(
     assert app.next_deadline == settlement.due_at
 
 
-def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_is_due(
+def test_a_rejection_takes_seven_statements_and_no_reminder_statement_before_one_is_due(
     unit, registrar, caseworker, decider
 ):
     app = _examined_case(
@@ -113,9 +114,10 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
     statements, savepoints = _split(ctx.captured_queries)
     # lock; UPDATE, history, decision and audit (one statement on PostgreSQL); close the
     # examination target and queue notice (one on PostgreSQL); appeal deadline; the
-    # applicant's decision notice and its reminder rows (two); work permits, next_deadline
-    # (the decider's roles were loaded when they waived the interview)
-    assert len(statements) == (8 if POSTGRES else 12), _listing(statements)
+    # applicant's decision notice and its reminder rows (one on PostgreSQL, two on SQLite);
+    # work permits, next_deadline (the decider's roles were loaded when they waived the
+    # interview)
+    assert len(statements) == (7 if POSTGRES else 12), _listing(statements)
     assert len(savepoints) == 2
     reminders = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     assert len(reminders) == 1 and "casework.decision_notice" in reminders[0]

@@ -122,6 +122,58 @@ def test_the_insert_if_new_writes_the_row_save_would_and_nothing_over_a_row_ther
         assert not created and _deadlines() == before
 
 
+@pytest.mark.services("postgres")
+def test_a_notice_told_at_once_writes_in_one_statement_what_the_insert_and_the_sweep_would(
+    caseworker,
+):
+    """PostgreSQL: the new deadline and its due reminders in one statement, the same rows as
+    ``insert_if_new`` followed by ``reminders_create_due`` for it; nothing over a row there
+    is."""
+    from casework.deadlines.registry import DECISION_NOTICE, EVENT_WINDOW
+    from casework.deadlines.statements import insert_if_new_reminding
+
+    app = ApplicationFactory(assigned_to=caseworker, person=PersonFactory(email="a@example.org"))
+
+    def new() -> Deadline:
+        return deadline_new(
+            source=DECISION_NOTICE.key, object_id=app.pk, due_at=T0 + EVENT_WINDOW,
+            application=app,
+        )  # fmt: skip
+
+    def ours() -> tuple[Any, list[int]]:
+        return insert_if_new_reminding(new(), T0)
+
+    def theirs() -> tuple[Any, list[int]]:
+        deadline = insert_if_new(new())
+        created = reminders_create_due(
+            now=T0, deadline_ids=[deadline.pk], returning=True, source_keys=[DECISION_NOTICE.key]
+        )
+        return deadline, created.ids
+
+    with time_machine.travel(T0, tick=False):
+        (deadline, ids), (rows, reminders) = _effect(ours, _deadlines, _reminders)
+        (their_deadline, their_ids), (their_rows, their_reminders) = _effect(
+            theirs, _deadlines, _reminders
+        )
+    assert len(ids) == len(their_ids) >= 1  # the applicant, by e-mail
+    assert {r["channel"] for r in reminders.values()} >= {"email"}
+    assert _columns(deadline) == rows[deadline.pk]
+
+    def without_ids(row: dict[str, Any]) -> dict[str, Any]:  # new rows' ids differ
+        return {c: v for c, v in row.items() if c not in ("id", "deadline_id")}
+
+    assert [without_ids(r) for r in rows.values()] == [without_ids(r) for r in their_rows.values()]
+    assert sorted((k[1:], without_ids(r)) for k, r in reminders.items()) == sorted(
+        (k[1:], without_ids(r)) for k, r in their_reminders.items()
+    )
+    # A row there is: nothing written, no reminder.
+    there = new()
+    there.save()
+    before = (_deadlines(), _reminders())
+    assert insert_if_new_reminding(new(), T0) == (None, [])
+    assert (_deadlines(), _reminders()) == before
+
+
 # --- close --------------------------------------------------------------------------------------
 
 

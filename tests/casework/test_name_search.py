@@ -38,6 +38,15 @@ def test_a_name_is_found_by_its_start_in_any_case(client, unit, caseworker):
     assert listed_cases(client, "ahim") == set()  # the start of a name, not its middle
 
 
+def test_the_people_list_finds_the_start_of_a_name_or_a_registration_number(client, admin_user):
+    amina = PersonFactory(family_name="Rahimi", given_name="Amina")
+    PersonFactory(family_name="Karimi", given_name="Rahel")
+    client.force_login(admin_user)
+    assert listed_people(client, "RAH") == {"Rahimi", "Karimi"}
+    assert listed_people(client, "rahimi amina") == {"Rahimi"}
+    assert listed_people(client, amina.registration_number) == {"Rahimi"}
+
+
 @pytest.mark.services("postgres")
 def test_letters_beyond_ascii_are_found_in_any_case(client, unit, caseworker, admin_user):
     """Ø, Å and É fold as the database's UPPER folds them (a UTF-8 database). SQLite's LIKE
@@ -59,7 +68,11 @@ def test_the_search_reads_the_name_indexes_not_every_person(unit):
     of two index scans) over reading the table; the case search filters people with the same
     expression, so its join starts from the same indexes at a million cases."""
     Person.objects.bulk_create(
-        PersonFactory.build(family_name=f"Family{i:04d}", given_name=f"Given{i:04d}")
+        PersonFactory.build(
+            family_name=f"Family{i:04d}",
+            given_name=f"Given{i:04d}",
+            registration_number=f"2099{i:08d}",  # unique (random ones can collide in 3,000)
+        )
         for i in range(3000)
     )
     ApplicationFactory(unit=unit, person=PersonFactory(family_name="Rahimi"))

@@ -1,9 +1,11 @@
 """Several gunicorn workers, one answer: with ``PROMETHEUS_MULTIPROC_DIR`` and
 ``config/gunicorn.py`` a scrape of whichever worker is asked counts every worker's requests,
-and a restart starts from zero (the folder is emptied when gunicorn starts)."""
+and a restart starts from zero (the folder is emptied when gunicorn starts); with
+``LOG_FORMAT=json`` gunicorn's own lines are JSON."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import requests
@@ -39,6 +41,7 @@ def test_every_worker_counts_into_one_scrape(tmp_path):
         LOG_LEVEL="WARNING",
         METRICS_TOKEN=TOKEN,
         PROMETHEUS_MULTIPROC_DIR=str(folder),
+        LOG_FORMAT="json",
     )
     server = Gunicorn(env=env, workers=3, args=("-c", "config/gunicorn.py"))
     server.start()
@@ -58,3 +61,7 @@ def test_every_worker_counts_into_one_scrape(tmp_path):
     # every scrape, whichever worker answered it, counts all 45 (the stale file is gone)
     assert {_count(r.text) for r in scrapes} == {45.0}
     assert not (folder / "counter_99999.db").exists()
+    # gunicorn's own lines are JSON too (config/gunicorn.py), like the application's
+    lines = [json.loads(line) for line in server.log.read_text().splitlines()]
+    booted = [line for line in lines if line["message"].startswith("Booting worker")]
+    assert len(booted) == 3 and {line["logger"] for line in booted} == {"gunicorn.error"}

@@ -98,7 +98,7 @@ def test_imported_rows_are_what_the_services_would_write():
         actor=None, person=person, kind="protection", lodged_on=amina.lodged_on
     )
 
-    MOVING = ("casework.queue_notice", "casework.received_notice")
+    MOVING = ("casework.received_notice",)
 
     def shape(app: Application) -> dict:
         rows = Deadline.objects.filter(application=app)
@@ -108,11 +108,35 @@ def test_imported_rows_are_what_the_services_would_write():
             for d in rows
         }
 
-    # (a past-due queue notice is rolled forward when reminded: by the service at once, by
-    # the next sweep for imported rows; the "received" notice is due a week from the moment
-    # of writing; so only their presence is compared)
+    # (the "received" notice is due a week from the moment of writing, so only its presence
+    # is compared; the queue notice of a case lodged in 2023 is due on the same day by both)
     assert shape(amina) == shape(lodged)
     assert lodged.next_deadline == amina.next_deadline
+
+
+def test_arrivals_lodged_long_ago_are_told_in_the_queue_within_a_month_not_at_once():
+    """Their "received" notice goes at once; the queue notice follows the lodging's 30-day
+    rhythm from the import on, so the sweep after the import has nothing to move on."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casework.deadlines.reminders import reminders_create_due
+
+    before = timezone.now()
+    run(SAMPLE)
+    notices = Deadline.objects.filter(source="casework.queue_notice", closed_at=None)
+    assert notices.count() == 6
+    for notice in notices:
+        lodged = notice.application.lodged_on
+        assert lodged.year == 2023
+        assert before < notice.due_at <= timezone.now() + dt.timedelta(days=30)
+        local = timezone.localtime(notice.due_at)  # noon, a multiple of 30 days on
+        assert local.time() == dt.time(12) and (local.date() - lodged).days % 30 == 0
+        assert notice.cycle == 0
+    swept = reminders_create_due()
+    assert swept.advanced == 0
+    assert not swept.counts.get(("casework.queue_notice", "notice"))
 
 
 def test_running_the_same_file_again_creates_no_duplicates():

@@ -42,7 +42,7 @@ def view_label(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "unresolved"
-    return match.view_name or match._func_path
+    return match.view_name  # the URL's name, or the view's dotted path when it has none
 
 
 def current_request_id() -> str | None:

@@ -77,7 +77,10 @@ def _api(row: dict[str, Any]) -> list[str]:
 def _admin(row: dict[str, Any]) -> list[str]:
     checks = row.get("checks", {})
     if checks.get("timed_out"):
-        return [f"a statement ran past {checks['timed_out']} s"]
+        why = [f"a statement ran past {checks['timed_out']} s"]
+        if checks.get("full_counts"):
+            why.append(f"{checks['full_counts']} full COUNT(*)")
+        return why
     why = []
     q = checks.get("queries", _get(row, "ours", "queries"))
     if q is None:

@@ -33,8 +33,7 @@ class SmtpServer:
         self._ready = threading.Event()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # A reply of several lines leaves in one write: written line by line, the second line
-        # would wait for the client's delayed ACK of the first (Nagle), ~40 ms a command.
+        # A reply of several lines (EHLO's) leaves in one write, as one segment.
         pending: list[bytes] = []
 
         def reply(line: str) -> None:

@@ -90,8 +90,8 @@ def scoped(model: Any, user: Any) -> QuerySet:
 # --- admin baselines ----------------------------------------------------------------------------
 
 LIST = engines["django"].from_string(
-    "<table>{% for o in object_list %}<tr><td><a href='{{ o.pk }}/'>{{ o }}</a></td></tr>"
-    "{% endfor %}</table>\n"
+    "<table>{% for pk, cells in rows %}<tr><td><a href='{{ pk }}/'>{{ pk }}</a></td>"
+    "{% for c in cells %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</table>\n"
 )
 DETAIL = engines["django"].from_string(
     "<dl>{% for f, v in fields %}<dt>{{ f }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>\n"
@@ -100,18 +100,23 @@ DETAIL = engines["django"].from_string(
 
 class BareList(LoginRequiredMixin, ListView):
     """A page of the model's rows in the user's scope, in the admin list's order and page size,
-    no count, one template: ``ListView`` with ``paginate_by`` would count the whole scope, so a
+    the admin list's columns that are plain fields (foreign keys joined), no count, one
+    template: ``ListView`` with ``paginate_by`` would count the whole scope, so a
     page is a slice."""
 
     model: Any = None
     ordering: Any = ("-pk",)
     page_size = PAGE_SIZE
+    columns: tuple[str, ...] = ()  # the admin list's columns that are the model's fields
+    related: tuple[str, ...] = ()  # those of them that are foreign keys (one join each)
 
     def get_queryset(self) -> QuerySet:
-        return scoped(self.model, self.request.user).order_by(*self.ordering)[: self.page_size]
+        qs = scoped(self.model, self.request.user).select_related(*self.related)
+        return qs.order_by(*self.ordering)[: self.page_size]
 
     def render_to_response(self, context: dict, **kwargs: Any) -> HttpResponse:
-        return HttpResponse(LIST.render({"object_list": context["object_list"]}))
+        rows = [(o.pk, [getattr(o, c) for c in self.columns]) for o in context["object_list"]]
+        return HttpResponse(LIST.render({"rows": rows}))
 
 
 class BareDetail(LoginRequiredMixin, DetailView):
@@ -139,8 +144,18 @@ def bare_admin_views() -> dict[str, Any]:
         registered = admin.site._registry.get(model)
         ordering = (registered and registered.ordering) or model._meta.ordering or ("-pk",)
         page_size = registered.list_per_page if registered else PAGE_SIZE
+        fields = {f.name: f for f in model._meta.concrete_fields}
+        shown = registered.list_display if registered else ("__str__",)
+        columns = tuple(n for n in shown if isinstance(n, str) and n in fields)
+        related = tuple(n for n in columns if fields[n].is_relation)
         views[label.lower().replace(".", "/")] = (
-            BareList.as_view(model=model, ordering=tuple(ordering), page_size=page_size),
+            BareList.as_view(
+                model=model,
+                ordering=tuple(ordering),
+                page_size=page_size,
+                columns=columns,
+                related=related,
+            ),
             BareDetail.as_view(model=model),
         )
     return views

@@ -198,7 +198,11 @@ def timed_out(name: str, qb: int, statement: str) -> Row:
         target="",
         ratio_kind="per_request",
         key="admin",
-        checks={"timed_out": STATEMENT_TIMEOUT_S},
+        checks={
+            "timed_out": STATEMENT_TIMEOUT_S,
+            # a count with no LIMIT that ran past the timeout counts everything in its scope
+            "full_counts": int(unbounded_count(statement)),
+        },
     )
     row.notes.append(f"cancelled after {STATEMENT_TIMEOUT_S} s: {statement}")
     return row

@@ -114,6 +114,8 @@ def test_the_admin_target_reads_queries_counts_and_time():
     judged = report.judge(row)
     assert judged["met"] is False
     assert judged["missed"] == ["13 queries > 12", "1 full COUNT(*)", "time per request 4.2× > 2×"]
+    row["checks"] = {"timed_out": 60, "full_counts": 1}
+    assert report.judge(row)["missed"] == ["a statement ran past 60 s", "1 full COUNT(*)"]
 
 
 @pytest.mark.parametrize(

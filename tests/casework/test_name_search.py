@@ -68,7 +68,11 @@ def test_the_search_reads_the_name_indexes_not_every_person(unit):
     of two index scans) over reading the table; the case search filters people with the same
     expression, so its join starts from the same indexes at a million cases."""
     Person.objects.bulk_create(
-        PersonFactory.build(family_name=f"Family{i:04d}", given_name=f"Given{i:04d}")
+        PersonFactory.build(
+            family_name=f"Family{i:04d}",
+            given_name=f"Given{i:04d}",
+            registration_number=f"2099{i:08d}",  # unique (random ones can collide in 3,000)
+        )
         for i in range(3000)
     )
     ApplicationFactory(unit=unit, person=PersonFactory(family_name="Rahimi"))

@@ -24,10 +24,13 @@ connect_celery_signals()
 
 
 @setup_logging.connect
-def _django_logging(**_: object) -> None:
+def _django_logging(loglevel: int | str | None = None, **_: object) -> None:
     """The worker and beat log through Django's ``LOGGING`` (set up by ``django.setup()``),
     not Celery's own handler: the same format (``LOG_FORMAT``), the request id, and the
-    filter that keeps request data out of the log."""
+    filter that keeps request data out of the log. ``--loglevel`` still sets the level of
+    Celery's own lines ("ready.", each task received and done), as it did."""
+    if loglevel:
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 DAY = 24 * 3600.0

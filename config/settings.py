@@ -164,6 +164,14 @@ else:
     # A server-side cursor (``QuerySet.iterator()`` outside a transaction) outlives the
     # transaction, and a transaction pooler may hand the next fetch to another server.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLER
+    # No just-in-time compilation (PostgreSQL's ``jit``, on by default from 12): it starts
+    # above a planner cost that any statement over a million rows reaches, even one that a
+    # LIMIT ends after a few thousand, and compiling costs more than such statements run. A
+    # caseworker's capped count of the audit trail at a million cases ran 0.5 s and compiled
+    # 1.9 s (docs/performance.md). ``DB_JIT=on`` gives it back, e.g. to a reporting replica.
+    # A transaction pooler refuses startup options: there, set it on the database instead.
+    if not DB_TRANSACTION_POOLER:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c jit={env('DB_JIT', 'off')}"
 # A PostgreSQL streaming replica (hot standby) of the default database, for the reads that may
 # be a few seconds stale: the status page's shared figures, the statistics, the read-only log
 # lists (``casework.core.replica``). Everything else, and every write, stays on the primary.

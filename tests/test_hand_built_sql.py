@@ -25,6 +25,7 @@ COMPARED = {
     "casework/core/statements.py": [
         "tests/casework/test_statements.py::test_insert_writes_the_row_save_would",
         "tests/casework/test_statements.py::test_locked_ids_are_the_rows_the_filter_finds",
+        "tests/casework/test_statements.py::test_distinct_values_are_what_the_orm_finds",
     ],
     "casework/status/selectors.py": [
         "tests/status/test_lookup_statement.py::test_the_lookup_reads_what_the_orm_reads",

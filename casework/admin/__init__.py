@@ -3,7 +3,9 @@
 from casework.admin import (  # noqa: F401
     applications,
     audit,
+    checks,
     imports,
+    libraries,
     people,
     reminders,
     security,

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from casework.admin.base import FastListMixin
 from casework.intake import arrivals, imports
 from casework.intake.models import ImportJob
 
@@ -63,7 +64,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(FastListMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "status",

@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from casework.admin.base import ScopedAdminMixin
+from casework.admin.base import FastListMixin, ScopedAdminMixin
 from casework.deadlines.channels import channels
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import sources
@@ -197,7 +197,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
+class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """Reminders of the deadlines the user may see (``casework.privacy.scopes``), and their own."""
 
     list_display = [
@@ -226,7 +226,6 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     search_help_text = _("Case reference")
     list_select_related = ["deadline__application"]
     actions = ["resend"]
-    show_full_result_count = False
     fields = [
         "deadline",
         "recipient",
@@ -342,7 +341,7 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
+class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """Deadlines the user may see (``casework.privacy.scopes``: the case's, or the person's when
     there
     is no case), and deadlines addressed to the user."""
@@ -366,7 +365,6 @@ class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, ReadOnlyAdmin):
     search_fields = ["application__reference"]
     search_help_text = _("Case reference")
     list_select_related = ["application", "recipient_user"]
-    show_full_result_count = False
     fields = [
         "source",
         "object_id",

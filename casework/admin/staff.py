@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from rest_framework.authtoken.admin import TokenAdmin
 
 from casework.admin.base import (
+    FastListMixin,
     ServiceFormAdminMixin,
     changed_fields,
     saved_as,
@@ -40,7 +41,7 @@ from casework.staff.services import (
 
 
 @admin.register(Unit)
-class UnitAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+class UnitAdmin(ServiceFormAdminMixin, FastListMixin, admin.ModelAdmin):
     """Offices, opened and renamed through ``unit_create``/``unit_update``; never deleted here
     (cases and staff keep their unit)."""
 
@@ -58,7 +59,7 @@ class UnitAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+class StaffProfileAdmin(ServiceFormAdminMixin, FastListMixin, admin.ModelAdmin):
     """A staff user's unit (which cases they see) and language, through
     ``staff_profile_create``/``staff_profile_update``; the user of a profile does not change."""
 
@@ -80,7 +81,7 @@ class StaffProfileAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
         saved_as(obj, saved)
 
 
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(FastListMixin, UserAdmin):
     """Django's user admin, plus unlocking a sign-in lockout through ``sign_in_unlock``."""
 
     actions = ["unlock_sign_in"]

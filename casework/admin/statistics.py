@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from casework.admin.base import FastListMixin
 from casework.applications.choices import ApplicationKind
 from casework.statistics import tables as statistics
 from casework.statistics.charts import bar_chart
@@ -32,7 +33,7 @@ from casework.statistics.tasks import refresh_soon
 
 
 @admin.register(Statistics)
-class StatisticsAdmin(admin.ModelAdmin):
+class StatisticsAdmin(FastListMixin, admin.ModelAdmin):
     """Not a list of rows: the changelist is the statistics page."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

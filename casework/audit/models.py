@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,16 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["application", "at"])]
+        indexes = [
+            models.Index(fields=["application", "at"]),
+            # The trail's action filter: its options read by index probes
+            # (``casework.core.statements.distinct_values``) and one action's newest events.
+            models.Index(fields=["action", "at"], name="auditevent_action_at"),
+            # The events of a record that is not a case (a work permit, a family
+            # reunification, a programme): its timeline and its erasure find them by
+            # ``changes["subject"]``.
+            models.Index(KeyTransform("subject", "changes"), name="auditevent_subject"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.source_state}->{self.target_state}".strip()

@@ -42,7 +42,10 @@ def view_label(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "unresolved"
-    return match.view_name or match._func_path
+    if match.view_name:
+        return match.view_name
+    func = match.func
+    return f"{func.__module__}.{getattr(func, '__qualname__', type(func).__name__)}"
 
 
 def current_request_id() -> str | None:

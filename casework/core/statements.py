@@ -162,3 +162,30 @@ def insert(instance: _Row) -> _Row:
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, insert_values(instance, fields, connection))
         return inserted(instance, cursor.fetchone()[0], connection)
+
+
+def distinct_values(
+    model: type[models.Model], name: str, using: str = DEFAULT_DB_ALIAS
+) -> list[Any]:
+    """The distinct non-null values of the column ``name`` of ``model``'s table, ascending:
+    what ``values_list(name, flat=True).distinct()`` returns, read by one index probe per value.
+
+    ``SELECT DISTINCT`` reads every row (PostgreSQL has no skip scan), so a filter listing the
+    actions found in a log of ten million events scans ten million rows on each page view.
+    This walks an index whose first column is ``name`` instead, from each value to the next
+    larger one (a recursive query; both databases run it): a few dozen values cost a few dozen
+    probes. ``name``'s table needs such an index, or each probe is a scan. ``using``: the
+    database to read (a replica, ``casework.core.replica.replica_alias``).
+    """
+    quote = connections[using].ops.quote_name
+    table = quote(model._meta.db_table)
+    column = quote(concrete_field(model, name).column)
+    # Names quoted by the database's own quoting, from the model's metadata: no input reaches it.
+    first = f"SELECT MIN({column}) FROM {table}"  # noqa: S608  # nosec B608
+    after = f"SELECT MIN({column}) FROM {table} WHERE {column} > found.value"  # noqa: S608  # nosec B608
+    walk = f"SELECT ({after}) FROM found WHERE found.value IS NOT NULL"  # noqa: S608  # nosec B608
+    sql = f"WITH RECURSIVE found(value) AS ({first} UNION ALL {walk}) SELECT value FROM found"  # noqa: S608  # nosec B608
+    sql += " WHERE value IS NOT NULL"
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]

@@ -71,6 +71,8 @@ class Deadline(models.Model):
                 condition=Q(closed_at=None),
             ),
             models.Index(fields=["application", "due_at"]),
+            # The deadlines list in due order: a page read off the index, not a sort of all.
+            models.Index(fields=["due_at"], name="deadline_due_at"),
             models.Index(
                 fields=["recipient_user", "remind_from"],
                 name="open_deadline_by_recipient",

@@ -53,7 +53,12 @@ class AccessLog(models.Model):
         verbose_name = _("access log")
         verbose_name_plural = _("access logs")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["model", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["model", "object_id", "at"]),
+            # A member of staff's own reads, newest first: the log's list for everyone but
+            # auditors (``casework.privacy.scopes``).
+            models.Index(fields=["user", "at"], name="accesslog_user_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.model}"

@@ -27,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.admin.base import EVENT_TITLES, event_title
+from casework.admin.base import EVENT_TITLES, FastListMixin, event_title
 from casework.admin.forms import InputsForm
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.models import AuditEvent
@@ -81,7 +81,7 @@ def run_service(form: forms.Form, call: Callable[[], Any]) -> Any:
     return None
 
 
-class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class RecordAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     """Base of the integration admins: scoped lists, transitions through services, timeline.
 
     Every read is access-logged as in casework (``AccessLoggedAdminMixin``): the change and
@@ -91,8 +91,6 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     workflow: Workflow[Any]
     selector: Callable[[AnyUser, QuerySet[Any]], QuerySet[Any]] | None = None
-    list_per_page = 50
-    show_full_result_count = False  # no COUNT(*) over the whole table on every list page
 
     def transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
         """Make the transition through casework's one transition service."""
@@ -185,14 +183,19 @@ class RecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     change_form_template = "admin/integration/change_form.html"
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ):
-        obj = self.get_object(request, object_id)
-        extra = dict(extra_context or {})
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        # The record the admin has just read for the page: not read a second time for links.
         if obj is not None:
-            extra["action_links"] = self.action_links(obj, request)
-        return super().change_view(request, object_id, form_url, extra)
+            context["action_links"] = self.action_links(obj, request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- pages ----------------------------------------------------------------------------
 

@@ -15,11 +15,13 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.admin.base import saved_as
+from casework.admin.base import FastListMixin, saved_as
 from casework.models import AccessLog
 from casework.privacy.access import access_log, describe_search
+from casework.staff.choices import Role
+from casework.staff.roles import has_role
 from casework.staff.users import AnyUser
-from reception.models import Settlement
+from reception.models import Municipality, Settlement
 
 from .. import selectors, services
 from ..choices import CefrLevel, ProgrammeElementKind, ProgrammeState, TestSkill
@@ -29,6 +31,7 @@ from ..models import (
     NorwegianTest,
     ProgrammeElement,
 )
+from ..rules import municipality_ids_of
 from .base import RecordAdmin, run_service
 
 DATE = forms.DateInput({"type": "date"})
@@ -107,6 +110,25 @@ class TestForm(forms.Form):
     taken_on = forms.DateField(label=gettext_lazy("taken on"), widget=DATE)
 
 
+class MunicipalityFilter(admin.SimpleListFilter):
+    """An officer's own municipalities, everyone else's every municipality: read from the
+    municipalities, where the admin's "related only" filter reads every programme for them."""
+
+    title = gettext_lazy("municipality")
+    parameter_name = "municipality__id__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        found = Municipality.objects.order_by("name")
+        user = request.user
+        if not (user.is_superuser or has_role(user, Role.AUDITOR)):  # as programmes_visible_to
+            found = found.filter(pk__in=municipality_ids_of(user))
+        return [(str(pk), name) for pk, name in found.values_list("pk", "name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(municipality_id=value) if value and value.isdigit() else queryset
+
+
 @admin.register(IntroductionProgramme)
 class IntroductionProgrammeAdmin(RecordAdmin):
     workflow = services.PROGRAMMES
@@ -123,13 +145,17 @@ class IntroductionProgrammeAdmin(RecordAdmin):
     )
     list_filter = (
         "state",
-        ("municipality", admin.RelatedOnlyFieldListFilter),
+        MunicipalityFilter,
         "collective_protection",
         "outcome",
     )
     search_fields = ("=person__registration_number",)
     inlines = (ElementInline, TestInline)
     extra_readonly = ("plan_warnings", "timeline")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The change page shows the settlement and the municipality: read with the record.
+        return super().get_queryset(request).select_related("settlement", "municipality")
 
     @admin.display(description=gettext_lazy("Registration number"))
     def registration_number(self, obj: IntroductionProgramme) -> str:
@@ -282,7 +308,7 @@ class IntroductionProgrammeAdmin(RecordAdmin):
 
 
 @admin.register(MunicipalityOfficer)
-class MunicipalityOfficerAdmin(admin.ModelAdmin):
+class MunicipalityOfficerAdmin(FastListMixin, admin.ModelAdmin):
     """Which municipality each integration officer works for (managed by administrators),
     added and removed through ``services.municipality_officer_add``/``_remove``: a post is
     not edited, it is removed and another added."""

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import ServiceFormAdminMixin, changed_fields, saved_as
+from casework.admin.base import FastListMixin, ServiceFormAdminMixin, changed_fields, saved_as
 from casework.models import AccessLog
 from casework.privacy.access import access_log
 
@@ -117,7 +117,7 @@ class OccupancyForm(forms.Form):
 
 
 @admin.register(ReceptionCentre)
-class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+class ReceptionCentreAdmin(ServiceFormAdminMixin, FastListMixin, admin.ModelAdmin):
     """Centres, opened and changed through ``services.centre_create``/``centre_update`` (which
     keep the beds above the residents); a centre is closed by its closing day, never deleted."""
 
@@ -235,7 +235,7 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CentreStaff)
-class CentreStaffAdmin(admin.ModelAdmin):
+class CentreStaffAdmin(FastListMixin, admin.ModelAdmin):
     """Who works where: added and removed through ``services.centre_staff_add``/``_remove``
     (an officer's centres decide whose residents they see); a post is not edited, it is
     removed and another added."""

@@ -17,7 +17,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import ReadOnlyAdmin, ServiceFormAdminMixin, changed_fields, saved_as
+from casework.admin.base import (
+    FastListMixin,
+    ReadOnlyAdmin,
+    ServiceFormAdminMixin,
+    changed_fields,
+    saved_as,
+)
 
 from .. import selectors, services
 from ..models import County, Municipality, MunicipalityCounty, MunicipalityQuota
@@ -30,7 +36,7 @@ if TYPE_CHECKING:
 
 
 @admin.register(County)
-class CountyAdmin(ReadOnlyAdmin):
+class CountyAdmin(FastListMixin, ReadOnlyAdmin):
     list_display = ("code", "name", "valid_from", "valid_to", "successor_names")
     list_filter = ("valid_to",)
     search_fields = ("name", "code")
@@ -59,7 +65,7 @@ class MunicipalityCountyInline(admin.TabularInline):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(ReadOnlyAdmin):
+class MunicipalityAdmin(FastListMixin, ReadOnlyAdmin):
     list_display = ("name", "number", "county_now")
     search_fields = ("name", "number")
     inlines = [MunicipalityCountyInline]
@@ -81,7 +87,7 @@ class MunicipalityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MunicipalityQuota)
-class MunicipalityQuotaAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+class MunicipalityQuotaAdmin(ServiceFormAdminMixin, FastListMixin, admin.ModelAdmin):
     """A council's places for a year; the municipality and year of a quota do not change, and
     a quota is never deleted (settlements count against it): set its places instead."""
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import ScopedAdminMixin
+from casework.admin.base import FastListMixin, ScopedAdminMixin
 from casework.core.exceptions import TransitionConflict
 from casework.privacy.access import AccessLoggedAdminMixin
 
@@ -44,7 +44,7 @@ class SettlementForm(forms.Form):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class SettlementAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, admin.ModelAdmin):
     """Settlements are recorded through ``services.settlement_record`` (quota, deadlines).
 
     Scoped by the model scope registered in ``apps.py``; lists and pages are access-logged.

@@ -16,9 +16,9 @@ from casework.applications.choices import State
 from casework.applications.services import application_decide
 from casework.applications.statements import application_locked
 from casework.audit.history import save_with_history
-from casework.core.statements import insert, locked_ids
+from casework.core.statements import distinct_values, insert, locked_ids
 from casework.models import Application, AuditEvent, Decision
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, AuditEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +201,15 @@ def test_on_postgresql_a_decisions_statements_are_prepared_once_unless_turned_of
     assert app.decisions.get().outcome == "collective"
     assert app.history.first().history_type == "~"
     assert AuditEvent.objects.filter(application=app, action="accept").count() == 1
+
+
+def test_distinct_values_are_what_the_orm_finds(caseworker):
+    """The index walk lists each action once, ascending, as ``SELECT DISTINCT`` does; an
+    empty table gives nothing (its ``MIN`` is null)."""
+    assert distinct_values(AuditEvent, "action") == []
+    app = ApplicationFactory()
+    for action in ("reject", "assigned", "reject", "lodged", "assigned", "work_permit.grant"):
+        AuditEventFactory(application=app, action=action)
+    orm = sorted(AuditEvent.objects.order_by().values_list("action", flat=True).distinct())
+    assert distinct_values(AuditEvent, "action") == orm
+    assert orm == ["assigned", "lodged", "reject", "work_permit.grant"]

@@ -5,6 +5,7 @@ still nothing personal: a status lookup's reference and birth date appear in no 
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import io
 import json
 import logging
@@ -73,6 +74,8 @@ def test_a_status_lookup_logs_json_with_its_request_id_and_nothing_personal(clie
     assert request_line["view"] == "status" and request_line["status"] == 200
     assert request_line["method"] == "POST" and request_line["duration_ms"] > 0
     assert {"time", "level", "message"} <= set(request_line)
+    # The time in UTC with its offset, so lines from machines in other zones merge in order.
+    assert dt.datetime.fromisoformat(request_line["time"]).utcoffset() == dt.timedelta(0)
     assert all(line["request_id"] == "lb-7f3a9c21e0" for line in lines)
     written = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
     for personal in (

@@ -100,7 +100,9 @@ def test_reminders_due_while_redis_was_down_are_delivered_once_when_it_is_back(
             start_new_session=True,
         )  # fmt: skip
     try:
-        wait_for(lambda: "ready." in worker_log.read_text(), 90, "the worker to start")
+        # Generous: a worker's start (imports, Django set-up and checks) on a CI machine whose
+        # two cores run the other tests and the replica's base backup can take minutes.
+        wait_for(lambda: "ready." in worker_log.read_text(), 240, "the worker to start")
         with gunicorn(
             tmp_path,
             CELERY_BROKER_URL=redis_server.url,

@@ -22,6 +22,7 @@ class CaseworkConfig(AppConfig):
             registry,  # registers casework's deadline sources
         )
         from casework.deadlines.messages import register_notice_lines
+        from casework.lawyers import rules as lawyer_rules  # noqa: F401  (appointment permissions)
         from casework.privacy import personal
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
         from casework.staff.roles import sync_role_permissions

@@ -13,6 +13,13 @@ from casework.audit.models import AuditEvent
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
+from casework.lawyers.models import (
+    Appointment,
+    DutyList,
+    DutyListMember,
+    Lawyer,
+    Representative,
+)
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
@@ -22,21 +29,26 @@ from casework.status.models import QueueDay, StatusLookup, WaitingFigure
 __all__ = [
     "AccessLog",
     "Appeal",
+    "Appointment",
     "Application",
     "AuditEvent",
     "Deadline",
     "Heartbeat",
     "Decision",
+    "DutyList",
+    "DutyListMember",
     "DuplicateFlag",
     "HouseholdLink",
     "IdempotencyKey",
     "IdentityDocument",
     "ImportJob",
+    "Lawyer",
     "Interview",
     "Person",
     "PublishedTable",
     "QueueDay",
     "Reminder",
+    "Representative",
     "SmsMessage",
     "StaffProfile",
     "Statistics",

@@ -147,6 +147,8 @@ STAFF = {
     "integration": ("Integration officer", "oslo"),
     "auditor": ("Auditor", "oslo"),
     "outsider": ("Caseworker", "bergen"),
+    # A lawyer's sign-in (no unit): the ``lawyer`` fixture gives it a register entry.
+    "lawyer": ("Lawyer", None),
 }
 
 
@@ -157,7 +159,8 @@ def _make_staff(*, using: str = "default", **_: object) -> None:
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         units = {code: factories.UnitFactory(code=code, name=name) for code, name in UNITS.items()}
         for username, (role, code) in STAFF.items():
-            factories.staff_user(username=username, role=role, unit=units[code])
+            unit = units[code] if code else None
+            factories.staff_user(username=username, role=role, unit=unit)
 
 
 post_migrate.connect(
@@ -221,6 +224,22 @@ def integration_officer(unit):
 @pytest.fixture
 def auditor(unit):
     return _staff("auditor")
+
+
+@pytest.fixture
+def lawyer_user(db):
+    """The signed-in lawyer (role ``Lawyer``); ``lawyer`` is their entry in the register."""
+    return _staff("lawyer")
+
+
+@pytest.fixture
+def lawyer(lawyer_user):
+    from casework.lawyers.models import Lawyer
+
+    return Lawyer.objects.create(
+        name="Hedda Gabler", firm="Advokatfirma Tesman", bar_number="B-1001", region="east",
+        user=lawyer_user,
+    )
 
 
 @pytest.fixture

@@ -430,7 +430,15 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         # The audit trail already holds every decision and appeal (services write both in one
         # transaction), so the timeline needs one query, whatever the case's history.
         events = AuditEvent.objects.filter(application=app).select_related("actor")
+        as_lawyer = has_role(user, Role.LAWYER) and not user.has_perm("casework.view_auditevent")
+        if as_lawyer:
+            # The applicant's lawyer follows the case's steps (decisions, the appeal), not the
+            # authority's internal trail (assignments, routing, reminders).
+            events = events.exclude(target_state="")
         timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
+        appointment = (
+            app.lawyer_appointments.filter(ends_on=None).select_related("lawyer").first()
+        )
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
@@ -440,6 +448,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             and has_role(user, Role.CASEWORKER),
             "case_interviews": interviews,
             "case_timeline": timeline,
+            "case_appointment": appointment,
+            "case_decisions": list(app.decisions.order_by("decided_at")) if as_lawyer else [],
             "case_probing": _status_probing(app),
             "case": app,
         }

@@ -34,7 +34,7 @@ from casework.staff.models import Unit
 from casework.staff.roles import has_role
 from casework.staff.users import AnyUser
 
-SPECIAL_CATEGORY_ROLES = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS)
+SPECIAL_CATEGORY_ROLES = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS, Role.LAWYER)
 
 
 def sees_special_categories(user: AnyUser | None) -> bool:
@@ -216,10 +216,12 @@ class InterviewSerializer(StrictModelSerializer):
             "language",
             "interpreter",
             "lawyer_present",
+            "lawyer",
+            "representative",
             "held_at",
             "cancelled",
         ]
-        read_only_fields = ["id", "application", "held_at", "cancelled"]
+        read_only_fields = ["id", "application", "lawyer", "representative", "held_at", "cancelled"]
         extra_kwargs = {"location": {"allow_blank": False}, "language": {"allow_blank": False}}
 
 

@@ -3,12 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import views
+from casework.api import lawyers, views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("reminders", views.ReminderViewSet, basename="reminder")
+router.register("lawyers", lawyers.LawyerViewSet, basename="lawyer")
+router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
+router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
+router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

@@ -145,6 +145,23 @@ class Interview(models.Model):
     )
     interpreter = models.BooleanField(_("interpreter booked"), default=True)
     lawyer_present = models.BooleanField(default=False, verbose_name=_("lawyer present"))
+    # Who attended, from the register (``lawyer_present`` stays for interviews recorded before).
+    lawyer = models.ForeignKey(
+        "casework.Lawyer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+        verbose_name=_("lawyer"),
+    )
+    representative = models.ForeignKey(
+        "casework.Representative",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+        verbose_name=_("representative present"),
+    )
     held_at = models.DateTimeField(null=True, blank=True, verbose_name=_("held at"))
     cancelled = models.BooleanField(default=False, verbose_name=_("cancelled"))
 
@@ -209,6 +226,16 @@ class Appeal(models.Model):
     lodged_at = models.DateTimeField(verbose_name=_("lodged at"))
     lodged_by = models.CharField(
         max_length=120, help_text=_("the applicant, or their lawyer"), verbose_name=_("lodged by")
+    )
+    # The lawyer from the register who lodged it; ``lodged_by`` keeps the name as written (and
+    # the free text of appeals lodged before the register).
+    lawyer = models.ForeignKey(
+        "casework.Lawyer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("lawyer"),
     )
     late_reason = models.TextField(blank=True, verbose_name=_("late reason"))
     outcome = models.CharField(

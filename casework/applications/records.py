@@ -75,15 +75,40 @@ class RecordsAppeal:
         from casework.applications.workflow import appeal_is_late
 
         late = appeal_is_late(app, values["lodged_at"])
+        lawyer = _lodging_lawyer(app, actor)
+        lodged_by = values["lodged_by"]
+        if lawyer is not None and lodged_by in ("", _the_applicant()):
+            lodged_by = str(lawyer)[:120]
         return apps.get_model("casework", "Appeal")(
             application=app,
             lodged_at=values["lodged_at"],
-            lodged_by=values["lodged_by"],
+            lodged_by=lodged_by,
+            lawyer=lawyer,
             late_reason=(values.get("late_reason") or "") if late else "",
         )
 
     def audit(self, appeal: Any) -> dict[str, Any]:
         return {}
+
+
+def _the_applicant() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("the applicant")
+
+
+def _lodging_lawyer(app: Any, actor: AnyUser | None) -> Any:
+    """The case's current lawyer (from the register) when they lodge the appeal themselves,
+    signed in; None when staff lodge it (they name who lodged it in ``lodged_by``)."""
+    if actor is None or not getattr(actor, "pk", None):
+        return None
+    appointment = apps.get_model("casework", "Appointment")
+    current = (
+        appointment.objects.filter(application_id=app.pk, ends_on=None, lawyer__user_id=actor.pk)
+        .select_related("lawyer")
+        .first()
+    )
+    return current.lawyer if current is not None else None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.apps import apps
 
 from casework.applications.choices import State
 from casework.staff.choices import Role
@@ -44,6 +45,23 @@ def is_auditor(user: AnyUser) -> bool:
 
 
 @rules.predicate
+def is_lawyer(user: AnyUser) -> bool:
+    return has_role(user, Role.LAWYER)
+
+
+@rules.predicate
+def is_clients_lawyer(user: AnyUser, application: Any) -> bool:
+    """The user is the lawyer of the case's current appointment (the register's model is
+    looked up by name: the lawyer scheme sits above the applications)."""
+    if application is None:
+        return False
+    appointment = apps.get_model("casework", "Appointment")
+    return appointment.objects.filter(
+        application_id=application.pk, ends_on=None, lawyer__user_id=user.pk
+    ).exists()
+
+
+@rules.predicate
 def in_users_unit(user: AnyUser, application: Any) -> bool:
     """A case belongs to its unit's staff. A case without a unit is no unit's: only those who
     route cases see it (``privacy.scopes``) until they give it one (``application_route``)."""
@@ -61,7 +79,11 @@ def is_under_appeal(user: AnyUser, application: Any) -> bool:
 
 rules.add_perm("casework.start_examination", is_caseworker & in_users_unit)
 rules.add_perm("casework.withdraw_application", is_caseworker & in_users_unit)
-rules.add_perm("casework.lodge_appeal", is_caseworker & in_users_unit)
+# The applicant's lawyer lodges the appeal themselves (the lawyer writes the appeal:
+# ``domain.md`` §1.9), as the caseworker of the unit may for the applicant.
+rules.add_perm(
+    "casework.lodge_appeal", (is_caseworker & in_users_unit) | (is_lawyer & is_clients_lawyer)
+)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
 # Routing: lodging a case for another unit, moving one between units (superusers too).

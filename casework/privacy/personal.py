@@ -19,6 +19,7 @@ from simple_history.utils import get_history_manager_for_model
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
+from casework.lawyers.models import Appointment, Representative
 from casework.people.choices import DatePrecision
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
@@ -129,6 +130,22 @@ def register() -> None:
     )
     register_personal_data(
         Interview, owners=("application__person",), blank=("location",), section="interviews"
+    )
+    # Who acts for the person: the lawyer stays (a register entry, not the person's data); why
+    # and how it ended (free text that may tell of the case) goes.
+    register_personal_data(
+        Appointment,
+        owners=("application__person",),
+        blank=("basis", "end_reason"),
+        audit_subjects=True,
+        section="lawyer_appointments",
+    )
+    register_personal_data(
+        Representative,
+        owners=("person",),
+        blank=("name", "email", "phone", "end_reason"),
+        audit_subjects=True,
+        section="representatives",
     )
     register_personal_data(
         AuditEvent,

@@ -68,7 +68,7 @@ def people_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> QueryS
     if sees_everything(user):
         return qs
     allowed = Q(pk__in=[])
-    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS):
+    if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS, Role.LAWYER):
         visible = applications_visible_to(user, Application.objects.filter(person=OuterRef("pk")))
         allowed |= Q(Exists(visible))
     if has_role(user, Role.CASEWORKER, Role.DECISION_MAKER):
@@ -106,6 +106,8 @@ def visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
         if user.is_superuser or has_role(user, Role.AUDITOR):
             return queryset
         return queryset.filter(user=user)
+    if label in REGISTER_MODELS:
+        return _lawyer_register_visible_to(user, queryset)
     if sees_everything(user):
         return queryset
     # Forward foreign keys only: a reverse relation named "application" (Unit) is no owner.
@@ -135,6 +137,25 @@ def visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
     return queryset.none()
 
 
+# The lawyer register and its duty lists: reference data of the lawyer scheme, read by the staff
+# who appoint lawyers and follow them; a lawyer sees their own entry and lists.
+REGISTER_MODELS = ("casework.lawyer", "casework.dutylist", "casework.dutylistmember")
+REGISTER_READERS = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS, Role.REGISTRAR)
+
+
+def _lawyer_register_visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
+    if sees_everything(user) or has_role(user, *REGISTER_READERS):
+        return queryset
+    if has_role(user, Role.LAWYER):
+        own = {
+            "casework.lawyer": Q(user=user),
+            "casework.dutylist": Q(members__lawyer__user=user),
+            "casework.dutylistmember": Q(lawyer__user=user),
+        }[queryset.model._meta.label_lower]
+        return queryset.filter(own).distinct()
+    return queryset.none()
+
+
 # Fields that some roles never see (data minimisation, GDPR art. 5(1)(c): a reception officer
 # sees identity, placement and needs, never the asylum grounds or a decision's reasoning).
 # Admin forms and API serializers drop them for those roles (``hidden_fields``).
@@ -145,6 +166,7 @@ SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "casework.application": frozenset({"interview_waived_reason"}),
 }
 ROLES_WITH_GROUNDS = (
+    Role.LAWYER,  # the grounds are what their client's appeal answers
     Role.CASEWORKER,
     Role.DECISION_MAKER,
     Role.APPEALS,
@@ -163,7 +185,8 @@ def applications_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> 
     """Applications ``user`` may see, as a queryset (admin lists, API, exports).
 
     Caseworkers and decision-makers see their unit's cases, the appeals body cases that have
-    been appealed, police registration (who route cases) and auditors everything; other roles
+    been appealed, a lawyer the cases of their own clients (a current appointment), police
+    registration (who route cases) and auditors everything; other roles
     no applications. A case without a unit is seen only by those who route cases: it was every
     unit's before, so a case lodged through the API without a unit was open to every office.
     """
@@ -180,4 +203,14 @@ def applications_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> 
         allowed |= Q(unit_id=unit_id_of(user))
     if has_role(user, Role.APPEALS):
         allowed |= Q(state=State.APPEALED) | Q(appealed_at__isnull=False)
+    if has_role(user, Role.LAWYER):
+        allowed |= Q(Exists(clients_cases_of(user)))
     return qs.filter(allowed)
+
+
+def clients_cases_of(user: AnyUser) -> QuerySet:
+    """The current appointments of the lawyer signed in as ``user``, correlated with the case
+    (``OuterRef("pk")``): a lawyer sees a case while appointed on it, and not after."""
+    from casework.lawyers.models import Appointment
+
+    return Appointment.objects.filter(application=OuterRef("pk"), ends_on=None, lawyer__user=user)

@@ -192,6 +192,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.RECEPTION: {"casework.view_person"},
     Role.INTEGRATION: {"casework.view_person"},
     Role.AUDITOR: set(),  # filled with every view_* permission at sync time
+    # A lawyer reads their clients' cases (the scope is ``casework.privacy.scopes``: the cases
+    # of their current appointments) and lodges the appeal (an object rule); nothing else.
+    Role.LAWYER: {
+        "casework.view_person",
+        "casework.view_application",
+        "casework.view_interview",
+        "casework.view_decision",
+        "casework.view_appeal",
+        "casework.view_appointment",
+        "casework.view_lawyer",
+    },
 }
 
 
@@ -224,5 +235,27 @@ def sync_role_permissions(**_: object) -> None:
 # Statistics are aggregates without personal data: every role may see the statistics page.
 for _role in Role:
     grant(_role, "casework.view_statistics")
+# The lawyer scheme: caseworkers and decision-makers read the register and the duty lists,
+# take the next lawyer in turn, appoint lawyers and record minors' representatives; the register
+# itself is kept by administrators (superusers).
+for _role in (Role.CASEWORKER, Role.DECISION_MAKER):
+    grant(
+        _role,
+        "casework.view_lawyer",
+        "casework.view_dutylist",
+        "casework.view_appointment",
+        "casework.add_appointment",
+        "casework.change_appointment",
+        "casework.view_representative",
+        "casework.add_representative",
+        "casework.change_representative",
+    )
+grant(Role.APPEALS, "casework.view_lawyer", "casework.view_appointment")
+grant(
+    Role.REGISTRAR,
+    "casework.view_representative",
+    "casework.add_representative",
+    "casework.change_representative",
+)
 # Registration officers import arrivals in bulk (CSV) and follow the import's progress.
 grant(Role.REGISTRAR, "casework.view_importjob", "casework.add_importjob")

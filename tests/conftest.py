@@ -237,7 +237,10 @@ def lawyer(lawyer_user):
     from casework.lawyers.models import Lawyer
 
     return Lawyer.objects.create(
-        name="Hedda Gabler", firm="Advokatfirma Tesman", bar_number="B-1001", region="east",
+        name="Hedda Gabler",
+        firm="Advokatfirma Tesman",
+        bar_number="B-1001",
+        region="east",
         user=lawyer_user,
     )
 

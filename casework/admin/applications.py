@@ -436,9 +436,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             # authority's internal trail (assignments, routing, reminders).
             events = events.exclude(target_state="")
         timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
-        appointment = (
-            app.lawyer_appointments.filter(ends_on=None).select_related("lawyer").first()
-        )
+        appointment = app.lawyer_appointments.filter(ends_on=None).select_related("lawyer").first()
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),

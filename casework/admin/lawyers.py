@@ -115,7 +115,7 @@ class AppointmentChangeForm(forms.ModelForm):
         fields = ("lawyer", "ends_on", "end_reason")
 
     def clean(self) -> Any:
-        data = super().clean()
+        data = super().clean() or {}
         if self.changed_data and not (data.get("end_reason") or "").strip():
             self.add_error("end_reason", _("Say why the appointment ends or changes."))
         return data

@@ -60,7 +60,7 @@ from casework.privacy.scopes import applications_visible_to, people_visible_to, 
 class LawyerSerializer(StrictModelSerializer):
     """A lawyer in the register; ``duty_lists`` are the ids of the lists they are on."""
 
-    duty_lists = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    duty_lists = serializers.SerializerMethodField()
     region = serializers.ChoiceField(choices=Region.choices)
 
     class Meta:
@@ -79,6 +79,9 @@ class LawyerSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["id", "duty_lists", "version"]
         extra_kwargs = {"name": {"allow_blank": False}, "bar_number": {"allow_blank": False}}
+
+    def get_duty_lists(self, obj: Lawyer) -> list[int]:
+        return [duty.pk for duty in obj.duty_lists.all()]
 
 
 class LawyerUpdateSerializer(serializers.Serializer):
@@ -139,9 +142,14 @@ class AppointmentCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:  # a case the user cannot see is "does not exist"
-            self.fields["application"].queryset = applications_visible_to(request.user)
-            self.fields["lawyer"].queryset = visible_to(request.user, Lawyer.objects.all())
-            self.fields["duty_list"].queryset = visible_to(request.user, DutyList.objects.all())
+            for name, queryset in (
+                ("application", applications_visible_to(request.user)),
+                ("lawyer", visible_to(request.user, Lawyer.objects.all())),
+                ("duty_list", visible_to(request.user, DutyList.objects.all())),
+            ):
+                field = self.fields[name]
+                assert isinstance(field, serializers.RelatedField)
+                field.queryset = queryset
 
 
 class EndSerializer(serializers.Serializer):
@@ -177,8 +185,9 @@ class RepresentativeSerializer(StrictModelSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and "person" in self.fields:
-            self.fields["person"].queryset = people_visible_to(request.user)
+        person = self.fields.get("person")
+        if request is not None and isinstance(person, serializers.RelatedField):
+            person.queryset = people_visible_to(request.user)
 
 
 class AppointmentFilterSet(filters.FilterSet):

@@ -62,7 +62,7 @@ class DutyList(models.Model):
 
     kind = models.CharField(max_length=10, choices=DutyListKind.choices, verbose_name=_("kind"))
     region = models.CharField(max_length=8, choices=Region.choices, verbose_name=_("region"))
-    lawyers = models.ManyToManyField(
+    lawyers: models.ManyToManyField[Lawyer, DutyListMember] = models.ManyToManyField(
         Lawyer,
         through="DutyListMember",
         related_name="duty_lists",

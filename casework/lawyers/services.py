@@ -23,7 +23,7 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.lawyers.models import Appointment, DutyList, DutyListMember, Lawyer, Representative
 from casework.lawyers.rules import appointment_refusal, is_free
 from casework.people.models import Person
-from casework.staff.users import AnyUser
+from casework.staff.users import AnyUser, recorded_user
 
 LAWYER_FIELDS = ("name", "firm", "bar_number", "region", "email", "phone", "active", "user")
 
@@ -215,7 +215,7 @@ def appointment_make(
             basis=basis,
             duty_list=duty_list,
             starts_on=starts_on or timezone.localdate(),
-            appointed_by=actor if getattr(actor, "pk", None) else None,
+            appointed_by=recorded_user(actor),
         )
         audit_log(
             actor=actor,

@@ -148,9 +148,9 @@ def _lawyer_register_visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
         return queryset
     if has_role(user, Role.LAWYER):
         own = {
-            "casework.lawyer": Q(user=user),
-            "casework.dutylist": Q(members__lawyer__user=user),
-            "casework.dutylistmember": Q(lawyer__user=user),
+            "casework.lawyer": Q(user_id=user.pk),
+            "casework.dutylist": Q(members__lawyer__user_id=user.pk),
+            "casework.dutylistmember": Q(lawyer__user_id=user.pk),
         }[queryset.model._meta.label_lower]
         return queryset.filter(own).distinct()
     return queryset.none()
@@ -213,4 +213,6 @@ def clients_cases_of(user: AnyUser) -> QuerySet:
     (``OuterRef("pk")``): a lawyer sees a case while appointed on it, and not after."""
     from casework.lawyers.models import Appointment
 
-    return Appointment.objects.filter(application=OuterRef("pk"), ends_on=None, lawyer__user=user)
+    return Appointment.objects.filter(
+        application=OuterRef("pk"), ends_on=None, lawyer__user_id=user.pk or 0
+    )

@@ -46,9 +46,7 @@ def _case(state: str, *, outcome: str | None = None, minor: bool = False, **kw):
 
 
 def _appoint(actor, app, reason, lawyer, basis=""):
-    return appointment_make(
-        actor=actor, application=app, reason=reason, lawyer=lawyer, basis=basis
-    )
+    return appointment_make(actor=actor, application=app, reason=reason, lawyer=lawyer, basis=basis)
 
 
 # --- after a rejection ----------------------------------------------------------------------
@@ -187,9 +185,7 @@ def test_a_stale_version_is_refused(caseworker, lawyer):
     app = _case("rejected", outcome="rejected")
     appointment = _appoint(caseworker, app, "rejection", lawyer)
     with pytest.raises(TransitionConflict, match="changed this record first"):
-        appointment_end(
-            actor=caseworker, appointment=appointment, reason="x", expected_version=99
-        )
+        appointment_end(actor=caseworker, appointment=appointment, reason="x", expected_version=99)
 
 
 def test_an_inactive_lawyer_is_not_appointed(caseworker, lawyer):

@@ -23,7 +23,17 @@ from django.db import connection
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from casework.models import AccessLog, Application, Deadline, Interview
+from casework.models import (
+    AccessLog,
+    Application,
+    Appointment,
+    Deadline,
+    DutyList,
+    DutyListMember,
+    Interview,
+    Lawyer,
+    Representative,
+)
 from casework.privacy.registry import registration
 from casework.transitions.services import WORKFLOWS
 from tests.factories import ReminderFactory, UserFactory
@@ -43,9 +53,9 @@ NOT_PERSONAL = {
 
 
 @pytest.fixture
-def readers(role_users):
+def readers(role_users, lawyer_user):
     root = UserFactory(username="dpo", is_superuser=True)
-    return {"superuser": root, **role_users}
+    return {"superuser": root, **role_users, "lawyer": lawyer_user}
 
 
 @pytest.fixture
@@ -60,6 +70,19 @@ def person(readers, unit):
     # A reminder to the caseworker about the person's case (the API lists the user's own).
     deadline = Deadline.objects.filter(person=person).first()
     ReminderFactory(deadline=deadline, recipient=f"user:{readers['caseworker'].pk}")
+    # The person's lawyer, signed in: their reads are logged like everyone's.
+    lawyer = Lawyer.objects.create(
+        name="Walk Lawyer", bar_number="B-WALK", region="east", user=readers["lawyer"]
+    )
+    Appointment.objects.create(
+        application=Application.objects.get(person=person), lawyer=lawyer, reason="rejection"
+    )
+    DutyListMember.objects.create(
+        duty_list=DutyList.objects.create(kind="48h", region="east"), lawyer=lawyer, position=1
+    )
+    Representative.objects.create(
+        person=person, name="Walk Verge", appointed_by="Statsforvalteren", phone="1"
+    )
     return person
 
 

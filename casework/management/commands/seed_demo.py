@@ -38,8 +38,15 @@ from casework.applications.services import (
 )
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
+from casework.lawyers.models import Appointment, DutyList, Lawyer, Representative
+from casework.lawyers.services import (
+    appointment_make,
+    duty_list_join,
+    lawyer_register,
+    representative_appoint,
+)
 from casework.people.models import Person
-from casework.people.services import person_register
+from casework.people.services import person_register, person_update
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
@@ -55,6 +62,30 @@ DEMO_USERS = [
     ("reception", Role.RECEPTION, "Nina", "Johansen"),
     ("integration", Role.INTEGRATION, "Lars", "Larsen"),
     ("auditor", Role.AUDITOR, "Eva", "Pedersen"),
+    # The lawyer of several demo applicants (``_lawyers``): sees only their cases.
+    ("lawyer", Role.LAWYER, "Marte", "Kirkerud"),
+]
+
+# The demo register: (name, firm, bar number, region, duty lists as (kind, region)).
+DEMO_LAWYERS = [
+    (
+        "Marte Kirkerud",
+        "Advokatfirmaet Kirkerud",
+        "DEMO-1001",
+        "east",
+        [("48h", "east"), ("unfounded", "east")],
+    ),
+    ("Jonas Aamodt", "Aamodt & Co", "DEMO-1002", "east", [("48h", "east"), ("regional", "east")]),
+    ("Sara Haugland", "Advokathuset Vest", "DEMO-1003", "west", [("regional", "west")]),
+    (
+        "Ali Rahmani",
+        "Rahmani Advokat",
+        "DEMO-1004",
+        "east",
+        [("unfounded", "east"), ("regional", "east")],
+    ),
+    ("Ingvild Moe", "Advokatfirmaet Nord", "DEMO-1005", "north", [("regional", "north")]),
+    ("Tor Eriksen", "Eriksen Advokat (retired)", "DEMO-1006", "east", []),
 ]
 
 DEMO_PEOPLE = [
@@ -62,7 +93,7 @@ DEMO_PEOPLE = [
     ("Amina", "Rahimi", "1998-09-30", "AF", "female", "fa"),
     ("Dmitry", "Sokolov", "1985-01-17", "RU", "male", "ru"),
     ("Olena", "Kovalenko", "1979-06-05", "UA", "female", "uk"),
-    ("Yonas", "Tesfaye", "2008-02-20", "ER", "male", "ti"),
+    ("Yonas", "Tesfaye", "2010-02-20", "ER", "male", "ti"),  # an unaccompanied minor
     ("Hodan", "Warsame", "1995-11-02", "SO", "female", "so"),
     ("Gul", "Ahmadzai", "1990-07-23", "AF", "male", "ps"),
     ("Nour", "Haddad", "2001-03-14", "SY", "female", "ar"),
@@ -96,6 +127,7 @@ class Command(BaseCommand):
             unit, _ = Unit.objects.get_or_create(code="oslo", defaults={"name": "Asylum unit Oslo"})
             users = self._users(unit)
             created = self._cases(users, unit, random.Random(options["seed"]))
+            self._lawyers(users)
         self.stdout.write(
             self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
         )
@@ -172,7 +204,10 @@ class Command(BaseCommand):
                 user.save()
             if role is not None:
                 user.groups.add(Group.objects.get(name=role.value))
-            StaffProfile.objects.get_or_create(user=user, defaults={"unit": unit})
+            # A lawyer works for their clients, not in one of the authority's units.
+            StaffProfile.objects.get_or_create(
+                user=user, defaults={"unit": None if role == Role.LAWYER else unit}
+            )
             users[username] = user
         return users
 
@@ -251,6 +286,52 @@ class Command(BaseCommand):
                     grounds="Demo: well-founded fear of persecution (Immigration Act § 28 a).",
                 )
         return created
+
+    def _lawyers(self, users: dict) -> None:
+        """The register, the duty lists, and the demo lawyer's clients: the two rejected demo
+        cases (a free lawyer after rejection) and the unaccompanied minor (before the
+        decision), who also has a representative. Safe to run again."""
+        admin, caseworker = users["admin"], users["caseworker"]
+        register = {}
+        for name, firm, bar, region, lists in DEMO_LAWYERS:
+            lawyer = Lawyer.objects.filter(bar_number=bar).first() or lawyer_register(
+                actor=admin,
+                name=name,
+                firm=firm,
+                bar_number=bar,
+                region=region,
+                email=f"{bar.lower()}@advokat.invalid",
+                active=not firm.endswith("(retired)"),
+                user=users["lawyer"] if bar == "DEMO-1001" else None,
+            )
+            register[bar] = lawyer
+            for kind, list_region in lists:
+                duty, _new = DutyList.objects.get_or_create(kind=kind, region=list_region)
+                if not duty.members.filter(lawyer=lawyer).exists():
+                    duty_list_join(actor=admin, duty_list=duty, lawyer=lawyer)
+        ours = register["DEMO-1001"]
+        demo = Application.objects.filter(is_demo=True, person__is_demo=True).select_related(
+            "person"
+        )
+        minor = demo.filter(person__given_name="Yonas", person__family_name="Tesfaye").first()
+        if minor is not None and not minor.person.unaccompanied_minor:
+            person_update(actor=admin, person=minor.person, unaccompanied_minor=True)
+            minor.refresh_from_db()
+        clients = [(app, "rejection") for app in demo.filter(state="rejected").order_by("pk")]
+        if minor is not None:
+            clients.append((minor, "minor"))
+            if not Representative.objects.filter(person=minor.person).exists():
+                representative_appoint(
+                    actor=caseworker,
+                    person=minor.person,
+                    name="Solveig Dahl",
+                    appointed_by="Statsforvalteren i Oslo og Viken",
+                    email="verge.dahl@example.invalid",
+                    phone="+4790012345",
+                )
+        for app, reason in clients:
+            if not Appointment.objects.filter(application=app).exists():
+                appointment_make(actor=caseworker, application=app, reason=reason, lawyer=ours)
 
 
 class _Progress:

@@ -21,8 +21,10 @@ class CaseworkConfig(AppConfig):
             channels,  # registers the reminder channels
             registry,  # registers casework's deadline sources
         )
+        from casework.deadlines.channels import register_channel
         from casework.deadlines.messages import register_notice_lines
         from casework.lawyers import rules as lawyer_rules  # noqa: F401  (appointment permissions)
+        from casework.lawyers.channels import RepresentativeChannel
         from casework.privacy import personal
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
         from casework.staff.roles import sync_role_permissions
@@ -31,6 +33,8 @@ class CaseworkConfig(AppConfig):
         from casework.status.page import waiting_lines
 
         personal.register()
+        # A minor's representative is told of the interviews (a channel of the notices).
+        register_channel(RepresentativeChannel())
         api_personal.register()
 
         install_lang_info()

@@ -236,6 +236,13 @@ class InterviewHeldSerializer(serializers.Serializer):
         return value
 
 
+class InterviewAttendanceSerializer(serializers.Serializer):
+    """Who attended the interview beside the applicant (from the register)."""
+
+    lawyer_present = serializers.BooleanField()
+    representative_present = serializers.BooleanField()
+
+
 class InterviewWaiverSerializer(serializers.Serializer):
     """Waive the asylum interview: the decision may then be made without it."""
 

@@ -51,6 +51,7 @@ from casework.api.serializers import (
     ApplicationUpdateSerializer,
     AuditEventSerializer,
     DecisionSerializer,
+    InterviewAttendanceSerializer,
     InterviewHeldSerializer,
     InterviewSerializer,
     InterviewWaiverSerializer,
@@ -75,6 +76,7 @@ from casework.applications.services import (
 )
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Reminder
+from casework.lawyers.services import interview_attendance_record
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
 from casework.privacy.access import AccessLoggedViewSetMixin, AccessLoggingMixin
@@ -461,6 +463,7 @@ class InterviewViewSet(
         "POST": "casework.add_interview",
         "PATCH": "casework.change_interview",
     }
+    perms_by_action = {"attendance": "casework.change_interview"}
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends: list = []
 
@@ -474,6 +477,28 @@ class InterviewViewSet(
             actor=request.user, application=self.application, **serializer.validated_data
         )
         return self.respond(interview, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record who attended beside the applicant",
+        description=(
+            "The case's current lawyer and, for an unaccompanied minor, their representative "
+            "(appointed by the County Governor), from the register. 409 when the case has no "
+            "lawyer or the applicant no representative to record."
+        ),
+        request=InterviewAttendanceSerializer,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: InterviewSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def attendance(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        interview = self.get_object()
+        serializer = InterviewAttendanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.check_if_match(interview)
+        interview = interview_attendance_record(
+            actor=request.user, interview=interview, **serializer.validated_data
+        )
+        return self.respond(interview)
 
     def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         interview = self.get_object()

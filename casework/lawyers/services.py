@@ -376,3 +376,50 @@ def representative_end(
             changes={"subject": audit_subject(locked)},
         )
     return locked
+
+
+def interview_attendance_record(
+    *,
+    actor: AnyUser,
+    interview: Any,
+    lawyer_present: bool,
+    representative_present: bool,
+) -> Any:
+    """Record who attended the interview beside the applicant: the case's current lawyer, and
+    for an unaccompanied minor their current representative, from the register (the old
+    ``lawyer_present`` flag follows, so earlier reports keep reading it)."""
+    from casework.applications.models import Interview
+
+    with transaction.atomic():
+        app = _locked_case(interview.application)
+        if not actor.has_perm("casework.schedule_interview", app):
+            raise PermissionDenied(_("You may not record interviews for this case."))
+        locked = Interview.objects.select_for_update().get(pk=interview.pk)
+        lawyer = None
+        if lawyer_present:
+            appointment = Appointment.objects.filter(application=app, ends_on=None).first()
+            if appointment is None:
+                raise TransitionConflict(_("The case has no lawyer appointed."))
+            lawyer = appointment.lawyer
+        representative = None
+        if representative_present:
+            representative = Representative.objects.filter(
+                person_id=app.person_id, ends_on=None
+            ).first()
+            if representative is None:
+                raise TransitionConflict(_("The applicant has no representative appointed."))
+        locked.lawyer = lawyer
+        locked.lawyer_present = lawyer is not None
+        locked.representative = representative
+        locked.save(update_fields=["lawyer", "lawyer_present", "representative"])
+        audit_log(
+            actor=actor,
+            action="interview_attendance",
+            application=app,
+            changes={
+                "interview": locked.pk,
+                "lawyer": getattr(lawyer, "pk", None),
+                "representative": getattr(representative, "pk", None),
+            },
+        )
+    return locked

@@ -22,7 +22,16 @@ from django.test import override_settings
 from django.utils import timezone
 
 PASSWORD = "Correct-Horse-42"  # tests.factories.UserFactory: the staff of tests/conftest.py
-ROLES = ("registrar", "caseworker", "decider", "appeals", "reception", "integration", "auditor")
+ROLES = (
+    "registrar",
+    "caseworker",
+    "decider",
+    "appeals",
+    "reception",
+    "integration",
+    "auditor",
+    "lawyer",
+)
 DESKTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 1024, "height": 768}
 
@@ -228,14 +237,15 @@ class Journey:
 
     results: dict[str, list] = {}
 
-    def __init__(self, page: Any, role: str, axe_script: Path) -> None:
+    def __init__(self, page: Any, role: str, axe_script: Path, prefix: str = "journey-") -> None:
         self.page, self.role, self.axe_script = page, role, axe_script
+        self.prefix = prefix
         self.number = 0
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def step(self, name: str) -> None:
         self.number += 1
-        label = f"journey-{self.role}-{self.number}-{name}"
+        label = f"{self.prefix}{self.role}-{self.number}-{name}"
         found = axe_violations(self.page, self.axe_script)
         path = self.page.url.split("//", 1)[-1].split("/", 1)[-1]
         Journey.results[label] = [f"/{path}", found]

@@ -307,3 +307,54 @@ def test_the_case_list_fits_a_laptop_and_a_tablet(browser, staff_site):  # noqa:
                 link_box = links.nth(i).bounding_box()
                 assert link_box["x"] + link_box["width"] <= viewport["width"], where
         context.close()
+
+
+def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
+    browser,
+    axe_script,
+    staff_site,  # noqa: F811
+):
+    """The demo lawyer's day: only their clients' cases are listed, another case is "does not
+    exist", the client's rejection is read with its grounds, and the appeal is lodged from the
+    case page (screenshots ``docs/screenshots/lawyer-*.png``)."""
+    from casework.models import Application
+
+    site = staff_site
+    client = Application.objects.get(is_demo=True, person__given_name="Dmitry")
+    stranger = Application.objects.get(is_demo=True, person__given_name="Mohammed")
+    context, page, watch = new_staff_page(browser, site, "lawyer")
+    journey = Journey(page, "lawyer", axe_script, prefix="")
+    page.goto(f"{site.url}/admin/casework/application/")
+    rows = page.locator("#result_list tbody tr")
+    listed = rows.all_inner_texts()
+    assert len(listed) == 3, listed  # the three demo clients, nobody else
+    assert any("Sokolov" in row for row in listed)
+    assert not any("Al-Hassan" in row for row in listed)
+    journey.step("my-clients")
+
+    page.goto(f"{site.url}/admin/casework/application/{stranger.pk}/change/")
+    assert "doesn’t exist" in messages(page) or "doesn't exist" in messages(page)
+    journey.step("another-case-does-not-exist")
+
+    page.goto(f"{site.url}/admin/casework/application/")
+    page.get_by_role("link", name=client.display_reference).click()
+    page.wait_for_load_state("load")
+    assert _state(page) == "rejected"
+    decisions = page.get_by_role("region", name="Decisions").inner_text()
+    assert "rejected on the merits" in decisions
+    assert "not credible on the essential points" in decisions  # the grounds, to answer them
+    assert "Marte Kirkerud" in page.locator(".case-lawyer").inner_text()
+    journey.step("client-decision")
+
+    _action(page, "Lodge appeal")
+    journey.step("appeal-form")
+    submit(page, "Confirm")
+    assert "Lodge appeal: done. The case is now appealed." in messages(page)
+    assert _state(page) == "appealed"
+    timeline = page.get_by_role("region", name="Timeline").inner_text()
+    assert "Appeal lodged" in timeline and "Marte Kirkerud" in timeline
+    journey.step("appeal-lodged")
+    _done(page, watch, context)
+    client.refresh_from_db()
+    appeal = client.appeals.get()
+    assert appeal.lawyer.bar_number == "DEMO-1001"

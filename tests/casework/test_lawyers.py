@@ -313,3 +313,74 @@ def test_only_an_unaccompanied_minor_gets_a_representative(caseworker):
         representative_appoint(
             actor=caseworker, person=minor, name="Y", appointed_by="SF", phone="1"
         )
+
+
+def test_the_representative_is_told_of_the_minors_interview_once(caseworker):
+    from django.core import mail
+
+    from casework.applications.services import interview_schedule
+    from casework.deadlines.reminders import reminder_deliver, sweep
+    from casework.models import Reminder
+
+    app = ApplicationFactory(
+        person=PersonFactory(unaccompanied_minor=True), state="submitted", assigned_to=caseworker
+    )
+    representative_appoint(
+        actor=caseworker,
+        person=app.person,
+        name="Solveig Dahl",
+        appointed_by="Statsforvalteren i Oslo og Viken",
+        email="verge@example.invalid",
+    )
+    at = timezone.localtime(timezone.now() + dt.timedelta(days=10)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    interview_schedule(
+        actor=caseworker, application=app, scheduled_at=at, location="UDI, Oslo", language="tir"
+    )
+    told = list(Reminder.objects.filter(channel="representative"))
+    assert [r.deadline.source for r in told] == ["casework.interview_notice"]
+    before = len(mail.outbox)
+    assert reminder_deliver(reminder_id=told[0].pk).outcome == "sent"
+    (message,) = mail.outbox[before:]
+    assert message.to == ["verge@example.invalid"]
+    assert "UDI, Oslo" in message.body and app.display_reference in message.body
+    sweep(enqueue=False)  # again: nothing more to the representative before the "soon" time
+    assert Reminder.objects.filter(channel="representative").count() == 1
+
+
+def test_no_representative_no_extra_notice(caseworker):
+    from casework.applications.services import interview_schedule
+    from casework.models import Reminder
+
+    app = ApplicationFactory(state="submitted", assigned_to=caseworker)
+    interview_schedule(
+        actor=caseworker,
+        application=app,
+        scheduled_at=timezone.now() + dt.timedelta(days=5),
+        location="UDI, Oslo",
+        language="tir",
+    )
+    assert not Reminder.objects.filter(channel="representative").exists()
+
+
+def test_the_interview_records_the_lawyer_and_the_representative_present(caseworker, lawyer):
+    from rest_framework.test import APIClient
+
+    from tests.factories import InterviewFactory
+
+    app = _case("examined", minor=True, assigned_to=caseworker)
+    interview = InterviewFactory(application=app)
+    api = APIClient()
+    api.force_authenticate(caseworker)
+    url = f"/api/v1/applications/{app.pk}/interviews/{interview.pk}/attendance/"
+    body = {"lawyer_present": True, "representative_present": True}
+    assert api.post(url, body, format="json").status_code == 409  # nobody appointed yet
+    _appoint(caseworker, app, "minor", lawyer)
+    rep = representative_appoint(
+        actor=caseworker, person=app.person, name="Solveig Dahl", appointed_by="SF", phone="1"
+    )
+    response = api.post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["lawyer"], response.json()["representative"]) == (lawyer.pk, rep.pk)
+    assert response.json()["lawyer_present"] is True

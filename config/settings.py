@@ -437,6 +437,7 @@ SPECTACULAR_SETTINGS = {
         "CentreKindEnum": "reception.choices.CentreKind",
         "DocumentKindEnum": "casework.people.choices.DocumentKind",
         "AppealOutcomeEnum": "casework.applications.choices.AppealOutcome",
+        "AppointmentReasonEnum": "casework.lawyers.choices.AppointmentReason",
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
         "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -64,6 +64,8 @@ from casework.applications.services import (
 )
 from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.lawyers.choices import AppointmentReason
+from casework.lawyers.models import Appointment
 from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number, parse_reference
 from casework.people.selectors import name_starts_with
@@ -193,7 +195,22 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("person", "assigned_to", "unit")
+        if getattr(request, "_case_page", False):
+            # The case's current lawyer, read with the case (the page's query budget).
+            current = Appointment.objects.filter(application=OuterRef("pk"), ends_on=None)
+            queryset = queryset.annotate(
+                current_lawyer=Subquery(current.values("lawyer__name")[:1]),
+                current_lawyer_firm=Subquery(current.values("lawyer__firm")[:1]),
+                current_lawyer_reason=Subquery(current.values("reason")[:1]),
+                current_lawyer_since=Subquery(current.values("starts_on")[:1]),
+            )
         return applications_visible_to(request.user, queryset)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        request._case_page = True  # type: ignore[attr-defined]
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -436,7 +453,14 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             # authority's internal trail (assignments, routing, reminders).
             events = events.exclude(target_state="")
         timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
-        appointment = app.lawyer_appointments.filter(ends_on=None).select_related("lawyer").first()
+        appointment = None
+        if getattr(app, "current_lawyer", None):
+            appointment = {
+                "lawyer": app.current_lawyer,  # type: ignore[attr-defined]
+                "firm": app.current_lawyer_firm,  # type: ignore[attr-defined]
+                "reason": AppointmentReason(app.current_lawyer_reason).label,  # type: ignore[attr-defined]
+                "since": app.current_lawyer_since,  # type: ignore[attr-defined]
+            }
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),

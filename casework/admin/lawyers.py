@@ -16,6 +16,7 @@ from casework.admin.base import (
     ScopedAdminMixin,
     ServiceFormAdminMixin,
     changed_fields,
+    formset_writes,
     saved_as,
 )
 from casework.core.exceptions import TransitionInvalid
@@ -88,12 +89,18 @@ class DutyListAdmin(
 
     list_display = ("__str__", "kind", "region", "last_position")
     fields = ("kind", "region", "last_position")
-    readonly_fields = ("last_position",)
+    readonly_fields = ("kind", "region", "last_position")
     inlines = (DutyListMemberInline,)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one list per kind and region, made with the register's set-up
+
+    def save_model(self, request: HttpRequest, obj: DutyList, form: Any, change: bool) -> None:
+        """Nothing of the list itself is edited here: only lawyers join (``save_formset``)."""
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for inline_form in formset.extra_forms:
-            if inline_form.has_changed() and inline_form.cleaned_data.get("lawyer"):
+        for write, inline_form in formset_writes(formset):
+            if write == "add":
                 duty_list_join(
                     actor=request.user,
                     duty_list=form.instance,

@@ -79,8 +79,8 @@ def is_under_appeal(user: AnyUser, application: Any) -> bool:
 
 rules.add_perm("casework.start_examination", is_caseworker & in_users_unit)
 rules.add_perm("casework.withdraw_application", is_caseworker & in_users_unit)
-# The applicant's lawyer lodges the appeal themselves (the lawyer writes the appeal:
-# ``domain.md`` §1.9), as the caseworker of the unit may for the applicant.
+# The applicant's lawyer lodges the appeal themselves (the free lawyer after a rejection writes
+# the appeal), as the caseworker of the unit may for the applicant.
 rules.add_perm(
     "casework.lodge_appeal", (is_caseworker & in_users_unit) | (is_lawyer & is_clients_lawyer)
 )

@@ -1,5 +1,5 @@
 """When the state pays a lawyer for the applicant (fritt rettsråd), as guards an appointment
-must pass (Immigration Regulations § 17-18; ``domain.md`` §1.9):
+must pass (Immigration Regulations § 17-18):
 
 - **after a rejection**: a free lawyer without means testing when the Directorate rejects the
   application (the lawyer delivers the decision and writes the appeal);

@@ -39,6 +39,8 @@ from casework.applications.services import (
 )
 from casework.deadlines import reminders
 from casework.intake import imports
+from casework.lawyers import services as lawyer_services
+from casework.lawyers.models import Appointment, DutyList, Lawyer, Representative
 from casework.models import (
     Application,
     AuditEvent,
@@ -148,6 +150,19 @@ WRITES: dict[str, dict[str, Callable]] = {
     "WorkPermitAdmin": {"add": integration_services.work_permit_request},
     "FamilyReunificationAdmin": {"add": integration_services.family_register},
     "IntroductionProgrammeAdmin": {"add": integration_services.programme_enrol},
+    "LawyerAdmin": {
+        "add": lawyer_services.lawyer_register,
+        "change": lawyer_services.lawyer_update,
+    },
+    "DutyListAdmin": {"DutyListMemberInline.add": lawyer_services.duty_list_join},
+    "AppointmentAdmin": {
+        "add": lawyer_services.appointment_make,
+        "change": lawyer_services.appointment_end,
+    },
+    "RepresentativeAdmin": {
+        "add": lawyer_services.representative_appoint,
+        "change": lawyer_services.representative_end,
+    },
     "MunicipalityOfficerAdmin": {
         "add": integration_services.municipality_officer_add,
         "delete": integration_services.municipality_officer_remove,
@@ -186,6 +201,19 @@ RECORDS: dict[str, Editable] = {
     "casework.Application": Editable(ApplicationFactory, frozenset()),
     "casework.Unit": Editable(UnitFactory, UNIT_EDITABLE_FIELDS),
     "casework.StaffProfile": Editable(_staff_profile, STAFF_PROFILE_EDITABLE_FIELDS),
+    "casework.Lawyer": Editable(
+        lambda: Lawyer.objects.create(name="Nora Helmer", bar_number="B-1", region="east"),
+        frozenset(lawyer_services.LAWYER_FIELDS),
+    ),
+    "casework.DutyList": Editable(
+        lambda: DutyList.objects.create(kind="48h", region="east"), frozenset()
+    ),
+    "casework.Appointment": Editable(
+        lambda: _appointment(None)["record"], frozenset({"lawyer", "ends_on", "end_reason"})
+    ),
+    "casework.Representative": Editable(
+        lambda: _representative(None)["record"], frozenset({"ends_on", "end_reason"})
+    ),
     "reception.ReceptionCentre": Editable(
         ReceptionCentreFactory, reception_services.CENTRE_EDITABLE_FIELDS
     ),
@@ -480,6 +508,36 @@ def _reminder(root: Any) -> dict:
         deadline__application=app, deadline__object_id=app.pk, status="sent", channel="email"
     )
     return {"reminder": reminder}
+
+
+def _appointment(root: Any) -> dict:
+    app = ApplicationFactory(state="rejected")
+    app.decisions.create(instance="first", outcome="rejected", grounds="g")
+    lawyer = Lawyer.objects.create(name="Hedda Gabler", bar_number="B-10", region="east")
+    other = Lawyer.objects.create(name="Ejlert Loevborg", bar_number="B-11", region="east")
+    record = Appointment.objects.create(application=app, lawyer=lawyer, reason="rejection")
+    return {"record": record, "application": app, "lawyer": lawyer, "other": other}
+
+
+def _representative(root: Any) -> dict:
+    person = PersonFactory(unaccompanied_minor=True)
+    ApplicationFactory(person=person)
+    record = Representative.objects.create(
+        person=person, name="Solveig Dahl", appointed_by="Statsforvalteren", phone="1"
+    )
+    return {"record": record, "person": person}
+
+
+def _fresh_rejection() -> Application:
+    app = ApplicationFactory(state="rejected")
+    app.decisions.create(instance="first", outcome="rejected", grounds="g")
+    return app
+
+
+def _minor() -> Person:
+    person = PersonFactory(unaccompanied_minor=True)
+    ApplicationFactory(person=person)
+    return person
 
 
 def _erasable(root: Any) -> dict:
@@ -804,6 +862,116 @@ SCENARIOS: dict[str, Write] = {
         ),
         directly=lambda actor, n: integration_services.municipality_officer_add(
             actor=actor, user=n["user"], municipality=n["municipality"]
+        ),
+    ),
+    "LawyerAdmin.add": Write(
+        prepare=lambda root: {},
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(Lawyer),
+            {"name": "Nora Helmer", "bar_number": "B-77", "region": "west", "active": "on"},
+        ),
+        directly=lambda actor, n: lawyer_services.lawyer_register(
+            actor=actor, name="Nora Helmer", bar_number="B-77", region="west"
+        ),
+        created=Lawyer,
+    ),
+    "LawyerAdmin.change": Write(
+        prepare=lambda root: {
+            "record": Lawyer.objects.create(name="Nora Helmer", bar_number="B-1", region="east")
+        },
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"firm": "Helmer Advokat", "active": ""}
+        ),
+        directly=lambda actor, n: lawyer_services.lawyer_update(
+            actor=actor, lawyer=n["record"], firm="Helmer Advokat", active=False
+        ),
+    ),
+    "DutyListAdmin.DutyListMemberInline.add": Write(
+        prepare=lambda root: {
+            "record": DutyList.objects.create(kind="48h", region="east"),
+            "lawyer": Lawyer.objects.create(name="Nora Helmer", bar_number="B-1", region="east"),
+        },
+        through_admin=lambda client, n: _add_inline_row(
+            client, n["record"], "members", lawyer=n["lawyer"].pk
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_join(
+            actor=actor, duty_list=n["record"], lawyer=n["lawyer"]
+        ),
+    ),
+    "AppointmentAdmin.add": Write(
+        prepare=lambda root: {
+            "application": _fresh_rejection(),
+            "other": Lawyer.objects.create(
+                name="Ejlert Loevborg", bar_number="B-12", region="east"
+            ),
+        },
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(Appointment),
+            {
+                "application": n["application"].pk,
+                "reason": "rejection",
+                "lawyer": n["other"].pk,
+            },
+        ),
+        directly=lambda actor, n: lawyer_services.appointment_make(
+            actor=actor, application=n["application"], reason="rejection", lawyer=n["other"]
+        ),
+        created=Appointment,
+    ),
+    "AppointmentAdmin.change": Write(
+        prepare=_appointment,
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"end_reason": "The lawyer withdrew."}
+        ),
+        directly=lambda actor, n: lawyer_services.appointment_end(
+            actor=actor, appointment=n["record"], reason="The lawyer withdrew."
+        ),
+    ),
+    "AppointmentAdmin.change (another lawyer: the appointment changes)": Write(
+        prepare=_appointment,
+        through_admin=lambda client, n: post_form(
+            client,
+            change_url(n["record"]),
+            {"lawyer": n["other"].pk, "end_reason": "The applicant asked for another."},
+        ),
+        directly=lambda actor, n: lawyer_services.appointment_change(
+            actor=actor,
+            appointment=n["record"],
+            lawyer=n["other"],
+            reason="The applicant asked for another.",
+        ),
+        created=Appointment,
+    ),
+    "RepresentativeAdmin.add": Write(
+        prepare=lambda root: {"person": _minor()},
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(Representative),
+            {
+                "person": n["person"].pk,
+                "name": "Solveig Dahl",
+                "appointed_by": "Statsforvalteren",
+                "phone": "+4790000000",
+            },
+        ),
+        directly=lambda actor, n: lawyer_services.representative_appoint(
+            actor=actor,
+            person=n["person"],
+            name="Solveig Dahl",
+            appointed_by="Statsforvalteren",
+            phone="+4790000000",
+        ),
+        created=Representative,
+    ),
+    "RepresentativeAdmin.change": Write(
+        prepare=_representative,
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"end_reason": "The minor turned 18."}
+        ),
+        directly=lambda actor, n: lawyer_services.representative_end(
+            actor=actor, representative=n["record"], reason="The minor turned 18."
         ),
     ),
     "MunicipalityOfficerAdmin.delete": Write(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from casework.admin.base import EVENT_TITLES
 from casework.applications.models import Application
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.letters.choices import Channel, LetterKind
@@ -37,6 +38,15 @@ from casework.letters.services import (
 from casework.privacy.access import access_log
 from casework.privacy.models import AccessLog
 from casework.privacy.scopes import applications_visible_to, visible_to
+
+# The case's timeline names the letters' audit events in words.
+EVENT_TITLES.update(
+    {
+        "letter_created": _("Letter written"),
+        "letter_sent": _("Letter sent"),
+        "letter_delivered": _("Letter reached the applicant"),
+    }
+)
 
 
 class LetterForm(forms.Form):

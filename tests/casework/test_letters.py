@@ -115,6 +115,12 @@ def holds(lines: list[str], expected: str, *, rtl: bool = False) -> bool:
     return any(all(w in line for w in words) for line in lines)
 
 
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """The PDFs go to a folder of the test's own (MEDIA_ROOT is outside the web root)."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
 def rejected(decider, unit):
     """A case rejected by the decision-maker, the applicant's language Arabic."""
@@ -436,3 +442,23 @@ def test_admin_refuses_writing_and_downloading_to_roles_without_the_right(
     if role != "appeals":  # the appeals body reads letters of appealed cases only
         download = client.get(reverse("casework-letter-pdf", args=[letter.pk]))
         assert download.status_code == status
+
+
+def test_admin_offers_no_way_to_change_a_sent_letter(client, rejected, caseworker):
+    """The admin has no edit form for a letter; sending it twice is refused with a message,
+    and the letter is as it was."""
+    from django.contrib import admin
+
+    assert Letter not in admin.site._registry
+    letter = letter_create(actor=caseworker, application=rejected, kind=LetterKind.REJECTION)
+    letter = letter_record_sending(actor=caseworker, letter=letter, channel="lawyer")
+    client.force_login(caseworker)
+    response = client.post(
+        reverse("casework-letter-send", args=[letter.pk]), {"channel": "police"}, follow=True
+    )
+    assert "This letter was already sent." in response.content.decode()
+    letter.refresh_from_db()
+    assert letter.channel == "lawyer"
+    page = client.get(reverse("admin:casework_application_change", args=[rejected.pk]))
+    assert reverse("casework-letter-send", args=[letter.pk]).encode() not in page.content
+    assert b"Letter sent" in page.content  # the timeline names the event

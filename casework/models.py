@@ -20,6 +20,7 @@ from casework.lawyers.models import (
     Lawyer,
     Representative,
 )
+from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
@@ -44,6 +45,8 @@ __all__ = [
     "ImportJob",
     "Lawyer",
     "Interview",
+    "Letter",
+    "LetterDelivery",
     "Person",
     "PublishedTable",
     "QueueDay",

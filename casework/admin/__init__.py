@@ -6,6 +6,7 @@ from casework.admin import (  # noqa: F401
     checks,
     imports,
     lawyers,
+    letters,
     libraries,
     people,
     reminders,

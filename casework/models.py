@@ -13,6 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
+from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
@@ -32,6 +33,9 @@ __all__ = [
     "IdempotencyKey",
     "IdentityDocument",
     "ImportJob",
+    "Interpreter",
+    "InterpreterBooking",
+    "InterpreterLanguage",
     "Interview",
     "Person",
     "PublishedTable",

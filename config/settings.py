@@ -440,6 +440,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
         "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
+        "SpokenLanguageEnum": "casework.people.choices.SpokenLanguage",
     },
 }
 

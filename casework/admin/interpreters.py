@@ -354,6 +354,9 @@ class BookingForm(forms.Form):
         if hearing:
             self.fields["starts_at"].required = True
             self.fields["location"].required = True
+        else:  # an interview's session starts at its time, in its room
+            del self.fields["starts_at"]
+            del self.fields["location"]
 
 
 def _candidate_label(c: selectors.Candidate) -> str:
@@ -519,9 +522,9 @@ class InterpreterBookingAdmin(_ServicePagesAdmin):
                     appeal=appeal,
                     language=data["language"],
                     dialect=data["dialect"],
-                    starts_at=data["starts_at"],
+                    starts_at=data.get("starts_at"),
                     ends_at=data["ends_at"],
-                    location=data["location"] or "",
+                    location=data.get("location") or "",
                 ),
             )
             if done is not None:

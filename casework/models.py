@@ -14,6 +14,7 @@ from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
 from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
+from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
@@ -37,6 +38,8 @@ __all__ = [
     "InterpreterBooking",
     "InterpreterLanguage",
     "Interview",
+    "Letter",
+    "LetterDelivery",
     "Person",
     "PublishedTable",
     "QueueDay",

@@ -6,6 +6,7 @@ from casework.admin import (  # noqa: F401
     checks,
     imports,
     interpreters,
+    letters,
     libraries,
     people,
     reminders,

@@ -3,7 +3,7 @@
 An interpreter's time is held by each booking that is requested or confirmed; two such
 bookings of one interpreter never overlap (``services.booking_request`` checks under a row
 lock on the interpreter, and on PostgreSQL an exclusion constraint over
-``tstzrange(starts_at, ends_at, '[)')`` holds it in the database too: migration 0022). A
+``tstzrange(starts_at, ends_at, '[)')`` holds it in the database too: migration 0023). A
 booking's state changes only through ``workflow.py``'s transitions.
 """
 

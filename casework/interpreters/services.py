@@ -10,7 +10,7 @@ row (``SELECT … FOR UPDATE``; on SQLite every write transaction begins ``IMMED
 serialised whole), then looks for a requested or confirmed booking of theirs that overlaps
 ``[starts_at, ends_at)``. Two requests at once: the second waits for the first's commit, then
 finds its booking and is refused with ``BookingOverlap``. On PostgreSQL an exclusion
-constraint (migration 0022) holds the same rule in the database, whatever writes the row.
+constraint (migration 0023) holds the same rule in the database, whatever writes the row.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from casework.statistics import tables as statistics
 from casework.statistics.export import csv_response, statistics_params
 from casework.statistics.selectors import published, published_table
 from casework.statistics.tasks import refresh_soon
+from casework.staff.roles import load_roles_and_permissions
 
 
 class CSVRenderer(BaseRenderer):
@@ -50,6 +51,8 @@ class FiguresNotReady(APIException):
 
 class CanViewStatistics(BasePermission):
     def has_permission(self, request: Request, view: object) -> bool:
+        # The user's roles and permissions in one query (Django's backend asks two).
+        load_roles_and_permissions(request.user)
         return request.user.has_perm("casework.view_statistics")
 
 

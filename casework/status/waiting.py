@@ -209,6 +209,11 @@ def _waiting_figures_sql(connection: Any) -> str:
     cases registered earlier. That count is a range of days on the ``(kind, track, state,
     lodged_on)`` index, never the whole queue (before beat's very first refresh there is no
     row and it counts the earlier days too). One round trip for both figures.
+
+    The count's range is also written as plain bounds on ``lodged_on`` (from the row's day, or
+    the first day there is, to the applicant's): the ``OR`` that says exactly which cases count
+    gives the planner no range, and it read every case of the table (12-17 ms a lookup at
+    78,000 cases) where the bounds read the few index entries of a day or two.
     """
     if connection.alias not in _figures_sql:
         q = connection.ops.quote_name
@@ -220,6 +225,7 @@ def _waiting_figures_sql(connection: Any) -> str:
                 + CASE WHEN d.{q("lodged_on")} < %s THEN d.{q("count")} ELSE 0 END,
             (SELECT COUNT(*) FROM {q(app)} c
              WHERE c.{a["kind"]} = %s AND c.{a["track"]} = %s AND c.{a["state"]} IN (%s, %s)
+               AND c.{lodged} <= %s AND c.{lodged} >= COALESCE(d.{q("lodged_on")}, %s)
                AND ((c.{lodged} = %s AND c.{pk} < %s)
                     OR (c.{lodged} < %s AND (d.{q("lodged_on")} IS NULL
                                              OR c.{lodged} > d.{q("lodged_on")}))))
@@ -245,7 +251,9 @@ def waiting_figures(*, application: Application) -> tuple[int | None, int]:
     db = connections[router.db_for_read(QueueDay)]
     day = db.ops.adapt_datefield_value(application.lodged_on)
     kind, track = application.kind, application.track
-    params = [day, kind, track, *(str(s.value) for s in WAITING_STATES), day, application.pk, day]
+    first_day = db.ops.adapt_datefield_value(dt.date.min)
+    params = [day, kind, track, *(str(s.value) for s in WAITING_STATES), day, first_day]
+    params += [day, application.pk, day]
     params += [kind, track, kind, track, day]
     with db.cursor() as cursor:
         cursor.execute(_waiting_figures_sql(db), params)

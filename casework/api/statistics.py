@@ -22,11 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.staff.roles import load_roles_and_permissions
 from casework.statistics import tables as statistics
 from casework.statistics.export import csv_response, statistics_params
 from casework.statistics.selectors import published, published_table
 from casework.statistics.tasks import refresh_soon
-from casework.staff.roles import load_roles_and_permissions
 
 
 class CSVRenderer(BaseRenderer):

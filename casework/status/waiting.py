@@ -252,8 +252,8 @@ def waiting_figures(*, application: Application) -> tuple[int | None, int]:
     day = db.ops.adapt_datefield_value(application.lodged_on)
     kind, track = application.kind, application.track
     first_day = db.ops.adapt_datefield_value(dt.date.min)
-    params = [day, kind, track, *(str(s.value) for s in WAITING_STATES), day, first_day]
-    params += [day, application.pk, day]
+    params: list[Any] = [day, kind, track, *(str(s.value) for s in WAITING_STATES)]
+    params += [day, first_day, day, application.pk, day]
     params += [kind, track, kind, track, day]
     with db.cursor() as cursor:
         cursor.execute(_waiting_figures_sql(db), params)

@@ -13,6 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
+from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
 from casework.lawyers.models import (
     Appointment,
     DutyList,
@@ -44,6 +45,9 @@ __all__ = [
     "IdentityDocument",
     "ImportJob",
     "Lawyer",
+    "Interpreter",
+    "InterpreterBooking",
+    "InterpreterLanguage",
     "Interview",
     "Letter",
     "LetterDelivery",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0022_letters'),
+        ('casework', '0023_interpreters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

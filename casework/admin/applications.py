@@ -454,8 +454,9 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         events = AuditEvent.objects.filter(application=app).select_related("actor")
         recent = list(events.order_by("-at", "-id")[:200])
         timeline = [_timeline_item(e) for e in recent]
+        case_file = casefile.case_file_context(request, app, recent)
         # A note's event shows the note as it reads now, to those who may read it.
-        notes = casefile.notes_by_event(request, app, recent)
+        notes = casefile.notes_by_event(request, app, recent, case_file)
         for item in timeline:
             item["note"] = notes.get(item["event"].pk)
         return {
@@ -469,7 +470,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             "case_timeline": timeline,
             "case_probing": _status_probing(app),
             "case": app,
-            **casefile.case_file_context(request, app),
+            **case_file,
         }
 
     def _action_page(

@@ -129,59 +129,75 @@ class DocumentVersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-def case_file_context(request: HttpRequest, app: Application) -> dict[str, Any]:
+def case_file_context(
+    request: HttpRequest, app: Application, events: list[Any] | None = None
+) -> dict[str, Any]:
     """What the case page shows of the case file to this user: the notes (searched and
     filtered by ``notes_q`` and ``notes_visibility``), the documents, and the forms the user
-    may use."""
+    may use.
+
+    ``app`` was found through the user's scope (``ApplicationAdmin.get_queryset``), and
+    ``events`` are the case's newest audit events (the timeline): every note and document is
+    written with its event, so a case whose trail (when not cut at its 200 newest) has none
+    has no note or no document, and the page asks nothing more.
+    """
     user = request.user
-    reads_notes = permissions.may_read_notes(user, app)
-    reads_documents = permissions.may_read_documents(user, app)
+    rights = permissions.case_file_rights(user, app, in_scope=True)
+    actions = None if events is None or len(events) >= 200 else {e.action for e in events}
     search = NoteSearchForm(request.GET or None)
     term, visibility = "", ""
     if search.is_valid():
         term = search.cleaned_data["notes_q"]
         visibility = search.cleaned_data["notes_visibility"]
-    notes = (
-        list(selectors.case_notes(user=user, application=app, search=term, visibility=visibility))
-        if reads_notes
-        else []
-    )
+    notes: list[Any] = []
+    if rights.reads_notes and (actions is None or "note_added" in actions):
+        notes = list(
+            selectors.case_notes(user=user, application=app, search=term, visibility=visibility)
+        )
     for note in notes:
-        note.may_correct = permissions.may_correct_note(user, note)  # type: ignore[attr-defined]
-    documents = (
-        list(selectors.case_documents(user=user, application=app)) if reads_documents else []
-    )
+        note.may_correct = rights.corrects_notes and (  # type: ignore[attr-defined]
+            note.author_id == user.pk or user.is_superuser
+        )
+    documents: list[Any] = []
+    if rights.reads_documents and (actions is None or "document_added" in actions):
+        documents = list(selectors.case_documents(user=user, application=app))
     language = spoken_language(app.person.preferred_language) or "nor"
     return {
-        "case_reads_notes": reads_notes,
-        "case_reads_documents": reads_documents,
+        "case_reads_notes": rights.reads_notes,
+        "case_reads_documents": rights.reads_documents,
         "case_notes": notes,
         "case_notes_searched": bool(term or visibility),
         "case_note_search": search if search.is_bound else NoteSearchForm(),
-        "case_note_form": NoteForm() if permissions.may_write_note(user, app) else None,
+        "case_note_form": NoteForm() if rights.writes_notes else None,
         "case_documents": documents,
-        "case_may_add_versions": {d.pk for d in documents if permissions.may_add_version(user, d)},
+        "case_may_add_versions": rights.adds_versions,
         "case_document_form": (
             DocumentForm(initial={"received_on": timezone.localdate(), "language": language})
-            if permissions.may_upload_document(user, app)
+            if rights.uploads
             else None
         ),
     }
 
 
-def notes_by_event(request: HttpRequest, app: Application, events: list[Any]) -> dict[int, Any]:
-    """The notes the timeline's note events are about, that this user may read, by event id."""
+def notes_by_event(
+    request: HttpRequest, app: Application, events: list[Any], context: dict[str, Any]
+) -> dict[int, Any]:
+    """The notes the timeline's note events are about, that this user may read, by event id
+    (those the notes panel loaded, unless it was searched: then asked again)."""
     label = CaseNote._meta.label_lower
     ids = {}
     for event in events:
         subject = (event.changes or {}).get("subject", "")
         if event.action.startswith("note_") and subject.startswith(f"{label}:"):
             ids[event.pk] = int(subject.split(":", 1)[1])
-    if not ids:
+    if not ids or not context["case_reads_notes"]:
         return {}
-    notes = permissions.notes_visible_to(
-        request.user, CaseNote.objects.filter(application=app, pk__in=set(ids.values()))
-    )
+    if context["case_notes_searched"]:
+        notes = permissions.notes_visible_to(
+            request.user, CaseNote.objects.filter(application=app, pk__in=set(ids.values()))
+        )
+    else:
+        notes = context["case_notes"]
     found = {note.pk: note for note in notes}
     return {event_id: found[pk] for event_id, pk in ids.items() if pk in found}
 

@@ -218,6 +218,49 @@ def case_file_cases(user: AnyUser | None) -> QuerySet[Any]:
     return Application.objects.filter(where)
 
 
+@dataclass(frozen=True)
+class CaseFileRights:
+    """What one user may do with one case's file, asked once for a page."""
+
+    reads_notes: bool = False
+    writes_notes: bool = False
+    corrects_notes: bool = False  # their own notes
+    reads_documents: bool = False
+    uploads: bool = False
+    adds_versions: bool = False
+
+
+def case_file_rights(
+    user: AnyUser | None, application: Any, *, in_scope: bool | None = None
+) -> CaseFileRights:
+    """Everything ``user`` may do with ``application``'s file, in at most one query per
+    registered access (none for staff when the caller already found the case through the
+    user's scope: ``in_scope=True``, as the admin's case page does)."""
+    if not _signed_in(user):
+        return CaseFileRights()
+    assert user is not None
+    if in_scope is None:
+        in_scope = _case_in_scope(user, application)
+    rights = {
+        "reads_notes": in_scope and user.has_perm("casework.view_casenote"),
+        "writes_notes": in_scope and user.has_perm("casework.add_casenote"),
+        "corrects_notes": in_scope and user.has_perm("casework.change_casenote"),
+        "reads_documents": in_scope and user.has_perm("casework.view_casedocument"),
+        "uploads": in_scope and user.has_perm("casework.add_casedocument"),
+        "adds_versions": in_scope and user.has_perm("casework.change_casedocument"),
+    }
+    for access in _accesses_of(user):
+        model = application.__class__
+        if not model.objects.filter(access.cases(user), pk=application.pk).exists():
+            continue
+        rights["reads_notes"] = rights["reads_documents"] = True
+        if access.may_note:
+            rights["writes_notes"] = rights["corrects_notes"] = True
+        if access.may_upload:
+            rights["uploads"] = rights["adds_versions"] = True
+    return CaseFileRights(**{k: bool(v) for k, v in rights.items()})
+
+
 def scope_rows(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """``casework.privacy.scopes.visible_to`` for the case file's four models."""
     model = queryset.model._meta.model_name
@@ -245,6 +288,8 @@ def role_reads_case_file(user: AnyUser | None) -> bool:
 
 __all__ = [
     "CaseFileAccess",
+    "CaseFileRights",
+    "case_file_rights",
     "case_file_cases",
     "documents_visible_to",
     "may_add_version",

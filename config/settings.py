@@ -296,6 +296,10 @@ API_MAX_UPLOAD_BYTES = CASE_DOCUMENT_MAX_BYTES + 1_000_000
 # ClamAV's daemon (Debian's clamav-daemon listens here); where the socket is missing, uploads
 # are stored and marked "not scanned: no virus scanner installed".
 CLAMD_SOCKET = env("CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
+# The appeals body's postal address printed in every decision letter (Public Administration
+# Act § 27). Utlendingsnemnda's address as published; NOT verified against une.no at the time
+# of writing: check it, and set LETTER_APPEALS_BODY_ADDRESS where it differs.
+LETTER_APPEALS_BODY_ADDRESS = env("LETTER_APPEALS_BODY_ADDRESS", "Postboks 8165 Dep, 0034 Oslo")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -449,6 +453,8 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
         "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
+        "LetterKindEnum": "casework.letters.choices.LetterKind",
+        "LetterChannelEnum": "casework.letters.choices.Channel",
     },
 }
 
@@ -529,6 +535,9 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each step of every letter it renders at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import casefile, views
+from casework.api import casefile, letters, views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -16,6 +16,7 @@ nested.register("decisions", views.DecisionViewSet, basename="decision")
 nested.register("events", views.AuditEventViewSet, basename="event")
 nested.register("notes", casefile.NoteViewSet, basename="casenote")
 nested.register("documents", casefile.DocumentViewSet, basename="casedocument")
+nested.register("letters", letters.LetterViewSet, basename="letter")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

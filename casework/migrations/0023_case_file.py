@@ -46,7 +46,7 @@ def drop_never_deleted(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0021_list_indexes'),
+        ('casework', '0022_letters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

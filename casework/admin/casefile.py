@@ -155,7 +155,7 @@ def case_file_context(
             selectors.case_notes(user=user, application=app, search=term, visibility=visibility)
         )
     for note in notes:
-        note.may_correct = rights.corrects_notes and (  # type: ignore[attr-defined]
+        note.may_correct = rights.corrects_notes and (
             note.author_id == user.pk or user.is_superuser
         )
     documents: list[Any] = []

@@ -151,8 +151,8 @@ def case_file_context(
         visibility = search.cleaned_data["notes_visibility"]
     notes: list[Any] = []
     if rights.reads_notes and (actions is None or "note_added" in actions):
-        notes = list(
-            selectors.case_notes(user=user, application=app, search=term, visibility=visibility)
+        notes = selectors.case_notes_page(
+            user=user, application=app, search=term, visibility=visibility
         )
     for note in notes:
         note.may_correct = rights.corrects_notes and (
@@ -160,7 +160,7 @@ def case_file_context(
         )
     documents: list[Any] = []
     if rights.reads_documents and (actions is None or "document_added" in actions):
-        documents = list(selectors.case_documents(user=user, application=app))
+        documents = selectors.case_documents_page(user=user, application=app)
     language = spoken_language(app.person.preferred_language) or "nor"
     return {
         "case_reads_notes": rights.reads_notes,

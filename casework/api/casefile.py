@@ -391,7 +391,10 @@ class DocumentViewSet(
         raw = request.query_params.get("version")
         number = None
         if raw is not None:
-            number = StrictIntegerField(min_value=1).run_validation(raw)
+            try:
+                number = StrictIntegerField(min_value=1).run_validation(raw)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"version": exc.detail}) from exc
         try:
             version, handle = services.document_open(
                 actor=request.user,

@@ -42,3 +42,39 @@ def case_documents(*, user: AnyUser, application: Any) -> QuerySet[CaseDocument]
         .prefetch_related(Prefetch("versions", queryset=versions))
         .order_by("-received_on", "-id")
     )
+
+
+def case_notes_page(
+    *, user: AnyUser, application: Any, search: str = "", visibility: str = ""
+) -> list[CaseNote]:
+    """``case_notes`` in one query for the case page: read from the versions' side, each
+    note once with its versions in ``note.history`` (newest first)."""
+    notes = case_notes(user=user, application=application, search=search, visibility=visibility)
+    rows = (
+        CaseNoteVersion.objects.filter(note__in=notes.prefetch_related(None).values("pk"))
+        .select_related("note", "note__author", "written_by")
+        .order_by("-note__created_at", "-note_id", "-number")
+    )
+    found: dict[int, CaseNote] = {}
+    for version in rows:
+        note = found.setdefault(version.note_id, version.note)
+        note.__dict__.setdefault("history", []).append(version)
+    return list(found.values())
+
+
+def case_documents_page(*, user: AnyUser, application: Any) -> list[CaseDocument]:
+    """``case_documents`` in one query for the case page: each document once, its versions
+    in ``document.history`` (newest first)."""
+    documents = case_documents(user=user, application=application)
+    rows = (
+        CaseDocumentVersion.objects.filter(
+            document__in=documents.prefetch_related(None).values("pk")
+        )
+        .select_related("document", "document__created_by", "uploaded_by")
+        .order_by("-document__received_on", "-document_id", "-number")
+    )
+    found: dict[int, CaseDocument] = {}
+    for version in rows:
+        document = found.setdefault(version.document_id, version.document)
+        document.__dict__.setdefault("history", []).append(version)
+    return list(found.values())

@@ -9,7 +9,8 @@ The asylum case goes through five hands in one test, as it does at the authority
 registrar registers the person and lodges the application; the caseworker takes the case,
 starts the examination, schedules the interview and records it as held; the decision-maker
 rejects it; the caseworker records the day the decision reached the applicant's lawyer (the
-appeal deadline appears) and lodges the appeal; the appeals body grants it. Reception, integration and the auditor have their own journeys.
+appeal deadline appears) and lodges the appeal; the appeals body grants it. Reception,
+integration and the auditor have their own journeys.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def delivered_before(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0022_letters'),
+        ('casework', '0023_interpreters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ Nothing here is ever deleted. A note is corrected by a new version that keeps th
 the case, and the record is what it relied on); a document gets new versions when a better
 scan or a translation comes. ``delete()`` raises on every model, no admin offers a delete,
 the API has no DELETE, and on PostgreSQL a trigger refuses DELETE on the four tables
-(migration ``0024_case_file``). Anonymisation (``casework.privacy``) empties the words and
+(migration ``0025_case_file``). Anonymisation (``casework.privacy``) empties the words and
 removes the files' bytes, and keeps the rows: kinds, dates and counts stay for statistics.
 """
 

@@ -46,7 +46,7 @@ def drop_never_deleted(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0023_interpreters'),
+        ('casework', '0024_decision_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

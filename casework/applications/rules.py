@@ -84,6 +84,8 @@ rules.add_perm("casework.withdraw_application", is_caseworker & in_users_unit)
 rules.add_perm(
     "casework.lodge_appeal", (is_caseworker & in_users_unit) | (is_lawyer & is_clients_lawyer)
 )
+# The caseworker who sends the decision records the day it reached the applicant or lawyer.
+rules.add_perm("casework.record_notification", is_caseworker & in_users_unit)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
 # Routing: lodging a case for another unit, moving one between units (superusers too).

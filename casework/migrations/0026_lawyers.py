@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0023_interpreters'),
+        ('casework', '0025_case_file'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -193,6 +193,8 @@ def letter_create(
         raise PermissionDenied(_("You may not write letters on this case."))
     if kind not in LetterKind.values:
         raise TransitionInvalid({"kind": _("Choose a kind of letter of the list.")})
+    # The case as it is now (a correction's case object may predate a delivery since).
+    application = Application.objects.select_related("person").get(pk=application.pk)
     chosen = _language_for(application, language)
     facts = letter_facts(application=application, kind=kind, extra=extra)
     if corrects is not None:

@@ -59,6 +59,7 @@ REFERENCE_FACTS = {
     "permit_months": 36,
     "grounds": "Søkeren har ikke sannsynliggjort en reell fare.",
     "appeal_due": "2027-04-04T23:59:00+02:00",
+    "appeal_due_provisional": True,
     "appeals_address": ADDRESS,
     "stay_due": "2027-03-16T12:00:00+01:00",
     "country": "DE",

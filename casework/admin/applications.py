@@ -532,9 +532,21 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         interview = get_object_or_404(Interview, pk=interview_pk, application=app)
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(app))
+        reason = request.POST.get("reason", "")
         try:
-            interview_record_held(actor=request.user, interview=interview)
+            interview_record_held(actor=request.user, interview=interview, reason=reason)
         except TransitionInvalid as exc:
+            if "reason" in getattr(exc, "error_dict", {}):
+                # Something stands in the way (an interpreter who never confirmed): the same
+                # button again, with the reason it asks for.
+                form = ReasonForm(request.POST if reason else None)
+                return self._action_page(
+                    request,
+                    app,
+                    form,
+                    _("Record the interview as held: %s") % app.display_reference,
+                    " ".join(exc.messages),
+                )
             messages.error(request, " ".join(exc.messages))
         except TransitionConflict as exc:
             messages.error(request, exc.message)

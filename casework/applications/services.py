@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -424,17 +425,30 @@ def interview_move(
     return interview
 
 
+# What other concerns ask before an interview is recorded as held (the interpreters' one: a
+# booked interpreter never confirmed): each returns the sentence that stands in the way, or
+# None. A reason given by the caseworker lets the record go ahead, and is audited.
+INTERVIEW_HELD_CHECKS: list[Callable[[Interview], str | None]] = []
+
+
 def interview_record_held(
-    *, actor: AnyUser, interview: Interview, held_at: dt.datetime | None = None
+    *,
+    actor: AnyUser,
+    interview: Interview,
+    held_at: dt.datetime | None = None,
+    reason: str = "",
 ) -> Interview:
     """Record that the interview took place: the decision may now be made.
 
     An interview is held on the day it was scheduled for or later (moved at short notice
     within that day), never before it was booked for, and not in the future: the record is
-    what the decision rests on (the guard ``interview_requirement_met``).
+    what the decision rests on (the guard ``interview_requirement_met``). Where something
+    stands in the way (``INTERVIEW_HELD_CHECKS``: an interpreter booked and not confirmed),
+    the record needs ``reason``, which its audit event keeps.
     """
     if not actor.has_perm("casework.schedule_interview", interview.application):
         raise PermissionDenied(_("You may not record interviews for this case."))
+    reason = (reason or "").strip()
     held_at = held_at or timezone.now()
     scheduled_day = timezone.localdate(interview.scheduled_at)
     if timezone.localdate(held_at) < scheduled_day:
@@ -453,6 +467,9 @@ def interview_record_held(
         )
     with transaction.atomic():
         app = _lock(interview.application, None)
+        obstacles = [m for m in (check(interview) for check in INTERVIEW_HELD_CHECKS) if m]
+        if obstacles and not reason:
+            raise TransitionInvalid({"reason": " ".join(obstacles)})
         interview.held_at = held_at
         interview.save(update_fields=["held_at"])
         app.interview_held_at = interview.held_at
@@ -462,6 +479,7 @@ def interview_record_held(
             actor=actor,
             action="interview_held",
             application=app,
+            reason=reason if obstacles else "",
             changes={"interview": interview.pk},
         )
         deadline_close(source=deadlines.INTERVIEW.key, object_id=interview.pk, application=app)

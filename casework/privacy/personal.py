@@ -41,6 +41,9 @@ def _anonymise_people(people: QuerySet[Any], now: Any) -> None:
         phone="",
         health_needs="",
         languages="",
+        interpreter_language="",
+        interpreter_dialect="",
+        interpreter_gender="",
         external_id=None,
         # A fresh number that links to nothing outside (the DUF number may be known elsewhere).
         registration_number=Concat(

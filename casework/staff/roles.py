@@ -27,9 +27,17 @@ PERMS: OnUser[set[str]] = OnUser("_perm_cache")
 
 def _load(user: User) -> None:
     """Roles, unit and language in one query (a row per group, the unit and language
-    repeated), cached on the user."""
+    repeated), cached on the user.
+
+    For an active staff user they come with the model permissions
+    (``load_roles_and_permissions``): a page asks for both, and the first asker (the
+    two-factor check reads the roles before the staff-language middleware loads everything)
+    would otherwise cost a query of its own."""
     from django.contrib.auth import get_user_model
 
+    load_roles_and_permissions(user)
+    if ROLES.loaded(user):
+        return
     rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)

@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py compile_translations
+	$(PY) manage.py install_letter_fonts
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_reception_demo
 	@bash scripts/run.sh

@@ -13,6 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
+from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
@@ -33,6 +34,8 @@ __all__ = [
     "IdentityDocument",
     "ImportJob",
     "Interview",
+    "Letter",
+    "LetterDelivery",
     "Person",
     "PublishedTable",
     "QueueDay",

@@ -288,6 +288,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even be
 # Identity documents live outside the web root and are served only through a permission check.
 MEDIA_ROOT = VAR_DIR / "private"
 DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(10 * 1_000_000)))
+# The appeals body's postal address printed in every decision letter (Public Administration
+# Act § 27). Utlendingsnemnda's address as published; NOT verified against une.no at the time
+# of writing: check it, and set LETTER_APPEALS_BODY_ADDRESS where it differs.
+LETTER_APPEALS_BODY_ADDRESS = env("LETTER_APPEALS_BODY_ADDRESS", "Postboks 8165 Dep, 0034 Oslo")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -440,6 +444,8 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
         "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
+        "LetterKindEnum": "casework.letters.choices.LetterKind",
+        "LetterChannelEnum": "casework.letters.choices.Channel",
     },
 }
 
@@ -520,6 +526,9 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each step of every letter it renders at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

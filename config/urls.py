@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from casework.admin import documents as document_views
+from casework.admin import letters as letter_views
 from casework.admin import staff as staff_views
 from casework.core.views import favicon
 from casework.deadlines.receipts import sms_receipt
@@ -30,6 +31,31 @@ urlpatterns = [
         "admin/documents/<int:pk>/scan/",
         document_views.scan_download,
         name="casework-document-scan",
+    ),
+    path(
+        "admin/casework/application/<int:pk>/letters/new/",
+        admin.site.admin_view(letter_views.letter_new),
+        name="casework-letter-new",
+    ),
+    path(
+        "admin/letters/<int:pk>/pdf/",
+        admin.site.admin_view(letter_views.letter_pdf),
+        name="casework-letter-pdf",
+    ),
+    path(
+        "admin/letters/<int:pk>/send/",
+        admin.site.admin_view(letter_views.letter_send),
+        name="casework-letter-send",
+    ),
+    path(
+        "admin/letters/<int:pk>/delivery/",
+        admin.site.admin_view(letter_views.letter_delivery),
+        name="casework-letter-delivery",
+    ),
+    path(
+        "admin/letters/<int:pk>/correct/",
+        admin.site.admin_view(letter_views.letter_correction),
+        name="casework-letter-correct",
     ),
     path("admin/language/", admin.site.admin_view(staff_views.my_language), name="my-language"),
     path("admin/", admin.site.urls),

@@ -101,6 +101,18 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail(f"REQUIRE_SERVICES=1: {why}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _letter_fonts() -> None:
+    """Pango and the Noto fonts the PDF letters need, installed with apt-get when missing (as
+    the browser tests install Chromium): a letter test on a bare machine would otherwise fail
+    on an import, or pass with boxes in place of Tigrinya."""
+    from casework.letters.fonts import install_missing
+
+    missing, error = install_missing()
+    if error:
+        pytest.fail(f"could not install {missing} for the letters: {error}")
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts and ends in the default language: a request through the staff or the

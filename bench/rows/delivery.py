@@ -24,6 +24,7 @@ from bench.smtp import SmtpServer
 
 N = int(os.environ.get("BENCH_SMTP_REMINDERS", "400"))
 DELAY = float(os.environ.get("BENCH_SMTP_DELAY", "0.05"))
+BENCH_ADDRESS = "caseworker@casework.invalid"
 
 
 def _pending_emails(n: int) -> list[int]:
@@ -36,7 +37,7 @@ def _pending_emails(n: int) -> list[int]:
 
     user = get_user_model().objects.get(username="caseworker")
     if not user.email:  # the bench's database only: the relay needs an address to send to
-        user.email = "caseworker@casework.invalid"
+        user.email = BENCH_ADDRESS
         user.save(update_fields=["email"])
     deadlines = Deadline.objects.filter(closed_at=None, recipient_user=user).order_by("id")
     kind = "benchsmtp"
@@ -114,6 +115,8 @@ def _wait_ready(procs: list[subprocess.Popen], timeout: float = 60) -> None:
 
 
 def _drain(ids: list[int], workers: int) -> Figure:
+    from django.contrib.auth import get_user_model
+
     from casework.deadlines.tasks import deliver_reminder
     from casework.models import Reminder
 
@@ -140,6 +143,10 @@ def _drain(ids: list[int], workers: int) -> Figure:
                 p.wait(timeout=30)
         sent = Reminder.objects.filter(pk__in=ids, status="sent").count()
         received = smtp.received
+        # Other rows' deliveries still queued (applicants' notices) reach the relay too; the
+        # ones to the bench's own address are this row's, and must be one per reminder.
+        address = get_user_model().objects.get(username="caseworker").email
+        ours = sum(1 for rcpt in smtp.recipients if rcpt.strip("<>") == address)
     return Figure(
         name=f"{workers} Celery worker(s), {len(ids)} e-mails, relay {DELAY * 1000:.0f} ms/message",
         throughput=round(sent / seconds, 1),
@@ -147,8 +154,8 @@ def _drain(ids: list[int], workers: int) -> Figure:
         seconds=round(seconds, 2),
         count=sent,
         peak_mem_mb=max(p for p in peaks if p) if any(peaks) else None,
-        errors=len(ids) - sent,
-        note=f"relay accepted {received}",
+        errors=(len(ids) - sent) + abs(ours - len(ids)),
+        note=f"relay accepted {received}, {ours} of them to the bench's address",
     )
 
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import views
+from casework.api import letters, views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -14,6 +14,7 @@ nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")
 nested.register("decisions", views.DecisionViewSet, basename="decision")
 nested.register("events", views.AuditEventViewSet, basename="event")
+nested.register("letters", letters.LetterViewSet, basename="letter")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

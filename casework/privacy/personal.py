@@ -19,6 +19,7 @@ from simple_history.utils import get_history_manager_for_model
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.audit.models import AuditEvent
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
+from casework.letters.models import Letter, LetterDelivery
 from casework.people.choices import DatePrecision
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
@@ -54,6 +55,15 @@ def _delete_documents(documents: QuerySet[Any], now: Any) -> None:
     for document in documents.exclude(scan=""):
         document.scan.delete(save=False)
     documents.delete()
+
+
+def _anonymise_letters(letters: QuerySet[Any], now: Any) -> None:
+    """A letter's PDF and facts name the person and their grounds: both go. The row stays
+    (kind, dates, channel), as the decision's does, so the case's history still counts it; the
+    update bypasses ``Letter.save``, which guards letters against edits, not against erasure."""
+    for letter in letters.exclude(pdf=""):
+        letter.pdf.delete(save=False)
+    letters.update(pdf="", pdf_sha256="", facts={})
 
 
 def _blank_events(events: QuerySet[Any], now: Any) -> None:
@@ -92,6 +102,20 @@ def _tagged(person_ids: Sequence[int]) -> Q:
 def register() -> None:
     """Casework's registrations; rows that point at others first (reminders before their
     deadlines), the person's own row last."""
+    register_personal_data(
+        LetterDelivery,
+        owners=("letter__application__person",),
+        blank=("confirmed_by",),
+        section="letter_deliveries",
+    )
+    register_personal_data(
+        Letter,
+        owners=("application__person",),
+        anonymise=_anonymise_letters,
+        export_exclude=("pdf",),
+        audit_subjects=True,
+        section="letters",
+    )
     register_personal_data(
         IdentityDocument,
         anonymise=_delete_documents,

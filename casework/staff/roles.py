@@ -234,3 +234,17 @@ for _role in Role:
     grant(_role, "casework.view_statistics")
 # Registration officers import arrivals in bulk (CSV) and follow the import's progress.
 grant(Role.REGISTRAR, "casework.view_importjob", "casework.add_importjob")
+# Letters to the applicant: caseworkers and decision-makers write and send them; the police
+# (registration) hand printed letters over and record it; the appeals body reads them.
+for _role in (Role.CASEWORKER, Role.DECISION_MAKER):
+    grant(
+        _role,
+        "casework.view_letter",
+        "casework.add_letter",
+        "casework.change_letter",
+        "casework.view_letterdelivery",
+    )
+grant(
+    Role.REGISTRAR, "casework.view_letter", "casework.change_letter", "casework.view_letterdelivery"
+)
+grant(Role.APPEALS, "casework.view_letter", "casework.view_letterdelivery")

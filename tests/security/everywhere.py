@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from casework.applications.services import application_transition
 from casework.audit.services import audit_log
+from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
 from casework.models import Person
 from casework.people.services import household_link_add, identity_document_add, person_update
 from integration.models import (
@@ -116,6 +117,12 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
         application=app,
         name="dismiss_appeal",
         grounds=WORDS["appeal_grounds"],
+    )
+    # A letter (its PDF and facts name the person), sent and delivered to the lawyer.
+    letter = letter_create(actor=dpo, application=app, kind="receipt", language="ti")
+    letter = letter_record_sending(actor=dpo, letter=letter, channel="lawyer")
+    letter_delivery_record(
+        actor=dpo, letter=letter, delivered_on=timezone.localdate(), confirmed_by=WORDS["lawyer"]
     )
     deadline = DeadlineFactory(person=person, application=app, source="casework.interview")
     ReminderFactory(deadline=deadline, recipient=WORDS["reminder_recipient"])

@@ -35,13 +35,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """How many rows, up to ``cap`` + 1, in no order: which 10,001 rows are counted does
-        not change how many there are, and without the list's ``ORDER BY`` PostgreSQL may
-        stop at the first 10,001 it finds instead of sorting every match to take the first
-        10,001 (a common family name: 20,000–124,000 people at a million cases)."""
         object_list = self.object_list
         if isinstance(object_list, QuerySet):
-            return object_list.order_by()[: self.cap + 1].count()
+            return object_list[: self.cap + 1].count()
         return len(object_list)
 
 

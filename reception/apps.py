@@ -31,7 +31,7 @@ class ReceptionConfig(AppConfig):
             settlements_visible_to,
         )
         from .services import on_application_transitioned
-        from .status import residence_lines
+        from .status import placement_statement, residence_lines
 
         post_migrate.connect(
             load_if_empty, sender=self, dispatch_uid="reception.load_geography_if_empty"
@@ -63,7 +63,9 @@ class ReceptionConfig(AppConfig):
             permission="reception.add_placement",
         )
         # The applicant's status page tells them which centre they live at.
-        register_residence_provider("reception.placement", residence_lines)
+        register_residence_provider(
+            "reception.placement", residence_lines, statement=placement_statement, columns=2
+        )
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="reception.settlement_target"
         )

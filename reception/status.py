@@ -41,13 +41,27 @@ def _placement_sql(alias: str) -> str:
     return _open_placement_sql[alias]
 
 
-def residence_lines(*, application: Any) -> list[str]:
-    """One line naming the applicant's current centre, or nothing when not in reception."""
-    alias = router.db_for_read(Placement)
-    with prepared_cursor(connections[alias]) as cursor:  # planned once per connection
-        cursor.execute(_placement_sql(alias), [application.person_id])
-        row = cursor.fetchone()
-    if row is None:
+def placement_statement(connection: Any, person: str) -> str:
+    """The open placement's two names for the person given as an SQL expression: what the
+    status lookup's own statement reads (``casework.status.hooks``), without a parameter."""
+    sql = _placement_sql(connection.alias)
+    if sql.count("%s") != 1:
+        raise RuntimeError("the open-placement query has more than the person's parameter")
+    return sql.replace("%s", person)
+
+
+_NOT_READ: Any = object()
+
+
+def residence_lines(*, application: Any, row: Any = _NOT_READ) -> list[str]:
+    """One line naming the applicant's current centre, or nothing when not in reception.
+    ``row`` is the placement's names when the status lookup has read them already."""
+    if row is _NOT_READ:
+        alias = router.db_for_read(Placement)
+        with prepared_cursor(connections[alias]) as cursor:  # planned once per connection
+            cursor.execute(_placement_sql(alias), [application.person_id])
+            row = cursor.fetchone()
+    if row is None or all(value is None for value in row):
         return []
     centre, municipality = row
     return [

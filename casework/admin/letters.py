@@ -298,8 +298,9 @@ def letter_pdf(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-def letters_panel(user: Any, app: Application) -> dict[str, Any]:
-    """The case page's letters: each with what this user may do to it now."""
+def letters_panel(user: Any, app: Application, *, known_none: bool = False) -> dict[str, Any]:
+    """The case page's letters: each with what this user may do to it now (``known_none``: the
+    caller knows the case has none, so they are not asked for)."""
     may_view = user.has_perm("casework.view_letter")
     may_write = user.has_perm("casework.add_letter") and user.has_perm("casework.write_letter", app)
     may_send = user.has_perm("casework.change_letter") and user.has_perm(
@@ -311,7 +312,7 @@ def letters_panel(user: Any, app: Application) -> dict[str, Any]:
                 "-created_at", "-id"
             )
         )
-        if may_view
+        if may_view and not known_none
         else []
     )
     languages = dict(settings.LANGUAGES)

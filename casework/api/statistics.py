@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.staff.roles import load_roles_and_permissions
 from casework.statistics import tables as statistics
 from casework.statistics.export import csv_response, statistics_params
 from casework.statistics.selectors import published, published_table
@@ -50,6 +51,8 @@ class FiguresNotReady(APIException):
 
 class CanViewStatistics(BasePermission):
     def has_permission(self, request: Request, view: object) -> bool:
+        # The user's roles and permissions in one query (Django's backend asks two).
+        load_roles_and_permissions(request.user)
         return request.user.has_perm("casework.view_statistics")
 
 

@@ -102,6 +102,8 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
     status_interview_at: dt.datetime | None
     status_interview_place: str | None
     status_interview_interpreter: bool | None
+    status_waiting_figures: tuple[int | None, int]  # (expected days, cases ahead)
+    status_residence_rows: dict[str, tuple[object, ...]]  # casework.status.hooks providers' rows
 
     class Meta:
         verbose_name = _("application")

@@ -29,15 +29,16 @@ def _load(user: User) -> None:
     """Roles, unit and language in one query (a row per group, the unit and language
     repeated), cached on the user.
 
-    For an active staff user they come with the model permissions
-    (``load_roles_and_permissions``): a page asks for both, and the first asker (the
-    two-factor check reads the roles before the staff-language middleware loads everything)
-    would otherwise cost a query of its own."""
+    For an active staff user who is not a superuser that one query also brings their model
+    permissions (``load_roles_and_permissions``): every admin page and API call asks both,
+    and two queries (roles, then permissions) were one more round trip on each of them.
+    """
     from django.contrib.auth import get_user_model
 
-    load_roles_and_permissions(user)
-    if ROLES.loaded(user):
-        return
+    if user.is_active and not user.is_superuser:
+        load_roles_and_permissions(user)
+        if ROLES.loaded(user):
+            return
     rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)

@@ -33,6 +33,9 @@ class Published:
 
     years: list[int]
     computed_at: dt.datetime | None
+    # The newest stored row's id: the refresh deletes and re-creates every row of a language,
+    # so a row's id never names other figures and (language, version) names one refresh.
+    version: int = 0
 
     @property
     def ready(self) -> bool:
@@ -51,15 +54,16 @@ def published(*, language: str | None = None) -> Published:
         rows = list(
             PublishedTable.objects.filter(language=language or statistics_language())
             .values("year")
-            .annotate(at=Max("computed_at"))
+            .annotate(at=Max("computed_at"), last=Max("id"))
             .order_by("-year")
         )
-    years, at = [], None
+    years, at, version = [], None, 0
     for r in rows:
         if r["year"]:
             years.append(r["year"])
         at = r["at"] if at is None or r["at"] > at else at
-    return Published(years=years, computed_at=at)
+        version = max(version, r["last"])
+    return Published(years=years, computed_at=at, version=version)
 
 
 def _table(row: PublishedTable) -> Table:

@@ -146,11 +146,20 @@ def discover() -> None:
     """Load the other apps' tables (``reception.statistics``, ``integration.statistics``).
 
     casework never imports those apps; like the admin, it imports their ``statistics``
-    module if they have one, and those modules ``register`` their tables here.
+    module if they have one, and those modules ``register`` their tables here. Once per
+    process: a module is imported only once anyway, and looking for every app's module again
+    was a fifth of a statistics API request's time.
     """
+    global _discovered
+    if _discovered:
+        return
     from django.utils.module_loading import autodiscover_modules
 
     autodiscover_modules("statistics")
+    _discovered = True
+
+
+_discovered = False
 
 
 def table(slug: str, **params: Any) -> Table:

@@ -59,7 +59,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from casework.core.cache import counter_cache, incr_counters
+from casework.core.cache import counter_cache, decr_counter, incr_counters
 from casework.core.metrics import STATUS_LOOKUPS
 from casework.core.replica import stale_reads
 from casework.people.identity import parse_reference
@@ -186,8 +186,13 @@ def _give_back(reference: str) -> None:
     for failures, and the applicant's own right answers must not spend it."""
     _limit, period = parse_rate(settings.STATUS_REFERENCE_RATE_LIMIT)
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    key = counter_key(REFERENCE, reference, period)
+    redis = counter_cache(cache)
     try:
-        cache.decr(counter_key(REFERENCE, reference, period))
+        if redis is not None:
+            decr_counter(redis, key)  # one round trip; Django's decr takes two
+        else:
+            cache.decr(key)
     except Exception:  # expired, or the cache is down: the try stays counted, no harm
         log.info("status reference try not given back")
 

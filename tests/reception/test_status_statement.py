@@ -54,3 +54,34 @@ def test_the_statement_is_the_orms_own_with_the_person_as_its_only_parameter():
     )
     sql, params = query.query.sql_with_params()
     assert (_placement_sql("default"), params) == (sql, (7,))
+
+
+@pytest.mark.services("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_lookup_statement_reads_the_same_line(centre, arrival_centre):
+    """The status lookup's own statement reads the placement (the provider's statement as a
+    ``LATERAL``): the lines are those the provider reads itself, and asking for them then
+    costs no statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.models import StatusLookup
+    from casework.status import hooks
+    from casework.status.selectors import application_for_applicant
+
+    born = dt.date(1990, 3, 15)
+    placed, left, never = (PersonFactory(date_of_birth=born) for _ in range(3))
+    PlacementFactory(person=placed, centre=centre)
+    start = dt.date(2026, 1, 1)
+    PlacementFactory(person=left, centre=arrival_centre, start=start, end=start.replace(day=9))
+    for person in (placed, left, never):
+        application = ApplicationFactory(person=person, state="submitted")
+        log = StatusLookup(client_network="10.0.0.0/24", language="en")
+        with CaptureQueriesContext(connection) as ctx:
+            found = application_for_applicant(
+                reference=application.reference, date_of_birth=born, log=log
+            )
+            lines = hooks.residence_lines(application=found)
+        assert len(ctx.captured_queries) == 1, person
+        assert lines == residence_lines(application=application)
+        assert bool(lines) == (person is placed)

@@ -156,3 +156,40 @@ def test_both_counters_in_one_round_trip_are_the_caches_own(settings, applicatio
     ):
         assert usage(group, rate, value) == count, group
     assert lookup(Client(), reference=application.reference).status_code == 429
+
+
+@pytest.mark.services("redis")
+def test_on_redis_a_right_answer_gives_its_try_back_and_never_revives_a_window(
+    settings, application
+):
+    """A new device that finds the case takes its try back from the reference's counter
+    (one script on Redis, ``decr_counter``); a counter whose window has ended is not written
+    again (no key without a timeout is left behind)."""
+    from django.core.cache import caches
+    from django.test import Client
+
+    from casework.core.cache import counter_cache, decr_counter
+    from casework.status.views import REFERENCE, counter_key, parse_rate, reference_key, usage
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "casework.core.cache.ResilientRedisCache",
+            "LOCATION": django_settings.CELERY_BROKER_URL,
+        }
+    }
+    cache = caches["default"]
+    cache.delete("nothing")  # connects: fails here, not later, if Redis is gone
+    settings.STATUS_RATE_LIMIT = "50/h"
+    settings.STATUS_REFERENCE_RATE_LIMIT = "3/h"
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.3"
+    reference = reference_key(application.reference)
+    for _ in range(2):
+        lookup(Client(), reference=application.reference, born=WRONG, REMOTE_ADDR=address)
+    assert usage(REFERENCE, "3/h", reference) == 2
+    response = lookup(Client(), reference=application.reference, REMOTE_ADDR=address)
+    assert response.status_code == 200 and application.display_reference in text_of(response)
+    assert usage(REFERENCE, "3/h", reference) == 2  # counted, then given back
+    _limit, period = parse_rate("3/h")
+    ended = counter_key(REFERENCE, reference, period, now=0.0)  # a window long gone
+    decr_counter(counter_cache(cache), ended)
+    assert cache.get(ended) is None

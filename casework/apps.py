@@ -31,6 +31,7 @@ class CaseworkConfig(AppConfig):
 
         personal.register()
         api_personal.register()
+        _register_interpreters()
 
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.
@@ -40,3 +41,48 @@ class CaseworkConfig(AppConfig):
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")
         user_login_failed.connect(count_login_failure, dispatch_uid="casework.login_failed")
+
+
+def _register_interpreters() -> None:
+    """The interpreters' rules, scopes, personal data, role grants and the check on recording
+    an interview held, plugged in from here: the concern sits above the privacy layer."""
+    from casework.interpreters import rules  # noqa: F401  (registers the object permissions)
+    from casework.interpreters.models import (
+        Interpreter,
+        InterpreterBooking,
+        InterpreterLanguage,
+    )
+    from casework.interpreters.selectors import bookings_visible_to, register_visible_to
+    from casework.interpreters.services import register_checks
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import applications_visible_to, register_model_scope
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    register_checks()
+    register_model_scope(Interpreter, register_visible_to)
+    register_model_scope(InterpreterLanguage, register_visible_to)
+    register_model_scope(
+        InterpreterBooking,
+        lambda user, qs: bookings_visible_to(user, qs, applications_visible_to),
+    )
+    # A booking is about the applicant's session: its place and the reason it was cancelled
+    # go with the person; language, times and states stay for the statistics.
+    register_personal_data(
+        InterpreterBooking,
+        owners=("application__person",),
+        blank=("location", "reason", "dialect"),
+        audit_subjects=True,
+        section="interpreter_bookings",
+    )
+    register = ("view_interpreter", "view_interpreterlanguage")
+    bookings = ("view_interpreterbooking", "add_interpreterbooking", "change_interpreterbooking")
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS):
+        grant(role, *(f"casework.{p}" for p in (*register, *bookings)))
+    grant(
+        Role.INTERPRETER_COORDINATOR,
+        *(f"casework.{p}" for p in (*register, *bookings)),
+        "casework.add_interpreter",
+        "casework.change_interpreter",
+        "casework.view_interview",
+    )

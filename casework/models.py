@@ -13,6 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
+from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
 from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
@@ -33,6 +34,9 @@ __all__ = [
     "IdempotencyKey",
     "IdentityDocument",
     "ImportJob",
+    "Interpreter",
+    "InterpreterBooking",
+    "InterpreterLanguage",
     "Interview",
     "Letter",
     "LetterDelivery",

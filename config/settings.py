@@ -444,6 +444,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",
         "ProgrammeOutcomeEnum": "integration.choices.ProgrammeOutcome",
+        "SpokenLanguageEnum": "casework.people.choices.SpokenLanguage",
         "LetterKindEnum": "casework.letters.choices.LetterKind",
         "LetterChannelEnum": "casework.letters.choices.Channel",
     },

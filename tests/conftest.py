@@ -159,6 +159,7 @@ STAFF = {
     "integration": ("Integration officer", "oslo"),
     "auditor": ("Auditor", "oslo"),
     "outsider": ("Caseworker", "bergen"),
+    "coordinator": ("Interpreter coordinator", "oslo"),
 }
 
 
@@ -239,6 +240,12 @@ def auditor(unit):
 def outsider(other_unit):
     """A caseworker of another unit: staff, but not of these cases."""
     return _staff("outsider")
+
+
+@pytest.fixture
+def coordinator(unit):
+    """The interpreter coordinator: keeps the register, books for every unit."""
+    return _staff("coordinator")
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from casework.models import (
     Deadline,
     Decision,
     IdentityDocument,
+    Interpreter,
+    InterpreterBooking,
+    InterpreterLanguage,
     Interview,
     Person,
     Reminder,
@@ -101,6 +104,46 @@ class InterviewFactory(factory.django.DjangoModelFactory):
     language = "ara"
 
 
+class InterpreterFactory(factory.django.DjangoModelFactory):
+    """An interpreter of the register, of Dari (category A) unless told otherwise."""
+
+    class Meta:
+        model = Interpreter
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Interpreter {n}")
+    gender = "female"
+    region = "Oslo"
+    language = factory.RelatedFactory(
+        "tests.factories.InterpreterLanguageFactory", factory_related_name="interpreter"
+    )
+
+
+class InterpreterLanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InterpreterLanguage
+
+    language = "prs"
+    qualification = "A"
+
+
+class InterpreterBookingFactory(factory.django.DjangoModelFactory):
+    """A requested booking for an interview, written as a row (tests only; the service
+    ``booking_request`` is the writer)."""
+
+    class Meta:
+        model = InterpreterBooking
+
+    interpreter = factory.SubFactory(InterpreterFactory)
+    interview = factory.SubFactory("tests.factories.InterviewFactory")
+    application = factory.LazyAttribute(lambda o: o.interview.application)
+    kind = "interview"
+    starts_at = factory.LazyAttribute(lambda o: o.interview.scheduled_at)
+    ends_at = factory.LazyAttribute(lambda o: o.interview.scheduled_at + dt.timedelta(hours=3))
+    location = factory.LazyAttribute(lambda o: o.interview.location)
+    language = "prs"
+
+
 class DecisionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Decision
@@ -144,3 +187,19 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
         model = AuditEvent
 
     action = "note"
+
+
+def deliver(application, *, by, at=None, channel="lawyer", confirmed_by="The lawyer, by phone."):
+    """Record, as the caseworker ``by``, that the case's decision reached the applicant or
+    their lawyer at ``at`` (default: now): the appeal deadline starts running."""
+    from django.utils import timezone
+
+    from casework.applications.services import decision_notification_record
+
+    return decision_notification_record(
+        application,
+        actor=by,
+        notified_at=at or timezone.now(),
+        channel=channel,
+        confirmed_by=confirmed_by,
+    )

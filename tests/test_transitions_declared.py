@@ -39,6 +39,7 @@ from rest_framework.test import APIClient
 from casework.applications import workflow as applications
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.deadlines.registry import get_source
+from casework.interpreters import workflow as bookings
 from casework.models import Application, AuditEvent
 from casework.staff.choices import Role
 from casework.transitions.declaration import (
@@ -101,6 +102,10 @@ def _application(state: str, users: dict[str, Any]) -> Any:
         assigned_to=users["caseworker"],
         interview_held_at=timezone.now() - dt.timedelta(days=3),
         appeal_deadline=timezone.now() + dt.timedelta(days=10) if state == "rejected" else None,
+        # decided, not yet delivered
+        decided_at=timezone.now() - dt.timedelta(days=1)
+        if state in ("accepted", "rejected")
+        else None,
     )
 
 
@@ -128,7 +133,17 @@ def _programme(state: str, users: dict[str, Any]) -> Any:
     return _set_state(programme, state)
 
 
+def _booking(state: str, users: dict[str, Any]) -> Any:
+    app = ApplicationFactory(state="examined", unit=users["unit"], assigned_to=users["caseworker"])
+    # Begun an hour ago: a no-show may be recorded.
+    interview = factories.InterviewFactory(
+        application=app, scheduled_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    return _set_state(factories.InterpreterBookingFactory(interview=interview), state)
+
+
 READY: dict[str, Callable[[str, dict[str, Any]], Any]] = {
+    "casework.InterpreterBooking": _booking,
     "casework.Application": _application,
     "integration.WorkPermit": _work_permit,
     "integration.FamilyReunification": _family,
@@ -147,11 +162,18 @@ BREAK: dict[Callable[[Any], bool], Callable[[Any], None]] = {
         app, interview_held_at=None, interview_waived_reason=""
     ),
     applications.not_final: lambda app: _update(app, is_final=True),
+    applications.awaits_delivery: lambda app: _update(app, notified_at=timezone.now()),
     integration.section_94_met: lambda permit: permit.person.documents.update(verified=False),
     integration.renewable: lambda permit: Application.objects.filter(
         pk=permit.application_id
     ).update(state="accepted"),
     integration.family_not_final: lambda r: _update(r, is_final=True),
+    bookings.interpreter_active: lambda b: _update(b.interpreter, active=False),
+    bookings.session_begun: lambda b: _update(
+        b,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=2),
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from casework.admin import (  # noqa: F401
     audit,
     checks,
     imports,
+    interpreters,
     letters,
     libraries,
     people,

@@ -62,6 +62,7 @@ from casework.applications.services import (
     transition_permitted,
     transition_refusal,
 )
+from casework.applications.workflow import delivery_pending
 from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people.choices import spoken_language
@@ -156,6 +157,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         "interview_held_at",
         "interview_waived_reason",
         "decided_at",
+        "delivery_display",
         "appeal_deadline",
         "appealed_at",
         "is_final",
@@ -190,6 +192,19 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             "deadline-overdue" if overdue else "deadline",
             date_format(local, "DATETIME_FORMAT"),
         )
+
+    @admin.display(description=_("decision delivered"))
+    def delivery_display(self, obj: Application) -> str:
+        """When the decision reached the applicant or their lawyer; until that is recorded
+        ("Record delivery"), that it is being delivered and no appeal deadline runs yet."""
+        if obj.notified_at is not None:
+            return date_format(timezone.localtime(obj.notified_at), "DATETIME_FORMAT")
+        if delivery_pending(obj):
+            return format_html(
+                '<strong class="delivery-pending">{}</strong>',
+                _("Not recorded yet: the appeal deadline starts when its delivery is recorded."),
+            )
+        return "–"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("person", "assigned_to", "unit")
@@ -532,9 +547,21 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         interview = get_object_or_404(Interview, pk=interview_pk, application=app)
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(app))
+        reason = request.POST.get("reason", "")
         try:
-            interview_record_held(actor=request.user, interview=interview)
+            interview_record_held(actor=request.user, interview=interview, reason=reason)
         except TransitionInvalid as exc:
+            if "reason" in getattr(exc, "error_dict", {}):
+                # Something stands in the way (an interpreter who never confirmed): the same
+                # button again, with the reason it asks for.
+                form = ReasonForm(request.POST if reason else None)
+                return self._action_page(
+                    request,
+                    app,
+                    form,
+                    _("Record the interview as held: %s") % app.display_reference,
+                    " ".join(exc.messages),
+                )
             messages.error(request, " ".join(exc.messages))
         except TransitionConflict as exc:
             messages.error(request, exc.message)

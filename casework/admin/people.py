@@ -136,6 +136,10 @@ class PersonAdmin(
                 )
             },
         ),
+        (
+            _("Interpreter"),
+            {"fields": (("interpreter_language", "interpreter_dialect"), "interpreter_gender")},
+        ),
         (_("Vulnerabilities"), {"fields": ("unaccompanied_minor", "health_needs")}),
         (_("Record"), {"fields": ("external_id", "merged_into", "created_at")}),
     )

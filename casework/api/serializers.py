@@ -101,6 +101,9 @@ class PersonSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "stateless",
             "languages",
             "preferred_language",
+            "interpreter_language",
+            "interpreter_dialect",
+            "interpreter_gender",
             "email",
             "phone",
             "unaccompanied_minor",
@@ -147,6 +150,7 @@ class ApplicationSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "interview_held_at",
             "interview_waived_reason",
             "decided_at",
+            "notified_at",
             "appeal_deadline",
             "appealed_at",
             "is_final",
@@ -227,6 +231,15 @@ class InterviewHeldSerializer(serializers.Serializer):
     """Record that the interview was held (the decision may then be made)."""
 
     held_at = IsoDateTimeField(required=False)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text=(
+            "Needed when an interpreter booked for the interview has not confirmed: why it "
+            "was held all the same."
+        ),
+    )
 
     def validate_held_at(self, value: dt.datetime) -> dt.datetime:
         if value > timezone.now() + dt.timedelta(minutes=5):
@@ -281,6 +294,10 @@ class DecisionSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "decided_by",
             "decided_at",
             "notified_at",
+            "notification_channel",
+            "notification_receipt",
+            "notification_confirmed_by",
+            "notification_recorded_by",
         ]
         read_only_fields = fields
 

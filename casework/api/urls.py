@@ -3,12 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import letters, views
+from casework.api import interpreters, letters, views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("reminders", views.ReminderViewSet, basename="reminder")
+router.register("interpreters", interpreters.InterpreterViewSet, basename="interpreter")
+router.register(
+    "interpreter-bookings", interpreters.InterpreterBookingViewSet, basename="interpreter-booking"
+)
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,6 +26,7 @@ from casework.applications.models import Application, Decision, Interview
 from casework.applications.rows import application_lodged_rows, application_new
 from casework.applications.signals import application_transitioned
 from casework.applications.statements import application_locked
+from casework.applications.workflow import delivery_pending
 from casework.audit.history import history_user_id, save_new_with_history, save_with_history
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
@@ -338,6 +340,67 @@ def application_withdraw(
     )
 
 
+# Whether a case's decision awaits its delivery (for the letters package, the status page).
+decision_delivery_pending = delivery_pending
+
+
+def decision_notification_record(
+    application: Application | Decision,
+    *,
+    actor: AnyUser,
+    notified_at: dt.datetime,
+    channel: str,
+    receipt: str = "",
+    confirmed_by: str = "",
+    expected_version: int | None = None,
+) -> Application:
+    """Record the day the case's current decision reached the applicant or their lawyer.
+
+    Public Administration Act § 29: the appeal period runs from the day the written decision
+    reached the party or their representative, not from the day it was made. This is the one
+    way to record it (the declared transition ``record_notification`` of ``workflow.py``, also
+    the admin's "Record delivery" and the API's ``transitions/record_notification/``): it
+    stores on the decision when it arrived, the ``channel`` (``NotificationChannel``: digital
+    mailbox or e-mail, the police, the lawyer, in person) and who confirmed it: the channel's
+    ``receipt``, or ``confirmed_by``, the name and role of the person who confirmed it, with
+    ``actor`` as the staff user who entered it (one of the two is required). It then sets a
+    rejection's appeal deadline (3 weeks, 1 week when manifestly unfounded, the Dublin 48 hours
+    to ask to stay), closes the reminder to record the delivery, and the work permits' lapse
+    follows.
+
+    ``application``: the case, or the ``Decision`` a letter delivered; a decision that is no
+    longer the case's current one is refused (``TransitionConflict``), as is a delivery
+    already recorded. Raises ``PermissionDenied`` for a user who may not record it (the
+    case's unit's caseworkers may) and ``TransitionInvalid`` for a date before the decision
+    or in the future, or no confirmation. The letters package calls it when a letter's
+    delivery is recorded.
+    """
+    if isinstance(application, Decision):
+        decision = application
+        application = decision.application
+        current = (
+            Decision.objects.filter(application=application)
+            .order_by("-decided_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if current != decision.pk:
+            raise TransitionConflict(
+                _("This decision is no longer the case's current decision."),
+                current_state=application.state,
+            )
+    return application_transition(
+        actor=actor,
+        application=application,
+        name="record_notification",
+        expected_version=expected_version,
+        notified_at=notified_at,
+        channel=channel,
+        receipt=receipt,
+        confirmed_by=confirmed_by,
+    )
+
+
 def interview_schedule(
     *,
     actor: AnyUser,
@@ -424,17 +487,30 @@ def interview_move(
     return interview
 
 
+# What other concerns ask before an interview is recorded as held (the interpreters' one: a
+# booked interpreter never confirmed): each returns the sentence that stands in the way, or
+# None. A reason given by the caseworker lets the record go ahead, and is audited.
+INTERVIEW_HELD_CHECKS: list[Callable[[Interview], str | None]] = []
+
+
 def interview_record_held(
-    *, actor: AnyUser, interview: Interview, held_at: dt.datetime | None = None
+    *,
+    actor: AnyUser,
+    interview: Interview,
+    held_at: dt.datetime | None = None,
+    reason: str = "",
 ) -> Interview:
     """Record that the interview took place: the decision may now be made.
 
     An interview is held on the day it was scheduled for or later (moved at short notice
     within that day), never before it was booked for, and not in the future: the record is
-    what the decision rests on (the guard ``interview_requirement_met``).
+    what the decision rests on (the guard ``interview_requirement_met``). Where something
+    stands in the way (``INTERVIEW_HELD_CHECKS``: an interpreter booked and not confirmed),
+    the record needs ``reason``, which its audit event keeps.
     """
     if not actor.has_perm("casework.schedule_interview", interview.application):
         raise PermissionDenied(_("You may not record interviews for this case."))
+    reason = (reason or "").strip()
     held_at = held_at or timezone.now()
     scheduled_day = timezone.localdate(interview.scheduled_at)
     if timezone.localdate(held_at) < scheduled_day:
@@ -453,6 +529,9 @@ def interview_record_held(
         )
     with transaction.atomic():
         app = _lock(interview.application, None)
+        obstacles = [m for m in (check(interview) for check in INTERVIEW_HELD_CHECKS) if m]
+        if obstacles and not reason:
+            raise TransitionInvalid({"reason": " ".join(obstacles)})
         interview.held_at = held_at
         interview.save(update_fields=["held_at"])
         app.interview_held_at = interview.held_at
@@ -462,6 +541,7 @@ def interview_record_held(
             actor=actor,
             action="interview_held",
             application=app,
+            reason=reason if obstacles else "",
             changes={"interview": interview.pk},
         )
         deadline_close(source=deadlines.INTERVIEW.key, object_id=interview.pk, application=app)

@@ -34,6 +34,15 @@ class Relation(models.TextChoices):
     PARENT = "parent", _("parent")
 
 
+class InterpreterPreference(models.TextChoices):
+    """The applicant's wish for the gender of their interpreter; blank: no preference (UNHCR
+    procedural standards: an interviewer and interpreter of the same gender on request)."""
+
+    NONE = "", _("no preference")
+    FEMALE = "female", _("a woman")
+    MALE = "male", _("a man")
+
+
 class DuplicateStatus(models.TextChoices):
     OPEN = "open", _("open")
     MERGED = "merged", _("merged")

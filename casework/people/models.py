@@ -19,8 +19,10 @@ from casework.people.choices import (
     DatePrecision,
     DocumentKind,
     DuplicateStatus,
+    InterpreterPreference,
     Relation,
     Sex,
+    SpokenLanguage,
     validate_spoken_languages,
 )
 from casework.people.documents import scan_upload_to, validate_scan
@@ -71,6 +73,27 @@ class Person(models.Model):
     )
     preferred_language = models.CharField(
         max_length=8, default="en", verbose_name=_("preferred language")
+    )
+    # What an interpreter must speak for this person: offered when one is booked.
+    interpreter_language = models.CharField(
+        _("interpreter language"),
+        max_length=8,
+        blank=True,
+        choices=SpokenLanguage.choices,
+        help_text=_("The language an interpreter must speak with this person."),
+    )
+    interpreter_dialect = models.CharField(
+        _("dialect"),
+        max_length=80,
+        blank=True,
+        help_text=_("As the person names it (Herati, Asmara, Sorani of Sulaymaniyah…)."),
+    )
+    interpreter_gender = models.CharField(
+        _("interpreter's gender"),
+        max_length=8,
+        blank=True,
+        choices=InterpreterPreference.choices,
+        default=InterpreterPreference.NONE,
     )
     email = models.EmailField(blank=True, verbose_name=_("email"))
     phone = models.CharField(max_length=32, blank=True, verbose_name=_("phone"))

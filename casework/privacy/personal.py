@@ -41,6 +41,9 @@ def _anonymise_people(people: QuerySet[Any], now: Any) -> None:
         phone="",
         health_needs="",
         languages="",
+        interpreter_language="",
+        interpreter_dialect="",
+        interpreter_gender="",
         external_id=None,
         # A fresh number that links to nothing outside (the DUF number may be known elsewhere).
         registration_number=Concat(
@@ -142,8 +145,13 @@ def register() -> None:
         delete=True,
         section="text_messages",
     )
+    # Who confirmed a decision's delivery (a lawyer, a police officer) and the channel's
+    # receipt point at the person as the lawyer's name on an appeal does: blanked with them.
     register_personal_data(
-        Decision, owners=("application__person",), blank=("grounds",), section="decisions"
+        Decision,
+        owners=("application__person",),
+        blank=("grounds", "notification_receipt", "notification_confirmed_by"),
+        section="decisions",
     )
     register_personal_data(
         Appeal,

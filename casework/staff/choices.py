@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     RECEPTION = "Reception officer", _("reception officer")
     INTEGRATION = "Integration officer", _("integration officer")
     AUDITOR = "Auditor", _("auditor")
+    INTERPRETER_COORDINATOR = "Interpreter coordinator", _("interpreter coordinator")
 
 
 class StaffLanguage(models.TextChoices):

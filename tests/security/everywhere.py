@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from casework.applications.services import application_transition
 from casework.audit.services import audit_log
+from casework.interpreters import services as interpreter_services
 from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
 from casework.models import Person
 from casework.people.services import household_link_add, identity_document_add, person_update
@@ -55,6 +56,8 @@ WORDS = {
     "programme_extension": "PROGRAMME-LANTERN",
     "programme_outcome": "OUTCOME-QUILL",
     "reminder_recipient": "zyxwanda.q+remind@example.invalid",
+    "booking_dialect": "DIALECT-MARMALADE",
+    "booking_reason": "BOOKING-TANGERINE",
 }
 
 
@@ -95,7 +98,24 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
         external_id=WORDS["external_id"],
         interview_held_at=timezone.now() - dt.timedelta(days=20),
     )
-    InterviewFactory(application=app, location=WORDS["interview_location"])
+    interview = InterviewFactory(application=app, location=WORDS["interview_location"])
+    interpreter = interpreter_services.interpreter_register(
+        actor=dpo,
+        name="Everywhere Interpreter",
+        gender="female",
+        region="Oslo",
+        languages=[{"language": "tir", "qualification": "A"}],
+    )
+    booking = interpreter_services.booking_request(
+        actor=dpo,
+        interpreter=interpreter,
+        interview=interview,
+        language="tir",
+        dialect=WORDS["booking_dialect"],
+    )
+    interpreter_services.booking_transition(
+        actor=dpo, booking=booking, name="cancel", reason=WORDS["booking_reason"]
+    )
     application_transition(
         actor=dpo,
         application=app,

@@ -39,6 +39,7 @@ from casework.applications.services import (
 )
 from casework.deadlines import reminders
 from casework.intake import imports
+from casework.interpreters import services as interpreter_services
 from casework.models import (
     Application,
     AuditEvent,
@@ -79,6 +80,7 @@ from tests.admin_forms import errors, form_on, post_form
 from tests.factories import (
     ApplicationFactory,
     IdentityDocumentFactory,
+    InterpreterBookingFactory,
     PersonFactory,
     ReminderFactory,
     UnitFactory,
@@ -144,6 +146,8 @@ WRITES: dict[str, dict[str, Callable]] = {
         "change": reception_services.municipality_quota_update,
     },
     "PlacementAdmin": {"add": reception_services.placement_create},
+    "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
+    "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
     "SettlementAdmin": {"add": reception_services.settlement_record},
     "WorkPermitAdmin": {"add": integration_services.work_permit_request},
     "FamilyReunificationAdmin": {"add": integration_services.family_register},
@@ -194,6 +198,7 @@ RECORDS: dict[str, Editable] = {
         reception_services.QUOTA_EDITABLE_FIELDS,
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
+    "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
     "integration.FamilyReunification": Editable(FamilyReunificationFactory, frozenset()),
     "integration.IntroductionProgramme": Editable(_programme, frozenset()),
 }
@@ -831,6 +836,8 @@ SCENARIOS: dict[str, Write] = {
 OWN_PAGES = {
     "ImportJobAdmin.add",
     "PlacementAdmin.add",
+    "InterpreterAdmin.add",
+    "InterpreterBookingAdmin.add",
     "SettlementAdmin.add",
     "WorkPermitAdmin.add",
     "FamilyReunificationAdmin.add",

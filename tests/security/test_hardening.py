@@ -113,6 +113,8 @@ def test_every_admin_page_api_page_and_error_page_is_strict(client, world, setti
         reverse("admin:reception_occupancy"),
         reverse("admin:reception_placement_place"),
         reverse("admin:integration_workpermit_create"),
+        reverse("admin:casework_calendar"),
+        reverse("admin:casework_interpreter_create"),
         "/api/docs/",
         "/api/v1/applications/",
         f"/api/v1/applications/{world.app_here.pk}/",

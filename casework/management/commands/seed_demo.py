@@ -26,18 +26,20 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from casework.applications.choices import ApplicationKind, Track
+from casework.applications.choices import ApplicationKind, NotificationChannel, Track
 from casework.applications.models import Application
 from casework.applications.services import (
     application_assign,
     application_decide,
     application_lodge,
     application_start_examination,
+    decision_notification_record,
     interview_record_held,
     interview_schedule,
 )
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
+from casework.interpreters import demo as interpreters_demo
 from casework.people.models import Person
 from casework.people.services import person_register
 from casework.staff.choices import Role
@@ -55,7 +57,20 @@ DEMO_USERS = [
     ("reception", Role.RECEPTION, "Nina", "Johansen"),
     ("integration", Role.INTEGRATION, "Lars", "Larsen"),
     ("auditor", Role.AUDITOR, "Eva", "Pedersen"),
+    ("interpreter-coordinator", Role.INTERPRETER_COORDINATOR, "Siri", "Moe"),
 ]
+
+# What the hand-made demo people need of an interpreter: language, dialect, gender asked for.
+DEMO_NEEDS = {
+    "Rahimi": ("prs", "Herati", "female"),
+    "Tesfaye": ("tir", "Eritrean (Asmara)", ""),
+    "Warsame": ("som", "Maxaa tiri (Northern)", "female"),
+    "Ahmadzai": ("pus", "Yusufzai", ""),
+    "Al-Hassan": ("ara", "Levantine (Syrian)", ""),
+    "Haddad": ("ara", "Levantine (Syrian)", "female"),
+    "Sokolov": ("rus", "", ""),
+    "Kovalenko": ("ukr", "", ""),
+}
 
 DEMO_PEOPLE = [
     ("Mohammed", "Al-Hassan", "1991-04-12", "SY", "male", "ar"),
@@ -95,15 +110,28 @@ class Command(BaseCommand):
         with transaction.atomic():
             unit, _ = Unit.objects.get_or_create(code="oslo", defaults={"name": "Asylum unit Oslo"})
             users = self._users(unit)
+            interpreters = interpreters_demo.interpreters_seed(
+                actor=users["interpreter-coordinator"]
+            )
             created = self._cases(users, unit, random.Random(options["seed"]))
         self.stdout.write(
             self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
         )
         if options["no_bulk"]:
+            self._bookings(users, interpreters)
             return
         if options["scale"] <= 0:
             raise CommandError("--scale must be positive.")
         self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
+        self._bookings(users, interpreters)
+
+    def _bookings(self, users: dict, interpreters: int) -> None:
+        """Interpreters booked for the demo interviews to come (after the bulk load, whose
+        open cases hold most of them)."""
+        booked = interpreters_demo.bookings_seed(actor=users["interpreter-coordinator"])
+        self.stdout.write(
+            f"interpreters added to the register: {interpreters}; interviews booked: {booked}"
+        )
 
     def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
@@ -183,6 +211,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         created = 0
         for i, (given, family, dob, nat, sex, lang) in enumerate(DEMO_PEOPLE):
+            needs = DEMO_NEEDS.get(family, ("", "", ""))
             person = person_register(
                 actor=registrar,
                 given_name=given,
@@ -193,6 +222,9 @@ class Command(BaseCommand):
                 preferred_language=lang,
                 languages=demo_cases.spoken(nat, lang),
                 email=f"applicant{i}@example.invalid",
+                interpreter_language=needs[0],
+                interpreter_dialect=needs[1],
+                interpreter_gender=needs[2],
             )
             Person.objects.filter(pk=person.pk).update(is_demo=True)
             kind = ApplicationKind.COLLECTIVE if nat == "UA" else ApplicationKind.PROTECTION
@@ -237,18 +269,26 @@ class Command(BaseCommand):
             )
             interview_record_held(actor=caseworker, interview=interview)
             if i in (2, 7):
-                application_decide(
+                app = application_decide(
                     actor=decider,
                     application=app,
                     outcome="rejected",
                     grounds="Demo: the claim is not credible on the essential points.",
                 )
             else:
-                application_decide(
+                app = application_decide(
                     actor=decider,
                     application=app,
                     outcome="refugee_convention",
                     grounds="Demo: well-founded fear of persecution (Immigration Act § 28 a).",
+                )
+            if i != 7:  # the last rejection is still being delivered: its deadline not yet set
+                decision_notification_record(
+                    app,
+                    actor=caseworker,
+                    notified_at=timezone.now(),
+                    channel=NotificationChannel.LAWYER,
+                    confirmed_by="Demo: the applicant's lawyer, by telephone",
                 )
         return created
 

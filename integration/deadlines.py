@@ -29,8 +29,9 @@ WORK_PERMIT_LAPSE = DeadlineSource(
     label=_("temporary work permit lapses at the departure deadline"),
     model="integration.WorkPermit",
     due_rule=_(
-        "the departure deadline after a final rejection: the end of the appeal period, or "
-        "3 weeks after the appeal is dismissed"
+        "the departure deadline after a final rejection: the end of the appeal period, which "
+        "runs from the day the rejection reached the applicant, or 3 weeks after the final "
+        "decision reached them"
     ),
     reminders=(soon(days=7, to=(PERSON,)),),
     notify_staff=False,

@@ -187,3 +187,19 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
         model = AuditEvent
 
     action = "note"
+
+
+def deliver(application, *, by, at=None, channel="lawyer", confirmed_by="The lawyer, by phone."):
+    """Record, as the caseworker ``by``, that the case's decision reached the applicant or
+    their lawyer at ``at`` (default: now): the appeal deadline starts running."""
+    from django.utils import timezone
+
+    from casework.applications.services import decision_notification_record
+
+    return decision_notification_record(
+        application,
+        actor=by,
+        notified_at=at or timezone.now(),
+        channel=channel,
+        confirmed_by=confirmed_by,
+    )

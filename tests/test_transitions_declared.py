@@ -102,6 +102,10 @@ def _application(state: str, users: dict[str, Any]) -> Any:
         assigned_to=users["caseworker"],
         interview_held_at=timezone.now() - dt.timedelta(days=3),
         appeal_deadline=timezone.now() + dt.timedelta(days=10) if state == "rejected" else None,
+        # decided, not yet delivered
+        decided_at=timezone.now() - dt.timedelta(days=1)
+        if state in ("accepted", "rejected")
+        else None,
     )
 
 
@@ -158,6 +162,7 @@ BREAK: dict[Callable[[Any], bool], Callable[[Any], None]] = {
         app, interview_held_at=None, interview_waived_reason=""
     ),
     applications.not_final: lambda app: _update(app, is_final=True),
+    applications.awaits_delivery: lambda app: _update(app, notified_at=timezone.now()),
     integration.section_94_met: lambda permit: permit.person.documents.update(verified=False),
     integration.renewable: lambda permit: Application.objects.filter(
         pk=permit.application_id

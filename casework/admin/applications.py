@@ -62,6 +62,7 @@ from casework.applications.services import (
     transition_permitted,
     transition_refusal,
 )
+from casework.applications.workflow import delivery_pending
 from casework.audit.models import AuditEvent
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.people.choices import spoken_language
@@ -156,6 +157,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         "interview_held_at",
         "interview_waived_reason",
         "decided_at",
+        "delivery_display",
         "appeal_deadline",
         "appealed_at",
         "is_final",
@@ -190,6 +192,19 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             "deadline-overdue" if overdue else "deadline",
             date_format(local, "DATETIME_FORMAT"),
         )
+
+    @admin.display(description=_("decision delivered"))
+    def delivery_display(self, obj: Application) -> str:
+        """When the decision reached the applicant or their lawyer; until that is recorded
+        ("Record delivery"), that it is being delivered and no appeal deadline runs yet."""
+        if obj.notified_at is not None:
+            return date_format(timezone.localtime(obj.notified_at), "DATETIME_FORMAT")
+        if delivery_pending(obj):
+            return format_html(
+                '<strong class="delivery-pending">{}</strong>',
+                _("Not recorded yet: the appeal deadline starts when its delivery is recorded."),
+            )
+        return "–"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("person", "assigned_to", "unit")

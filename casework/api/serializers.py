@@ -150,6 +150,7 @@ class ApplicationSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "interview_held_at",
             "interview_waived_reason",
             "decided_at",
+            "notified_at",
             "appeal_deadline",
             "appealed_at",
             "is_final",
@@ -293,6 +294,10 @@ class DecisionSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "decided_by",
             "decided_at",
             "notified_at",
+            "notification_channel",
+            "notification_receipt",
+            "notification_confirmed_by",
+            "notification_recorded_by",
         ]
         read_only_fields = fields
 

@@ -72,6 +72,19 @@ REJECT_OUTCOMES = (
 )
 
 
+class NotificationChannel(models.TextChoices):
+    """How a decision reached the applicant or their lawyer (Public Administration Act § 27:
+    in writing; rejections are usually handed over by the police or the appointed lawyer)."""
+
+    DIGITAL = "digital", _("digital mailbox or e-mail")
+    POLICE = "police", _("printed and handed over by the police")
+    LAWYER = "lawyer", _("handed to the lawyer")
+    IN_PERSON = "in_person", _("in person")
+    # Cases decided before delivery was recorded on its own, and the appeals body's final
+    # decision, whose notification is the act itself: notified when made.
+    AT_DECISION = "at_decision", _("notified when the decision was made")
+
+
 class AppealOutcome(models.TextChoices):
     GRANTED = "granted", _("granted")
     DISMISSED = "dismissed", _("dismissed")

@@ -19,6 +19,7 @@ from casework.applications.choices import (
     AppealOutcome,
     ApplicationKind,
     Instance,
+    NotificationChannel,
     Outcome,
     State,
     Track,
@@ -69,6 +70,11 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
     )
     decided_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("decided at")
+    )
+    # When the current decision reached the applicant or their lawyer: empty while it is being
+    # delivered (the appeal deadline runs from it, Public Administration Act § 29).
+    notified_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("decision notified at")
     )
     appeal_deadline = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("appeal deadline")
@@ -187,7 +193,30 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("decided at")
     )
+    # Delivery (``ApplicationWorkflow.record_notification``): when the decision reached the
+    # applicant or their lawyer, by which channel, and who confirmed it: the channel's receipt,
+    # or the person named by the staff user who recorded it.
     notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
+    notification_channel = models.CharField(
+        max_length=12,
+        choices=NotificationChannel.choices,
+        blank=True,
+        verbose_name=_("notification channel"),
+    )
+    notification_receipt = models.CharField(
+        max_length=200, blank=True, verbose_name=_("receipt of the channel")
+    )
+    notification_confirmed_by = models.CharField(
+        max_length=200, blank=True, verbose_name=_("delivery confirmed by (name and role)")
+    )
+    notification_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("delivery recorded by"),
+    )
 
     class Meta:
         verbose_name = _("decision")

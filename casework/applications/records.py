@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
-from casework.applications.choices import Outcome
+from casework.applications.choices import NotificationChannel, Outcome
 from casework.staff.users import AnyUser, recorded_user
 
 # Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
@@ -36,7 +36,8 @@ class RecordsDecision:
 
     ``outcome``: a fixed outcome (a dismissed appeal is a rejection, a withdrawal a
     withdrawal); empty: the ``outcome`` input. ``notified_now``: notified when made (the
-    appeals body's final decision); otherwise the ``notified_at`` input, if any.
+    appeals body's final decision); otherwise not yet: its delivery is recorded afterwards
+    (``RecordsNotification``).
     """
 
     instance: str
@@ -56,7 +57,8 @@ class RecordsDecision:
             permit_months=months,
             decided_by=recorded_user(actor),
             decided_at=app.decided_at or timezone.now(),
-            notified_at=timezone.now() if self.notified_now else values.get("notified_at"),
+            notified_at=(app.decided_at or timezone.now()) if self.notified_now else None,
+            notification_channel=NotificationChannel.AT_DECISION if self.notified_now else "",
         )
 
     def audit(self, decision: Any) -> dict[str, Any]:
@@ -84,6 +86,32 @@ class RecordsAppeal:
 
     def audit(self, appeal: Any) -> dict[str, Any]:
         return {}
+
+
+@dataclass(frozen=True)
+class RecordsNotification:
+    """The delivery of the case's current decision (``record_notification``): when it reached
+    the applicant or their lawyer, by which channel, confirmed by the channel's receipt or by
+    the person named, and which staff user recorded it."""
+
+    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+        decision = getattr(app, "current_decision", None)
+        if decision is None:  # pragma: no cover - the guard needs a decided case
+            return
+        decision.notified_at = values["notified_at"]
+        decision.notification_channel = values["channel"]
+        decision.notification_receipt = values.get("receipt") or ""
+        decision.notification_confirmed_by = values.get("confirmed_by") or ""
+        decision.notification_recorded_by = recorded_user(actor)
+        decision.save(
+            update_fields=[
+                "notified_at",
+                "notification_channel",
+                "notification_receipt",
+                "notification_confirmed_by",
+                "notification_recorded_by",
+            ]
+        )
 
 
 @dataclass(frozen=True)

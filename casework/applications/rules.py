@@ -62,6 +62,8 @@ def is_under_appeal(user: AnyUser, application: Any) -> bool:
 rules.add_perm("casework.start_examination", is_caseworker & in_users_unit)
 rules.add_perm("casework.withdraw_application", is_caseworker & in_users_unit)
 rules.add_perm("casework.lodge_appeal", is_caseworker & in_users_unit)
+# The caseworker who sends the decision records the day it reached the applicant or lawyer.
+rules.add_perm("casework.record_notification", is_caseworker & in_users_unit)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
 # Routing: lodging a case for another unit, moving one between units (superusers too).

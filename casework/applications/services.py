@@ -26,6 +26,7 @@ from casework.applications.models import Application, Decision, Interview
 from casework.applications.rows import application_lodged_rows, application_new
 from casework.applications.signals import application_transitioned
 from casework.applications.statements import application_locked
+from casework.applications.workflow import delivery_pending
 from casework.audit.history import history_user_id, save_new_with_history, save_with_history
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
@@ -336,6 +337,67 @@ def application_withdraw(
 ) -> Application:
     return application_transition(
         actor=actor, application=application, name="withdraw", reason=reason, **kw
+    )
+
+
+# Whether a case's decision awaits its delivery (for the letters package, the status page).
+decision_delivery_pending = delivery_pending
+
+
+def decision_notification_record(
+    application: Application | Decision,
+    *,
+    actor: AnyUser,
+    notified_at: dt.datetime,
+    channel: str,
+    receipt: str = "",
+    confirmed_by: str = "",
+    expected_version: int | None = None,
+) -> Application:
+    """Record the day the case's current decision reached the applicant or their lawyer.
+
+    Public Administration Act § 29: the appeal period runs from the day the written decision
+    reached the party or their representative, not from the day it was made. This is the one
+    way to record it (the declared transition ``record_notification`` of ``workflow.py``, also
+    the admin's "Record delivery" and the API's ``transitions/record_notification/``): it
+    stores on the decision when it arrived, the ``channel`` (``NotificationChannel``: digital
+    mailbox or e-mail, the police, the lawyer, in person) and who confirmed it: the channel's
+    ``receipt``, or ``confirmed_by``, the name and role of the person who confirmed it, with
+    ``actor`` as the staff user who entered it (one of the two is required). It then sets a
+    rejection's appeal deadline (3 weeks, 1 week when manifestly unfounded, the Dublin 48 hours
+    to ask to stay), closes the reminder to record the delivery, and the work permits' lapse
+    follows.
+
+    ``application``: the case, or the ``Decision`` a letter delivered; a decision that is no
+    longer the case's current one is refused (``TransitionConflict``), as is a delivery
+    already recorded. Raises ``PermissionDenied`` for a user who may not record it (the
+    case's unit's caseworkers may) and ``TransitionInvalid`` for a date before the decision
+    or in the future, or no confirmation. The letters package calls it when a letter's
+    delivery is recorded.
+    """
+    if isinstance(application, Decision):
+        decision = application
+        application = decision.application
+        current = (
+            Decision.objects.filter(application=application)
+            .order_by("-decided_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if current != decision.pk:
+            raise TransitionConflict(
+                _("This decision is no longer the case's current decision."),
+                current_state=application.state,
+            )
+    return application_transition(
+        actor=actor,
+        application=application,
+        name="record_notification",
+        expected_version=expected_version,
+        notified_at=notified_at,
+        channel=channel,
+        receipt=receipt,
+        confirmed_by=confirmed_by,
     )
 
 

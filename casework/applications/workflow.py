@@ -16,6 +16,12 @@ service locks, saves, audits and moves the deadlines.
 Appeal deadlines (Immigration Act § 94 third paragraph, Public Administration Act § 29):
 3 weeks from notification; 1 week when the claim was found manifestly unfounded (the fast
 track); a request to stay during a Dublin appeal within 48 hours.
+
+Notification is the day the written decision reached the applicant or their lawyer, not the
+day it was made: a decision is delivered afterwards (digital mailbox, the police, the lawyer,
+in person) and that day is recorded by ``record_notification``, which sets the appeal
+deadline. Until then the case waits for delivery and its caseworker is reminded to record it.
+The appeals body's final decision is the exception: it is notified when made.
 """
 
 from __future__ import annotations
@@ -34,16 +40,24 @@ from casework.applications.choices import (
     AppealOutcome,
     ApplicationKind,
     Instance,
+    NotificationChannel,
     Outcome,
     State,
     Track,
 )
-from casework.applications.records import DecidesAppeal, RecordsAppeal, RecordsDecision
+from casework.applications.records import (
+    DecidesAppeal,
+    RecordsAppeal,
+    RecordsDecision,
+    RecordsNotification,
+)
 from casework.core.exceptions import TransitionInvalid
 from casework.deadlines.registry import (
     APPEAL,
     APPEAL_NOTICE,
     DECISION_NOTICE,
+    DELIVERY,
+    DELIVERY_RECORD_PERIOD,
     EVENT_WINDOW,
     EXAMINATION_TARGET,
     QUEUE_NOTICE,
@@ -56,6 +70,7 @@ from casework.transitions.declaration import (
     DATETIME,
     LONG_TEXT,
     REASON,
+    SAME,
     TEXT,
     Input,
     closes,
@@ -120,6 +135,21 @@ def not_final(app: Any) -> bool:
     return not app.is_final
 
 
+def delivery_pending(app: Any) -> bool:
+    """Whether the case's decision is made but not yet recorded as delivered: the status page
+    says it is being delivered, and no appeal deadline runs yet."""
+    return (
+        app.state in (State.ACCEPTED, State.REJECTED)
+        and app.decided_at is not None
+        and app.notified_at is None
+    )
+
+
+@guard(_("The delivery of this decision is already recorded."))
+def awaits_delivery(app: Any) -> bool:
+    return app.decided_at is not None and app.notified_at is None
+
+
 # --- the inputs transitions take ------------------------------------------------------------
 
 
@@ -143,9 +173,40 @@ GROUNDS = Input(
 NOTIFIED_AT = Input(
     "notified_at",
     DATETIME,
-    _("Notified at"),
-    default=timezone.now,
-    help_text=_("When the decision reached the applicant or their lawyer; empty: now."),
+    _("Delivered on"),
+    required=True,
+    help_text=_(
+        "The day and time the written decision reached the applicant or their lawyer: the "
+        "appeal deadline runs from it."
+    ),
+)
+CHANNEL = Input(
+    "channel",
+    CHOICE,
+    _("Delivered by"),
+    required=True,
+    choices=[
+        (str(c), c.label) for c in NotificationChannel if c != NotificationChannel.AT_DECISION
+    ],
+)
+RECEIPT = Input(
+    "receipt",
+    TEXT,
+    _("Receipt of the channel"),
+    max_length=200,
+    default="",
+    help_text=_("The digital mailbox's or e-mail receipt, or the police's reference."),
+)
+CONFIRMED_BY = Input(
+    "confirmed_by",
+    TEXT,
+    _("Confirmed by (name and role)"),
+    max_length=200,
+    default="",
+    help_text=_(
+        "Who confirmed the delivery when there is no receipt: e.g. the lawyer, or the police "
+        "officer who handed it over."
+    ),
 )
 MANIFESTLY_UNFOUNDED = Input(
     "manifestly_unfounded",
@@ -188,6 +249,37 @@ def _appeal_due(app: Application, values: dict[str, Any]) -> dt.datetime | None:
     return app.appeal_deadline
 
 
+def _delivery_due(app: Any, values: dict[str, Any]) -> dt.datetime:
+    """The caseworker is reminded to record the delivery 14 days after the decision."""
+    return (app.decided_at or timezone.now()) + DELIVERY_RECORD_PERIOD
+
+
+# A decision that is delivered afterwards: its delivery is to be recorded.
+AWAITS_DELIVERY = opens(DELIVERY.key, _delivery_due)
+
+
+def _current_decision(app: Any) -> None:
+    """The decision whose delivery is recorded: the case's latest (``record_notification``)."""
+    app.current_decision = app.decisions.order_by("-decided_at", "-pk").first()
+
+
+def delivery_rules(app: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A delivery is recorded as it happened: after the decision was made, not in the future,
+    confirmed by the channel's receipt or by a named person."""
+    errors: dict[str, Any] = {}
+    at = values.get("notified_at")
+    if isinstance(at, dt.datetime):
+        if at > timezone.now() + dt.timedelta(minutes=5):
+            errors["notified_at"] = _("A delivery cannot be recorded in the future.")
+        elif app is not None and app.decided_at is not None and at < app.decided_at:
+            errors["notified_at"] = _("The decision cannot have been delivered before it was made.")
+    if not values.get("receipt") and not values.get("confirmed_by"):
+        errors["confirmed_by"] = _(
+            "Give the channel's receipt, or the name and role of who confirmed the delivery."
+        )
+    return errors
+
+
 def _next_queue_notice(app: Any, values: dict[str, Any]) -> dt.datetime:
     return timezone.now() + QUEUE_NOTICE_PERIOD
 
@@ -216,9 +308,11 @@ class ApplicationWorkflow:
     """Transitions of ``casework.Application``; mixed into the model."""
 
     if TYPE_CHECKING:  # the model's fields the transitions read and write
+        state: str
         kind: str
         track: str
         decided_at: dt.datetime | None
+        notified_at: dt.datetime | None
         appeal_deadline: dt.datetime | None
         appealed_at: dt.datetime | None
         is_final: bool
@@ -242,16 +336,18 @@ class ApplicationWorkflow:
         done=_("Decision: accepted"),
         permission="casework.decide_application",
         guards=[interview_requirement_met],
-        inputs=[ACCEPT_OUTCOME, GROUNDS, NOTIFIED_AT],
+        inputs=[ACCEPT_OUTCOME, GROUNDS],
         writes=[RecordsDecision(Instance.FIRST)],
-        deadlines=[*DECIDED, TELL_DECISION],
+        deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
     def accept(self, *, outcome: str, grounds: str) -> None:
-        """Grant protection or another permit at first instance (Immigration Act §§ 28, 38, 34)."""
+        """Grant protection or another permit at first instance (Immigration Act §§ 28, 38, 34).
+        The decision is delivered afterwards (``record_notification``)."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
         require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
+        self.notified_at = None
 
     @transition(
         source=State.EXAMINED,
@@ -260,27 +356,48 @@ class ApplicationWorkflow:
         done=_("Decision: rejected"),
         permission="casework.decide_application",
         guards=[interview_requirement_met],
-        inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, NOTIFIED_AT],
+        inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED],
         writes=[RecordsDecision(Instance.FIRST)],
-        deadlines=[*DECIDED, opens(APPEAL.key, _appeal_due), TELL_DECISION],
+        deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
-    def reject(
-        self,
-        *,
-        outcome: str,
-        grounds: str,
-        notified_at: dt.datetime | None = None,
-        manifestly_unfounded: bool = False,
-    ) -> None:
-        """Refuse at first instance; the appeal deadline runs from notification."""
+    def reject(self, *, outcome: str, grounds: str) -> None:
+        """Refuse at first instance. The appeal deadline runs from notification (Public
+        Administration Act § 29): it is set when the delivery is recorded
+        (``record_notification``), not now."""
         self._check_outcome(outcome, REJECT_OUTCOMES)
         require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
-        notified = notified_at or self.decided_at
-        self.appeal_deadline = appeal_deadline_for(
-            track=self.track, notified_at=notified, manifestly_unfounded=manifestly_unfounded
-        )
+        self.notified_at = None
+        self.appeal_deadline = None
+
+    @transition(
+        source=[State.ACCEPTED, State.REJECTED],
+        target=SAME,
+        label=_("Record delivery"),
+        done=_("Decision delivered"),
+        permission="casework.record_notification",
+        guards=[awaits_delivery],
+        inputs=[NOTIFIED_AT, CHANNEL, RECEIPT, CONFIRMED_BY],
+        validators=[delivery_rules],
+        effects=[RecordsNotification()],
+        deadlines=[*closes(DELIVERY.key), opens(APPEAL.key, _appeal_due)],
+        audited_fields=("appeal_deadline",),
+        prepare=_current_decision,
+        role="caseworker",
+    )
+    def record_notification(self, *, notified_at: dt.datetime) -> None:
+        """Record the day the decision reached the applicant or their lawyer (Public
+        Administration Act § 29): a rejection's appeal deadline (or the Dublin 48 hours to ask
+        to stay) runs from it, and so does the departure deadline after a final rejection."""
+        self.notified_at = notified_at
+        decision = getattr(self, "current_decision", None)
+        if self.state == State.REJECTED and not self.is_final:
+            self.appeal_deadline = appeal_deadline_for(
+                track=self.track,
+                notified_at=notified_at,
+                manifestly_unfounded=bool(decision and decision.manifestly_unfounded),
+            )
 
     @transition(
         source=State.REJECTED,
@@ -291,7 +408,11 @@ class ApplicationWorkflow:
         guards=[not_final],
         inputs=[LODGED_BY, LATE_REASON, LODGED_AT],
         writes=[RecordsAppeal()],
-        deadlines=[*closes(QUEUE_NOTICE.key, APPEAL.key), opens(APPEAL_NOTICE.key, _tell_now)],
+        # An appeal lodged shows the decision reached them: no reminder to record it any more.
+        deadlines=[
+            *closes(QUEUE_NOTICE.key, APPEAL.key, DELIVERY.key),
+            opens(APPEAL_NOTICE.key, _tell_now),
+        ],
         audited=_appeal_lateness,
         role="caseworker",
     )
@@ -316,17 +437,18 @@ class ApplicationWorkflow:
         label=_("Grant appeal"),
         done=_("Appeal granted"),
         permission="casework.decide_appeal",
-        inputs=[ACCEPT_OUTCOME, GROUNDS, NOTIFIED_AT],
+        inputs=[ACCEPT_OUTCOME, GROUNDS],
         writes=[RecordsDecision(Instance.APPEAL)],
         effects=[DecidesAppeal(AppealOutcome.GRANTED)],
-        deadlines=[*DECIDED, TELL_DECISION],
+        deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="appeals body",
     )
     def grant_appeal(self, *, outcome: str, grounds: str) -> None:
-        """The appeals body (UNE) reverses the rejection."""
+        """The appeals body (UNE) reverses the rejection; the decision is delivered afterwards."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
         require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
+        self.notified_at = None
         self.appeal_deadline = None
 
     @transition(
@@ -338,13 +460,15 @@ class ApplicationWorkflow:
         inputs=[GROUNDS],
         writes=[RecordsDecision(Instance.APPEAL, outcome=Outcome.REJECTED, notified_now=True)],
         effects=[DecidesAppeal(AppealOutcome.DISMISSED)],
-        deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION],
+        deadlines=[*DECIDED, *closes(APPEAL.key, DELIVERY.key), TELL_DECISION],
         role="appeals body",
     )
     def dismiss_appeal(self, *, grounds: str) -> None:
-        """The appeals body upholds the rejection. Final: no further administrative appeal."""
+        """The appeals body upholds the rejection. Final: no further administrative appeal.
+        Its decision is notified when made (the departure deadline runs from it)."""
         require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
+        self.notified_at = self.decided_at
         self.appeal_deadline = None
         self.is_final = True
 
@@ -364,6 +488,7 @@ class ApplicationWorkflow:
         require(reason, "reason", _("Reason"))
         self.appeal_deadline = None
         self.decided_at = None
+        self.notified_at = None
 
     @transition(
         source=[State.SUBMITTED, State.EXAMINED],

@@ -192,6 +192,24 @@ APPEAL = register(
 )
 
 
+DELIVERY_RECORD_PERIOD = dt.timedelta(days=14)
+
+
+DELIVERY = register(
+    DeadlineSource(
+        key="casework.decision_delivery",
+        label=_("record the delivery of the decision"),
+        model="casework.Application",
+        due_rule=_(
+            "14 days after a decision that is not yet recorded as delivered: the appeal "
+            "deadline runs only from the day it reached the applicant or their lawyer "
+            "(Public Administration Act § 29)"
+        ),
+        reminders=(soon(days=3, to=(STAFF,)), overdue(to=(STAFF,))),
+    )
+)
+
+
 INTERVIEW = register(
     DeadlineSource(
         key="casework.interview",

@@ -36,7 +36,7 @@ from django.db.models import JSONField
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
-from casework.applications.choices import Instance, Outcome, State
+from casework.applications.choices import Instance, NotificationChannel, Outcome, State
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.applications.records import PERMIT_BY_OUTCOME, RecordsAppeal, RecordsDecision
 from casework.applications.rows import application_lodged_rows, application_new
@@ -207,13 +207,14 @@ PERSON = Table(
 APPLICATION = Table(
     Application,
     ("id", "reference", "person_id", "kind", "track", "state", "unit_id", "assigned_to_id",
-     "lodged_on", "interview_held_at", "decided_at", "appeal_deadline", "appealed_at",
+     "lodged_on", "interview_held_at", "decided_at", "notified_at", "appeal_deadline",
+     "appealed_at",
      "is_final", "external_id", "is_demo", "created_at", "version", "next_deadline"),
 )  # fmt: skip
 DECISION = Table(
     Decision,
     ("application_id", "instance", "outcome", "grounds", "permit_type", "permit_months",
-     "decided_by_id", "decided_at", "notified_at"),
+     "decided_by_id", "decided_at", "notified_at", "notification_channel"),
 )  # fmt: skip
 AUDIT = Table(
     AuditEvent,
@@ -618,14 +619,15 @@ def _transitions(c: Case, app: Application, lodging: list[Deadline], chunk: Chun
         decided_by = _transition_writing(RecordsDecision, instance, target)
         source = State.EXAMINED if State.EXAMINED in decided_by.source else decided_by.source[0]
         _replay(app, target)
-        app.decided_at = at
+        # The demo's decisions reached the applicant the day they were made.
+        app.decided_at = app.notified_at = at
         if instance == Instance.APPEAL:
             app.appeal_deadline, app.is_final = None, target == State.REJECTED
         elif target == State.REJECTED:
             app.appeal_deadline = appeal_deadline_for(track=c.track, notified_at=at)
         chunk.add(DECISION, (
             c.app_id, instance, outcome, "Demo data: generated decision.", permit, months,
-            _pk(actor), at, at,
+            _pk(actor), at, at, NotificationChannel.AT_DECISION,
         ))  # fmt: skip
         step(at, actor, decided_by.name, source, {"outcome": outcome})
         close(at, EXAMINATION_TARGET.key, QUEUE_NOTICE.key, APPEAL.key)

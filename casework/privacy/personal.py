@@ -145,8 +145,13 @@ def register() -> None:
         delete=True,
         section="text_messages",
     )
+    # Who confirmed a decision's delivery (a lawyer, a police officer) and the channel's
+    # receipt point at the person as the lawyer's name on an appeal does: blanked with them.
     register_personal_data(
-        Decision, owners=("application__person",), blank=("grounds",), section="decisions"
+        Decision,
+        owners=("application__person",),
+        blank=("grounds", "notification_receipt", "notification_confirmed_by"),
+        section="decisions",
     )
     register_personal_data(
         Appeal,

@@ -32,7 +32,7 @@ from casework.applications.models import Interview
 from casework.core.locale_formats import babel_locale, local_date, local_time
 from casework.deadlines import registry
 from casework.deadlines.messages import NoticeText, register_notice_text
-from casework.status.page import appeals_board_waiting, waiting_lines
+from casework.status.page import APPEAL_STARTS_TEXT, appeals_board_waiting, waiting_lines
 
 
 def status_url() -> str:
@@ -148,6 +148,8 @@ def decision_text(deadline: Any, application: Any) -> NoticeText:
         lines.append(appeal)
     elif application.state == State.REJECTED and application.is_final:
         lines.append(_("This decision is final. It cannot be appealed again."))
+    elif application.state == State.REJECTED:  # not delivered yet: no deadline runs
+        lines.append(str(APPEAL_STARTS_TEXT))
     sms = _("A decision has been made in your case %(reference)s.") % values
     sms += " " + _("Ask your lawyer or your reception centre for the letter.")
     if appeal:

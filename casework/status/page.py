@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from casework.applications.choices import ApplicationKind, State, Track
 from casework.applications.models import Application
+from casework.applications.workflow import delivery_pending
 from casework.core.locale_formats import local_date, local_number, local_time
 from casework.status.hooks import residence_lines
 from casework.status.waiting import WAITING_STATES, waiting_figures
@@ -76,6 +77,14 @@ for _kind in K.values:
     )
 
 FINAL_TEXT = _lazy("This decision is final. It cannot be appealed again.")
+
+# Until its delivery is recorded, a decision is on its way: no appeal deadline runs yet
+# (Public Administration Act § 29: it runs from the day the decision reached them).
+DELIVERING_TEXT = _lazy("We are delivering the decision in writing to you or your lawyer.")
+APPEAL_STARTS_TEXT = _lazy(
+    "Your time to appeal starts on the day the decision reaches you or your lawyer. "
+    "The deadline will be shown here then."
+)
 
 _NOTHING_TO_DO = _lazy(
     "You do not need to do anything now. We will send you the decision in writing."
@@ -129,6 +138,7 @@ class StatusPage:
 
     reference: str
     state_text: str
+    delivery_text: str = ""
     final_text: str = ""
     track_text: str = ""
     next_text: str = ""
@@ -180,6 +190,10 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
         state_text=str(STATE_TEXT[(state, kind)]),
         next_text=str(NEXT_TEXT[(state, kind)]),
     )
+    if delivery_pending(application):
+        page.delivery_text = str(DELIVERING_TEXT)
+        if state == S.REJECTED:
+            page.next_text = str(APPEAL_STARTS_TEXT)
     if state == S.REJECTED and application.is_final:
         page.final_text = str(FINAL_TEXT)
     if state in WAITING_STATES and application.track in TRACK_TEXT:
@@ -188,7 +202,8 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
     deadline = application.appeal_deadline
     if state == S.REJECTED and not application.is_final and deadline and deadline > now:
         # Public Administration Act § 29: 3 weeks (1 for manifestly unfounded claims);
-        # Dublin: 48 hours to ask for suspensive effect. The date comes from the decision.
+        # Dublin: 48 hours to ask for suspensive effect. The date comes from the day the
+        # decision was delivered (``record_notification``).
         if application.track == Track.DUBLIN:
             text = _(
                 "In a Dublin case, you must ask to stay in Norway during the appeal by %(date)s."

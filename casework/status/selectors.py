@@ -35,6 +35,8 @@ STATUS_PAGE_FIELDS = (
     "track",
     "state",
     "lodged_on",
+    "decided_at",
+    "notified_at",
     "appeal_deadline",
     "appealed_at",
     "is_final",

@@ -4,7 +4,9 @@ A workflow is a mixin of transition methods on a model (``applications/workflow.
 ``integration/workflow.py``). Each method is decorated with ``transition(...)`` from here,
 which says:
 
-- **where it goes**: ``source`` (one state or several) and ``target``;
+- **where it goes**: ``source`` (one state or several) and ``target``; ``target=SAME``: the
+  record stays in the state it is in (a fact recorded about it, such as the day a decision
+  reached the applicant), drawn as a loop on each source state;
 - **who may make it**: ``permission``, an object permission asked with the record as object
   (``rules``), so that a group grant alone never passes an object rule; ``None`` means only
   the system makes it (an expiry sweep, a reaction to another record);
@@ -72,6 +74,9 @@ BOTH = "both"
 TICKED = "ticked"
 NOWHERE = "nowhere"
 AUDIT_PLACES = (REASON, CHANGES, BOTH, TICKED, NOWHERE)
+
+# A transition's ``target`` when the record stays in its state (one loop per source state).
+SAME = "="
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,10 @@ class Transition:
     prepare: Callable[[Any], None] | None = None
     parameters: frozenset[str] = field(default_factory=frozenset)
 
+    def target_from(self, source: str) -> str:
+        """The state the record is in after this transition from ``source``."""
+        return source if self.target == SAME else self.target
+
     @property
     def offered(self) -> bool:
         """Whether a person may be offered it (the admin's buttons, the API)."""
@@ -333,16 +342,29 @@ def transition(
         unknown = parameters - {i.name for i in declaration.inputs}
         if unknown:
             raise TypeError(f"{method.__qualname__} takes undeclared inputs: {sorted(unknown)}")
-        wrapped: Callable[..., None] = django_fsm.transition(
-            field=field,
-            source=list(sources) if len(sources) > 1 else sources[0],
-            target=target,
-            conditions=list(guards),
-            # django-fsm hands the check the user it was given: ours, or None for the system
-            # (its stubs name any user model and no None).
-            permission=may(permission) if permission else system_only,  # type: ignore[arg-type]
-            custom={"label": label},
-        )(method)
+        # django-fsm hands the check the user it was given: ours, or None for the system
+        # (its stubs name any user model and no None).
+        check: Any = may(permission) if permission else system_only
+        if target == SAME:  # one loop per source state, so each is drawn and checked
+            wrapped: Callable[..., None] = method
+            for state in sources:
+                wrapped = django_fsm.transition(
+                    field=field,
+                    source=state,
+                    target=state,
+                    conditions=list(guards),
+                    permission=check,
+                    custom={"label": label},
+                )(wrapped)
+        else:
+            wrapped = django_fsm.transition(
+                field=field,
+                source=list(sources) if len(sources) > 1 else sources[0],
+                target=target,
+                conditions=list(guards),
+                permission=check,
+                custom={"label": label},
+            )(method)
         wrapped.declaration = declaration  # type: ignore[attr-defined]
         return wrapped
 

@@ -28,7 +28,9 @@ from .common import audit, subject
 log = logging.getLogger(__name__)
 
 # The departure deadline (utreisefrist) after a final rejection: UDI and UNE usually set
-# three weeks. casework does not record the date the decision letter names, so we use this.
+# three weeks, counted from the day the final decision reached the applicant or their lawyer
+# (``Application.notified_at``, recorded by casework; the appeals body's final decision is
+# notified when made).
 DEPARTURE_PERIOD = dt.timedelta(weeks=3)
 
 
@@ -206,9 +208,13 @@ def work_permits_follow_application(
     follows the state the case reaches:
 
     - rejected at first instance: the permit lapses at the departure deadline, which for a
-      rejection that is not appealed is the end of the appeal period (``appeal_deadline``);
-    - rejected finally (the appeal dismissed): it lapses 3 weeks after the final decision
-      (``DEPARTURE_PERIOD``), the usual departure deadline;
+      rejection that is not appealed is the end of the appeal period (``appeal_deadline``).
+      That period runs from the day the decision reached the applicant: until its delivery
+      is recorded nothing changes, and recording it (``record_notification``, which leaves
+      the case rejected) sets the lapse;
+    - rejected finally (the appeal dismissed): it lapses 3 weeks (``DEPARTURE_PERIOD``, the
+      usual departure deadline) after the final decision reached the applicant
+      (``notified_at``);
     - appealed, or examined again after an appeal (remitted): the lapse is lifted; the permit
       stays valid during an appeal with suspensive effect (§ 94 second paragraph) and a new
       examination;
@@ -220,11 +226,14 @@ def work_permits_follow_application(
     """
     decided = target in _DECIDED
     if target == State.REJECTED:
+        notified = application.notified_at
         lapses_at = (
-            timezone.now() + DEPARTURE_PERIOD
-            if application.is_final
+            notified + DEPARTURE_PERIOD
+            if application.is_final and notified is not None
             else application.appeal_deadline
         )
+        if lapses_at is None:  # not delivered yet: no deadline runs
+            return
     elif target == State.APPEALED or source == State.APPEALED:
         lapses_at = None
     elif not decided:

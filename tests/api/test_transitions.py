@@ -86,7 +86,18 @@ def test_a_case_from_registration_to_final_dismissal(
 
     rejected = _post(dm, app_id, "reject", {"outcome": "rejected", "grounds": "No risk."})
     assert rejected.status_code == 200
-    assert rejected.json()["state"] == "rejected" and rejected.json()["appeal_deadline"]
+    # not delivered yet: no appeal deadline runs
+    assert rejected.json()["state"] == "rejected" and rejected.json()["appeal_deadline"] is None
+    assert _names(cw, app_id) == ["record_notification", "appeal"]
+    delivery = {
+        "notified_at": timezone.now().isoformat(),
+        "channel": "police",
+        "confirmed_by": "Officer Berg, Oslo police",
+    }
+    assert _post(dm, app_id, "record_notification", delivery).status_code == 403
+    delivered = _post(cw, app_id, "record_notification", delivery)
+    assert delivered.status_code == 200, delivered.content
+    assert delivered.json()["state"] == "rejected" and delivered.json()["appeal_deadline"]
     assert _post(cw, app_id, "appeal", {"lodged_by": "lawyer"}).json()["state"] == "appealed"
     assert _names(une, app_id) == ["grant_appeal", "dismiss_appeal", "remit"]
     final = _post(une, app_id, "dismiss_appeal", {"grounds": "Upheld."})
@@ -106,6 +117,7 @@ def test_a_case_from_registration_to_final_dismissal(
         "interview_scheduled",
         "interview_held",
         "reject",
+        "record_notification",
         "appeal",
         "dismiss_appeal",
     ]

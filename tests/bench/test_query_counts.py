@@ -30,7 +30,7 @@ from casework.deadlines.reminders import reminders_create_due
 from casework.deadlines.services import deadline_set
 from casework.models import AuditEvent, Deadline, Decision, Reminder
 from casework.staff.roles import role_names
-from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
+from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory, deliver
 
 POSTGRES = connection.vendor == "postgresql"
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -61,7 +61,7 @@ def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: st
     return app
 
 
-def test_a_decision_like_the_benchmarks_takes_seven_statements_and_no_savepoint(
+def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
     unit, registrar, caseworker, decider
 ):
     """The bench's decision: a collective-protection case accepted through the service."""
@@ -82,9 +82,9 @@ def test_a_decision_like_the_benchmarks_takes_seven_statements_and_no_savepoint(
     # lock (with the person); UPDATE, history row, decision and audit event (one statement on
     # PostgreSQL, four on SQLite); close the queue notice and cancel its pending reminders
     # (SQLite: two); the applicant's decision notice and its reminder rows (one statement on
-    # PostgreSQL, two on SQLite); the settlement target (reception's receiver), work permits
-    # (integration's), next_deadline.
-    assert len(statements) == (7 if POSTGRES else 12), _listing(statements)
+    # PostgreSQL, two on SQLite); the reminder to record its delivery; the settlement target
+    # (reception's receiver), work permits (integration's), next_deadline.
+    assert len(statements) == (8 if POSTGRES else 13), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED
@@ -93,11 +93,12 @@ def test_a_decision_like_the_benchmarks_takes_seven_statements_and_no_savepoint(
     assert app.history.filter(state=State.ACCEPTED).exists()
     assert not app.deadlines.filter(closed_at=None, source="casework.queue_notice").exists()
     settlement = app.deadlines.get(source="reception.settlement_target", closed_at=None)
+    delivery = app.deadlines.get(source="casework.decision_delivery", closed_at=None)
     app.refresh_from_db()
-    assert app.next_deadline == settlement.due_at
+    assert app.next_deadline == min(settlement.due_at, delivery.due_at)
 
 
-def test_a_rejection_takes_seven_statements_and_no_reminder_statement_before_one_is_due(
+def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_is_due(
     unit, registrar, caseworker, decider
 ):
     app = _examined_case(
@@ -113,25 +114,42 @@ def test_a_rejection_takes_seven_statements_and_no_reminder_statement_before_one
         )
     statements, savepoints = _split(ctx.captured_queries)
     # lock; UPDATE, history, decision and audit (one statement on PostgreSQL); close the
-    # examination target and queue notice (one on PostgreSQL); appeal deadline; the
-    # applicant's decision notice and its reminder rows (one on PostgreSQL, two on SQLite);
-    # work permits, next_deadline (the decider's roles were loaded when they waived the
-    # interview)
-    assert len(statements) == (7 if POSTGRES else 12), _listing(statements)
+    # examination target, queue notice and any appeal deadline (one on PostgreSQL); the
+    # reminder to record the delivery; the applicant's decision notice and its reminder rows
+    # (one on PostgreSQL, two on SQLite); next_deadline (the decider's roles were loaded when
+    # they waived the interview). Work permits need no statement: until the decision is
+    # delivered no departure deadline runs.
+    assert len(statements) == (6 if POSTGRES else 11), _listing(statements)
     assert len(savepoints) == 2
     reminders = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     assert len(reminders) == 1 and "casework.decision_notice" in reminders[0]
-    assert "casework.appeal" not in reminders[0]  # its first reminder is weeks away
+    # not delivered yet: no appeal deadline, a reminder to record the delivery in 14 days
+    assert app.appeal_deadline is None
+    delivery = app.deadlines.get(source="casework.decision_delivery", closed_at=None)
+    assert delivery.due_at == app.decided_at + dt.timedelta(days=14)
+    assert app.next_deadline == delivery.due_at
+    assert set(app.deadlines.filter(closed_at=None).values_list("source", flat=True)) == {
+        "casework.decision_delivery",
+        "casework.received_notice",  # notices stay open: the sweep reads only their window
+        "casework.decision_notice",
+    }
+
+    role_names(caseworker)
+    with CaptureQueriesContext(connection) as ctx:
+        app = deliver(app, by=caseworker, at=timezone.now())
+    statements, savepoints = _split(ctx.captured_queries)
+    # lock; the current decision; UPDATE, history and audit (one statement on PostgreSQL);
+    # the decision's delivery; close the delivery reminder; the appeal deadline; work
+    # permits, next_deadline
+    assert len(statements) == (8 if POSTGRES else 11), _listing(statements)
+    assert len(savepoints) == 2
+    assert not [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)
     # the appeal deadline: 3 weeks from notification, to the end of that day
     notified = timezone.localtime(app.decisions.get().notified_at).date()
     assert timezone.localtime(appeal.due_at).date() == notified + dt.timedelta(weeks=3)
     assert app.next_deadline == appeal.due_at
-    assert set(app.deadlines.filter(closed_at=None).values_list("source", flat=True)) == {
-        "casework.appeal",
-        "casework.received_notice",  # notices stay open: the sweep reads only their window
-        "casework.decision_notice",
-    }
+    assert not app.deadlines.filter(source="casework.decision_delivery", closed_at=None).exists()
 
 
 def test_a_dublin_rejection_reminds_at_once_in_one_statement(unit, registrar, caseworker, decider):
@@ -144,15 +162,16 @@ def test_a_dublin_rejection_reminds_at_once_in_one_statement(unit, registrar, ca
         kind=ApplicationKind.PROTECTION,
         track=Track.DUBLIN,
     )
+    application_decide(
+        actor=decider, application=app, outcome="dublin", grounds="Responsible state: SE."
+    )
     with CaptureQueriesContext(connection) as ctx:
-        application_decide(
-            actor=decider, application=app, outcome="dublin", grounds="Responsible state: SE."
-        )
+        deliver(app, by=caseworker, at=timezone.now())
     statements, _savepoints = _split(ctx.captured_queries)
     inserts = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
-    # one INSERT for all the appeal deadline's rows; one for the decision notice's
-    assert len(inserts) == 2, _listing(statements)
-    assert ["casework.appeal" in s for s in inserts] == [True, False]
+    # delivered now: one INSERT for all the appeal deadline's rows
+    assert len(inserts) == 1, _listing(statements)
+    assert "casework.appeal" in inserts[0]
     appeal = app.deadlines.get(source="casework.appeal")
     assert sorted(Reminder.objects.filter(deadline=appeal).values_list("recipient", "channel")) == [
         (f"person:{app.person_id}", "email"),
@@ -212,9 +231,10 @@ def test_a_sweep_is_one_statement_whatever_the_sources_and_channels(
             unit=unit,
             kind=ApplicationKind.PROTECTION,
         )
-        application_decide(
+        app = application_decide(
             actor=decider, application=app, outcome="rejected", grounds="No risk on return."
         )
+        deliver(app, by=caseworker)
         due_now = timezone.now() + dt.timedelta(days=60, hours=12)
         for spec in more_sources_and_a_channel:
             deadline_set(

@@ -8,8 +8,9 @@ policy violation, no missing file (a stylesheet, a script, the icon).
 The asylum case goes through five hands in one test, as it does at the authority: the
 registrar registers the person and lodges the application; the caseworker takes the case,
 starts the examination, schedules the interview and records it as held; the decision-maker
-rejects it with the date the applicant was told; the caseworker lodges the appeal; the
-appeals body grants it. Reception, integration and the auditor have their own journeys.
+rejects it; the caseworker records the day the decision reached the applicant's lawyer (the
+appeal deadline appears) and lodges the appeal; the appeals body grants it. Reception,
+integration and the auditor have their own journeys.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def test_an_asylum_case_from_registration_to_appeal(browser, axe_script, staff_s
     journey.step("interview-held")
     _done(page, watch, context)
 
-    # --- The decision-maker: rejects, with the date the applicant was told. -------------
+    # --- The decision-maker rejects; the decision is then delivered. --------------------
     context, page, watch = new_staff_page(browser, site, "decider")
     journey = Journey(page, "decider", axe_script)
     page.goto(case_url)
@@ -143,21 +144,33 @@ def test_an_asylum_case_from_registration_to_appeal(browser, axe_script, staff_s
     _action(page, "Reject")
     fill(page, "outcome", "rejected")
     fill(page, "grounds", "The account of persecution is not credible on the essential points.")
-    told = (timezone.now() - dt.timedelta(days=1)).replace(hour=10, minute=0)
-    fill(page, "notified_at", local_input(told))
+    assert page.locator("#content-main [name='notified_at']").count() == 0  # delivered later
     journey.step("reject-form")
     submit(page, "Confirm")
     assert "Reject: done. The case is now rejected." in messages(page)
     assert _state(page) == "rejected"
     timeline = page.get_by_role("region", name="Timeline").inner_text()
     assert "Decision: rejected" in timeline
+    assert "Not recorded yet: the appeal deadline starts" in page.content()
     journey.step("rejected")
     _done(page, watch, context)
 
-    # --- The caseworker lodges the applicant's appeal, in time. -------------------------
+    # --- The caseworker records the delivery, then lodges the appeal, in time. ---------
     context, page, watch = new_staff_page(browser, site, "caseworker")
     journey = Journey(page, "caseworker-appeal", axe_script)
     page.goto(case_url)
+    _action(page, "Record delivery")
+    # a minute ahead: the form keeps minutes, and it cannot be delivered before it was made
+    told = (timezone.now() + dt.timedelta(minutes=2)).replace(second=0, microsecond=0)
+    fill(page, "notified_at", local_input(told))
+    fill(page, "channel", "handed to the lawyer")
+    fill(page, "confirmed_by", "Advokat Nilsen, the applicant's lawyer")
+    journey.step("delivery-form")
+    submit(page, "Confirm")
+    assert "Record delivery: done." in messages(page)
+    assert "Decision delivered" in page.get_by_role("region", name="Timeline").inner_text()
+    assert "appeal deadline" in page.locator(".case-panel").inner_text().lower()
+    journey.step("delivered")
     _action(page, "Lodge appeal")
     fill(page, "lodged_by", "Advokat Nilsen for the applicant")
     journey.step("appeal-form")

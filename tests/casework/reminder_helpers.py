@@ -15,7 +15,7 @@ from casework.applications.services import (
     interview_schedule,
 )
 from casework.models import Application, Deadline, Reminder
-from tests.factories import ApplicationFactory, PersonFactory
+from tests.factories import ApplicationFactory, PersonFactory, deliver
 
 OSLO = dt.timezone(dt.timedelta(hours=1))  # Norway in winter (CET)
 T0 = dt.datetime(2026, 1, 5, 10, 0, tzinfo=OSLO)  # a Monday
@@ -36,8 +36,11 @@ def lodged_case(
         return application_assign(actor=caseworker, application=app, assignee=caseworker)
 
 
-def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Application:
-    """A case rejected (normal track) at ``at``: its appeal deadline runs 3 weeks."""
+def rejected_case(
+    *, caseworker, decider, unit, at: dt.datetime = T0, delivered: bool = True
+) -> Application:
+    """A case rejected (normal track) at ``at`` and, unless ``delivered=False``, recorded as
+    delivered to the applicant at the same moment: its appeal deadline runs 3 weeks."""
     app = ApplicationFactory(
         state=State.EXAMINED,
         unit=unit,
@@ -45,9 +48,12 @@ def rejected_case(*, caseworker, decider, unit, at: dt.datetime = T0) -> Applica
         interview_held_at=at - dt.timedelta(days=3),
     )
     with time_machine.travel(at, tick=False):
-        return application_decide(
+        app = application_decide(
             actor=decider, application=app, outcome="rejected", grounds="Not credible."
         )
+        if delivered:
+            app = deliver(app, by=caseworker, at=at)
+        return app
 
 
 def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 10):

@@ -35,7 +35,7 @@ from casework.letters.services import (
 from casework.privacy.models import AccessLog
 from casework.privacy.retention import person_export
 from casework.status.languages import RTL_LANGUAGES
-from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
+from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory, deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +122,9 @@ def _private_files(settings, tmp_path):
 
 
 @pytest.fixture
-def rejected(decider, unit):
-    """A case rejected by the decision-maker, the applicant's language Arabic."""
+def rejected(decider, caseworker, unit):
+    """A case rejected by the decision-maker, the applicant's language Arabic, and recorded as
+    delivered (the appeal deadline runs from delivery: before it, the letter has no date)."""
     app = ApplicationFactory(
         person=PersonFactory(preferred_language="ar"),
         unit=unit,
@@ -138,7 +139,7 @@ def rejected(decider, unit):
         grounds="Søkeren har ikke sannsynliggjort en reell fare for forfølgelse.",
     )
     app.refresh_from_db()
-    return app
+    return deliver(app, by=caseworker)
 
 
 # --- templates and languages -----------------------------------------------------------------

@@ -192,3 +192,22 @@ def test_the_queue_notice_is_a_provisional_reply_saying_why_and_when(registrar, 
     assert "It is taking more than a month because we examine cases in the order" in (message.body)
     assert "estimate the waiting time" in message.body  # when: the status page's estimate
     assert "We will write to you again in a month if your case is still waiting." in (message.body)
+
+
+def test_a_rejection_not_yet_delivered_is_told_that_the_time_to_appeal_starts_on_delivery(
+    unit, caseworker, decider
+):
+    """The notice goes out at the decision; the deadline runs only from the day the decision
+    reaches them, so it names none yet."""
+    app = rejected_case(
+        caseworker=caseworker, decider=decider, unit=unit, at=timezone.now(), delivered=False
+    )
+    app.person.preferred_language = "en"
+    app.person.save()
+    (message,) = deliver(notices("casework.decision_notice", app.person))
+    assert "sent to your lawyer, or to your reception centre" in message.body
+    assert (
+        "Your time to appeal starts on the day the decision reaches you or your lawyer."
+        in message.body
+    )
+    assert "You can appeal until" not in message.body

@@ -85,6 +85,9 @@ BOUNDARIES = {
     ("casework.queue_notice", "notice"): ("lodged", PERSON_ROWS),
     ("casework.appeal", "soon"): ("rejected", STAFF_ROWS | PERSON_ROWS),
     ("casework.appeal", "overdue"): ("rejected", STAFF_ROWS),
+    # the caseworker is reminded to record a decision's delivery (the applicant is not)
+    ("casework.decision_delivery", "soon"): ("undelivered", STAFF_ROWS),
+    ("casework.decision_delivery", "overdue"): ("undelivered", STAFF_ROWS),
     ("casework.interview", "soon"): ("interview", STAFF_ROWS | PERSON_ROWS),
     ("casework.interview", "overdue"): ("interview", STAFF_ROWS),
 }
@@ -115,6 +118,8 @@ def _build(how: str, source: str, unit, registrar, caseworker, decider) -> Deadl
         app = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit)
     elif how == "rejected":
         app = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
+    elif how == "undelivered":
+        app = rejected_case(caseworker=caseworker, decider=decider, unit=unit, delivered=False)
     else:
         app = interview_case(caseworker=caseworker, unit=unit).application
     return Deadline.objects.get(application=app, source=source)

@@ -37,7 +37,7 @@ from tests.casework.reminder_testapp.channels import (
     FlakyChannel,
     delivered_ids,
 )
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, deliver
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -101,8 +101,9 @@ def mails(outbox: Path) -> list[str]:
 
 
 def due_appeal_case(caseworker, decider, unit, track: str = "dublin") -> Application:
-    """A Dublin case rejected now: its 48-hour appeal deadline is inside the 5-day reminder
-    lead, so the transition itself creates the reminders and queues them after commit."""
+    """A Dublin case rejected and delivered now: its 48-hour appeal deadline is inside the
+    5-day reminder lead, so the transition itself creates the reminders and queues them after
+    commit."""
 
     app = ApplicationFactory(
         state="examined",
@@ -111,9 +112,11 @@ def due_appeal_case(caseworker, decider, unit, track: str = "dublin") -> Applica
         assigned_to=caseworker,
         interview_held_at=timezone.now() - dt.timedelta(days=3),
     )
-    return application_decide(
+    app = application_decide(
         actor=decider, application=app, outcome="dublin", grounds="Dublin III art. 13."
     )
+    # delivered at once: the 48 hours run from now
+    return deliver(app, by=caseworker)
 
 
 class Worker:
@@ -317,14 +320,19 @@ def test_with_redis_down_the_transition_and_sweep_succeed_and_the_next_sweep_del
 import django, json, time
 django.setup()
 from django.contrib.auth import get_user_model
-from casework.applications.services import application_decide
+from django.utils import timezone
+from casework.applications.services import application_decide, decision_notification_record
 from casework.core.requestid import bound
 from casework.models import Application
 from casework.deadlines.reminders import sweep
 decider = get_user_model().objects.get(pk={decider.pk})
+caseworker = get_user_model().objects.get(pk={caseworker.pk})
 app = Application.objects.get(pk={app.pk})
 t = time.monotonic()
-application_decide(actor=decider, application=app, outcome="dublin", grounds="Art. 13.")
+app = application_decide(actor=decider, application=app, outcome="dublin", grounds="Art. 13.")
+app = decision_notification_record(
+    app, actor=caseworker, notified_at=timezone.now(), channel="lawyer", confirmed_by="Lawyer"
+)
 transition = time.monotonic() - t
 t = time.monotonic()
 report = sweep()

@@ -20,11 +20,18 @@ from casework.applications.services import (
     application_transition,
     interview_waive,
 )
-from casework.applications.workflow import appeal_deadline_for
+from casework.applications.workflow import appeal_deadline_for, appeal_is_late
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.models import Appeal, Application, AuditEvent, Decision
-from casework.transitions.declaration import CHOICE, LONG_TEXT, TEXT, Transition
-from tests.factories import ApplicationFactory
+from casework.transitions.declaration import (
+    CHOICE,
+    DATETIME,
+    LONG_TEXT,
+    SAME,
+    TEXT,
+    Transition,
+)
+from tests.factories import ApplicationFactory, deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +46,8 @@ LIFECYCLE = {
     "dismiss_appeal": ({State.APPEALED}, State.REJECTED, "appeals body"),
     "remit": ({State.APPEALED}, State.EXAMINED, "appeals body"),
     "withdraw": ({State.SUBMITTED, State.EXAMINED}, State.WITHDRAWN, "caseworker"),
+    # The day the decision reached the applicant or their lawyer; the case stays where it is.
+    "record_notification": ({State.ACCEPTED, State.REJECTED}, SAME, "caseworker"),
 }
 FIXTURE_OF_ROLE = {
     "caseworker": "caseworker",
@@ -56,6 +65,10 @@ def sample_input(declaration: Transition) -> dict:
             values[spec.name] = spec.choices[0][0]
         elif spec.kind in (TEXT, LONG_TEXT) and spec.required:
             values[spec.name] = f"{spec.label} given in a test."
+        elif spec.kind == DATETIME and spec.required:
+            values[spec.name] = timezone.now()
+    if declaration.name == "record_notification":  # a receipt, or who confirmed it
+        values["confirmed_by"] = "The lawyer, by telephone."
     return values
 
 
@@ -67,12 +80,15 @@ def test_the_declarations_are_the_lawful_lifecycle():
 
 
 def ready_case(state: str, unit, caseworker) -> Application:
-    """A case in ``state`` that meets every guard: assigned, interviewed, within deadlines."""
+    """A case in ``state`` that meets every guard: assigned, interviewed, within deadlines;
+    decided (and not yet delivered) when accepted or rejected."""
+    decided = state in (State.ACCEPTED, State.REJECTED)
     return ApplicationFactory(
         state=state,
         unit=unit,
         assigned_to=caseworker,
         interview_held_at=timezone.now() - dt.timedelta(days=3),
+        decided_at=timezone.now() - dt.timedelta(days=1) if decided else None,
         appeal_deadline=timezone.now() + dt.timedelta(days=10) if state == State.REJECTED else None,
     )
 
@@ -87,6 +103,7 @@ def test_each_transition_from_each_state(name, state, unit, role_users):
     actor = role_users[role]
     events_before = AuditEvent.objects.filter(application=app).count()
     if state in sources:
+        target = declaration.target_from(state)
         app = application_transition(actor=actor, application=app, name=name, **fields)
         app.refresh_from_db()
         assert app.state == target
@@ -119,7 +136,7 @@ def test_each_transition_from_each_state(name, state, unit, role_users):
 def test_permission_matrix(name, role, unit, role_users):
     """Only the role the declaration names may make each transition; others leave no trace."""
     declaration = APPLICATIONS.transitions[name]
-    sources, target, fields = declaration.source, declaration.target, sample_input(declaration)
+    sources, fields = declaration.source, sample_input(declaration)
     allowed_role = FIXTURE_OF_ROLE[declaration.role]
     state = sorted(sources)[0]
     app = ready_case(state, unit, role_users["caseworker"])
@@ -127,7 +144,7 @@ def test_permission_matrix(name, role, unit, role_users):
     if role == allowed_role:
         application_transition(actor=role_users[role], application=app, name=name, **fields)
         app.refresh_from_db()
-        assert app.state == target
+        assert app.state == declaration.target_from(state)
     else:
         with pytest.raises(PermissionDenied):
             application_transition(actor=role_users[role], application=app, name=name, **fields)
@@ -230,24 +247,32 @@ def test_stale_version_is_a_conflict(unit, caseworker):
 OSLO = dt.timezone(dt.timedelta(hours=1))  # Norway in winter (CET)
 
 
+DECIDED = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)  # a Monday
+DELIVERED = dt.datetime(2026, 3, 5, 14, 30, tzinfo=OSLO)  # the Thursday after
+
+
 @pytest.mark.parametrize(
     ("track", "unfounded", "last_moment"),
     [
-        ("normal", False, dt.datetime(2026, 3, 23, 23, 59, 59, tzinfo=OSLO)),
-        ("fast", False, dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=OSLO)),
-        ("normal", True, dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=OSLO)),
-        ("dublin", False, dt.datetime(2026, 3, 4, 10, 0, tzinfo=OSLO)),
+        ("normal", False, dt.datetime(2026, 3, 26, 23, 59, 59, tzinfo=OSLO)),
+        ("fast", False, dt.datetime(2026, 3, 12, 23, 59, 59, tzinfo=OSLO)),
+        ("normal", True, dt.datetime(2026, 3, 12, 23, 59, 59, tzinfo=OSLO)),
+        ("dublin", False, dt.datetime(2026, 3, 7, 14, 30, tzinfo=OSLO)),
     ],
 )
-def test_appeal_deadline_per_track(track, unfounded, last_moment, unit, caseworker, decider):
-    notified = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)  # a Monday
+def test_appeal_deadline_per_track_runs_from_delivery(
+    track, unfounded, last_moment, unit, caseworker, decider
+):
+    """Decided on a Monday, delivered on the Thursday, recorded the Monday after: the appeal
+    period (and the Dublin 48 hours to ask to stay) runs from the Thursday; its last minute
+    is in time, the next minute is late."""
     assert (
-        appeal_deadline_for(track=track, notified_at=notified, manifestly_unfounded=unfounded)
+        appeal_deadline_for(track=track, notified_at=DELIVERED, manifestly_unfounded=unfounded)
         == last_moment
     )
     app = ready_case(State.EXAMINED, unit, caseworker)
     Application.objects.filter(pk=app.pk).update(track=track)
-    with time_machine.travel(notified, tick=False):
+    with time_machine.travel(DECIDED, tick=False):
         app = application_transition(
             actor=decider,
             application=app,
@@ -256,22 +281,36 @@ def test_appeal_deadline_per_track(track, unfounded, last_moment, unit, casework
             grounds="Not credible.",
             manifestly_unfounded=unfounded,
         )
+    assert app.appeal_deadline is None  # not delivered: no deadline runs yet
+    assert not app.deadlines.filter(source="casework.appeal").exists()
+    with time_machine.travel(dt.datetime(2026, 3, 9, 9, 0, tzinfo=OSLO), tick=False):
+        app = deliver(app, by=caseworker, at=DELIVERED)
     assert app.appeal_deadline == last_moment
-    # on the last moment the appeal is in time
-    with time_machine.travel(last_moment, tick=False):
+    assert app.deadlines.get(source="casework.appeal", closed_at=None).due_at == last_moment
+    last_minute = last_moment.replace(second=0)  # 23:59 on the last day; the 48th hour
+    next_minute = last_minute + dt.timedelta(minutes=1)
+    with time_machine.travel(last_minute, tick=False):
+        assert not appeal_is_late(app, timezone.now())
+    with time_machine.travel(next_minute, tick=False):
+        assert appeal_is_late(app, timezone.now())
+        with pytest.raises(TransitionInvalid) as err:
+            application_appeal(actor=caseworker, application=app)
+        assert "late_reason" in err.value.message_dict
+    with time_machine.travel(last_minute, tick=False):
         in_time = application_appeal(actor=caseworker, application=app)
     assert in_time.state == State.APPEALED
+    assert in_time.appeals.get().late_reason == ""
 
 
 @pytest.mark.parametrize("track", ["normal", "fast", "dublin"])
 def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decider):
-    notified = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)
     app = ready_case(State.EXAMINED, unit, caseworker)
     Application.objects.filter(pk=app.pk).update(track=track)
-    with time_machine.travel(notified, tick=False):
+    with time_machine.travel(DECIDED, tick=False):
         app = application_transition(
             actor=decider, application=app, name="reject", outcome="rejected", grounds="No."
         )
+        app = deliver(app, by=caseworker, at=DECIDED)
     one_second_late = app.appeal_deadline + dt.timedelta(seconds=1)
     with time_machine.travel(one_second_late, tick=False):
         with pytest.raises(TransitionInvalid) as err:
@@ -289,6 +328,7 @@ def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decid
 def test_appeal_deadline_becomes_a_deadline_row_and_closes_on_appeal(unit, caseworker, decider):
     app = ready_case(State.EXAMINED, unit, caseworker)
     app = application_decide(actor=decider, application=app, outcome="rejected", grounds="No.")
+    app = deliver(app, by=caseworker)
     deadline = app.deadlines.get(source="casework.appeal")
     assert deadline.due_at == app.appeal_deadline and deadline.notify_person
     assert app.next_deadline == app.appeal_deadline
@@ -317,6 +357,7 @@ def test_an_appeal_in_time_is_in_time_whatever_is_typed_as_a_late_reason(
 def test_a_late_appeal_is_labelled_admitted_late(client, unit, caseworker, decider):
     app = ready_case(State.EXAMINED, unit, caseworker)
     app = application_decide(actor=decider, application=app, outcome="rejected", grounds="No.")
+    app = deliver(app, by=caseworker)
     with time_machine.travel(app.appeal_deadline + dt.timedelta(days=2)):
         app = application_appeal(
             actor=caseworker, application=app, late_reason="Hospitalised; certificate on file."

@@ -16,14 +16,14 @@ from casework.applications.services import (
     interview_waive,
 )
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
-from casework.models import AuditEvent, Deadline
+from casework.models import Application, AuditEvent, Deadline
 from integration import services
 from integration.choices import WorkPermitState as S
 from integration.deadlines import WORK_PERMIT_LAPSE, WORK_PERMIT_RENEWAL
 from integration.models import WorkPermit, WorkPermitPeriod
 from integration.services import ConditionsUnmet
 from integration.workflow import WORK_PERMIT_TRANSITIONS
-from tests.factories import ApplicationFactory, IdentityDocumentFactory, PersonFactory
+from tests.factories import ApplicationFactory, IdentityDocumentFactory, PersonFactory, deliver
 from tests.integration.factories import WorkPermitFactory, eligible_case
 
 pytestmark = pytest.mark.django_db
@@ -380,13 +380,30 @@ def granted_on_examined_case(unit, caseworker, decider):
     return services.work_permit_transition(actor=decider, permit=permit, name="grant")
 
 
-def test_a_first_rejection_sets_the_lapse_at_the_appeal_deadline(unit, caseworker, decider):
+def test_a_first_rejection_sets_the_lapse_at_the_appeal_deadline_once_delivered(
+    unit, caseworker, decider
+):
+    """The departure deadline of a rejection not appealed is the end of the appeal period,
+    which runs from the day the decision reached the applicant, not from the decision."""
     permit = granted_on_examined_case(unit, caseworker, decider)
-    app = application_decide(
-        actor=decider, application=permit.application, outcome="rejected", grounds="Not credible."
-    )
+    decided = timezone.now() - dt.timedelta(days=10)
+    with time_machine.travel(decided, tick=False):
+        app = application_decide(
+            actor=decider,
+            application=permit.application,
+            outcome="rejected",
+            grounds="Not credible.",
+        )
+    permit.refresh_from_db()
+    assert permit.state == S.GRANTED and permit.lapses_at is None  # no deadline runs yet
+    assert not Deadline.objects.filter(source=WORK_PERMIT_LAPSE.key).exists()
+    with time_machine.travel(decided + dt.timedelta(days=6), tick=False):
+        app = deliver(app, by=caseworker, at=decided + dt.timedelta(days=4))
     permit.refresh_from_db()
     assert permit.state == S.GRANTED and permit.lapses_at == app.appeal_deadline
+    # 3 weeks from the day it reached them, not from the day of the decision
+    reached = timezone.localdate(decided + dt.timedelta(days=4))
+    assert timezone.localdate(permit.lapses_at) == reached + dt.timedelta(weeks=3)
     lapse = Deadline.objects.get(source=WORK_PERMIT_LAPSE.key, object_id=permit.pk)
     assert lapse.due_at == app.appeal_deadline and lapse.closed_at is None
 
@@ -404,6 +421,7 @@ def test_an_appeal_lifts_the_lapse_and_a_dismissal_sets_it_three_weeks_on(
     app = application_decide(
         actor=decider, application=permit.application, outcome="rejected", grounds="Not credible."
     )
+    app = deliver(app, by=caseworker)
     app = application_appeal(actor=caseworker, application=app, lodged_by="x")
     permit.refresh_from_db()
     assert permit.lapses_at is None
@@ -414,6 +432,9 @@ def test_an_appeal_lifts_the_lapse_and_a_dismissal_sets_it_three_weeks_on(
             actor=appeals, application=app, name="dismiss_appeal", grounds="Upheld."
         )
     permit.refresh_from_db()
+    # the appeals body's final decision is notified when made: 3 weeks from then
+    dismissed = dt.datetime(2026, 5, 4, 12, tzinfo=dt.UTC)
+    assert Application.objects.get(pk=app.pk).notified_at == dismissed
     assert permit.lapses_at == dt.datetime(2026, 5, 25, 12, tzinfo=dt.UTC)
     actions = list(
         AuditEvent.objects.filter(changes__subject=permit.audit_subject)

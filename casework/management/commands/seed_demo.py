@@ -26,13 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from casework.applications.choices import ApplicationKind, Track
+from casework.applications.choices import ApplicationKind, NotificationChannel, Track
 from casework.applications.models import Application
 from casework.applications.services import (
     application_assign,
     application_decide,
     application_lodge,
     application_start_examination,
+    decision_notification_record,
     interview_record_held,
     interview_schedule,
 )
@@ -268,18 +269,26 @@ class Command(BaseCommand):
             )
             interview_record_held(actor=caseworker, interview=interview)
             if i in (2, 7):
-                application_decide(
+                app = application_decide(
                     actor=decider,
                     application=app,
                     outcome="rejected",
                     grounds="Demo: the claim is not credible on the essential points.",
                 )
             else:
-                application_decide(
+                app = application_decide(
                     actor=decider,
                     application=app,
                     outcome="refugee_convention",
                     grounds="Demo: well-founded fear of persecution (Immigration Act § 28 a).",
+                )
+            if i != 7:  # the last rejection is still being delivered: its deadline not yet set
+                decision_notification_record(
+                    app,
+                    actor=caseworker,
+                    notified_at=timezone.now(),
+                    channel=NotificationChannel.LAWYER,
+                    confirmed_by="Demo: the applicant's lawyer, by telephone",
                 )
         return created
 

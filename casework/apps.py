@@ -15,6 +15,14 @@ class CaseworkConfig(AppConfig):
         # Every record of a person, for erasure and subject access (other apps add theirs).
         from casework.api import personal as api_personal
         from casework.applications import rules  # noqa: F401  (registers the object permissions)
+        from casework.casefile import permissions as casefile_permissions
+        from casework.casefile import personal as casefile_personal
+        from casework.casefile.models import (
+            CaseDocument,
+            CaseDocumentVersion,
+            CaseNote,
+            CaseNoteVersion,
+        )
         from casework.core import checks  # noqa: F401  (the statement-written models' check)
         from casework.core.metrics import count_login_failure
         from casework.deadlines import (  # noqa: F401
@@ -23,6 +31,7 @@ class CaseworkConfig(AppConfig):
         )
         from casework.deadlines.messages import register_notice_lines
         from casework.privacy import personal
+        from casework.privacy.scopes import register_model_scope
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
         from casework.staff.roles import sync_role_permissions
         from casework.status.languages import install_lang_info
@@ -31,6 +40,9 @@ class CaseworkConfig(AppConfig):
 
         personal.register()
         api_personal.register()
+        casefile_personal.register()
+        for model in (CaseNote, CaseNoteVersion, CaseDocument, CaseDocumentVersion):
+            register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
 
         install_lang_info()

@@ -10,6 +10,7 @@ depends on every concern, and a lower concern importing it would depend on all o
 from casework.api.models import IdempotencyKey
 from casework.applications.models import Appeal, Application, Decision, Interview
 from casework.audit.models import AuditEvent
+from casework.casefile.models import CaseDocument, CaseDocumentVersion, CaseNote, CaseNoteVersion
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
 from casework.intake.models import ImportJob
@@ -26,6 +27,10 @@ __all__ = [
     "Appeal",
     "Application",
     "AuditEvent",
+    "CaseDocument",
+    "CaseDocumentVersion",
+    "CaseNote",
+    "CaseNoteVersion",
     "Deadline",
     "Heartbeat",
     "Decision",

@@ -288,6 +288,14 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even be
 # Identity documents live outside the web root and are served only through a permission check.
 MEDIA_ROOT = VAR_DIR / "private"
 DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(10 * 1_000_000)))
+# The case file's documents (casework.casefile): a medical report or a lawyer's submission
+# may run to many scanned pages.
+CASE_DOCUMENT_MAX_BYTES = int(env("CASE_DOCUMENT_MAX_BYTES", str(25 * 1_000_000)))
+# The largest multipart request the API reads: a document and its fields.
+API_MAX_UPLOAD_BYTES = CASE_DOCUMENT_MAX_BYTES + 1_000_000
+# ClamAV's daemon (Debian's clamav-daemon listens here); where the socket is missing, uploads
+# are stored and marked "not scanned: no virus scanner installed".
+CLAMD_SOCKET = env("CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
 # The appeals body's postal address printed in every decision letter (Public Administration
 # Act § 27). Utlendingsnemnda's address as published; NOT verified against une.no at the time
 # of writing: check it, and set LETTER_APPEALS_BODY_ADDRESS where it differs.
@@ -440,6 +448,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationKindEnum": "casework.applications.choices.ApplicationKind",
         "CentreKindEnum": "reception.choices.CentreKind",
         "DocumentKindEnum": "casework.people.choices.DocumentKind",
+        "CaseDocumentKindEnum": "casework.casefile.choices.CaseDocumentKind",
         "AppealOutcomeEnum": "casework.applications.choices.AppealOutcome",
         "PeriodKindEnum": "integration.choices.PeriodKind",
         "ProgrammeElementKindEnum": "integration.choices.ProgrammeElementKind",

@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from casework.admin import casefile
 from casework.admin.base import (
     FastListMixin,
     event_title,
@@ -394,6 +395,27 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
                 view(self.interview_waive_view),
                 name="casework_application_interview_waive",
             ),
+            path("<int:pk>/notes/", view(self.note_add_view), name="casework_application_note_add"),
+            path(
+                "<int:pk>/notes/<int:note_pk>/correct/",
+                view(self.note_correct_view),
+                name="casework_application_note_correct",
+            ),
+            path(
+                "<int:pk>/documents/",
+                view(self.document_upload_view),
+                name="casework_application_document_upload",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_pk>/version/",
+                view(self.document_version_view),
+                name="casework_application_document_version",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_pk>/download/",
+                view(self.document_download_view),
+                name="casework_application_document_download",
+            ),
             path(
                 "<int:pk>/assign-to-me/",
                 view(self.assign_to_me_view),
@@ -445,7 +467,13 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         # The audit trail already holds every decision and appeal (services write both in one
         # transaction), so the timeline needs one query, whatever the case's history.
         events = AuditEvent.objects.filter(application=app).select_related("actor")
-        timeline = [_timeline_item(e) for e in events.order_by("-at", "-id")[:200]]
+        recent = list(events.order_by("-at", "-id")[:200])
+        timeline = [_timeline_item(e) for e in recent]
+        case_file = casefile.case_file_context(request, app, recent)
+        # A note's event shows the note as it reads now, to those who may read it.
+        notes = casefile.notes_by_event(request, app, recent, case_file)
+        for item in timeline:
+            item["note"] = notes.get(item["event"].pk)
         return {
             "case_actions": actions,
             "case_may_interview": may_interview and app.state in (State.SUBMITTED, State.EXAMINED),
@@ -457,6 +485,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             "case_timeline": timeline,
             "case_probing": _status_probing(app),
             "case": app,
+            **case_file,
         }
 
     def _action_page(
@@ -589,6 +618,29 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         return self._action_page(
             request, app, form, _("Waive the asylum interview: %s") % app.display_reference
         )
+
+    # -- the case file: notes and documents (``casework.admin.casefile``) ----------------------
+
+    def note_add_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return casefile.note_add(request, self._case(request, pk))
+
+    def note_correct_view(self, request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+        return casefile.note_correct(request, self._case(request, pk), note_pk, self._action_page)
+
+    def document_upload_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return casefile.document_upload(request, self._case(request, pk))
+
+    def document_version_view(
+        self, request: HttpRequest, pk: int, document_pk: int
+    ) -> HttpResponse:
+        return casefile.document_version(
+            request, self._case(request, pk), document_pk, self._action_page
+        )
+
+    def document_download_view(
+        self, request: HttpRequest, pk: int, document_pk: int
+    ) -> HttpResponseBase:
+        return casefile.document_download(request, self._case(request, pk), document_pk)
 
     def assign_to_me_view(self, request: StaffRequest, pk: int) -> HttpResponse:
         app = self._case(request, pk)

@@ -243,6 +243,10 @@ EVENT_TITLES: dict[str, Any] = {
     "interview_moved": _("Interview moved"),
     "interview_held": _("Interview held"),
     "interview_waived": _("Interview waived"),
+    "note_added": _("Note written"),
+    "note_corrected": _("Note corrected"),
+    "document_added": _("Document added"),
+    "document_version_added": _("New version of a document"),
     "status_lookups_paused": _("Status-page lookups from new devices paused after failed tries"),
 }
 

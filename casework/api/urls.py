@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import interpreters, letters, views
+from casework.api import casefile, interpreters, letters, views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -18,6 +18,8 @@ nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")
 nested.register("decisions", views.DecisionViewSet, basename="decision")
 nested.register("events", views.AuditEventViewSet, basename="event")
+nested.register("notes", casefile.NoteViewSet, basename="casenote")
+nested.register("documents", casefile.DocumentViewSet, basename="casedocument")
 nested.register("letters", letters.LetterViewSet, basename="letter")
 
 urlpatterns = [

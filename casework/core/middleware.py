@@ -84,6 +84,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 # A JSON string (with its escapes), removed before brackets are counted.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+# The routes that take a file (a case document, a new version of one): their multipart body
+# may be as large as the document limit.
+UPLOAD_PATH = re.compile(r"/applications/\d+/documents/(\d+/versions/)?$")
 
 
 def json_depth(body: bytes) -> int:
@@ -120,8 +123,9 @@ class ApiRequestLimitsMiddleware:
     answers every error in JSON.
 
     - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB; the largest API request, a person
-      with all their fields, is a few KB): **413**, decided from ``Content-Length`` before a
-      byte is read;
+      with all their fields, is a few KB), or a ``multipart/form-data`` upload to a case
+      document route (``UPLOAD_PATH``) over ``API_MAX_UPLOAD_BYTES``: **413**, decided from
+      ``Content-Length`` before a byte is read;
     - a JSON body nested deeper than ``API_MAX_JSON_DEPTH`` (32; the schema's deepest request
       is 3): **400**, before the parser recurses;
     - an error raised in a view that nothing else handled: **500** ``{"detail": …}``, logged
@@ -153,6 +157,12 @@ class ApiRequestLimitsMiddleware:
     @staticmethod
     def refuse_body(request: HttpRequest) -> HttpResponse | None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.META.get("CONTENT_TYPE", "").startswith(
+            "multipart/form-data"
+        ) and UPLOAD_PATH.search(request.path):
+            # A document's upload (the case file): the file streams to disk as it is parsed,
+            # so the limit is the document's size limit and a little for the other fields.
+            limit = settings.API_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework.applications.services import application_transition
 from casework.audit.services import audit_log
+from casework.casefile import services as casefile
 from casework.interpreters import services as interpreter_services
 from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
 from casework.models import Person
@@ -56,6 +58,11 @@ WORDS = {
     "programme_extension": "PROGRAMME-LANTERN",
     "programme_outcome": "OUTCOME-QUILL",
     "reminder_recipient": "zyxwanda.q+remind@example.invalid",
+    "note": "NOTE-TOURMALINE",
+    "note_before": "NOTE-BEFORE-GARNET",
+    "note_reason": "REASON-JASPER",
+    "document_title": "TITLE-MARBLE-OWL",
+    "document_source": "SOURCE-HALCYON",
     "booking_dialect": "DIALECT-MARMALADE",
     "booking_reason": "BOOKING-TANGERINE",
 }
@@ -137,6 +144,25 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
         application=app,
         name="dismiss_appeal",
         grounds=WORDS["appeal_grounds"],
+    )
+    # The case file: a note corrected once (two versions), a document with two files.
+    note = casefile.note_add(actor=dpo, application=app, text=WORDS["note_before"])
+    casefile.note_correct(actor=dpo, note=note, text=WORDS["note"], reason=WORDS["note_reason"])
+    document = casefile.document_add(
+        actor=dpo,
+        application=app,
+        file=SimpleUploadedFile("a.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf"),
+        kind="medical_report",
+        title=WORDS["document_title"],
+        source=WORDS["document_source"],
+        language="tir",
+    )
+    casefile.document_add_version(
+        actor=dpo,
+        document=document,
+        file=SimpleUploadedFile(
+            "b.png", b"\x89PNG\r\n\x1a\n" + bytes(32), content_type="image/png"
+        ),
     )
     # A letter (its PDF and facts name the person), sent and delivered to the lawyer.
     letter = letter_create(actor=dpo, application=app, kind="receipt", language="ti")

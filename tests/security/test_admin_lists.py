@@ -145,11 +145,12 @@ def test_no_admin_page_counts_or_scans_a_whole_table(client, readers, world):
 
 
 # (reader, page, the most queries it may make): every list, change page and form at most 12,
-# the case page 13 when the case has letters (its letters panel reads them: one query;
-# none when the timeline shows no letter written), the start page as
+# the case page 15 when the case has letters, notes and documents (its letters panel reads
+# the letters, its notes and documents panels each read theirs with their versions: one query
+# each, none when the timeline shows no such record written), the start page as
 # measured. The case list and case page also have budgets by the number of
 # rows and interviews in tests/casework/test_admin.py.
-CASE_PAGE = 13
+CASE_PAGE = 15
 
 
 def _journey_urls(world: dict[str, Any]) -> list[tuple[str, str, int]]:

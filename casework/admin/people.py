@@ -27,6 +27,7 @@ from casework.admin.documents import IdentityDocumentForm, scan_link
 from casework.admin.filters import NationalityFilter
 from casework.admin.forms import SpokenLanguagesField
 from casework.admin.security import PersonPrivacyAdminMixin
+from casework.admin.widgets import QuickSelectsMixin
 from casework.applications.models import Application
 from casework.core.exceptions import TransitionConflict
 from casework.people import panels as person_panels
@@ -50,7 +51,7 @@ from casework.privacy.access import AccessLoggedAdminMixin
 from casework.staff.users import AnyUser
 
 
-class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
+class IdentityDocumentInline(QuickSelectsMixin, ScopedAdminMixin, admin.TabularInline):
     model = IdentityDocument
     form = IdentityDocumentForm
     extra = 0
@@ -62,7 +63,7 @@ class IdentityDocumentInline(ScopedAdminMixin, admin.TabularInline):
         return scan_link(obj)
 
 
-class HouseholdLinkInline(admin.TabularInline):
+class HouseholdLinkInline(QuickSelectsMixin, admin.TabularInline):
     """Links are added and removed (``household_link_add``/``_remove``); a wrong link is
     removed and the right one added, so each change is one audit event of its own."""
 
@@ -91,6 +92,7 @@ class PersonApplicationInline(ScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(
+    QuickSelectsMixin,
     AccessLoggedAdminMixin,
     PersonPrivacyAdminMixin,
     ScopedAdminMixin,

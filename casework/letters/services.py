@@ -21,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import casework.letters.rules  # noqa: F401  (registers the object rules)
-from casework.applications.choices import MERITS_POSITIVE, Outcome
+from casework.applications.choices import MERITS_POSITIVE, Outcome, Track
 from casework.applications.models import Application, Decision, Interview
+from casework.applications.services import decision_delivery_pending, decision_notification_record
+from casework.applications.workflow import appeal_deadline_for
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.letters.choices import Channel, LetterKind
@@ -129,9 +131,24 @@ def letter_facts(
             "one_week": decision.manifestly_unfounded,
             "appeal_due": _iso(app.appeal_deadline),
         }
+        delivered = app.appeal_deadline is not None and not decision_delivery_pending(app)
+        # Until the delivery is recorded the deadline is not known: it runs from the day the
+        # letter reaches the person (Public Administration Act § 29). The letter then names
+        # the last day as it would be if that were the letter's own date, and says so.
+        base = app.notified_at if delivered and app.notified_at else timezone.now()
+        if not delivered:
+            facts["appeal_due_provisional"] = True
+        if kind == LetterKind.DUBLIN or not delivered:
+            facts["appeal_due"] = _iso(
+                appeal_deadline_for(
+                    track=Track.NORMAL if kind == LetterKind.DUBLIN else app.track,
+                    notified_at=base,
+                    manifestly_unfounded=decision.manifestly_unfounded,
+                )
+            )
         if kind == LetterKind.DUBLIN:
-            # The request to stay during a Dublin appeal: within 48 hours of the decision.
-            facts["stay_due"] = _iso(decision.decided_at + dt.timedelta(hours=48))
+            # The request to stay during a Dublin appeal: within 48 hours of the notification.
+            facts["stay_due"] = _iso(appeal_deadline_for(track=Track.DUBLIN, notified_at=base))
             country = str(extra.get("country", "")).upper()
             if country and (len(country) != 2 or not country.isalpha()):
                 raise TransitionInvalid({"country": _("Give the country as its ISO code.")})
@@ -193,6 +210,8 @@ def letter_create(
         raise PermissionDenied(_("You may not write letters on this case."))
     if kind not in LetterKind.values:
         raise TransitionInvalid({"kind": _("Choose a kind of letter of the list.")})
+    # The case as it is now (a correction's case object may predate a delivery since).
+    application = Application.objects.select_related("person").get(pk=application.pk)
     chosen = _language_for(application, language)
     facts = letter_facts(application=application, kind=kind, extra=extra)
     if corrects is not None:
@@ -281,6 +300,37 @@ def letter_record_sending(*, actor: AnyUser, letter: Letter, channel: str) -> Le
     return Letter.objects.get(pk=letter.pk)
 
 
+def _notified_at(delivered_on: dt.date) -> dt.datetime:
+    """The moment a delivery recorded by its day counts from: now for today; for an earlier day
+    its end, in the applicant's favour (a deadline run from it is never earlier than from the
+    real moment; weeks are counted by days, Public Administration Act § 30)."""
+    if delivered_on >= timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(dt.datetime.combine(delivered_on, dt.time(23, 59, 59)))
+
+
+def _notify_decision(
+    actor: AnyUser, letter: Letter, delivered_on: dt.date, channel: str, confirmed_by: str
+) -> None:
+    """A decision letter's delivery is the decision's notification: recorded through the
+    decision's own service, once, and only for the case's current decision (a correcting
+    letter delivered later, or a letter about an older decision, records its own delivery)."""
+    decision_pk = (letter.facts or {}).get("decision")
+    if letter.kind not in DECISION_LETTERS or decision_pk is None:
+        return
+    app = Application.objects.get(pk=letter.application_id)
+    current = app.decisions.order_by("-decided_at", "-pk").first()
+    if current is None or current.pk != decision_pk or not decision_delivery_pending(app):
+        return
+    decision_notification_record(
+        current,
+        actor=actor,
+        notified_at=_notified_at(delivered_on),
+        channel=channel,
+        confirmed_by=confirmed_by,
+    )
+
+
 def letter_delivery_record(
     *,
     actor: AnyUser,
@@ -321,6 +371,7 @@ def letter_delivery_record(
             confirmed_by=confirmed_by.strip()[:200],
             recorded_by=recorded_user(actor),
         )
+        _notify_decision(actor, letter, delivered_on, channel, delivery.confirmed_by)
         audit_log(
             actor=actor,
             action="letter_delivered",

@@ -209,7 +209,15 @@ def _appeal(facts: dict[str, Any], language: str) -> list[Block]:
     )
     return [
         Block("heading", _("Your right to appeal")),
-        Block("key", _("Appeal deadline: %(due)s") % _values(due=due)),
+        # Before the delivery is recorded the deadline is not known: the letter gives the
+        # last day as it would be if the letter reached the person on its own date.
+        Block(
+            "key",
+            _("If this letter reaches you on %(date)s, the last day to appeal is %(due)s.")
+            % _values(date=_date(facts.get("date"), language), due=due)
+            if facts.get("appeal_due_provisional")
+            else _("Appeal deadline: %(due)s") % _values(due=due),
+        ),
         Block("p", weeks),
         Block(
             "p",

@@ -35,7 +35,7 @@ from casework.letters.services import (
 from casework.privacy.models import AccessLog
 from casework.privacy.retention import person_export
 from casework.status.languages import RTL_LANGUAGES
-from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory, deliver
+from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ REFERENCE_FACTS = {
     "permit_months": 36,
     "grounds": "Søkeren har ikke sannsynliggjort en reell fare.",
     "appeal_due": "2027-04-04T23:59:00+02:00",
+    "appeal_due_provisional": True,
     "appeals_address": ADDRESS,
     "stay_due": "2027-03-16T12:00:00+01:00",
     "country": "DE",
@@ -122,9 +123,8 @@ def _private_files(settings, tmp_path):
 
 
 @pytest.fixture
-def rejected(decider, caseworker, unit):
-    """A case rejected by the decision-maker, the applicant's language Arabic, and recorded as
-    delivered (the appeal deadline runs from delivery: before it, the letter has no date)."""
+def rejected(decider, unit):
+    """A case rejected by the decision-maker, the applicant's language Arabic."""
     app = ApplicationFactory(
         person=PersonFactory(preferred_language="ar"),
         unit=unit,
@@ -139,7 +139,7 @@ def rejected(decider, caseworker, unit):
         grounds="Søkeren har ikke sannsynliggjort en reell fare for forfølgelse.",
     )
     app.refresh_from_db()
-    return deliver(app, by=caseworker)
+    return app
 
 
 # --- templates and languages -----------------------------------------------------------------
@@ -184,6 +184,10 @@ def test_rejection_letter_in_each_language_holds_what_the_law_requires(
     letter = letter_create(
         actor=caseworker, application=rejected, kind=LetterKind.REJECTION, language=language
     )
+    # Not yet delivered: the last day as if the letter reached the person today (3 weeks).
+    assert letter.facts["appeal_due_provisional"] is True
+    due = dt.datetime.fromisoformat(letter.facts["appeal_due"])
+    assert timezone.localtime(due).date() == timezone.localdate() + dt.timedelta(weeks=3)
     binding, translated = columns(letter.pdf.read())
     if language == "nb":  # Norwegian alone: one column, the binding text
         translated = binding
@@ -193,8 +197,8 @@ def test_rejection_letter_in_each_language_holds_what_the_law_requires(
     reference = rejected.display_reference
     assert holds(binding, reference) and holds(translated, reference)
     assert holds(translated, outcome, rtl=rtl), (outcome, translated)
-    assert holds(translated, local_date(rejected.appeal_deadline, language), rtl=rtl), translated
-    assert holds(binding, local_date(rejected.appeal_deadline, "nb"))  # the binding text's
+    assert holds(translated, local_date(due, language), rtl=rtl), translated
+    assert holds(binding, local_date(due, "nb"))  # the binding text's
     assert holds(binding, ADDRESS) and holds(translated, ADDRESS)
     assert letter.pdf_sha256 and letter.language == language
 
@@ -463,3 +467,36 @@ def test_admin_offers_no_way_to_change_a_sent_letter(client, rejected, caseworke
     page = client.get(reverse("admin:casework_application_change", args=[rejected.pk]))
     assert reverse("casework-letter-send", args=[letter.pk]).encode() not in page.content
     assert b"Letter sent" in page.content  # the timeline names the event
+
+
+def test_delivering_the_decision_letter_notifies_the_decision(rejected, caseworker):
+    """The day the rejection letter reached the applicant is the decision's notification: the
+    appeal deadline runs 3 weeks from it (Public Administration Act § 29); a correcting letter
+    delivered afterwards records its own delivery and leaves the deadline as it is."""
+    letter = letter_create(actor=caseworker, application=rejected, kind=LetterKind.REJECTION)
+    letter = letter_record_sending(actor=caseworker, letter=letter, channel="police")
+    today = timezone.localdate()
+    assert rejected.appeal_deadline is None  # not delivered: no deadline runs yet
+    letter_delivery_record(
+        actor=caseworker, letter=letter, delivered_on=today, confirmed_by="officer Hansen"
+    )
+    rejected.refresh_from_db()
+    assert rejected.notified_at is not None
+    assert timezone.localtime(rejected.notified_at).date() == today
+    assert rejected.decisions.get().notification_confirmed_by == "officer Hansen"
+    deadline = rejected.appeal_deadline
+    assert timezone.localtime(deadline).date() == today + dt.timedelta(weeks=3)
+
+    correction = letter_correct(actor=caseworker, letter=letter)
+    assert "appeal_due_provisional" not in correction.facts  # the deadline is known now
+    assert correction.facts["appeal_due"] == timezone.localtime(deadline).isoformat()
+    correction = letter_record_sending(actor=caseworker, letter=correction, channel="lawyer")
+    letter_delivery_record(
+        actor=caseworker,
+        letter=correction,
+        delivered_on=timezone.localdate(),
+        confirmed_by="the lawyer",
+    )
+    rejected.refresh_from_db()
+    assert rejected.appeal_deadline == deadline
+    assert LetterDelivery.objects.count() == 2

@@ -491,6 +491,10 @@ def interview_move(
 # booked interpreter never confirmed): each returns the sentence that stands in the way, or
 # None. A reason given by the caseworker lets the record go ahead, and is audited.
 INTERVIEW_HELD_CHECKS: list[Callable[[Interview], str | None]] = []
+# What other concerns do when interviews are called off (waived): release what was booked for
+# them (the interpreters' time). Called inside the service's transaction with the acting user
+# and the interviews' ids.
+INTERVIEWS_CALLED_OFF: list[Callable[[AnyUser, list[int]], None]] = []
 
 
 def interview_record_held(
@@ -610,6 +614,8 @@ def interview_waive(
         )
         if booked:
             Interview.objects.filter(pk__in=booked).update(cancelled=True)
+            for release in INTERVIEWS_CALLED_OFF:
+                release(actor, booked)
             with next_deadline_refreshed_once(app):
                 for pk in booked:  # its reminders, and its notice if not sent yet
                     deadlines_close(

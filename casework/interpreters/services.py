@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from casework.applications.choices import State
 from casework.applications.models import Appeal, Application, Interview
-from casework.applications.services import INTERVIEW_HELD_CHECKS
+from casework.applications.services import INTERVIEW_HELD_CHECKS, INTERVIEWS_CALLED_OFF
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.interpreters.choices import (
@@ -373,7 +373,25 @@ def unconfirmed_booking_refusal(interview: Interview) -> str | None:
     )
 
 
+def bookings_release(actor: AnyUser, interview_ids: list[int]) -> None:
+    """The interviews were called off (waived): cancel the bookings that still hold an
+    interpreter's time for them, each with its audit event, by the user who called them off."""
+    holding = InterpreterBooking.objects.filter(
+        interview_id__in=interview_ids, state__in=HOLDING_STATES
+    ).order_by("pk")
+    for booking in holding:
+        booking_transition(
+            actor=actor,
+            booking=booking,
+            name="cancel",
+            reason=_("The interview was called off (waived)."),
+        )
+
+
 def register_checks() -> None:
-    """Ask ``interview_record_held`` about unconfirmed bookings (once, from ``ready``)."""
+    """Ask ``interview_record_held`` about unconfirmed bookings, and release bookings of
+    interviews called off (once, from ``ready``)."""
     if unconfirmed_booking_refusal not in INTERVIEW_HELD_CHECKS:
         INTERVIEW_HELD_CHECKS.append(unconfirmed_booking_refusal)
+    if bookings_release not in INTERVIEWS_CALLED_OFF:
+        INTERVIEWS_CALLED_OFF.append(bookings_release)

@@ -242,3 +242,20 @@ def test_a_hearing_booking_names_its_time_and_place(appeals, dari_interpreter, u
         location="UNE, board room 2",
     )
     assert booking.kind == "hearing" and booking.ends_at == at(16)
+
+
+def test_waiving_the_interview_releases_its_interpreter(
+    caseworker, decider, dari_interpreter, interview
+):
+    from casework.applications.services import interview_waive
+
+    booking = book(caseworker, dari_interpreter, interview)
+    services.booking_transition(actor=caseworker, booking=booking, name="confirm")
+    interview_waive(
+        actor=decider, application=interview.application, reason="Cannot be interviewed."
+    )
+    booking.refresh_from_db()
+    assert booking.state == "cancelled"
+    assert booking.reason == "The interview was called off (waived)."
+    event = AuditEvent.objects.get(action="booking.cancel")
+    assert event.actor == decider

@@ -365,7 +365,7 @@ def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
     assert "Lodge appeal: done. The case is now appealed." in messages(page)
     assert _state(page) == "appealed"
     timeline = page.get_by_role("region", name="Timeline").inner_text()
-    assert "Appeal lodged" in timeline and "Marte Kirkerud" in timeline
+    assert "Appeal lodged" in timeline
     journey.step("appeal-lodged")
     _done(page, watch, context)
     client.refresh_from_db()

@@ -31,12 +31,19 @@ def handwritten_sql() -> tuple[str, list[Any]]:
     values: list[str] = []
     params: dict[str, Any] = {}
     sms_rule = "1 = 0"  # the text-message channel's own rule (off while no gateway is set)
+    representative_rule = "1 = 0"  # a minor's representative's channel: its own rule
     for spec in sources().values():
         for kind in spec.reminders:
             for audience in sorted(kind.audiences):
                 for channel in channels_for(audience, kind.channels):
                     if channel.name == "sms":
                         sms_rule = channel.eligible_sql(audience)[0]
+                    elif channel.name == "representative":
+                        rule, rule_params = channel.eligible_sql(audience)
+                        for j, value in enumerate(rule_params):  # its placeholders, named
+                            rule = rule.replace("%s", f"%(rep{j})s", 1)
+                            params[f"rep{j}"] = value
+                        representative_rule = rule
                     elif channel.name not in ("admin", "email"):
                         raise RuntimeError(f"channel {channel.name}: eligibility not in the SQL")
                     i = len(values)
@@ -73,7 +80,8 @@ WHERE d.closed_at IS NULL
            THEN d.recipient_user_id IS NOT NULL AND (k.channel <> 'email' OR u.email <> '')
            ELSE d.notify_person AND d.person_id IS NOT NULL
                 AND (k.channel <> 'email' OR p.email <> '')
-                AND (k.channel <> 'sms' OR ({sms_rule})) END
+                AND (k.channel <> 'sms' OR ({sms_rule}))
+                AND (k.channel <> 'representative' OR ({representative_rule})) END
 ON CONFLICT DO NOTHING
 """
     return sql, params

@@ -418,8 +418,9 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
         )
     if counted:
         _give_back(counted)
-    # The figures every applicant shares (beat recomputes them every few minutes) may come
-    # from a replica; the case itself was read above, with the try's log row, on the primary.
+    # On PostgreSQL the lookup's statement above also read the shared figures (on the
+    # primary, with the case and the try's log row); elsewhere they are read here, and may
+    # come from a replica.
     with stale_reads(WaitingFigure, QueueDay):
         page = status_page_for(application=application, now=now)
     response = render(request, "casework/status/result.html", _context(request, page=page))

@@ -278,7 +278,9 @@ def test_the_auditor_reads_and_is_offered_no_action(browser, axe_script, staff_s
     page.wait_for_load_state("load")
     panel = page.locator(".case-panel").inner_text()
     assert "There is nothing you can do on this case now." in panel
-    assert page.locator("#content-main [type=submit]").count() == 0
+    # Nothing that writes: the one button is the notes' search, a form that only reads (GET).
+    assert page.locator("#content-main [type=submit]:not([form=case-notes-search])").count() == 0
+    assert page.locator("form#case-notes-search").get_attribute("method") == "get"
     assert page.locator(".case-panel a.button").count() == 0
     assert page.locator(".case-timeline li").count() >= 1
     journey.step("case-read-only")

@@ -379,6 +379,8 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
     lodged = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit)
     no_email = lodged_case(registrar=registrar, caseworker=caseworker, unit=unit, email="")
     rejected = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
+    # a decision whose delivery is never recorded: staff are reminded to record it
+    undelivered = rejected_case(caseworker=caseworker, decider=decider, unit=unit, delivered=False)
     interview = interview_case(caseworker=caseworker, unit=unit)
     other_caseworker.email = ""  # staff without an address: admin panel only
     other_caseworker.save()
@@ -388,7 +390,7 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
         deadline_set(
             source=APPEAL.key, object_id=unassigned.pk, due_at=T0 + 4 * DAY, application=unassigned
         )
-    assert lodged and no_email and unreachable
+    assert lodged and no_email and unreachable and undelivered
     seen: Counter = Counter()
     moments = [
         T0 + 2 * DAY,

@@ -41,6 +41,7 @@ from casework.intake import demo as demo_data
 from casework.intake import demo_cases
 from casework.interpreters import demo as interpreters_demo
 from casework.lawyers.models import Appointment, DutyList, Lawyer, Representative
+from casework.lawyers.rules import appointment_refusal
 from casework.lawyers.services import (
     appointment_make,
     duty_list_join,
@@ -357,7 +358,17 @@ class Command(BaseCommand):
         if minor is not None and not minor.person.unaccompanied_minor:
             person_update(actor=admin, person=minor.person, unaccompanied_minor=True)
             minor.refresh_from_db()
-        clients = [(app, "rejection") for app in demo.filter(state="rejected").order_by("pk")]
+        # The first two rejected demo cases a lawyer may be appointed on (the bulk demo data
+        # holds closed rejections too, on which no lawyer is appointed).
+        clients: list[tuple[Application, str]] = []
+        for app in demo.filter(state="rejected").order_by("pk").iterator():
+            if len(clients) == 2:
+                break
+            if (
+                Appointment.objects.filter(application=app).exists()
+                or appointment_refusal(application=app, reason="rejection", basis="") is None
+            ):
+                clients.append((app, "rejection"))
         if minor is not None:
             clients.append((minor, "minor"))
             if not Representative.objects.filter(person=minor.person).exists():

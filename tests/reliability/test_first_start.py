@@ -81,7 +81,8 @@ def test_a_first_start_shows_its_progress_and_warns_of_nothing(tmp_path: Path) -
     )
     steps = _make_run_steps()
     assert [s[2] for s in steps] == [
-        "migrate", "compile_translations", "seed_demo", "seed_reception_demo"
+        "migrate", "compile_translations", "install_letter_fonts", "seed_demo",
+        "seed_reception_demo",
     ]  # fmt: skip
     output = ""
     for step in steps:

@@ -50,7 +50,7 @@ class FastListMixin:
     list_per_page = 50
     list_max_show_all = 200
 
-    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))  # nosec B308 B703
     def action_checkbox(self, obj: Any) -> SafeString:
         """The row's selection box, the markup Django's ``action_checkbox`` renders through the
         form renderer's templates (a template render per row: a tenth of a list's CPU)."""

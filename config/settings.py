@@ -457,6 +457,8 @@ SPECTACULAR_SETTINGS = {
         "SpokenLanguageEnum": "casework.people.choices.SpokenLanguage",
         "LetterKindEnum": "casework.letters.choices.LetterKind",
         "LetterChannelEnum": "casework.letters.choices.Channel",
+        "DublinRequestKindEnum": "casework.dublin.choices.RequestKind",
+        "TransferExtensionEnum": "casework.dublin.choices.EXTENSION_CHOICES",
     },
 }
 

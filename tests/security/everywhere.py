@@ -65,6 +65,8 @@ WORDS = {
     "document_source": "SOURCE-HALCYON",
     "booking_dialect": "DIALECT-MARMALADE",
     "booking_reason": "BOOKING-TANGERINE",
+    "dublin_reason": "DUBLIN-PEREGRINE",
+    "stay_grounds": "STAY-LAPWING",
 }
 
 
@@ -227,6 +229,34 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     NorwegianTest.objects.create(
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
     )
+    _dublin_records(app)
     person.words = words
     person.reference = app.reference
     return person
+
+
+def _dublin_records(app) -> None:
+    """A Dublin request refused with its reason and a request to stay with its grounds, on
+    the person's case (set-up only: the walks need the rows and their words)."""
+    from casework.dublin.models import DublinRequest, DublinStayRequest
+    from casework.dublin.periods import rule_set_on
+
+    now = timezone.now()
+    request = DublinRequest.objects.create(
+        application=app,
+        member_state="SE",
+        kind="take_charge",
+        legal_ground="art_12",
+        rule_set=rule_set_on(app.lodged_on),
+        request_due_at=now + dt.timedelta(days=30),
+        state="refused",
+        reason=WORDS["dublin_reason"],
+    )
+    DublinStayRequest.objects.create(
+        application=app,
+        request=request,
+        lodged_at=now,
+        decision_due_at=now + dt.timedelta(days=6),
+        state="refused",
+        grounds=WORDS["stay_grounds"],
+    )

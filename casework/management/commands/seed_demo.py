@@ -37,6 +37,7 @@ from casework.applications.services import (
     interview_record_held,
     interview_schedule,
 )
+from casework.dublin import demo as dublin_demo
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
 from casework.interpreters import demo as interpreters_demo
@@ -147,6 +148,7 @@ class Command(BaseCommand):
             )
             created = self._cases(users, unit, random.Random(options["seed"]))
             self._lawyers(users)
+            dublin_demo.dublin_seed(users=users)
         self.stdout.write(
             self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
         )

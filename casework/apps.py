@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -113,17 +115,25 @@ def _register_permits() -> None:
     """The permits' rules, scopes, personal data and role grants: a permit is seen by whoever
     sees its holder; a group renewal by those who may make one, and the auditors."""
     from casework.permits import rules  # noqa: F401  (registers the object permissions)
-    from casework.permits.models import PermitRenewal, ResidencePermit
+    from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
     from casework.privacy.registry import register_personal_data
-    from casework.privacy.scopes import people_visible_to, register_model_scope
+    from casework.privacy.scopes import people_visible_to, register_model_scope, sees_everything
     from casework.staff.choices import Role
     from casework.staff.roles import grant
 
+    def permits_of_visible_people(user: Any, qs: Any, path: str = "person") -> Any:
+        if sees_everything(user):
+            return qs
+        return qs.filter(**{f"{path}__in": people_visible_to(user)})
+
+    register_model_scope(ResidencePermit, permits_of_visible_people)
     register_model_scope(
-        ResidencePermit, lambda user, qs: qs.filter(person__in=people_visible_to(user))
+        PermitRenewal, lambda user, qs: permits_of_visible_people(user, qs, "permit__person")
     )
+    # A group renewal names no person: those who may see renewals see them all.
     register_model_scope(
-        PermitRenewal, lambda user, qs: qs.filter(permit__person__in=people_visible_to(user))
+        RenewalRun,
+        lambda user, qs: qs if user.has_perm("casework.view_renewalrun") else qs.none(),
     )
     register_personal_data(
         ResidencePermit, owners=("person",), audit_subjects=True, section="residence_permits"

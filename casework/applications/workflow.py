@@ -248,12 +248,14 @@ LODGED_AT = Input(
 
 # The permit the decision gives (``casework.permits.terms``): empty inputs take the defaults of
 # the outcome; a choice outside the legal options is refused with the rule (``permit_rules``).
+# The types a decision on an asylum application gives (family permits: the integration app).
+DECISION_PERMIT_TYPES = tuple(t for t in PermitType if t != PermitType.FAMILY)
 PERMIT_TYPE = Input(
     "permit_type",
     CHOICE,
     _("Permit type"),
     default="",
-    choices=[(str(t), t.label) for t in PermitType if t != PermitType.FAMILY],
+    choices=[(str(t), t.label) for t in DECISION_PERMIT_TYPES],
     help_text=_("Empty: the type the outcome gives."),
 )
 PERMIT_MONTHS = Input(

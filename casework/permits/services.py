@@ -93,6 +93,21 @@ def permit_grant(
     return permit
 
 
+def permit_grant_family(
+    *, actor: AnyUser | None, person: Any, decided_at: dt.datetime, granted_by_record: str
+) -> ResidencePermit:
+    """The permit a granted family reunification gives (the integration app's decision), with
+    the defaults of ``terms`` from the decision's day; its record named by
+    ``granted_by_record``. Inside the deciding transition's transaction."""
+    from casework.permits.terms import FAMILY_OUTCOME, permit_terms
+
+    terms = permit_terms(outcome=FAMILY_OUTCOME, valid_from=timezone.localtime(decided_at).date())
+    assert terms is not None  # the family outcome always gives a permit
+    return permit_grant(
+        actor=actor, person=person, terms=terms, granted_by_record=granted_by_record[:80]
+    )
+
+
 def _caseworker(application: Any) -> Any:
     return getattr(application, "assigned_to", None) if application is not None else None
 
@@ -322,3 +337,95 @@ def renewal_run_fail(*, run_id: int, message: str) -> None:
     RenewalRun.objects.filter(pk=run_id).exclude(status=RenewalRunStatus.DONE).update(
         status=RenewalRunStatus.FAILED, message=message[:2000], finished_at=timezone.now()
     )
+
+
+# --- permits of decisions made without one ------------------------------------------------
+
+
+def permits_from_decisions(*, only_demo: bool = False, chunk: int = 5000) -> int:
+    """Give every decision that gave a permit and has no permit record its permit, from the
+    decision's own fields (the type its text or outcome names, from its day for its months),
+    with an expiry deadline while it is valid; how many were made. The demo data's bulk
+    decisions are written without the transition (``casework.intake.demo``); migration 0027
+    did the same, with a frozen copy of the rules, for the decisions made before permits
+    were records."""
+    from django.apps import apps
+
+    from casework.deadlines.models import Deadline
+    from casework.permits.terms import (
+        TYPE_BY_DECISION_TEXT,
+        permanent_residence_from,
+        permit_types_for,
+        until_after,
+    )
+
+    # The decisions are looked up by name: the applications sit above the permits.
+    decision = apps.get_model("casework", "Decision")
+    decisions = decision.objects.exclude(permit_type="").filter(permit__isnull=True)
+    if only_demo:
+        decisions = decisions.filter(application__is_demo=True)
+    rows = decisions.order_by("pk").values_list(
+        "pk",
+        "permit_type",
+        "permit_months",
+        "outcome",
+        "decided_at",
+        "application_id",
+        "application__person_id",
+        "application__assigned_to_id",
+        "application__is_demo",
+    )
+    today = timezone.localdate()
+    made = 0
+    batch: list[tuple[Any, ...]] = []
+
+    def write(batch: list[tuple[Any, ...]]) -> int:
+        permits, assigned = [], {}
+        for pk, text, months, outcome, decided_at, app_id, person_id, to, demo in batch:
+            types = permit_types_for(outcome)
+            permit_type = TYPE_BY_DECISION_TEXT.get(text) or (types[0] if types else "")
+            if not permit_type:
+                continue
+            start = timezone.localtime(decided_at).date()
+            permits.append(
+                ResidencePermit(
+                    person_id=person_id,
+                    application_id=app_id,
+                    decision_id=pk,
+                    permit_type=permit_type,
+                    valid_from=start,
+                    valid_until=until_after(start, months or 12),
+                    permanent_residence_from=permanent_residence_from(permit_type, start),
+                    is_demo=demo,
+                )
+            )
+            assigned[pk] = to
+        created = ResidencePermit.objects.bulk_create(permits)
+        if created and created[0].pk is None:  # pragma: no cover - every backend returns keys
+            created = list(ResidencePermit.objects.filter(decision_id__in=list(assigned)))
+        Deadline.objects.bulk_create(
+            [
+                Deadline(
+                    source=PERMIT_EXPIRY.key,
+                    object_id=p.pk,
+                    person_id=p.person_id,
+                    due_at=expiry_due(p.valid_until),
+                    remind_from=expiry_due(p.valid_until) + PERMIT_EXPIRY.first_offset,
+                    recipient_user_id=assigned[p.decision_id],
+                    notify_person=True,
+                )
+                for p in created
+                if p.valid_until >= today
+            ],
+            ignore_conflicts=True,
+        )
+        return len(created)
+
+    for row in rows.iterator(chunk_size=chunk):
+        batch.append(row)
+        if len(batch) >= chunk:
+            made += write(batch)
+            batch = []
+    if batch:
+        made += write(batch)
+    return made

@@ -209,3 +209,27 @@ def test_the_migration_gives_each_decided_case_its_permit_and_changes_nothing_el
     # Still valid: its expiry is reminded to the case's caseworker; the expired one is not.
     deadline = Deadline.objects.get(source=PERMIT_EXPIRY.key)
     assert (deadline.object_id, deadline.recipient_user_id) == (first.pk, caseworker.pk)
+
+
+def test_a_granted_family_reunification_gives_the_family_member_a_permit(decider):
+    from integration import services
+    from integration.choices import FamilyState, IncomeRule
+    from tests.integration.factories import FamilyReunificationFactory
+
+    r = FamilyReunificationFactory(state=FamilyState.EXAMINED, income_rule=IncomeRule.APPLIES)
+    with time_machine.travel(T0, tick=False):
+        r = services.family_transition(
+            actor=decider,
+            reunification=r,
+            name="accept",
+            grounds="ok",
+            income_requirement_met=True,
+        )
+    permit = ResidencePermit.objects.get(person=r.applicant)
+    assert (permit.permit_type, permit.valid_from, permit.valid_until) == (
+        "family",
+        dt.date(2026, 3, 2),
+        dt.date(2027, 3, 1),
+    )
+    assert permit.application is None and permit.granted_by_record == r.audit_subject
+    assert Deadline.objects.filter(source=PERMIT_EXPIRY.key, object_id=permit.pk).exists()

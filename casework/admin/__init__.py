@@ -12,6 +12,7 @@ from casework.admin import (  # noqa: F401
     people,
     permits,
     reminders,
+    resettlement,
     security,
     staff,
     statistics,

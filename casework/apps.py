@@ -49,6 +49,7 @@ class CaseworkConfig(AppConfig):
         for model in (CaseNote, CaseNoteVersion, CaseDocument, CaseDocumentVersion):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
+        _register_returns()
 
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.
@@ -103,3 +104,30 @@ def _register_interpreters() -> None:
         "casework.change_interpreter",
         "casework.view_interview",
     )
+
+
+def _register_returns() -> None:
+    """The departure deadline (a deadline source that follows every transition of a case) and
+    the return records' rules, personal data and role grants."""
+    from casework.applications.signals import application_transitioned
+    from casework.privacy.registry import register_personal_data
+    from casework.returns import rules  # noqa: F401  (registers the object permissions)
+    from casework.returns.departure import departure_deadline_follow
+    from casework.returns.models import Return
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    application_transitioned.connect(
+        lambda sender, **kwargs: departure_deadline_follow(**kwargs),
+        weak=False,
+        dispatch_uid="casework.departure_deadline",
+    )
+    # The free text goes with the person; states, dates, types and destinations stay for the
+    # statistics of returns.
+    register_personal_data(Return, blank=("reason",), audit_subjects=True)
+    # The police (police registration) see every case and carry out forced returns; the case's
+    # unit records and decides; auditors read. Which record and transition is whose is the
+    # object rule of ``rules.py``.
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER, Role.REGISTRAR):
+        grant(role, "casework.view_return", "casework.add_return", "casework.change_return")
+    grant(Role.AUDITOR, "casework.view_return")

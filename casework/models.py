@@ -25,6 +25,7 @@ from casework.lawyers.models import (
 from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
+from casework.returns.models import Return
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
@@ -61,6 +62,7 @@ __all__ = [
     "QueueDay",
     "Reminder",
     "Representative",
+    "Return",
     "SmsMessage",
     "StaffProfile",
     "Statistics",

@@ -139,12 +139,15 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
         app = deliver(app, by=caseworker, at=timezone.now())
     statements, savepoints = _split(ctx.captured_queries)
     # lock; the current decision; UPDATE, history and audit (one statement on PostgreSQL);
-    # the decision's delivery; close the delivery reminder; the appeal deadline; work
-    # permits, next_deadline
-    assert len(statements) == (8 if POSTGRES else 11), _listing(statements)
+    # the decision's delivery; close the delivery reminder; the appeal deadline; the
+    # departure deadline (the same day: the end of the appeal period); work permits,
+    # next_deadline
+    assert len(statements) == (9 if POSTGRES else 12), _listing(statements)
     assert len(savepoints) == 2
     assert not [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)
+    departure = app.deadlines.get(source="casework.departure", closed_at=None)
+    assert departure.due_at == appeal.due_at
     # the appeal deadline: 3 weeks from notification, to the end of that day
     notified = timezone.localtime(app.decisions.get().notified_at).date()
     assert timezone.localtime(appeal.due_at).date() == notified + dt.timedelta(weeks=3)

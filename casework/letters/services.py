@@ -158,6 +158,7 @@ def letter_facts(
                     is_final=app.is_final,
                     notified_at=base,
                     appeal_deadline=dt.datetime.fromisoformat(appeal_due) if appeal_due else None,
+                    track=app.track,
                 )
             )
         if kind == LetterKind.DUBLIN:

@@ -11,7 +11,9 @@ deadline by which the person must leave the realm. This is where the system comp
 - a final rejection (the appeals body dismissed the appeal): ``DEPARTURE_PERIOD`` after the
   final decision reached them (the appeals body's final decision is notified when made);
 - anything else (accepted, under appeal, examined again, a decision not yet delivered): no
-  departure deadline runs.
+  departure deadline runs; nor in a Dublin case, where the transfer to the responsible state
+  follows the regulation's own periods (Regulation (EU) No 604/2013 art. 29), not a
+  departure home.
 
 The date is never counted from the day of the decision: until its delivery is recorded there
 is none. The deadline is also a registered deadline source (``DEPARTURE``), opened, moved and
@@ -26,7 +28,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from casework.applications.choices import State
+from casework.applications.choices import State, Track
 from casework.deadlines.registry import STAFF, DeadlineSource, overdue, register, soon
 from casework.deadlines.services import deadline_close, deadline_set
 
@@ -52,10 +54,15 @@ DEPARTURE = register(
 
 
 def departure_due(
-    *, state: str, is_final: bool, notified_at: dt.datetime | None, appeal_deadline: Any
+    *,
+    state: str,
+    is_final: bool,
+    notified_at: dt.datetime | None,
+    appeal_deadline: Any,
+    track: str = Track.NORMAL,
 ) -> dt.datetime | None:
     """The departure deadline of a case with these facts (see the module), or None."""
-    if state != State.REJECTED or notified_at is None:
+    if state != State.REJECTED or notified_at is None or track == Track.DUBLIN:
         return None
     if is_final:
         return notified_at + DEPARTURE_PERIOD
@@ -69,6 +76,7 @@ def departure_deadline(application: Any) -> dt.datetime | None:
         is_final=application.is_final,
         notified_at=application.notified_at,
         appeal_deadline=application.appeal_deadline,
+        track=application.track,
     )
 
 

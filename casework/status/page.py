@@ -127,10 +127,9 @@ ASSISTED_RETURN_TEXT = _lazy(
 
 def departure_lines(application: Application, now: dt.datetime | None = None) -> list[str]:
     """What the applicant is told of their departure deadline while it is ahead: the date,
-    and that assisted return pays more when asked for before it. Not in a Dublin case: there
-    the transfer to the responsible country is the rule, not a departure home."""
+    and that assisted return pays more when asked for before it."""
     due = departure_deadline(application)
-    if due is None or due <= (now or timezone.now()) or application.track == Track.DUBLIN:
+    if due is None or due <= (now or timezone.now()):
         return []
     text = DEPARTURE_TEXT if application.is_final else DEPARTURE_IF_NO_APPEAL_TEXT
     return [str(text) % {"date": local_date(due)}, str(ASSISTED_RETURN_TEXT)]

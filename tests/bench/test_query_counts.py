@@ -252,10 +252,11 @@ def test_a_sweep_is_one_statement_whatever_the_sources_and_channels(
     # PostgreSQL: one WITH (the INSERT and the recurring deadlines' UPDATE); SQLite has no
     # data-modifying WITH: the INSERT, then one UPDATE per recurring source.
     assert len(statements) == (1 if POSTGRES else 1 + recurring), _listing(statements)
-    # each extra source's "soon" and the case's overdue appeal deadline, to the caseworker on
-    # admin, e-mail and pager (the applicant is not told of these; "overdue" is for staff)
-    assert created == (5 + 1) * 3
-    assert Reminder.objects.filter(channel="pager").count() == 6
+    # each extra source's "soon" and the case's overdue appeal and departure deadlines, to the
+    # caseworker on admin, e-mail and pager (the applicant is not told of these; "overdue" is
+    # for staff)
+    assert created == (5 + 2) * 3
+    assert Reminder.objects.filter(channel="pager").count() == 7
     again, created_again = _sweep_statements(timezone.now())
     assert (len(again), created_again) == (len(statements), 0)
 

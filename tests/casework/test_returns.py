@@ -403,3 +403,50 @@ def test_the_api_per_role(api, unit, caseworker, decider, registrar, reception_o
     assert stale.status_code == 412
     listed = api(decider).get("/api/v1/returns/?state=forced_returned").json()
     assert [r["id"] for r in listed["results"]] == [body["id"]]
+
+
+# --- The admin ------------------------------------------------------------------------------
+
+
+def _admin_list_queries(client) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/admin/casework/return/")
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_the_admin_list_reads_the_same_for_two_rows_or_six(client, unit, caseworker):
+    client.force_login(caseworker)
+    for _ in range(2):
+        services.return_open(actor=caseworker, application=_rejected(unit, caseworker))
+    _admin_list_queries(client)  # the first request reads the session and the site once
+    few, _page = _admin_list_queries(client)
+    for _ in range(4):
+        services.return_open(actor=caseworker, application=_rejected(unit, caseworker))
+    many, page = _admin_list_queries(client)
+    assert many == few
+    assert page.count("obliged to leave") >= 6
+
+
+def test_the_admin_offers_only_what_the_user_may_do_now(client, unit, caseworker, registrar):
+    app = _rejected(unit, caseworker)
+    record = services.return_open(actor=caseworker, application=app)
+    record = services.return_transition(actor=caseworker, record=record, name="request_forced")
+    url = f"/admin/casework/return/{record.pk}/change/"
+    client.force_login(caseworker)
+    page = client.get(url).content.decode()
+    assert "Record forced return carried out" not in page  # the police's
+    assert "Record whereabouts unknown" in page
+    forged = client.post(f"/admin/casework/return/{record.pk}/transition/carry_out_forced/", {})
+    assert forged.status_code == 403
+    assert Return.objects.get(pk=record.pk).state == R.FORCED_REQUESTED
+    client.force_login(registrar)
+    assert "Record forced return carried out" in client.get(url).content.decode()
+    done = client.post(
+        f"/admin/casework/return/{record.pk}/transition/carry_out_forced/", {"destination": "IQ"}
+    )
+    assert done.status_code == 302
+    assert Return.objects.get(pk=record.pk).state == R.FORCED_RETURNED

@@ -17,6 +17,7 @@ from casework.interpreters import services as interpreter_services
 from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
 from casework.models import Person
 from casework.people.services import household_link_add, identity_document_add, person_update
+from casework.returns import services as return_services
 from integration.models import (
     IntroductionProgramme,
     MunicipalityOfficer,
@@ -65,6 +66,7 @@ WORDS = {
     "document_source": "SOURCE-HALCYON",
     "booking_dialect": "DIALECT-MARMALADE",
     "booking_reason": "BOOKING-TANGERINE",
+    "return_grounds": "RETURN-PERSIMMON",
 }
 
 
@@ -226,6 +228,12 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     NorwegianTest.objects.create(
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
+    )
+    # The return after the final rejection: assisted return refused, with grounds.
+    record = return_services.return_open(actor=dpo, application=app)
+    record = return_services.return_transition(actor=dpo, record=record, name="apply_assisted")
+    return_services.return_transition(
+        actor=dpo, record=record, name="refuse_assisted", grounds=WORDS["return_grounds"]
     )
     person.words = words
     person.reference = app.reference

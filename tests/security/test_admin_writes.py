@@ -66,6 +66,8 @@ from casework.people.services import (
     person_update,
 )
 from casework.privacy import retention as privacy
+from casework.returns import services as return_services
+from casework.returns.models import Return
 from casework.staff.services import (
     STAFF_PROFILE_EDITABLE_FIELDS,
     UNIT_EDITABLE_FIELDS,
@@ -150,6 +152,7 @@ WRITES: dict[str, dict[str, Callable]] = {
     "PlacementAdmin": {"add": reception_services.placement_create},
     "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
+    "ReturnAdmin": {"add": return_services.return_open},
     "SettlementAdmin": {"add": reception_services.settlement_record},
     "WorkPermitAdmin": {"add": integration_services.work_permit_request},
     "FamilyReunificationAdmin": {"add": integration_services.family_register},
@@ -227,6 +230,12 @@ RECORDS: dict[str, Editable] = {
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
+    "casework.Return": Editable(
+        lambda: Return.objects.create(
+            application=(app := ApplicationFactory(state="rejected")), person=app.person
+        ),
+        frozenset(),
+    ),
     "integration.FamilyReunification": Editable(FamilyReunificationFactory, frozenset()),
     "integration.IntroductionProgramme": Editable(_programme, frozenset()),
 }
@@ -1006,6 +1015,7 @@ OWN_PAGES = {
     "PlacementAdmin.add",
     "InterpreterAdmin.add",
     "InterpreterBookingAdmin.add",
+    "ReturnAdmin.add",
     "SettlementAdmin.add",
     "WorkPermitAdmin.add",
     "FamilyReunificationAdmin.add",

@@ -54,6 +54,7 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_permits()
+        _register_returns()
         _register_resettlement()
 
         install_lang_info()
@@ -149,6 +150,33 @@ def _register_permits() -> None:
         "casework.view_renewalrun",
         "casework.add_renewalrun",
     )
+
+
+def _register_returns() -> None:
+    """The departure deadline (a deadline source that follows every transition of a case) and
+    the return records' rules, personal data and role grants."""
+    from casework.applications.signals import application_transitioned
+    from casework.privacy.registry import register_personal_data
+    from casework.returns import rules  # noqa: F401  (registers the object permissions)
+    from casework.returns.departure import departure_deadline_follow
+    from casework.returns.models import Return
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    application_transitioned.connect(
+        lambda sender, **kwargs: departure_deadline_follow(**kwargs),
+        weak=False,
+        dispatch_uid="casework.departure_deadline",
+    )
+    # The free text goes with the person; states, dates, types and destinations stay for the
+    # statistics of returns.
+    register_personal_data(Return, blank=("reason",), audit_subjects=True)
+    # The police (police registration) see every case and carry out forced returns; the case's
+    # unit records and decides; auditors read. Which record and transition is whose is the
+    # object rule of ``rules.py``.
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER, Role.REGISTRAR):
+        grant(role, "casework.view_return", "casework.add_return", "casework.change_return")
+    grant(Role.AUDITOR, "casework.view_return")
 
 
 def _register_resettlement() -> None:

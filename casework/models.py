@@ -27,6 +27,7 @@ from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocumen
 from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
 from casework.privacy.models import AccessLog
 from casework.resettlement.models import ResettlementQuota, ResettlementReferral
+from casework.returns.models import Return
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
@@ -66,6 +67,7 @@ __all__ = [
     "RenewalRun",
     "Representative",
     "ResidencePermit",
+    "Return",
     "ResettlementQuota",
     "ResettlementReferral",
     "SmsMessage",

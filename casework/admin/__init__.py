@@ -13,6 +13,7 @@ from casework.admin import (  # noqa: F401
     permits,
     reminders,
     resettlement,
+    returns,
     security,
     staff,
     statistics,

@@ -3,7 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import casefile, interpreters, lawyers, letters, permits, resettlement, views
+from casework.api import (
+    casefile,
+    interpreters,
+    lawyers,
+    letters,
+    permits,
+    resettlement,
+    returns,
+    views,
+)
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -14,6 +23,7 @@ router.register(
     "interpreter-bookings", interpreters.InterpreterBookingViewSet, basename="interpreter-booking"
 )
 router.register("lawyers", lawyers.LawyerViewSet, basename="lawyer")
+router.register("returns", returns.ReturnViewSet, basename="return")
 router.register(
     "resettlement-quotas", resettlement.ResettlementQuotaViewSet, basename="resettlement-quota"
 )

@@ -346,7 +346,7 @@ def permits_from_decisions(*, only_demo: bool = False, chunk: int = 5000) -> int
     """Give every decision that gave a permit and has no permit record its permit, from the
     decision's own fields (the type its text or outcome names, from its day for its months),
     with an expiry deadline while it is valid; how many were made. The demo data's bulk
-    decisions are written without the transition (``casework.intake.demo``); migration 0028
+    decisions are written without the transition (``casework.intake.demo``); migration 0029
     did the same, with a frozen copy of the rules, for the decisions made before permits
     were records."""
     from django.apps import apps

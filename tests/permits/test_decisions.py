@@ -160,7 +160,7 @@ def test_the_expiry_deadline_reminds_the_holder_in_their_language_and_the_unit(
 def test_the_migration_gives_each_decided_case_its_permit_and_changes_nothing_else(
     caseworker, unit
 ):
-    migration = importlib.import_module("casework.migrations.0028_permits")
+    migration = importlib.import_module("casework.migrations.0029_permits")
     accepted = ApplicationFactory(state=State.ACCEPTED, unit=unit, assigned_to=caseworker)
     refugee = DecisionFactory(
         application=accepted,

@@ -70,6 +70,8 @@ from casework.people.services import (
 from casework.permits import services as permit_services
 from casework.privacy import retention as privacy
 from casework.resettlement import services as resettlement_services
+from casework.returns import services as return_services
+from casework.returns.models import Return
 from casework.staff.services import (
     STAFF_PROFILE_EDITABLE_FIELDS,
     UNIT_EDITABLE_FIELDS,
@@ -155,6 +157,7 @@ WRITES: dict[str, dict[str, Callable]] = {
     "PlacementAdmin": {"add": reception_services.placement_create},
     "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
+    "ReturnAdmin": {"add": return_services.return_open},
     "ResettlementQuotaAdmin": {
         "add": resettlement_services.quota_set,
         "change": resettlement_services.quota_set,
@@ -240,6 +243,12 @@ RECORDS: dict[str, Editable] = {
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
     "casework.ResidencePermit": Editable(collective_permit, frozenset({"card_issued_on"})),
+    "casework.Return": Editable(
+        lambda: Return.objects.create(
+            application=(app := ApplicationFactory(state="rejected")), person=app.person
+        ),
+        frozenset(),
+    ),
     "casework.ResettlementQuota": Editable(
         lambda: ResettlementQuota.objects.create(year=2031, places=10),
         frozenset({"places", "source", "verified"}),
@@ -1059,6 +1068,7 @@ OWN_PAGES = {
     "PlacementAdmin.add",
     "InterpreterAdmin.add",
     "InterpreterBookingAdmin.add",
+    "ReturnAdmin.add",
     "ResettlementReferralAdmin.add",
     "SettlementAdmin.add",
     "WorkPermitAdmin.add",

@@ -132,7 +132,7 @@ def remove_permits(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0027_resettlement"),
+        ("casework", "0028_returns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,8 +25,10 @@ from casework.lawyers.models import (
 )
 from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
 from casework.privacy.models import AccessLog
 from casework.resettlement.models import ResettlementQuota, ResettlementReferral
+from casework.returns.models import Return
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
@@ -62,10 +64,14 @@ __all__ = [
     "Letter",
     "LetterDelivery",
     "Person",
+    "PermitRenewal",
     "PublishedTable",
     "QueueDay",
     "Reminder",
+    "RenewalRun",
     "Representative",
+    "ResidencePermit",
+    "Return",
     "ResettlementQuota",
     "ResettlementReferral",
     "SmsMessage",

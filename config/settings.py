@@ -459,6 +459,10 @@ SPECTACULAR_SETTINGS = {
         "LetterChannelEnum": "casework.letters.choices.Channel",
         "DublinRequestKindEnum": "casework.dublin.choices.RequestKind",
         "TransferExtensionEnum": "casework.dublin.choices.EXTENSION_CHOICES",
+        "PermitTypeEnum": "casework.permits.choices.PermitType",
+        "DecisionPermitTypeEnum": "casework.applications.workflow.DECISION_PERMIT_TYPES",
+        "PermitStatusEnum": "casework.permits.choices.PermitStatus",
+        "RenewalRunStatusEnum": "casework.permits.choices.RenewalRunStatus",
     },
 }
 

@@ -3,7 +3,17 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import casefile, dublin, interpreters, lawyers, letters, resettlement, views
+from casework.api import (
+    casefile,
+    dublin,
+    interpreters,
+    lawyers,
+    letters,
+    permits,
+    resettlement,
+    returns,
+    views,
+)
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -14,6 +24,7 @@ router.register(
     "interpreter-bookings", interpreters.InterpreterBookingViewSet, basename="interpreter-booking"
 )
 router.register("lawyers", lawyers.LawyerViewSet, basename="lawyer")
+router.register("returns", returns.ReturnViewSet, basename="return")
 router.register(
     "resettlement-quotas", resettlement.ResettlementQuotaViewSet, basename="resettlement-quota"
 )
@@ -30,6 +41,8 @@ router.register("dublin-requests", dublin.DublinRequestViewSet, basename="dublin
 router.register(
     "dublin-stay-requests", dublin.DublinStayRequestViewSet, basename="dublin-stay-request"
 )
+router.register("permits", permits.ResidencePermitViewSet, basename="permit")
+router.register("permit-renewals", permits.RenewalRunViewSet, basename="permit-renewal")
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

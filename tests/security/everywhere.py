@@ -18,6 +18,7 @@ from casework.letters.services import letter_create, letter_delivery_record, let
 from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
 from casework.resettlement import services as resettlement_services
+from casework.returns import services as return_services
 from integration.models import (
     IntroductionProgramme,
     MunicipalityOfficer,
@@ -68,6 +69,7 @@ WORDS = {
     "booking_reason": "BOOKING-TANGERINE",
     "dublin_reason": "DUBLIN-PEREGRINE",
     "stay_grounds": "STAY-LAPWING",
+    "return_grounds": "RETURN-PERSIMMON",
     "unhcr_reference": "UNHCR-PERIWINKLE",
     "referral_reason": "REFERRAL-MANDARIN",
 }
@@ -243,6 +245,12 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
     )
     _dublin_records(app)
+    # The return after the final rejection: assisted return refused, with grounds.
+    record = return_services.return_open(actor=dpo, application=app)
+    record = return_services.return_transition(actor=dpo, record=record, name="apply_assisted")
+    return_services.return_transition(
+        actor=dpo, record=record, name="refuse_assisted", grounds=WORDS["return_grounds"]
+    )
     person.words = words
     person.reference = app.reference
     return person

@@ -68,8 +68,11 @@ from casework.people.services import (
     person_register,
     person_update,
 )
+from casework.permits import services as permit_services
 from casework.privacy import retention as privacy
 from casework.resettlement import services as resettlement_services
+from casework.returns import services as return_services
+from casework.returns.models import Return
 from casework.staff.services import (
     STAFF_PROFILE_EDITABLE_FIELDS,
     UNIT_EDITABLE_FIELDS,
@@ -99,6 +102,7 @@ from tests.integration.factories import (
     municipality_named,
     settled,
 )
+from tests.permits.helpers import collective_permit
 from tests.reception.factories import (
     CentreStaffFactory,
     MunicipalityQuotaFactory,
@@ -156,6 +160,7 @@ WRITES: dict[str, dict[str, Callable]] = {
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
     "DublinRequestAdmin": {"add": dublin_services.dublin_request_prepare},
     "DublinStayRequestAdmin": {"add": dublin_services.dublin_stay_lodge},
+    "ReturnAdmin": {"add": return_services.return_open},
     "ResettlementQuotaAdmin": {
         "add": resettlement_services.quota_set,
         "change": resettlement_services.quota_set,
@@ -178,6 +183,8 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.representative_appoint,
         "change": lawyer_services.representative_end,
     },
+    "ResidencePermitAdmin": {"change": permit_services.permit_card_issued},
+    "RenewalRunAdmin": {"add": permit_services.renewal_run_start},
     "MunicipalityOfficerAdmin": {
         "add": integration_services.municipality_officer_add,
         "delete": integration_services.municipality_officer_remove,
@@ -264,6 +271,13 @@ RECORDS: dict[str, Editable] = {
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
     "casework.DublinRequest": Editable(_dublin_request, frozenset()),
     "casework.DublinStayRequest": Editable(_dublin_stay, frozenset()),
+    "casework.ResidencePermit": Editable(collective_permit, frozenset({"card_issued_on"})),
+    "casework.Return": Editable(
+        lambda: Return.objects.create(
+            application=(app := ApplicationFactory(state="rejected")), person=app.person
+        ),
+        frozenset(),
+    ),
     "casework.ResettlementQuota": Editable(
         lambda: ResettlementQuota.objects.create(year=2031, places=10),
         frozenset({"places", "source", "verified"}),
@@ -1047,6 +1061,15 @@ SCENARIOS: dict[str, Write] = {
             actor=actor, representative=n["record"], reason="The minor turned 18."
         ),
     ),
+    "ResidencePermitAdmin.change": Write(
+        prepare=lambda root: {"record": collective_permit()},
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"card_issued_on": "2025-03-05"}
+        ),
+        directly=lambda actor, n: permit_services.permit_card_issued(
+            actor=actor, permit=n["record"], issued_on=dt.date(2025, 3, 5)
+        ),
+    ),
     "MunicipalityOfficerAdmin.delete": Write(
         prepare=_officer,
         through_admin=lambda client, n: client.post(
@@ -1076,11 +1099,13 @@ OWN_PAGES = {
     "InterpreterBookingAdmin.add",
     "DublinRequestAdmin.add",
     "DublinStayRequestAdmin.add",
+    "ReturnAdmin.add",
     "ResettlementReferralAdmin.add",
     "SettlementAdmin.add",
     "WorkPermitAdmin.add",
     "FamilyReunificationAdmin.add",
     "IntroductionProgrammeAdmin.add",
+    "RenewalRunAdmin.add",
     "PersonAdmin.action:export_subject_access",
 }
 

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0027_resettlement'),
+        ('casework', '0029_permits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

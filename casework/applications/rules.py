@@ -88,6 +88,9 @@ rules.add_perm(
 rules.add_perm("casework.record_notification", is_caseworker & in_users_unit)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
+# The Directorate's review of an appeal lodged with it (Public Administration Act § 33): the
+# unit's decision-makers, who made the decision, reverse it or forward it to the board.
+rules.add_perm("casework.review_appeal", is_decision_maker & in_users_unit)
 # Routing: lodging a case for another unit, moving one between units (superusers too).
 rules.add_perm("casework.route_application", is_registrar)
 rules.add_perm("casework.schedule_interview", (is_caseworker | is_decision_maker) & in_users_unit)

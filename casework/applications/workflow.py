@@ -2,9 +2,17 @@
 
 States and transitions: submitted -> examined (the assigned caseworker opens the examination)
 -> accepted | rejected (a decision-maker decides, once the interview is held, waived with a
-reason, or not required for collective protection); rejected -> appealed (within the appeal
-deadline, or admitted late with a reason); appealed -> accepted | rejected (final) | examined
-(remitted) by the appeals body; submitted or examined -> withdrawn.
+reason, or not required for collective protection); rejected -> under review (the appeal is
+lodged with the Directorate, within the appeal deadline or admitted late with a reason);
+under review -> accepted (the Directorate reverses its own decision) | appealed (forwarded to
+the appeals board); appealed -> accepted | rejected (final) | examined (remitted) by the
+appeals body; submitted or examined -> withdrawn.
+
+The Directorate's review (Immigration Act § 76 second paragraph, Public Administration Act
+§ 33): an appeal is lodged with the body that made the decision, which prepares it and may
+reverse its decision itself (omgjøring) if it finds the appeal well founded; otherwise it
+sends the case on to the appeals board (Utlendingsnemnda), which decides as before. Appeals
+lodged before this review was recorded are in "appealed": at the appeals board, as they were.
 
 Each transition's declaration (``casework.transitions.declaration.transition``) says who
 may make it (an object permission asked with the case, so that a group grant alone never
@@ -214,6 +222,18 @@ MANIFESTLY_UNFOUNDED = Input(
     _("Manifestly unfounded (1-week appeal period)"),
     default=False,
 )
+ASSESSMENT = Input(
+    "assessment",
+    LONG_TEXT,
+    _("The Directorate's assessment"),
+    required=True,
+    max_length=20000,
+    help_text=_(
+        "Why the Directorate upholds its decision after reading the appeal: sent to the "
+        "appeals board with the case."
+    ),
+    audit=REASON,
+)
 REASON_INPUT = Input("reason", LONG_TEXT, _("Reason"), required=True, max_length=5000, audit=REASON)
 LODGED_BY = Input(
     "lodged_by",
@@ -401,7 +421,7 @@ class ApplicationWorkflow:
 
     @transition(
         source=State.REJECTED,
-        target=State.APPEALED,
+        target=State.UNDER_REVIEW,
         label=_("Lodge appeal"),
         done=_("Appeal lodged"),
         permission="casework.lodge_appeal",
@@ -409,15 +429,16 @@ class ApplicationWorkflow:
         inputs=[LODGED_BY, LATE_REASON, LODGED_AT],
         writes=[RecordsAppeal()],
         # An appeal lodged shows the decision reached them: no reminder to record it any more.
-        deadlines=[
-            *closes(QUEUE_NOTICE.key, APPEAL.key, DELIVERY.key),
-            opens(APPEAL_NOTICE.key, _tell_now),
-        ],
+        deadlines=[*closes(QUEUE_NOTICE.key, APPEAL.key, DELIVERY.key)],
         audited=_appeal_lateness,
         role="caseworker",
     )
     def appeal(self, *, lodged_at: dt.datetime, late_reason: str = "") -> None:
-        """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late."""
+        """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late.
+
+        It is lodged with the Directorate, which made the decision (Immigration Act § 76,
+        Public Administration Act § 32): the Directorate reviews it first (``reverse_on_review``
+        or ``forward_appeal``)."""
         if appeal_is_late(self, lodged_at) and not late_reason.strip():
             deadline = date_format(timezone.localtime(self.appeal_deadline), "DATETIME_FORMAT")
             raise TransitionInvalid(
@@ -430,6 +451,45 @@ class ApplicationWorkflow:
                 }
             )
         self.appealed_at = lodged_at
+
+    @transition(
+        source=State.UNDER_REVIEW,
+        target=State.ACCEPTED,
+        label=_("Reverse the decision (Directorate)"),
+        done=_("Decision reversed by the Directorate"),
+        permission="casework.review_appeal",
+        inputs=[ACCEPT_OUTCOME, GROUNDS],
+        writes=[RecordsDecision(Instance.REVERSAL)],
+        effects=[DecidesAppeal(AppealOutcome.REVERSED)],
+        deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
+        role="decision-maker",
+    )
+    def reverse_on_review(self, *, outcome: str, grounds: str) -> None:
+        """The Directorate finds the appeal well founded and reverses its own decision
+        (omgjøring; Public Administration Act § 33 second paragraph, Immigration Act § 76):
+        a new decision granting a permit, which is delivered and notified like any other
+        (``record_notification``). The appeal ends here: the appeals board never gets it."""
+        self._check_outcome(outcome, ACCEPT_OUTCOMES)
+        require(grounds, "grounds", _("Grounds"))
+        self.decided_at = timezone.now()
+        self.notified_at = None
+        self.appeal_deadline = None
+
+    @transition(
+        source=State.UNDER_REVIEW,
+        target=State.APPEALED,
+        label=_("Forward to the appeals board"),
+        done=_("Appeal forwarded to the appeals board"),
+        permission="casework.review_appeal",
+        inputs=[ASSESSMENT],
+        deadlines=[opens(APPEAL_NOTICE.key, _tell_now)],
+        role="decision-maker",
+    )
+    def forward_appeal(self, *, assessment: str) -> None:
+        """The Directorate upholds its decision and sends the case, with its assessment of the
+        appeal, to the appeals board (Public Administration Act § 33 fourth paragraph); the
+        applicant is told the board has it (``APPEAL_NOTICE``)."""
+        require(assessment, "assessment", _("The Directorate's assessment"))
 
     @transition(
         source=State.APPEALED,

@@ -68,6 +68,10 @@ STATE_TEXT: dict[tuple[str, str], Any] = {
     (S.REJECTED, K.RESETTLEMENT): _lazy("Your resettlement case has been rejected."),
 }
 for _kind in K.values:
+    STATE_TEXT[(S.UNDER_REVIEW, _kind)] = _lazy(
+        "You have appealed against the decision. The Directorate of Immigration is first "
+        "checking whether to change its own decision."
+    )
     STATE_TEXT[(S.APPEALED, _kind)] = _lazy(
         "You have appealed against the decision. "
         "The Immigration Appeals Board is considering your appeal."
@@ -107,6 +111,11 @@ for _kind in K.values:
     NEXT_TEXT[(S.REJECTED, _kind)] = _lazy(
         "Read your decision letter carefully: it says what you can do and by when. "
         "Your lawyer or the staff at your reception centre can help you."
+    )
+    NEXT_TEXT[(S.UNDER_REVIEW, _kind)] = _lazy(
+        "If the Directorate changes its decision, we will send you the new decision in "
+        "writing. If not, it sends your appeal to the Immigration Appeals Board, and we will "
+        "tell you."
     )
     NEXT_TEXT[(S.APPEALED, _kind)] = _lazy(
         "We will send you the answer of the Immigration Appeals Board in writing."

@@ -215,7 +215,8 @@ def work_permits_follow_application(
     - rejected finally (the appeal dismissed): it lapses 3 weeks (``DEPARTURE_PERIOD``, the
       usual departure deadline) after the final decision reached the applicant
       (``notified_at``);
-    - appealed, or examined again after an appeal (remitted): the lapse is lifted; the permit
+    - appealed (lodged with the Directorate, which reviews it before the appeals board has it),
+      or examined again after an appeal (remitted): the lapse is lifted; the permit
       stays valid during an appeal with suspensive effect (§ 94 second paragraph) and a new
       examination;
     - accepted or withdrawn: the application is decided, the § 94 permit ends now (a
@@ -234,7 +235,7 @@ def work_permits_follow_application(
         )
         if lapses_at is None:  # not delivered yet: no deadline runs
             return
-    elif target == State.APPEALED or source == State.APPEALED:
+    elif target == State.UNDER_REVIEW or source == State.APPEALED:
         lapses_at = None
     elif not decided:
         return

@@ -98,7 +98,14 @@ def test_a_case_from_registration_to_final_dismissal(
     delivered = _post(cw, app_id, "record_notification", delivery)
     assert delivered.status_code == 200, delivered.content
     assert delivered.json()["state"] == "rejected" and delivered.json()["appeal_deadline"]
-    assert _post(cw, app_id, "appeal", {"lodged_by": "lawyer"}).json()["state"] == "appealed"
+    assert _post(cw, app_id, "appeal", {"lodged_by": "lawyer"}).json()["state"] == "under_review"
+    # The Directorate reviews the appeal first: its decision-maker, not the caseworker nor
+    # the appeals body, reverses or forwards it.
+    assert _names(cw, app_id) == [] and _names(une, app_id) == []
+    assert _names(dm, app_id) == ["reverse_on_review", "forward_appeal"]
+    assert _post(une, app_id, "forward_appeal", {"assessment": "Upheld."}).status_code == 403
+    forwarded = _post(dm, app_id, "forward_appeal", {"assessment": "The appeal adds nothing."})
+    assert forwarded.json()["state"] == "appealed"
     assert _names(une, app_id) == ["grant_appeal", "dismiss_appeal", "remit"]
     final = _post(une, app_id, "dismiss_appeal", {"grounds": "Upheld."})
     assert final.json()["state"] == "rejected" and final.json()["is_final"] is True
@@ -119,6 +126,7 @@ def test_a_case_from_registration_to_final_dismissal(
         "reject",
         "record_notification",
         "appeal",
+        "forward_appeal",
         "dismiss_appeal",
     ]
 

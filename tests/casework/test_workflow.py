@@ -41,7 +41,10 @@ LIFECYCLE = {
     "start_examination": ({State.SUBMITTED}, State.EXAMINED, "caseworker"),
     "accept": ({State.EXAMINED}, State.ACCEPTED, "decision-maker"),
     "reject": ({State.EXAMINED}, State.REJECTED, "decision-maker"),
-    "appeal": ({State.REJECTED}, State.APPEALED, "caseworker"),
+    # Lodged with the Directorate, which reviews it first (Public Administration Act § 33).
+    "appeal": ({State.REJECTED}, State.UNDER_REVIEW, "caseworker"),
+    "reverse_on_review": ({State.UNDER_REVIEW}, State.ACCEPTED, "decision-maker"),
+    "forward_appeal": ({State.UNDER_REVIEW}, State.APPEALED, "decision-maker"),
     "grant_appeal": ({State.APPEALED}, State.ACCEPTED, "appeals body"),
     "dismiss_appeal": ({State.APPEALED}, State.REJECTED, "appeals body"),
     "remit": ({State.APPEALED}, State.EXAMINED, "appeals body"),
@@ -298,7 +301,7 @@ def test_appeal_deadline_per_track_runs_from_delivery(
         assert "late_reason" in err.value.message_dict
     with time_machine.travel(last_minute, tick=False):
         in_time = application_appeal(actor=caseworker, application=app)
-    assert in_time.state == State.APPEALED
+    assert in_time.state == State.UNDER_REVIEW
     assert in_time.appeals.get().late_reason == ""
 
 
@@ -321,7 +324,7 @@ def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decid
         app = application_appeal(
             actor=caseworker, application=app, late_reason="Hospitalised; certificate on file."
         )
-    assert app.state == State.APPEALED
+    assert app.state == State.UNDER_REVIEW
     assert app.appeals.get().late_reason.startswith("Hospitalised")
 
 

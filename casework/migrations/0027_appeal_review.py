@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='application',
             name='state',
-            field=django_fsm.FSMField(choices=[('submitted', 'submitted'), ('examined', 'under examination'), ('accepted', 'accepted'), ('rejected', 'rejected'), ('under_review', 'appeal under review by the Directorate'), ('appealed', 'appealed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=50, protected=True, verbose_name='state'),
+            field=django_fsm.FSMField(choices=[('submitted', 'submitted'), ('examined', 'under examination'), ('accepted', 'accepted'), ('rejected', 'rejected'), ('under_review', "under the Directorate's review of the appeal"), ('appealed', 'appealed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=50, protected=True, verbose_name='state'),
         ),
         migrations.AlterField(
             model_name='decision',
@@ -34,6 +34,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='historicalapplication',
             name='state',
-            field=django_fsm.FSMField(choices=[('submitted', 'submitted'), ('examined', 'under examination'), ('accepted', 'accepted'), ('rejected', 'rejected'), ('under_review', 'appeal under review by the Directorate'), ('appealed', 'appealed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=50, protected=True, verbose_name='state'),
+            field=django_fsm.FSMField(choices=[('submitted', 'submitted'), ('examined', 'under examination'), ('accepted', 'accepted'), ('rejected', 'rejected'), ('under_review', "under the Directorate's review of the appeal"), ('appealed', 'appealed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=50, protected=True, verbose_name='state'),
         ),
     ]

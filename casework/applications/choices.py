@@ -32,9 +32,15 @@ class State(models.TextChoices):
     # Directorate's review was recorded, which went straight to the board).
     APPEALED = "appealed", _("appealed")
     WITHDRAWN = "withdrawn", _("withdrawn")
+    # Put on hold (berostilt) from one of the states before it, to which it goes back.
+    ON_HOLD = "on_hold", _("on hold")
 
 
-OPEN_STATES = (State.SUBMITTED, State.EXAMINED, State.UNDER_REVIEW, State.APPEALED)
+# The states a case can be put on hold from (and goes back to).
+HOLDABLE_STATES = (State.SUBMITTED, State.EXAMINED, State.UNDER_REVIEW, State.APPEALED)
+
+
+OPEN_STATES = (*HOLDABLE_STATES, State.ON_HOLD)
 
 
 class Instance(models.TextChoices):

@@ -251,6 +251,8 @@ def work_permits_follow_application(
             work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)
             continue
         before = permit.lapses_at
+        if before == lapses_at:  # e.g. a request to reverse a final rejection: nothing moves
+            continue
         permit.lapses_at = lapses_at
         permit.version += 1
         permit.save(update_fields=["lapses_at", "version", "updated_at"])

@@ -154,7 +154,6 @@ class ApplicationSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "appeal_deadline",
             "appealed_at",
             "is_final",
-            "held_from",
             "hold_review_on",
             "reversal_requested_at",
             "next_deadline",

@@ -26,6 +26,7 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.locale_formats import local_date
 from casework.deadlines.reminders import reminders_create_due
 from casework.models import Application, AuditEvent, Deadline, Reminder
+from casework.returns.departure import departure_deadline
 from casework.status.page import REVERSAL_REQUEST_TEXT, STATE_TEXT
 from integration.choices import WorkPermitState
 from tests.factories import ApplicationFactory, PersonFactory, deliver
@@ -318,7 +319,9 @@ def test_a_reversal_request_does_not_change_the_departure_deadline(
     Application.objects.filter(pk=app.pk).update(person=PersonFactory(date_of_birth=BIRTH_DATE))
     app.refresh_from_db()
     departure = permit.lapses_at
+    assert departure_deadline(app) == departure  # casework's one rule, the permit follows it
     deadlines = _open_deadlines(app)
+    assert deadlines["casework.departure"] == departure
     all_deadlines = list(Deadline.objects.order_by("pk").values("pk", "due_at", "closed_at"))
 
     app = application_transition(
@@ -330,6 +333,7 @@ def test_a_reversal_request_does_not_change_the_departure_deadline(
     )
     assert app.state == State.REJECTED and app.is_final
     assert app.reversal_requested_at is not None
+    assert departure_deadline(app) == departure
     permit.refresh_from_db()
     assert (permit.state, permit.lapses_at) == (WorkPermitState.GRANTED, departure)
     assert _open_deadlines(app) == deadlines
@@ -339,6 +343,7 @@ def test_a_reversal_request_does_not_change_the_departure_deadline(
     page = text_of(lookup(client, reference=app.reference))
     assert str(REVERSAL_REQUEST_TEXT) in page
     assert "does not stop your deadline to leave Norway" in page
+    assert f"You must leave Norway by {local_date(departure)}." in page
     assert "This decision is final." in page
 
     # the board's rejection stands: the board answers, not the Directorate
@@ -354,7 +359,8 @@ def test_a_reversal_request_does_not_change_the_departure_deadline(
     )
     assert app.state == State.REJECTED and app.is_final and app.reversal_requested_at is None
     permit.refresh_from_db()
-    assert permit.lapses_at == departure
+    assert permit.lapses_at == departure == departure_deadline(app)
+    assert _open_deadlines(app)["casework.departure"] == departure
     assert [e.action for e in AuditEvent.objects.filter(application=app).order_by("id")][-2:] == [
         "lodge_reversal_request",
         "refuse_reversal_request",
@@ -378,6 +384,9 @@ def test_a_granted_reversal_request_is_a_new_decision(unit, caseworker, decider,
     decision = app.decisions.order_by("-decided_at", "-pk").first()
     assert (decision.instance, decision.outcome) == (Instance.REVERSAL, "humanitarian")
     assert "casework.decision_delivery" in _open_deadlines(app)
+    # no longer rejected: no departure deadline runs, and the permit ended with the decision
+    assert departure_deadline(app) is None
+    assert "casework.departure" not in _open_deadlines(app)
 
 
 def test_no_reversal_request_while_the_appeal_deadline_runs(unit, caseworker, decider):

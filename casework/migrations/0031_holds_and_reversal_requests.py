@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0029_appeal_review"),
+        ("casework", "0030_appeal_review"),
     ]
 
     operations = [

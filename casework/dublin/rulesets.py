@@ -1,4 +1,4 @@
-"""The Dublin rule sets the system starts with, loaded by migration 0030 (and again by
+"""The Dublin rule sets the system starts with, loaded by migration 0032 (and again by
 ``load`` on an empty table): Dublin III until 11 June 2026, the AMMR from 12 June 2026.
 
 Sources: Regulation (EU) No 604/2013 arts. 21-25 and 29, and Commission Regulation (EC) No

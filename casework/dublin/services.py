@@ -57,6 +57,11 @@ LIVE_STATES = (
 )
 
 
+# A Dublin decision the applicant may still ask to stay against: rejected, the appeal with the
+# Directorate's review, or at the appeals board.
+STAY_STATES = (State.REJECTED, State.UNDER_REVIEW, State.APPEALED)
+
+
 def dublin_unit_subject(record: Any) -> dict[str, Any]:
     """The case of ``record`` as its deadlines see it: the reminders go to the Dublin unit,
     that is the case's assigned caseworker, or else the first caseworker of the case's unit."""
@@ -246,7 +251,7 @@ def dublin_stay_lodge(
         raise TransitionInvalid({"lodged_at": _("A request cannot be lodged in the future.")})
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
-        if app.track != Track.DUBLIN or app.state not in (State.REJECTED, State.APPEALED):
+        if app.track != Track.DUBLIN or app.state not in STAY_STATES:
             raise TransitionConflict(
                 _("A request to stay is made against a Dublin decision, and this case has none.")
             )

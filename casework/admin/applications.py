@@ -491,7 +491,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             events = events.exclude(target_state="")
         recent = list(events.order_by("-at", "-id")[:200])
         timeline = [_timeline_item(e) for e in recent]
-        case_file = casefile.case_file_context(request, app, recent)
+        # The lawyer's timeline leaves out the note and document events: their panels ask.
+        case_file = casefile.case_file_context(request, app, None if as_lawyer else recent)
         # A note's event shows the note as it reads now, to those who may read it.
         notes = casefile.notes_by_event(request, app, recent, case_file)
         for item in timeline:

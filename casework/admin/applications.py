@@ -107,6 +107,8 @@ def _timeline_item(event: AuditEvent) -> dict:
         # events written before it did so: whether a late reason was given.
         "late": bool(changes["late"] if "late" in changes else changes.get("late_reason")),
         "by": changes.get("lodged_by", ""),
+        # The appeal was lodged by the applicant's lawyer, signed in (the register's entry).
+        "by_lawyer": bool(changes.get("lawyer")),
     }
 
 
@@ -515,7 +517,11 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             "case_interviews": interviews,
             "case_timeline": timeline,
             "case_appointment": appointment,
-            "case_decisions": list(app.decisions.order_by("decided_at")) if as_lawyer else [],
+            "case_decisions": list(
+                app.decisions.select_related("notification_lawyer").order_by("decided_at")
+            )
+            if as_lawyer
+            else [],
             "case_probing": _status_probing(app),
             "case": app,
             **case_file,

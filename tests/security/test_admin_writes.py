@@ -41,7 +41,13 @@ from casework.deadlines import reminders
 from casework.intake import imports
 from casework.interpreters import services as interpreter_services
 from casework.lawyers import services as lawyer_services
-from casework.lawyers.models import Appointment, DutyList, Lawyer, Representative
+from casework.lawyers.models import (
+    Appointment,
+    DutyList,
+    DutyListMember,
+    Lawyer,
+    Representative,
+)
 from casework.models import (
     Application,
     AuditEvent,
@@ -158,7 +164,12 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.lawyer_register,
         "change": lawyer_services.lawyer_update,
     },
-    "DutyListAdmin": {"DutyListMemberInline.add": lawyer_services.duty_list_join},
+    "DutyListAdmin": {
+        "add": lawyer_services.duty_list_create,
+        "DutyListMemberInline.add": lawyer_services.duty_list_arrange,
+        "DutyListMemberInline.change": lawyer_services.duty_list_arrange,
+        "DutyListMemberInline.delete": lawyer_services.duty_list_arrange,
+    },
     "AppointmentAdmin": {
         "add": lawyer_services.appointment_make,
         "change": lawyer_services.appointment_end,
@@ -462,6 +473,15 @@ def _add_inline_row(client: Any, record: Any, prefix: str, **fields: Any) -> Any
     index = int(data[f"{prefix}-TOTAL_FORMS"][0])
     changes = {f"{prefix}-TOTAL_FORMS": str(index + 1), **_inline_row(prefix, index, **fields)}
     return post_form(client, url, changes)
+
+
+def _duty_list_of_two() -> dict:
+    duty = DutyList.objects.create(kind="48h", region="east")
+    first = Lawyer.objects.create(name="Nora Helmer", bar_number="B-1", region="east")
+    second = Lawyer.objects.create(name="Hedda Gabler", bar_number="B-2", region="east")
+    DutyListMember.objects.create(duty_list=duty, lawyer=first, position=1)
+    DutyListMember.objects.create(duty_list=duty, lawyer=second, position=2)
+    return {"record": duty, "first": first, "second": second}
 
 
 def _document(root: Any) -> dict:
@@ -892,6 +912,16 @@ SCENARIOS: dict[str, Write] = {
             actor=actor, lawyer=n["record"], firm="Helmer Advokat", active=False
         ),
     ),
+    "DutyListAdmin.add": Write(
+        prepare=lambda root: {},
+        through_admin=lambda client, n: post_form(
+            client, add_url(DutyList), {"kind": "48h", "region": "east"}
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_create(
+            actor=actor, kind="48h", region="east"
+        ),
+        created=DutyList,
+    ),
     "DutyListAdmin.DutyListMemberInline.add": Write(
         prepare=lambda root: {
             "record": DutyList.objects.create(kind="48h", region="east"),
@@ -900,8 +930,27 @@ SCENARIOS: dict[str, Write] = {
         through_admin=lambda client, n: _add_inline_row(
             client, n["record"], "members", lawyer=n["lawyer"].pk
         ),
-        directly=lambda actor, n: lawyer_services.duty_list_join(
-            actor=actor, duty_list=n["record"], lawyer=n["lawyer"]
+        directly=lambda actor, n: lawyer_services.duty_list_arrange(
+            actor=actor, duty_list=n["record"], lawyers=[n["lawyer"]]
+        ),
+    ),
+    # The first lawyer moves behind the second (place 3 of 2: the end).
+    "DutyListAdmin.DutyListMemberInline.change": Write(
+        prepare=lambda root: _duty_list_of_two(),
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"members-0-position": "3"}
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_arrange(
+            actor=actor, duty_list=n["record"], lawyers=[n["second"], n["first"]]
+        ),
+    ),
+    "DutyListAdmin.DutyListMemberInline.delete": Write(
+        prepare=lambda root: _duty_list_of_two(),
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"members-0-DELETE": "on"}
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_arrange(
+            actor=actor, duty_list=n["record"], lawyers=[n["second"]]
         ),
     ),
     "AppointmentAdmin.add": Write(

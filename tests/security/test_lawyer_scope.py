@@ -497,7 +497,7 @@ def test_admin_lists_name_only_the_clients_rows(client, lawyer_user, sides):
     assert [a.pk for a in listed.context["cl"].result_list] == [mine.app.pk]
 
 
-def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides):
+def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides, caseworker):
     mine, others = sides
     client.force_login(lawyer_user)
     events = AuditEvent.objects.count()
@@ -520,10 +520,19 @@ def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides):
     # Lodging the client's appeal on the case page's form.
     url = reverse("admin:casework_application_transition", args=[mine.app.pk, "appeal"])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"version": mine.app.version, "lodged_by": "", "late_reason": ""})
+    response = client.post(
+        url, {"version": mine.app.version, "lodged_by": "the applicant", "late_reason": ""}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     mine.app.refresh_from_db()
     assert mine.app.state == "appealed"
+    # The timeline names the lawyer who lodged it, for the lawyer and for the caseworker.
+    for user in (lawyer_user, caseworker):
+        client.force_login(user)
+        page = client.get(reverse("admin:casework_application_change", args=[mine.app.pk]))
+        timeline = page.content.decode().split('id="case-timeline-title"')[1]
+        assert "by the lawyer Hedda Gabler (Advokatfirma Tesman)" in " ".join(timeline.split())
+        assert "by the applicant" not in timeline
 
 
 def test_an_ended_appointment_closes_the_case_to_the_lawyer(lawyer_user, sides):

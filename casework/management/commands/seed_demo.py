@@ -37,6 +37,7 @@ from casework.applications.services import (
     interview_record_held,
     interview_schedule,
 )
+from casework.casefile.services import note_add
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
 from casework.interpreters import demo as interpreters_demo
@@ -383,6 +384,23 @@ class Command(BaseCommand):
         for app, reason in clients:
             if not Appointment.objects.filter(application=app).exists():
                 appointment_make(actor=caseworker, application=app, reason=reason, lawyer=ours)
+        # On the first client's case, a note shared with the lawyer and one kept internal:
+        # the lawyer reads the first only.
+        if clients and not clients[0][0].notes.exists():
+            first = clients[0][0]
+            note_add(
+                actor=caseworker,
+                application=first,
+                text="The medical report the applicant mentioned has not reached us: please "
+                "send it with the appeal.",
+                visibility="lawyer",
+            )
+            note_add(
+                actor=caseworker,
+                application=first,
+                text="Internal: check the travel route against the country information.",
+                visibility="internal",
+            )
 
 
 class _Progress:

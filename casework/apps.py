@@ -52,6 +52,8 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_lawyers()
+        _register_returns()
+        _register_resettlement()
 
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.
@@ -154,4 +156,74 @@ def _register_interpreters() -> None:
         "casework.add_interpreter",
         "casework.change_interpreter",
         "casework.view_interview",
+    )
+
+
+def _register_returns() -> None:
+    """The departure deadline (a deadline source that follows every transition of a case) and
+    the return records' rules, personal data and role grants."""
+    from casework.applications.signals import application_transitioned
+    from casework.privacy.registry import register_personal_data
+    from casework.returns import rules  # noqa: F401  (registers the object permissions)
+    from casework.returns.departure import departure_deadline_follow
+    from casework.returns.models import Return
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    application_transitioned.connect(
+        lambda sender, **kwargs: departure_deadline_follow(**kwargs),
+        weak=False,
+        dispatch_uid="casework.departure_deadline",
+    )
+    # The free text goes with the person; states, dates, types and destinations stay for the
+    # statistics of returns.
+    register_personal_data(Return, blank=("reason",), audit_subjects=True)
+    # The police (police registration) see every case and carry out forced returns; the case's
+    # unit records and decides; auditors read. Which record and transition is whose is the
+    # object rule of ``rules.py``.
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER, Role.REGISTRAR):
+        grant(role, "casework.view_return", "casework.add_return", "casework.change_return")
+    grant(Role.AUDITOR, "casework.view_return")
+
+
+def _register_resettlement() -> None:
+    """The resettlement quota's and referrals' rules, scopes, personal data and role grants.
+
+    A referral belongs to its refugee (``person``), so it is scoped as the person is (the
+    default of ``visible_to``); the quota is a figure of the budget, read by every role that
+    may open it.
+    """
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import register_model_scope
+    from casework.resettlement import rules  # noqa: F401  (registers the object permissions)
+    from casework.resettlement.models import ResettlementQuota, ResettlementReferral
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    register_model_scope(ResettlementQuota, lambda user, qs: qs)
+    # The UNHCR reference and the grounds go with the person; dates, priority, states and the
+    # quota year stay for the statistics.
+    register_personal_data(
+        ResettlementReferral,
+        owners=("person",),
+        blank=("unhcr_reference", "decision_reason"),
+        audit_subjects=True,
+        section="resettlement_referrals",
+    )
+    referrals = (
+        "casework.view_resettlementreferral",
+        "casework.add_resettlementreferral",
+        "casework.change_resettlementreferral",
+    )
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER):
+        grant(role, "casework.view_resettlementquota", *referrals)
+    grant(
+        Role.DECISION_MAKER, "casework.add_resettlementquota", "casework.change_resettlementquota"
+    )
+    # The police record arrivals: they read the referrals and the quota.
+    grant(
+        Role.REGISTRAR,
+        "casework.view_resettlementquota",
+        "casework.view_resettlementreferral",
+        "casework.change_resettlementreferral",
     )

@@ -11,6 +11,8 @@ from casework.admin import (  # noqa: F401
     libraries,
     people,
     reminders,
+    resettlement,
+    returns,
     security,
     staff,
     statistics,

@@ -15,8 +15,10 @@ from casework.audit.services import audit_log
 from casework.casefile import services as casefile
 from casework.interpreters import services as interpreter_services
 from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
-from casework.models import Person
+from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
+from casework.resettlement import services as resettlement_services
+from casework.returns import services as return_services
 from integration.models import (
     IntroductionProgramme,
     MunicipalityOfficer,
@@ -65,6 +67,9 @@ WORDS = {
     "document_source": "SOURCE-HALCYON",
     "booking_dialect": "DIALECT-MARMALADE",
     "booking_reason": "BOOKING-TANGERINE",
+    "return_grounds": "RETURN-PERSIMMON",
+    "unhcr_reference": "UNHCR-PERIWINKLE",
+    "referral_reason": "REFERRAL-MANDARIN",
 }
 
 
@@ -122,6 +127,16 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     interpreter_services.booking_transition(
         actor=dpo, booking=booking, name="cancel", reason=WORDS["booking_reason"]
+    )
+    # A UNHCR referral of the person, not selected (its reference and grounds are theirs).
+    referral = ResettlementReferral.objects.create(
+        person=person,
+        unhcr_reference=WORDS["unhcr_reference"],
+        referral_date=timezone.localdate() - dt.timedelta(days=60),
+        unit=unit,
+    )
+    resettlement_services.referral_transition(
+        actor=dpo, referral=referral, name="not_select", reason=WORDS["referral_reason"]
     )
     application_transition(
         actor=dpo,
@@ -226,6 +241,12 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     NorwegianTest.objects.create(
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
+    )
+    # The return after the final rejection: assisted return refused, with grounds.
+    record = return_services.return_open(actor=dpo, application=app)
+    record = return_services.return_transition(actor=dpo, record=record, name="apply_assisted")
+    return_services.return_transition(
+        actor=dpo, record=record, name="refuse_assisted", grounds=WORDS["return_grounds"]
     )
     person.words = words
     person.reference = app.reference

@@ -51,6 +51,8 @@ from casework.lawyers.services import (
 )
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
+from casework.resettlement import demo as resettlement_demo
+from casework.returns import demo as returns_demo
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
@@ -148,8 +150,17 @@ class Command(BaseCommand):
             )
             created = self._cases(users, unit, random.Random(options["seed"]))
             self._lawyers(users)
+            referred = resettlement_demo.resettlement_seed(
+                decider=users["decider"],
+                caseworker=users["caseworker"],
+                registrar=users["registrar"],
+                seed=options["seed"],
+            )
         self.stdout.write(
-            self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
+            self.style.SUCCESS(
+                f"demo users ready ({len(users)}); demo cases created: {created}; "
+                f"UNHCR referrals: {referred}"
+            )
         )
         if options["no_bulk"]:
             self._bookings(users, interpreters)
@@ -161,11 +172,13 @@ class Command(BaseCommand):
 
     def _bookings(self, users: dict, interpreters: int) -> None:
         """Interpreters booked for the demo interviews to come (after the bulk load, whose
-        open cases hold most of them)."""
+        open cases hold most of them), and the demo returns of rejected cases."""
         booked = interpreters_demo.bookings_seed(actor=users["interpreter-coordinator"])
         self.stdout.write(
             f"interpreters added to the register: {interpreters}; interviews booked: {booked}"
         )
+        returns = returns_demo.returns_seed(users=users)
+        self.stdout.write(f"returns recorded: {returns}")
 
     def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()

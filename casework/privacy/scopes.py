@@ -151,7 +151,9 @@ def _lawyer_register_visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
 
         # Each row once without DISTINCT (a list of the register stays a bounded read): the
         # lists are asked whether one of their places is the lawyer's.
-        theirs = DutyListMember.objects.filter(duty_list=OuterRef("pk"), lawyer__user_id=user.pk)
+        theirs = DutyListMember.objects.filter(
+            duty_list=OuterRef("pk"), lawyer__user_id=user.pk or 0
+        )
         own = {
             "casework.lawyer": Q(user_id=user.pk),
             "casework.dutylist": Q(Exists(theirs)),

@@ -35,6 +35,8 @@ class CaseworkConfig(AppConfig):
         from casework.deadlines.messages import register_notice_lines
         from casework.lawyers import rules as lawyer_rules  # noqa: F401  (appointment permissions)
         from casework.lawyers.channels import RepresentativeChannel
+        from casework.permits import deadlines as permit_deadlines  # noqa: F401  (sources)
+        from casework.permits.notices import register_permit_notices
         from casework.privacy import personal
         from casework.privacy.scopes import register_model_scope
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
@@ -52,6 +54,7 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_lawyers()
+        _register_permits()
         _register_returns()
         _register_resettlement()
 
@@ -60,6 +63,7 @@ class CaseworkConfig(AppConfig):
         register_notice_lines(waiting_lines)
         # The applicant's notices (received, interview, decision, appeal, queue): their words.
         register_notices()
+        register_permit_notices()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")
         user_login_failed.connect(count_login_failure, dispatch_uid="casework.login_failed")
@@ -156,6 +160,45 @@ def _register_interpreters() -> None:
         "casework.add_interpreter",
         "casework.change_interpreter",
         "casework.view_interview",
+    )
+
+
+def _register_permits() -> None:
+    """The permits' rules, scopes, personal data and role grants: a permit is seen by whoever
+    sees its holder; a group renewal by those who may make one, and the auditors."""
+    from casework.permits import rules  # noqa: F401  (registers the object permissions)
+    from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import people_visible_to, register_model_scope, sees_everything
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    def permits_of_visible_people(user: Any, qs: Any, path: str = "person") -> Any:
+        if sees_everything(user):
+            return qs
+        return qs.filter(**{f"{path}__in": people_visible_to(user)})
+
+    register_model_scope(ResidencePermit, permits_of_visible_people)
+    register_model_scope(
+        PermitRenewal, lambda user, qs: permits_of_visible_people(user, qs, "permit__person")
+    )
+    # A group renewal names no person: those who may see renewals see them all.
+    register_model_scope(
+        RenewalRun,
+        lambda user, qs: qs if user.has_perm("casework.view_renewalrun") else qs.none(),
+    )
+    register_personal_data(
+        ResidencePermit, owners=("person",), audit_subjects=True, section="residence_permits"
+    )
+    register_personal_data(PermitRenewal, owners=("permit__person",), section="permit_renewals")
+    permits = ("casework.view_residencepermit", "casework.view_permitrenewal")
+    for role in (Role.CASEWORKER, Role.APPEALS, Role.INTEGRATION):
+        grant(role, *permits)
+    grant(
+        Role.DECISION_MAKER,
+        *permits,
+        "casework.view_renewalrun",
+        "casework.add_renewalrun",
     )
 
 

@@ -24,6 +24,7 @@ from casework.lawyers.models import (
 )
 from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
 from casework.privacy.models import AccessLog
 from casework.resettlement.models import ResettlementQuota, ResettlementReferral
 from casework.returns.models import Return
@@ -59,10 +60,13 @@ __all__ = [
     "Letter",
     "LetterDelivery",
     "Person",
+    "PermitRenewal",
     "PublishedTable",
     "QueueDay",
     "Reminder",
+    "RenewalRun",
     "Representative",
+    "ResidencePermit",
     "Return",
     "ResettlementQuota",
     "ResettlementReferral",

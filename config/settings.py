@@ -457,6 +457,10 @@ SPECTACULAR_SETTINGS = {
         "SpokenLanguageEnum": "casework.people.choices.SpokenLanguage",
         "LetterKindEnum": "casework.letters.choices.LetterKind",
         "LetterChannelEnum": "casework.letters.choices.Channel",
+        "PermitTypeEnum": "casework.permits.choices.PermitType",
+        "DecisionPermitTypeEnum": "casework.applications.workflow.DECISION_PERMIT_TYPES",
+        "PermitStatusEnum": "casework.permits.choices.PermitStatus",
+        "RenewalRunStatusEnum": "casework.permits.choices.RenewalRunStatus",
     },
 }
 

@@ -10,6 +10,7 @@ from casework.admin import (  # noqa: F401
     letters,
     libraries,
     people,
+    permits,
     reminders,
     resettlement,
     returns,

@@ -3,7 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import casefile, interpreters, lawyers, letters, resettlement, returns, views
+from casework.api import (
+    casefile,
+    interpreters,
+    lawyers,
+    letters,
+    permits,
+    resettlement,
+    returns,
+    views,
+)
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -26,6 +35,8 @@ router.register(
 router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
 router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
 router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")
+router.register("permits", permits.ResidencePermitViewSet, basename="permit")
+router.register("permit-renewals", permits.RenewalRunViewSet, basename="permit-renewal")
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

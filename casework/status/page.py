@@ -28,6 +28,7 @@ from casework.applications.choices import ApplicationKind, State, Track
 from casework.applications.models import Application
 from casework.applications.workflow import delivery_pending
 from casework.core.locale_formats import local_date, local_number, local_time
+from casework.permits.notices import permit_lines
 from casework.returns.departure import departure_deadline
 from casework.status.hooks import residence_lines
 from casework.status.waiting import WAITING_STATES, waiting_figures
@@ -165,6 +166,7 @@ class StatusPage:
     deadlines: list[str] = field(default_factory=list)
     appointment: Appointment | None = None
     residence: list[str] = field(default_factory=list)
+    permit: list[str] = field(default_factory=list)
     waiting_shown: bool = False
     waiting_text: str = ""
     waiting_note: str = ""
@@ -236,6 +238,9 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
     if state in (S.SUBMITTED, S.EXAMINED):
         page.appointment = _appointment(application, now)
     page.residence = residence_lines(application=application)
+    if state in (S.ACCEPTED, S.REJECTED) and not page.delivery_text:
+        # The permit the delivered decision gave (none after a rejection on the merits).
+        page.permit = permit_lines(list(application.permits.order_by("-valid_from", "-pk")[:1]))
 
     if state == S.APPEALED:
         page.waiting_text, page.waiting_note = appeals_board_waiting(application)

@@ -73,6 +73,7 @@ from casework.people.services import (
     person_register,
     person_update,
 )
+from casework.permits import services as permit_services
 from casework.privacy import retention as privacy
 from casework.resettlement import services as resettlement_services
 from casework.returns import services as return_services
@@ -106,6 +107,7 @@ from tests.integration.factories import (
     municipality_named,
     settled,
 )
+from tests.permits.helpers import collective_permit
 from tests.reception.factories import (
     CentreStaffFactory,
     MunicipalityQuotaFactory,
@@ -189,6 +191,8 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.representative_appoint,
         "change": lawyer_services.representative_end,
     },
+    "ResidencePermitAdmin": {"change": permit_services.permit_card_issued},
+    "RenewalRunAdmin": {"add": permit_services.renewal_run_start},
     "MunicipalityOfficerAdmin": {
         "add": integration_services.municipality_officer_add,
         "delete": integration_services.municipality_officer_remove,
@@ -249,6 +253,7 @@ RECORDS: dict[str, Editable] = {
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
+    "casework.ResidencePermit": Editable(collective_permit, frozenset({"card_issued_on"})),
     "casework.Return": Editable(
         lambda: Return.objects.create(
             application=(app := ApplicationFactory(state="rejected")), person=app.person
@@ -1076,6 +1081,15 @@ SCENARIOS: dict[str, Write] = {
             actor=actor, representative=n["record"], reason="The minor turned 18."
         ),
     ),
+    "ResidencePermitAdmin.change": Write(
+        prepare=lambda root: {"record": collective_permit()},
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"card_issued_on": "2025-03-05"}
+        ),
+        directly=lambda actor, n: permit_services.permit_card_issued(
+            actor=actor, permit=n["record"], issued_on=dt.date(2025, 3, 5)
+        ),
+    ),
     "MunicipalityOfficerAdmin.delete": Write(
         prepare=_officer,
         through_admin=lambda client, n: client.post(
@@ -1109,6 +1123,7 @@ OWN_PAGES = {
     "WorkPermitAdmin.add",
     "FamilyReunificationAdmin.add",
     "IntroductionProgrammeAdmin.add",
+    "RenewalRunAdmin.add",
     "PersonAdmin.action:export_subject_access",
 }
 

@@ -51,6 +51,7 @@ from casework.lawyers.services import (
 )
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
+from casework.permits import demo as permits_demo
 from casework.resettlement import demo as resettlement_demo
 from casework.returns import demo as returns_demo
 from casework.staff.choices import Role
@@ -164,11 +165,21 @@ class Command(BaseCommand):
         )
         if options["no_bulk"]:
             self._bookings(users, interpreters)
+            self._permits(users)
             return
         if options["scale"] <= 0:
             raise CommandError("--scale must be positive.")
         self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
         self._bookings(users, interpreters)
+        self._permits(users)
+
+    def _permits(self, users: dict) -> None:
+        """Each decided demo case's residence permit, and the Ukrainians' yearly renewals."""
+        made = permits_demo.permits_seed(decider=users["decider"])
+        self.stdout.write(
+            f"residence permits recorded: {made['permits']}; renewed by the demo group "
+            f"renewals: {made['renewed']}"
+        )
 
     def _bookings(self, users: dict, interpreters: int) -> None:
         """Interpreters booked for the demo interviews to come (after the bulk load, whose
@@ -308,6 +319,7 @@ class Command(BaseCommand):
                     application=app,
                     outcome="collective",
                     grounds="Ukrainian citizen resident in Ukraine before 24.02.2022.",
+                    permit_group=permits_demo.GROUP,
                 )
                 continue
             interview = interview_schedule(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0028_returns'),
+        ('casework', '0029_permits'),
     ]
 
     operations = [

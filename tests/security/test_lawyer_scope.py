@@ -525,7 +525,7 @@ def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides, cas
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     mine.app.refresh_from_db()
-    assert mine.app.state == "appealed"
+    assert mine.app.state == "under_review"
     # The timeline names the lawyer who lodged it, for the lawyer and for the caseworker.
     for user in (lawyer_user, caseworker):
         client.force_login(user)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0029_permits'),
+        ('casework', '0031_holds_and_reversal_requests'),
     ]
 
     operations = [

@@ -49,6 +49,7 @@ class CaseworkConfig(AppConfig):
         for model in (CaseNote, CaseNoteVersion, CaseDocument, CaseDocumentVersion):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
+        _register_vulnerability()
 
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.
@@ -102,4 +103,29 @@ def _register_interpreters() -> None:
         "casework.add_interpreter",
         "casework.change_interpreter",
         "casework.view_interview",
+    )
+
+
+def _register_vulnerability() -> None:
+    """Special needs, tuberculosis screening and age assessment: the deadline source, the
+    records of a person for erasure and subject access, and the panel on the person's page."""
+    from django.utils.translation import gettext_lazy as _
+
+    from casework.people.panels import register_person_panel
+    from casework.privacy.registry import register_personal_data
+    from casework.vulnerability import deadlines  # noqa: F401  (registers the TB deadline)
+    from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
+    from casework.vulnerability.panels import person_vulnerability_panel
+
+    # The detail and the findings go with the person; kinds, dates and outcomes stay for the
+    # figures (how many survivors of torture were received in a year).
+    register_personal_data(Vulnerability, blank=("detail", "end_reason"), audit_subjects=True)
+    register_personal_data(AgeAssessment, blank=("basis",), audit_subjects=True)
+    register_personal_data(TbScreening, audit_subjects=True)
+    register_person_panel(
+        "casework.vulnerability",
+        person_vulnerability_panel,
+        label=_("Special needs and health"),
+        permission="casework.view_vulnerability",
+        with_viewer=True,
     )

@@ -28,9 +28,11 @@ from casework.privacy.models import AccessLog
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
+from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
 
 __all__ = [
     "AccessLog",
+    "AgeAssessment",
     "Appeal",
     "Appointment",
     "Application",
@@ -58,6 +60,8 @@ __all__ = [
     "LetterDelivery",
     "Person",
     "PublishedTable",
+    "TbScreening",
+    "Vulnerability",
     "QueueDay",
     "Reminder",
     "Representative",

@@ -15,4 +15,5 @@ from casework.admin import (  # noqa: F401
     staff,
     statistics,
     status_lookups,
+    vulnerability,
 )

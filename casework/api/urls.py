@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import casefile, interpreters, lawyers, letters, views
+from casework.api import casefile, interpreters, lawyers, letters, views, vulnerability
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -17,6 +17,9 @@ router.register("lawyers", lawyers.LawyerViewSet, basename="lawyer")
 router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
 router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
 router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")
+router.register("vulnerabilities", vulnerability.VulnerabilityViewSet, basename="vulnerability")
+router.register("tb-screenings", vulnerability.TbScreeningViewSet, basename="tb-screening")
+router.register("age-assessments", vulnerability.AgeAssessmentViewSet, basename="age-assessment")
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

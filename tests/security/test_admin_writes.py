@@ -74,6 +74,8 @@ from casework.staff.services import (
     unit_create,
     unit_update,
 )
+from casework.vulnerability import services as vulnerability_services
+from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
 from integration import services as integration_services
 from integration.models import IntroductionProgramme, MunicipalityOfficer
 from reception import services as reception_services
@@ -167,6 +169,12 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.representative_appoint,
         "change": lawyer_services.representative_end,
     },
+    "VulnerabilityAdmin": {
+        "add": vulnerability_services.vulnerability_record,
+        "change": vulnerability_services.vulnerability_end,
+    },
+    "TbScreeningAdmin": {"change": vulnerability_services.tb_screening_record},
+    "AgeAssessmentAdmin": {"add": vulnerability_services.age_assessment_record},
     "MunicipalityOfficerAdmin": {
         "add": integration_services.municipality_officer_add,
         "delete": integration_services.municipality_officer_remove,
@@ -217,6 +225,12 @@ RECORDS: dict[str, Editable] = {
     ),
     "casework.Representative": Editable(
         lambda: _representative(None)["record"], frozenset({"ends_on", "end_reason"})
+    ),
+    "casework.Vulnerability": Editable(
+        lambda: _need(None)["record"], frozenset({"ended_on", "end_reason"})
+    ),
+    "casework.TbScreening": Editable(
+        lambda: _screening(None)["record"], frozenset({"screened_on", "result"})
     ),
     "reception.ReceptionCentre": Editable(
         ReceptionCentreFactory, reception_services.CENTRE_EDITABLE_FIELDS
@@ -531,6 +545,27 @@ def _representative(root: Any) -> dict:
         person=person, name="Solveig Dahl", appointed_by="Statsforvalteren", phone="1"
     )
     return {"record": record, "person": person}
+
+
+def _need(root: Any) -> dict:
+    person = PersonFactory()
+    ApplicationFactory(person=person)
+    record = Vulnerability.objects.create(person=person, kind="pregnant", detail="week 30")
+    return {"record": record, "person": person}
+
+
+def _screening(root: Any) -> dict:
+    person = PersonFactory()
+    ApplicationFactory(person=person)
+    day = timezone.localdate() - dt.timedelta(days=3)
+    record = TbScreening.objects.create(
+        person=person, arrived_on=day, due_on=day + dt.timedelta(days=14), method="xray"
+    )
+    return {"record": record, "person": person}
+
+
+def _claimed_minor(root: Any) -> dict:
+    return {"person": _minor()}
 
 
 def _fresh_rejection() -> Application:
@@ -978,6 +1013,75 @@ SCENARIOS: dict[str, Write] = {
         directly=lambda actor, n: lawyer_services.representative_end(
             actor=actor, representative=n["record"], reason="The minor turned 18."
         ),
+    ),
+    "VulnerabilityAdmin.add": Write(
+        prepare=lambda root: {"person": PersonFactory()},
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(Vulnerability),
+            {
+                "person": n["person"].pk,
+                "kind": "torture",
+                "detail": "Scars, nightmares.",
+                "accommodation": ["single_room", "ground_floor"],
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        ),
+        directly=lambda actor, n: vulnerability_services.vulnerability_record(
+            actor=actor,
+            person=n["person"],
+            kind="torture",
+            detail="Scars, nightmares.",
+            accommodation=["single_room", "ground_floor"],
+        ),
+        created=Vulnerability,
+    ),
+    "VulnerabilityAdmin.change": Write(
+        prepare=_need,
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"end_reason": "The child was born."}
+        ),
+        directly=lambda actor, n: vulnerability_services.vulnerability_end(
+            actor=actor, vulnerability=n["record"], reason="The child was born."
+        ),
+    ),
+    "TbScreeningAdmin.change": Write(
+        prepare=_screening,
+        through_admin=lambda client, n: post_form(
+            client,
+            change_url(n["record"]),
+            {"screened_on": timezone.localdate().isoformat(), "result": "negative"},
+        ),
+        directly=lambda actor, n: vulnerability_services.tb_screening_record(
+            actor=actor,
+            screening=n["record"],
+            screened_on=timezone.localdate(),
+            result="negative",
+        ),
+    ),
+    "AgeAssessmentAdmin.add": Write(
+        prepare=_claimed_minor,
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(AgeAssessment),
+            {
+                "person": n["person"].pk,
+                "claimed_birth_date": n["person"].date_of_birth.isoformat(),
+                "method": "interview",
+                "outcome": "undetermined",
+                "basis": "Consistent account.",
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        ),
+        directly=lambda actor, n: vulnerability_services.age_assessment_record(
+            actor=actor,
+            person=n["person"],
+            claimed_birth_date=n["person"].date_of_birth,
+            method="interview",
+            outcome="undetermined",
+            basis="Consistent account.",
+        ),
+        created=AgeAssessment,
     ),
     "MunicipalityOfficerAdmin.delete": Write(
         prepare=_officer,

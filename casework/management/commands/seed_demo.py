@@ -53,6 +53,7 @@ from casework.people.services import person_register, person_update
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
+from casework.vulnerability import demo as vulnerability_demo
 
 PARTS = ("protection2022", "collective2023", "recent", "open")
 
@@ -147,6 +148,8 @@ class Command(BaseCommand):
             )
             created = self._cases(users, unit, random.Random(options["seed"]))
             self._lawyers(users)
+            needs = vulnerability_demo.vulnerability_seed(actor=users["caseworker"])
+        self.stdout.write(f"special needs recorded: {needs}")
         self.stdout.write(
             self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
         )

@@ -457,6 +457,9 @@ SPECTACULAR_SETTINGS = {
         "SpokenLanguageEnum": "casework.people.choices.SpokenLanguage",
         "LetterKindEnum": "casework.letters.choices.LetterKind",
         "LetterChannelEnum": "casework.letters.choices.Channel",
+        "TbMethodEnum": "casework.vulnerability.choices.TbMethod",
+        "AgeMethodEnum": "casework.vulnerability.choices.AgeMethod",
+        "AgeOutcomeEnum": "casework.vulnerability.choices.AgeOutcome",
     },
 }
 

@@ -50,6 +50,7 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_vulnerability()
+        _register_resettlement()
 
         install_lang_info()
         # The queue notice tells the applicant how long they may still wait, as the page does.
@@ -103,6 +104,49 @@ def _register_interpreters() -> None:
         "casework.add_interpreter",
         "casework.change_interpreter",
         "casework.view_interview",
+    )
+
+
+def _register_resettlement() -> None:
+    """The resettlement quota's and referrals' rules, scopes, personal data and role grants.
+
+    A referral belongs to its refugee (``person``), so it is scoped as the person is (the
+    default of ``visible_to``); the quota is a figure of the budget, read by every role that
+    may open it.
+    """
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import register_model_scope
+    from casework.resettlement import rules  # noqa: F401  (registers the object permissions)
+    from casework.resettlement.models import ResettlementQuota, ResettlementReferral
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    register_model_scope(ResettlementQuota, lambda user, qs: qs)
+    # The UNHCR reference and the grounds go with the person; dates, priority, states and the
+    # quota year stay for the statistics.
+    register_personal_data(
+        ResettlementReferral,
+        owners=("person",),
+        blank=("unhcr_reference", "decision_reason"),
+        audit_subjects=True,
+        section="resettlement_referrals",
+    )
+    referrals = (
+        "casework.view_resettlementreferral",
+        "casework.add_resettlementreferral",
+        "casework.change_resettlementreferral",
+    )
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER):
+        grant(role, "casework.view_resettlementquota", *referrals)
+    grant(
+        Role.DECISION_MAKER, "casework.add_resettlementquota", "casework.change_resettlementquota"
+    )
+    # The police record arrivals: they read the referrals and the quota.
+    grant(
+        Role.REGISTRAR,
+        "casework.view_resettlementquota",
+        "casework.view_resettlementreferral",
+        "casework.change_resettlementreferral",
     )
 
 

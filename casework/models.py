@@ -25,6 +25,7 @@ from casework.lawyers.models import (
 from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
 from casework.privacy.models import AccessLog
+from casework.resettlement.models import ResettlementQuota, ResettlementReferral
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
@@ -65,6 +66,8 @@ __all__ = [
     "QueueDay",
     "Reminder",
     "Representative",
+    "ResettlementQuota",
+    "ResettlementReferral",
     "SmsMessage",
     "StaffProfile",
     "Statistics",

@@ -142,8 +142,24 @@ def _booking(state: str, users: dict[str, Any]) -> Any:
     return _set_state(factories.InterpreterBookingFactory(interview=interview), state)
 
 
+def _referral(state: str, users: dict[str, Any]) -> Any:
+    from casework.models import ResettlementQuota, ResettlementReferral
+
+    year = timezone.localdate().year
+    ResettlementQuota.objects.get_or_create(year=year, defaults={"places": 100})
+    referral = ResettlementReferral.objects.create(
+        person=factories.PersonFactory(),
+        unhcr_reference=f"TEST-{ResettlementReferral.objects.count() + 1}",
+        referral_date=timezone.localdate() - dt.timedelta(days=30),
+        unit=users["unit"],
+        quota_year=year if state in ("selected", "arrived") else None,
+    )
+    return _set_state(referral, state)
+
+
 READY: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "casework.InterpreterBooking": _booking,
+    "casework.ResettlementReferral": _referral,
     "casework.Application": _application,
     "integration.WorkPermit": _work_permit,
     "integration.FamilyReunification": _family,

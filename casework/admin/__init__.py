@@ -11,6 +11,7 @@ from casework.admin import (  # noqa: F401
     libraries,
     people,
     reminders,
+    resettlement,
     security,
     staff,
     statistics,

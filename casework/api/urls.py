@@ -3,7 +3,15 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from casework.api import casefile, interpreters, lawyers, letters, views, vulnerability
+from casework.api import (
+    casefile,
+    interpreters,
+    lawyers,
+    letters,
+    resettlement,
+    views,
+    vulnerability,
+)
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -14,6 +22,14 @@ router.register(
     "interpreter-bookings", interpreters.InterpreterBookingViewSet, basename="interpreter-booking"
 )
 router.register("lawyers", lawyers.LawyerViewSet, basename="lawyer")
+router.register(
+    "resettlement-quotas", resettlement.ResettlementQuotaViewSet, basename="resettlement-quota"
+)
+router.register(
+    "resettlement-referrals",
+    resettlement.ResettlementReferralViewSet,
+    basename="resettlement-referral",
+)
 router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
 router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
 router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")

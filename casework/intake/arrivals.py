@@ -33,6 +33,7 @@ COLUMNS = (
     "arrival_date",
     "centre",
     "phone",
+    "unhcr_reference",
 )
 REQUIRED_COLUMNS = ("external_id", "given_name", "family_name", "date_of_birth", "arrival_date")
 BATCH = 5000
@@ -73,6 +74,7 @@ class Arrival:
     centre: str
     centre_id: int | None = None
     phone: str = ""  # E.164
+    unhcr_reference: str = ""  # a resettlement arrival's referral
 
 
 @dataclass
@@ -286,6 +288,8 @@ def validate_row(line: int, row: dict[str, str], today: dt.date) -> Arrival | li
             bad(name, "longer than 120 characters")
     if len(get["centre"]) > 200:
         bad("centre", "longer than 200 characters")
+    if len(get["unhcr_reference"]) > 40:
+        bad("unhcr_reference", "longer than 40 characters")
     born = _date(get["date_of_birth"], year_only=True) if get["date_of_birth"] else None
     if get["date_of_birth"] and born is None:
         bad("date_of_birth", "not a date (YYYY-MM-DD or YYYY)")
@@ -334,6 +338,7 @@ def validate_row(line: int, row: dict[str, str], today: dt.date) -> Arrival | li
         arrival_date=arrived[0],
         centre=get["centre"],
         phone=phone,
+        unhcr_reference=get["unhcr_reference"] if kind == "resettlement" else "",
     )
 
 

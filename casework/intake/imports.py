@@ -15,6 +15,14 @@ The format (comma separated, a header row; column order free, extra columns igno
     centre          optional: id or name of the reception centre the person is placed in
     phone           optional: the person's mobile number, with the country code unless
                     Norwegian; stored in E.164 (+4791234567) for text messages
+    unhcr_reference optional, for a resettlement arrival: UNHCR's reference of the referral
+
+A resettlement arrival counts against the resettlement quota of its year of arrival
+(Immigration Act § 35): it is written with its UNHCR referral, arrived, and takes a place of
+that year's quota under the quota's lock; a row beyond the places left is a bad row ("the
+resettlement quota of YEAR is full"), as a row beyond a centre's free beds is. A year with no
+quota set takes no place (the quota counts them once it is set). A UNHCR reference already
+registered is a bad row: record that referral's arrival on the referral itself.
 
 The file must be UTF-8 ("CSV UTF-8" in spreadsheet programs; a byte-order mark is allowed).
 Two kinds of problem, two answers:
@@ -54,6 +62,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from casework.applications.choices import ApplicationKind
 from casework.applications.models import Application
 from casework.applications.rows import application_lodged_rows, application_new
 from casework.intake.arrivals import (
@@ -70,6 +79,8 @@ from casework.intake.writer import CopyWriter, OrmWriter
 from casework.people.identity import REFERENCE_ALPHABET, REFERENCE_LENGTH, luhn_digit
 from casework.people.models import Person
 from casework.people.rows import person_new, person_registered_rows
+from casework.resettlement.models import ResettlementReferral
+from casework.resettlement.services import import_places_take, imported_referrals_write
 from casework.staff.roles import unit_id_of
 from casework.staff.users import AnyUser, recorded_user
 
@@ -172,6 +183,36 @@ def _reserve_beds(todo: list[Arrival], result: ImportResult) -> list[Arrival]:
     return [a for a in todo if a.external_id not in full]
 
 
+def _resettlement_places(todo: list[Arrival], result: ImportResult) -> list[Arrival]:
+    """Take a place of its arrival year's quota for each resettlement arrival, under the
+    quota's lock; refuse the rows beyond the places left and those whose UNHCR reference is
+    already registered."""
+    resettled = [a for a in todo if a.kind == ApplicationKind.RESETTLEMENT]
+    if not resettled:
+        return todo
+    references = [a.unhcr_reference for a in resettled if a.unhcr_reference]
+    known = set(
+        ResettlementReferral.objects.filter(unhcr_reference__in=references).values_list(
+            "unhcr_reference", flat=True
+        )
+    )
+    refused: set[int] = set()
+    seen: set[str] = set()
+    for a in resettled:
+        if a.unhcr_reference and (a.unhcr_reference in known or a.unhcr_reference in seen):
+            add_errors(result, [RowError(a.line, "unhcr_reference", "already registered")])
+            refused.add(a.line)
+        elif a.unhcr_reference:
+            seen.add(a.unhcr_reference)
+    counted = [a for a in resettled if a.line not in refused]
+    for i in import_places_take(a.arrival_date.year for a in counted):
+        a = counted[i]
+        year = a.arrival_date.year
+        add_errors(result, [RowError(a.line, "kind", f"the resettlement quota of {year} is full")])
+        refused.add(a.line)
+    return [a for a in todo if a.line not in refused]
+
+
 def _place(rows: list[tuple[int, int, dt.date]], actor: AnyUser | None) -> None:
     if rows and "place" in CENTRE_HOOKS:
         CENTRE_HOOKS["place"](rows=rows, actor=actor)
@@ -225,7 +266,8 @@ def _insert(
         Application.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
     )
     todo = [a for a in batch if a.external_id not in done]
-    placed = _reserve_beds(todo, result)
+    # beds first: a place of the quota is taken (written) for the rows that will be imported
+    placed = _resettlement_places(_reserve_beds(todo, result), result)
     refused = len(todo) - len(placed)
     if not placed:
         return 0, refused
@@ -276,6 +318,12 @@ def _insert(
             )
         )
     out.flush(now)
+    resettled = [
+        (p.pk, app.pk, a.arrival_date, a.unhcr_reference)
+        for a, p, app in zip(placed, people, apps, strict=True)
+        if a.kind == ApplicationKind.RESETTLEMENT
+    ]
+    imported_referrals_write(rows=resettled, actor=actor, is_demo=is_demo)
     _place(
         [(p.pk, a.centre_id, a.arrival_date) for a, p in zip(placed, people, strict=True)
          if a.centre_id],

@@ -747,3 +747,84 @@ def tables(*, slugs: Iterable[str] | None = None, **params: Any) -> list[Table]:
     discover()
     sources = params.pop("sources", None) or Sources()
     return [TABLES[s](sources=sources, **params) for s in (slugs or TABLES)]
+
+
+# --- Resettlement against the quota ---------------------------------------------------------
+
+
+def _resettlement_figures() -> dict[int, dict[str, Any]]:
+    """Per quota year: the quota (places, source, verified) and the places used, selected
+    (not yet arrived) and arrived. Two grouped reads, whatever the number of referrals."""
+    from casework.resettlement.choices import PLACE_STATES, ReferralState
+    from casework.resettlement.models import ResettlementQuota, ResettlementReferral
+
+    years: dict[int, dict[str, Any]] = {}
+    for q in ResettlementQuota.objects.values("year", "places", "source", "verified"):
+        years[q["year"]] = {**q, "selected": 0, "arrived": 0}
+    counted = (
+        ResettlementReferral.objects.filter(state__in=PLACE_STATES, quota_year__isnull=False)
+        .values("quota_year", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in counted:
+        year = years.setdefault(
+            row["quota_year"],
+            {"year": row["quota_year"], "places": None, "source": "", "verified": False,
+             "selected": 0, "arrived": 0},
+        )  # fmt: skip
+        key = "arrived" if row["state"] == ReferralState.ARRIVED else "selected"
+        year[key] += row["n"]
+    return years
+
+
+@register("resettlement-quota")
+def resettlement_quota(
+    *, year: int | None = None, sources: Sources | None = None, **_ignored: Any
+) -> Table:
+    """Resettlement refugees against the yearly quota (Immigration Act § 35): places used
+    (selected, and of those arrived) and remaining, per quota year, newest first."""
+    figures = (
+        sources.memo("resettlement-quota", _resettlement_figures)
+        if sources is not None
+        else _resettlement_figures()
+    )
+    rows = []
+    for y in sorted(figures, reverse=True):
+        if year and y != year:
+            continue
+        f = figures[y]
+        used = f["selected"] + f["arrived"]
+        rows.append(
+            {
+                "year": y,
+                "quota": f["places"],
+                "selected": f["selected"],
+                "arrived": f["arrived"],
+                "used": used,
+                "remaining": None if f["places"] is None else f["places"] - used,
+                "source": f["source"],
+                "verified": str(_("yes") if f["verified"] else _("no")),
+            }
+        )
+    return Table(
+        slug="resettlement-quota",
+        title=_("Resettlement quota: places used and remaining by year"),
+        columns=[
+            Column("year", _("year")),
+            Column("quota", _("quota"), numeric=True),
+            Column("selected", _("selected, not yet arrived"), numeric=True),
+            Column("arrived", _("arrived"), numeric=True),
+            Column("used", _("places used"), numeric=True),
+            Column("remaining", _("places remaining"), numeric=True),
+            Column("source", _("source")),
+            Column("verified", _("verified")),
+        ],
+        rows=rows,
+        note=_(
+            "A place is used when a referral is selected within the year's quota and stays "
+            "used when the refugee arrives. Arrivals imported in bulk count in their year of "
+            "arrival. A year with no quota set shows its arrivals and no quota."
+        ),
+        chart={"label": "year", "value": "used"},
+    )

@@ -15,8 +15,9 @@ from casework.audit.services import audit_log
 from casework.casefile import services as casefile
 from casework.interpreters import services as interpreter_services
 from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
-from casework.models import Person
+from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
+from casework.resettlement import services as resettlement_services
 from casework.vulnerability import services as vulnerability
 from integration.models import (
     IntroductionProgramme,
@@ -69,6 +70,8 @@ WORDS = {
     "vulnerability_detail": "NEED-CORMORANT",
     "vulnerability_end": "NEED-END-WALRUS",
     "age_basis": "AGE-BASIS-FENNEL",
+    "unhcr_reference": "UNHCR-PERIWINKLE",
+    "referral_reason": "REFERRAL-MANDARIN",
 }
 
 
@@ -145,6 +148,16 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     interpreter_services.booking_transition(
         actor=dpo, booking=booking, name="cancel", reason=WORDS["booking_reason"]
+    )
+    # A UNHCR referral of the person, not selected (its reference and grounds are theirs).
+    referral = ResettlementReferral.objects.create(
+        person=person,
+        unhcr_reference=WORDS["unhcr_reference"],
+        referral_date=timezone.localdate() - dt.timedelta(days=60),
+        unit=unit,
+    )
+    resettlement_services.referral_transition(
+        actor=dpo, referral=referral, name="not_select", reason=WORDS["referral_reason"]
     )
     application_transition(
         actor=dpo,

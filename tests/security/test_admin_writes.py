@@ -50,6 +50,8 @@ from casework.models import (
     IdentityDocument,
     Person,
     Reminder,
+    ResettlementQuota,
+    ResettlementReferral,
     StaffProfile,
     Unit,
 )
@@ -66,6 +68,7 @@ from casework.people.services import (
     person_update,
 )
 from casework.privacy import retention as privacy
+from casework.resettlement import services as resettlement_services
 from casework.staff.services import (
     STAFF_PROFILE_EDITABLE_FIELDS,
     UNIT_EDITABLE_FIELDS,
@@ -152,6 +155,11 @@ WRITES: dict[str, dict[str, Callable]] = {
     "PlacementAdmin": {"add": reception_services.placement_create},
     "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
+    "ResettlementQuotaAdmin": {
+        "add": resettlement_services.quota_set,
+        "change": resettlement_services.quota_set,
+    },
+    "ResettlementReferralAdmin": {"add": resettlement_services.referral_register},
     "SettlementAdmin": {"add": reception_services.settlement_record},
     "WorkPermitAdmin": {"add": integration_services.work_permit_request},
     "FamilyReunificationAdmin": {"add": integration_services.family_register},
@@ -241,6 +249,16 @@ RECORDS: dict[str, Editable] = {
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
+    "casework.ResettlementQuota": Editable(
+        lambda: ResettlementQuota.objects.create(year=2031, places=10),
+        frozenset({"places", "source", "verified"}),
+    ),
+    "casework.ResettlementReferral": Editable(
+        lambda: ResettlementReferral.objects.create(
+            person=PersonFactory(), unhcr_reference="SYR-1", referral_date=dt.date(2026, 1, 2)
+        ),
+        frozenset(),
+    ),
     "integration.FamilyReunification": Editable(FamilyReunificationFactory, frozenset()),
     "integration.IntroductionProgramme": Editable(_programme, frozenset()),
 }
@@ -893,6 +911,27 @@ SCENARIOS: dict[str, Write] = {
             actor=actor, quota=n["record"], places=120
         ),
     ),
+    "ResettlementQuotaAdmin.add": Write(
+        prepare=lambda root: {},
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(ResettlementQuota),
+            {"year": "2031", "places": "500", "source": "the budget", "verified": "on"},
+        ),
+        directly=lambda actor, n: resettlement_services.quota_set(
+            actor=actor, year=2031, places=500, source="the budget", verified=True
+        ),
+        created=ResettlementQuota,
+    ),
+    "ResettlementQuotaAdmin.change": Write(
+        prepare=lambda root: {"record": ResettlementQuota.objects.create(year=2031, places=10)},
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"places": "120"}
+        ),
+        directly=lambda actor, n: resettlement_services.quota_set(
+            actor=actor, year=2031, places=120, expected_version=1
+        ),
+    ),
     "MunicipalityOfficerAdmin.add": Write(
         prepare=lambda root: {"municipality": municipality_named("Oslo"), "user": UserFactory()},
         through_admin=lambda client, n: post_form(
@@ -1110,6 +1149,7 @@ OWN_PAGES = {
     "PlacementAdmin.add",
     "InterpreterAdmin.add",
     "InterpreterBookingAdmin.add",
+    "ResettlementReferralAdmin.add",
     "SettlementAdmin.add",
     "WorkPermitAdmin.add",
     "FamilyReunificationAdmin.add",

@@ -48,6 +48,9 @@ NOT_PERSONAL = {
     "api/v1/statistics/<slug:slug>/": "aggregate figures, no row of a person",
     "api/v1/reception/occupancy/": "beds and counts per centre and county",
     "api/v1/reception/placements-by-county/": "counts per county",
+    "api/v1/resettlement-quotas/": "the yearly quota: places by year, no row of a person",
+    # (the walk compares routes with their ``^`` taken out, the character class's too)
+    "api/v1/resettlement-quotas/(?P<pk>[/.]+)/": "one year's quota: places and counts",
     "transitions/": "the names of the transitions the user may make now",
 }
 

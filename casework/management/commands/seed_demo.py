@@ -50,6 +50,7 @@ from casework.lawyers.services import (
 )
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
+from casework.resettlement import demo as resettlement_demo
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
@@ -148,10 +149,18 @@ class Command(BaseCommand):
             )
             created = self._cases(users, unit, random.Random(options["seed"]))
             self._lawyers(users)
+            referred = resettlement_demo.resettlement_seed(
+                decider=users["decider"],
+                caseworker=users["caseworker"],
+                registrar=users["registrar"],
+                seed=options["seed"],
+            )
             needs = vulnerability_demo.vulnerability_seed(actor=users["caseworker"])
-        self.stdout.write(f"special needs recorded: {needs}")
         self.stdout.write(
-            self.style.SUCCESS(f"demo users ready ({len(users)}); demo cases created: {created}")
+            self.style.SUCCESS(
+                f"demo users ready ({len(users)}); demo cases created: {created}; "
+                f"UNHCR referrals: {referred}; special needs recorded: {needs}"
+            )
         )
         if options["no_bulk"]:
             self._bookings(users, interpreters)

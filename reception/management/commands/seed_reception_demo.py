@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from casework.applications.choices import ApplicationKind
 from casework.models import Person, TbScreening
 from casework.vulnerability.services import tb_screening_record
 from reception import services
@@ -68,10 +69,12 @@ class Command(BaseCommand):
         full: set[str] = set()
         today = timezone.localdate()
         placed = 0
-        # applicants in Norway (family members abroad have no application of their own)
+        # applicants in Norway (family members abroad have no application of their own);
+        # resettlement refugees are settled in a municipality directly, never in reception
         people = (
             Person.objects.filter(is_demo=True, applications__isnull=False)
             .exclude(applications__external_id__startswith="demo:")
+            .exclude(applications__kind=ApplicationKind.RESETTLEMENT)
             .exclude(pk__in=Placement.objects.values("person_id"))
             .distinct()
         )

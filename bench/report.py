@@ -120,6 +120,13 @@ def _decisions(row: dict[str, Any]) -> list[str]:
     return why
 
 
+def _permit_renewal(row: dict[str, Any]) -> list[str]:
+    why = _ratio_at_most(8, "time")(row)
+    if row.get("checks", {}).get("all_renewed") is False:
+        why.append("not every permit was renewed once through the service")
+    return why
+
+
 def _celery(row: dict[str, Any]) -> list[str]:
     why = _ratio_at_least(1.6, "throughput")(row)
     for side in ("ours", "baseline"):
@@ -140,6 +147,11 @@ TARGETS: dict[str, Target] = {
         "≤ 2× its INSERT … SELECT, also straight after a bulk import", _sweep
     ),
     "decisions": Target("≥ 300 decisions/s on two processes", _decisions),
+    "permit_renewal": Target(
+        "≤ 8× a bare UPDATE … RETURNING of the same rows (with renewal rows, audit, "
+        "deadlines and notices)",
+        _permit_renewal,
+    ),
     "celery": Target("two Celery workers ≥ 1.6× one on I/O-bound delivery", _celery),
 }
 

@@ -40,6 +40,7 @@ ROWS = (
     "statistics",
     "name_search",
     "decisions",
+    "permit_renewal",  # the group renewal of collective protection vs a bare UPDATE … RETURNING
     "scaleout",
     "delivery",  # reminder e-mails through an SMTP relay: 2 Celery workers vs 1
 )

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,8 @@ class CaseworkConfig(AppConfig):
         from casework.deadlines.messages import register_notice_lines
         from casework.lawyers import rules as lawyer_rules  # noqa: F401  (appointment permissions)
         from casework.lawyers.channels import RepresentativeChannel
+        from casework.permits import deadlines as permit_deadlines  # noqa: F401  (sources)
+        from casework.permits.notices import register_permit_notices
         from casework.privacy import personal
         from casework.privacy.scopes import register_model_scope
         from casework.staff import otp  # noqa: F401  (notes at sign-in whether a user has 2FA)
@@ -50,6 +54,8 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_vulnerability()
+        _register_permits()
+        _register_returns()
         _register_resettlement()
 
         install_lang_info()
@@ -57,6 +63,7 @@ class CaseworkConfig(AppConfig):
         register_notice_lines(waiting_lines)
         # The applicant's notices (received, interview, decision, appeal, queue): their words.
         register_notices()
+        register_permit_notices()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")
         user_login_failed.connect(count_login_failure, dispatch_uid="casework.login_failed")
@@ -105,6 +112,72 @@ def _register_interpreters() -> None:
         "casework.change_interpreter",
         "casework.view_interview",
     )
+
+
+def _register_permits() -> None:
+    """The permits' rules, scopes, personal data and role grants: a permit is seen by whoever
+    sees its holder; a group renewal by those who may make one, and the auditors."""
+    from casework.permits import rules  # noqa: F401  (registers the object permissions)
+    from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import people_visible_to, register_model_scope, sees_everything
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    def permits_of_visible_people(user: Any, qs: Any, path: str = "person") -> Any:
+        if sees_everything(user):
+            return qs
+        return qs.filter(**{f"{path}__in": people_visible_to(user)})
+
+    register_model_scope(ResidencePermit, permits_of_visible_people)
+    register_model_scope(
+        PermitRenewal, lambda user, qs: permits_of_visible_people(user, qs, "permit__person")
+    )
+    # A group renewal names no person: those who may see renewals see them all.
+    register_model_scope(
+        RenewalRun,
+        lambda user, qs: qs if user.has_perm("casework.view_renewalrun") else qs.none(),
+    )
+    register_personal_data(
+        ResidencePermit, owners=("person",), audit_subjects=True, section="residence_permits"
+    )
+    register_personal_data(PermitRenewal, owners=("permit__person",), section="permit_renewals")
+    permits = ("casework.view_residencepermit", "casework.view_permitrenewal")
+    for role in (Role.CASEWORKER, Role.APPEALS, Role.INTEGRATION):
+        grant(role, *permits)
+    grant(
+        Role.DECISION_MAKER,
+        *permits,
+        "casework.view_renewalrun",
+        "casework.add_renewalrun",
+    )
+
+
+def _register_returns() -> None:
+    """The departure deadline (a deadline source that follows every transition of a case) and
+    the return records' rules, personal data and role grants."""
+    from casework.applications.signals import application_transitioned
+    from casework.privacy.registry import register_personal_data
+    from casework.returns import rules  # noqa: F401  (registers the object permissions)
+    from casework.returns.departure import departure_deadline_follow
+    from casework.returns.models import Return
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    application_transitioned.connect(
+        lambda sender, **kwargs: departure_deadline_follow(**kwargs),
+        weak=False,
+        dispatch_uid="casework.departure_deadline",
+    )
+    # The free text goes with the person; states, dates, types and destinations stay for the
+    # statistics of returns.
+    register_personal_data(Return, blank=("reason",), audit_subjects=True)
+    # The police (police registration) see every case and carry out forced returns; the case's
+    # unit records and decides; auditors read. Which record and transition is whose is the
+    # object rule of ``rules.py``.
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER, Role.REGISTRAR):
+        grant(role, "casework.view_return", "casework.add_return", "casework.change_return")
+    grant(Role.AUDITOR, "casework.view_return")
 
 
 def _register_resettlement() -> None:

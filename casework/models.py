@@ -24,8 +24,10 @@ from casework.lawyers.models import (
 )
 from casework.letters.models import Letter, LetterDelivery
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
+from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
 from casework.privacy.models import AccessLog
 from casework.resettlement.models import ResettlementQuota, ResettlementReferral
+from casework.returns.models import Return
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
@@ -60,12 +62,16 @@ __all__ = [
     "Letter",
     "LetterDelivery",
     "Person",
+    "PermitRenewal",
     "PublishedTable",
     "TbScreening",
     "Vulnerability",
     "QueueDay",
     "Reminder",
+    "RenewalRun",
     "Representative",
+    "ResidencePermit",
+    "Return",
     "ResettlementQuota",
     "ResettlementReferral",
     "SmsMessage",

@@ -9,6 +9,7 @@ queued and the beat schedule keep working.
 from casework.api import tasks as api_tasks
 from casework.deadlines import tasks as deadline_tasks
 from casework.intake import tasks as intake_tasks
+from casework.permits import tasks as permit_tasks
 from casework.privacy import tasks as privacy_tasks
 from casework.statistics import tasks as statistics_tasks
 from casework.status import tasks as status_tasks
@@ -17,6 +18,7 @@ __all__ = [
     "api_tasks",
     "deadline_tasks",
     "intake_tasks",
+    "permit_tasks",
     "privacy_tasks",
     "statistics_tasks",
     "status_tasks",

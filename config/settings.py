@@ -460,6 +460,10 @@ SPECTACULAR_SETTINGS = {
         "TbMethodEnum": "casework.vulnerability.choices.TbMethod",
         "AgeMethodEnum": "casework.vulnerability.choices.AgeMethod",
         "AgeOutcomeEnum": "casework.vulnerability.choices.AgeOutcome",
+        "PermitTypeEnum": "casework.permits.choices.PermitType",
+        "DecisionPermitTypeEnum": "casework.applications.workflow.DECISION_PERMIT_TYPES",
+        "PermitStatusEnum": "casework.permits.choices.PermitStatus",
+        "RenewalRunStatusEnum": "casework.permits.choices.RenewalRunStatus",
     },
 }
 

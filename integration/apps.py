@@ -12,6 +12,7 @@ class IntegrationConfig(AppConfig):
         from casework.applications.signals import application_transitioned
         from casework.privacy.registry import register_personal_data
         from casework.privacy.scopes import register_model_scope, register_person_scope
+        from casework.returns.signals import return_ended
         from casework.staff.choices import Role
         from casework.staff.roles import grant
 
@@ -30,7 +31,7 @@ class IntegrationConfig(AppConfig):
             settled_people_scope,
             work_permits_visible_to,
         )
-        from .services import on_application_transitioned
+        from .services import on_application_transitioned, work_permits_follow_return
 
         register_sources()
         register_person_scope(Role.INTEGRATION, settled_people_scope)
@@ -54,6 +55,12 @@ class IntegrationConfig(AppConfig):
         register_personal_data(NorwegianTest, owners=("programme__person",))
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="integration.application_transitioned"
+        )
+        # A return ended: the temporary work permit lapses (§ 94 third paragraph).
+        return_ended.connect(
+            lambda sender, **kwargs: work_permits_follow_return(**kwargs),
+            weak=False,
+            dispatch_uid="integration.work_permits_on_return",
         )
         wp = ("view_workpermit", "view_workpermitperiod")
         fam = ("view_familyreunification",)

@@ -1,4 +1,5 @@
-"""The rows integration's transitions write besides the record: a work permit's periods.
+"""The rows integration's transitions write besides the record: a work permit's periods, and
+the residence permit a granted family reunification gives.
 
 The declarations in ``workflow.py`` name them (``writes=``); casework's generic transition
 service builds each row after the transition's method ran and inserts it with the record's
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.apps import apps
 
+from casework.permits.services import permit_grant_family
 from casework.staff.users import AnyUser, recorded_user
 
 
@@ -34,3 +36,17 @@ class RecordsPeriod:
 
     def audit(self, period: Any) -> dict[str, Any]:
         return {}
+
+
+@dataclass(frozen=True)
+class GrantsFamilyPermit:
+    """The family member's residence permit (Immigration Act §§ 40-49), recorded in
+    casework's register of permits with its expiry deadline, from the day of the grant."""
+
+    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+        permit_grant_family(
+            actor=actor,
+            person=record.applicant,
+            decided_at=record.decided_at,
+            granted_by_record=record.audit_subject,
+        )

@@ -66,7 +66,7 @@ from .eligibility import (
     no_final_decision,
     section_94_unmet,
 )
-from .records import RecordsPeriod
+from .records import GrantsFamilyPermit, RecordsPeriod
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -382,6 +382,7 @@ class FamilyReunificationWorkflow:
         ],
         validators=[income_and_age_rules],
         audited_fields=["income_rule"],
+        effects=[GrantsFamilyPermit()],
         deadlines=APPEAL_CLOSED,
         role="decision-maker",
     )
@@ -446,6 +447,7 @@ class FamilyReunificationWorkflow:
         done=_("Appeal granted"),
         permission="integration.decide_family_appeal",
         inputs=[FAMILY_GROUNDS],
+        effects=[GrantsFamilyPermit()],
         deadlines=APPEAL_CLOSED,
         role="appeals body",
     )

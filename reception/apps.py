@@ -16,6 +16,7 @@ class ReceptionConfig(AppConfig):
         from casework.people.panels import register_person_panel
         from casework.privacy.registry import register_personal_data
         from casework.privacy.scopes import register_model_scope, register_person_scope
+        from casework.returns.signals import return_ended
         from casework.staff.choices import Role
         from casework.staff.roles import grant
         from casework.status.hooks import register_residence_provider
@@ -30,7 +31,7 @@ class ReceptionConfig(AppConfig):
             residents_scope,
             settlements_visible_to,
         )
-        from .services import on_application_transitioned
+        from .services import on_application_transitioned, on_return_ended
         from .status import placement_statement, residence_lines
 
         post_migrate.connect(
@@ -69,6 +70,8 @@ class ReceptionConfig(AppConfig):
         application_transitioned.connect(
             on_application_transitioned, dispatch_uid="reception.settlement_target"
         )
+        # A return ended (left Norway, or whereabouts unknown): the placement ends with it.
+        return_ended.connect(on_return_ended, dispatch_uid="reception.placement_on_return")
         geography = (
             "reception.view_county",
             "reception.view_municipality",

@@ -40,7 +40,8 @@ from casework.applications import workflow as applications
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.deadlines.registry import get_source
 from casework.interpreters import workflow as bookings
-from casework.models import Application, AuditEvent
+from casework.models import Application, AuditEvent, Return
+from casework.returns import workflow as returns
 from casework.staff.choices import Role
 from casework.transitions.declaration import (
     BOOLEAN,
@@ -142,6 +143,19 @@ def _booking(state: str, users: dict[str, Any]) -> Any:
     return _set_state(factories.InterpreterBookingFactory(interview=interview), state)
 
 
+def _return(state: str, users: dict[str, Any]) -> Any:
+    # Finally rejected, the decision delivered a month ago: the departure deadline has passed.
+    app = ApplicationFactory(
+        state="rejected",
+        unit=users["unit"],
+        assigned_to=users["caseworker"],
+        is_final=True,
+        decided_at=timezone.now() - dt.timedelta(days=31),
+        notified_at=timezone.now() - dt.timedelta(days=30),
+    )
+    return Return.objects.create(application=app, person=app.person, state=state)
+
+
 def _referral(state: str, users: dict[str, Any]) -> Any:
     from casework.models import ResettlementQuota, ResettlementReferral
 
@@ -158,6 +172,7 @@ def _referral(state: str, users: dict[str, Any]) -> Any:
 
 
 READY: dict[str, Callable[[str, dict[str, Any]], Any]] = {
+    "casework.Return": _return,
     "casework.InterpreterBooking": _booking,
     "casework.ResettlementReferral": _referral,
     "casework.Application": _application,
@@ -185,6 +200,7 @@ BREAK: dict[Callable[[Any], bool], Callable[[Any], None]] = {
     ).update(state="accepted"),
     integration.family_not_final: lambda r: _update(r, is_final=True),
     bookings.interpreter_active: lambda b: _update(b.interpreter, active=False),
+    returns.departure_passed: lambda r: _update(r.application, notified_at=timezone.now()),
     bookings.session_begun: lambda b: _update(
         b,
         starts_at=timezone.now() + dt.timedelta(days=1),

@@ -8,7 +8,9 @@ from casework.api import (
     interpreters,
     lawyers,
     letters,
+    permits,
     resettlement,
+    returns,
     views,
     vulnerability,
 )
@@ -22,6 +24,7 @@ router.register(
     "interpreter-bookings", interpreters.InterpreterBookingViewSet, basename="interpreter-booking"
 )
 router.register("lawyers", lawyers.LawyerViewSet, basename="lawyer")
+router.register("returns", returns.ReturnViewSet, basename="return")
 router.register(
     "resettlement-quotas", resettlement.ResettlementQuotaViewSet, basename="resettlement-quota"
 )
@@ -33,6 +36,8 @@ router.register(
 router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
 router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
 router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")
+router.register("permits", permits.ResidencePermitViewSet, basename="permit")
+router.register("permit-renewals", permits.RenewalRunViewSet, basename="permit-renewal")
 router.register("vulnerabilities", vulnerability.VulnerabilityViewSet, basename="vulnerability")
 router.register("tb-screenings", vulnerability.TbScreeningViewSet, basename="tb-screening")
 router.register("age-assessments", vulnerability.AgeAssessmentViewSet, basename="age-assessment")

@@ -65,8 +65,8 @@ ACCEPT_OUTCOMES = POSITIVE
 
 
 REJECT_OUTCOMES = (
-    Outcome.MINOR_LIMITED,
     Outcome.REJECTED,
+    Outcome.MINOR_LIMITED,
     Outcome.DUBLIN,
     Outcome.SAFE_THIRD_COUNTRY,
 )

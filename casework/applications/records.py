@@ -14,18 +14,26 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
-from casework.applications.choices import NotificationChannel, Outcome
+from casework.applications.choices import NotificationChannel
+from casework.core.exceptions import TransitionInvalid
+from casework.permits.services import permit_grant
+from casework.permits.terms import DECISION_TEXT, permit_terms
 from casework.staff.users import AnyUser, recorded_user
 
-# Permit lengths by outcome (Immigration Act § 60: first permits for refugees run 3 years;
-# collective protection 1 year, renewable; humanitarian and minors' limited permits 1 year).
-PERMIT_BY_OUTCOME: dict[str, tuple[str, int]] = {
-    Outcome.REFUGEE_CONVENTION: ("residence permit, refugee", 36),
-    Outcome.REFUGEE_OTHER: ("residence permit, refugee", 36),
-    Outcome.HUMANITARIAN: ("residence permit, humanitarian grounds", 12),
-    Outcome.COLLECTIVE: ("residence permit, collective protection", 12),
-    Outcome.MINOR_LIMITED: ("limited residence permit until 18", 12),
-}
+
+def decision_permit(app: Any, values: dict[str, Any], decided_at: Any, outcome: str) -> Any:
+    """The permit a decision of ``outcome`` gives (``casework.permits.terms``, the one home of
+    the permit rules), from the decision's day, with the type and length the decision-maker
+    chose; None: the outcome gives none. Raises ``TransitionInvalid`` for a choice outside
+    the legal options."""
+    return permit_terms(
+        outcome=outcome,
+        valid_from=timezone.localtime(decided_at).date(),
+        permit_type=values.get("permit_type") or "",
+        months=values.get("permit_months") or None,
+        identity_unverified=bool(values.get("identity_unverified")),
+        date_of_birth=app.person.date_of_birth,
+    )
 
 
 @dataclass(frozen=True)
@@ -46,15 +54,16 @@ class RecordsDecision:
 
     def build(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> Any:
         outcome = self.outcome or values["outcome"]
-        permit_type, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+        decided_at = app.decided_at or timezone.now()
+        terms = decision_permit(app, values, decided_at, outcome)
         return apps.get_model("casework", "Decision")(
             application=app,
             instance=self.instance,
             outcome=outcome,
             grounds=values.get("grounds") or values.get("reason") or "",
             manifestly_unfounded=bool(values.get("manifestly_unfounded")),
-            permit_type=permit_type,
-            permit_months=months,
+            permit_type=DECISION_TEXT[terms.permit_type] if terms else "",
+            permit_months=terms.whole_months if terms else None,
             decided_by=recorded_user(actor),
             decided_at=app.decided_at or timezone.now(),
             notified_at=(app.decided_at or timezone.now()) if self.notified_now else None,
@@ -64,6 +73,42 @@ class RecordsDecision:
     def audit(self, decision: Any) -> dict[str, Any]:
         notified = {"notified_at": decision.notified_at} if decision.notified_at else {}
         return {"outcome": decision.outcome, **notified}
+
+
+@dataclass(frozen=True)
+class GrantsPermit:
+    """The residence permit the decision just made gives, recorded through the permits'
+    service (``permit_grant``) with its expiry deadline; nothing for an outcome that gives
+    none (a rejection on the merits)."""
+
+    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+        decision = app.decisions.order_by("-decided_at", "-pk").first()
+        if decision is None or not decision.permit_type:
+            return
+        terms = decision_permit(app, values, decision.decided_at, decision.outcome)
+        if terms is None:  # pragma: no cover - the decision's permit type says there is one
+            return
+        permit_grant(
+            actor=actor,
+            person=app.person,
+            terms=terms,
+            application=app,
+            decision=decision,
+            group=values.get("permit_group") or "",
+        )
+
+
+def permit_rules(app: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The permit the decision-maker chose is within the legal options (``permits.terms``):
+    refused with the rule's sentence before anything is written."""
+    outcome = values.get("outcome") or ""
+    if app is None or not outcome:
+        return {}
+    try:
+        decision_permit(app, values, timezone.now(), outcome)
+    except TransitionInvalid as exc:
+        return {name: messages[0] for name, messages in exc.message_dict.items()}
+    return {}
 
 
 @dataclass(frozen=True)

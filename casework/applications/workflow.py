@@ -47,9 +47,11 @@ from casework.applications.choices import (
 )
 from casework.applications.records import (
     DecidesAppeal,
+    GrantsPermit,
     RecordsAppeal,
     RecordsDecision,
     RecordsNotification,
+    permit_rules,
 )
 from casework.core.exceptions import TransitionInvalid
 from casework.deadlines.registry import (
@@ -63,15 +65,18 @@ from casework.deadlines.registry import (
     QUEUE_NOTICE,
     QUEUE_NOTICE_PERIOD,
 )
+from casework.permits.choices import PermitType
 from casework.transitions.declaration import (
     BOOLEAN,
     BOTH,
     CHOICE,
     DATETIME,
+    INTEGER,
     LONG_TEXT,
     REASON,
     SAME,
     TEXT,
+    TICKED,
     Input,
     closes,
     declarations,
@@ -241,6 +246,45 @@ LODGED_AT = Input(
     in_admin=False,
 )
 
+# The permit the decision gives (``casework.permits.terms``): empty inputs take the defaults of
+# the outcome; a choice outside the legal options is refused with the rule (``permit_rules``).
+# The types a decision on an asylum application gives (family permits: the integration app).
+DECISION_PERMIT_TYPES = tuple(t for t in PermitType if t != PermitType.FAMILY)
+PERMIT_TYPE = Input(
+    "permit_type",
+    CHOICE,
+    _("Permit type"),
+    default="",
+    choices=[(str(t), t.label) for t in DECISION_PERMIT_TYPES],
+    help_text=_("Empty: the type the outcome gives."),
+)
+PERMIT_MONTHS = Input(
+    "permit_months",
+    INTEGER,
+    _("Permit length (months)"),
+    min_value=1,
+    help_text=_(
+        "Empty: 3 years, the normal length; 12 months when the identity needs further checks "
+        "or for collective protection. A minor's limited permit runs until the 18th birthday."
+    ),
+)
+IDENTITY_UNVERIFIED = Input(
+    "identity_unverified",
+    BOOLEAN,
+    _("Identity needs further checks (a permit of 1 year or less)"),
+    default=False,
+    audit=TICKED,
+)
+PERMIT_GROUP = Input(
+    "permit_group",
+    TEXT,
+    _("Group (collective protection)"),
+    max_length=60,
+    default="",
+    help_text=_("The named group the permit is renewed with, e.g. Ukraine 2022."),
+)
+PERMIT_INPUTS = [PERMIT_TYPE, PERMIT_MONTHS, IDENTITY_UNVERIFIED]
+
 # A decided or withdrawn case is no longer examined, and no longer waits in the queue.
 DECIDED = closes(EXAMINATION_TARGET.key, QUEUE_NOTICE.key)
 
@@ -337,14 +381,18 @@ class ApplicationWorkflow:
         done=_("Decision: accepted"),
         permission="casework.decide_application",
         guards=[interview_requirement_met],
-        inputs=[ACCEPT_OUTCOME, GROUNDS],
+        inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
+        validators=[permit_rules],
         writes=[RecordsDecision(Instance.FIRST)],
+        effects=[GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
     def accept(self, *, outcome: str, grounds: str) -> None:
-        """Grant protection or another permit at first instance (Immigration Act §§ 28, 38, 34).
-        The decision is delivered afterwards (``record_notification``)."""
+        """Grant protection or another permit at first instance (Immigration Act §§ 28, 38, 34),
+        with the permit's type and length chosen within the legal options (Immigration
+        Regulations § 10-13; ``casework.permits.terms``); the permit is recorded with the
+        decision. The decision is delivered afterwards (``record_notification``)."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
         require(grounds, "grounds", _("Grounds"))
         self.decided_at = timezone.now()
@@ -357,8 +405,10 @@ class ApplicationWorkflow:
         done=_("Decision: rejected"),
         permission="casework.decide_application",
         guards=[interview_requirement_met],
-        inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED],
+        inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, IDENTITY_UNVERIFIED],
+        validators=[permit_rules],
         writes=[RecordsDecision(Instance.FIRST)],
+        effects=[GrantsPermit()],
         deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -438,9 +488,10 @@ class ApplicationWorkflow:
         label=_("Grant appeal"),
         done=_("Appeal granted"),
         permission="casework.decide_appeal",
-        inputs=[ACCEPT_OUTCOME, GROUNDS],
+        inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
+        validators=[permit_rules],
         writes=[RecordsDecision(Instance.APPEAL)],
-        effects=[DecidesAppeal(AppealOutcome.GRANTED)],
+        effects=[DecidesAppeal(AppealOutcome.GRANTED), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="appeals body",
     )

@@ -36,9 +36,15 @@ from django.db.models import JSONField
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
-from casework.applications.choices import Instance, NotificationChannel, Outcome, State
+from casework.applications.choices import (
+    ACCEPT_OUTCOMES,
+    Instance,
+    NotificationChannel,
+    Outcome,
+    State,
+)
 from casework.applications.models import Appeal, Application, Decision, Interview
-from casework.applications.records import PERMIT_BY_OUTCOME, RecordsAppeal, RecordsDecision
+from casework.applications.records import RecordsAppeal, RecordsDecision
 from casework.applications.rows import application_lodged_rows, application_new
 from casework.applications.workflow import TRANSITIONS, appeal_deadline_for
 from casework.audit.history import history_row
@@ -65,6 +71,7 @@ from casework.people.choices import DatePrecision
 from casework.people.identity import REFERENCE_ALPHABET, luhn_digit
 from casework.people.models import Person
 from casework.people.rows import person_new, person_registered_rows
+from casework.permits.terms import default_decision_permit
 from casework.transitions.declaration import Transition
 
 UTC = dt.UTC
@@ -603,13 +610,13 @@ def _transitions(c: Case, app: Application, lodging: list[Deadline], chunk: Chun
                 by_source[key].closed_at = at
 
     for n, (instance, outcome, at) in enumerate(c.decisions):
-        permit, months = PERMIT_BY_OUTCOME.get(outcome, ("", None))
+        permit, months = default_decision_permit(outcome)
         if instance == Instance.FIRST:
             target = (
                 State.WITHDRAWN
                 if outcome == Outcome.WITHDRAWN
                 else State.ACCEPTED
-                if outcome in PERMIT_BY_OUTCOME and outcome != Outcome.MINOR_LIMITED
+                if outcome in ACCEPT_OUTCOMES
                 else State.REJECTED
             )
             actor = ctx.decider

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import casework.letters.rules  # noqa: F401  (registers the object rules)
-from casework.applications.choices import MERITS_POSITIVE, Outcome, Track
+from casework.applications.choices import MERITS_POSITIVE, Outcome, State, Track
 from casework.applications.models import Application, Decision, Interview
 from casework.applications.services import decision_delivery_pending, decision_notification_record
 from casework.applications.workflow import appeal_deadline_for
@@ -30,6 +30,7 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.letters.choices import Channel, LetterKind
 from casework.letters.models import Letter, LetterDelivery
 from casework.letters.render import letter_pdf
+from casework.returns.departure import departure_due
 from casework.staff.users import AnyUser, recorded_user
 
 # Outcomes that grant a permit (the grant letter) and that refuse protection on the merits or
@@ -144,6 +145,20 @@ def letter_facts(
                     track=Track.NORMAL if kind == LetterKind.DUBLIN else app.track,
                     notified_at=base,
                     manifestly_unfounded=decision.manifestly_unfounded,
+                )
+            )
+        if kind == LetterKind.REJECTION:
+            # The departure deadline the rejection states (Immigration Act § 90 sixth
+            # paragraph), by casework's one rule, from the same day as the appeal deadline.
+            appeal_due = facts.get("appeal_due")
+            facts["final"] = app.is_final
+            facts["departure_due"] = _iso(
+                departure_due(
+                    state=State.REJECTED,
+                    is_final=app.is_final,
+                    notified_at=base,
+                    appeal_deadline=dt.datetime.fromisoformat(appeal_due) if appeal_due else None,
+                    track=app.track,
                 )
             )
         if kind == LetterKind.DUBLIN:

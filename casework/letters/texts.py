@@ -247,6 +247,29 @@ def _appeal(facts: dict[str, Any], language: str) -> list[Block]:
     ]
 
 
+def _departure(facts: dict[str, Any], language: str) -> list[Block]:
+    """Immigration Act § 90 sixth paragraph: a rejection states the departure deadline; an
+    appeal in time postpones it. Assisted return pays more when asked for before it."""
+    if not facts.get("departure_due"):
+        return []
+    text = (
+        _("You must leave Norway by %(date)s.")
+        if facts.get("final")
+        else _("If you do not appeal, you must leave Norway by %(date)s.")
+    )
+    return [
+        Block("heading", _("Departure deadline")),
+        Block("key", text % _values(date=_date(facts["departure_due"], language))),
+        Block(
+            "p",
+            _(
+                "You can apply for assisted return. You get more support if you apply before "
+                "this date."
+            ),
+        ),
+    ]
+
+
 def body(kind: str, facts: dict[str, Any], language: str) -> list[Block]:
     """The paragraphs of a letter of ``kind`` in the active language (see the module)."""
     f = facts
@@ -330,6 +353,7 @@ def body(kind: str, facts: dict[str, Any], language: str) -> list[Block]:
             ),
             *_grounds(f),
             *_appeal(f, language),
+            *_departure(f, language),
         ]
     if kind == LetterKind.DUBLIN:
         blocks = [

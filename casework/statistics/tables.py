@@ -749,6 +749,59 @@ def tables(*, slugs: Iterable[str] | None = None, **params: Any) -> list[Table]:
     return [TABLES[s](sources=sources, **params) for s in (slugs or TABLES)]
 
 
+# --- Returns --------------------------------------------------------------------------------
+
+
+@register("returns-by-type-and-nationality")
+def returns_by_type_and_nationality(*, year: int | None = None, **_ignored: Any) -> Table:
+    """Returns that ended in the year, by nationality and type: assisted (travelled with IOM),
+    forced (carried out by the police) and whereabouts unknown, as the Directorate and the
+    police publish them; and how many assisted returns were applied for before the departure
+    deadline (the support is higher then). One ``GROUP BY``."""
+    from casework.returns.choices import ReturnType
+    from casework.returns.models import Return
+
+    qs = Return.objects.exclude(ended_as="")
+    if year:
+        qs = qs.filter(ended_at__year=year)
+    rows = (
+        qs.values("person__nationality")
+        .annotate(
+            **{k: Count("pk", filter=Q(ended_as=k)) for k in ReturnType.values},
+            in_time=Count(
+                "pk", filter=Q(ended_as=ReturnType.ASSISTED, applied_before_deadline=True)
+            ),
+            total=Count("pk"),
+        )
+        .order_by("-total", "person__nationality")
+    )
+    return Table(
+        slug="returns-by-type-and-nationality",
+        title=_("Returns by type and nationality"),
+        columns=[Column("nationality", _("nationality")), Column("code", _("code"))]
+        + [Column(k, label, numeric=True) for k, label in ReturnType.choices]
+        + [
+            Column("in_time", _("assisted, applied before the departure deadline"), numeric=True),
+            Column("total", _("total"), numeric=True),
+        ],
+        rows=[
+            {
+                "nationality": _country(r["person__nationality"]),
+                "code": r["person__nationality"] or "",
+                **{k: r[k] for k in ReturnType.values},
+                "in_time": r["in_time"],
+                "total": r["total"],
+            }
+            for r in rows
+        ],
+        note=_(
+            "Counted by the year the return ended. Whereabouts unknown is not a return: the "
+            "person left the reception system and could not be found."
+        ),
+        chart={"label": "nationality", "value": "total"},
+    )
+
+
 # --- Resettlement against the quota ---------------------------------------------------------
 
 

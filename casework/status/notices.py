@@ -32,7 +32,12 @@ from casework.applications.models import Interview
 from casework.core.locale_formats import babel_locale, local_date, local_time
 from casework.deadlines import registry
 from casework.deadlines.messages import NoticeText, register_notice_text
-from casework.status.page import APPEAL_STARTS_TEXT, appeals_board_waiting, waiting_lines
+from casework.status.page import (
+    APPEAL_STARTS_TEXT,
+    appeals_board_waiting,
+    departure_lines,
+    waiting_lines,
+)
 
 
 def status_url() -> str:
@@ -150,6 +155,7 @@ def decision_text(deadline: Any, application: Any) -> NoticeText:
         lines.append(_("This decision is final. It cannot be appealed again."))
     elif application.state == State.REJECTED:  # not delivered yet: no deadline runs
         lines.append(str(APPEAL_STARTS_TEXT))
+    lines.extend(departure_lines(application))
     sms = _("A decision has been made in your case %(reference)s.") % values
     sms += " " + _("Ask your lawyer or your reception centre for the letter.")
     if appeal:

@@ -28,6 +28,8 @@ from casework.applications.choices import ApplicationKind, State, Track
 from casework.applications.models import Application
 from casework.applications.workflow import delivery_pending
 from casework.core.locale_formats import local_date, local_number, local_time
+from casework.permits.notices import permit_lines
+from casework.returns.departure import departure_deadline
 from casework.status.hooks import residence_lines
 from casework.status.waiting import WAITING_STATES, waiting_figures
 
@@ -115,6 +117,25 @@ for _kind in K.values:
         "If you want to apply again, contact the police or the staff at your reception centre."
     )
 
+# The departure deadline every rejection states (Immigration Act § 90 sixth paragraph), from
+# casework's one rule (``casework.returns.departure``): an appeal in time postpones it.
+DEPARTURE_IF_NO_APPEAL_TEXT = _lazy("If you do not appeal, you must leave Norway by %(date)s.")
+DEPARTURE_TEXT = _lazy("You must leave Norway by %(date)s.")
+ASSISTED_RETURN_TEXT = _lazy(
+    "You can apply for assisted return. You get more support if you apply before this date."
+)
+
+
+def departure_lines(application: Application, now: dt.datetime | None = None) -> list[str]:
+    """What the applicant is told of their departure deadline while it is ahead: the date,
+    and that assisted return pays more when asked for before it."""
+    due = departure_deadline(application)
+    if due is None or due <= (now or timezone.now()):
+        return []
+    text = DEPARTURE_TEXT if application.is_final else DEPARTURE_IF_NO_APPEAL_TEXT
+    return [str(text) % {"date": local_date(due)}, str(ASSISTED_RETURN_TEXT)]
+
+
 TRACK_TEXT: dict[str, Any] = {
     Track.FAST: _lazy("Your case is handled in a faster procedure."),
     Track.DUBLIN: _lazy(
@@ -145,6 +166,7 @@ class StatusPage:
     deadlines: list[str] = field(default_factory=list)
     appointment: Appointment | None = None
     residence: list[str] = field(default_factory=list)
+    permit: list[str] = field(default_factory=list)
     waiting_shown: bool = False
     waiting_text: str = ""
     waiting_note: str = ""
@@ -211,10 +233,14 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
         else:
             text = _("You can appeal until %(date)s.")
         page.deadlines.append(text % {"date": local_date(deadline)})
+    page.deadlines.extend(departure_lines(application, now))
 
     if state in (S.SUBMITTED, S.EXAMINED):
         page.appointment = _appointment(application, now)
     page.residence = residence_lines(application=application)
+    if state in (S.ACCEPTED, S.REJECTED) and not page.delivery_text:
+        # The permit the delivered decision gave (none after a rejection on the merits).
+        page.permit = permit_lines(list(application.permits.order_by("-valid_from", "-pk")[:1]))
 
     if state == S.APPEALED:
         page.waiting_text, page.waiting_note = appeals_board_waiting(application)

@@ -35,19 +35,19 @@ from .programme import (
     programme_warnings,
 )
 from .work_permits import (
-    DEPARTURE_PERIOD,
     WORK_PERMITS,
     work_permit_request,
     work_permit_transition,
+    work_permits_end,
     work_permits_expire_due,
     work_permits_follow_application,
+    work_permits_follow_return,
 )
 
 # Every integration workflow (casework's registry, ``WORKFLOWS``, holds them with the others).
 WORKFLOWS = (WORK_PERMITS, FAMILY, PROGRAMMES)
 
 __all__ = [
-    "DEPARTURE_PERIOD",
     "FAMILY",
     "PROGRAMMES",
     "WORKFLOWS",
@@ -70,7 +70,9 @@ __all__ = [
     "work_permit_request",
     "work_permit_transition",
     "work_permits_expire_due",
+    "work_permits_end",
     "work_permits_follow_application",
+    "work_permits_follow_return",
     "workflow_of",
 ]
 

@@ -16,6 +16,7 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.statements import locked_ids
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Application
+from casework.returns import departure
 from casework.staff.users import AnyUser
 from casework.transitions.services import Workflow, transition_make
 
@@ -26,12 +27,6 @@ from ..workflow import RUNNING
 from .common import audit, subject
 
 log = logging.getLogger(__name__)
-
-# The departure deadline (utreisefrist) after a final rejection: UDI and UNE usually set
-# three weeks, counted from the day the final decision reached the applicant or their lawyer
-# (``Application.notified_at``, recorded by casework; the appeals body's final decision is
-# notified when made).
-DEPARTURE_PERIOD = dt.timedelta(weeks=3)
 
 
 # --- Temporary work permits (Immigration Act § 94) ------------------------------------------
@@ -207,14 +202,11 @@ def work_permits_follow_application(
     Runs inside casework's transaction, so both commit or roll back together. The rule
     follows the state the case reaches:
 
-    - rejected at first instance: the permit lapses at the departure deadline, which for a
-      rejection that is not appealed is the end of the appeal period (``appeal_deadline``).
-      That period runs from the day the decision reached the applicant: until its delivery
-      is recorded nothing changes, and recording it (``record_notification``, which leaves
-      the case rejected) sets the lapse;
-    - rejected finally (the appeal dismissed): it lapses 3 weeks (``DEPARTURE_PERIOD``, the
-      usual departure deadline) after the final decision reached the applicant
-      (``notified_at``);
+    - rejected: the permit lapses at the departure deadline (§ 94 third paragraph), casework's
+      one rule (``casework.returns.departure.departure_deadline``): the end of the appeal
+      period of a first-instance rejection, 3 weeks after a final one reached the applicant.
+      Until the decision's delivery is recorded nothing changes, and recording it
+      (``record_notification``, which leaves the case rejected) sets the lapse;
     - appealed, or examined again after an appeal (remitted): the lapse is lifted; the permit
       stays valid during an appeal with suspensive effect (§ 94 second paragraph) and a new
       examination;
@@ -226,17 +218,16 @@ def work_permits_follow_application(
     """
     decided = target in _DECIDED
     if target == State.REJECTED:
-        notified = application.notified_at
-        lapses_at = (
-            notified + DEPARTURE_PERIOD
-            if application.is_final and notified is not None
-            else application.appeal_deadline
-        )
+        lapses_at = departure.departure_deadline(application)
         if lapses_at is None:  # not delivered yet: no deadline runs
             return
     elif target == State.APPEALED or source == State.APPEALED:
         lapses_at = None
     elif not decided:
+        return
+    if decided:
+        reason = _("The asylum application was decided (%(name)s).") % {"name": name}
+        work_permits_end(application=application, reason=reason)
         return
     # Usually none: a prepared look-up of the keys first, the case is already in hand.
     ids = locked_ids(WorkPermit, application=application.pk, state=WorkPermitState.GRANTED)
@@ -245,10 +236,6 @@ def work_permits_follow_application(
     permits = list(WorkPermit.objects.filter(pk__in=ids).order_by("pk"))
     for permit in permits:
         permit.application = application
-        if decided:
-            reason = _("The asylum application was decided (%(name)s).") % {"name": name}
-            work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)
-            continue
         before = permit.lapses_at
         permit.lapses_at = lapses_at
         permit.version += 1
@@ -268,3 +255,23 @@ def work_permits_follow_application(
             },
         )
         _work_permit_deadlines(permit)
+
+
+def work_permits_end(*, application: Application, reason: str) -> int:
+    """End now every granted § 94 permit of the case (the system's ``expire``, audited per
+    permit): the application was decided, or the person left Norway or disappeared (a return
+    ended: the permit lapses, § 94 third paragraph). Inside the caller's transaction."""
+    ids = locked_ids(WorkPermit, application=application.pk, state=WorkPermitState.GRANTED)
+    for permit in WorkPermit.objects.filter(pk__in=ids).order_by("pk"):
+        permit.application = application
+        work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)
+    return len(ids)
+
+
+def work_permits_follow_return(
+    *, record: Any, application: Application, ending: str, **kwargs: Any
+) -> None:
+    """React to a return's ending (``casework.returns.signals.return_ended``): the person
+    left or disappeared, so the right to work ends now."""
+    reason = _("The person's return ended: %(ending)s.") % {"ending": ending}
+    work_permits_end(application=application, reason=reason)

@@ -23,8 +23,10 @@ from reception.services.placements import (
     CHILD_WELFARE_AGE,
     beds_taken,
     check_placement_rules,
+    on_return_ended,
     placement_create,
     placement_discharge,
+    placement_end_on_return,
     placement_transfer,
 )
 from reception.services.settlement import (
@@ -48,6 +50,8 @@ __all__ = [
     "municipality_quota_create",
     "municipality_quota_update",
     "on_application_transitioned",
+    "on_return_ended",
+    "placement_end_on_return",
     "permit_day",
     "placement_create",
     "placement_discharge",

@@ -8,7 +8,7 @@ has two open placements: a partial unique index (``one_open_placement``) backs t
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -297,3 +297,50 @@ def placement_discharge(
             changes={"centre": current.centre_id, "on": on.isoformat(), "reason": reason},
         )
     return current
+
+
+def placement_end_on_return(
+    *, person: Any, on: dt.date, whereabouts_unknown: bool, actor: AnyUser | None = None
+) -> Placement | None:
+    """End the person's open placement because their return ended: they left Norway
+    (``DEPARTED``) or their whereabouts became unknown (``ABSCONDED``); None when they had no
+    open placement.
+
+    A reaction to casework's ``return_ended`` inside the return's transaction, whose own
+    object rule the acting user passed (the case's unit or the police, who do not staff the
+    centre): the centre's staff rule is not asked again. The placement's row is locked as
+    every placement writer does; the day is never before the placement began.
+    """
+    current = (
+        Placement.objects.select_for_update()
+        .filter(person_id=person.pk, end__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if current is None:
+        return None
+    reason = DischargeReason.ABSCONDED if whereabouts_unknown else DischargeReason.DEPARTED
+    on = max(on, current.start)
+    close_placement(current, on=on, ended_by=PlacementEnd.DISCHARGE, reason=reason)
+    audit_log(
+        actor=actor,
+        action="placement_discharged",
+        person=person,
+        changes={"centre": current.centre_id, "on": on.isoformat(), "reason": reason},
+    )
+    return current
+
+
+def on_return_ended(
+    sender: Any,
+    *,
+    person: Any,
+    ended_on: dt.date,
+    whereabouts_unknown: bool,
+    actor: AnyUser | None = None,
+    **kwargs: Any,
+) -> None:
+    """Receiver of ``casework.returns.signals.return_ended``."""
+    placement_end_on_return(
+        person=person, on=ended_on, whereabouts_unknown=whereabouts_unknown, actor=actor
+    )

@@ -139,12 +139,15 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
         app = deliver(app, by=caseworker, at=timezone.now())
     statements, savepoints = _split(ctx.captured_queries)
     # lock; the current decision; UPDATE, history and audit (one statement on PostgreSQL);
-    # the decision's delivery; close the delivery reminder; the appeal deadline; work
-    # permits, next_deadline
-    assert len(statements) == (8 if POSTGRES else 11), _listing(statements)
+    # the decision's delivery; close the delivery reminder; the appeal deadline; the
+    # departure deadline (the same day: the end of the appeal period); work permits,
+    # next_deadline
+    assert len(statements) == (9 if POSTGRES else 12), _listing(statements)
     assert len(savepoints) == 2
     assert not [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)
+    departure = app.deadlines.get(source="casework.departure", closed_at=None)
+    assert departure.due_at == appeal.due_at
     # the appeal deadline: 3 weeks from notification, to the end of that day
     notified = timezone.localtime(app.decisions.get().notified_at).date()
     assert timezone.localtime(appeal.due_at).date() == notified + dt.timedelta(weeks=3)
@@ -249,10 +252,11 @@ def test_a_sweep_is_one_statement_whatever_the_sources_and_channels(
     # PostgreSQL: one WITH (the INSERT and the recurring deadlines' UPDATE); SQLite has no
     # data-modifying WITH: the INSERT, then one UPDATE per recurring source.
     assert len(statements) == (1 if POSTGRES else 1 + recurring), _listing(statements)
-    # each extra source's "soon" and the case's overdue appeal deadline, to the caseworker on
-    # admin, e-mail and pager (the applicant is not told of these; "overdue" is for staff)
-    assert created == (5 + 1) * 3
-    assert Reminder.objects.filter(channel="pager").count() == 6
+    # each extra source's "soon" and the case's overdue appeal and departure deadlines, to the
+    # caseworker on admin, e-mail and pager (the applicant is not told of these; "overdue" is
+    # for staff)
+    assert created == (5 + 2) * 3
+    assert Reminder.objects.filter(channel="pager").count() == 7
     again, created_again = _sweep_statements(timezone.now())
     assert (len(again), created_again) == (len(statements), 0)
 

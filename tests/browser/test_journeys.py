@@ -23,6 +23,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.staff import (
+    SCREENSHOTS,
     TABLET,
     Journey,
     fill,
@@ -373,3 +374,63 @@ def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
     client.refresh_from_db()
     appeal = client.appeals.get()
     assert appeal.lawyer.bar_number == "DEMO-1001"
+
+
+def test_the_decision_maker_selects_within_the_quota_until_it_is_full(
+    browser,
+    axe_script,
+    staff_site,  # noqa: F811
+):
+    """The decision-maker's resettlement day: a UNHCR referral waiting for a selection is
+    selected within this year's quota; with the quota set to the places taken, the next
+    selection is refused on the form with the quota's words; the statistics table shows the
+    year's places used and none remaining (screenshots ``docs/screenshots/resettlement-*``)."""
+    from casework.models import ResettlementQuota
+    from casework.statistics.services import statistics_refresh
+
+    site = staff_site
+    year = timezone.localdate().year
+    context, page, watch = new_staff_page(browser, site, "decider")
+    journey = Journey(page, "decider", axe_script, prefix="resettlement-")
+    page.get_by_role("link", name="UNHCR referrals waiting for a selection").click()
+    page.wait_for_load_state("load")
+    journey.step("referrals-waiting")
+    page.locator("#result_list tbody tr th a").first.click()
+    page.wait_for_load_state("load")
+    page.get_by_role("link", name="Select for resettlement").click()
+    page.wait_for_load_state("load")
+    fill(page, "quota_year", str(year))
+    fill(page, "reason", "Selection mission interview held.")
+    journey.step("select-form")
+    submit(page, "Select for resettlement")
+    assert "Done: Select for resettlement." in messages(page)
+    assert "selected" in page.locator("#content-main").inner_text()
+    taken = ResettlementQuota.objects.get(year=year).taken
+
+    page.goto(f"{site.url}/admin/casework/resettlementquota/")
+    page.get_by_role("link", name=str(year)).first.click()
+    page.wait_for_load_state("load")
+    fill(page, "places", str(taken))
+    submit(page, "Save")
+    assert ResettlementQuota.objects.get(year=year).places == taken
+
+    page.goto(f"{site.url}/admin/casework/resettlementreferral/?state__exact=referred")
+    page.locator("#result_list tbody tr th a").first.click()
+    page.wait_for_load_state("load")
+    page.get_by_role("link", name="Select for resettlement").click()
+    page.wait_for_load_state("load")
+    fill(page, "quota_year", str(year))
+    submit(page, "Select for resettlement")
+    refusal = page.locator("#content-main").inner_text()
+    assert f"All {taken} places of the {year} resettlement quota are taken" in refusal
+    journey.step("quota-full")
+
+    statistics_refresh()
+    page.goto(f"{site.url}/admin/casework/statistics/#resettlement-quota")
+    section = page.locator("section#resettlement-quota")
+    row = section.locator("tbody tr").first.inner_text().split("\t")
+    assert row[:6] == [str(year), str(taken), *row[2:4], str(taken), "0"], row
+    section.scroll_into_view_if_needed()
+    journey.step("quota-table")
+    section.screenshot(path=str(SCREENSHOTS / "resettlement-quota-table.png"))
+    _done(page, watch, context)

@@ -18,6 +18,7 @@ from casework.letters.services import letter_create, letter_delivery_record, let
 from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
 from casework.resettlement import services as resettlement_services
+from casework.returns import services as return_services
 from casework.vulnerability import services as vulnerability
 from integration.models import (
     IntroductionProgramme,
@@ -70,6 +71,7 @@ WORDS = {
     "vulnerability_detail": "NEED-CORMORANT",
     "vulnerability_end": "NEED-END-WALRUS",
     "age_basis": "AGE-BASIS-FENNEL",
+    "return_grounds": "RETURN-PERSIMMON",
     "unhcr_reference": "UNHCR-PERIWINKLE",
     "referral_reason": "REFERRAL-MANDARIN",
 }
@@ -262,6 +264,12 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     NorwegianTest.objects.create(
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
+    )
+    # The return after the final rejection: assisted return refused, with grounds.
+    record = return_services.return_open(actor=dpo, application=app)
+    record = return_services.return_transition(actor=dpo, record=record, name="apply_assisted")
+    return_services.return_transition(
+        actor=dpo, record=record, name="refuse_assisted", grounds=WORDS["return_grounds"]
     )
     person.words = words
     person.reference = app.reference

@@ -67,8 +67,11 @@ from casework.people.services import (
     person_register,
     person_update,
 )
+from casework.permits import services as permit_services
 from casework.privacy import retention as privacy
 from casework.resettlement import services as resettlement_services
+from casework.returns import services as return_services
+from casework.returns.models import Return
 from casework.staff.services import (
     STAFF_PROFILE_EDITABLE_FIELDS,
     UNIT_EDITABLE_FIELDS,
@@ -100,6 +103,7 @@ from tests.integration.factories import (
     municipality_named,
     settled,
 )
+from tests.permits.helpers import collective_permit
 from tests.reception.factories import (
     CentreStaffFactory,
     MunicipalityQuotaFactory,
@@ -155,6 +159,7 @@ WRITES: dict[str, dict[str, Callable]] = {
     "PlacementAdmin": {"add": reception_services.placement_create},
     "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
+    "ReturnAdmin": {"add": return_services.return_open},
     "ResettlementQuotaAdmin": {
         "add": resettlement_services.quota_set,
         "change": resettlement_services.quota_set,
@@ -183,6 +188,8 @@ WRITES: dict[str, dict[str, Callable]] = {
     },
     "TbScreeningAdmin": {"change": vulnerability_services.tb_screening_record},
     "AgeAssessmentAdmin": {"add": vulnerability_services.age_assessment_record},
+    "ResidencePermitAdmin": {"change": permit_services.permit_card_issued},
+    "RenewalRunAdmin": {"add": permit_services.renewal_run_start},
     "MunicipalityOfficerAdmin": {
         "add": integration_services.municipality_officer_add,
         "delete": integration_services.municipality_officer_remove,
@@ -249,6 +256,13 @@ RECORDS: dict[str, Editable] = {
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
+    "casework.ResidencePermit": Editable(collective_permit, frozenset({"card_issued_on"})),
+    "casework.Return": Editable(
+        lambda: Return.objects.create(
+            application=(app := ApplicationFactory(state="rejected")), person=app.person
+        ),
+        frozenset(),
+    ),
     "casework.ResettlementQuota": Editable(
         lambda: ResettlementQuota.objects.create(year=2031, places=10),
         frozenset({"places", "source", "verified"}),
@@ -1122,6 +1136,15 @@ SCENARIOS: dict[str, Write] = {
         ),
         created=AgeAssessment,
     ),
+    "ResidencePermitAdmin.change": Write(
+        prepare=lambda root: {"record": collective_permit()},
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"card_issued_on": "2025-03-05"}
+        ),
+        directly=lambda actor, n: permit_services.permit_card_issued(
+            actor=actor, permit=n["record"], issued_on=dt.date(2025, 3, 5)
+        ),
+    ),
     "MunicipalityOfficerAdmin.delete": Write(
         prepare=_officer,
         through_admin=lambda client, n: client.post(
@@ -1149,11 +1172,13 @@ OWN_PAGES = {
     "PlacementAdmin.add",
     "InterpreterAdmin.add",
     "InterpreterBookingAdmin.add",
+    "ReturnAdmin.add",
     "ResettlementReferralAdmin.add",
     "SettlementAdmin.add",
     "WorkPermitAdmin.add",
     "FamilyReunificationAdmin.add",
     "IntroductionProgrammeAdmin.add",
+    "RenewalRunAdmin.add",
     "PersonAdmin.action:export_subject_access",
 }
 

@@ -50,7 +50,9 @@ from casework.lawyers.services import (
 )
 from casework.people.models import Person
 from casework.people.services import person_register, person_update
+from casework.permits import demo as permits_demo
 from casework.resettlement import demo as resettlement_demo
+from casework.returns import demo as returns_demo
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
@@ -164,19 +166,31 @@ class Command(BaseCommand):
         )
         if options["no_bulk"]:
             self._bookings(users, interpreters)
+            self._permits(users)
             return
         if options["scale"] <= 0:
             raise CommandError("--scale must be positive.")
         self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
         self._bookings(users, interpreters)
+        self._permits(users)
+
+    def _permits(self, users: dict) -> None:
+        """Each decided demo case's residence permit, and the Ukrainians' yearly renewals."""
+        made = permits_demo.permits_seed(decider=users["decider"])
+        self.stdout.write(
+            f"residence permits recorded: {made['permits']}; renewed by the demo group "
+            f"renewals: {made['renewed']}"
+        )
 
     def _bookings(self, users: dict, interpreters: int) -> None:
         """Interpreters booked for the demo interviews to come (after the bulk load, whose
-        open cases hold most of them)."""
+        open cases hold most of them), and the demo returns of rejected cases."""
         booked = interpreters_demo.bookings_seed(actor=users["interpreter-coordinator"])
         self.stdout.write(
             f"interpreters added to the register: {interpreters}; interviews booked: {booked}"
         )
+        returns = returns_demo.returns_seed(users=users)
+        self.stdout.write(f"returns recorded: {returns}")
 
     def _bulk(self, users: dict, unit: Unit, scale: float, seed: int, parts) -> None:
         today = timezone.localdate()
@@ -306,6 +320,7 @@ class Command(BaseCommand):
                     application=app,
                     outcome="collective",
                     grounds="Ukrainian citizen resident in Ukraine before 24.02.2022.",
+                    permit_group=permits_demo.GROUP,
                 )
                 continue
             interview = interview_schedule(

@@ -1,0 +1,254 @@
+"""The group renewal's hand-built statement: one batch of a run's permits extended at once.
+
+On PostgreSQL one statement (data-modifying ``WITH``) picks the next batch of the run's
+permits not yet renewed by it (locking them), extends them (``UPDATE … RETURNING``), and in
+the same statement inserts each one's renewal row and audit event, moves its expiry deadline
+(a new cycle, the old date's unsent reminders cancelled) and opens the holder's renewal
+notice. Elsewhere (SQLite) the ORM does the same, row set by row set (``renew_batch_orm``);
+``tests/permits/test_group_renewal.py`` compares the two column by column.
+
+The caller holds the run's row lock (``services.renewal_run_execute``): two workers running
+one run take turns batch by batch, and each batch's statement starts after the previous
+batch committed, so its ``NOT EXISTS`` sees every renewal already made and no permit is
+renewed twice by one run (the unique key ``one_renewal_per_run`` holds it in the database
+too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+
+from casework.audit.models import AuditEvent
+from casework.core.statements import prepared_cursor
+from casework.deadlines.choices import ReminderStatus
+from casework.deadlines.models import Deadline, Reminder
+from casework.deadlines.registry import EVENT_WINDOW
+from casework.permits.choices import PermitType
+from casework.permits.deadlines import PERMIT_EXPIRY, PERMIT_RENEWED
+from casework.permits.models import PermitRenewal, RenewalRun, ResidencePermit
+from casework.permits.terms import until_after
+
+RENEWED_ACTION = "permit.renewed"
+
+
+def run_permits(run: RenewalRun) -> QuerySet[ResidencePermit]:
+    """Every permit the run's criteria name: collective protection only (§ 34), of the
+    group, the holders' nationalities, granted in the date range, expiring by the day."""
+    qs = ResidencePermit.objects.filter(permit_type=PermitType.COLLECTIVE)
+    if run.group:
+        qs = qs.filter(group=run.group)
+    codes = [c.strip().upper() for c in run.nationalities.split(",") if c.strip()]
+    if codes:
+        qs = qs.filter(person__nationality__in=codes)
+    if run.granted_from:
+        qs = qs.filter(valid_from__gte=run.granted_from)
+    if run.granted_to:
+        qs = qs.filter(valid_from__lte=run.granted_to)
+    if run.expiring_by:
+        qs = qs.filter(valid_until__lte=run.expiring_by)
+    return qs
+
+
+def pending_permits(run: RenewalRun) -> QuerySet[ResidencePermit]:
+    """The run's permits it has not renewed yet."""
+    done = PermitRenewal.objects.filter(run_id=run.pk, permit_id=OuterRef("pk"))
+    return run_permits(run).filter(~Exists(done))
+
+
+def expiry_due(until: dt.date) -> dt.datetime:
+    """The expiry deadline of a permit valid until ``until``: the end of that day, local."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def renew_batch(*, run: RenewalRun, actor_id: int | None, now: dt.datetime, limit: int) -> int:
+    """Renew the next ``limit`` permits of ``run``; how many were renewed (0: none left)."""
+    if connection.vendor != "postgresql":
+        return renew_batch_orm(run=run, actor_id=actor_id, now=now, limit=limit)
+    pick_sql, pick_params = (
+        pending_permits(run)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+        .query.sql_with_params()
+    )
+    qn = connection.ops.quote_name
+    permit = qn(ResidencePermit._meta.db_table)
+    renewal = qn(PermitRenewal._meta.db_table)
+    audit = qn(AuditEvent._meta.db_table)
+    deadline = qn(Deadline._meta.db_table)
+    reminder = qn(Reminder._meta.db_table)
+    expiry_offset = -PERMIT_EXPIRY.first_offset
+    notice_due = now + EVENT_WINDOW
+    notice_from = notice_due + PERMIT_RENEWED.first_offset
+    # Identifiers come from the models' metadata; the criteria are the ORM's own compiled
+    # query with its parameters; every value is a parameter.
+    sql = f"""
+WITH picked AS (
+  SELECT p.id, p.valid_until AS previous_until, p.person_id, p.application_id,
+         p.valid_until + 1 AS start, (p.valid_until + 1) + make_interval(months => %s) AS shifted
+  FROM {permit} p WHERE p.id IN (SELECT q.pk FROM ({pick_sql}) q)
+  ORDER BY p.id FOR UPDATE OF p
+), renewed AS (
+  UPDATE {permit} p
+  SET valid_until = CASE WHEN extract(day FROM picked.shifted) < extract(day FROM picked.start)
+                         THEN picked.shifted::date ELSE picked.shifted::date - 1 END,
+      renewal_count = p.renewal_count + 1, version = p.version + 1, updated_at = %s
+  FROM picked WHERE p.id = picked.id
+  RETURNING p.id, picked.previous_until, p.valid_until, p.person_id, p.application_id
+), history AS (
+  INSERT INTO {renewal} (permit_id, run_id, previous_until, new_until, renewed_at, renewed_by_id)
+  SELECT id, %s, previous_until, valid_until, %s, %s FROM renewed
+), audited AS (
+  INSERT INTO {audit} (application_id, person_id, actor_id, at, action, source_state,
+                       target_state, reason, changes)
+  SELECT application_id, person_id, %s, %s, %s, '', '', %s,
+         jsonb_build_object('subject', %s || id, 'run', %s::bigint,
+                            'valid_until', jsonb_build_array(previous_until::text,
+                                                             valid_until::text))
+  FROM renewed
+), moved AS (
+  UPDATE {deadline} d
+  SET due_at = (r.valid_until + time '23:59:59') AT TIME ZONE %s,
+      remind_from = ((r.valid_until + time '23:59:59') AT TIME ZONE %s) - %s,
+      cycle = d.cycle + 1, closed_at = NULL
+  FROM renewed r WHERE d.source = %s AND d.object_id = r.id
+  RETURNING d.id
+), cancelled AS (
+  UPDATE {reminder} SET status = %s
+  WHERE status = %s AND deadline_id IN (SELECT id FROM moved)
+), told AS (
+  INSERT INTO {deadline} (source, object_id, application_id, person_id, due_at, remind_from,
+                          recipient_user_id, notify_person, closed_at, cycle)
+  SELECT %s, id, application_id, person_id, %s, %s, NULL, true, NULL, 0 FROM renewed
+  ON CONFLICT (source, object_id) DO UPDATE
+  SET due_at = EXCLUDED.due_at, remind_from = EXCLUDED.remind_from, closed_at = NULL,
+      cycle = {deadline}.cycle + 1
+)
+SELECT count(*) FROM renewed"""  # noqa: S608  # nosec B608
+    params = [
+        run.months,
+        *pick_params,
+        now,
+        run.pk,
+        now,
+        actor_id,
+        actor_id,
+        now,
+        RENEWED_ACTION,
+        run.legal_basis,
+        f"{ResidencePermit._meta.label_lower}:",
+        run.pk,
+        settings.TIME_ZONE,
+        settings.TIME_ZONE,
+        expiry_offset,
+        PERMIT_EXPIRY.key,
+        ReminderStatus.CANCELLED.value,
+        ReminderStatus.PENDING.value,
+        PERMIT_RENEWED.key,
+        notice_due,
+        notice_from,
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+def renew_batch_orm(*, run: RenewalRun, actor_id: int | None, now: dt.datetime, limit: int) -> int:
+    """``renew_batch`` through the ORM, a few statements per batch (SQLite, and the
+    comparison the PostgreSQL statement is held to)."""
+    permits = list(
+        ResidencePermit.objects.select_for_update()
+        .filter(
+            pk__in=list(pending_permits(run).order_by("pk").values_list("pk", flat=True)[:limit])
+        )
+        .order_by("pk")
+    )
+    if not permits:
+        return 0
+    renewals, events, previous = [], [], {}
+    for p in permits:
+        previous[p.pk] = p.valid_until
+        p.valid_until = until_after(p.valid_until + dt.timedelta(days=1), run.months)
+        p.renewal_count += 1
+        p.version += 1
+        p.updated_at = now
+        renewals.append(
+            PermitRenewal(
+                permit_id=p.pk,
+                run_id=run.pk,
+                previous_until=previous[p.pk],
+                new_until=p.valid_until,
+                renewed_at=now,
+                renewed_by_id=actor_id,
+            )
+        )
+        events.append(
+            AuditEvent(
+                application_id=p.application_id,
+                person_id=p.person_id,
+                actor_id=actor_id,
+                at=now,
+                action=RENEWED_ACTION,
+                reason=run.legal_basis,
+                changes={
+                    "subject": p.audit_subject,
+                    "run": run.pk,
+                    "valid_until": [previous[p.pk].isoformat(), p.valid_until.isoformat()],
+                },
+            )
+        )
+    ResidencePermit.objects.bulk_update(
+        permits, ["valid_until", "renewal_count", "version", "updated_at"]
+    )
+    PermitRenewal.objects.bulk_create(renewals)
+    AuditEvent.objects.bulk_create(events)
+    by_id = {p.pk: p for p in permits}
+    moved = list(Deadline.objects.filter(source=PERMIT_EXPIRY.key, object_id__in=list(by_id)))
+    for d in moved:
+        d.due_at = expiry_due(by_id[d.object_id].valid_until)
+        d.remind_from = d.due_at + PERMIT_EXPIRY.first_offset
+        d.cycle += 1
+        d.closed_at = None
+    Deadline.objects.bulk_update(moved, ["due_at", "remind_from", "cycle", "closed_at"])
+    Reminder.objects.filter(
+        deadline_id__in=[d.pk for d in moved], status=ReminderStatus.PENDING
+    ).update(status=ReminderStatus.CANCELLED)
+    notice_due = now + EVENT_WINDOW
+    notice_from = notice_due + PERMIT_RENEWED.first_offset
+    told = {
+        d.object_id: d
+        for d in Deadline.objects.filter(source=PERMIT_RENEWED.key, object_id__in=list(by_id))
+    }
+    new: list[Any] = []
+    for pk, p in by_id.items():
+        found = told.get(pk)
+        if found is None:
+            new.append(
+                Deadline(
+                    source=PERMIT_RENEWED.key,
+                    object_id=pk,
+                    application_id=p.application_id,
+                    person_id=p.person_id,
+                    due_at=notice_due,
+                    remind_from=notice_from,
+                    notify_person=True,
+                )
+            )
+        else:
+            found.due_at, found.remind_from, found.closed_at, found.cycle = (
+                notice_due,
+                notice_from,
+                None,
+                found.cycle + 1,
+            )
+    Deadline.objects.bulk_update(
+        list(told.values()), ["due_at", "remind_from", "closed_at", "cycle"]
+    )
+    Deadline.objects.bulk_create(new)
+    return len(permits)

@@ -1,0 +1,85 @@
+"""Permits and group renewals in the admin: the list by status with a bounded number of
+queries, the permit's page with its renewals (access-logged), the card's day through the
+service, and a group renewal started from its page and followed on its progress bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from casework.models import AccessLog, RenewalRun
+from casework.permits.services import renewal_run_execute
+from tests.admin_forms import post_form
+from tests.permits.helpers import collective_permit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_list_filters_by_status_in_a_bounded_number_of_queries(
+    client, caseworker, unit, django_assert_max_num_queries
+):
+    old = collective_permit(unit=unit, granted=dt.date(2022, 3, 20))
+    for _ in range(5):
+        collective_permit(unit=unit, granted=dt.date.today() - dt.timedelta(days=30))
+    client.force_login(caseworker)
+    url = reverse("admin:casework_residencepermit_changelist")
+    with django_assert_max_num_queries(14):
+        page = client.get(url + "?status=expired")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="field-valid_until') == 1
+    assert str(old.person) in html and "expired" in html
+    valid = client.get(url + "?status=valid").content.decode()
+    assert valid.count('class="field-valid_until') == 5
+
+
+def test_the_caseworker_records_the_card_day_on_the_permits_page(client, caseworker, unit):
+    permit = collective_permit(unit=unit)
+    client.force_login(caseworker)
+    url = reverse("admin:casework_residencepermit_change", args=[permit.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "collective protection (Immigration Act § 34)" in page.content.decode()
+    logged = AccessLog.objects.filter(user=caseworker).values_list("object_ids", flat=True)
+    assert any(permit.pk in (ids or []) for ids in logged)
+    post_form(client, url, {"card_issued_on": "2024-01-01"})  # refused: back to the page
+    assert "before the permit&#x27;s first day" in client.get(url).content.decode()
+    post_form(client, url, {"card_issued_on": "2025-03-05"})
+    permit.refresh_from_db()
+    assert permit.card_issued_on == dt.date(2025, 3, 5)
+
+
+def test_a_decision_maker_starts_a_renewal_and_follows_its_progress(
+    client, decider, caseworker, unit, monkeypatch
+):
+    from casework.permits import services
+
+    monkeypatch.setattr(services, "on_commit_enqueue", lambda task, *args: None)
+    for _ in range(3):
+        collective_permit(unit=unit)
+    client.force_login(caseworker)
+    add = reverse("admin:casework_renewalrun_add")
+    assert client.get(add).status_code == 403
+    client.force_login(decider)
+    form = client.get(add)
+    assert form.status_code == 200 and "Start the renewal" in form.content.decode()
+    refused = client.post(add, {"label": "Ukraine", "legal_basis": "Decree.", "months": 12})
+    assert "Name the group" in refused.content.decode()
+    started = client.post(
+        add,
+        {"label": "Ukraine 2026", "legal_basis": "Decree.", "group": "Ukraine 2022", "months": 12},
+    )
+    run = RenewalRun.objects.get()
+    assert started["Location"] == reverse("admin:casework_renewalrun_change", args=[run.pk])
+    waiting = client.get(started["Location"]).content.decode()
+    assert '<progress max="100" value="0">' in waiting
+    assert '<meta http-equiv="refresh" content="3">' in waiting
+    assert "0 of 3 permits renewed (0 %)" in waiting
+    renewal_run_execute(run_id=run.pk)
+    done = client.get(started["Location"]).content.decode()
+    assert '<progress max="100" value="100">' in done and "3 of 3 permits renewed" in done
+    assert 'http-equiv="refresh"' not in done
+    listed = client.get(reverse("admin:casework_renewalrun_changelist")).content.decode()
+    assert "Ukraine 2026" in listed

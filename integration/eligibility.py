@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from casework.applications.choices import ApplicationKind, Outcome, State, Track
+from casework.applications.choices import OPEN_STATES, ApplicationKind, Outcome, State, Track
 from casework.people.choices import DocumentKind
 
 from .choices import FamilyRelation, IncomeRule, InterviewWaiverGroup, SponsorBasis
@@ -127,7 +127,7 @@ def section_94_unmet(*, application: Any, waiver_group: str = "") -> list[Unmet]
 
 def no_final_decision(application: Any) -> bool:
     """A § 94 permit is renewable while no final decision has been made on the application."""
-    if application.state in (State.SUBMITTED, State.EXAMINED, State.APPEALED):
+    if application.state in OPEN_STATES:
         return True
     return application.state == State.REJECTED and not application.is_final
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from casework.applications.choices import State
+from casework.applications.choices import OPEN_STATES, State
 from casework.models import Application, AuditEvent
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
@@ -238,7 +238,7 @@ def resident_status_expression(day: dt.date) -> Case:
     """Placement rows -> ``ResidentStatus`` of the resident on ``day`` (UDI's three groups)."""
     return Case(
         When(
-            app_state__in=[State.SUBMITTED, State.EXAMINED, State.APPEALED],
+            app_state__in=list(OPEN_STATES),
             then=Value(ResidentStatus.WAITING),
         ),
         When(app_state=State.ACCEPTED, then=Value(ResidentStatus.AWAITING_SETTLEMENT)),
@@ -253,7 +253,7 @@ def resident_status_expression(day: dt.date) -> Case:
 
 def status_of_state(state: str | None) -> str:
     """The resident status for an application state (as ``resident_status_expression``)."""
-    if state in (State.SUBMITTED, State.EXAMINED, State.APPEALED):
+    if state in OPEN_STATES:
         return ResidentStatus.WAITING
     if state == State.ACCEPTED:
         return ResidentStatus.AWAITING_SETTLEMENT

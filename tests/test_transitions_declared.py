@@ -97,8 +97,12 @@ def _set_state(record: Any, state: str) -> Any:
 
 
 def _application(state: str, users: dict[str, Any]) -> Any:
+    held = state == "on_hold"
     return ApplicationFactory(
         state=state,
+        # on hold from examination, to be reviewed in three weeks
+        held_from="examined" if held else "",
+        hold_review_on=timezone.localdate() + dt.timedelta(days=21) if held else None,
         unit=users["unit"],
         assigned_to=users["caseworker"],
         interview_held_at=timezone.now() - dt.timedelta(days=3),
@@ -171,6 +175,24 @@ def _referral(state: str, users: dict[str, Any]) -> Any:
     return _set_state(referral, state)
 
 
+def _final_rejection(app: Any) -> None:
+    """The rejection's appeal deadline passed unused: it may be asked to be reversed."""
+    _update(app, appeal_deadline=timezone.now() - dt.timedelta(days=1))
+
+
+def _reversal_requested(app: Any) -> None:
+    _final_rejection(app)
+    _update(app, reversal_requested_at=timezone.now())
+
+
+# What a transition needs of the record beyond its state (``READY``), by workflow and name.
+MEET: dict[str, Callable[[Any], None]] = {
+    "casework.Application.lodge_reversal_request": _final_rejection,
+    "casework.Application.grant_reversal_request": _reversal_requested,
+    "casework.Application.refuse_reversal_request": _reversal_requested,
+}
+
+
 READY: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "casework.Return": _return,
     "casework.InterpreterBooking": _booking,
@@ -194,6 +216,11 @@ BREAK: dict[Callable[[Any], bool], Callable[[Any], None]] = {
     ),
     applications.not_final: lambda app: _update(app, is_final=True),
     applications.awaits_delivery: lambda app: _update(app, notified_at=timezone.now()),
+    applications.hold_recorded: lambda app: _update(app, held_from=""),
+    applications.finally_rejected: lambda app: _update(
+        app, is_final=False, appeal_deadline=timezone.now() + dt.timedelta(days=5)
+    ),
+    applications.reversal_request_pending: lambda app: _update(app, reversal_requested_at=None),
     integration.section_94_met: lambda permit: permit.person.documents.update(verified=False),
     integration.renewable: lambda permit: Application.objects.filter(
         pk=permit.application_id
@@ -247,7 +274,13 @@ def root(db):
 
 
 def _ready(workflow: Workflow, declaration: Transition, users: dict) -> Any:
-    return READY[workflow.model._meta.label](sorted(declaration.source)[0], users)
+    label = workflow.model._meta.label
+    record = READY[label](sorted(declaration.source)[0], users)
+    meet = MEET.get(f"{label}.{declaration.name}")
+    if meet is None:
+        return record
+    meet(record)
+    return type(record).objects.get(pk=record.pk)
 
 
 def _events() -> int:

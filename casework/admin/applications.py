@@ -164,6 +164,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         "appeal_deadline",
         "appealed_at",
         "is_final",
+        "hold_display",
+        "reversal_requested_at",
         "next_deadline",
     )
 
@@ -194,6 +196,21 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             '<span class="{}">{}</span>',
             "deadline-overdue" if overdue else "deadline",
             date_format(local, "DATETIME_FORMAT"),
+        )
+
+    @admin.display(description=_("on hold"))
+    def hold_display(self, obj: Application) -> str:
+        """While on hold (berostilt): the state it left, until when, and why."""
+        if obj.state != State.ON_HOLD or obj.hold_review_on is None:
+            return "–"
+        return format_html(
+            "{}<br>{}",
+            _("from %(state)s, review by %(date)s")
+            % {
+                "state": State(obj.held_from).label if obj.held_from else "–",
+                "date": date_format(obj.hold_review_on, "DATE_FORMAT"),
+            },
+            obj.hold_reason,
         )
 
     @admin.display(description=_("decision delivered"))

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.filters import interviews_within, ready_for_decision
+from casework.applications.choices import OPEN_STATES as APPLICATION_OPEN_STATES
 from casework.applications.choices import State
 from casework.applications.models import Application
 from casework.deadlines.models import Deadline
@@ -88,7 +89,7 @@ def list_url(name: str, **params: Any) -> str:
 
 # A caseworker's open cases: to examine, and under appeal (a rejection whose appeal period
 # runs shows among the deadlines; a final one is no work).
-OPEN_STATES = (State.SUBMITTED, State.EXAMINED, State.APPEALED)
+OPEN_STATES = APPLICATION_OPEN_STATES  # on hold too: work the unit has to look at again
 
 
 def _cases(request: HttpRequest) -> list[Section]:
@@ -154,6 +155,16 @@ def _cases(request: HttpRequest) -> list[Section]:
                 _("Ready for a decision"),
                 list_url(cases, assigned="all", ready="decision"),
                 visible.filter(ready_for_decision()),
+            )
+        )
+    if has_role(user, Role.DECISION_MAKER) or user.is_superuser:
+        # Appeals lodged with the Directorate, to reverse or forward (Public Administration
+        # Act § 33).
+        team.append(
+            counted(
+                _("Appeals to review"),
+                list_url(cases, assigned="all", state__exact=State.UNDER_REVIEW),
+                visible.filter(state=State.UNDER_REVIEW),
             )
         )
     if has_role(user, Role.APPEALS) or user.is_superuser:

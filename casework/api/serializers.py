@@ -154,6 +154,8 @@ class ApplicationSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "appeal_deadline",
             "appealed_at",
             "is_final",
+            "hold_review_on",
+            "reversal_requested_at",
             "next_deadline",
             "version",
             "created_at",

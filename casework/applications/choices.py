@@ -25,16 +25,31 @@ class State(models.TextChoices):
     EXAMINED = "examined", _("under examination")
     ACCEPTED = "accepted", _("accepted")
     REJECTED = "rejected", _("rejected")
+    # The appeal lodged with the Directorate, which prepares it and may reverse its own
+    # decision (Immigration Act § 76, Public Administration Act § 33) before sending it on.
+    UNDER_REVIEW = "under_review", _("under the Directorate's review of the appeal")
+    # At the appeals board: forwarded by the Directorate (and every appeal lodged before the
+    # Directorate's review was recorded, which went straight to the board).
     APPEALED = "appealed", _("appealed")
     WITHDRAWN = "withdrawn", _("withdrawn")
+    # Put on hold (berostilt) from one of the states before it, to which it goes back.
+    ON_HOLD = "on_hold", _("on hold")
 
 
-OPEN_STATES = (State.SUBMITTED, State.EXAMINED, State.APPEALED)
+# The states a case can be put on hold from (and goes back to).
+HOLDABLE_STATES = (State.SUBMITTED, State.EXAMINED, State.UNDER_REVIEW, State.APPEALED)
+
+
+OPEN_STATES = (*HOLDABLE_STATES, State.ON_HOLD)
 
 
 class Instance(models.TextChoices):
     FIRST = "first", _("first instance")
     APPEAL = "appeal", _("appeal")
+    # A decision reversing an earlier one (omgjøring): the Directorate's on reviewing an
+    # appeal (Public Administration Act § 33), or on a request to reverse (§ 35). Apart from
+    # the first instance, so that waiting times and first-instance tables count each case once.
+    REVERSAL = "reversal", _("reversal")
 
 
 class Outcome(models.TextChoices):
@@ -89,3 +104,6 @@ class AppealOutcome(models.TextChoices):
     GRANTED = "granted", _("granted")
     DISMISSED = "dismissed", _("dismissed")
     REMITTED = "remitted", _("sent back for new examination")
+    # The Directorate reversed its own decision on reviewing the appeal (Public
+    # Administration Act § 33 second paragraph): the appeals board never had it.
+    REVERSED = "reversed", _("reversed by the Directorate")

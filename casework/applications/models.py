@@ -83,6 +83,26 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
         null=True, blank=True, editable=False, verbose_name=_("appealed at")
     )
     is_final = models.BooleanField(default=False, editable=False, verbose_name=_("is final"))
+    # On hold (berostilt): the state it left and goes back to, why, and when the unit looks at
+    # it again (``ApplicationWorkflow.put_on_hold``); empty when it is not on hold.
+    held_from = models.CharField(
+        max_length=16,
+        choices=State.choices,
+        blank=True,
+        editable=False,
+        verbose_name=_("on hold from"),
+    )
+    hold_reason = models.TextField(
+        blank=True, editable=False, verbose_name=_("reason for the hold")
+    )
+    hold_review_on = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("hold review date")
+    )
+    # When the pending request to reverse the final rejection was lodged (Public
+    # Administration Act § 35); empty when none is pending. It stops no deadline.
+    reversal_requested_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("reversal requested at")
+    )
     next_deadline = models.DateTimeField(
         null=True, blank=True, editable=False, db_index=True, verbose_name=_("next deadline")
     )

@@ -71,6 +71,22 @@ def in_users_unit(user: AnyUser, application: Any) -> bool:
 
 
 @rules.predicate
+def at_appeals_board(user: AnyUser, application: Any) -> bool:
+    """The case is with the appeals board: appealed and forwarded, or put on hold there."""
+    if application is None:
+        return False
+    return application.state == State.APPEALED or (
+        application.state == State.ON_HOLD and application.held_from == State.APPEALED
+    )
+
+
+@rules.predicate
+def final_on_appeal(user: AnyUser, application: Any) -> bool:
+    """The rejection that stands is the appeals board's (it dismissed the appeal)."""
+    return application is not None and bool(application.is_final)
+
+
+@rules.predicate
 def is_under_appeal(user: AnyUser, application: Any) -> bool:
     if application is None:
         return True
@@ -88,6 +104,27 @@ rules.add_perm(
 rules.add_perm("casework.record_notification", is_caseworker & in_users_unit)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
+# The Directorate's review of an appeal lodged with it (Public Administration Act § 33): the
+# unit's decision-makers, who made the decision, reverse it or forward it to the board.
+rules.add_perm("casework.review_appeal", is_decision_maker & in_users_unit)
+# A case is put on hold, and taken off it, by whoever has it: the unit's caseworkers and
+# decision-makers, or the appeals board while the appeal is with the board.
+rules.add_perm(
+    "casework.hold_application",
+    ((is_caseworker | is_decision_maker) & in_users_unit & ~at_appeals_board)
+    | (is_appeals_body & at_appeals_board),
+)
+# A request to reverse a final rejection (Public Administration Act § 35) is lodged as an
+# appeal is, and decided by the body whose rejection stands: the appeals board when it
+# dismissed the appeal, else the unit's decision-makers.
+rules.add_perm(
+    "casework.lodge_reversal_request",
+    (is_caseworker & in_users_unit) | (is_lawyer & is_clients_lawyer),
+)
+rules.add_perm(
+    "casework.decide_reversal_request",
+    (is_appeals_body & final_on_appeal) | (is_decision_maker & in_users_unit & ~final_on_appeal),
+)
 # Routing: lodging a case for another unit, moving one between units (superusers too).
 rules.add_perm("casework.route_application", is_registrar)
 rules.add_perm("casework.schedule_interview", (is_caseworker | is_decision_maker) & in_users_unit)

@@ -2,9 +2,17 @@
 
 States and transitions: submitted -> examined (the assigned caseworker opens the examination)
 -> accepted | rejected (a decision-maker decides, once the interview is held, waived with a
-reason, or not required for collective protection); rejected -> appealed (within the appeal
-deadline, or admitted late with a reason); appealed -> accepted | rejected (final) | examined
-(remitted) by the appeals body; submitted or examined -> withdrawn.
+reason, or not required for collective protection); rejected -> under review (the appeal is
+lodged with the Directorate, within the appeal deadline or admitted late with a reason);
+under review -> accepted (the Directorate reverses its own decision) | appealed (forwarded to
+the appeals board); appealed -> accepted | rejected (final) | examined (remitted) by the
+appeals body; submitted or examined -> withdrawn.
+
+The Directorate's review (Immigration Act § 76 second paragraph, Public Administration Act
+§ 33): an appeal is lodged with the body that made the decision, which prepares it and may
+reverse its decision itself (omgjøring) if it finds the appeal well founded; otherwise it
+sends the case on to the appeals board (Utlendingsnemnda), which decides as before. Appeals
+lodged before this review was recorded are in "appealed": at the appeals board, as they were.
 
 Each transition's declaration (``casework.transitions.declaration.transition``) says who
 may make it (an object permission asked with the case, so that a group grant alone never
@@ -12,6 +20,21 @@ passes the unit rule), its guards and their sentences, the input it takes, the r
 (``records.py``), the deadlines it opens and closes, and its label. The methods are pure:
 they check what only the case can tell and change it in memory; the generic transition
 service locks, saves, audits and moves the deadlines.
+
+On hold (berostilt): a case in any state before a final decision (submitted, examined, under
+review, appealed) can be put on hold with a reason and a review date, and is taken off hold
+back to exactly the state it left; the review date is a deadline that reminds the unit. The
+Immigration Act § 34 allows an individual asylum application by a person with collective
+protection to be put on hold for up to three years; the general practice of holding cases
+(for example while the situation in a country of origin is unclear) is not checked here
+against a legal text, so no legal limit is enforced beyond a review date ahead.
+
+After a final rejection the applicant may ask for it to be reversed on new information
+(omgjøringsbegjæring, Public Administration Act § 35): the request is recorded on the
+rejected case, which stays rejected, and decided by the body whose rejection stands: granted
+(a new decision, delivered like any other) or refused. The request does not stop the
+departure deadline, nor a return (the case stays "rejected", so nothing that follows the
+rejection changes).
 
 Appeal deadlines (Immigration Act § 94 third paragraph, Public Administration Act § 29):
 3 weeks from notification; 1 week when the claim was found manifestly unfounded (the fast
@@ -36,6 +59,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.applications.choices import (
     ACCEPT_OUTCOMES,
+    HOLDABLE_STATES,
     REJECT_OUTCOMES,
     AppealOutcome,
     ApplicationKind,
@@ -62,14 +86,17 @@ from casework.deadlines.registry import (
     DELIVERY_RECORD_PERIOD,
     EVENT_WINDOW,
     EXAMINATION_TARGET,
+    HOLD_REVIEW,
     QUEUE_NOTICE,
     QUEUE_NOTICE_PERIOD,
 )
 from casework.permits.choices import PermitType
 from casework.transitions.declaration import (
+    BACK,
     BOOLEAN,
     BOTH,
     CHOICE,
+    DATE,
     DATETIME,
     INTEGER,
     LONG_TEXT,
@@ -219,6 +246,18 @@ MANIFESTLY_UNFOUNDED = Input(
     _("Manifestly unfounded (1-week appeal period)"),
     default=False,
 )
+ASSESSMENT = Input(
+    "assessment",
+    LONG_TEXT,
+    _("The Directorate's assessment"),
+    required=True,
+    max_length=20000,
+    help_text=_(
+        "Why the Directorate upholds its decision after reading the appeal: sent to the "
+        "appeals board with the case."
+    ),
+    audit=REASON,
+)
 REASON_INPUT = Input("reason", LONG_TEXT, _("Reason"), required=True, max_length=5000, audit=REASON)
 LODGED_BY = Input(
     "lodged_by",
@@ -284,6 +323,29 @@ PERMIT_GROUP = Input(
     help_text=_("The named group the permit is renewed with, e.g. Ukraine 2022."),
 )
 PERMIT_INPUTS = [PERMIT_TYPE, PERMIT_MONTHS, IDENTITY_UNVERIFIED]
+HOLD_REASON = REASON_INPUT.but(
+    help_text=_(
+        "Why the case cannot go on now (e.g. the situation in the country of origin is "
+        "unclear). Staff only: the applicant is told the case is on hold and the review date."
+    )
+)
+REVIEW_ON = Input(
+    "review_on",
+    DATE,
+    _("Review by"),
+    required=True,
+    help_text=_("The day the unit looks at the case again; it is reminded a week before."),
+)
+NEW_INFORMATION = Input(
+    "new_information",
+    LONG_TEXT,
+    _("New information"),
+    required=True,
+    max_length=20000,
+    help_text=_("What is new since the final decision, as the applicant or lawyer puts it."),
+    audit=REASON,
+)
+REQUEST_LODGED_AT = LODGED_AT.but(help_text=_("When the request was lodged; empty: now."))
 
 # A decided or withdrawn case is no longer examined, and no longer waits in the queue.
 DECIDED = closes(EXAMINATION_TARGET.key, QUEUE_NOTICE.key)
@@ -337,6 +399,50 @@ def _tell_now(app: Any, values: dict[str, Any]) -> dt.datetime:
 TELL_DECISION = opens(DECISION_NOTICE.key, _tell_now)
 
 
+def _review_due(app: Any, values: dict[str, Any]) -> dt.datetime | None:
+    """The hold's review date, at the start of the working day (09:00, local time)."""
+    day = app.hold_review_on
+    if day is None:  # pragma: no cover - every hold has one
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+
+
+# A hold's review date is a deadline of the unit's; taken off hold, it is no longer due.
+HOLD_REVIEWED = opens(HOLD_REVIEW.key, _review_due)
+
+
+def review_date_rules(app: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A hold's review date lies ahead: a hold with no date to look at it again is not one."""
+    day = values.get("review_on")
+    if isinstance(day, dt.date) and day <= timezone.localdate():
+        return {"review_on": _("The review date must be after today.")}
+    return {}
+
+
+@guard(_("The state the case left when it was put on hold is not recorded."))
+def hold_recorded(app: Any) -> bool:
+    return app.held_from in HOLDABLE_STATES
+
+
+@guard(
+    _(
+        "Only a final rejection can be asked to be reversed: while the appeal deadline runs, "
+        "the applicant appeals instead."
+    )
+)
+def finally_rejected(app: Any) -> bool:
+    """Final: the appeals board dismissed the appeal, or the appeal deadline passed unused
+    (the rejection is then no longer appealable, Public Administration Act § 29)."""
+    if app.is_final:
+        return True
+    return app.appeal_deadline is not None and app.appeal_deadline < timezone.now()
+
+
+@guard(_("No request to reverse this decision is waiting for an answer."))
+def reversal_request_pending(app: Any) -> bool:
+    return app.reversal_requested_at is not None
+
+
 def appeal_is_late(app: Any, lodged_at: dt.datetime) -> bool:
     """Whether an appeal lodged at ``lodged_at`` is late: after the appeal deadline (Public
     Administration Act § 31 admits a late appeal only for a reason). A reason typed for an
@@ -361,6 +467,10 @@ class ApplicationWorkflow:
         appealed_at: dt.datetime | None
         is_final: bool
         person: Any
+        held_from: str
+        hold_reason: str
+        hold_review_on: dt.date | None
+        reversal_requested_at: dt.datetime | None
 
     @transition(
         source=State.SUBMITTED,
@@ -452,7 +562,7 @@ class ApplicationWorkflow:
 
     @transition(
         source=State.REJECTED,
-        target=State.APPEALED,
+        target=State.UNDER_REVIEW,
         label=_("Lodge appeal"),
         done=_("Appeal lodged"),
         permission="casework.lodge_appeal",
@@ -460,15 +570,16 @@ class ApplicationWorkflow:
         inputs=[LODGED_BY, LATE_REASON, LODGED_AT],
         writes=[RecordsAppeal()],
         # An appeal lodged shows the decision reached them: no reminder to record it any more.
-        deadlines=[
-            *closes(QUEUE_NOTICE.key, APPEAL.key, DELIVERY.key),
-            opens(APPEAL_NOTICE.key, _tell_now),
-        ],
+        deadlines=[*closes(QUEUE_NOTICE.key, APPEAL.key, DELIVERY.key)],
         audited=_appeal_lateness,
         role="caseworker",
     )
     def appeal(self, *, lodged_at: dt.datetime, late_reason: str = "") -> None:
-        """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late."""
+        """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late.
+
+        It is lodged with the Directorate, which made the decision (Immigration Act § 76,
+        Public Administration Act § 32): the Directorate reviews it first (``reverse_on_review``
+        or ``forward_appeal``)."""
         if appeal_is_late(self, lodged_at) and not late_reason.strip():
             deadline = date_format(timezone.localtime(self.appeal_deadline), "DATETIME_FORMAT")
             raise TransitionInvalid(
@@ -481,6 +592,46 @@ class ApplicationWorkflow:
                 }
             )
         self.appealed_at = lodged_at
+
+    @transition(
+        source=State.UNDER_REVIEW,
+        target=State.ACCEPTED,
+        label=_("Reverse the decision (Directorate)"),
+        done=_("Decision reversed by the Directorate"),
+        permission="casework.review_appeal",
+        inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
+        validators=[permit_rules],
+        writes=[RecordsDecision(Instance.REVERSAL)],
+        effects=[DecidesAppeal(AppealOutcome.REVERSED)],
+        deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
+        role="decision-maker",
+    )
+    def reverse_on_review(self, *, outcome: str, grounds: str) -> None:
+        """The Directorate finds the appeal well founded and reverses its own decision
+        (omgjøring; Public Administration Act § 33 second paragraph, Immigration Act § 76):
+        a new decision granting a permit, which is delivered and notified like any other
+        (``record_notification``). The appeal ends here: the appeals board never gets it."""
+        self._check_outcome(outcome, ACCEPT_OUTCOMES)
+        require(grounds, "grounds", _("Grounds"))
+        self.decided_at = timezone.now()
+        self.notified_at = None
+        self.appeal_deadline = None
+
+    @transition(
+        source=State.UNDER_REVIEW,
+        target=State.APPEALED,
+        label=_("Forward to the appeals board"),
+        done=_("Appeal forwarded to the appeals board"),
+        permission="casework.review_appeal",
+        inputs=[ASSESSMENT],
+        deadlines=[opens(APPEAL_NOTICE.key, _tell_now)],
+        role="decision-maker",
+    )
+    def forward_appeal(self, *, assessment: str) -> None:
+        """The Directorate upholds its decision and sends the case, with its assessment of the
+        appeal, to the appeals board (Public Administration Act § 33 fourth paragraph); the
+        applicant is told the board has it (``APPEAL_NOTICE``)."""
+        require(assessment, "assessment", _("The Directorate's assessment"))
 
     @transition(
         source=State.APPEALED,
@@ -557,6 +708,132 @@ class ApplicationWorkflow:
         """The applicant withdraws, or the case is dismissed (e.g. the applicant left)."""
         require(reason, "reason", _("Reason"))
         self.decided_at = timezone.now()
+
+    @transition(
+        source=HOLDABLE_STATES,
+        target=State.ON_HOLD,
+        label=_("Put on hold"),
+        done=_("Put on hold"),
+        permission="casework.hold_application",
+        inputs=[HOLD_REASON, REVIEW_ON],
+        validators=[review_date_rules],
+        deadlines=[HOLD_REVIEWED],
+        audited_fields=("held_from",),
+        role="caseworker, decision-maker or appeals body",
+    )
+    def put_on_hold(self, *, reason: str, review_on: dt.date) -> None:
+        """Put the case on hold (berostillelse) until it can go on, with the reason and the
+        day the unit looks at it again (Immigration Act § 34: an individual application by a
+        holder of collective protection may be held for up to three years). Its other
+        deadlines stay as they are: taken off hold, it is where it was."""
+        require(reason, "reason", _("Reason"))
+        self.held_from = self.state
+        self.hold_reason = reason
+        self.hold_review_on = review_on
+
+    @transition(
+        source=State.ON_HOLD,
+        target=SAME,
+        label=_("Change the review date"),
+        done=_("Hold review date changed"),
+        permission="casework.hold_application",
+        guards=[hold_recorded],
+        inputs=[REASON_INPUT, REVIEW_ON],
+        validators=[review_date_rules],
+        deadlines=[HOLD_REVIEWED],
+        audited_fields=("hold_review_on",),
+        role="caseworker, decision-maker or appeals body",
+    )
+    def move_hold_review(self, *, reason: str, review_on: dt.date) -> None:
+        """The unit looked at the held case and keeps it on hold until a later review date."""
+        require(reason, "reason", _("Reason"))
+        self.hold_review_on = review_on
+
+    @transition(
+        source=State.ON_HOLD,
+        target=BACK,
+        returns_to=HOLDABLE_STATES,
+        label=_("Take off hold"),
+        done=_("Taken off hold"),
+        permission="casework.hold_application",
+        guards=[hold_recorded],
+        inputs=[REASON_INPUT],
+        deadlines=closes(HOLD_REVIEW.key),
+        audited_fields=("held_from",),
+        role="caseworker, decision-maker or appeals body",
+    )
+    def resume(self, *, reason: str) -> str:
+        """The case goes on: back to exactly the state it left when it was put on hold."""
+        require(reason, "reason", _("Reason"))
+        back = self.held_from
+        self.hold_review_on = None
+        self.hold_reason = ""
+        # ``held_from`` stays until the next hold: the audit event names where it went back.
+        return back
+
+    @transition(
+        source=State.REJECTED,
+        target=SAME,
+        label=_("Lodge a request for reversal"),
+        done=_("Request for reversal lodged"),
+        permission="casework.lodge_reversal_request",
+        guards=[finally_rejected],
+        inputs=[NEW_INFORMATION, LODGED_BY, REQUEST_LODGED_AT],
+        audited_fields=("reversal_requested_at",),
+        role="caseworker",
+    )
+    def lodge_reversal_request(self, *, lodged_at: dt.datetime) -> None:
+        """The applicant or their lawyer asks for the final rejection to be reversed on new
+        information (omgjøringsbegjæring, Public Administration Act § 35). The case stays
+        rejected: the request does not stop the departure deadline nor a return, and moves no
+        deadline (domain: it "does not stop a forced return"). A second request while one is
+        pending adds to it and keeps the first day."""
+        if self.reversal_requested_at is None:
+            self.reversal_requested_at = lodged_at
+
+    @transition(
+        source=State.REJECTED,
+        target=State.ACCEPTED,
+        label=_("Grant the request for reversal"),
+        done=_("Decision reversed on request"),
+        permission="casework.decide_reversal_request",
+        guards=[reversal_request_pending],
+        inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
+        validators=[permit_rules],
+        writes=[RecordsDecision(Instance.REVERSAL)],
+        deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
+        role="decision-maker or appeals body",
+    )
+    def grant_reversal_request(self, *, outcome: str, grounds: str) -> None:
+        """The body whose rejection stands reverses it on the new information (Public
+        Administration Act § 35): a new decision granting a permit, delivered like any other.
+        The rejection no longer stands, so the case is no longer final."""
+        self._check_outcome(outcome, ACCEPT_OUTCOMES)
+        require(grounds, "grounds", _("Grounds"))
+        self.decided_at = timezone.now()
+        self.notified_at = None
+        self.appeal_deadline = None
+        self.is_final = False
+        self.reversal_requested_at = None
+
+    @transition(
+        source=State.REJECTED,
+        target=SAME,
+        label=_("Refuse the request for reversal"),
+        done=_("Request for reversal refused"),
+        permission="casework.decide_reversal_request",
+        guards=[reversal_request_pending],
+        inputs=[GROUNDS],
+        deadlines=[TELL_DECISION],
+        role="decision-maker or appeals body",
+    )
+    def refuse_reversal_request(self, *, grounds: str) -> None:
+        """The new information does not change the decision: the rejection stands, with its
+        departure deadline as it was. The applicant is told (the decision notice); whether
+        such a refusal can itself be appealed is not checked here against a legal text, so
+        nothing is offered for it."""
+        require(grounds, "grounds", _("Grounds"))
+        self.reversal_requested_at = None
 
     def _assessed_adult(self) -> bool:
         """The latest age assessment (``casework.vulnerability``) found the person an adult:

@@ -237,6 +237,20 @@ EXAMINATION_TARGET = register(
 EXAMINATION_TARGET_PERIOD = dt.timedelta(days=183)
 
 
+HOLD_REVIEW = register(
+    DeadlineSource(
+        key="casework.hold_review",
+        label=_("review of a case on hold"),
+        model="casework.Application",
+        due_rule=_(
+            "the review date set when the case was put on hold (berostilt), or moved since: "
+            "the unit looks again at whether the case can go on"
+        ),
+        reminders=(soon(days=7, to=(STAFF,)), overdue(to=(STAFF,))),
+    )
+)
+
+
 QUEUE_NOTICE_PERIOD = dt.timedelta(days=30)
 
 

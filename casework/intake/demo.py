@@ -654,6 +654,12 @@ def _transitions(c: Case, app: Application, lodging: list[Deadline], chunk: Chun
             step(c.appeal_lodged_at, ctx.caseworker, lodging_appeal.name,
                  lodging_appeal.source[0], {})  # fmt: skip
             close(c.appeal_lodged_at, QUEUE_NOTICE.key, APPEAL.key)
+            forwarded_at = c.forwarded_at
+            if c.state != State.UNDER_REVIEW and forwarded_at is not None:
+                # The Directorate upheld its decision and sent the appeal to the board.
+                forwarding = TRANSITIONS["forward_appeal"]
+                _replay(app, forwarding.target)
+                step(forwarded_at, ctx.decider, forwarding.name, forwarding.source[0], {})
             decided = c.decisions[1][2] if len(c.decisions) > 1 else None
             outcome_text = (
                 "" if decided is None else "granted" if c.state == State.ACCEPTED else "dismissed"

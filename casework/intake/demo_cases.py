@@ -108,6 +108,10 @@ def spoken(nationality: str, status_language: str) -> str:
     return spoken_language(status_language)
 
 
+# Days the Directorate takes to review an appeal before it forwards it to the appeals board.
+REVIEW_DAYS = 14
+
+
 @dataclass
 class Case:
     """One generated case, as plain values, before it becomes rows."""
@@ -133,6 +137,15 @@ class Case:
     family_name: str = ""
     dob_precision: str = DatePrecision.DAY
     external_id: str = ""
+
+    @property
+    def forwarded_at(self) -> dt.datetime | None:
+        """When the Directorate, having reviewed the appeal, sent it to the appeals board:
+        ``REVIEW_DAYS`` after it was lodged (no draw, so the demo's other figures stay)."""
+        if self.appeal_lodged_at is None:
+            return None
+        return self.appeal_lodged_at + dt.timedelta(days=REVIEW_DAYS)
+
     lodged_at: dt.datetime | None = None  # when it was registered (the rows' moment)
     # set when the chunk is written: the ids its rows get
     person_id: int | None = None
@@ -407,4 +420,7 @@ def recent_cases(scale: float, seed: int, today: dt.date) -> Iterator[Case]:
             elif len(case.decisions) > 1 and case.decisions[1][2].date() > yesterday:
                 case.decisions = case.decisions[:1]  # the appeals body has not decided yet
                 case.state, case.is_final = State.APPEALED, False
+            forwarded = case.forwarded_at
+            if case.state == State.APPEALED and forwarded and forwarded.date() > yesterday:
+                case.state = State.UNDER_REVIEW  # the Directorate is still reviewing it
         yield case

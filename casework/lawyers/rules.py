@@ -34,7 +34,7 @@ from casework.lawyers.choices import FREE_REASONS, AppointmentReason
 # (protection in another country) or (d) (a safe stay in another country).
 NO_FREE_LAWYER_OUTCOMES = (Outcome.SAFE_THIRD_COUNTRY,)
 BEFORE_DECISION = (State.SUBMITTED, State.EXAMINED)
-AFTER_REJECTION = (State.REJECTED, State.APPEALED)
+AFTER_REJECTION = (State.REJECTED, State.UNDER_REVIEW, State.APPEALED)
 
 
 def first_instance_outcome(application: Any) -> str | None:

@@ -194,7 +194,9 @@ def register() -> None:
         get_history_manager_for_model(Application).model, delete=True, section="application_history"
     )
     register_personal_data(
-        Application, blank=("interview_waived_reason", "external_id"), section="applications"
+        Application,
+        blank=("interview_waived_reason", "hold_reason", "external_id"),
+        section="applications",
     )
     register_personal_data(
         get_history_manager_for_model(Person).model,

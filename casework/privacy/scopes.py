@@ -163,7 +163,7 @@ SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "casework.decision": frozenset({"grounds"}),
     "casework.appeal": frozenset({"late_reason"}),
     "casework.auditevent": frozenset({"reason", "changes"}),
-    "casework.application": frozenset({"interview_waived_reason"}),
+    "casework.application": frozenset({"interview_waived_reason", "hold_reason"}),
 }
 ROLES_WITH_GROUNDS = (
     Role.LAWYER,  # the grounds are what their client's appeal answers

@@ -70,6 +70,10 @@ STATE_TEXT: dict[tuple[str, str], Any] = {
     (S.REJECTED, K.RESETTLEMENT): _lazy("Your resettlement case has been rejected."),
 }
 for _kind in K.values:
+    STATE_TEXT[(S.UNDER_REVIEW, _kind)] = _lazy(
+        "You have appealed against the decision. The Directorate of Immigration is first "
+        "checking whether to change its own decision."
+    )
     STATE_TEXT[(S.APPEALED, _kind)] = _lazy(
         "You have appealed against the decision. "
         "The Immigration Appeals Board is considering your appeal."
@@ -77,8 +81,24 @@ for _kind in K.values:
     STATE_TEXT[(S.WITHDRAWN, _kind)] = _lazy(
         "Your application has been withdrawn. The case is closed."
     )
+    STATE_TEXT[(S.ON_HOLD, _kind)] = _lazy(
+        "Your case is on hold for now: we cannot go on with it yet, for example because the "
+        "situation in your country is unclear. Your case is not closed."
+    )
 
 FINAL_TEXT = _lazy("This decision is final. It cannot be appealed again.")
+
+# A held case's review date (Public Administration Act § 11 a: say roughly when an answer
+# will come).
+HOLD_REVIEW_TEXT = _lazy("We plan to look at your case again by %(date)s.")
+
+# A request to reverse a final rejection (Public Administration Act § 35) stops nothing: the
+# applicant must know the departure deadline still runs.
+REVERSAL_REQUEST_TEXT = _lazy(
+    "We have received your request to change the decision. We will answer you in writing. "
+    "The request does not stop your deadline to leave Norway: you must still leave by then "
+    "unless we tell you otherwise."
+)
 
 # Until its delivery is recorded, a decision is on its way: no appeal deadline runs yet
 # (Public Administration Act § 29: it runs from the day the decision reached them).
@@ -110,8 +130,16 @@ for _kind in K.values:
         "Read your decision letter carefully: it says what you can do and by when. "
         "Your lawyer or the staff at your reception centre can help you."
     )
+    NEXT_TEXT[(S.UNDER_REVIEW, _kind)] = _lazy(
+        "If the Directorate changes its decision, we will send you the new decision in "
+        "writing. If not, it sends your appeal to the Immigration Appeals Board, and we will "
+        "tell you."
+    )
     NEXT_TEXT[(S.APPEALED, _kind)] = _lazy(
         "We will send you the answer of the Immigration Appeals Board in writing."
+    )
+    NEXT_TEXT[(S.ON_HOLD, _kind)] = _lazy(
+        "You do not need to do anything now. We will tell you in writing when your case goes on."
     )
     NEXT_TEXT[(S.WITHDRAWN, _kind)] = _lazy(
         "If you want to apply again, contact the police or the staff at your reception centre."
@@ -218,6 +246,11 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
             page.next_text = str(APPEAL_STARTS_TEXT)
     if state == S.REJECTED and application.is_final:
         page.final_text = str(FINAL_TEXT)
+    if state == S.REJECTED and application.reversal_requested_at is not None:
+        page.next_text = str(REVERSAL_REQUEST_TEXT)
+    if state == S.ON_HOLD and application.hold_review_on is not None:
+        review = str(HOLD_REVIEW_TEXT) % {"date": local_date(application.hold_review_on)}
+        page.next_text = f"{review} {page.next_text}"
     if state in WAITING_STATES and application.track in TRACK_TEXT:
         page.track_text = str(TRACK_TEXT[application.track])
 

@@ -40,6 +40,8 @@ STATUS_PAGE_FIELDS = (
     "appeal_deadline",
     "appealed_at",
     "is_final",
+    "hold_review_on",
+    "reversal_requested_at",
 )
 
 

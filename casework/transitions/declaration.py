@@ -6,7 +6,9 @@ which says:
 
 - **where it goes**: ``source`` (one state or several) and ``target``; ``target=SAME``: the
   record stays in the state it is in (a fact recorded about it, such as the day a decision
-  reached the applicant), drawn as a loop on each source state;
+  reached the applicant), drawn as a loop on each source state; ``target=BACK``: the record
+  goes back to the state it left (a case taken off hold), which the method returns, one of
+  ``returns_to``, drawn as an arrow to each;
 - **who may make it**: ``permission``, an object permission asked with the record as object
   (``rules``), so that a group grant alone never passes an object rule; ``None`` means only
   the system makes it (an expiry sweep, a reaction to another record);
@@ -77,6 +79,9 @@ AUDIT_PLACES = (REASON, CHANGES, BOTH, TICKED, NOWHERE)
 
 # A transition's ``target`` when the record stays in its state (one loop per source state).
 SAME = "="
+# A transition's ``target`` when the record goes back to the state it left: the method returns
+# it, and it must be one of the declaration's ``returns_to``.
+BACK = "<"
 
 
 @dataclass(frozen=True)
@@ -240,9 +245,12 @@ class Transition:
     # Recomputed on the record before the guards are asked (a rule that depends on today).
     prepare: Callable[[Any], None] | None = None
     parameters: frozenset[str] = field(default_factory=frozenset)
+    # The states a ``BACK`` transition may return the record to.
+    returns_to: tuple[str, ...] = ()
 
     def target_from(self, source: str) -> str:
-        """The state the record is in after this transition from ``source``."""
+        """The state the record is in after this transition from ``source`` (``BACK``: it
+        depends on the record, not on ``source``)."""
         return source if self.target == SAME else self.target
 
     @property
@@ -308,12 +316,16 @@ def transition(
     validators: Sequence[Callable[[Any, dict[str, Any]], dict[str, Any]]] = (),
     actor_field: str = "",
     prepare: Callable[[Any], None] | None = None,
+    returns_to: Sequence[str] = (),
     field: str = "state",
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the decorated workflow method as a transition (see the module docstring)."""
     sources = (source,) if isinstance(source, str) else tuple(source)
 
-    def wrap(method: Callable[..., None]) -> Callable[..., None]:
+    if (target == BACK) != bool(returns_to):
+        raise TypeError("a BACK transition names the states it may return to (returns_to)")
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
         parameters = frozenset(
             name
             for name, p in inspect.signature(method).parameters.items()
@@ -338,6 +350,7 @@ def transition(
             actor_field=actor_field,
             prepare=prepare,
             parameters=parameters,
+            returns_to=tuple(returns_to),
         )
         unknown = parameters - {i.name for i in declaration.inputs}
         if unknown:
@@ -346,7 +359,7 @@ def transition(
         # (its stubs name any user model and no None).
         check: Any = may(permission) if permission else system_only
         if target == SAME:  # one loop per source state, so each is drawn and checked
-            wrapped: Callable[..., None] = method
+            wrapped: Callable[..., Any] = method
             for state in sources:
                 wrapped = django_fsm.transition(
                     field=field,
@@ -360,7 +373,8 @@ def transition(
             wrapped = django_fsm.transition(
                 field=field,
                 source=list(sources) if len(sources) > 1 else sources[0],
-                target=target,
+                # BACK: the state the method returns, checked against ``returns_to``
+                target=django_fsm.RETURN_VALUE(*returns_to) if target == BACK else target,
                 conditions=list(guards),
                 permission=check,
                 custom={"label": label},

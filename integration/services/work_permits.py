@@ -206,8 +206,10 @@ def work_permits_follow_application(
       one rule (``casework.returns.departure.departure_deadline``): the end of the appeal
       period of a first-instance rejection, 3 weeks after a final one reached the applicant.
       Until the decision's delivery is recorded nothing changes, and recording it
-      (``record_notification``, which leaves the case rejected) sets the lapse;
-    - appealed, or examined again after an appeal (remitted): the lapse is lifted; the permit
+      (``record_notification``, which leaves the case rejected) sets the lapse; a request to
+      reverse a final rejection leaves the case rejected and the lapse where it was;
+    - appealed (lodged with the Directorate, which reviews it before the appeals board has it),
+      or examined again after an appeal (remitted): the lapse is lifted; the permit
       stays valid during an appeal with suspensive effect (§ 94 second paragraph) and a new
       examination;
     - accepted or withdrawn: the application is decided, the § 94 permit ends now (a
@@ -221,7 +223,7 @@ def work_permits_follow_application(
         lapses_at = departure.departure_deadline(application)
         if lapses_at is None:  # not delivered yet: no deadline runs
             return
-    elif target == State.APPEALED or source == State.APPEALED:
+    elif target == State.UNDER_REVIEW or source == State.APPEALED:
         lapses_at = None
     elif not decided:
         return
@@ -237,6 +239,8 @@ def work_permits_follow_application(
     for permit in permits:
         permit.application = application
         before = permit.lapses_at
+        if before == lapses_at:  # e.g. a request to reverse a final rejection: nothing moves
+            continue
         permit.lapses_at = lapses_at
         permit.version += 1
         permit.save(update_fields=["lapses_at", "version", "updated_at"])

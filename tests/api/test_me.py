@@ -56,7 +56,7 @@ def test_the_interview_is_waived_through_the_api(api, decider, caseworker, unit)
     booked.refresh_from_db()
     assert booked.cancelled
     offered = [t["name"] for t in client.get(f"/api/v1/applications/{app.pk}/transitions/").json()]
-    assert offered == ["accept", "reject"]
+    assert offered == ["accept", "reject", "put_on_hold"]
     again = client.post(url, {"reason": "Again."}, format="json")
     assert again.status_code == 409 and "already waived" in again.json()["detail"]
     assert AuditEvent.objects.filter(application=app, action="interview_waived").count() == 1

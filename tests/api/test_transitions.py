@@ -51,16 +51,17 @@ def test_a_case_from_registration_to_final_dismissal(
     assert app["state"] == "submitted" and app["track"] == "normal"
     app_id = app["id"]
 
-    assert _names(cw, app_id) == ["withdraw"]  # start_examination needs an assigned caseworker
+    # start_examination needs an assigned caseworker
+    assert _names(cw, app_id) == ["withdraw", "put_on_hold"]
     assert cw.patch(
         f"/api/v1/applications/{app_id}/", {"assigned_to": caseworker.pk}, format="json"
     ).json()["assigned_to"] == (caseworker.pk)
-    assert _names(cw, app_id) == ["start_examination", "withdraw"]
-    assert _names(dm, app_id) == []
+    assert _names(cw, app_id) == ["start_examination", "withdraw", "put_on_hold"]
+    assert _names(dm, app_id) == ["put_on_hold"]
     assert _post(cw, app_id, "start_examination").json()["state"] == "examined"
 
     # No decision before the interview: offered to nobody, refused with the reason.
-    assert _names(dm, app_id) == []
+    assert _names(dm, app_id) == ["put_on_hold"]
     refused = _post(dm, app_id, "reject", {"outcome": "rejected", "grounds": "No risk."})
     assert refused.status_code == 409
     assert "interview" in refused.json()["detail"]
@@ -77,7 +78,7 @@ def test_a_case_from_registration_to_final_dismissal(
     assert held.status_code == 200 and held.json()["held_at"]
 
     offered = dm.get(f"/api/v1/applications/{app_id}/transitions/").json()
-    assert [t["name"] for t in offered] == ["accept", "reject"]
+    assert [t["name"] for t in offered] == ["accept", "reject", "put_on_hold"]
     reject_fields = {f["name"]: f for f in offered[1]["fields"]}
     assert (
         reject_fields["outcome"]["required"] and "rejected" in reject_fields["outcome"]["choices"]
@@ -98,11 +99,18 @@ def test_a_case_from_registration_to_final_dismissal(
     delivered = _post(cw, app_id, "record_notification", delivery)
     assert delivered.status_code == 200, delivered.content
     assert delivered.json()["state"] == "rejected" and delivered.json()["appeal_deadline"]
-    assert _post(cw, app_id, "appeal", {"lodged_by": "lawyer"}).json()["state"] == "appealed"
-    assert _names(une, app_id) == ["grant_appeal", "dismiss_appeal", "remit"]
+    assert _post(cw, app_id, "appeal", {"lodged_by": "lawyer"}).json()["state"] == "under_review"
+    # The Directorate reviews the appeal first: its decision-maker, not the caseworker nor
+    # the appeals body, reverses or forwards it.
+    assert _names(cw, app_id) == ["put_on_hold"] and _names(une, app_id) == []
+    assert _names(dm, app_id) == ["reverse_on_review", "forward_appeal", "put_on_hold"]
+    assert _post(une, app_id, "forward_appeal", {"assessment": "Upheld."}).status_code == 403
+    forwarded = _post(dm, app_id, "forward_appeal", {"assessment": "The appeal adds nothing."})
+    assert forwarded.json()["state"] == "appealed"
+    assert _names(une, app_id) == ["grant_appeal", "dismiss_appeal", "remit", "put_on_hold"]
     final = _post(une, app_id, "dismiss_appeal", {"grounds": "Upheld."})
     assert final.json()["state"] == "rejected" and final.json()["is_final"] is True
-    assert _names(cw, app_id) == []
+    assert _names(cw, app_id) == ["lodge_reversal_request"]
 
     decisions = cw.get(f"/api/v1/applications/{app_id}/decisions/").json()["results"]
     assert [(d["instance"], d["outcome"]) for d in decisions] == [
@@ -119,6 +127,7 @@ def test_a_case_from_registration_to_final_dismissal(
         "reject",
         "record_notification",
         "appeal",
+        "forward_appeal",
         "dismiss_appeal",
     ]
 

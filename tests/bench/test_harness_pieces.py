@@ -136,6 +136,9 @@ def test_the_admin_target_reads_queries_counts_and_time():
             True,
         ),
         (_row("status_all", 0.3), None),
+        ({**_row("permit_renewal", 6.5), "checks": {"all_renewed": True}}, True),
+        ({**_row("permit_renewal", 11.0), "checks": {"all_renewed": True}}, False),
+        ({**_row("permit_renewal", 3.0), "checks": {"all_renewed": False}}, False),
     ],
 )
 def test_each_target_of_the_table(row, met):

@@ -176,10 +176,29 @@ def test_an_asylum_case_from_registration_to_appeal(browser, axe_script, staff_s
     fill(page, "lodged_by", "Advokat Nilsen for the applicant")
     journey.step("appeal-form")
     submit(page, "Confirm")
-    assert "Lodge appeal: done. The case is now appealed." in messages(page)
-    assert _state(page) == "appealed"
+    assert (
+        "Lodge appeal: done. The case is now under the Directorate's review of the appeal."
+        in messages(page)
+    )
+    assert _state(page) == "under the Directorate's review of the appeal"
     assert "Appeal lodged" in page.get_by_role("region", name="Timeline").inner_text()
     journey.step("appeal-lodged")
+    _done(page, watch, context)
+
+    # --- The Directorate reviews the appeal, upholds its decision and forwards it. ------
+    context, page, watch = new_staff_page(browser, site, "decider")
+    journey = Journey(page, "decider-review", axe_script)
+    page.goto(case_url)
+    journey.step("appeal-to-review")
+    _action(page, "Forward to the appeals board")
+    fill(page, "assessment", "The appeal repeats the account; the decision stands.")
+    journey.step("forward-form")
+    submit(page, "Confirm")
+    assert "Forward to the appeals board: done. The case is now appealed." in messages(page)
+    assert _state(page) == "appealed"
+    timeline = page.get_by_role("region", name="Timeline").inner_text()
+    assert "Appeal forwarded to the appeals board" in timeline
+    journey.step("appeal-forwarded")
     _done(page, watch, context)
 
     # --- The appeals body grants the appeal. --------------------------------------------
@@ -365,8 +384,11 @@ def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
     _action(page, "Lodge appeal")
     journey.step("appeal-form")
     submit(page, "Confirm")
-    assert "Lodge appeal: done. The case is now appealed." in messages(page)
-    assert _state(page) == "appealed"
+    assert (
+        "Lodge appeal: done. The case is now under the Directorate's review of the appeal."
+        in messages(page)
+    )
+    assert _state(page) == "under the Directorate's review of the appeal"
     timeline = page.get_by_role("region", name="Timeline").inner_text()
     assert "Appeal lodged" in timeline
     journey.step("appeal-lodged")

@@ -56,6 +56,21 @@ def rejected_case(
         return app
 
 
+def held_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 30) -> Application:
+    """A case under examination put on hold at ``at``, to be reviewed ``days_ahead`` later."""
+    from casework.applications.services import application_transition
+
+    app = ApplicationFactory(state=State.EXAMINED, unit=unit, assigned_to=caseworker)
+    with time_machine.travel(at, tick=False):
+        return application_transition(
+            actor=caseworker,
+            application=app,
+            name="put_on_hold",
+            reason="Waiting for country information.",
+            review_on=timezone.localdate() + dt.timedelta(days=days_ahead),
+        )
+
+
 def interview_case(*, caseworker, unit, at: dt.datetime = T0, days_ahead: int = 10):
     app = ApplicationFactory(state=State.SUBMITTED, unit=unit, assigned_to=caseworker)
     with time_machine.travel(at, tick=False):

@@ -39,7 +39,13 @@ from casework.deadlines.services import (
 )
 from casework.deadlines.statements import insert_if_new
 from casework.models import Application, Deadline, Reminder
-from tests.casework.reminder_helpers import T0, interview_case, lodged_case, rejected_case
+from tests.casework.reminder_helpers import (
+    T0,
+    held_case,
+    interview_case,
+    lodged_case,
+    rejected_case,
+)
 from tests.factories import ApplicationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -382,6 +388,7 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
     # a decision whose delivery is never recorded: staff are reminded to record it
     undelivered = rejected_case(caseworker=caseworker, decider=decider, unit=unit, delivered=False)
     interview = interview_case(caseworker=caseworker, unit=unit)
+    held = held_case(caseworker=caseworker, unit=unit)  # its review date comes up
     other_caseworker.email = ""  # staff without an address: admin panel only
     other_caseworker.save()
     unreachable = rejected_case(caseworker=other_caseworker, decider=decider, unit=unit)
@@ -390,7 +397,7 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
         deadline_set(
             source=APPEAL.key, object_id=unassigned.pk, due_at=T0 + 4 * DAY, application=unassigned
         )
-    assert lodged and no_email and unreachable and undelivered
+    assert lodged and no_email and unreachable and undelivered and held
     seen: Counter = Counter()
     moments = [
         T0 + 2 * DAY,

@@ -73,7 +73,7 @@ def test_a_decided_and_appealed_case_does_not_point_at_a_waived_interview(
     app = application_decide(actor=decider, application=app, outcome="rejected", grounds="No.")
     app = application_appeal(actor=caseworker, application=app)
     app.refresh_from_db()
-    assert app.state == State.APPEALED
+    assert app.state == State.UNDER_REVIEW
     assert not app.deadlines.filter(source="casework.interview", closed_at=None).exists()
     assert app.next_deadline != interview.scheduled_at
 

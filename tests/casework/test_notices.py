@@ -17,6 +17,7 @@ from casework.applications.services import (
     application_appeal,
     application_decide,
     application_lodge,
+    application_transition,
     interview_move,
     interview_schedule,
     interview_waive,
@@ -169,7 +170,12 @@ def test_the_appeals_board_receiving_the_appeal_is_told_with_its_published_time(
     app = rejected_case(caseworker=caseworker, decider=decider, unit=unit, at=timezone.now())
     app.person.preferred_language = "en"
     app.person.save()
-    application_appeal(actor=caseworker, application=app, lodged_by="the applicant")
+    app = application_appeal(actor=caseworker, application=app, lodged_by="the applicant")
+    # the board has it once the Directorate, reviewing the appeal, sends it on
+    assert not notices("casework.appeal_notice", app.person)
+    application_transition(
+        actor=decider, application=app, name="forward_appeal", assessment="It stands."
+    )
     (message,) = deliver(notices("casework.appeal_notice", app.person))
     expected = timezone.localdate() + dt.timedelta(days=90)
     assert message.subject == "The Immigration Appeals Board has received your appeal"

@@ -134,6 +134,10 @@ def test_the_appeals_bodys_final_decision_is_notified_when_made(
     app = rejected(unit, caseworker, decider)
     app = deliver(app, by=caseworker)
     app = application_appeal(actor=caseworker, application=app, lodged_by="the applicant")
+    # the Directorate upholds its decision and sends the appeal to the board
+    app = application_transition(
+        actor=decider, application=app, name="forward_appeal", assessment="It stands."
+    )
     app = application_transition(
         actor=appeals, application=app, name="dismiss_appeal", grounds="Upheld."
     )
@@ -255,6 +259,10 @@ def test_once_recorded_it_is_not_recorded_again_and_an_old_decision_is_refused(
     with pytest.raises(TransitionConflict, match="already recorded"):
         deliver(app, by=caseworker)
     app = application_appeal(actor=caseworker, application=app, lodged_by="x")
+    # the Directorate upholds its decision and sends the appeal to the board
+    app = application_transition(
+        actor=decider, application=app, name="forward_appeal", assessment="It stands."
+    )
     app = application_transition(
         actor=appeals,
         application=app,

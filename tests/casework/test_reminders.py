@@ -46,6 +46,7 @@ from casework.models import Deadline, Reminder
 from casework.status.services import waiting_figures_refresh
 from tests.casework.reminder_helpers import (
     T0,
+    held_case,
     interview_case,
     lodged_case,
     rejected_case,
@@ -90,6 +91,9 @@ BOUNDARIES = {
     ("casework.decision_delivery", "overdue"): ("undelivered", STAFF_ROWS),
     ("casework.interview", "soon"): ("interview", STAFF_ROWS | PERSON_ROWS),
     ("casework.interview", "overdue"): ("interview", STAFF_ROWS),
+    # a case on hold: the unit (its caseworker) is reminded of the review date
+    ("casework.hold_review", "soon"): ("held", STAFF_ROWS),
+    ("casework.hold_review", "overdue"): ("held", STAFF_ROWS),
 }
 
 
@@ -120,6 +124,8 @@ def _build(how: str, source: str, unit, registrar, caseworker, decider) -> Deadl
         app = rejected_case(caseworker=caseworker, decider=decider, unit=unit)
     elif how == "undelivered":
         app = rejected_case(caseworker=caseworker, decider=decider, unit=unit, delivered=False)
+    elif how == "held":
+        app = held_case(caseworker=caseworker, unit=unit)
     else:
         app = interview_case(caseworker=caseworker, unit=unit).application
     return Deadline.objects.get(application=app, source=source)

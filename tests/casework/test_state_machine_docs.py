@@ -8,6 +8,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from django_fsm import RETURN_VALUE
+
 from casework.models import Application
 
 SVG = Path(__file__).resolve().parents[2] / "docs" / "state-machine.svg"
@@ -18,7 +20,11 @@ def edges_in_code() -> set[tuple[str, str, str]]:
     field = Application._meta.get_field("state")
     edges = set()
     for transition in field.get_all_transitions(Application):
-        edges.add((transition.source, transition.target, transition.name))
+        # A transition back to the state left (off hold) is drawn to each state it may reach.
+        target = transition.target
+        heads = target.allowed_states if isinstance(target, RETURN_VALUE) else [target]
+        for head in heads:
+            edges.add((transition.source, head, transition.name))
     return edges
 
 

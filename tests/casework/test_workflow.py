@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework.applications.choices import State
+from casework.applications.choices import HOLDABLE_STATES, State
 from casework.applications.services import (
     APPLICATIONS,
     application_appeal,
@@ -24,7 +24,9 @@ from casework.applications.workflow import appeal_deadline_for, appeal_is_late
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.models import Appeal, Application, AuditEvent, Decision
 from casework.transitions.declaration import (
+    BACK,
     CHOICE,
+    DATE,
     DATETIME,
     LONG_TEXT,
     SAME,
@@ -35,17 +37,31 @@ from tests.factories import ApplicationFactory, deliver
 
 pytestmark = pytest.mark.django_db
 
+HOLDERS = "caseworker, decision-maker or appeals body"
+REVERSERS = "decision-maker or appeals body"
+
 # The lifecycle as the law and the design give it: name -> (allowed source states, target,
 # role that may do it). The declarations in ``workflow.py`` must say exactly this.
 LIFECYCLE = {
     "start_examination": ({State.SUBMITTED}, State.EXAMINED, "caseworker"),
     "accept": ({State.EXAMINED}, State.ACCEPTED, "decision-maker"),
     "reject": ({State.EXAMINED}, State.REJECTED, "decision-maker"),
-    "appeal": ({State.REJECTED}, State.APPEALED, "caseworker"),
+    # Lodged with the Directorate, which reviews it first (Public Administration Act § 33).
+    "appeal": ({State.REJECTED}, State.UNDER_REVIEW, "caseworker"),
+    "reverse_on_review": ({State.UNDER_REVIEW}, State.ACCEPTED, "decision-maker"),
+    "forward_appeal": ({State.UNDER_REVIEW}, State.APPEALED, "decision-maker"),
     "grant_appeal": ({State.APPEALED}, State.ACCEPTED, "appeals body"),
     "dismiss_appeal": ({State.APPEALED}, State.REJECTED, "appeals body"),
     "remit": ({State.APPEALED}, State.EXAMINED, "appeals body"),
     "withdraw": ({State.SUBMITTED, State.EXAMINED}, State.WITHDRAWN, "caseworker"),
+    # On hold (berostilt) from any state before a final decision, and back to it.
+    "put_on_hold": (set(HOLDABLE_STATES), State.ON_HOLD, HOLDERS),
+    "move_hold_review": ({State.ON_HOLD}, SAME, HOLDERS),
+    "resume": ({State.ON_HOLD}, BACK, HOLDERS),
+    # A request to reverse a final rejection (Public Administration Act § 35): it stays rejected.
+    "lodge_reversal_request": ({State.REJECTED}, SAME, "caseworker"),
+    "grant_reversal_request": ({State.REJECTED}, State.ACCEPTED, REVERSERS),
+    "refuse_reversal_request": ({State.REJECTED}, SAME, REVERSERS),
     # The day the decision reached the applicant or their lawyer; the case stays where it is.
     "record_notification": ({State.ACCEPTED, State.REJECTED}, SAME, "caseworker"),
 }
@@ -54,6 +70,17 @@ FIXTURE_OF_ROLE = {
     "decision-maker": "decider",
     "appeals body": "appeals",
 }
+# Who of several may make it on the case ``ready_case`` makes in its first source state:
+# the appeals board holds a case it has (``appealed``, the first in order); the unit holds
+# one it has (on hold from ``examined``); a first-instance rejection's request is the unit's.
+ALLOWED_IN_MATRIX = {
+    "put_on_hold": {"appeals"},
+    "move_hold_review": {"caseworker", "decider"},
+    "resume": {"caseworker", "decider"},
+    "grant_reversal_request": {"decider"},
+    "refuse_reversal_request": {"decider"},
+}
+REVERSAL_REQUEST = ("lodge_reversal_request", "grant_reversal_request", "refuse_reversal_request")
 
 
 def sample_input(declaration: Transition) -> dict:
@@ -67,6 +94,8 @@ def sample_input(declaration: Transition) -> dict:
             values[spec.name] = f"{spec.label} given in a test."
         elif spec.kind == DATETIME and spec.required:
             values[spec.name] = timezone.now()
+        elif spec.kind == DATE and spec.required:
+            values[spec.name] = timezone.localdate() + dt.timedelta(days=30)
     if declaration.name == "record_notification":  # a receipt, or who confirmed it
         values["confirmed_by"] = "The lawyer, by telephone."
     return values
@@ -79,18 +108,39 @@ def test_the_declarations_are_the_lawful_lifecycle():
     assert declared == LIFECYCLE
 
 
-def ready_case(state: str, unit, caseworker) -> Application:
+def ready_case(state: str, unit, caseworker, name: str = "") -> Application:
     """A case in ``state`` that meets every guard: assigned, interviewed, within deadlines;
-    decided (and not yet delivered) when accepted or rejected."""
+    decided (and not yet delivered) when accepted or rejected; on hold from examination.
+    For a request to reverse (transition ``name``), the rejection is final: its appeal
+    deadline passed, and the request is lodged to be decided."""
     decided = state in (State.ACCEPTED, State.REJECTED)
+    held = state == State.ON_HOLD
+    deadline = timezone.now() + dt.timedelta(days=10) if state == State.REJECTED else None
+    if deadline is not None and name in REVERSAL_REQUEST:
+        deadline = timezone.now() - dt.timedelta(days=10)
     return ApplicationFactory(
         state=state,
         unit=unit,
         assigned_to=caseworker,
         interview_held_at=timezone.now() - dt.timedelta(days=3),
         decided_at=timezone.now() - dt.timedelta(days=1) if decided else None,
-        appeal_deadline=timezone.now() + dt.timedelta(days=10) if state == State.REJECTED else None,
+        appeal_deadline=deadline,
+        held_from=State.EXAMINED if held else "",
+        hold_review_on=timezone.localdate() + dt.timedelta(days=20) if held else None,
+        reversal_requested_at=(
+            timezone.now() if name in REVERSAL_REQUEST[1:] and state == State.REJECTED else None
+        ),
     )
+
+
+def permitted_actor(declaration: Transition, app: Application, role_users):
+    """The fixture user of the declaration's role; of several, the first the case allows."""
+    if declaration.role in FIXTURE_OF_ROLE:
+        return role_users[FIXTURE_OF_ROLE[declaration.role]]
+    for key in ("caseworker", "decider", "appeals"):
+        if declaration.permitted(app, role_users[key]):
+            return role_users[key]
+    raise AssertionError(f"nobody may make {declaration.name} on a case {app.state}")
 
 
 @pytest.mark.parametrize("name", list(APPLICATIONS.transitions))
@@ -98,12 +148,12 @@ def ready_case(state: str, unit, caseworker) -> Application:
 def test_each_transition_from_each_state(name, state, unit, role_users):
     declaration = APPLICATIONS.transitions[name]
     sources, target, fields = declaration.source, declaration.target, sample_input(declaration)
-    role = FIXTURE_OF_ROLE[declaration.role]
-    app = ready_case(state, unit, role_users["caseworker"])
-    actor = role_users[role]
+    app = ready_case(state, unit, role_users["caseworker"], name)
+    actor = permitted_actor(declaration, app, role_users)
     events_before = AuditEvent.objects.filter(application=app).count()
     if state in sources:
-        target = declaration.target_from(state)
+        # BACK: to the state the case left when it was put on hold
+        target = app.held_from if target == BACK else declaration.target_from(state)
         app = application_transition(actor=actor, application=app, name=name, **fields)
         app.refresh_from_db()
         assert app.state == target
@@ -137,14 +187,15 @@ def test_permission_matrix(name, role, unit, role_users):
     """Only the role the declaration names may make each transition; others leave no trace."""
     declaration = APPLICATIONS.transitions[name]
     sources, fields = declaration.source, sample_input(declaration)
-    allowed_role = FIXTURE_OF_ROLE[declaration.role]
+    allowed = ALLOWED_IN_MATRIX.get(name) or {FIXTURE_OF_ROLE[declaration.role]}
     state = sorted(sources)[0]
-    app = ready_case(state, unit, role_users["caseworker"])
+    app = ready_case(state, unit, role_users["caseworker"], name)
     before = AuditEvent.objects.count(), Decision.objects.count(), Appeal.objects.count()
-    if role == allowed_role:
+    if role in allowed:
+        back = app.held_from
         application_transition(actor=role_users[role], application=app, name=name, **fields)
         app.refresh_from_db()
-        assert app.state == declaration.target_from(state)
+        assert app.state == (back if declaration.target == BACK else declaration.target_from(state))
     else:
         with pytest.raises(PermissionDenied):
             application_transition(actor=role_users[role], application=app, name=name, **fields)
@@ -298,7 +349,7 @@ def test_appeal_deadline_per_track_runs_from_delivery(
         assert "late_reason" in err.value.message_dict
     with time_machine.travel(last_minute, tick=False):
         in_time = application_appeal(actor=caseworker, application=app)
-    assert in_time.state == State.APPEALED
+    assert in_time.state == State.UNDER_REVIEW
     assert in_time.appeals.get().late_reason == ""
 
 
@@ -321,7 +372,7 @@ def test_appeal_after_the_deadline_needs_a_reason(track, unit, caseworker, decid
         app = application_appeal(
             actor=caseworker, application=app, late_reason="Hospitalised; certificate on file."
         )
-    assert app.state == State.APPEALED
+    assert app.state == State.UNDER_REVIEW
     assert app.appeals.get().late_reason.startswith("Hospitalised")
 
 

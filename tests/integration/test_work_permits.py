@@ -427,6 +427,12 @@ def test_an_appeal_lifts_the_lapse_and_a_dismissal_sets_it_three_weeks_on(
     assert permit.lapses_at is None
     assert Deadline.objects.get(source=WORK_PERMIT_LAPSE.key).closed_at is not None
 
+    # The Directorate upholds its decision: the appeal goes on to the board, no lapse yet.
+    app = application_transition(
+        actor=decider, application=app, name="forward_appeal", assessment="Nothing new."
+    )
+    permit.refresh_from_db()
+    assert permit.lapses_at is None
     with time_machine.travel(dt.datetime(2026, 5, 4, 12, tzinfo=dt.UTC), tick=False):
         application_transition(
             actor=appeals, application=app, name="dismiss_appeal", grounds="Upheld."

@@ -76,7 +76,7 @@ def test_reception_demo_seed_places_people_by_the_rules_and_is_idempotent():
     call_command("seed_reception_demo")
     assert ReceptionCentre.objects.count() == 6
     first = Placement.objects.count()
-    assert first == 8  # every demo person, each in a centre that fits them
+    assert first == 11  # every demo person, each in a centre that fits them
     assert not Placement.objects.filter(
         centre__kind="minors", person__date_of_birth__lt=dt.date(2000, 1, 1)
     ).exists()

@@ -53,6 +53,10 @@ WORDS = {
     "lawyer": "Hesperine Lunde-Vasquez",
     "late_reason": "LATE-ALBATROSS",
     "appeal_grounds": "APPEAL-SAFFRON",
+    "hold_reason": "HOLD-NUTMEG",
+    "resume_reason": "RESUME-PAPRIKA",
+    "assessment": "ASSESSMENT-SORREL",
+    "new_information": "REVERSAL-CARDAMOM",
     "transfer_reason": "TRANSFER-MARIGOLD",
     "permit_grounds": "PERMIT-OBSIDIAN",
     "family_exception": "FAMILY-TAMARIND",
@@ -161,6 +165,17 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     resettlement_services.referral_transition(
         actor=dpo, referral=referral, name="not_select", reason=WORDS["referral_reason"]
     )
+    # On hold for a while (its reason is staff text about the person's case), then back.
+    application_transition(
+        actor=dpo,
+        application=app,
+        name="put_on_hold",
+        reason=WORDS["hold_reason"],
+        review_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    app.refresh_from_db()
+    application_transition(actor=dpo, application=app, name="resume", reason=WORDS["resume_reason"])
+    app.refresh_from_db()
     application_transition(
         actor=dpo,
         application=app,
@@ -178,10 +193,21 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     app.refresh_from_db()
     application_transition(
+        actor=dpo, application=app, name="forward_appeal", assessment=WORDS["assessment"]
+    )
+    app.refresh_from_db()
+    application_transition(
         actor=dpo,
         application=app,
         name="dismiss_appeal",
         grounds=WORDS["appeal_grounds"],
+    )
+    app.refresh_from_db()
+    application_transition(
+        actor=dpo,
+        application=app,
+        name="lodge_reversal_request",
+        new_information=WORDS["new_information"],
     )
     # The case file: a note corrected once (two versions), a document with two files.
     note = casefile.note_add(actor=dpo, application=app, text=WORDS["note_before"])

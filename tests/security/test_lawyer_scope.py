@@ -340,7 +340,7 @@ def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides):
     response = client.post(url, {"version": mine.app.version, "lodged_by": "", "late_reason": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
     mine.app.refresh_from_db()
-    assert mine.app.state == "appealed"
+    assert mine.app.state == "under_review"
 
 
 def test_an_ended_appointment_closes_the_case_to_the_lawyer(lawyer_user, sides):

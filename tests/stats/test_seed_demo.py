@@ -189,11 +189,11 @@ def test_reception_and_integration_figures_appear_in_the_statistics():
         source="integration.work_permit_renewal", closed_at=None, due_at__gt=now
     ).exists()
 
-    # make run then places the eight hand-made demo people through the services, and only
+    # make run then places the eleven hand-made demo people through the services, and only
     # them (not the family members abroad, who have no application here)
     before = Placement.objects.count()
     call_command("seed_reception_demo", stdout=_Sink())
-    assert Placement.objects.count() == before + 8
+    assert Placement.objects.count() == before + 11
     assert not Placement.objects.filter(person__applications__isnull=True).exists()
 
 

@@ -29,10 +29,12 @@ from tqdm import tqdm
 from casework.applications.choices import ApplicationKind, NotificationChannel, Track
 from casework.applications.models import Application
 from casework.applications.services import (
+    application_appeal,
     application_assign,
     application_decide,
     application_lodge,
     application_start_examination,
+    application_transition,
     decision_notification_record,
     interview_record_held,
     interview_schedule,
@@ -117,6 +119,14 @@ DEMO_PEOPLE = [
     ("Hodan", "Warsame", "1995-11-02", "SO", "female", "so"),
     ("Gul", "Ahmadzai", "1990-07-23", "AF", "male", "ps"),
     ("Nour", "Haddad", "2001-03-14", "SY", "female", "ar"),
+]
+
+# After the first decision: an appeal the Directorate reviews, a case on hold, and a final
+# rejection with a request to reverse it (``Command._after_decision``).
+AFTER_DECISION_PEOPLE = [
+    ("Abdi", "Farah", "1993-05-08", "SO", "male", "so"),
+    ("Reza", "Karimi", "1987-12-01", "IR", "male", "fa"),
+    ("Aziz", "Noori", "1996-02-15", "AF", "male", "ps"),
 ]
 
 
@@ -353,7 +363,94 @@ class Command(BaseCommand):
                     channel=NotificationChannel.LAWYER,
                     confirmed_by="Demo: the applicant's lawyer, by telephone",
                 )
-        return created
+        return created + self._after_decision(users, unit, rng)
+
+    def _after_decision(self, users: dict, unit: Unit, rng: random.Random) -> int:
+        """Three cases past the first decision, each made through the services as staff make
+        them: an appeal under the Directorate's review; a case on hold with its review date;
+        a rejection made final by the appeals board, with a request to reverse it pending
+        (which leaves its departure deadline as it was)."""
+        registrar, caseworker = users["registrar"], users["caseworker"]
+        decider, appeals = users["decider"], users["appeals"]
+        today = timezone.localdate()
+        apps = []
+        for given, family, dob, nat, sex, lang in AFTER_DECISION_PEOPLE:
+            person = person_register(
+                actor=registrar,
+                given_name=given,
+                family_name=family,
+                date_of_birth=dt.date.fromisoformat(dob),
+                sex=sex,
+                nationality=nat,
+                preferred_language=lang,
+                languages=demo_cases.spoken(nat, lang),
+            )
+            Person.objects.filter(pk=person.pk).update(is_demo=True)
+            app = application_lodge(
+                actor=registrar,
+                person=person,
+                kind=ApplicationKind.PROTECTION,
+                unit=unit,
+                lodged_on=today - dt.timedelta(days=rng.randint(200, 300)),
+            )
+            Application.objects.filter(pk=app.pk).update(is_demo=True)
+            app = application_assign(actor=caseworker, application=app, assignee=caseworker)
+            app = application_start_examination(actor=caseworker, application=app)
+            interview = interview_schedule(
+                actor=caseworker,
+                application=app,
+                scheduled_at=timezone.now() - dt.timedelta(days=40),
+                location="UDI, Oslo",
+                language=demo_cases.spoken(nat, lang),
+            )
+            interview_record_held(actor=caseworker, interview=interview)
+            apps.append(app)
+        review, hold, reversal = apps
+        hold = application_transition(
+            actor=caseworker,
+            application=hold,
+            name="put_on_hold",
+            reason="Demo: the security situation in the home region is being reassessed.",
+            review_on=today + dt.timedelta(days=60),
+        )
+        for app in (review, reversal):
+            app = application_decide(
+                actor=decider,
+                application=app,
+                outcome="rejected",
+                grounds="Demo: the claim is not credible on the essential points.",
+            )
+            app = decision_notification_record(
+                app,
+                actor=caseworker,
+                notified_at=timezone.now(),
+                channel=NotificationChannel.POLICE,
+                confirmed_by="Demo: Oslo police, immigration section",
+            )
+            app = application_appeal(
+                actor=caseworker, application=app, lodged_by="Demo: the applicant"
+            )
+            if app.pk == reversal.pk:
+                app = application_transition(
+                    actor=decider,
+                    application=app,
+                    name="forward_appeal",
+                    assessment="Demo: the appeal repeats the account; the decision stands.",
+                )
+                app = application_transition(
+                    actor=appeals,
+                    application=app,
+                    name="dismiss_appeal",
+                    grounds="Demo: the board upholds the rejection.",
+                )
+                application_transition(
+                    actor=caseworker,
+                    application=app,
+                    name="lodge_reversal_request",
+                    new_information="Demo: a new medical report on injuries from detention.",
+                    lodged_by="Demo: the applicant",
+                )
+        return len(apps)
 
     def _lawyers(self, users: dict) -> None:
         """The register, the duty lists, and the demo lawyer's clients: the two rejected demo

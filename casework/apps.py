@@ -54,6 +54,7 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_vulnerability()
+        _register_dublin()
         _register_permits()
         _register_returns()
         _register_resettlement()
@@ -111,6 +112,57 @@ def _register_interpreters() -> None:
         "casework.add_interpreter",
         "casework.change_interpreter",
         "casework.view_interview",
+    )
+
+
+def _register_dublin() -> None:
+    """Dublin cases' rules, scopes, personal data, role grants, statistics table and the
+    receiver that restarts a suspended transfer period when the appeal is decided."""
+    from casework.applications.signals import application_transitioned
+    from casework.dublin import (
+        rules,  # noqa: F401  (registers the object permissions)
+        statistics,  # noqa: F401  (registers the table)
+    )
+    from casework.dublin.models import DublinRequest, DublinRuleSet, DublinStayRequest
+    from casework.dublin.selectors import requests_visible_to, rules_visible_to
+    from casework.dublin.services import transfer_restart_after_appeal
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import applications_visible_to, register_model_scope
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    register_model_scope(DublinRuleSet, rules_visible_to)
+    for model in (DublinRequest, DublinStayRequest):
+        register_model_scope(
+            model,
+            lambda user, qs: requests_visible_to(user, qs, applications_visible_to),
+        )
+    # A request names the state the person passed through and why: it goes with the person;
+    # the state, kind and dates stay for the statistics.
+    register_personal_data(
+        DublinRequest,
+        owners=("application__person",),
+        blank=("their_reference", "reason", "police_reference"),
+        audit_subjects=True,
+        section="dublin_requests",
+    )
+    register_personal_data(
+        DublinStayRequest,
+        owners=("application__person",),
+        blank=("grounds",),
+        audit_subjects=True,
+        section="dublin_stay_requests",
+    )
+    read = ("view_dublinruleset", "view_dublinrequest", "view_dublinstayrequest")
+    write = ("add_dublinrequest", "change_dublinrequest", "add_dublinstayrequest")
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER):
+        grant(role, *(f"casework.{p}" for p in (*read, *write)))
+    # The police record the transfer; the appeals body decides the request to stay.
+    grant(Role.REGISTRAR, *(f"casework.{p}" for p in (*read, "change_dublinrequest")))
+    grant(Role.APPEALS, *(f"casework.{p}" for p in (*read, "change_dublinstayrequest")))
+    grant(Role.AUDITOR, *(f"casework.{p}" for p in read))
+    application_transitioned.connect(
+        transfer_restart_after_appeal, dispatch_uid="casework.dublin.transfer_restart"
     )
 
 

@@ -13,6 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.casefile.models import CaseDocument, CaseDocumentVersion, CaseNote, CaseNoteVersion
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
+from casework.dublin.models import DublinRequest, DublinRuleSet, DublinStayRequest
 from casework.intake.models import ImportJob
 from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
 from casework.lawyers.models import (
@@ -45,6 +46,9 @@ __all__ = [
     "CaseNote",
     "CaseNoteVersion",
     "Deadline",
+    "DublinRequest",
+    "DublinRuleSet",
+    "DublinStayRequest",
     "Heartbeat",
     "Decision",
     "DutyList",

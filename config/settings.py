@@ -460,6 +460,8 @@ SPECTACULAR_SETTINGS = {
         "TbMethodEnum": "casework.vulnerability.choices.TbMethod",
         "AgeMethodEnum": "casework.vulnerability.choices.AgeMethod",
         "AgeOutcomeEnum": "casework.vulnerability.choices.AgeOutcome",
+        "DublinRequestKindEnum": "casework.dublin.choices.RequestKind",
+        "TransferExtensionEnum": "casework.dublin.choices.EXTENSION_CHOICES",
         "PermitTypeEnum": "casework.permits.choices.PermitType",
         "DecisionPermitTypeEnum": "casework.applications.workflow.DECISION_PERMIT_TYPES",
         "PermitStatusEnum": "casework.permits.choices.PermitStatus",

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from casework.api import (
     casefile,
+    dublin,
     interpreters,
     lawyers,
     letters,
@@ -36,6 +37,11 @@ router.register(
 router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
 router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
 router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")
+router.register("dublin-rule-sets", dublin.DublinRuleSetViewSet, basename="dublin-rule-set")
+router.register("dublin-requests", dublin.DublinRequestViewSet, basename="dublin-request")
+router.register(
+    "dublin-stay-requests", dublin.DublinStayRequestViewSet, basename="dublin-stay-request"
+)
 router.register("permits", permits.ResidencePermitViewSet, basename="permit")
 router.register("permit-renewals", permits.RenewalRunViewSet, basename="permit-renewal")
 router.register("vulnerabilities", vulnerability.VulnerabilityViewSet, basename="vulnerability")

@@ -75,6 +75,8 @@ WORDS = {
     "vulnerability_detail": "NEED-CORMORANT",
     "vulnerability_end": "NEED-END-WALRUS",
     "age_basis": "AGE-BASIS-FENNEL",
+    "dublin_reason": "DUBLIN-PEREGRINE",
+    "stay_grounds": "STAY-LAPWING",
     "return_grounds": "RETURN-PERSIMMON",
     "unhcr_reference": "UNHCR-PERIWINKLE",
     "referral_reason": "REFERRAL-MANDARIN",
@@ -291,6 +293,7 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     NorwegianTest.objects.create(
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
     )
+    _dublin_records(app)
     # The return after the final rejection: assisted return refused, with grounds.
     record = return_services.return_open(actor=dpo, application=app)
     record = return_services.return_transition(actor=dpo, record=record, name="apply_assisted")
@@ -300,3 +303,30 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     person.words = words
     person.reference = app.reference
     return person
+
+
+def _dublin_records(app) -> None:
+    """A Dublin request refused with its reason and a request to stay with its grounds, on
+    the person's case (set-up only: the walks need the rows and their words)."""
+    from casework.dublin.models import DublinRequest, DublinStayRequest
+    from casework.dublin.periods import rule_set_on
+
+    now = timezone.now()
+    request = DublinRequest.objects.create(
+        application=app,
+        member_state="SE",
+        kind="take_charge",
+        legal_ground="art_12",
+        rule_set=rule_set_on(app.lodged_on),
+        request_due_at=now + dt.timedelta(days=30),
+        state="refused",
+        reason=WORDS["dublin_reason"],
+    )
+    DublinStayRequest.objects.create(
+        application=app,
+        request=request,
+        lodged_at=now,
+        decision_due_at=now + dt.timedelta(days=6),
+        state="refused",
+        grounds=WORDS["stay_grounds"],
+    )

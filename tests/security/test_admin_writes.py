@@ -38,6 +38,7 @@ from casework.applications.services import (
     application_route,
 )
 from casework.deadlines import reminders
+from casework.dublin import services as dublin_services
 from casework.intake import imports
 from casework.interpreters import services as interpreter_services
 from casework.lawyers import services as lawyer_services
@@ -159,6 +160,8 @@ WRITES: dict[str, dict[str, Callable]] = {
     "PlacementAdmin": {"add": reception_services.placement_create},
     "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
+    "DublinRequestAdmin": {"add": dublin_services.dublin_request_prepare},
+    "DublinStayRequestAdmin": {"add": dublin_services.dublin_stay_lodge},
     "ReturnAdmin": {"add": return_services.return_open},
     "ResettlementQuotaAdmin": {
         "add": resettlement_services.quota_set,
@@ -223,6 +226,30 @@ class Editable:
     fields: frozenset[str]
 
 
+def _dublin_root() -> Any:
+    return UserFactory(username="dublin-root", is_superuser=True, is_staff=True)
+
+
+def _dublin_request() -> Any:
+    app = ApplicationFactory(track="dublin", state="examined")
+    return dublin_services.dublin_request_prepare(
+        actor=_dublin_root(), application=app, member_state="SE", kind="take_charge",
+        legal_ground="art_12",
+    )  # fmt: skip
+
+
+def _dublin_stay() -> Any:
+    from casework.dublin.models import DublinStayRequest
+
+    request = _dublin_request()
+    return DublinStayRequest.objects.create(
+        application=request.application,
+        request=request,
+        lodged_at=timezone.now(),
+        decision_due_at=timezone.now() + dt.timedelta(days=6),
+    )
+
+
 RECORDS: dict[str, Editable] = {
     "casework.Person": Editable(PersonFactory, PERSON_EDITABLE_FIELDS),
     "casework.Application": Editable(ApplicationFactory, frozenset()),
@@ -256,6 +283,8 @@ RECORDS: dict[str, Editable] = {
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
+    "casework.DublinRequest": Editable(_dublin_request, frozenset()),
+    "casework.DublinStayRequest": Editable(_dublin_stay, frozenset()),
     "casework.ResidencePermit": Editable(collective_permit, frozenset({"card_issued_on"})),
     "casework.Return": Editable(
         lambda: Return.objects.create(
@@ -1172,6 +1201,8 @@ OWN_PAGES = {
     "PlacementAdmin.add",
     "InterpreterAdmin.add",
     "InterpreterBookingAdmin.add",
+    "DublinRequestAdmin.add",
+    "DublinStayRequestAdmin.add",
     "ReturnAdmin.add",
     "ResettlementReferralAdmin.add",
     "SettlementAdmin.add",

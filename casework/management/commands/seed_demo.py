@@ -39,6 +39,7 @@ from casework.applications.services import (
     interview_record_held,
     interview_schedule,
 )
+from casework.dublin import demo as dublin_demo
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
 from casework.interpreters import demo as interpreters_demo
@@ -161,6 +162,7 @@ class Command(BaseCommand):
             )
             created = self._cases(users, unit, random.Random(options["seed"]))
             self._lawyers(users)
+            dublin_demo.dublin_seed(users=users)
             referred = resettlement_demo.resettlement_seed(
                 decider=users["decider"],
                 caseworker=users["caseworker"],

@@ -54,6 +54,8 @@ class CaseworkConfig(AppConfig):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
         _register_lawyers()
+        _register_vulnerability()
+        _register_dublin()
         _register_permits()
         _register_returns()
         _register_resettlement()
@@ -163,6 +165,57 @@ def _register_interpreters() -> None:
     )
 
 
+def _register_dublin() -> None:
+    """Dublin cases' rules, scopes, personal data, role grants, statistics table and the
+    receiver that restarts a suspended transfer period when the appeal is decided."""
+    from casework.applications.signals import application_transitioned
+    from casework.dublin import (
+        rules,  # noqa: F401  (registers the object permissions)
+        statistics,  # noqa: F401  (registers the table)
+    )
+    from casework.dublin.models import DublinRequest, DublinRuleSet, DublinStayRequest
+    from casework.dublin.selectors import requests_visible_to, rules_visible_to
+    from casework.dublin.services import transfer_restart_after_appeal
+    from casework.privacy.registry import register_personal_data
+    from casework.privacy.scopes import applications_visible_to, register_model_scope
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant
+
+    register_model_scope(DublinRuleSet, rules_visible_to)
+    for model in (DublinRequest, DublinStayRequest):
+        register_model_scope(
+            model,
+            lambda user, qs: requests_visible_to(user, qs, applications_visible_to),
+        )
+    # A request names the state the person passed through and why: it goes with the person;
+    # the state, kind and dates stay for the statistics.
+    register_personal_data(
+        DublinRequest,
+        owners=("application__person",),
+        blank=("their_reference", "reason", "police_reference"),
+        audit_subjects=True,
+        section="dublin_requests",
+    )
+    register_personal_data(
+        DublinStayRequest,
+        owners=("application__person",),
+        blank=("grounds",),
+        audit_subjects=True,
+        section="dublin_stay_requests",
+    )
+    read = ("view_dublinruleset", "view_dublinrequest", "view_dublinstayrequest")
+    write = ("add_dublinrequest", "change_dublinrequest", "add_dublinstayrequest")
+    for role in (Role.CASEWORKER, Role.DECISION_MAKER):
+        grant(role, *(f"casework.{p}" for p in (*read, *write)))
+    # The police record the transfer; the appeals body decides the request to stay.
+    grant(Role.REGISTRAR, *(f"casework.{p}" for p in (*read, "change_dublinrequest")))
+    grant(Role.APPEALS, *(f"casework.{p}" for p in (*read, "change_dublinstayrequest")))
+    grant(Role.AUDITOR, *(f"casework.{p}" for p in read))
+    application_transitioned.connect(
+        transfer_restart_after_appeal, dispatch_uid="casework.dublin.transfer_restart"
+    )
+
+
 def _register_permits() -> None:
     """The permits' rules, scopes, personal data and role grants: a permit is seen by whoever
     sees its holder; a group renewal by those who may make one, and the auditors."""
@@ -269,4 +322,29 @@ def _register_resettlement() -> None:
         "casework.view_resettlementquota",
         "casework.view_resettlementreferral",
         "casework.change_resettlementreferral",
+    )
+
+
+def _register_vulnerability() -> None:
+    """Special needs, tuberculosis screening and age assessment: the deadline source, the
+    records of a person for erasure and subject access, and the panel on the person's page."""
+    from django.utils.translation import gettext_lazy as _
+
+    from casework.people.panels import register_person_panel
+    from casework.privacy.registry import register_personal_data
+    from casework.vulnerability import deadlines  # noqa: F401  (registers the TB deadline)
+    from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
+    from casework.vulnerability.panels import person_vulnerability_panel
+
+    # The detail and the findings go with the person; kinds, dates and outcomes stay for the
+    # figures (how many survivors of torture were received in a year).
+    register_personal_data(Vulnerability, blank=("detail", "end_reason"), audit_subjects=True)
+    register_personal_data(AgeAssessment, blank=("basis",), audit_subjects=True)
+    register_personal_data(TbScreening, audit_subjects=True)
+    register_person_panel(
+        "casework.vulnerability",
+        person_vulnerability_panel,
+        label=_("Special needs and health"),
+        permission="casework.view_vulnerability",
+        with_viewer=True,
     )

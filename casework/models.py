@@ -13,6 +13,7 @@ from casework.audit.models import AuditEvent
 from casework.casefile.models import CaseDocument, CaseDocumentVersion, CaseNote, CaseNoteVersion
 from casework.core.models import Heartbeat
 from casework.deadlines.models import Deadline, Reminder, SmsMessage
+from casework.dublin.models import DublinRequest, DublinRuleSet, DublinStayRequest
 from casework.intake.models import ImportJob
 from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
 from casework.lawyers.models import (
@@ -31,9 +32,11 @@ from casework.returns.models import Return
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
+from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
 
 __all__ = [
     "AccessLog",
+    "AgeAssessment",
     "Appeal",
     "Appointment",
     "Application",
@@ -43,6 +46,9 @@ __all__ = [
     "CaseNote",
     "CaseNoteVersion",
     "Deadline",
+    "DublinRequest",
+    "DublinRuleSet",
+    "DublinStayRequest",
     "Heartbeat",
     "Decision",
     "DutyList",
@@ -62,6 +68,8 @@ __all__ = [
     "Person",
     "PermitRenewal",
     "PublishedTable",
+    "TbScreening",
+    "Vulnerability",
     "QueueDay",
     "Reminder",
     "RenewalRun",

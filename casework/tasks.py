@@ -8,6 +8,7 @@ queued and the beat schedule keep working.
 
 from casework.api import tasks as api_tasks
 from casework.deadlines import tasks as deadline_tasks
+from casework.dublin import tasks as dublin_tasks
 from casework.intake import tasks as intake_tasks
 from casework.permits import tasks as permit_tasks
 from casework.privacy import tasks as privacy_tasks
@@ -17,6 +18,7 @@ from casework.status import tasks as status_tasks
 __all__ = [
     "api_tasks",
     "deadline_tasks",
+    "dublin_tasks",
     "intake_tasks",
     "permit_tasks",
     "privacy_tasks",

@@ -85,6 +85,13 @@ def _beat_schedule() -> dict:
             "schedule": float(getattr(settings, "STATISTICS_REFRESH_SECONDS", 600)),
             "options": {"expires": float(getattr(settings, "STATISTICS_REFRESH_SECONDS", 600))},
         },
+        # Dublin requests: silence after the reply period is acceptance; a transfer period
+        # ended makes Norway responsible.
+        "dublin-deadlines": {
+            "task": "casework.tasks.dublin_deadlines",
+            "schedule": every,
+            "options": {"expires": every},
+        },
         "expire-work-permits": {
             "task": "integration.tasks.expire_work_permits",
             "schedule": every,

@@ -39,6 +39,7 @@ from rest_framework.test import APIClient
 from casework.applications import workflow as applications
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict
 from casework.deadlines.registry import get_source
+from casework.dublin import workflow as dublin
 from casework.interpreters import workflow as bookings
 from casework.models import Application, AuditEvent, Return
 from casework.returns import workflow as returns
@@ -149,6 +150,47 @@ def _booking(state: str, users: dict[str, Any]) -> Any:
     return _set_state(factories.InterpreterBookingFactory(interview=interview), state)
 
 
+def _dublin_request(state: str, users: dict[str, Any]) -> Any:
+    from casework.dublin.services import dublin_request_prepare
+
+    app = ApplicationFactory(
+        track="dublin", state="examined", unit=users["unit"], assigned_to=users["caseworker"]
+    )
+    request = dublin_request_prepare(
+        actor=users["caseworker"],
+        application=app,
+        member_state="SE",
+        kind="take_charge",
+        legal_ground="art_12",
+    )
+    now = timezone.now()
+    _update(
+        request,
+        sent_at=now - dt.timedelta(days=20),
+        reply_due_at=now + dt.timedelta(days=20),
+        answered_at=now - dt.timedelta(days=2),
+        transfer_from=now - dt.timedelta(days=2),
+        transfer_due_at=now + dt.timedelta(days=150),
+    )
+    return _set_state(request, state)
+
+
+def _dublin_stay(state: str, users: dict[str, Any]) -> Any:
+    from casework.dublin.models import DublinStayRequest
+
+    request = _dublin_request("accepted", users)
+    Application.objects.filter(pk=request.application_id).update(
+        state="appealed", appealed_at=timezone.now()
+    )
+    stay = DublinStayRequest.objects.create(
+        application_id=request.application_id,
+        request=request,
+        lodged_at=timezone.now(),
+        decision_due_at=timezone.now() + dt.timedelta(days=6),
+    )
+    return _set_state(stay, state)
+
+
 def _return(state: str, users: dict[str, Any]) -> Any:
     # Finally rejected, the decision delivered a month ago: the departure deadline has passed.
     app = ApplicationFactory(
@@ -196,6 +238,8 @@ MEET: dict[str, Callable[[Any], None]] = {
 
 
 READY: dict[str, Callable[[str, dict[str, Any]], Any]] = {
+    "casework.DublinRequest": _dublin_request,
+    "casework.DublinStayRequest": _dublin_stay,
     "casework.Return": _return,
     "casework.InterpreterBooking": _booking,
     "casework.ResettlementReferral": _referral,
@@ -228,6 +272,13 @@ BREAK: dict[Callable[[Any], bool], Callable[[Any], None]] = {
         pk=permit.application_id
     ).update(state="accepted"),
     integration.family_not_final: lambda r: _update(r, is_final=True),
+    dublin.reexamination_in_time: lambda r: _update(
+        r, answered_at=timezone.now() - dt.timedelta(weeks=4)
+    ),
+    dublin.transfer_deadline_running: lambda r: _update(
+        r, transfer_due_at=timezone.now() - dt.timedelta(days=1)
+    ),
+    dublin.not_suspended: lambda r: _update(r, transfer_suspended=True),
     bookings.interpreter_active: lambda b: _update(b.interpreter, active=False),
     returns.departure_passed: lambda r: _update(r.application, notified_at=timezone.now()),
     bookings.session_begun: lambda b: _update(

@@ -4,6 +4,7 @@ from casework.admin import (  # noqa: F401
     applications,
     audit,
     checks,
+    dublin,
     imports,
     interpreters,
     lawyers,
@@ -18,4 +19,5 @@ from casework.admin import (  # noqa: F401
     staff,
     statistics,
     status_lookups,
+    vulnerability,
 )

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from casework.api import (
     casefile,
+    dublin,
     interpreters,
     lawyers,
     letters,
@@ -12,6 +13,7 @@ from casework.api import (
     resettlement,
     returns,
     views,
+    vulnerability,
 )
 
 router = SimpleRouter()
@@ -35,8 +37,16 @@ router.register(
 router.register("duty-lists", lawyers.DutyListViewSet, basename="duty-list")
 router.register("appointments", lawyers.AppointmentViewSet, basename="appointment")
 router.register("representatives", lawyers.RepresentativeViewSet, basename="representative")
+router.register("dublin-rule-sets", dublin.DublinRuleSetViewSet, basename="dublin-rule-set")
+router.register("dublin-requests", dublin.DublinRequestViewSet, basename="dublin-request")
+router.register(
+    "dublin-stay-requests", dublin.DublinStayRequestViewSet, basename="dublin-stay-request"
+)
 router.register("permits", permits.ResidencePermitViewSet, basename="permit")
 router.register("permit-renewals", permits.RenewalRunViewSet, basename="permit-renewal")
+router.register("vulnerabilities", vulnerability.VulnerabilityViewSet, basename="vulnerability")
+router.register("tb-screenings", vulnerability.TbScreeningViewSet, basename="tb-screening")
+router.register("age-assessments", vulnerability.AgeAssessmentViewSet, basename="age-assessment")
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

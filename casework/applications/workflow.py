@@ -450,6 +450,20 @@ def appeal_is_late(app: Any, lodged_at: dt.datetime) -> bool:
     return bool(app.appeal_deadline and lodged_at > app.appeal_deadline)
 
 
+def dublin_outcome_on_dublin_track(app: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A Dublin transfer is the outcome of a case in the Dublin procedure only (Immigration
+    Act § 32, Immigration Regulations § 7-4): on any other track it is refused, never a quiet
+    change of track; the case's track and its outcome stay consistent."""
+    if values.get("outcome") == Outcome.DUBLIN and app is not None and app.track != Track.DUBLIN:
+        return {
+            "outcome": _(
+                "A Dublin transfer is decided only on a case in the Dublin procedure, and this "
+                "case is not: the outcome is refused. Choose another outcome."
+            )
+        }
+    return {}
+
+
 def _appeal_lateness(app: Any) -> dict[str, Any]:
     return {"late": appeal_is_late(app, app.appealed_at)}
 
@@ -466,6 +480,7 @@ class ApplicationWorkflow:
         appeal_deadline: dt.datetime | None
         appealed_at: dt.datetime | None
         is_final: bool
+        person: Any
         held_from: str
         hold_reason: str
         hold_review_on: dt.date | None
@@ -515,7 +530,7 @@ class ApplicationWorkflow:
         permission="casework.decide_application",
         guards=[interview_requirement_met],
         inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, IDENTITY_UNVERIFIED],
-        validators=[permit_rules],
+        validators=[permit_rules, dublin_outcome_on_dublin_track],
         writes=[RecordsDecision(Instance.FIRST)],
         effects=[GrantsPermit()],
         deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION, AWAITS_DELIVERY],
@@ -709,6 +724,47 @@ class ApplicationWorkflow:
         self.decided_at = timezone.now()
 
     @transition(
+        source=[State.SUBMITTED, State.EXAMINED],
+        target=SAME,
+        label=_("Norway responsible: leave the Dublin track"),
+        done=_("Norway is responsible: the application is examined on its merits"),
+        permission=None,
+        audited_fields=("track",),
+        role="system",
+    )
+    def take_responsibility(self) -> None:
+        """The Dublin transfer was not made in time (Dublin III art. 29(2)): Norway is
+        responsible, and the case, not yet decided, continues on the normal track."""
+        self._leave_dublin_track()
+
+    @transition(
+        source=[State.REJECTED, State.APPEALED],
+        target=State.EXAMINED,
+        label=_("Norway responsible: examine on the merits"),
+        done=_("Norway is responsible: the application is examined on its merits"),
+        permission=None,
+        deadlines=[
+            *closes(APPEAL.key, DELIVERY.key),
+            opens(QUEUE_NOTICE.key, _next_queue_notice),
+        ],
+        audited_fields=("track",),
+        role="system",
+    )
+    def reopen_on_merits(self) -> None:
+        """The Dublin decision can no longer be carried out (Dublin III art. 29(2)): Norway
+        is responsible, and the application is examined again, on its merits."""
+        self._leave_dublin_track()
+        self.decided_at = None
+        self.notified_at = None
+        self.appeal_deadline = None
+        self.is_final = False
+
+    def _leave_dublin_track(self) -> None:
+        if self.track != Track.DUBLIN:
+            raise TransitionInvalid({"track": _("The case is not in the Dublin procedure.")})
+        self.track = Track.NORMAL
+
+    @transition(
         source=HOLDABLE_STATES,
         target=State.ON_HOLD,
         label=_("Put on hold"),
@@ -834,9 +890,28 @@ class ApplicationWorkflow:
         require(grounds, "grounds", _("Grounds"))
         self.reversal_requested_at = None
 
+    def _assessed_adult(self) -> bool:
+        """The latest age assessment (``casework.vulnerability``) found the person an adult:
+        the limited permit of utlendingsforskriften § 8-8 is then not open to them."""
+        latest = (
+            self.person.age_assessments.order_by("-assessed_on", "-pk")
+            .values_list("outcome", flat=True)
+            .first()
+        )
+        return bool(latest == "adult")
+
     def _check_outcome(self, outcome: str, allowed: tuple[str, ...]) -> None:
         if outcome not in allowed:
             raise TransitionInvalid({"outcome": _("This outcome does not fit this decision.")})
+        if outcome == Outcome.MINOR_LIMITED and self._assessed_adult():
+            raise TransitionInvalid(
+                {
+                    "outcome": _(
+                        "The limited permit until 18 is for unaccompanied minors; the age "
+                        "assessment found this applicant an adult."
+                    )
+                }
+            )
         if allowed is ACCEPT_OUTCOMES and (outcome == Outcome.COLLECTIVE) != (
             self.kind == ApplicationKind.COLLECTIVE
         ):

@@ -19,6 +19,7 @@ from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
 from casework.resettlement import services as resettlement_services
 from casework.returns import services as return_services
+from casework.vulnerability import services as vulnerability
 from integration.models import (
     IntroductionProgramme,
     MunicipalityOfficer,
@@ -71,6 +72,11 @@ WORDS = {
     "document_source": "SOURCE-HALCYON",
     "booking_dialect": "DIALECT-MARMALADE",
     "booking_reason": "BOOKING-TANGERINE",
+    "vulnerability_detail": "NEED-CORMORANT",
+    "vulnerability_end": "NEED-END-WALRUS",
+    "age_basis": "AGE-BASIS-FENNEL",
+    "dublin_reason": "DUBLIN-PEREGRINE",
+    "stay_grounds": "STAY-LAPWING",
     "return_grounds": "RETURN-PERSIMMON",
     "unhcr_reference": "UNHCR-PERIWINKLE",
     "referral_reason": "REFERRAL-MANDARIN",
@@ -106,6 +112,25 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     household_link_add(actor=dpo, person=PersonFactory(), relative=person, relation="child")
     person_update(actor=dpo, person=person, languages="ti")  # a field-history row
+    # Special needs (one current, one ended) and an age assessment, with their words.
+    vulnerability.vulnerability_record(
+        actor=dpo,
+        person=person,
+        kind="torture",
+        detail=WORDS["vulnerability_detail"],
+        accommodation=["single_room"],
+    )
+    pregnant = vulnerability.vulnerability_record(actor=dpo, person=person, kind="pregnant")
+    vulnerability.vulnerability_end(
+        actor=dpo, vulnerability=pregnant, reason=WORDS["vulnerability_end"]
+    )
+    vulnerability.age_assessment_record(
+        actor=dpo,
+        person=person,
+        method="interview",
+        outcome="undetermined",
+        basis=WORDS["age_basis"],
+    )
 
     app = ApplicationFactory(
         person=person,
@@ -268,6 +293,7 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     NorwegianTest.objects.create(
         programme=programme, taken_on=timezone.localdate(), skill="oral", level="B1"
     )
+    _dublin_records(app)
     # The return after the final rejection: assisted return refused, with grounds.
     record = return_services.return_open(actor=dpo, application=app)
     record = return_services.return_transition(actor=dpo, record=record, name="apply_assisted")
@@ -277,3 +303,30 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     person.words = words
     person.reference = app.reference
     return person
+
+
+def _dublin_records(app) -> None:
+    """A Dublin request refused with its reason and a request to stay with its grounds, on
+    the person's case (set-up only: the walks need the rows and their words)."""
+    from casework.dublin.models import DublinRequest, DublinStayRequest
+    from casework.dublin.periods import rule_set_on
+
+    now = timezone.now()
+    request = DublinRequest.objects.create(
+        application=app,
+        member_state="SE",
+        kind="take_charge",
+        legal_ground="art_12",
+        rule_set=rule_set_on(app.lodged_on),
+        request_due_at=now + dt.timedelta(days=30),
+        state="refused",
+        reason=WORDS["dublin_reason"],
+    )
+    DublinStayRequest.objects.create(
+        application=app,
+        request=request,
+        lodged_at=now,
+        decision_due_at=now + dt.timedelta(days=6),
+        state="refused",
+        grounds=WORDS["stay_grounds"],
+    )

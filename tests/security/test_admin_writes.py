@@ -38,6 +38,7 @@ from casework.applications.services import (
     application_route,
 )
 from casework.deadlines import reminders
+from casework.dublin import services as dublin_services
 from casework.intake import imports
 from casework.interpreters import services as interpreter_services
 from casework.lawyers import services as lawyer_services
@@ -86,6 +87,8 @@ from casework.staff.services import (
     unit_create,
     unit_update,
 )
+from casework.vulnerability import services as vulnerability_services
+from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
 from integration import services as integration_services
 from integration.models import IntroductionProgramme, MunicipalityOfficer
 from reception import services as reception_services
@@ -163,6 +166,8 @@ WRITES: dict[str, dict[str, Callable]] = {
     "PlacementAdmin": {"add": reception_services.placement_create},
     "InterpreterAdmin": {"add": interpreter_services.interpreter_register},
     "InterpreterBookingAdmin": {"add": interpreter_services.booking_request},
+    "DublinRequestAdmin": {"add": dublin_services.dublin_request_prepare},
+    "DublinStayRequestAdmin": {"add": dublin_services.dublin_stay_lodge},
     "ReturnAdmin": {"add": return_services.return_open},
     "ResettlementQuotaAdmin": {
         "add": resettlement_services.quota_set,
@@ -191,6 +196,12 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.representative_appoint,
         "change": lawyer_services.representative_end,
     },
+    "VulnerabilityAdmin": {
+        "add": vulnerability_services.vulnerability_record,
+        "change": vulnerability_services.vulnerability_end,
+    },
+    "TbScreeningAdmin": {"change": vulnerability_services.tb_screening_record},
+    "AgeAssessmentAdmin": {"add": vulnerability_services.age_assessment_record},
     "ResidencePermitAdmin": {"change": permit_services.permit_card_issued},
     "RenewalRunAdmin": {"add": permit_services.renewal_run_start},
     "MunicipalityOfficerAdmin": {
@@ -226,6 +237,30 @@ class Editable:
     fields: frozenset[str]
 
 
+def _dublin_root() -> Any:
+    return UserFactory(username="dublin-root", is_superuser=True, is_staff=True)
+
+
+def _dublin_request() -> Any:
+    app = ApplicationFactory(track="dublin", state="examined")
+    return dublin_services.dublin_request_prepare(
+        actor=_dublin_root(), application=app, member_state="SE", kind="take_charge",
+        legal_ground="art_12",
+    )  # fmt: skip
+
+
+def _dublin_stay() -> Any:
+    from casework.dublin.models import DublinStayRequest
+
+    request = _dublin_request()
+    return DublinStayRequest.objects.create(
+        application=request.application,
+        request=request,
+        lodged_at=timezone.now(),
+        decision_due_at=timezone.now() + dt.timedelta(days=6),
+    )
+
+
 RECORDS: dict[str, Editable] = {
     "casework.Person": Editable(PersonFactory, PERSON_EDITABLE_FIELDS),
     "casework.Application": Editable(ApplicationFactory, frozenset()),
@@ -244,6 +279,12 @@ RECORDS: dict[str, Editable] = {
     "casework.Representative": Editable(
         lambda: _representative(None)["record"], frozenset({"ends_on", "end_reason"})
     ),
+    "casework.Vulnerability": Editable(
+        lambda: _need(None)["record"], frozenset({"ended_on", "end_reason"})
+    ),
+    "casework.TbScreening": Editable(
+        lambda: _screening(None)["record"], frozenset({"screened_on", "result"})
+    ),
     "reception.ReceptionCentre": Editable(
         ReceptionCentreFactory, reception_services.CENTRE_EDITABLE_FIELDS
     ),
@@ -253,6 +294,8 @@ RECORDS: dict[str, Editable] = {
     ),
     "integration.WorkPermit": Editable(WorkPermitFactory, frozenset()),
     "casework.InterpreterBooking": Editable(InterpreterBookingFactory, frozenset()),
+    "casework.DublinRequest": Editable(_dublin_request, frozenset()),
+    "casework.DublinStayRequest": Editable(_dublin_stay, frozenset()),
     "casework.ResidencePermit": Editable(collective_permit, frozenset({"card_issued_on"})),
     "casework.Return": Editable(
         lambda: Return.objects.create(
@@ -583,6 +626,27 @@ def _representative(root: Any) -> dict:
         person=person, name="Solveig Dahl", appointed_by="Statsforvalteren", phone="1"
     )
     return {"record": record, "person": person}
+
+
+def _need(root: Any) -> dict:
+    person = PersonFactory()
+    ApplicationFactory(person=person)
+    record = Vulnerability.objects.create(person=person, kind="pregnant", detail="week 30")
+    return {"record": record, "person": person}
+
+
+def _screening(root: Any) -> dict:
+    person = PersonFactory()
+    ApplicationFactory(person=person)
+    day = timezone.localdate() - dt.timedelta(days=3)
+    record = TbScreening.objects.create(
+        person=person, arrived_on=day, due_on=day + dt.timedelta(days=14), method="xray"
+    )
+    return {"record": record, "person": person}
+
+
+def _claimed_minor(root: Any) -> dict:
+    return {"person": _minor()}
 
 
 def _fresh_rejection() -> Application:
@@ -1081,6 +1145,75 @@ SCENARIOS: dict[str, Write] = {
             actor=actor, representative=n["record"], reason="The minor turned 18."
         ),
     ),
+    "VulnerabilityAdmin.add": Write(
+        prepare=lambda root: {"person": PersonFactory()},
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(Vulnerability),
+            {
+                "person": n["person"].pk,
+                "kind": "torture",
+                "detail": "Scars, nightmares.",
+                "accommodation": ["single_room", "ground_floor"],
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        ),
+        directly=lambda actor, n: vulnerability_services.vulnerability_record(
+            actor=actor,
+            person=n["person"],
+            kind="torture",
+            detail="Scars, nightmares.",
+            accommodation=["single_room", "ground_floor"],
+        ),
+        created=Vulnerability,
+    ),
+    "VulnerabilityAdmin.change": Write(
+        prepare=_need,
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"end_reason": "The child was born."}
+        ),
+        directly=lambda actor, n: vulnerability_services.vulnerability_end(
+            actor=actor, vulnerability=n["record"], reason="The child was born."
+        ),
+    ),
+    "TbScreeningAdmin.change": Write(
+        prepare=_screening,
+        through_admin=lambda client, n: post_form(
+            client,
+            change_url(n["record"]),
+            {"screened_on": timezone.localdate().isoformat(), "result": "negative"},
+        ),
+        directly=lambda actor, n: vulnerability_services.tb_screening_record(
+            actor=actor,
+            screening=n["record"],
+            screened_on=timezone.localdate(),
+            result="negative",
+        ),
+    ),
+    "AgeAssessmentAdmin.add": Write(
+        prepare=_claimed_minor,
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(AgeAssessment),
+            {
+                "person": n["person"].pk,
+                "claimed_birth_date": n["person"].date_of_birth.isoformat(),
+                "method": "interview",
+                "outcome": "undetermined",
+                "basis": "Consistent account.",
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        ),
+        directly=lambda actor, n: vulnerability_services.age_assessment_record(
+            actor=actor,
+            person=n["person"],
+            claimed_birth_date=n["person"].date_of_birth,
+            method="interview",
+            outcome="undetermined",
+            basis="Consistent account.",
+        ),
+        created=AgeAssessment,
+    ),
     "ResidencePermitAdmin.change": Write(
         prepare=lambda root: {"record": collective_permit()},
         through_admin=lambda client, n: post_form(
@@ -1117,6 +1250,8 @@ OWN_PAGES = {
     "PlacementAdmin.add",
     "InterpreterAdmin.add",
     "InterpreterBookingAdmin.add",
+    "DublinRequestAdmin.add",
+    "DublinStayRequestAdmin.add",
     "ReturnAdmin.add",
     "ResettlementReferralAdmin.add",
     "SettlementAdmin.add",

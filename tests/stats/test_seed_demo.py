@@ -189,11 +189,14 @@ def test_reception_and_integration_figures_appear_in_the_statistics():
         source="integration.work_permit_renewal", closed_at=None, due_at__gt=now
     ).exists()
 
-    # make run then places the eleven hand-made demo people through the services, and only
-    # them (not the family members abroad, who have no application here)
+    # make run then places the eleven hand-made demo people and the demo Dublin cases' people
+    # through the services, and only them (not the family members abroad, who have no
+    # application here)
+    from casework.dublin.demo import DEMO_CASES as DUBLIN_CASES
+
     before = Placement.objects.count()
     call_command("seed_reception_demo", stdout=_Sink())
-    assert Placement.objects.count() == before + 11
+    assert Placement.objects.count() == before + 11 + len(DUBLIN_CASES)
     assert not Placement.objects.filter(person__applications__isnull=True).exists()
 
 

@@ -40,6 +40,7 @@ from casework.applications.services import (
     interview_schedule,
 )
 from casework.casefile.services import note_add
+from casework.dublin import demo as dublin_demo
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
 from casework.interpreters import demo as interpreters_demo
@@ -59,6 +60,7 @@ from casework.returns import demo as returns_demo
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
+from casework.vulnerability import demo as vulnerability_demo
 
 PARTS = ("protection2022", "collective2023", "recent", "open")
 
@@ -161,16 +163,18 @@ class Command(BaseCommand):
             )
             created = self._cases(users, unit, random.Random(options["seed"]))
             self._lawyers(users)
+            dublin_demo.dublin_seed(users=users)
             referred = resettlement_demo.resettlement_seed(
                 decider=users["decider"],
                 caseworker=users["caseworker"],
                 registrar=users["registrar"],
                 seed=options["seed"],
             )
+            needs = vulnerability_demo.vulnerability_seed(actor=users["caseworker"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo users ready ({len(users)}); demo cases created: {created}; "
-                f"UNHCR referrals: {referred}"
+                f"UNHCR referrals: {referred}; special needs recorded: {needs}"
             )
         )
         if options["no_bulk"]:

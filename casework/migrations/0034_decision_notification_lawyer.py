@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0031_holds_and_reversal_requests'),
+        ('casework', '0033_vulnerability'),
     ]
 
     operations = [

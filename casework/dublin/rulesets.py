@@ -1,0 +1,89 @@
+"""The Dublin rule sets the system starts with, loaded by migration 0032 (and again by
+``load`` on an empty table): Dublin III until 11 June 2026, the AMMR from 12 June 2026.
+
+Sources: Regulation (EU) No 604/2013 arts. 21-25 and 29, and Commission Regulation (EC) No
+1560/2003 art. 5(2) (verified against the project's notes, ``procedure-next.md``); the AMMR
+(Regulation (EU) 2024/1351) arts. 39-46 as far as known, NOT VERIFIED: the notes say neither
+whether and when Norway applies it nor its exact periods. The admin shows the rows; a correction,
+once the AMMR's periods are verified, is a data migration (as the law is reviewed like code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+DUBLIN_III: dict[str, Any] = {
+    "name": "Dublin III",
+    "regulation": "Regulation (EU) No 604/2013",
+    "valid_from": dt.date(2014, 1, 1),
+    "valid_to": dt.date(2026, 6, 11),
+    "verified": True,
+    "periods": {
+        "request.take_charge": "3 months",
+        "request.take_charge.eurodac": "2 months",
+        "request.take_back": "3 months",
+        "request.take_back.eurodac": "2 months",
+        "reply.take_charge": "2 months",
+        "reply.take_charge.urgent": "1 month",
+        "reply.take_back": "1 month",
+        "reply.take_back.eurodac": "2 weeks",
+        "reply.reexamination": "2 weeks",
+        "transfer": "6 months",
+        "transfer.imprisoned": "12 months",
+        "transfer.absconded": "18 months",
+    },
+    "note": (
+        "Art. 21(1), 23(2): request within 3 months of the application, 2 months of a Eurodac "
+        "hit. Art. 22(1), (6): reply to take charge within 2 months, 1 when urgent. Art. 25(1): "
+        "reply to take back within 1 month, 2 weeks after a Eurodac hit. Art. 22(7), 25(2): no "
+        "reply is acceptance. Art. 29: transfer within 6 months, 1 year if imprisoned, 18 "
+        "months if absconded. Regulation 1560/2003 art. 5(2): re-examination answered within "
+        "2 weeks."
+    ),
+}
+
+AMMR: dict[str, Any] = {
+    "name": "AMMR",
+    "regulation": "Regulation (EU) 2024/1351 (Asylum and Migration Management)",
+    "valid_from": dt.date(2026, 6, 12),
+    "valid_to": None,
+    "verified": False,
+    "periods": {
+        "request.take_charge": "2 months",
+        "request.take_charge.eurodac": "1 month",
+        "request.take_back": "1 month",
+        "request.take_back.eurodac": "2 weeks",
+        "reply.take_charge": "1 month",
+        "reply.take_charge.urgent": "1 month",
+        "reply.take_charge.eurodac": "2 weeks",
+        "reply.take_back": "2 weeks",
+        "reply.take_back.eurodac": "2 weeks",
+        "reply.reexamination": "2 weeks",
+        "transfer": "6 months",
+        "transfer.imprisoned": "12 months",
+        "transfer.absconded": "36 months",
+    },
+    "note": (
+        "NOT VERIFIED. Read as: art. 39 take-charge request within 2 months of registration, "
+        "1 month of a Eurodac hit; art. 40 reply within 1 month, 2 weeks on a Eurodac hit; "
+        "art. 41 take-back notification within 2 weeks of the hit (1 month without a hit is a "
+        "placeholder), confirmed within 2 weeks; art. 46 transfer within 6 months, 1 year if "
+        "imprisoned, 3 years if the person absconds. Whether and when Norway applies the AMMR "
+        "is not verified either."
+    ),
+}
+
+RULE_SETS = (DUBLIN_III, AMMR)
+
+
+def load(rule_set_model: Any) -> int:
+    """Create the rule sets that are missing (by their first day); returns how many."""
+    made = 0
+    for row in RULE_SETS:
+        _obj, created = rule_set_model.objects.get_or_create(
+            valid_from=row["valid_from"],
+            defaults={k: v for k, v in row.items() if k != "valid_from"},
+        )
+        made += int(created)
+    return made

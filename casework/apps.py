@@ -53,6 +53,8 @@ class CaseworkConfig(AppConfig):
         for model in (CaseNote, CaseNoteVersion, CaseDocument, CaseDocumentVersion):
             register_model_scope(model, casefile_permissions.scope_rows)
         _register_interpreters()
+        _register_lawyers()
+        _register_vulnerability()
         _register_dublin()
         _register_permits()
         _register_returns()
@@ -67,6 +69,55 @@ class CaseworkConfig(AppConfig):
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")
         user_login_failed.connect(count_login_failure, dispatch_uid="casework.login_failed")
+
+
+def _register_lawyers() -> None:
+    """What the applicant's lawyer reads and writes beside the case itself, plugged in from
+    here (the concern sits below the case file and the privacy layer).
+
+    Public Administration Act §§ 18–19: the party's lawyer sees the case documents, not the
+    authority's internal working notes (§ 18 a); the letters sent to the applicant (and to
+    them) are the case's, drafts not yet sent are not. A lawyer adds documents to their
+    client's case (evidence, submissions), shared with them. The cases are those of their
+    current appointments (``casework.privacy.scopes.clients_cases_of``); any other case is
+    "not found", as one that does not exist.
+    """
+    from django.db.models import Exists, Q
+
+    from casework.casefile.choices import Visibility
+    from casework.casefile.permissions import CaseFileAccess, register_case_file_access
+    from casework.letters.models import Letter, LetterDelivery
+    from casework.privacy.scopes import (
+        applications_visible_to,
+        clients_cases_of,
+        register_model_scope,
+        sees_everything,
+    )
+    from casework.staff.choices import Role
+    from casework.staff.roles import grant, has_role
+
+    register_case_file_access(
+        CaseFileAccess(
+            role=Role.LAWYER,
+            cases=lambda user: Q(Exists(clients_cases_of(user))),
+            visibilities=(Visibility.LAWYER,),
+            may_upload=True,
+        )
+    )
+    grant(Role.LAWYER, "casework.view_letter", "casework.view_letterdelivery")
+
+    def only_sent(user: Any) -> bool:
+        return bool(has_role(user, Role.LAWYER) and not sees_everything(user))
+
+    def letters(user: Any, queryset: Any) -> Any:
+        rows = queryset.filter(application__in=applications_visible_to(user).values("pk"))
+        return rows.exclude(sent_at=None) if only_sent(user) else rows
+
+    def deliveries(user: Any, queryset: Any) -> Any:
+        return queryset.filter(letter__in=letters(user, Letter.objects.all()).values("pk"))
+
+    register_model_scope(Letter, letters)
+    register_model_scope(LetterDelivery, deliveries)
 
 
 def _register_interpreters() -> None:
@@ -271,4 +322,29 @@ def _register_resettlement() -> None:
         "casework.view_resettlementquota",
         "casework.view_resettlementreferral",
         "casework.change_resettlementreferral",
+    )
+
+
+def _register_vulnerability() -> None:
+    """Special needs, tuberculosis screening and age assessment: the deadline source, the
+    records of a person for erasure and subject access, and the panel on the person's page."""
+    from django.utils.translation import gettext_lazy as _
+
+    from casework.people.panels import register_person_panel
+    from casework.privacy.registry import register_personal_data
+    from casework.vulnerability import deadlines  # noqa: F401  (registers the TB deadline)
+    from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
+    from casework.vulnerability.panels import person_vulnerability_panel
+
+    # The detail and the findings go with the person; kinds, dates and outcomes stay for the
+    # figures (how many survivors of torture were received in a year).
+    register_personal_data(Vulnerability, blank=("detail", "end_reason"), audit_subjects=True)
+    register_personal_data(AgeAssessment, blank=("basis",), audit_subjects=True)
+    register_personal_data(TbScreening, audit_subjects=True)
+    register_person_panel(
+        "casework.vulnerability",
+        person_vulnerability_panel,
+        label=_("Special needs and health"),
+        permission="casework.view_vulnerability",
+        with_viewer=True,
     )

@@ -32,9 +32,11 @@ from casework.returns.models import Return
 from casework.staff.models import StaffProfile, Unit
 from casework.statistics.models import PublishedTable, Statistics
 from casework.status.models import QueueDay, StatusLookup, WaitingFigure
+from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
 
 __all__ = [
     "AccessLog",
+    "AgeAssessment",
     "Appeal",
     "Appointment",
     "Application",
@@ -66,6 +68,8 @@ __all__ = [
     "Person",
     "PermitRenewal",
     "PublishedTable",
+    "TbScreening",
+    "Vulnerability",
     "QueueDay",
     "Reminder",
     "RenewalRun",

@@ -280,7 +280,12 @@ def role_users(
     integration_officer,
     auditor,
     outsider,
+    coordinator,
+    lawyer_user,
 ):
+    """One user of each role (and a caseworker of another unit), for the role walks: the
+    interpreter coordinator and the applicant's lawyer (signed in, without clients unless a
+    test appoints them) included."""
     return {
         "caseworker": caseworker,
         "decider": decider,
@@ -290,4 +295,6 @@ def role_users(
         "integration": integration_officer,
         "auditor": auditor,
         "outsider": outsider,
+        "coordinator": coordinator,
+        "lawyer": lawyer_user,
     }

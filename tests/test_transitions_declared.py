@@ -85,6 +85,8 @@ ROLE_OF = {
     "integration": Role.INTEGRATION,
     "auditor": Role.AUDITOR,
     "outsider": Role.CASEWORKER,
+    "coordinator": Role.INTERPRETER_COORDINATOR,
+    "lawyer": Role.LAWYER,
 }
 
 

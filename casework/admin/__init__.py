@@ -19,4 +19,5 @@ from casework.admin import (  # noqa: F401
     staff,
     statistics,
     status_lookups,
+    vulnerability,
 )

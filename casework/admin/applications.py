@@ -107,6 +107,8 @@ def _timeline_item(event: AuditEvent) -> dict:
         # events written before it did so: whether a late reason was given.
         "late": bool(changes["late"] if "late" in changes else changes.get("late_reason")),
         "by": changes.get("lodged_by", ""),
+        # The appeal was lodged by the applicant's lawyer, signed in (the register's entry).
+        "by_lawyer": bool(changes.get("lawyer")),
     }
 
 
@@ -508,7 +510,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             events = events.exclude(target_state="")
         recent = list(events.order_by("-at", "-id")[:200])
         timeline = [_timeline_item(e) for e in recent]
-        case_file = casefile.case_file_context(request, app, recent)
+        # The lawyer's timeline leaves out the note and document events: their panels ask.
+        case_file = casefile.case_file_context(request, app, None if as_lawyer else recent)
         # A note's event shows the note as it reads now, to those who may read it.
         notes = casefile.notes_by_event(request, app, recent, case_file)
         for item in timeline:
@@ -531,7 +534,11 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
             "case_interviews": interviews,
             "case_timeline": timeline,
             "case_appointment": appointment,
-            "case_decisions": list(app.decisions.order_by("decided_at")) if as_lawyer else [],
+            "case_decisions": list(
+                app.decisions.select_related("notification_lawyer").order_by("decided_at")
+            )
+            if as_lawyer
+            else [],
             "case_probing": _status_probing(app),
             "case": app,
             **case_file,

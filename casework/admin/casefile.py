@@ -171,12 +171,21 @@ def case_file_context(
         "case_note_form": NoteForm() if rights.writes_notes else None,
         "case_documents": documents,
         "case_may_add_versions": rights.adds_versions,
-        "case_document_form": (
-            DocumentForm(initial={"received_on": timezone.localdate(), "language": language})
-            if rights.uploads
-            else None
-        ),
+        "case_document_form": _document_form(user, app, language) if rights.uploads else None,
     }
+
+
+def _document_form(user: Any, app: Application, language: str) -> DocumentForm:
+    """The upload form; a role outside the authority (the applicant's lawyer) is offered only
+    the readers it is itself among, and its own submission as the kind."""
+    form = DocumentForm(initial={"received_on": timezone.localdate(), "language": language})
+    allowed = permissions.upload_visibilities(user, app)
+    if Visibility.INTERNAL not in allowed:
+        visibility = form.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = [(v, label) for v, label in Visibility.choices if v in allowed]
+        form.initial.update(visibility=allowed[0], kind=CaseDocumentKind.LAWYER_SUBMISSION)
+    return form
 
 
 def notes_by_event(

@@ -16,7 +16,6 @@ from casework.admin.base import (
     ScopedAdminMixin,
     ServiceFormAdminMixin,
     changed_fields,
-    formset_writes,
     saved_as,
 )
 from casework.core.exceptions import TransitionInvalid
@@ -25,7 +24,8 @@ from casework.lawyers.services import (
     appointment_change,
     appointment_end,
     appointment_make,
-    duty_list_join,
+    duty_list_arrange,
+    duty_list_create,
     lawyer_register,
     lawyer_update,
     representative_appoint,
@@ -65,47 +65,80 @@ class LawyerAdmin(
         saved_as(obj, saved)
 
 
+class DutyListMemberForm(forms.ModelForm):
+    """A lawyer's place on the list. The order is checked and written as a whole by
+    ``duty_list_arrange`` (two lawyers swapping places would each clash with the other's
+    stored place if every row were checked against the table on its own)."""
+
+    class Meta:
+        model = DutyListMember
+        fields = ("position", "lawyer")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["position"].help_text = _("Empty: at the end of the list.")
+
+    def _post_clean(self) -> None:
+        """No row-by-row check against the table: see the class docstring."""
+
+
 class DutyListMemberInline(admin.TabularInline):
-    """The lawyers on the list in the order of their turn; a lawyer joins at the end."""
+    """The lawyers on the list in the order of their turn: move one by changing its place,
+    take one off by ticking it, add one (at the end unless given a place)."""
 
     model = DutyListMember
-    extra = 0
+    form = DutyListMemberForm
+    extra = 1
     fields = ("position", "lawyer")
-    readonly_fields = ("position",)
     autocomplete_fields = ("lawyer",)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+def duty_list_order(formset: Any) -> list[Lawyer]:
+    """The lawyers the inline's rows leave on the list, in the order of their places (a row
+    without a place goes to the end, rows in the order they were written)."""
+    rows = []
+    for n, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", None) or {}
+        if not data or data.get("DELETE") or data.get("lawyer") is None:
+            continue
+        position = data.get("position")
+        rows.append((position if position is not None else 10**9, n, data["lawyer"]))
+    return [lawyer for _position, _n, lawyer in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
 @admin.register(DutyList)
 class DutyListAdmin(
     _NoDelete, ScopedAdminMixin, ServiceFormAdminMixin, FastListMixin, admin.ModelAdmin
 ):
-    """On-call lists; the turn (``last_position``) moves only when the list offers a lawyer."""
+    """On-call lists (``duty_list_create``), and the lawyers on each in the order of their
+    turn (``duty_list_arrange``); the turn (``last_position``) moves only when the list
+    offers a lawyer."""
 
     list_display = ("__str__", "kind", "region", "last_position")
     fields = ("kind", "region", "last_position")
-    readonly_fields = ("kind", "region", "last_position")
+    readonly_fields = ("last_position",)
     inlines = (DutyListMemberInline,)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # one list per kind and region, made with the register's set-up
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return self.readonly_fields
+        return ("kind", "region", "last_position")  # another kind or region: another list
 
     def save_model(self, request: HttpRequest, obj: DutyList, form: Any, change: bool) -> None:
-        """Nothing of the list itself is edited here: only lawyers join (``save_formset``)."""
+        if not change:
+            saved = duty_list_create(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                region=form.cleaned_data["region"],
+            )
+            saved_as(obj, saved)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for write, inline_form in formset_writes(formset):
-            if write == "add":
-                duty_list_join(
-                    actor=request.user,
-                    duty_list=form.instance,
-                    lawyer=inline_form.cleaned_data["lawyer"],
-                )
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        duty_list_arrange(
+            actor=request.user, duty_list=form.instance, lawyers=duty_list_order(formset)
+        )
 
 
 class AppointmentForm(forms.ModelForm):

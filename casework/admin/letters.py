@@ -308,9 +308,9 @@ def letters_panel(user: Any, app: Application, *, known_none: bool = False) -> d
     )
     letters = (
         list(
-            app.letters.select_related("created_by", "sent_by", "corrects", "delivery").order_by(
-                "-created_at", "-id"
-            )
+            visible_to(user, app.letters.all())
+            .select_related("created_by", "sent_by", "corrects", "delivery")
+            .order_by("-created_at", "-id")
         )
         if may_view and not known_none
         else []

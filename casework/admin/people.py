@@ -48,6 +48,7 @@ from casework.people.services import (
     person_update,
 )
 from casework.privacy.access import AccessLoggedAdminMixin
+from casework.privacy.scopes import sees_health_detail
 from casework.staff.users import AnyUser
 
 
@@ -165,6 +166,13 @@ class PersonAdmin(
             return queryset, False
         return queryset.filter(name_starts_with(search_term)), False
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        """The person, told who reads the page: a panel's content may depend on it."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            setattr(obj, person_panels.VIEWER_ATTRIBUTE, request.user)
+        return obj
+
     # Other apps' read-only panels (``casework.people.panels``): reception's placement, say.
     def _panel_fields(self, request: HttpRequest, obj: Any) -> list:
         if obj is None:
@@ -194,6 +202,13 @@ class PersonAdmin(
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and not sees_health_detail(request.user):
+            # The free-text health needs are health data (``scopes.HEALTH_FIELDS``): a
+            # reception officer reads the needs' accommodation in the panel instead.
+            fieldsets = [
+                (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "health_needs")})
+                for name, opts in fieldsets
+            ]
         panels = self._panel_fields(request, obj)
         if panels:
             fieldsets.append((_("Other services"), {"fields": tuple(panels)}))

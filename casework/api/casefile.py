@@ -172,7 +172,9 @@ class DocumentUploadSerializer(serializers.Serializer):
     translated = serializers.BooleanField(required=False, default=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     visibility = serializers.ChoiceField(
-        choices=Visibility.choices, default=Visibility.INTERNAL, required=False
+        choices=Visibility.choices,
+        required=False,
+        help_text="Left out: internal for staff; shared with the lawyer when the lawyer sends it.",
     )
 
 
@@ -196,6 +198,11 @@ class _OfCaseFile:
     def application(self) -> Application:
         cases = permissions.case_file_cases(self.request.user)
         return get_object_or_404(cases, pk=self.kwargs["application_pk"])
+
+    def role_grants(self, user: Any, perm: str) -> bool:
+        """A role registered with the case file (the applicant's lawyer) passes the door
+        without the staff's model permission (``casework.api.base.RolePermission``)."""
+        return permissions.access_grants(user, perm)
 
 
 SEARCH = OpenApiParameter(

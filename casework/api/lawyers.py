@@ -20,6 +20,7 @@ cases included), ETag and If-Match, Idempotency-Key, cursor pages, every read lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django_filters import rest_framework as filters
@@ -205,6 +206,31 @@ class RepresentativeFilterSet(filters.FilterSet):
 # --- Views ----------------------------------------------------------------------------------
 
 
+def _versioned_write(
+    view: Any,
+    request: Any,
+    serializer_class: type[serializers.Serializer],
+    service: Callable[..., Any],
+    record_name: str,
+    *,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    """The end and change actions of an appointment or a representative: the record in the
+    user's scope (404), the input, ``If-Match`` against the record's version (412), then the
+    service with the version it was read at (409 when it moved meanwhile)."""
+    record = view.get_object()
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    view.check_if_match(record)
+    written = service(
+        actor=request.user,
+        expected_version=view.expected_version(),
+        **{record_name: record},
+        **serializer.validated_data,
+    )
+    return view.respond(written, status_code=status_code)
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: LawyerSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: LawyerSerializer, **ERROR_RESPONSES}),
@@ -336,17 +362,7 @@ class AppointmentViewSet(
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def end(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        appointment = self.get_object()
-        serializer = EndSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.check_if_match(appointment)
-        ended = appointment_end(
-            actor=request.user,
-            appointment=appointment,
-            expected_version=self.expected_version(),
-            **serializer.validated_data,
-        )
-        return self.respond(ended)
+        return _versioned_write(self, request, EndSerializer, appointment_end, "appointment")
 
     @extend_schema(
         summary="Change the lawyer",
@@ -358,17 +374,14 @@ class AppointmentViewSet(
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def change(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        appointment = self.get_object()
-        serializer = ChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.check_if_match(appointment)
-        new = appointment_change(
-            actor=request.user,
-            appointment=appointment,
-            expected_version=self.expected_version(),
-            **serializer.validated_data,
+        return _versioned_write(
+            self,
+            request,
+            ChangeSerializer,
+            appointment_change,
+            "appointment",
+            status_code=status.HTTP_201_CREATED,
         )
-        return self.respond(new, status_code=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -414,14 +427,4 @@ class RepresentativeViewSet(
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def end(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        representative = self.get_object()
-        serializer = EndSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.check_if_match(representative)
-        ended = representative_end(
-            actor=request.user,
-            representative=representative,
-            expected_version=self.expected_version(),
-            **serializer.validated_data,
-        )
-        return self.respond(ended)
+        return _versioned_write(self, request, EndSerializer, representative_end, "representative")

@@ -49,7 +49,7 @@ from casework.letters.services import (
 )
 from casework.privacy.access import AccessLoggingMixin, access_log
 from casework.privacy.models import AccessLog
-from casework.privacy.scopes import applications_visible_to
+from casework.privacy.scopes import applications_visible_to, visible_to
 
 
 class LetterDeliverySerializer(StrictModelSerializer):
@@ -170,7 +170,9 @@ class LetterViewSet(
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Letter.objects.none()
-        return Letter.objects.filter(application=self.application).select_related("delivery")
+        # The rows the user may read (the applicant's lawyer: the letters that were sent).
+        letters = Letter.objects.filter(application=self.application)
+        return visible_to(self.request.user, letters).select_related("delivery")
 
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         serializer = LetterCreateSerializer(data=request.data)

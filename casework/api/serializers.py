@@ -309,6 +309,7 @@ class DecisionSerializer(SpecialCategoryMixin, StrictModelSerializer):
             "notification_receipt",
             "notification_confirmed_by",
             "notification_recorded_by",
+            "notification_lawyer",
         ]
         read_only_fields = fields
 

@@ -13,6 +13,7 @@ from casework.api import (
     resettlement,
     returns,
     views,
+    vulnerability,
 )
 
 router = SimpleRouter()
@@ -43,6 +44,9 @@ router.register(
 )
 router.register("permits", permits.ResidencePermitViewSet, basename="permit")
 router.register("permit-renewals", permits.RenewalRunViewSet, basename="permit-renewal")
+router.register("vulnerabilities", vulnerability.VulnerabilityViewSet, basename="vulnerability")
+router.register("tb-screenings", vulnerability.TbScreeningViewSet, basename="tb-screening")
+router.register("age-assessments", vulnerability.AgeAssessmentViewSet, basename="age-assessment")
 
 nested = SimpleRouter()
 nested.register("interviews", views.InterviewViewSet, basename="interview")

@@ -254,6 +254,17 @@ class Decision(models.Model):
         related_name="+",
         verbose_name=_("delivery recorded by"),
     )
+    # Delivered to the applicant's appointed lawyer (the lawyer channel): the lawyer of the
+    # case's current appointment, from the register. Public Administration Act § 29 with
+    # § 12: a decision that reached the party's lawyer has reached the party.
+    notification_lawyer = models.ForeignKey(
+        "casework.Lawyer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("delivered to the lawyer"),
+    )
 
     class Meta:
         verbose_name = _("decision")

@@ -135,7 +135,11 @@ class RecordsAppeal:
         )
 
     def audit(self, appeal: Any) -> dict[str, Any]:
-        return {}
+        """Who lodged it, as recorded on the appeal: the lawyer from the register when they
+        lodged it themselves (the timeline then says so, not "the applicant")."""
+        if appeal.lawyer is None:
+            return {}
+        return {"lodged_by": appeal.lodged_by, "lawyer": appeal.lawyer.pk}
 
 
 def _the_applicant() -> str:
@@ -173,6 +177,7 @@ class RecordsNotification:
         decision.notification_receipt = values.get("receipt") or ""
         decision.notification_confirmed_by = values.get("confirmed_by") or ""
         decision.notification_recorded_by = recorded_user(actor)
+        decision.notification_lawyer = _appointed_lawyer(app, values["channel"])
         decision.save(
             update_fields=[
                 "notified_at",
@@ -180,8 +185,25 @@ class RecordsNotification:
                 "notification_receipt",
                 "notification_confirmed_by",
                 "notification_recorded_by",
+                "notification_lawyer",
             ]
         )
+
+
+def _appointed_lawyer(app: Any, channel: str) -> Any:
+    """The recipient of a delivery by the lawyer channel: the lawyer of the case's current
+    appointment (None for another channel, or a lawyer outside the register)."""
+    from casework.applications.choices import NotificationChannel
+
+    if channel != NotificationChannel.LAWYER:
+        return None
+    appointment = apps.get_model("casework", "Appointment")
+    current = (
+        appointment.objects.filter(application_id=app.pk, ends_on=None)
+        .select_related("lawyer")
+        .first()
+    )
+    return current.lawyer if current is not None else None
 
 
 @dataclass(frozen=True)

@@ -454,7 +454,8 @@ def interview_move(
     location: str | None = None,
 ) -> Interview:
     """Move a booked interview to another time (and place): its reminders start again for the
-    new time, and the applicant is told of the move at once (a new notice, exactly once)."""
+    new time, the applicant is told of the move at once (a new notice, exactly once), and the
+    interpreters booked for it move with it (``INTERVIEWS_MOVED``)."""
     if not actor.has_perm("casework.schedule_interview", interview.application):
         raise PermissionDenied(_("You may not schedule interviews for this case."))
     with transaction.atomic():
@@ -467,6 +468,8 @@ def interview_move(
         if location is not None and location.strip():
             interview.location = location.strip()
         interview.save(update_fields=["scheduled_at", "location"])
+        for follow in INTERVIEWS_MOVED:
+            follow(actor, interview)
         audit_log(
             actor=actor,
             action="interview_moved",
@@ -495,6 +498,10 @@ INTERVIEW_HELD_CHECKS: list[Callable[[Interview], str | None]] = []
 # them (the interpreters' time). Called inside the service's transaction with the acting user
 # and the interviews' ids.
 INTERVIEWS_CALLED_OFF: list[Callable[[AnyUser, list[int]], None]] = []
+# What other concerns do when an interview is moved (its time or place changed): move what
+# was booked for it (the interpreters' time). Called inside the service's transaction with
+# the acting user and the interview as it now stands.
+INTERVIEWS_MOVED: list[Callable[[AnyUser, Interview], None]] = []
 
 
 def interview_record_held(

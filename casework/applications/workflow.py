@@ -480,6 +480,7 @@ class ApplicationWorkflow:
         appeal_deadline: dt.datetime | None
         appealed_at: dt.datetime | None
         is_final: bool
+        person: Any
         held_from: str
         hold_reason: str
         hold_review_on: dt.date | None
@@ -889,9 +890,28 @@ class ApplicationWorkflow:
         require(grounds, "grounds", _("Grounds"))
         self.reversal_requested_at = None
 
+    def _assessed_adult(self) -> bool:
+        """The latest age assessment (``casework.vulnerability``) found the person an adult:
+        the limited permit of utlendingsforskriften § 8-8 is then not open to them."""
+        latest = (
+            self.person.age_assessments.order_by("-assessed_on", "-pk")
+            .values_list("outcome", flat=True)
+            .first()
+        )
+        return bool(latest == "adult")
+
     def _check_outcome(self, outcome: str, allowed: tuple[str, ...]) -> None:
         if outcome not in allowed:
             raise TransitionInvalid({"outcome": _("This outcome does not fit this decision.")})
+        if outcome == Outcome.MINOR_LIMITED and self._assessed_adult():
+            raise TransitionInvalid(
+                {
+                    "outcome": _(
+                        "The limited permit until 18 is for unaccompanied minors; the age "
+                        "assessment found this applicant an adult."
+                    )
+                }
+            )
         if allowed is ACCEPT_OUTCOMES and (outcome == Outcome.COLLECTIVE) != (
             self.kind == ApplicationKind.COLLECTIVE
         ):

@@ -274,6 +274,48 @@ def scope_rows(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset.filter(**{f"{parent}__in": visible.values("pk")})
 
 
+def access_grants(user: AnyUser | None, perm: str) -> bool:
+    """Whether a registered access gives ``user`` what the model permission ``perm`` stands
+    for at the API's door (``casework.api.base.RolePermission``): reading notes and documents
+    for any access, writing notes with ``may_note``, uploading with ``may_upload``. Which
+    cases and which visibilities stay this module's rows; the role holds no model permission,
+    so the staff rule never opens their internal notes."""
+    if not _signed_in(user):
+        return False
+    assert user is not None
+    wanted = {
+        "casework.view_casenote": None,
+        "casework.view_casedocument": None,
+        "casework.add_casenote": "may_note",
+        "casework.change_casenote": "may_note",
+        "casework.add_casedocument": "may_upload",
+        "casework.change_casedocument": "may_upload",
+    }
+    if perm not in wanted:
+        return False
+    flag = wanted[perm]
+    return any(flag is None or getattr(access, flag) for access in _accesses_of(user))
+
+
+def upload_visibilities(user: AnyUser | None, application: Any) -> tuple[str, ...]:
+    """The visibilities ``user`` may give a document they add to ``application``: every one
+    for staff; for a registered role only those it reads itself (a lawyer's submission is
+    shared with the lawyer: they must still see what they sent)."""
+    if not _signed_in(user):
+        return ()
+    assert user is not None
+    if user.has_perm("casework.add_casedocument") and _case_in_scope(user, application):
+        return tuple(Visibility.values)
+    found: list[str] = []
+    for access in _accesses_of(user):
+        if (
+            access.may_upload
+            and application.__class__.objects.filter(access.cases(user), pk=application.pk).exists()
+        ):
+            found.extend(v for v in access.visibilities if v not in found)
+    return tuple(found)
+
+
 def role_reads_case_file(user: AnyUser | None) -> bool:
     """Whether the user's role has any part in the case file (for menus and panels)."""
     if not _signed_in(user):
@@ -288,6 +330,7 @@ def role_reads_case_file(user: AnyUser | None) -> bool:
 
 __all__ = [
     "CaseFileAccess",
+    "access_grants",
     "CaseFileRights",
     "case_file_rights",
     "case_file_cases",
@@ -302,4 +345,5 @@ __all__ = [
     "register_case_file_access",
     "role_reads_case_file",
     "scope_rows",
+    "upload_visibilities",
 ]

@@ -211,12 +211,19 @@ def document_add(
     received_on: dt.date | None = None,
     translated: bool = False,
     title: str = "",
-    visibility: str = Visibility.INTERNAL,
+    visibility: str | None = None,
 ) -> CaseDocument:
     """Add a document to a case with its first file (checked by content, size and the virus
-    scanner where there is one)."""
+    scanner where there is one).
+
+    ``visibility``: staff choose (internal when left out); a role outside the authority (the
+    applicant's lawyer) adds what it may read itself, shared with it when left out (Public
+    Administration Act § 18: the party's lawyer sees what they handed in)."""
     if not permissions.may_upload_document(actor, application):
         raise PermissionDenied(_("You may not add documents to this case."))
+    allowed = permissions.upload_visibilities(actor, application)
+    if visibility is None:
+        visibility = Visibility.INTERNAL if Visibility.INTERNAL in allowed else allowed[0]
     errors: dict[str, list[str]] = {}
     if kind not in CaseDocumentKind.values:
         errors["kind"] = [_("Choose what kind of document it is.")]
@@ -225,7 +232,7 @@ def document_add(
     source = " ".join((source or "").split())[:200]
     if not source:
         errors["source"] = [_("Say who handed it in or sent it.")]
-    if visibility not in Visibility.values:
+    if visibility not in allowed:
         errors["visibility"] = [_("Choose who may read it.")]
     if errors:
         raise TransitionInvalid(errors)

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from casework.applications.models import Interview
 from casework.interpreters.choices import HOLDING_STATES, BookingState
 from casework.interpreters.models import Interpreter, InterpreterBooking, InterpreterLanguage
+from casework.lawyers.models import Appointment
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
 from casework.staff.users import AnyUser
@@ -170,8 +171,12 @@ def calendar_week(
     if caseworker_id is not None:
         qs = qs.filter(application__assigned_to_id=caseworker_id)
     bookings = InterpreterBooking.objects.select_related("interpreter").order_by("starts_at", "id")
+    # The lawyer column: the lawyer of the case's current appointment (the register), in the
+    # same query; ``lawyer_present`` only says whether they came.
+    appointed = Appointment.objects.filter(application=OuterRef("application_id"), ends_on=None)
     rows = list(
-        qs.select_related("application__unit", "application__assigned_to", "application__person")
+        qs.annotate(appointed_lawyer=Subquery(appointed.values("lawyer__name")[:1]))
+        .select_related("application__unit", "application__assigned_to", "application__person")
         .prefetch_related(Prefetch("interpreter_bookings", queryset=bookings))
         .order_by("scheduled_at", "id")[: cap + 1]
     )

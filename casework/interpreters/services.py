@@ -27,7 +27,11 @@ from django.utils.translation import gettext as _
 
 from casework.applications.choices import State
 from casework.applications.models import Appeal, Application, Interview
-from casework.applications.services import INTERVIEW_HELD_CHECKS, INTERVIEWS_CALLED_OFF
+from casework.applications.services import (
+    INTERVIEW_HELD_CHECKS,
+    INTERVIEWS_CALLED_OFF,
+    INTERVIEWS_MOVED,
+)
 from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.interpreters.choices import (
@@ -388,10 +392,66 @@ def bookings_release(actor: AnyUser, interview_ids: list[int]) -> None:
         )
 
 
+def bookings_follow_interview(actor: AnyUser, interview: Interview) -> None:
+    """The interview was moved (``interview_move``): each booking that holds an interpreter's
+    time for it moves with it, so that no interpreter stays booked at the old time.
+
+    The session keeps its length and takes the interview's new time and place, and goes back
+    to requested: the interpreter confirms the new time (``reschedule``, a system transition,
+    audited on the case). An interpreter already holding an overlapping session at the new
+    time cannot move with it: that booking is cancelled, by the user who moved the interview,
+    with the reason, and another interpreter is to be booked. The interpreter's row is locked
+    as in ``booking_request``, and on PostgreSQL the exclusion constraint holds it too."""
+    holding = InterpreterBooking.objects.filter(
+        interview_id=interview.pk, state__in=HOLDING_STATES
+    ).order_by("pk")
+    for booking in holding:
+        starts_at = interview.scheduled_at
+        ends_at = starts_at + (booking.ends_at - booking.starts_at)
+        if booking.starts_at == starts_at and booking.location == interview.location:
+            continue
+        locked = Interpreter.objects.select_for_update().get(pk=booking.interpreter_id)
+        clash = (
+            InterpreterBooking.objects.filter(
+                interpreter=locked,
+                state__in=HOLDING_STATES,
+                starts_at__lt=ends_at,
+                ends_at__gt=starts_at,
+            )
+            .exclude(pk=booking.pk)
+            .exists()
+        )
+        when = date_format(timezone.localtime(starts_at), "DATETIME_FORMAT")
+        if clash:
+            booking_transition(
+                actor=actor,
+                booking=booking,
+                name="cancel",
+                reason=_(
+                    "The interview moved to %(when)s, when %(name)s is booked for another "
+                    "session: book another interpreter."
+                )
+                % {"when": when, "name": locked.name},
+            )
+            continue
+        booking_transition(
+            actor=None,
+            booking=booking,
+            name="reschedule",
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=interview.location,
+            reason=_("The interview moved to %(when)s: the interpreter confirms the new time.")
+            % {"when": when},
+        )
+
+
 def register_checks() -> None:
-    """Ask ``interview_record_held`` about unconfirmed bookings, and release bookings of
-    interviews called off (once, from ``ready``)."""
+    """Ask ``interview_record_held`` about unconfirmed bookings, release bookings of
+    interviews called off, and move the bookings of interviews moved (once, from ``ready``)."""
     if unconfirmed_booking_refusal not in INTERVIEW_HELD_CHECKS:
         INTERVIEW_HELD_CHECKS.append(unconfirmed_booking_refusal)
     if bookings_release not in INTERVIEWS_CALLED_OFF:
         INTERVIEWS_CALLED_OFF.append(bookings_release)
+    if bookings_follow_interview not in INTERVIEWS_MOVED:
+        INTERVIEWS_MOVED.append(bookings_follow_interview)

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.interpreters.choices import BookingState
 from casework.transitions.declaration import (
+    DATETIME,
     LONG_TEXT,
     REASON,
+    TEXT,
     Input,
     declarations,
     guard,
@@ -54,6 +56,11 @@ CANCEL_REASON = Input(
     help_text=_("Why the booking is cancelled (the interview moved, the interpreter is ill…)."),
     audit=REASON,
 )
+# The session's new time and place when the interview it interprets is moved (given by the
+# system: ``services.bookings_follow_interview``).
+NEW_START = Input("starts_at", DATETIME, _("Starts at"), required=True)
+NEW_END = Input("ends_at", DATETIME, _("Ends at"), required=True)
+NEW_PLACE = Input("location", TEXT, _("Place"), max_length=200, default="")
 NO_SHOW_NOTE = CANCEL_REASON.but(
     required=False, default="", help_text=_("What happened, if known.")
 )
@@ -64,6 +71,8 @@ class BookingWorkflow:
 
     if TYPE_CHECKING:  # the model's fields the transitions read and write
         starts_at: dt.datetime
+        ends_at: dt.datetime
+        location: str
         reason: str
 
     @transition(
@@ -90,6 +99,27 @@ class BookingWorkflow:
     def cancel(self, *, reason: str) -> None:
         """Release the interpreter's time (the session moved or was called off), with why."""
         self.reason = require(reason, "reason", _("Reason"))
+
+    @transition(
+        source=[BookingState.REQUESTED, BookingState.CONFIRMED],
+        target=BookingState.REQUESTED,
+        label=_("Move with the interview"),
+        done=_("Interpreter booking moved with the interview: to be confirmed again"),
+        permission=None,
+        inputs=[NEW_START, NEW_END, NEW_PLACE, CANCEL_REASON.but(required=False, default="")],
+        role="system",
+    )
+    def reschedule(
+        self, *, starts_at: dt.datetime, ends_at: dt.datetime, location: str = "", reason: str = ""
+    ) -> None:
+        """The interview moved: the booking holds the interpreter's new time instead of the
+        old one (never both), and asks them again: a yes to the old time is no yes to the new
+        one (Interpreting Act 2022: the authority answers for the interpreter it uses)."""
+        self.starts_at = starts_at
+        self.ends_at = ends_at
+        if location:
+            self.location = location
+        self.reason = reason
 
     @transition(
         source=BookingState.CONFIRMED,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from casework.applications.models import Application
 from casework.audit.services import apply_changes, audit_log, audit_subject
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
+from casework.lawyers.choices import DutyListKind, Region
 from casework.lawyers.models import Appointment, DutyList, DutyListMember, Lawyer, Representative
 from casework.lawyers.rules import appointment_refusal, is_free
 from casework.people.models import Person
@@ -130,6 +131,70 @@ def duty_list_join(*, actor: AnyUser, duty_list: DutyList, lawyer: Lawyer) -> Du
             changes={"subject": audit_subject(locked), "lawyer": lawyer.pk},
         )
     return member
+
+
+def duty_list_create(*, actor: AnyUser, kind: str, region: str) -> DutyList:
+    """Open a duty list (vaktordning) for one kind of case in one region; lawyers are put on
+    it in their order with ``duty_list_arrange``. One list per kind and region."""
+    _require(actor, "casework.add_dutylist")
+    if kind not in DutyListKind.values:
+        raise TransitionInvalid({"kind": _("Choose the kind of cases of the list.")})
+    if region not in Region.values:
+        raise TransitionInvalid({"region": _("Choose the region of the list.")})
+    with transaction.atomic():
+        if DutyList.objects.filter(kind=kind, region=region).exists():
+            raise TransitionInvalid(
+                {"region": _("A duty list for this kind of case and region exists already.")}
+            )
+        duty_list = DutyList.objects.create(kind=kind, region=region)
+        audit_log(
+            actor=actor,
+            action="duty_list.created",
+            changes={"subject": audit_subject(duty_list), "kind": kind, "region": region},
+        )
+    return duty_list
+
+
+def duty_list_arrange(
+    *,
+    actor: AnyUser,
+    duty_list: DutyList,
+    lawyers: list[Lawyer],
+    expected_version: int | None = None,
+) -> DutyList:
+    """Put exactly ``lawyers`` on the list, in this order of turn (the first is offered first).
+
+    The turn goes on after the lawyer who was offered last, where they now stand; if they
+    left the list, from the start. Each lawyer once; the list's row is locked while its
+    members are rewritten, so an offer never sees half an order."""
+    _require(actor, "casework.change_dutylist")
+    if len({lawyer.pk for lawyer in lawyers}) != len(lawyers):
+        raise TransitionInvalid({"lawyers": _("Each lawyer is on a list once.")})
+    with transaction.atomic():
+        locked = DutyList.objects.select_for_update().get(pk=duty_list.pk)
+        _check_version(locked, expected_version)
+        before = list(locked.members.order_by("position").values_list("lawyer_id", flat=True))
+        after = [lawyer.pk for lawyer in lawyers]
+        if before == after:
+            return locked
+        last = (
+            locked.members.filter(position=locked.last_position)
+            .values_list("lawyer_id", flat=True)
+            .first()
+        )
+        locked.members.all().delete()
+        DutyListMember.objects.bulk_create(
+            DutyListMember(duty_list=locked, lawyer_id=pk, position=n)
+            for n, pk in enumerate(after, start=1)
+        )
+        locked.last_position = after.index(last) + 1 if last in after else 0
+        _bump(locked, ["last_position"])
+        audit_log(
+            actor=actor,
+            action="duty_list.arranged",
+            changes={"subject": audit_subject(locked), "lawyers": [before, after]},
+        )
+    return locked
 
 
 def duty_list_offer(*, actor: AnyUser, duty_list: DutyList) -> Lawyer:

@@ -10,10 +10,12 @@ its ``AppConfig.ready``::
         permission="reception.view_placement",
     )
 
-``render(person)`` returns HTML made safe with ``format_html``. A panel is shown only to users
-holding ``permission`` (a caseworker does not see reception's links to move a resident), and
-only on the change page of an existing person. A panel that fails is logged and shows a dash:
-the person's page never breaks because of another app.
+``render(person)`` returns HTML made safe with ``format_html``; a panel registered with
+``with_viewer=True`` is called ``render(person, user)`` with the user reading the page (what it
+shows may depend on their role, and a read of special-category data is access-logged). A
+panel is shown only to users holding ``permission`` (a caseworker does not see reception's
+links to move a resident), and only on the change page of an existing person. A panel that
+fails is logged and shows a dash: the person's page never breaks because of another app.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PanelRender = Callable[[Any], str]
+PanelRender = Callable[..., str]
+# The attribute the person's admin page sets on the person it shows: the user reading it.
+VIEWER_ATTRIBUTE = "_panel_viewer"
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,20 @@ _panels: dict[str, PersonPanel] = {}
 
 
 def register_person_panel(
-    key: str, render: PanelRender, *, label: StrOrPromise, permission: str | None = None
+    key: str,
+    render: PanelRender,
+    *,
+    label: StrOrPromise,
+    permission: str | None = None,
+    with_viewer: bool = False,
 ) -> PersonPanel:
     """Add (or replace, by ``key``) a read-only panel on the person's admin page."""
 
     @admin.display(description=label)
     def show(person: Any) -> str:
         try:
+            if with_viewer:
+                return render(person, getattr(person, VIEWER_ATTRIBUTE, None))
             return render(person)
         except Exception:  # one app's bug must not take the person's page down
             log.exception("person panel %s failed", key)

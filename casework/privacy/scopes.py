@@ -147,12 +147,19 @@ def _lawyer_register_visible_to(user: AnyUser, queryset: QuerySet) -> QuerySet:
     if sees_everything(user) or has_role(user, *REGISTER_READERS):
         return queryset
     if has_role(user, Role.LAWYER):
+        from casework.lawyers.models import DutyListMember
+
+        # Each row once without DISTINCT (a list of the register stays a bounded read): the
+        # lists are asked whether one of their places is the lawyer's.
+        theirs = DutyListMember.objects.filter(
+            duty_list=OuterRef("pk"), lawyer__user_id=user.pk or 0
+        )
         own = {
             "casework.lawyer": Q(user_id=user.pk),
-            "casework.dutylist": Q(members__lawyer__user_id=user.pk),
+            "casework.dutylist": Q(Exists(theirs)),
             "casework.dutylistmember": Q(lawyer__user_id=user.pk),
         }[queryset.model._meta.label_lower]
-        return queryset.filter(own).distinct()
+        return queryset.filter(own)
     return queryset.none()
 
 
@@ -174,11 +181,40 @@ ROLES_WITH_GROUNDS = (
 )
 
 
+# Health data (GDPR art. 9): what a special need is and the medical detail behind it, an age
+# assessment's findings (the person's free-text ``health_needs`` follow the same roles: the
+# API's ``SPECIAL_CATEGORY_ROLES``, the person's admin page). Seen by the roles whose work on
+# the case needs them: its caseworkers and decision-makers (their unit's cases), the appeals body
+# (appealed cases) and the applicant's own lawyer (their clients: the need bears on the claim
+# and on the interview). Not by reception, who is told that a need exists and what the
+# accommodation must offer (Reception Conditions Directive art. 22), nor by the auditor, who
+# sees that records exist and who read them (the access log), as for ``health_needs`` in the
+# API, nor by registration or integration officers.
+HEALTH_FIELDS: dict[str, frozenset[str]] = {
+    "casework.vulnerability": frozenset({"kind", "detail", "assessed_by", "end_reason"}),
+    "casework.ageassessment": frozenset({"basis"}),
+}
+ROLES_WITH_HEALTH = (Role.CASEWORKER, Role.DECISION_MAKER, Role.APPEALS, Role.LAWYER)
+
+
+def sees_health_detail(user: AnyUser | None) -> bool:
+    """Whether ``user``'s role reads the health detail of the people in their scope."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and (user.is_superuser or has_role(user, *ROLES_WITH_HEALTH))
+    )
+
+
 def hidden_fields(user: AnyUser, model: Any) -> frozenset[str]:
-    """Fields of ``model`` that ``user`` must not see: the grounds, for roles without need."""
+    """Fields of ``model`` that ``user`` must not see: the grounds and the health detail, for
+    roles without need."""
+    label = model._meta.label_lower
+    if label in HEALTH_FIELDS:
+        return frozenset() if sees_health_detail(user) else HEALTH_FIELDS[label]
     if user.is_superuser or has_role(user, *ROLES_WITH_GROUNDS):
         return frozenset()
-    return SENSITIVE_FIELDS.get(model._meta.label_lower, frozenset())
+    return SENSITIVE_FIELDS.get(label, frozenset())
 
 
 def applications_visible_to(user: AnyUser, queryset: QuerySet | None = None) -> QuerySet:

@@ -282,3 +282,26 @@ grant(
     Role.REGISTRAR, "casework.view_letter", "casework.change_letter", "casework.view_letterdelivery"
 )
 grant(Role.APPEALS, "casework.view_letter", "casework.view_letterdelivery")
+# Vulnerability and health: caseworkers and decision-makers record special needs and age
+# assessments and read them; the appeals body and a client's lawyer read them; reception reads
+# that a need exists and the accommodation it requires (the detail is hidden from it:
+# ``casework.privacy.scopes.HEALTH_FIELDS``) and records its residents' tuberculosis screening.
+for _role in (Role.CASEWORKER, Role.DECISION_MAKER):
+    grant(
+        _role,
+        "casework.view_vulnerability",
+        "casework.add_vulnerability",
+        "casework.change_vulnerability",
+        "casework.view_ageassessment",
+        "casework.add_ageassessment",
+        "casework.view_tbscreening",
+        "casework.change_tbscreening",
+    )
+for _role in (Role.APPEALS, Role.LAWYER):
+    grant(_role, "casework.view_vulnerability", "casework.view_ageassessment")
+grant(
+    Role.RECEPTION,
+    "casework.view_vulnerability",
+    "casework.view_tbscreening",
+    "casework.change_tbscreening",
+)

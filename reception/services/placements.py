@@ -8,7 +8,7 @@ has two open placements: a partial unique index (``one_open_placement``) backs t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -20,13 +20,18 @@ from casework.audit.services import audit_log
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Person
 from casework.staff.users import AnyUser, recorded_user
+from casework.vulnerability.services import tb_screening_open
 from reception import deadlines
 from reception.choices import CentreKind, DischargeReason, PlacementEnd
 from reception.exceptions import CentreFull, PlacementConflict, PlacementInvalid
 from reception.models import (
+    CentreStaff,
     Placement,
     ReceptionCentre,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ADULT_AGE = 18
 CHILD_WELFARE_AGE = 15  # under 15: Bufetat's care centres, not UDI's reception centres
@@ -41,6 +46,12 @@ def lock_centres(*centres: ReceptionCentre) -> dict[int, ReceptionCentre]:
     ids = sorted({c.pk for c in centres})
     locked = ReceptionCentre.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return {c.pk: c for c in locked}
+
+
+def centre_officer(centre: ReceptionCentre) -> User | None:
+    """The reception officer a centre's reminders go to: the first who works there."""
+    staff = CentreStaff.objects.filter(centre=centre).select_related("user").order_by("pk").first()
+    return staff.user if staff is not None else None
 
 
 def beds_taken(*, centre: ReceptionCentre, on: dt.date) -> int:
@@ -149,6 +160,15 @@ def _create(
         raise PlacementConflict(
             _("This person already has an open placement. Reload and try again.")
         ) from exc
+    if transferred_from is None:
+        # Arrival in reception: the mandatory tuberculosis screening is due within two weeks,
+        # and the centre that receives the person is reminded (none if already screened).
+        tb_screening_open(
+            actor=actor,
+            person=person,
+            arrived_on=start,
+            recipient_user=centre_officer(centre) or placement.created_by,
+        )
     if centre.kind == CentreKind.ARRIVAL:
         deadline_set(
             source=deadlines.ARRIVAL_STAY.key,

@@ -350,8 +350,9 @@ def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
     staff_site,  # noqa: F811
 ):
     """The demo lawyer's day: only their clients' cases are listed, another case is "does not
-    exist", the client's rejection is read with its grounds, and the appeal is lodged from the
-    case page (screenshots ``docs/screenshots/lawyer-*.png``)."""
+    exist", the client's rejection is read with its grounds, a document is uploaded to the
+    client's case file, and the appeal is lodged from the case page, the timeline naming the
+    lawyer (screenshots ``docs/screenshots/lawyer-*.png``)."""
     from casework.models import Application
 
     site = staff_site
@@ -381,6 +382,30 @@ def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
     assert "Marte Kirkerud" in page.locator(".case-lawyer").inner_text()
     journey.step("client-decision")
 
+    # The client's statement, uploaded on the case page: shared with the lawyer, the only
+    # readers the form offers them.
+    documents = page.locator("#case-documents")
+    documents.locator("input[type=file]").set_input_files(
+        files=[
+            {
+                "name": "statement-for-the-appeal.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n",
+            }
+        ]
+    )
+    documents.locator("[name=source]").fill("Dmitry Sokolov, through his lawyer")
+    documents.locator("[name=title]").fill("Statement for the appeal")
+    readers = documents.locator("[name=visibility] option").all_inner_texts()
+    assert readers == ["shared with the applicant's lawyer"], readers
+    documents.get_by_role("button", name="Add document").click()
+    page.wait_for_load_state("load")
+    assert "The document is added to the case file." in messages(page)
+    listed = page.locator("#case-documents").inner_text()
+    assert "Statement for the appeal" in listed
+    page.locator("#case-documents").scroll_into_view_if_needed()
+    journey.step("document-uploaded")
+
     _action(page, "Lodge appeal")
     journey.step("appeal-form")
     submit(page, "Confirm")
@@ -391,11 +416,15 @@ def test_the_lawyer_finds_the_clients_decision_and_lodges_the_appeal(
     assert _state(page) == "under the Directorate's review of the appeal"
     timeline = page.get_by_role("region", name="Timeline").inner_text()
     assert "Appeal lodged" in timeline
+    assert "by the lawyer Marte Kirkerud" in timeline
+    assert "by the applicant" not in timeline
     journey.step("appeal-lodged")
     _done(page, watch, context)
     client.refresh_from_db()
     appeal = client.appeals.get()
     assert appeal.lawyer.bar_number == "DEMO-1001"
+    document = client.case_documents.get(title="Statement for the appeal")
+    assert document.visibility == "lawyer" and document.created_by.username == "lawyer"
 
 
 def test_the_decision_maker_selects_within_the_quota_until_it_is_full(

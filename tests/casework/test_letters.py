@@ -500,3 +500,48 @@ def test_delivering_the_decision_letter_notifies_the_decision(rejected, casework
     rejected.refresh_from_db()
     assert rejected.appeal_deadline == deadline
     assert LetterDelivery.objects.count() == 2
+
+
+def test_the_decision_letter_handed_to_the_appointed_lawyer_notifies_the_applicant(
+    rejected, caseworker, lawyer, lawyer_user
+):
+    """Public Administration Act § 29 with § 12: the decision reached the applicant when it
+    reached their lawyer. The delivery of the letter by the lawyer channel records the
+    decision's notification (``record_notification``) with the appointed lawyer as the
+    recipient; the appeal deadline runs from that day, and the lawyer reads it so."""
+    from casework.lawyers.models import Appointment
+
+    Appointment.objects.create(application=rejected, lawyer=lawyer, reason="rejection")
+    letter = letter_create(actor=caseworker, application=rejected, kind=LetterKind.REJECTION)
+    letter = letter_record_sending(actor=caseworker, letter=letter, channel="lawyer")
+    today = timezone.localdate()
+    letter_delivery_record(
+        actor=caseworker, letter=letter, delivered_on=today, confirmed_by="the lawyer, by e-mail"
+    )
+    rejected.refresh_from_db()
+    decision = rejected.decisions.get()
+    assert decision.notification_channel == "lawyer"
+    assert decision.notification_lawyer == lawyer
+    assert decision.notification_confirmed_by == "the lawyer, by e-mail"
+    assert timezone.localtime(rejected.notified_at).date() == today
+    assert timezone.localtime(rejected.appeal_deadline).date() == today + dt.timedelta(weeks=3)
+    event = rejected.events.get(action="record_notification")
+    assert event.changes["channel"] == "lawyer"
+    seen = api(lawyer_user).get(f"/api/v1/applications/{rejected.pk}/decisions/").json()
+    assert seen["results"][0]["notification_lawyer"] == lawyer.pk
+
+
+def test_a_letter_by_another_channel_names_no_lawyer(rejected, caseworker, lawyer):
+    from casework.lawyers.models import Appointment
+
+    Appointment.objects.create(application=rejected, lawyer=lawyer, reason="rejection")
+    letter = letter_create(actor=caseworker, application=rejected, kind=LetterKind.REJECTION)
+    letter = letter_record_sending(actor=caseworker, letter=letter, channel="police")
+    letter_delivery_record(
+        actor=caseworker,
+        letter=letter,
+        delivered_on=timezone.localdate(),
+        confirmed_by="officer Hansen",
+    )
+    decision = rejected.decisions.get()
+    assert decision.notification_channel == "police" and decision.notification_lawyer is None

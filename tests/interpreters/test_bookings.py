@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
-from casework.applications.services import interview_record_held
+from casework.applications.services import interview_move, interview_record_held
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.interpreters import selectors, services
 from casework.interpreters.models import InterpreterBooking
@@ -259,3 +259,69 @@ def test_waiving_the_interview_releases_its_interpreter(
     assert booking.reason == "The interview was called off (waived)."
     event = AuditEvent.objects.get(action="booking.cancel")
     assert event.actor == decider
+
+
+# --- the interview moves -------------------------------------------------------------------
+
+
+def test_moving_the_interview_moves_its_booking_to_be_confirmed_again(
+    caseworker, dari_interpreter, interview
+):
+    """No interpreter stays booked at the old time: the booking takes the new time and
+    place, keeps its length, and asks the interpreter again."""
+    booking = services.booking_request(
+        actor=caseworker, interpreter=dari_interpreter, interview=interview, language="prs"
+    )
+    services.booking_transition(actor=caseworker, booking=booking, name="confirm")
+    length = booking.ends_at - booking.starts_at
+    interview_move(
+        actor=caseworker, interview=interview, scheduled_at=at(13, days=8), location="Room 4"
+    )
+    booking.refresh_from_db()
+    assert booking.state == "requested"
+    assert (booking.starts_at, booking.ends_at) == (at(13, days=8), at(13, days=8) + length)
+    assert booking.location == "Room 4"
+    assert not InterpreterBooking.objects.filter(
+        interpreter=dari_interpreter, starts_at=at(9), state__in=("requested", "confirmed")
+    ).exists()
+    event = AuditEvent.objects.get(action="booking.reschedule")
+    assert event.application_id == interview.application_id
+    assert "confirms the new time" in event.reason
+    # The interpreter is free at the old time again: another case may book them then.
+    other_case = ApplicationFactory(unit=interview.application.unit, state="examined")
+    other = InterviewFactory(application=other_case, scheduled_at=at(9), language="prs")
+    assert services.booking_request(
+        actor=caseworker, interpreter=dari_interpreter, interview=other, language="prs"
+    ).starts_at == at(9)
+
+
+def test_an_interpreter_busy_at_the_new_time_is_released_not_double_booked(
+    caseworker, dari_interpreter, interview, case
+):
+    booking = services.booking_request(
+        actor=caseworker, interpreter=dari_interpreter, interview=interview, language="prs"
+    )
+    busy = InterviewFactory(application=case, scheduled_at=at(13, days=8), language="prs")
+    elsewhere = services.booking_request(
+        actor=caseworker, interpreter=dari_interpreter, interview=busy, language="prs"
+    )
+    interview_move(actor=caseworker, interview=interview, scheduled_at=at(13, 30, days=8))
+    booking.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert booking.state == "cancelled" and "book another interpreter" in booking.reason
+    assert booking.starts_at == at(9)  # cancelled where it was: it holds no time any more
+    assert elsewhere.state == "requested" and elsewhere.starts_at == at(13, days=8)
+
+
+def test_a_system_move_is_refused_to_a_person(caseworker, dari_interpreter, interview):
+    booking = services.booking_request(
+        actor=caseworker, interpreter=dari_interpreter, interview=interview, language="prs"
+    )
+    with pytest.raises(PermissionDenied):
+        services.booking_transition(
+            actor=caseworker,
+            booking=booking,
+            name="reschedule",
+            starts_at=at(15),
+            ends_at=at(16),
+        )

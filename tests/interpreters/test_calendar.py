@@ -43,6 +43,38 @@ def test_the_caseworker_sees_the_weeks_interviews_with_room_interpreter_and_lawy
     assert logged.object_ids == [interview.application_id]
 
 
+def test_the_lawyer_column_names_the_appointed_lawyer(
+    client, coordinator, caseworker, interview, other_unit, unit
+):
+    """The lawyer is the one of the case's current appointment (the register), whether or
+    not they were recorded present; an ended appointment leaves the column empty. The unit
+    and caseworker filters keep their rows' lawyers."""
+    from django.utils import timezone
+
+    from casework.lawyers.models import Appointment, Lawyer
+
+    lawyer = Lawyer.objects.create(name="Hedda Gabler", bar_number="B-9", region="east")
+    appointment = Appointment.objects.create(
+        application=interview.application, lawyer=lawyer, reason="minor"
+    )
+    elsewhere = ApplicationFactory(unit=other_unit, state="examined")
+    InterviewFactory(application=elsewhere, scheduled_at=at(11), location="ROOM-BERGEN")
+    other = Lawyer.objects.create(name="Ejlert Loevborg", bar_number="B-8", region="west")
+    Appointment.objects.create(application=elsewhere, lawyer=other, reason="minor")
+    client.force_login(coordinator)
+    base = reverse("admin:casework_calendar") + f"?week={_week(interview.scheduled_at)}"
+
+    def lawyers(query: str = "") -> list[str]:
+        html = client.get(base + query).content.decode()
+        return [part.split("</dd>")[0] for part in html.split("<dt>Lawyer</dt><dd>")[1:]]
+
+    assert sorted(lawyers()) == ["Ejlert Loevborg", "Hedda Gabler"]
+    assert lawyers(f"&unit={unit.pk}") == ["Hedda Gabler"]
+    assert lawyers(f"&caseworker={caseworker.pk}") == ["Hedda Gabler"]
+    Appointment.objects.filter(pk=appointment.pk).update(ends_on=timezone.localdate())
+    assert lawyers(f"&unit={unit.pk}") == ["none appointed"]
+
+
 def test_the_coordinator_sees_every_unit_and_filters_by_unit(
     client, coordinator, interview, other_unit, unit
 ):

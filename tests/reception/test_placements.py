@@ -199,7 +199,11 @@ def test_arrival_stay_reminder_reaches_the_officer_three_days_before(officer, ar
     placement = place(officer, PersonFactory(), arrival_centre, start=dt.date(2024, 1, 1))
     assert reminders_create_due(now=dt.datetime(2024, 1, 19, 23, 59, tzinfo=tz)).total == 0
     assert reminders_create_due(now=dt.datetime(2024, 1, 20, 0, 0, tzinfo=tz)).total == 2
-    email = Reminder.objects.get(deadline__object_id=placement.pk, channel="email")
+    email = Reminder.objects.get(
+        deadline__source="reception.arrival_stay",
+        deadline__object_id=placement.pk,
+        channel="email",
+    )
     assert email.recipient == f"user:{officer.pk}"
     assert reminder_deliver(reminder_id=email.pk)
     # in the officer's language (Norwegian by default), naming what falls due

@@ -29,8 +29,11 @@ class World:
 
 
 @pytest.fixture
-def world(unit, other_unit) -> World:
-    """Oslo (``unit``) has one case; Bergen (``other_unit``) one ordinary and one appealed."""
+def world(unit, other_unit, lawyer_user) -> World:
+    """Oslo (``unit``) has one case; Bergen (``other_unit``) one ordinary and one appealed.
+    The signed-in lawyer of the role fixtures is appointed on Bergen's ordinary case."""
+    from casework.lawyers.models import Appointment, Lawyer
+
     p_here = PersonFactory(given_name="Amina", family_name="Rahimi", nationality="AF")
     p_there = PersonFactory(given_name="Yusuf", family_name="Rahman", nationality="SY")
     p_appealed = PersonFactory(given_name="Olena", family_name="Rahmanova", nationality="UA")
@@ -43,6 +46,10 @@ def world(unit, other_unit) -> World:
         state=State.APPEALED,
         appealed_at=timezone.now() - dt.timedelta(days=2),
     )
+    counsel = Lawyer.objects.create(
+        name="Hedda Gabler", bar_number="B-WORLD", region="west", user=lawyer_user
+    )
+    Appointment.objects.create(application=app_there, lawyer=counsel, reason="chosen")
     flag_here = DuplicateFlag.objects.create(person=p_here, candidate=p_intake, score=0.9)
     flag_there = DuplicateFlag.objects.create(person=p_there, candidate=p_appealed, score=0.9)
     event_here = AuditEvent.objects.create(

@@ -19,6 +19,7 @@ from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
 from casework.resettlement import services as resettlement_services
 from casework.returns import services as return_services
+from casework.vulnerability import services as vulnerability
 from integration.models import (
     IntroductionProgramme,
     MunicipalityOfficer,
@@ -71,6 +72,9 @@ WORDS = {
     "document_source": "SOURCE-HALCYON",
     "booking_dialect": "DIALECT-MARMALADE",
     "booking_reason": "BOOKING-TANGERINE",
+    "vulnerability_detail": "NEED-CORMORANT",
+    "vulnerability_end": "NEED-END-WALRUS",
+    "age_basis": "AGE-BASIS-FENNEL",
     "dublin_reason": "DUBLIN-PEREGRINE",
     "stay_grounds": "STAY-LAPWING",
     "return_grounds": "RETURN-PERSIMMON",
@@ -108,6 +112,25 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     )
     household_link_add(actor=dpo, person=PersonFactory(), relative=person, relation="child")
     person_update(actor=dpo, person=person, languages="ti")  # a field-history row
+    # Special needs (one current, one ended) and an age assessment, with their words.
+    vulnerability.vulnerability_record(
+        actor=dpo,
+        person=person,
+        kind="torture",
+        detail=WORDS["vulnerability_detail"],
+        accommodation=["single_room"],
+    )
+    pregnant = vulnerability.vulnerability_record(actor=dpo, person=person, kind="pregnant")
+    vulnerability.vulnerability_end(
+        actor=dpo, vulnerability=pregnant, reason=WORDS["vulnerability_end"]
+    )
+    vulnerability.age_assessment_record(
+        actor=dpo,
+        person=person,
+        method="interview",
+        outcome="undetermined",
+        basis=WORDS["age_basis"],
+    )
 
     app = ApplicationFactory(
         person=person,

@@ -42,7 +42,13 @@ from casework.dublin import services as dublin_services
 from casework.intake import imports
 from casework.interpreters import services as interpreter_services
 from casework.lawyers import services as lawyer_services
-from casework.lawyers.models import Appointment, DutyList, Lawyer, Representative
+from casework.lawyers.models import (
+    Appointment,
+    DutyList,
+    DutyListMember,
+    Lawyer,
+    Representative,
+)
 from casework.models import (
     Application,
     AuditEvent,
@@ -81,6 +87,8 @@ from casework.staff.services import (
     unit_create,
     unit_update,
 )
+from casework.vulnerability import services as vulnerability_services
+from casework.vulnerability.models import AgeAssessment, TbScreening, Vulnerability
 from integration import services as integration_services
 from integration.models import IntroductionProgramme, MunicipalityOfficer
 from reception import services as reception_services
@@ -174,7 +182,12 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.lawyer_register,
         "change": lawyer_services.lawyer_update,
     },
-    "DutyListAdmin": {"DutyListMemberInline.add": lawyer_services.duty_list_join},
+    "DutyListAdmin": {
+        "add": lawyer_services.duty_list_create,
+        "DutyListMemberInline.add": lawyer_services.duty_list_arrange,
+        "DutyListMemberInline.change": lawyer_services.duty_list_arrange,
+        "DutyListMemberInline.delete": lawyer_services.duty_list_arrange,
+    },
     "AppointmentAdmin": {
         "add": lawyer_services.appointment_make,
         "change": lawyer_services.appointment_end,
@@ -183,6 +196,12 @@ WRITES: dict[str, dict[str, Callable]] = {
         "add": lawyer_services.representative_appoint,
         "change": lawyer_services.representative_end,
     },
+    "VulnerabilityAdmin": {
+        "add": vulnerability_services.vulnerability_record,
+        "change": vulnerability_services.vulnerability_end,
+    },
+    "TbScreeningAdmin": {"change": vulnerability_services.tb_screening_record},
+    "AgeAssessmentAdmin": {"add": vulnerability_services.age_assessment_record},
     "ResidencePermitAdmin": {"change": permit_services.permit_card_issued},
     "RenewalRunAdmin": {"add": permit_services.renewal_run_start},
     "MunicipalityOfficerAdmin": {
@@ -259,6 +278,12 @@ RECORDS: dict[str, Editable] = {
     ),
     "casework.Representative": Editable(
         lambda: _representative(None)["record"], frozenset({"ends_on", "end_reason"})
+    ),
+    "casework.Vulnerability": Editable(
+        lambda: _need(None)["record"], frozenset({"ended_on", "end_reason"})
+    ),
+    "casework.TbScreening": Editable(
+        lambda: _screening(None)["record"], frozenset({"screened_on", "result"})
     ),
     "reception.ReceptionCentre": Editable(
         ReceptionCentreFactory, reception_services.CENTRE_EDITABLE_FIELDS
@@ -525,6 +550,15 @@ def _add_inline_row(client: Any, record: Any, prefix: str, **fields: Any) -> Any
     return post_form(client, url, changes)
 
 
+def _duty_list_of_two() -> dict:
+    duty = DutyList.objects.create(kind="48h", region="east")
+    first = Lawyer.objects.create(name="Nora Helmer", bar_number="B-1", region="east")
+    second = Lawyer.objects.create(name="Hedda Gabler", bar_number="B-2", region="east")
+    DutyListMember.objects.create(duty_list=duty, lawyer=first, position=1)
+    DutyListMember.objects.create(duty_list=duty, lawyer=second, position=2)
+    return {"record": duty, "first": first, "second": second}
+
+
 def _document(root: Any) -> dict:
     person = PersonFactory()
     return {"record": person, "document": IdentityDocumentFactory(person=person)}
@@ -592,6 +626,27 @@ def _representative(root: Any) -> dict:
         person=person, name="Solveig Dahl", appointed_by="Statsforvalteren", phone="1"
     )
     return {"record": record, "person": person}
+
+
+def _need(root: Any) -> dict:
+    person = PersonFactory()
+    ApplicationFactory(person=person)
+    record = Vulnerability.objects.create(person=person, kind="pregnant", detail="week 30")
+    return {"record": record, "person": person}
+
+
+def _screening(root: Any) -> dict:
+    person = PersonFactory()
+    ApplicationFactory(person=person)
+    day = timezone.localdate() - dt.timedelta(days=3)
+    record = TbScreening.objects.create(
+        person=person, arrived_on=day, due_on=day + dt.timedelta(days=14), method="xray"
+    )
+    return {"record": record, "person": person}
+
+
+def _claimed_minor(root: Any) -> dict:
+    return {"person": _minor()}
 
 
 def _fresh_rejection() -> Application:
@@ -974,6 +1029,16 @@ SCENARIOS: dict[str, Write] = {
             actor=actor, lawyer=n["record"], firm="Helmer Advokat", active=False
         ),
     ),
+    "DutyListAdmin.add": Write(
+        prepare=lambda root: {},
+        through_admin=lambda client, n: post_form(
+            client, add_url(DutyList), {"kind": "48h", "region": "east"}
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_create(
+            actor=actor, kind="48h", region="east"
+        ),
+        created=DutyList,
+    ),
     "DutyListAdmin.DutyListMemberInline.add": Write(
         prepare=lambda root: {
             "record": DutyList.objects.create(kind="48h", region="east"),
@@ -982,8 +1047,27 @@ SCENARIOS: dict[str, Write] = {
         through_admin=lambda client, n: _add_inline_row(
             client, n["record"], "members", lawyer=n["lawyer"].pk
         ),
-        directly=lambda actor, n: lawyer_services.duty_list_join(
-            actor=actor, duty_list=n["record"], lawyer=n["lawyer"]
+        directly=lambda actor, n: lawyer_services.duty_list_arrange(
+            actor=actor, duty_list=n["record"], lawyers=[n["lawyer"]]
+        ),
+    ),
+    # The first lawyer moves behind the second (place 3 of 2: the end).
+    "DutyListAdmin.DutyListMemberInline.change": Write(
+        prepare=lambda root: _duty_list_of_two(),
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"members-0-position": "3"}
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_arrange(
+            actor=actor, duty_list=n["record"], lawyers=[n["second"], n["first"]]
+        ),
+    ),
+    "DutyListAdmin.DutyListMemberInline.delete": Write(
+        prepare=lambda root: _duty_list_of_two(),
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"members-0-DELETE": "on"}
+        ),
+        directly=lambda actor, n: lawyer_services.duty_list_arrange(
+            actor=actor, duty_list=n["record"], lawyers=[n["second"]]
         ),
     ),
     "AppointmentAdmin.add": Write(
@@ -1060,6 +1144,75 @@ SCENARIOS: dict[str, Write] = {
         directly=lambda actor, n: lawyer_services.representative_end(
             actor=actor, representative=n["record"], reason="The minor turned 18."
         ),
+    ),
+    "VulnerabilityAdmin.add": Write(
+        prepare=lambda root: {"person": PersonFactory()},
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(Vulnerability),
+            {
+                "person": n["person"].pk,
+                "kind": "torture",
+                "detail": "Scars, nightmares.",
+                "accommodation": ["single_room", "ground_floor"],
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        ),
+        directly=lambda actor, n: vulnerability_services.vulnerability_record(
+            actor=actor,
+            person=n["person"],
+            kind="torture",
+            detail="Scars, nightmares.",
+            accommodation=["single_room", "ground_floor"],
+        ),
+        created=Vulnerability,
+    ),
+    "VulnerabilityAdmin.change": Write(
+        prepare=_need,
+        through_admin=lambda client, n: post_form(
+            client, change_url(n["record"]), {"end_reason": "The child was born."}
+        ),
+        directly=lambda actor, n: vulnerability_services.vulnerability_end(
+            actor=actor, vulnerability=n["record"], reason="The child was born."
+        ),
+    ),
+    "TbScreeningAdmin.change": Write(
+        prepare=_screening,
+        through_admin=lambda client, n: post_form(
+            client,
+            change_url(n["record"]),
+            {"screened_on": timezone.localdate().isoformat(), "result": "negative"},
+        ),
+        directly=lambda actor, n: vulnerability_services.tb_screening_record(
+            actor=actor,
+            screening=n["record"],
+            screened_on=timezone.localdate(),
+            result="negative",
+        ),
+    ),
+    "AgeAssessmentAdmin.add": Write(
+        prepare=_claimed_minor,
+        through_admin=lambda client, n: post_form(
+            client,
+            add_url(AgeAssessment),
+            {
+                "person": n["person"].pk,
+                "claimed_birth_date": n["person"].date_of_birth.isoformat(),
+                "method": "interview",
+                "outcome": "undetermined",
+                "basis": "Consistent account.",
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        ),
+        directly=lambda actor, n: vulnerability_services.age_assessment_record(
+            actor=actor,
+            person=n["person"],
+            claimed_birth_date=n["person"].date_of_birth,
+            method="interview",
+            outcome="undetermined",
+            basis="Consistent account.",
+        ),
+        created=AgeAssessment,
     ),
     "ResidencePermitAdmin.change": Write(
         prepare=lambda root: {"record": collective_permit()},

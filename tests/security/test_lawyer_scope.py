@@ -17,15 +17,26 @@ import re
 
 import pytest
 from django.contrib.admin.sites import all_sites
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from casework.casefile.models import (
+    CaseDocument,
+    CaseDocumentVersion,
+    CaseNote,
+    CaseNoteVersion,
+)
 from casework.lawyers.models import Appointment, Lawyer, Representative
+from casework.letters.models import Letter
 from casework.models import AuditEvent
+from casework.privacy.models import AccessLog
 from casework.privacy.registry import registration
 from casework.transitions.services import WORKFLOWS
+from tests.casefile.conftest import PDF
 from tests.factories import (
     ApplicationFactory,
     DecisionFactory,
@@ -71,8 +82,13 @@ class Side:
         entry = registration(model)
         if entry is not None:
             rows = entry.rows([self.person.pk])
-            if "application" in {f.name for f in model._meta.get_fields()}:
+            fields = {f.name for f in model._meta.get_fields()}
+            if "application" in fields:
                 rows = rows.filter(application=self.app)
+            if "visibility" in fields:  # the case file: the row shared with the lawyer
+                rows = rows.filter(visibility="lawyer")
+            if "sent_at" in fields:  # a letter: the one sent
+                rows = rows.exclude(sent_at=None)
             return rows.order_by("-pk").first()
         return None
 
@@ -96,11 +112,52 @@ def _side(lawyer, *, words: str, minor: bool = False) -> Side:
         person=person, name=f"{words}-verge", appointed_by="Statsforvalteren", phone="1"
     )
     AuditEvent.objects.create(application=app, person=person, action="note", reason=f"{words}-R")
+    # The case file: a note kept internal, a note and a document shared with the lawyer, an
+    # internal document; a letter sent and a draft not yet sent.
+    author = UserFactory(username=f"author-{words.lower()}")
+    for visibility, text in (("internal", "INTERNAL-NOTE"), ("lawyer", "SHARED-NOTE")):
+        note = CaseNote.objects.create(
+            application=app, author=author, text=f"{words}-{text}", visibility=visibility
+        )
+        CaseNoteVersion.objects.create(
+            note=note, number=1, text=note.text, visibility=visibility, written_by=author
+        )
+    for visibility in ("lawyer", "internal"):
+        document = CaseDocument.objects.create(
+            application=app,
+            kind="evidence",
+            source=f"{words}-{visibility.upper()}-DOC",
+            language="prs",
+            visibility=visibility,
+            created_by=author,
+        )
+        CaseDocumentVersion.objects.create(
+            document=document,
+            uploaded_by=author,
+            number=1,
+            file=ContentFile(PDF, name="e.pdf"),
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+        )
+    Letter.objects.create(
+        application=app, kind="rejection", language="en", facts={"words": f"{words}-DRAFT"}
+    )
+    Letter.objects.create(
+        application=app,
+        kind="rejection",
+        language="en",
+        facts={"words": f"{words}-SENT"},
+        pdf=ContentFile(PDF, name="letter.pdf"),
+        pdf_sha256="1" * 64,
+        channel="lawyer",
+        sent_at=timezone.now(),
+    )
     return Side(person, app)
 
 
 @pytest.fixture
-def sides(lawyer, unit, other_unit):
+def sides(lawyer, unit, other_unit, media):
     """The lawyer's client, and a case of another lawyer in the same unit and another unit."""
     colleague = Lawyer.objects.create(name="Other Lawyer", bar_number="B-OTHER", region="west")
     client = _side(lawyer, words="CLIENTQX", minor=True)
@@ -164,9 +221,135 @@ def test_the_api_shows_the_lawyer_only_their_clients_records(lawyer_user, sides)
         "api/v1/applications/<int:application_pk>/decisions/<pk>/",
         "api/v1/applications/<int:application_pk>/interviews/<pk>/",
         "api/v1/appointments/<pk>/",
+        "api/v1/applications/<int:application_pk>/notes/",
+        "api/v1/applications/<int:application_pk>/notes/<pk>/",
+        "api/v1/applications/<int:application_pk>/documents/",
+        "api/v1/applications/<int:application_pk>/documents/<pk>/",
+        "api/v1/applications/<int:application_pk>/letters/",
+        "api/v1/applications/<int:application_pk>/letters/<pk>/",
     ):
         assert expected in {_plain(r) for r in read}, (expected, sorted(read))
     assert len(walked) > 20
+
+
+def _body(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("latin-1")
+    return response.content.decode()
+
+
+def test_the_lawyer_reads_the_shared_case_file_and_sent_letters_only(lawyer_user, sides):
+    """Public Administration Act §§ 18–18 a: what is shared with the lawyer, never an
+    internal note; the letters that were sent, not a draft. Every read is access-logged."""
+    client, others = sides
+    api = _api(lawyer_user)
+    base = f"/api/v1/applications/{client.app.pk}"
+    logged = AccessLog.objects.filter(user=lawyer_user).count()
+    notes = api.get(f"{base}/notes/")
+    assert notes.status_code == 200
+    assert [n["text"] for n in notes.json()["results"]] == ["CLIENTQX-SHARED-NOTE"]
+    internal = CaseNote.objects.get(application=client.app, visibility="internal")
+    assert api.get(f"{base}/notes/{internal.pk}/").status_code == 404
+    documents = api.get(f"{base}/documents/").json()["results"]
+    assert [d["source"] for d in documents] == ["CLIENTQX-LAWYER-DOC"]
+    hidden = CaseDocument.objects.get(application=client.app, visibility="internal")
+    assert api.get(f"{base}/documents/{hidden.pk}/download/").status_code == 404
+    shared = CaseDocument.objects.get(application=client.app, visibility="lawyer")
+    assert _body(api.get(f"{base}/documents/{shared.pk}/download/")).startswith("%PDF")
+    letters = api.get(f"{base}/letters/").json()["results"]
+    sent = Letter.objects.get(application=client.app, sent_at__isnull=False)
+    draft = Letter.objects.get(application=client.app, sent_at=None)
+    assert [letter["id"] for letter in letters] == [sent.pk]
+    pdf = api.get(f"{base}/letters/{sent.pk}/pdf/")
+    assert pdf.status_code == 200 and _body(pdf).startswith("%PDF")
+    assert api.get(f"{base}/letters/{draft.pk}/").status_code == 404
+    decision = api.get(f"{base}/decisions/").json()["results"]
+    assert decision[0]["grounds"] == "CLIENTQX-GROUNDS"
+    # Notes, documents, a download, letters, the PDF and the decision: each logged.
+    assert AccessLog.objects.filter(user=lawyer_user).count() >= logged + 6
+    assert AccessLog.objects.filter(user=lawyer_user, action="download").count() == 2
+    for other in others:
+        for path in ("notes/", "documents/", "letters/"):
+            got = api.get(f"/api/v1/applications/{other.app.pk}/{path}")
+            never = api.get(f"/api/v1/applications/{NEVER}/{path}")
+            assert (got.status_code, got.json()) == (never.status_code, never.json())
+            assert got.status_code == 404
+        letter = Letter.objects.filter(application=other.app).exclude(sent_at=None).get()
+        got = api.get(f"/api/v1/applications/{other.app.pk}/letters/{letter.pk}/pdf/")
+        assert got.status_code == 404 and "%PDF" not in _body(got)
+
+
+def test_the_lawyer_uploads_to_the_clients_case_and_nowhere_else(lawyer_user, sides):
+    client, others = sides
+    api = _api(lawyer_user)
+
+    def upload(app_pk, **extra):
+        return api.post(
+            f"/api/v1/applications/{app_pk}/documents/",
+            {
+                "file": SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf"),
+                "kind": "lawyer_submission",
+                "source": "Hedda Gabler, lawyer",
+                "language": "prs",
+                **extra,
+            },
+            format="multipart",
+        )
+
+    made = upload(client.app.pk)
+    assert made.status_code == 201, made.content
+    assert made.json()["visibility"] == "lawyer"  # shared with the lawyer who sent it
+    assert CaseDocument.objects.get(pk=made.json()["id"]).created_by == lawyer_user
+    listed = api.get(f"/api/v1/applications/{client.app.pk}/documents/").json()["results"]
+    assert made.json()["id"] in [d["id"] for d in listed]
+    # Hidden from themselves: refused, nothing stored.
+    assert upload(client.app.pk, visibility="internal").status_code == 400
+    events = AuditEvent.objects.count()
+    for other in others:
+        assert upload(other.app.pk).status_code == 404
+        assert not CaseDocument.objects.filter(
+            application=other.app, source__startswith="Hedda"
+        ).exists()
+    # No note: the lawyer reads what is shared, and writes through documents and the appeal.
+    note = api.post(f"/api/v1/applications/{client.app.pk}/notes/", {"text": "x"}, format="json")
+    assert note.status_code == 403
+    assert AuditEvent.objects.count() == events
+
+
+def test_the_lawyer_uploads_on_the_case_page(client, lawyer_user, sides):
+    """The web page the lawyer uses: the case page's case file, with the upload form whose
+    only choice of readers is the lawyer's own."""
+    mine, others = sides
+    client.force_login(lawyer_user)
+    page = client.get(reverse("admin:casework_application_change", args=[mine.app.pk]))
+    text = page.content.decode()
+    assert "CLIENTQX-SHARED-NOTE" in text and "CLIENTQX-INTERNAL-NOTE" not in text
+    assert "CLIENTQX-LAWYER-DOC" in text and "CLIENTQX-INTERNAL-DOC" not in text
+    form = page.context["case_document_form"]
+    assert [v for v, _label in form.fields["visibility"].choices] == ["lawyer"]
+    url = reverse("admin:casework_application_document_upload", args=[mine.app.pk])
+    data = {
+        "file": SimpleUploadedFile("statement.pdf", PDF, content_type="application/pdf"),
+        "kind": "evidence",
+        "source": "the applicant, through the lawyer",
+        "received_on": timezone.localdate().isoformat(),
+        "language": "prs",
+        "visibility": "lawyer",
+    }
+    done = client.post(url, data, follow=True)
+    assert "The document is added to the case file." in done.content.decode()
+    assert CaseDocument.objects.filter(
+        application=mine.app, source="the applicant, through the lawyer", visibility="lawyer"
+    ).exists()
+    for other in others:
+        data["file"] = SimpleUploadedFile("s.pdf", PDF, content_type="application/pdf")
+        url = reverse("admin:casework_application_document_upload", args=[other.app.pk])
+        never = reverse("admin:casework_application_document_upload", args=[NEVER])
+        got, missing = client.post(url, data), client.post(never, data)
+        assert got.status_code == missing.status_code, (got.status_code, missing.status_code)
+        assert not CaseDocument.objects.filter(
+            application=other.app, source="the applicant, through the lawyer"
+        ).exists()
 
 
 def test_the_lawyer_reads_the_clients_decision_with_its_grounds(lawyer_user, sides):
@@ -314,7 +497,7 @@ def test_admin_lists_name_only_the_clients_rows(client, lawyer_user, sides):
     assert [a.pk for a in listed.context["cl"].result_list] == [mine.app.pk]
 
 
-def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides):
+def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides, caseworker):
     mine, others = sides
     client.force_login(lawyer_user)
     events = AuditEvent.objects.count()
@@ -337,10 +520,19 @@ def test_the_lawyer_changes_nothing_in_the_admin(client, lawyer_user, sides):
     # Lodging the client's appeal on the case page's form.
     url = reverse("admin:casework_application_transition", args=[mine.app.pk, "appeal"])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"version": mine.app.version, "lodged_by": "", "late_reason": ""})
+    response = client.post(
+        url, {"version": mine.app.version, "lodged_by": "the applicant", "late_reason": ""}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     mine.app.refresh_from_db()
     assert mine.app.state == "under_review"
+    # The timeline names the lawyer who lodged it, for the lawyer and for the caseworker.
+    for user in (lawyer_user, caseworker):
+        client.force_login(user)
+        page = client.get(reverse("admin:casework_application_change", args=[mine.app.pk]))
+        timeline = page.content.decode().split('id="case-timeline-title"')[1]
+        assert "by the lawyer Hedda Gabler (Advokatfirma Tesman)" in " ".join(timeline.split())
+        assert "by the applicant" not in timeline
 
 
 def test_an_ended_appointment_closes_the_case_to_the_lawyer(lawyer_user, sides):

@@ -27,6 +27,8 @@ VISIBLE_PEOPLE = {
     "integration": set(),
     "auditor": {"p_here", "p_there", "p_appealed", "p_intake"},
     "outsider": {"p_there", "p_appealed", "p_intake"},
+    "coordinator": set(),  # bookings and the calendar, not the people's files
+    "lawyer": {"p_there"},  # their client's (a current appointment), nobody else
 }
 CASE_OF = {"p_here": "app_here", "p_there": "app_there", "p_appealed": "app_appealed"}
 FLAG_OF = {"p_here": "flag_here", "p_there": "flag_there"}
@@ -41,6 +43,8 @@ MAY_OPEN = {
     "integration": {"person"},
     "auditor": {"person", "application", "duplicateflag", "auditevent", "accesslog"},
     "outsider": {"person", "application", "duplicateflag", "auditevent"},
+    "coordinator": set(),
+    "lawyer": {"person", "application"},
 }
 ROLES = list(VISIBLE_PEOPLE)
 
@@ -126,7 +130,7 @@ def test_autocomplete_answers_only_in_scope(role, client, role_users, world):
     assert got == {getattr(world, p).pk for p in VISIBLE_PEOPLE[role]}, role
 
 
-@pytest.mark.parametrize("role", ["auditor", "reception", "integration"])
+@pytest.mark.parametrize("role", ["auditor", "reception", "integration", "coordinator", "lawyer"])
 def test_read_only_roles_change_nothing(role, client, role_users, world):
     client.force_login(role_users[role])
     person = world.p_here

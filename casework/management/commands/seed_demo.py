@@ -39,6 +39,7 @@ from casework.applications.services import (
     interview_record_held,
     interview_schedule,
 )
+from casework.casefile.services import note_add
 from casework.dublin import demo as dublin_demo
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
@@ -59,6 +60,7 @@ from casework.returns import demo as returns_demo
 from casework.staff.choices import Role
 from casework.staff.models import StaffProfile, Unit
 from casework.staff.roles import sync_role_permissions
+from casework.vulnerability import demo as vulnerability_demo
 
 PARTS = ("protection2022", "collective2023", "recent", "open")
 
@@ -168,10 +170,11 @@ class Command(BaseCommand):
                 registrar=users["registrar"],
                 seed=options["seed"],
             )
+            needs = vulnerability_demo.vulnerability_seed(actor=users["caseworker"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo users ready ({len(users)}); demo cases created: {created}; "
-                f"UNHCR referrals: {referred}"
+                f"UNHCR referrals: {referred}; special needs recorded: {needs}"
             )
         )
         if options["no_bulk"]:
@@ -507,6 +510,23 @@ class Command(BaseCommand):
         for app, reason in clients:
             if not Appointment.objects.filter(application=app).exists():
                 appointment_make(actor=caseworker, application=app, reason=reason, lawyer=ours)
+        # On the first client's case, a note shared with the lawyer and one kept internal:
+        # the lawyer reads the first only.
+        if clients and not clients[0][0].notes.exists():
+            first = clients[0][0]
+            note_add(
+                actor=caseworker,
+                application=first,
+                text="The medical report the applicant mentioned has not reached us: please "
+                "send it with the appeal.",
+                visibility="lawyer",
+            )
+            note_add(
+                actor=caseworker,
+                application=first,
+                text="Internal: check the travel route against the country information.",
+                visibility="internal",
+            )
 
 
 class _Progress:

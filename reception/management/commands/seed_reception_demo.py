@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.applications.choices import ApplicationKind
-from casework.models import Person
+from casework.models import Person, TbScreening
+from casework.vulnerability.services import tb_screening_record
 from reception import services
 from reception.demo import ensure_centres
 from reception.exceptions import CentreFull, PlacementConflict, PlacementInvalid
@@ -52,8 +53,13 @@ class Command(BaseCommand):
                     defaults={"places": places},
                 )
             placed = self._place(officer, centres) if officer is not None else 0
+            # Arrival opened their tuberculosis screenings; the centre records some results.
+            screened = self._screen(officer) if officer is not None else 0
         self.stdout.write(
-            self.style.SUCCESS(f"demo centres ready ({len(centres)}); people placed: {placed}")
+            self.style.SUCCESS(
+                f"demo centres ready ({len(centres)}); people placed: {placed}; "
+                f"tuberculosis screenings recorded: {screened}"
+            )
         )
 
     def _place(self, officer, centres: list[ReceptionCentre]) -> int:
@@ -95,3 +101,21 @@ class Command(BaseCommand):
                 continue
             placed += 1
         return placed
+
+    def _screen(self, officer) -> int:
+        """Results for the pending tuberculosis screenings of demo people who arrived a week
+        ago or more (one in four referred to a specialist); the newest stay pending."""
+        today = timezone.localdate()
+        pending = TbScreening.objects.filter(
+            screened_on=None, arrived_on__lte=today - dt.timedelta(days=7), person__is_demo=True
+        ).order_by("pk")
+        done = 0
+        for i, screening in enumerate(pending[:6]):
+            tb_screening_record(
+                actor=officer,
+                screening=screening,
+                screened_on=min(screening.arrived_on + dt.timedelta(days=6 + i), today),
+                result="referred" if i % 4 == 3 else "negative",
+            )
+            done += 1
+        return done

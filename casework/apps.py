@@ -33,6 +33,7 @@ class CaseworkConfig(AppConfig):
         )
         from casework.deadlines.channels import register_channel
         from casework.deadlines.messages import register_notice_lines
+        from casework.dublin import rulesets as dublin_rulesets
         from casework.lawyers import rules as lawyer_rules  # noqa: F401  (appointment permissions)
         from casework.lawyers.channels import RepresentativeChannel
         from casework.permits import deadlines as permit_deadlines  # noqa: F401  (sources)
@@ -68,6 +69,9 @@ class CaseworkConfig(AppConfig):
         register_permit_notices()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="casework.sync_roles")
+        post_migrate.connect(
+            dublin_rulesets.load_if_empty, sender=self, dispatch_uid="casework.dublin_rule_sets"
+        )
         user_login_failed.connect(count_login_failure, dispatch_uid="casework.login_failed")
 
 

@@ -89,3 +89,16 @@ def load(rule_set_model: Any) -> int:
         )
         made += int(created)
     return made
+
+
+def load_if_empty(using: str = "default", **_: object) -> None:
+    """``post_migrate`` handler: reload after a flush emptied the table (transactional tests
+    empty every table, and a case lodged on any day needs the rules in force that day)."""
+    from django.db import connections
+
+    from casework.dublin.models import DublinRuleSet
+
+    if DublinRuleSet._meta.db_table not in connections[using].introspection.table_names():
+        return  # migrated backwards past the table
+    if not DublinRuleSet.objects.using(using).exists():
+        load(DublinRuleSet)

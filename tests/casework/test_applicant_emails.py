@@ -26,6 +26,8 @@ from casework.deadlines.registry import PERSON, sources
 from casework.deadlines.reminders import reminder_deliver, sweep
 from casework.deadlines.services import deadline_set
 from casework.models import Reminder
+from casework.permits.choices import PermitType
+from casework.permits.models import ResidencePermit
 from tests.applicant_messages import applicant_messages
 from tests.factories import ApplicationFactory, InterviewFactory, PersonFactory
 
@@ -97,7 +99,18 @@ def received(language: str, caseworker) -> dict[str, mail.EmailMessage]:
     interview = InterviewFactory(
         application=application, scheduled_at=AT, location="UDI, Oslo", language="ara"
     )
-    objects = {"casework.Application": application.pk, "casework.Interview": interview.pk}
+    permit = ResidencePermit.objects.create(
+        person=person,
+        application=application,
+        permit_type=PermitType.REFUGEE,
+        valid_from=dt.date(2026, 3, 1),
+        valid_until=dt.date(2029, 2, 28),
+    )
+    objects = {
+        "casework.Application": application.pk,
+        "casework.Interview": interview.pk,
+        "casework.ResidencePermit": permit.pk,
+    }
     for number, key in enumerate(person_sources(), start=1):
         spec = sources()[key]
         on_case = spec.model.startswith("casework.")

@@ -51,6 +51,8 @@ NOT_PERSONAL = {
     "api/v1/resettlement-quotas/": "the yearly quota: places by year, no row of a person",
     # (the walk compares routes with their ``^`` taken out, the character class's too)
     "api/v1/resettlement-quotas/(?P<pk>[/.]+)/": "one year's quota: places and counts",
+    "api/v1/permit-renewals/": "group renewals: the group's rule, counts and progress, no person",
+    "api/v1/permit-renewals/(?P<pk>[/.]+)/": "one group renewal: its rule, counts and progress",
     "transitions/": "the names of the transitions the user may make now",
 }
 

@@ -34,11 +34,12 @@ DUBLIN_III: dict[str, Any] = {
         "transfer.absconded": "18 months",
     },
     "note": (
-        "Art. 21(1), 23(2): request within 3 months of the application, 2 months of a Eurodac "
-        "hit. Art. 22(1), (6): reply to take charge within 2 months, 1 when urgent. Art. 25(1): "
-        "reply to take back within 1 month, 2 weeks after a Eurodac hit. Art. 22(7), 25(2): no "
-        "reply is acceptance. Art. 29: transfer within 6 months, 1 year if imprisoned, 18 "
-        "months if absconded. Regulation 1560/2003 art. 5(2): re-examination answered within "
+        "Art. 21(1), 23(2): request within 3 months of the application, 2 months of a hit in "
+        "Eurodac. Art. 22(1), (6): reply to a take-charge request within 2 months, 1 when "
+        "urgent. Art. 25(1): reply to a take-back request within 1 month, 2 weeks after a hit "
+        "in Eurodac. Art. 22(7), 25(2): no reply is acceptance. Art. 29: transfer within 6 "
+        "months, 1 year if imprisoned, 18 months if absconded. Regulation 1560/2003 art. 5(2): "
+        "re-examination answered within "
         "2 weeks."
     ),
 }
@@ -66,7 +67,8 @@ AMMR: dict[str, Any] = {
     },
     "note": (
         "NOT VERIFIED. Read as: art. 39 take-charge request within 2 months of registration, "
-        "1 month of a Eurodac hit; art. 40 reply within 1 month, 2 weeks on a Eurodac hit; "
+        "1 month of a hit in Eurodac; art. 40 reply within 1 month, 2 weeks on a hit in "
+        "Eurodac; "
         "art. 41 take-back notification within 2 weeks of the hit (1 month without a hit is a "
         "placeholder), confirmed within 2 weeks; art. 46 transfer within 6 months, 1 year if "
         "imprisoned, 3 years if the person absconds. Whether and when Norway applies the AMMR "

@@ -103,8 +103,9 @@ def received(language: str, caseworker) -> dict[str, mail.EmailMessage]:
         person=person,
         application=application,
         permit_type=PermitType.REFUGEE,
-        valid_from=dt.date(2026, 3, 1),
-        valid_until=dt.date(2029, 2, 28),
+        # Valid until the day every notice of the walk is dated: a renewal's notice names it.
+        valid_from=dt.date(2025, 2, 27),
+        valid_until=END_OF_DAY.date(),
     )
     objects = {
         "casework.Application": application.pk,

@@ -30,7 +30,8 @@ OUTCOMES = [
     "humanitarian",
     "refugee_other",
     "rejected",
-    "minor_limited",
+    # (not the minor's limited permit: its terms refuse an adult applicant before any lock)
+    "humanitarian",
     "refugee_convention",
     "rejected",
 ]

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"No such user: {options['user']}")
         codes = [c for value in options["nationality"] for c in value.split(",")]
-        bar = tqdm(unit=" permits", desc="renewed", file=self.stderr._out)  # type: ignore[call-overload]
+        bar = tqdm(unit=" permits", desc="renewed", file=_Raw(self.stderr))
 
         def progress(run: RenewalRun) -> None:
             bar.total = run.total
@@ -90,3 +90,17 @@ class Command(BaseCommand):
             f"Renewal {run.key} ({run.label}): {run.renewed} permits renewed by {run.months} "
             "months."
         )
+
+
+class _Raw:
+    """The command's error stream as tqdm wants it: its writes as they are, without the line
+    ending (and style) that ``OutputWrapper.write`` adds, through the wrapper's public API."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(text, style_func=lambda x: x, ending="")
+
+    def flush(self) -> None:
+        self.out.flush()

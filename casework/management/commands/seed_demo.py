@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -40,6 +40,7 @@ from casework.applications.services import (
     interview_schedule,
 )
 from casework.casefile.services import note_add
+from casework.core.partitions import PARTITIONED_LOGS, ensure_partitions, is_partitioned
 from casework.dublin import demo as dublin_demo
 from casework.intake import demo as demo_data
 from casework.intake import demo_cases
@@ -180,12 +181,25 @@ class Command(BaseCommand):
         if options["no_bulk"]:
             self._bookings(users, interpreters)
             self._permits(users)
+            self._partition_logs()
             return
         if options["scale"] <= 0:
             raise CommandError("--scale must be positive.")
         self._bulk(users, unit, options["scale"], options["seed"], options["only"] or PARTS)
         self._bookings(users, interpreters)
         self._permits(users)
+        self._partition_logs()
+
+    def _partition_logs(self) -> None:
+        """The audit rows written after the bulk load (bookings, returns, permits: dated in
+        the demo's past) into their months' partitions, not the default one, as the load's
+        own rows are (casework.core.partitions)."""
+        if connection.vendor != "postgresql":
+            return
+        with transaction.atomic(), connection.cursor() as cur:
+            for table, key in PARTITIONED_LOGS:
+                if is_partitioned(cur, table):
+                    ensure_partitions(cur, table, key)
 
     def _permits(self, users: dict) -> None:
         """Each decided demo case's residence permit, and the Ukrainians' yearly renewals."""

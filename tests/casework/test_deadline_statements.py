@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
+from casework.applications.choices import State
+from casework.applications.services import application_decide
 from casework.deadlines.channels import channels_for
 from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.registry import (
@@ -38,7 +40,9 @@ from casework.deadlines.services import (
     refresh_next_deadline,
 )
 from casework.deadlines.statements import insert_if_new
-from casework.models import Application, Deadline, Reminder
+from casework.models import Application, Deadline, Reminder, ResidencePermit
+from casework.permits.deadlines import PERMIT_EXPIRY
+from casework.vulnerability.services import tb_screening_open
 from tests.casework.reminder_helpers import (
     T0,
     held_case,
@@ -397,6 +401,23 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
         deadline_set(
             source=APPEAL.key, object_id=unassigned.pk, due_at=T0 + 4 * DAY, application=unassigned
         )
+    # a granted case: its residence permit's expiry deadline (years ahead, reached below)
+    granted = ApplicationFactory(
+        state=State.EXAMINED,
+        unit=unit,
+        assigned_to=caseworker,
+        interview_held_at=T0 - 3 * DAY,
+    )
+    with time_machine.travel(T0, tick=False):
+        granted = application_decide(
+            actor=decider, application=granted, outcome="refugee_convention", grounds="Yes."
+        )
+        # a person just arrived: the tuberculosis screening due within two weeks
+        tb_screening_open(
+            actor=None, person=PersonFactory(), arrived_on=T0.date(), recipient_user=caseworker
+        )
+    permit = ResidencePermit.objects.get(application=granted)
+    expiry = Deadline.objects.get(source=PERMIT_EXPIRY.key, object_id=permit.pk).due_at
     assert lodged and no_email and unreachable and undelivered and held
     seen: Counter = Counter()
     moments = [
@@ -408,6 +429,8 @@ def test_the_sweep_writes_the_reminders_and_moves_the_notices_the_orm_would(
         T0 + 31 * DAY,
     ]
     moments += [T0 + 100 * DAY, T0 + 175 * DAY, T0 + 190 * DAY]
+    # the permit's expiry: 3 months before, 5 weeks before, and once it has expired
+    moments += [expiry - 90 * DAY, expiry - 34 * DAY, expiry + DAY]
     for step, now in enumerate(moments):
         with time_machine.travel(now, tick=False):
             seen += _compare_sweeps(now)

@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from casework.applications.choices import State
 from casework.applications.services import (
     application_appeal,
     application_decide,
@@ -42,8 +43,9 @@ from casework.deadlines.reminders import (
     sweep,
 )
 from casework.deadlines.services import deadline_set
-from casework.models import Deadline, Reminder
+from casework.models import Deadline, Reminder, ResidencePermit
 from casework.status.services import waiting_figures_refresh
+from casework.vulnerability.services import tb_screening_open
 from tests.casework.reminder_helpers import (
     T0,
     held_case,
@@ -52,7 +54,7 @@ from tests.casework.reminder_helpers import (
     rejected_case,
     reminders_of,
 )
-from tests.factories import ApplicationFactory, DecisionFactory
+from tests.factories import ApplicationFactory, DecisionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +96,18 @@ BOUNDARIES = {
     # a case on hold: the unit (its caseworker) is reminded of the review date
     ("casework.hold_review", "soon"): ("held", STAFF_ROWS),
     ("casework.hold_review", "overdue"): ("held", STAFF_ROWS),
+    # a delivered rejection's departure deadline: the applicant (and the unit) a week before,
+    # the unit alone the day after it passed
+    ("casework.departure", "soon"): ("rejected", STAFF_ROWS | PERSON_ROWS),
+    ("casework.departure", "overdue"): ("rejected", STAFF_ROWS),
+    # a granted case's residence permit: the holder and the unit 3 months and 5 weeks before
+    # it expires, the unit once it has
+    ("casework.permit_expiry", "soon"): ("granted", STAFF_ROWS | PERSON_ROWS),
+    ("casework.permit_expiry", "last_month"): ("granted", STAFF_ROWS | PERSON_ROWS),
+    ("casework.permit_expiry", "overdue"): ("granted", STAFF_ROWS),
+    # the tuberculosis screening after arrival: the reception centre's officer only
+    ("casework.tb_screening", "soon"): ("arrived", STAFF_ROWS),
+    ("casework.tb_screening", "overdue"): ("arrived", STAFF_ROWS),
 }
 
 
@@ -104,6 +118,8 @@ EVENTS = {
     ("casework.interview_notice", "event"),
     ("casework.decision_notice", "event"),
     ("casework.appeal_notice", "event"),
+    # written for each permit a renewal extends (tests/casework/test_permits*.py)
+    ("casework.permit_renewed", "event"),
 }
 
 
@@ -126,6 +142,28 @@ def _build(how: str, source: str, unit, registrar, caseworker, decider) -> Deadl
         app = rejected_case(caseworker=caseworker, decider=decider, unit=unit, delivered=False)
     elif how == "held":
         app = held_case(caseworker=caseworker, unit=unit)
+    elif how == "granted":
+        app = ApplicationFactory(
+            state=State.EXAMINED,
+            unit=unit,
+            assigned_to=caseworker,
+            interview_held_at=T0 - dt.timedelta(days=3),
+        )
+        with time_machine.travel(T0, tick=False):
+            app = application_decide(
+                actor=decider, application=app, outcome="refugee_convention", grounds="Yes."
+            )
+        permit = ResidencePermit.objects.get(application=app)
+        return Deadline.objects.get(source=source, object_id=permit.pk)
+    elif how == "arrived":
+        with time_machine.travel(T0, tick=False):
+            screening = tb_screening_open(
+                actor=None,
+                person=PersonFactory(),
+                arrived_on=T0.date(),
+                recipient_user=caseworker,
+            )
+        return Deadline.objects.get(source=source, object_id=screening.pk)
     else:
         app = interview_case(caseworker=caseworker, unit=unit).application
     return Deadline.objects.get(application=app, source=source)
@@ -280,7 +318,8 @@ def test_the_applicant_is_written_to_in_their_language_and_staff_in_theirs(
     caseworker.staff_profile.save()
     deadline = app.deadlines.get(source="casework.appeal")
     run_sweep(deadline.due_at - dt.timedelta(days=2))
-    deliver_all()
+    # the appeal's reminders (the departure deadline's, the same day, says when to leave)
+    deliver_all(deadline=deadline)
     by_address = {m.to[0]: m for m in mail.outbox}
     to_person = by_address[app.person.email]
     to_staff = by_address[caseworker.email]
@@ -493,8 +532,12 @@ def test_an_sms_channel_is_one_class_and_one_registration(sms, unit, caseworker,
     due = app.deadlines.get(source="casework.appeal").due_at
     report = run_sweep(due - dt.timedelta(days=2))
     assert report.created[("casework.appeal", "soon")] == 2 * 3 + 1
-    assert Reminder.objects.filter(channel="test-text").get().deadline.application == app
-    deliver_all()
+    # the departure deadline's "soon" goes by text too: the appeal's is the one to check
+    texts = Reminder.objects.filter(channel="test-text")
+    assert {r.deadline.source for r in texts} == {"casework.appeal", "casework.departure"}
+    appeal = texts.get(deadline__source="casework.appeal").deadline
+    assert appeal.application == app
+    deliver_all(deadline=appeal)
     assert [phone for phone, _body in SmsChannel.sent] == ["+4790000000"]
     assert not other.deadlines.get(source="casework.appeal").reminders.filter(channel="test-text")
 
@@ -533,7 +576,9 @@ def test_sweep_deadlines_command_prints_what_it_found(unit, caseworker, decider)
         call_command("sweep_deadlines", "--no-enqueue", stdout=out)
     text = out.getvalue()
     assert "      3  casework.appeal / soon" in text
-    assert "      3  in all" in text
+    # the departure deadline ends with the appeal period; its "soon" is a week before
+    assert "      3  casework.departure / soon" in text
+    assert "      6  in all" in text
     assert "queued        0" in text
 
 

@@ -71,22 +71,22 @@ def test_two_sweeps_at_once_create_and_queue_each_reminder_once(outbox, unit, ca
         t.join(timeout=60)
     assert len(reports) == 2
     created = [sum(r.created.values()) for r in reports]
-    # the sweeps make 3 for each appeal deadline; the decision made its applicant's "decision
-    # made" notice itself, which the sweeps queue
-    assert sum(created) == 20 * 3 and Reminder.objects.count() == 20 * 4
+    # the sweeps make 3 for each appeal deadline and 3 for each departure deadline (the same
+    # day: the end of the appeal period; its "soon" is a week before); the decision made its
+    # applicant's "decision made" notice itself, which the sweeps queue
+    assert sum(created) == 20 * 6 and Reminder.objects.count() == 20 * 7
     queued = Counter(queued_ids())
-    appeal = Reminder.objects.filter(deadline__source="casework.appeal").values_list(
-        "id", flat=True
-    )
-    assert {i: queued[i] for i in appeal} == dict.fromkeys(appeal, 1)  # each once, none twice
+    swept_sources = ("casework.appeal", "casework.departure")
+    swept = Reminder.objects.filter(deadline__source__in=swept_sources).values_list("id", flat=True)
+    assert {i: queued[i] for i in swept} == dict.fromkeys(swept, 1)  # each once, none twice
     # The decision queued its notice at the time (19 days before the sweeps' "now"); still
     # pending then, one sweep (never both) queues it once more.
-    notices = Reminder.objects.exclude(deadline__source="casework.appeal").values_list(
+    notices = Reminder.objects.exclude(deadline__source__in=swept_sources).values_list(
         "id", flat=True
     )
     assert {i: queued[i] for i in notices} == dict.fromkeys(notices, 2)
-    assert set(queued) == set(appeal) | set(notices)
-    assert sum(r.queued for r in reports) == 80 and not any(r.enqueue_failed for r in reports)
+    assert set(queued) == set(swept) | set(notices)
+    assert sum(r.queued for r in reports) == 140 and not any(r.enqueue_failed for r in reports)
     # and a third sweep finds nothing new to create or queue
     third = sweep(now=now + dt.timedelta(minutes=5))
     assert sum(third.created.values()) == 0 and third.queued == 0

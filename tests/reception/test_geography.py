@@ -70,13 +70,23 @@ def test_every_county_has_municipalities_in_its_period():
 def test_reception_demo_seed_places_people_by_the_rules_and_is_idempotent():
     from django.core.management import call_command
 
+    from casework.applications.choices import ApplicationKind
+    from casework.models import Person
     from reception.models import Placement, ReceptionCentre
 
     call_command("seed_demo", "--no-bulk")  # the hand-made demo people only
     call_command("seed_reception_demo")
     assert ReceptionCentre.objects.count() == 6
     first = Placement.objects.count()
-    assert first == 11  # every demo person, each in a centre that fits them
+    # every hand-made demo person with an application of their own in Norway (the demo
+    # cases, and the Dublin, lawyers', returns' and vulnerability demos' people), each in a
+    # centre that fits them; resettlement refugees are settled in a municipality instead
+    applicants = (
+        Person.objects.filter(is_demo=True, applications__isnull=False)
+        .exclude(applications__kind=ApplicationKind.RESETTLEMENT)
+        .distinct()
+    )
+    assert first == applicants.count() == 19
     assert not Placement.objects.filter(
         centre__kind="minors", person__date_of_birth__lt=dt.date(2000, 1, 1)
     ).exists()

@@ -17,6 +17,8 @@ from casework.interpreters import services as interpreter_services
 from casework.letters.services import letter_create, letter_delivery_record, letter_record_sending
 from casework.models import Person, ResettlementReferral
 from casework.people.services import household_link_add, identity_document_add, person_update
+from casework.permits.choices import PermitType
+from casework.permits.models import ResidencePermit
 from casework.resettlement import services as resettlement_services
 from casework.returns import services as return_services
 from casework.vulnerability import services as vulnerability
@@ -249,6 +251,14 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
         actor=dpo, placement=placement, to_centre=second, reason=WORDS["transfer_reason"]
     )
 
+    # A residence permit of theirs (the permits' API and admin read it).
+    ResidencePermit.objects.create(
+        person=person,
+        application=app,
+        permit_type=PermitType.HUMANITARIAN,
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2027, 1, 1),
+    )
     permit = WorkPermitFactory(person=person, application=app, grounds=WORDS["permit_grounds"])
     audit_log(
         actor=dpo,

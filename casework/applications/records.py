@@ -82,6 +82,13 @@ class GrantsPermit:
     none (a rejection on the merits)."""
 
     def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+        outcome = values.get("outcome")
+        if (
+            outcome
+            and app.decided_at
+            and decision_permit(app, values, app.decided_at, outcome) is None
+        ):
+            return  # no permit (a rejection on the merits): no need to read the decision back
         decision = app.decisions.order_by("-decided_at", "-pk").first()
         if decision is None or not decision.permit_type:
             return

@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.queue import on_commit_enqueue
 from casework.core.statements import insert
 from casework.deadlines.services import deadline_set
+from casework.people.models import Person
 from casework.permits.choices import RenewalRunStatus
 from casework.permits.deadlines import PERMIT_EXPIRY
 from casework.permits.models import RenewalRun, ResidencePermit
@@ -89,6 +91,8 @@ def permit_grant(
                 "identity_unverified": terms.identity_unverified,
             },
         )
+        if isinstance(person, Person):
+            permit.person = person  # the holder the caller loaded: no SELECT to read it back
         permit_expiry_open(permit, recipient_user=recipient_user or _caseworker(application))
     return permit
 
@@ -109,7 +113,10 @@ def permit_grant_family(
 
 
 def _caseworker(application: Any) -> Any:
-    return getattr(application, "assigned_to", None) if application is not None else None
+    """The case's assigned caseworker as the expiry deadline's recipient: only its id is
+    read (``deadline_new``), so the user is not loaded for it."""
+    user_id = getattr(application, "assigned_to_id", None) if application is not None else None
+    return get_user_model()(pk=user_id) if user_id is not None else None
 
 
 def permit_expiry_open(permit: ResidencePermit, *, recipient_user: Any = None) -> None:

@@ -83,8 +83,13 @@ def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
     # PostgreSQL, four on SQLite); close the queue notice and cancel its pending reminders
     # (SQLite: two); the applicant's decision notice and its reminder rows (one statement on
     # PostgreSQL, two on SQLite); the reminder to record its delivery; the settlement target
-    # (reception's receiver), work permits (integration's), next_deadline.
-    assert len(statements) == (8 if POSTGRES else 13), _listing(statements)
+    # (reception's receiver), work permits (integration's), next_deadline. The residence
+    # permit the decision gives (Immigration Act § 60; ``casework.permits``) adds four: the
+    # decision read back for the permit's reference to it, the permit row, its own audit
+    # event ("permit.granted") and its expiry deadline (holder and unit reminded). The holder
+    # and the expiry deadline's recipient are not read again (the locked person; the case's
+    # assigned caseworker by id).
+    assert len(statements) == (12 if POSTGRES else 17), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED
@@ -118,7 +123,8 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
     # reminder to record the delivery; the applicant's decision notice and its reminder rows
     # (one on PostgreSQL, two on SQLite); next_deadline (the decider's roles were loaded when
     # they waived the interview). Work permits need no statement: until the decision is
-    # delivered no departure deadline runs.
+    # delivered no departure deadline runs. Nor a residence permit: an outcome that gives
+    # none does not read the decision back for one.
     assert len(statements) == (6 if POSTGRES else 11), _listing(statements)
     assert len(savepoints) == 2
     reminders = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
@@ -141,8 +147,9 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
     # lock; the current decision; UPDATE, history and audit (one statement on PostgreSQL);
     # the decision's delivery; close the delivery reminder; the appeal deadline; the
     # departure deadline (the same day: the end of the appeal period); work permits,
-    # next_deadline
-    assert len(statements) == (9 if POSTGRES else 12), _listing(statements)
+    # next_deadline; and the appointed lawyer (a delivery to the lawyer records them as the
+    # notification's recipient)
+    assert len(statements) == (10 if POSTGRES else 13), _listing(statements)
     assert len(savepoints) == 2
     assert not [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)

@@ -110,6 +110,10 @@ def test_a_final_rejection_sets_three_weeks_from_its_notification(
     )
     app = deliver(app, by=caseworker)
     app = application_appeal(actor=caseworker, application=app, lodged_by="x")
+    # the appeal goes first to the Directorate's review, which forwards it to the board
+    app = application_transition(
+        actor=decider, application=app, name="forward_appeal", assessment="Nothing new."
+    )
     dismissed = dt.datetime(2026, 5, 4, 12, tzinfo=dt.UTC)
     with time_machine.travel(dismissed, tick=False):
         app = application_transition(

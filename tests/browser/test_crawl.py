@@ -36,7 +36,8 @@ SKIP = re.compile(
 # Forms never submitted: signing out, the search boxes, the list's bulk-action bar (its own
 # tests tick rows), a user's language choice (the rest of the crawl would change language).
 SKIP_FORMS = """(form) => form.id === 'logout-form' || form.id === 'changelist-search'
-  || form.id === 'changelist-form' || form.method.toLowerCase() !== 'post'
+  || form.id === 'changelist-form'
+  || (form.getAttribute('method') || 'get').toLowerCase() !== 'post'
   || /language|setlang|logout|otp|password/.test(form.action)
   || !!form.querySelector('[name=language]')"""
 

@@ -66,8 +66,10 @@ def access_log(
         object_id=ids[0] if single else None,
         object_ids=ids[:MAX_IDS],
         count=len(ids) if count is None else count,
-        query=query[:200],
-        purpose=purpose[:300],
+        # A parameter's name is the client's text: a NUL byte, which PostgreSQL's text refuses,
+        # would turn a read into a server error.
+        query=query.replace("\x00", "")[:200],
+        purpose=purpose.replace("\x00", "")[:300],
         via=via,
     )
 

@@ -458,6 +458,7 @@ SPECTACULAR_SETTINGS = {
         "LetterKindEnum": "casework.letters.choices.LetterKind",
         "LetterChannelEnum": "casework.letters.choices.Channel",
         "TbMethodEnum": "casework.vulnerability.choices.TbMethod",
+        "VulnerabilityKindEnum": "casework.vulnerability.choices.VulnerabilityKind",
         "AgeMethodEnum": "casework.vulnerability.choices.AgeMethod",
         "AgeOutcomeEnum": "casework.vulnerability.choices.AgeOutcome",
         "DublinRequestKindEnum": "casework.dublin.choices.RequestKind",

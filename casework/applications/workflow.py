@@ -71,6 +71,7 @@ from casework.applications.choices import (
 )
 from casework.applications.records import (
     DecidesAppeal,
+    EndsEarlierPermits,
     GrantsPermit,
     RecordsAppeal,
     RecordsDecision,
@@ -508,7 +509,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.FIRST)],
-        effects=[GrantsPermit()],
+        effects=[EndsEarlierPermits(after_appeal_only=True), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -532,7 +533,7 @@ class ApplicationWorkflow:
         inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, IDENTITY_UNVERIFIED],
         validators=[permit_rules, dublin_outcome_on_dublin_track],
         writes=[RecordsDecision(Instance.FIRST)],
-        effects=[GrantsPermit()],
+        effects=[EndsEarlierPermits(after_appeal_only=True), GrantsPermit()],
         deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -616,7 +617,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.REVERSAL)],
-        effects=[DecidesAppeal(AppealOutcome.REVERSED)],
+        effects=[DecidesAppeal(AppealOutcome.REVERSED), EndsEarlierPermits(), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -656,7 +657,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.APPEAL)],
-        effects=[DecidesAppeal(AppealOutcome.GRANTED), GrantsPermit()],
+        effects=[DecidesAppeal(AppealOutcome.GRANTED), EndsEarlierPermits(), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="appeals body",
     )
@@ -715,6 +716,7 @@ class ApplicationWorkflow:
         permission="casework.withdraw_application",
         inputs=[REASON_INPUT],
         writes=[RecordsDecision(Instance.FIRST, outcome=Outcome.WITHDRAWN)],
+        effects=[EndsEarlierPermits(after_appeal_only=True)],
         deadlines=DECIDED,
         role="caseworker",
     )
@@ -885,6 +887,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.REVERSAL)],
+        effects=[EndsEarlierPermits(), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker or appeals body",
     )

@@ -282,7 +282,10 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
     page.residence = residence_lines(application=application)
     if state in (S.ACCEPTED, S.REJECTED) and not page.delivery_text:
         # The permit the delivered decision gave (none after a rejection on the merits).
-        page.permit = permit_lines(list(application.permits.order_by("-valid_from", "-pk")[:1]))
+        # A permit a later decision ended is not the person's any more.
+        page.permit = permit_lines(
+            list(application.permits.filter(ended_on=None).order_by("-valid_from", "-pk")[:1])
+        )
 
     if state == S.APPEALED:
         page.waiting_text, page.waiting_note = appeals_board_waiting(application)

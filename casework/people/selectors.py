@@ -11,7 +11,7 @@ NAMES = ("family_name", "given_name")
 
 class NameKey(Func):
     """A name as the search compares and sorts it: ``UPPER(name) COLLATE "C"`` on PostgreSQL,
-    the expression the two name indexes hold (migration ``0035_person_name_key_indexes``).
+    the expression the two name indexes hold (migration ``0036_person_name_key_indexes``).
 
     ``UPPER`` folds the case (Ø, Å and É too, in a UTF-8 database); the "C" collation makes the
     index serve both a prefix ``LIKE`` and an ``ORDER BY`` of the expression (the database's

@@ -53,7 +53,7 @@ def drop_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0034_decision_notification_lawyer"),
+        ("casework", "0035_permit_ended"),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 """The Dublin rule sets the system starts with, loaded by migration 0032 (and again by
 ``load`` on an empty table): Dublin III until 11 June 2026, the AMMR from 12 June 2026.
 
-What the project's notes (``procedure-next.md``, ``domain.md`` §1.6) verify, and what they do
+What the project's notes (``procedure-next.md`` and the domain notes) verify, and what they do
 not:
 
 - Verified [V]: Dublin III's request periods (art. 21(1), 23(2): 3 months, 2 after a Eurodac

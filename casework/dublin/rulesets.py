@@ -18,7 +18,7 @@ not:
   Norwegian one), and every AMMR period (arts. 39-46 as far as known).
 
 The admin shows the rows with these notes; a correction, once verified, is a data migration
-(the law is reviewed like code), as ``0036_dublin_rule_set_notes`` is for the notes.
+(the law is reviewed like code), as ``0037_dublin_rule_set_notes`` is for the notes.
 """
 
 from __future__ import annotations

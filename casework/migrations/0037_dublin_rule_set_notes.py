@@ -13,6 +13,6 @@ def notes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0035_permit_ended")]
+    dependencies = [("casework", "0036_person_name_key_indexes")]
 
     operations = [migrations.RunPython(notes, migrations.RunPython.noop)]

@@ -744,7 +744,7 @@ class ApplicationWorkflow:
         self._leave_dublin_track()
 
     @transition(
-        source=[State.REJECTED, State.APPEALED],
+        source=[State.REJECTED, State.UNDER_REVIEW, State.APPEALED],
         target=State.EXAMINED,
         label=_("Norway responsible: examine on the merits"),
         done=_("Norway is responsible: the application is examined on its merits"),
@@ -758,8 +758,37 @@ class ApplicationWorkflow:
     )
     def reopen_on_merits(self) -> None:
         """The Dublin decision can no longer be carried out (Dublin III art. 29(2)): Norway
-        is responsible, and the application is examined again, on its merits."""
+        is responsible, and the application is examined again, on its merits. So too while
+        the appeal of that decision is with the Directorate's review or the appeals board:
+        the appeal is about a transfer that can no longer happen."""
         self._leave_dublin_track()
+        self._forget_dublin_decision()
+
+    @transition(
+        source=State.ON_HOLD,
+        target=SAME,
+        label=_("Norway responsible: examine on the merits once off hold"),
+        done=_(
+            "Norway is responsible: the application is examined on its merits once taken off hold"
+        ),
+        permission=None,
+        guards=[hold_recorded],
+        deadlines=[*closes(APPEAL.key, DELIVERY.key)],
+        audited_fields=("track", "held_from"),
+        role="system",
+    )
+    def take_responsibility_on_hold(self) -> None:
+        """The Dublin transfer period ended while the case was on hold (Dublin III art.
+        29(2)): Norway is responsible all the same. The hold keeps its reason and review
+        date; the case leaves the Dublin track now, and where it was held after the Dublin
+        decision (under the Directorate's review of the appeal, or at the appeals board) that
+        decision no longer stands, so taken off hold it goes to examination on the merits."""
+        self._leave_dublin_track()
+        if self.held_from in (State.UNDER_REVIEW, State.APPEALED):
+            self._forget_dublin_decision()
+            self.held_from = State.EXAMINED
+
+    def _forget_dublin_decision(self) -> None:
         self.decided_at = None
         self.notified_at = None
         self.appeal_deadline = None

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.admin import casefile
 from casework.admin.base import (
     FastListMixin,
+    NameSearchMixin,
     event_title,
 )
 from casework.admin.filters import (
@@ -70,7 +71,6 @@ from casework.lawyers.choices import AppointmentReason
 from casework.lawyers.models import Appointment
 from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number, parse_reference
-from casework.people.selectors import name_starts_with
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
@@ -116,7 +116,7 @@ def _timeline_item(event: AuditEvent) -> dict:
 
 
 @admin.register(Application)
-class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
+class ApplicationAdmin(AccessLoggedAdminMixin, NameSearchMixin, FastListMixin, admin.ModelAdmin):
     """The caseworker's list of cases and the case page with its actions and timeline."""
 
     list_display = (
@@ -143,6 +143,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
     )
     list_select_related = ("person", "assigned_to")
     search_fields = ("^person__family_name",)
+    name_search_path = "person__"
     search_help_text = _("Case reference, registration number, or family name (start of it).")
     ordering = ("-lodged_on", "-id")
     actions = ("assign_to_caseworker", "move_to_unit")
@@ -260,7 +261,7 @@ class ApplicationAdmin(AccessLoggedAdminMixin, FastListMixin, admin.ModelAdmin):
         digits = term.replace(" ", "")
         if is_valid_registration_number(digits):
             return queryset.filter(person__registration_number=digits), False
-        return queryset.filter(name_starts_with(term, path="person__")), False
+        return self.name_search(request, queryset, term), False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         return super().changelist_view(request, {"title": _("Cases"), **(extra_context or {})})

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -39,6 +40,104 @@ class CappedCountPaginator(Paginator):
         if isinstance(object_list, QuerySet):
             return object_list[: self.cap + 1].count()
         return len(object_list)
+
+
+class NameSearchResults:
+    """The rows of a name search, as two index walks (``name_search_branches``): the family-name
+    matches in their order, then the given-name matches. The paginator slices it like a
+    queryset; each slice reads the first walk and, only past its end, the second."""
+
+    def __init__(self, first: QuerySet, second: QuerySet, cap: int) -> None:
+        self.first, self.second, self.cap = first, second, cap
+
+    @cached_property
+    def first_count(self) -> int:
+        return self.first[: self.cap + 1].count()
+
+    def count(self) -> int:
+        found = self.first_count
+        if found > self.cap:
+            return found
+        return found + self.second[: self.cap + 1 - found].count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        start, stop = index.start or 0, index.stop
+        rows = list(self.first[start:stop])
+        if stop is not None and len(rows) == stop - start:
+            return rows
+        found = start + len(rows) if rows else self.first_count
+        if found > self.cap:  # the second walk lies past what the count admits
+            return rows
+        skip = max(0, start - found)
+        return rows + list(self.second[skip : None if stop is None else stop - found])
+
+
+class NameSearchPaginator(CappedCountPaginator):
+    """A name search's pages: its count stops at 1,000 (nobody pages through more matches of
+    a name; the search box says "more than 1,000")."""
+
+    cap = 1_000
+
+    @cached_property
+    def count(self) -> int:
+        object_list = self.object_list
+        if isinstance(object_list, NameSearchResults):
+            return object_list.count()
+        return super().count
+
+
+class NameSearchChangeList(ChangeList):
+    """The change list of an admin with a name search: a short result (one page, or "show
+    all") is read in the search's order too, not with the list's default ordering."""
+
+    def get_results(self, request: Any) -> None:
+        super().get_results(request)
+        results = self.paginator.object_list
+        if isinstance(results, NameSearchResults) and not isinstance(self.result_list, list):
+            self.result_list = results[0 : self.result_count]
+
+
+class NameSearchMixin:
+    """An admin list searched by name (``name_search_branches``): ``get_search_results`` calls
+    ``name_search(request, term, path)`` when the term is a name; unless the user sorted by a
+    column, the results come by name through two index walks, counted up to 1,000."""
+
+    name_search_path = ""
+
+    def scope_probes(self, request: Any) -> bool:
+        """A search walks a bounded number of rows: the scope is asked of each (``ProbeExists``)."""
+        return bool(request.GET.get(SEARCH_VAR, "").strip())
+
+    def name_search(self, request: Any, queryset: QuerySet, term: str) -> QuerySet:
+        from casework.people.selectors import name_starts_with
+
+        request._name_search = (term, queryset)  # the list before the search: its walks
+        return queryset.filter(name_starts_with(term, path=self.name_search_path))
+
+    def get_changelist(self, request: Any, **kwargs: Any) -> type:
+        return NameSearchChangeList
+
+    def get_paginator(
+        self, request: Any, queryset: Any, per_page: int, orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> Paginator:  # fmt: skip
+        from casework.people.selectors import name_search_branches
+
+        search = getattr(request, "_name_search", None)
+        if search is None:
+            return super().get_paginator(  # type: ignore[misc]
+                request, queryset, per_page, orphans, allow_empty_first_page
+            )
+        term, listed = search
+        if ORDER_VAR not in request.GET and isinstance(queryset, QuerySet):
+            first, second = name_search_branches(listed, term, path=self.name_search_path)
+            for walk in (first, second):  # the list's joins, added after the search
+                walk.query.select_related = queryset.query.select_related
+            queryset = NameSearchResults(first, second, NameSearchPaginator.cap)
+        return NameSearchPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
 
 class FastListMixin:
@@ -153,7 +252,8 @@ class ScopedAdminMixin:
     def get_queryset(self, request: Any) -> Any:
         from casework.privacy.scopes import visible_to
 
-        return visible_to(request.user, super().get_queryset(request))  # type: ignore[misc]
+        probe = bool(getattr(self, "scope_probes", lambda request: False)(request))
+        return visible_to(request.user, super().get_queryset(request), probe=probe)  # type: ignore[misc]
 
     def _hidden(self, request: Any) -> frozenset[str]:
         from casework.privacy.scopes import hidden_fields

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import (
     FastListMixin,
+    NameSearchMixin,
     ScopedAdminMixin,
     ServiceFormAdminMixin,
     changed_fields,
@@ -33,7 +34,6 @@ from casework.core.exceptions import TransitionConflict
 from casework.people import panels as person_panels
 from casework.people.identity import is_valid_registration_number
 from casework.people.models import DuplicateFlag, HouseholdLink, IdentityDocument, Person
-from casework.people.selectors import name_starts_with
 from casework.people.services import (
     IDENTITY_DOCUMENT_EDITABLE_FIELDS,
     PERSON_EDITABLE_FIELDS,
@@ -98,6 +98,7 @@ class PersonAdmin(
     PersonPrivacyAdminMixin,
     ScopedAdminMixin,
     ServiceFormAdminMixin,
+    NameSearchMixin,
     FastListMixin,
     admin.ModelAdmin,
 ):
@@ -164,7 +165,7 @@ class PersonAdmin(
             return queryset.filter(registration_number=term), False
         if not search_term.strip():
             return queryset, False
-        return queryset.filter(name_starts_with(search_term)), False
+        return self.name_search(request, queryset, search_term), False
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         """The person, told who reads the page: a panel's content may depend on it."""

@@ -41,6 +41,7 @@ EVENT_TITLES.update(
         "permit.granted": _("Residence permit granted"),
         "permit.renewed": _("Residence permit renewed"),
         "permit.card_issued": _("Residence card issued"),
+        "permit.ended": _("Residence permit ended by a later decision"),
         "permit.renewal_started": _("Group renewal started"),
         "permit.renewal_finished": _("Group renewal finished"),
     }
@@ -48,8 +49,8 @@ EVENT_TITLES.update(
 
 
 class PermitStatusFilter(admin.SimpleListFilter):
-    """Valid, expiring soon (within the expiry notice), expired, or renewed: by the dates,
-    each a range on an indexed column."""
+    """Valid, expiring soon (within the expiry notice), expired, ended by a later decision,
+    or renewed: by the dates, each a range on an indexed column."""
 
     title = _("status")
     parameter_name = "status"
@@ -60,12 +61,15 @@ class PermitStatusFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         today = timezone.localdate()
         value = self.value()
+        if value == PermitStatus.ENDED:
+            return queryset.filter(ended_on__lte=today)
+        running = queryset.exclude(ended_on__lte=today)
         if value == PermitStatus.EXPIRED:
-            return queryset.filter(valid_until__lt=today)
+            return running.filter(valid_until__lt=today)
         if value == PermitStatus.EXPIRING:
-            return queryset.filter(valid_until__gte=today, valid_until__lt=today + EXPIRY_NOTICE)
+            return running.filter(valid_until__gte=today, valid_until__lt=today + EXPIRY_NOTICE)
         if value == PermitStatus.VALID:
-            return queryset.filter(valid_until__gte=today + EXPIRY_NOTICE)
+            return running.filter(valid_until__gte=today + EXPIRY_NOTICE)
         if value == "renewed":
             return queryset.filter(renewal_count__gt=0)
         return queryset
@@ -131,6 +135,8 @@ class ResidencePermitAdmin(
         "valid_from",
         "valid_until",
         "status_label",
+        "ended_on",
+        "ended_by",
         "identity_unverified",
         "permanent_residence_from",
         "group",

@@ -53,7 +53,10 @@ class ResidencePermitSerializer(StrictModelSerializer):
     registration_number = serializers.CharField(source="person.registration_number")
     status = serializers.ChoiceField(
         choices=PermitStatus.choices,
-        help_text="Valid, expiring soon (within 91 days) or expired, today.",
+        help_text=(
+            "Valid, expiring soon (within 91 days), expired, or ended by a later decision on "
+            "the case (ended_on), today."
+        ),
     )
     renewals = PermitRenewalSerializer(many=True)
 
@@ -69,6 +72,8 @@ class ResidencePermitSerializer(StrictModelSerializer):
             "valid_from",
             "valid_until",
             "status",
+            "ended_on",
+            "ended_by",
             "identity_unverified",
             "permanent_residence_from",
             "card_issued_on",
@@ -156,12 +161,15 @@ class ResidencePermitFilterSet(filters.FilterSet):
 
     def by_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         today = timezone.localdate()
+        if value == PermitStatus.ENDED:
+            return queryset.filter(ended_on__lte=today)
+        running = queryset.exclude(ended_on__lte=today)
         if value == PermitStatus.EXPIRED:
-            return queryset.filter(valid_until__lt=today)
+            return running.filter(valid_until__lt=today)
         if value == PermitStatus.EXPIRING:
-            return queryset.filter(valid_until__gte=today, valid_until__lt=today + EXPIRY_NOTICE)
+            return running.filter(valid_until__gte=today, valid_until__lt=today + EXPIRY_NOTICE)
         if value == PermitStatus.VALID:
-            return queryset.filter(valid_until__gte=today + EXPIRY_NOTICE)
+            return running.filter(valid_until__gte=today + EXPIRY_NOTICE)
         return queryset.filter(renewal_count__gt=0)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from casework.applications.choices import NotificationChannel
 from casework.core.exceptions import TransitionInvalid
-from casework.permits.services import permit_grant
+from casework.permits.services import permit_grant, permits_end_replaced
 from casework.permits.terms import DECISION_TEXT, permit_terms
 from casework.staff.users import AnyUser, recorded_user
 
@@ -73,6 +73,31 @@ class RecordsDecision:
     def audit(self, decision: Any) -> dict[str, Any]:
         notified = {"notified_at": decision.notified_at} if decision.notified_at else {}
         return {"outcome": decision.outcome, **notified}
+
+
+@dataclass(frozen=True)
+class EndsEarlierPermits:
+    """The decision just made replaces the case's earlier decision: the permits that decision
+    gave and that still run end on this decision's day, through the permits' service
+    (``permits_end_replaced``). Declared before ``GrantsPermit``, so the new decision's own
+    permit is granted after.
+
+    ``after_appeal_only``: a first-instance decision replaces an earlier one only when the
+    case came back to first instance (remitted by the appeals board after an appeal); on a
+    case never appealed there is none, and nothing is read for it."""
+
+    after_appeal_only: bool = False
+
+    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+        if self.after_appeal_only and app.appealed_at is None:
+            return
+        decided_at = app.decided_at or timezone.now()
+        permits_end_replaced(
+            actor=actor,
+            application=app,
+            ended_on=timezone.localtime(decided_at).date(),
+            reason=values.get("grounds") or values.get("reason") or "",
+        )
 
 
 @dataclass(frozen=True)

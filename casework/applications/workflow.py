@@ -71,6 +71,7 @@ from casework.applications.choices import (
 )
 from casework.applications.records import (
     DecidesAppeal,
+    EndsEarlierPermits,
     GrantsPermit,
     RecordsAppeal,
     RecordsDecision,
@@ -508,7 +509,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.FIRST)],
-        effects=[GrantsPermit()],
+        effects=[EndsEarlierPermits(after_appeal_only=True), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -532,7 +533,7 @@ class ApplicationWorkflow:
         inputs=[REJECT_OUTCOME, GROUNDS, MANIFESTLY_UNFOUNDED, IDENTITY_UNVERIFIED],
         validators=[permit_rules, dublin_outcome_on_dublin_track],
         writes=[RecordsDecision(Instance.FIRST)],
-        effects=[GrantsPermit()],
+        effects=[EndsEarlierPermits(after_appeal_only=True), GrantsPermit()],
         deadlines=[*DECIDED, *closes(APPEAL.key), TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -616,7 +617,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.REVERSAL)],
-        effects=[DecidesAppeal(AppealOutcome.REVERSED)],
+        effects=[DecidesAppeal(AppealOutcome.REVERSED), EndsEarlierPermits(), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker",
     )
@@ -656,7 +657,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.APPEAL)],
-        effects=[DecidesAppeal(AppealOutcome.GRANTED), GrantsPermit()],
+        effects=[DecidesAppeal(AppealOutcome.GRANTED), EndsEarlierPermits(), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="appeals body",
     )
@@ -715,6 +716,7 @@ class ApplicationWorkflow:
         permission="casework.withdraw_application",
         inputs=[REASON_INPUT],
         writes=[RecordsDecision(Instance.FIRST, outcome=Outcome.WITHDRAWN)],
+        effects=[EndsEarlierPermits(after_appeal_only=True)],
         deadlines=DECIDED,
         role="caseworker",
     )
@@ -738,7 +740,7 @@ class ApplicationWorkflow:
         self._leave_dublin_track()
 
     @transition(
-        source=[State.REJECTED, State.APPEALED],
+        source=[State.REJECTED, State.UNDER_REVIEW, State.APPEALED],
         target=State.EXAMINED,
         label=_("Norway responsible: examine on the merits"),
         done=_("Norway is responsible: the application is examined on its merits"),
@@ -752,8 +754,37 @@ class ApplicationWorkflow:
     )
     def reopen_on_merits(self) -> None:
         """The Dublin decision can no longer be carried out (Dublin III art. 29(2)): Norway
-        is responsible, and the application is examined again, on its merits."""
+        is responsible, and the application is examined again, on its merits. So too while
+        the appeal of that decision is with the Directorate's review or the appeals board:
+        the appeal is about a transfer that can no longer happen."""
         self._leave_dublin_track()
+        self._forget_dublin_decision()
+
+    @transition(
+        source=State.ON_HOLD,
+        target=SAME,
+        label=_("Norway responsible: examine on the merits once off hold"),
+        done=_(
+            "Norway is responsible: the application is examined on its merits once taken off hold"
+        ),
+        permission=None,
+        guards=[hold_recorded],
+        deadlines=[*closes(APPEAL.key, DELIVERY.key)],
+        audited_fields=("track", "held_from"),
+        role="system",
+    )
+    def take_responsibility_on_hold(self) -> None:
+        """The Dublin transfer period ended while the case was on hold (Dublin III art.
+        29(2)): Norway is responsible all the same. The hold keeps its reason and review
+        date; the case leaves the Dublin track now, and where it was held after the Dublin
+        decision (under the Directorate's review of the appeal, or at the appeals board) that
+        decision no longer stands, so taken off hold it goes to examination on the merits."""
+        self._leave_dublin_track()
+        if self.held_from in (State.UNDER_REVIEW, State.APPEALED):
+            self._forget_dublin_decision()
+            self.held_from = State.EXAMINED
+
+    def _forget_dublin_decision(self) -> None:
         self.decided_at = None
         self.notified_at = None
         self.appeal_deadline = None
@@ -856,6 +887,7 @@ class ApplicationWorkflow:
         inputs=[ACCEPT_OUTCOME, GROUNDS, *PERMIT_INPUTS, PERMIT_GROUP],
         validators=[permit_rules],
         writes=[RecordsDecision(Instance.REVERSAL)],
+        effects=[EndsEarlierPermits(), GrantsPermit()],
         deadlines=[*DECIDED, TELL_DECISION, AWAITS_DELIVERY],
         role="decision-maker or appeals body",
     )

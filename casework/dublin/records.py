@@ -9,14 +9,27 @@ from typing import Any
 from casework.staff.users import AnyUser
 
 # The application's transition that makes Norway responsible, by the state the case is in:
-# before a decision the case only leaves the Dublin track; after a Dublin decision it is
-# examined again, on the merits (``casework.applications.workflow``).
+# before a decision the case only leaves the Dublin track; after a Dublin decision (rejected,
+# under the Directorate's review of the appeal, at the appeals board) it is examined again,
+# on the merits; on hold it leaves the track and, taken off hold, is examined on the merits.
+# An accepted or withdrawn case has nothing left to examine: it stays as it is.
 TO_MERITS = {
     "submitted": "take_responsibility",
     "examined": "take_responsibility",
     "rejected": "reopen_on_merits",
+    "under_review": "reopen_on_merits",
     "appealed": "reopen_on_merits",
+    "on_hold": "take_responsibility_on_hold",
 }
+
+
+def merits_move(app: Any) -> str | None:
+    """The application's declared transition that takes ``app`` off the Dublin track once
+    Norway is responsible, or None when there is none to make (not on the Dublin track, or
+    already accepted or withdrawn)."""
+    if app.track != "dublin":
+        return None
+    return TO_MERITS.get(app.state)
 
 
 class MovesCaseToMerits:
@@ -28,8 +41,8 @@ class MovesCaseToMerits:
         from casework.transitions.services import transition_make
 
         app = record.application
-        move = TO_MERITS.get(app.state)
-        if move is not None and app.track == "dublin":
+        move = merits_move(app)
+        if move is not None:
             transition_make(workflow=APPLICATIONS, actor=None, record=app, name=move)
 
 

@@ -26,11 +26,14 @@ class PermitType(models.TextChoices):
 
 
 class PermitStatus(models.TextChoices):
-    """Where a permit stands on a given day (computed from its dates, never stored)."""
+    """Where a permit stands on a given day (computed from its dates, never stored): ended
+    once a later decision on the case replaced it (its ``ended_on``), otherwise by its last
+    valid day."""
 
     VALID = "valid", _("valid")
     EXPIRING = "expiring", _("expiring soon")
     EXPIRED = "expired", _("expired")
+    ENDED = "ended", _("ended by a later decision")
 
 
 class RenewalRunStatus(models.TextChoices):

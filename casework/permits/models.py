@@ -3,8 +3,12 @@
 A permit is created by the decision that gives it (``services.permit_grant``, called by the
 decision transitions and by the integration app's family-reunification grants); its last
 valid day moves only by a renewal, one ``PermitRenewal`` row each, so the history of a
-permit is its first period and its renewals. A group renewal (``RenewalRun``) extends every
-collective-protection permit of a group at once; its key makes it run once.
+permit is its first period and its renewals. A later decision on the same case (the
+Directorate's reversal, the appeals board's grant, a reversal on request, a new decision
+after the case was sent back) replaces it: ``services.permits_end_replaced`` ends it on that
+decision's day (``ended_on``, ``ended_by``), its dates kept as they were granted. A group
+renewal (``RenewalRun``) extends every collective-protection permit of a group at once; its
+key makes it run once.
 """
 
 from __future__ import annotations
@@ -71,6 +75,22 @@ class ResidencePermit(models.Model):
         blank=True,
         help_text=_("The named group of a collective protection (e.g. Ukraine 2022)."),
     )
+    ended_on = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The day a later decision on the case replaced this permit."),
+    )
+    ended_by = models.ForeignKey(
+        "casework.Decision",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ended by decision"),
+    )
     renewal_count = models.PositiveSmallIntegerField(_("renewals"), default=0, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     is_demo = models.BooleanField(default=False, editable=False, verbose_name=_("is demo"))
@@ -105,8 +125,11 @@ class ResidencePermit(models.Model):
         return f"{self._meta.label_lower}:{self.pk}"
 
     def status_on(self, day: dt.date | None = None) -> str:
-        """Valid, expiring soon (within the expiry notice) or expired on ``day`` (today)."""
+        """Ended (by a later decision), valid, expiring soon (within the expiry notice) or
+        expired on ``day`` (today)."""
         day = day or timezone.localdate()
+        if self.ended_on is not None and self.ended_on <= day:
+            return PermitStatus.ENDED
         if self.valid_until < day:
             return PermitStatus.EXPIRED
         if self.valid_until < day + EXPIRY_NOTICE:

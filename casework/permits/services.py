@@ -3,6 +3,9 @@
 - ``permit_grant``: the permit a decision gives (the decision transitions call it through
   their effect ``GrantsPermit``; the integration app for a family reunification), with its
   expiry deadline;
+- ``permits_end_replaced``: a later decision on the case ends the permits its earlier
+  decisions gave (the decision transitions call it through their effect
+  ``EndsEarlierPermits``, before the new decision's own permit is granted);
 - ``permit_card_issued``: the day the residence card was issued;
 - ``renewal_run_start`` / ``renewal_run_execute``: the group renewal of collective
   protection (Immigration Act § 34: extended a year at a time for the whole group by
@@ -31,7 +34,7 @@ from casework.audit.services import audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.queue import on_commit_enqueue
 from casework.core.statements import insert
-from casework.deadlines.services import deadline_set
+from casework.deadlines.services import deadline_close, deadline_set
 from casework.people.models import Person
 from casework.permits.choices import RenewalRunStatus
 from casework.permits.deadlines import PERMIT_EXPIRY
@@ -130,6 +133,51 @@ def permit_expiry_open(permit: ResidencePermit, *, recipient_user: Any = None) -
         person=permit.person,
         recipient_user=recipient_user,
     )
+
+
+def permits_end_replaced(
+    *, actor: AnyUser | None, application: Any, ended_on: dt.date, reason: str
+) -> list[ResidencePermit]:
+    """End the case's permits that earlier decisions gave and that still run on ``ended_on``:
+    a later decision on the case replaces them (the Directorate's reversal after review, the
+    appeals board's grant, a reversal on request, a new decision after the case was sent
+    back). Each ends on the new decision's day (``ended_on``, ``ended_by``: the case's
+    newest decision), its expiry deadline closed, with an audit event tagged with the
+    permit. A permit already expired stays expired. Called inside the deciding service's
+    transaction, after the new decision was written and before its own permit is granted:
+    the permission is the decision's own. Returns the permits ended."""
+    with transaction.atomic(savepoint=False):
+        running = list(
+            ResidencePermit.objects.select_for_update()
+            .filter(application_id=application.pk, ended_on=None, valid_until__gte=ended_on)
+            .order_by("pk")
+        )
+        if not running:
+            return []
+        decision = application.decisions.order_by("-decided_at", "-pk").first()
+        now = timezone.now()
+        for permit in running:
+            if decision is not None and permit.decision_id == decision.pk:
+                continue  # the new decision's own permit (granted before this ran)
+            permit.ended_on = ended_on
+            permit.ended_by = decision
+            permit.version += 1
+            permit.updated_at = now
+            permit.save(update_fields=["ended_on", "ended_by", "version", "updated_at"])
+            deadline_close(source=PERMIT_EXPIRY.key, object_id=permit.pk)
+            audit_log(
+                actor=actor,
+                action="permit.ended",
+                person=application.person,
+                reason=reason,
+                changes={
+                    "subject": permit.audit_subject,
+                    "ended_on": ended_on.isoformat(),
+                    "ended_by": getattr(decision, "pk", None),
+                    "valid_until": permit.valid_until.isoformat(),
+                },
+            )
+    return [p for p in running if p.ended_on is not None]
 
 
 def permit_card_issued(

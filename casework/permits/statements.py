@@ -38,8 +38,9 @@ RENEWED_ACTION = "permit.renewed"
 
 def run_permits(run: RenewalRun) -> QuerySet[ResidencePermit]:
     """Every permit the run's criteria name: collective protection only (§ 34), of the
-    group, the holders' nationalities, granted in the date range, expiring by the day."""
-    qs = ResidencePermit.objects.filter(permit_type=PermitType.COLLECTIVE)
+    group, the holders' nationalities, granted in the date range, expiring by the day; none
+    a later decision ended."""
+    qs = ResidencePermit.objects.filter(permit_type=PermitType.COLLECTIVE, ended_on=None)
     if run.group:
         qs = qs.filter(group=run.group)
     codes = [c.strip().upper() for c in run.nationalities.split(",") if c.strip()]

@@ -44,8 +44,12 @@ STATE_TEXT: dict[tuple[str, str], Any] = {
         "We have received your application for temporary collective protection. "
         "It is waiting to be processed."
     ),
+    # A resettlement case is opened when the refugee, referred by UNHCR and selected within
+    # the year's quota, arrives in Norway (``casework.resettlement``): they are no longer
+    # waiting for anyone to look at a referral, they are here.
     (S.SUBMITTED, K.RESETTLEMENT): _lazy(
-        "We have received your resettlement case from UNHCR. It is waiting to be examined."
+        "You have arrived in Norway as a resettlement refugee. We have registered your arrival "
+        "and opened your case."
     ),
     (S.EXAMINED, K.PROTECTION): _lazy(
         "We are examining your application for protection. This includes your asylum interview."
@@ -54,7 +58,10 @@ STATE_TEXT: dict[tuple[str, str], Any] = {
         "We are processing your application for temporary collective protection. "
         "You do not need an interview."
     ),
-    (S.EXAMINED, K.RESETTLEMENT): _lazy("We are examining your resettlement case."),
+    (S.EXAMINED, K.RESETTLEMENT): _lazy(
+        "You have arrived in Norway as a resettlement refugee. We are now deciding on your "
+        "residence permit."
+    ),
     (S.ACCEPTED, K.PROTECTION): _lazy(
         "Your application has been accepted. You have been granted a residence permit in Norway."
     ),
@@ -62,7 +69,9 @@ STATE_TEXT: dict[tuple[str, str], Any] = {
         "You have been granted temporary collective protection in Norway. "
         "The permit is for one year and can be renewed."
     ),
-    (S.ACCEPTED, K.RESETTLEMENT): _lazy("You have been accepted for resettlement in Norway."),
+    (S.ACCEPTED, K.RESETTLEMENT): _lazy(
+        "You have been granted a residence permit in Norway as a resettlement refugee."
+    ),
     (S.REJECTED, K.PROTECTION): _lazy("Your application for protection has been rejected."),
     (S.REJECTED, K.COLLECTIVE): _lazy(
         "Your application for temporary collective protection has been rejected."
@@ -273,7 +282,10 @@ def status_page_for(*, application: Application, now: dt.datetime | None = None)
     page.residence = residence_lines(application=application)
     if state in (S.ACCEPTED, S.REJECTED) and not page.delivery_text:
         # The permit the delivered decision gave (none after a rejection on the merits).
-        page.permit = permit_lines(list(application.permits.order_by("-valid_from", "-pk")[:1]))
+        # A permit a later decision ended is not the person's any more.
+        page.permit = permit_lines(
+            list(application.permits.filter(ended_on=None).order_by("-valid_from", "-pk")[:1])
+        )
 
     if state == S.APPEALED:
         page.waiting_text, page.waiting_note = appeals_board_waiting(application)

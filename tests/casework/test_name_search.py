@@ -3,11 +3,14 @@ an index on PostgreSQL rather than a scan of every person."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from casework.models import Application, Person
-from casework.people.selectors import name_starts_with
+from casework.people.selectors import name_search_branches, name_starts_with
 from tests.factories import ApplicationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,11 +82,119 @@ def test_the_search_reads_the_name_indexes_not_every_person(unit):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE casework_person")
     plan = Person.objects.filter(name_starts_with("rahim")).explain()
-    assert "casework_person_family_upper_idx" in plan, plan
-    assert "casework_person_given_upper_idx" in plan, plan
+    assert "casework_person_family_key_idx" in plan, plan
+    assert "casework_person_given_key_idx" in plan, plan
     assert "Seq Scan" not in plan, plan
     cases = str(Application.objects.filter(name_starts_with("rahim", path="person__")).query)
-    assert 'UPPER("casework_person"."family_name"::text) LIKE UPPER(' in cases
+    assert '(UPPER("casework_person"."family_name") COLLATE "C") LIKE' in cases
     assert list(Person.objects.filter(name_starts_with("rahim")).values_list("family_name")) == [
         ("Rahimi",)
     ]
+
+
+def name_statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if "family_name" in q["sql"] and "LIKE" in q["sql"]]
+
+
+def test_a_search_finds_family_names_then_given_names_in_name_order(client, unit, caseworker):
+    """Family-name matches first, by family name, then given-name matches, by given name; a
+    registration number finds its person exactly. Over several pages, each row once."""
+    people = [
+        ("Rahimi", "Zara"), ("Rahman", "Ali"), ("Ahmadi", "Rahel"), ("Karimi", "Rahim"),
+        ("Rahimi", "Amina"), ("Olsen", "Kari"),
+    ]  # fmt: skip
+    for family, given in people:
+        ApplicationFactory(unit=unit, person=PersonFactory(family_name=family, given_name=given))
+    client.force_login(caseworker)
+
+    def names(path, term, **params):
+        response = client.get(path, {"q": term, **params})
+        assert response.status_code == 200
+        rows = response.context["cl"].result_list
+        return [(r.family_name, r.given_name) for r in (getattr(x, "person", x) for x in rows)]
+
+    for path in (PEOPLE, CASES):
+        extra = {"assigned": "all"} if path == CASES else {}
+        assert names(path, "rah", **extra) == [
+            ("Rahimi", "Zara"),  # the family names in order, a name's people by id
+            ("Rahimi", "Amina"),
+            ("Rahman", "Ali"),
+            ("Ahmadi", "Rahel"),  # then the given names in order
+            ("Karimi", "Rahim"),
+        ]
+        assert names(path, "kari", **extra) == [("Karimi", "Rahim"), ("Olsen", "Kari")]
+        assert names(path, "rahel", **extra) == [("Ahmadi", "Rahel")]  # by given name only
+        number = Person.objects.get(family_name="Olsen").registration_number
+        assert names(path, number, **extra) == [("Olsen", "Kari")]
+
+
+def test_the_pages_of_a_long_search_list_every_match_once(client, unit, caseworker):
+    """51 family-name and 30 given-name matches over two pages of 50: the second page goes on
+    from the first walk into the second; the count is of both."""
+    for i in range(51):
+        ApplicationFactory(unit=unit, person=PersonFactory(family_name=f"Nord{i:02d}"))
+    for i in range(30):
+        ApplicationFactory(
+            unit=unit, person=PersonFactory(family_name=f"Sand{i:02d}", given_name="Nora")
+        )
+    client.force_login(caseworker)
+    for path, extra in ((PEOPLE, {}), (CASES, {"assigned": "all"})):
+        seen = []
+        for page in (1, 2):
+            response = client.get(path, {"q": "nor", "p": page, **extra})
+            assert response.status_code == 200
+            cl = response.context["cl"]
+            assert cl.result_count == 81
+            seen += [getattr(r, "person", r).family_name for r in cl.result_list]
+        assert seen == [f"Nord{i:02d}" for i in range(51)] + [f"Sand{i:02d}" for i in range(30)]
+
+
+def test_a_name_search_counts_at_most_a_thousand(client, unit, caseworker):
+    """The count of a name search stops at 1,000 (``LIMIT 1001``), not the list's 10,000; it
+    says "more than 1,000"."""
+    from casework.admin.base import NameSearchPaginator
+
+    ApplicationFactory(unit=unit, person=PersonFactory(family_name="Rahimi"))
+    client.force_login(caseworker)
+    for path, extra in ((PEOPLE, {}), (CASES, {"assigned": "all"})):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, {"q": "rahim", **extra})
+        assert response.status_code == 200
+        counts = [q for q in name_statements(queries) if "COUNT(" in q.upper()]
+        assert counts, name_statements(queries)
+        limits = [int(n) for q in counts for n in re.findall(r"LIMIT (\d+)", q)]
+        assert limits and max(limits) <= 1001, counts
+        assert response.context["cl"].result_count == 1
+    assert NameSearchPaginator.cap == 1000
+
+
+def test_more_than_the_cap_is_said_so(client, unit, caseworker, monkeypatch):
+    from casework.admin.base import NameSearchPaginator
+
+    monkeypatch.setattr(NameSearchPaginator, "cap", 2)
+    for i in range(4):
+        ApplicationFactory(unit=unit, person=PersonFactory(family_name=f"Rahimi{i}"))
+    client.force_login(caseworker)
+    response = client.get(PEOPLE, {"q": "rahim"})
+    assert response.context["cl"].result_count == 3
+    assert "more than 2 results" in response.content.decode()
+
+
+@pytest.mark.services("postgres")
+def test_each_walk_reads_a_name_index_in_its_order(unit):
+    """The page of a name search follows a name index's order (no sort of every match)."""
+    Person.objects.bulk_create(
+        PersonFactory.build(
+            family_name=f"Family{i:04d}",
+            given_name=f"Given{i:04d}",
+            registration_number=f"2099{i:08d}",
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE casework_person")
+    by_family, by_given = name_search_branches(Person.objects.all(), "fam")
+    plan = by_family[:50].explain()
+    assert "casework_person_family_key_idx" in plan and "Sort" not in plan, plan
+    plan = by_given[:50].explain()
+    assert "casework_person_given_key_idx" in plan and "Sort" not in plan, plan

@@ -72,10 +72,11 @@ LIFECYCLE = {
         "system",
     ),
     "reopen_on_merits": (
-        {State.REJECTED, State.APPEALED},
+        {State.REJECTED, State.UNDER_REVIEW, State.APPEALED},
         State.EXAMINED,
         "system",
     ),
+    "take_responsibility_on_hold": ({State.ON_HOLD}, SAME, "system"),
 }
 # The transitions a person makes (the system's are refused to everyone).
 BY_PEOPLE = [n for n, d in APPLICATIONS.transitions.items() if d.permission is not None]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0034_decision_notification_lawyer"),
+        ("casework", "0036_person_name_key_indexes"),
     ]
 
     operations = [

@@ -57,6 +57,17 @@ DEMO_CENTRES = [
     ("Tromsø tilrettelagt avdeling", "customised_care", "municipal", "Tromsø kommune",
      "Tromsø", 20),
 ]  # fmt: skip
+# What the demo centres offer residents with special needs (``Accommodation`` codes): the
+# arrival centre and the ordinary centre in Bergen take most needs, the customised-care unit
+# every one, the minors' centre is staffed at night; the others offer family rooms only.
+DEMO_ACCOMMODATION = {
+    "Nasjonalt ankomstsenter Råde": "ground_floor,step_free,single_room,family_room,"
+    "near_hospital,night_staff",
+    "Bergen mottak": "ground_floor,step_free,single_room,family_room,near_hospital",
+    "Drammen EMA-mottak": "single_room,night_staff",
+    "Tromsø tilrettelagt avdeling": "ground_floor,step_free,single_room,family_room,"
+    "near_hospital,women_only,night_staff",
+}
 # Further long-standing centres (beds per unit of scale), open since 2016.
 OTHER_CENTRES = [
     ("Oslo mottak", "ordinary", "private", "Hero Norge", "Oslo", 220),
@@ -164,6 +175,7 @@ def ensure_centres(scale: float = 1.0, *, only_demo: bool = False) -> list[Recep
                 "capacity": beds,
                 "opened_on": opened,
                 "closed_on": closed,
+                "accommodation": DEMO_ACCOMMODATION.get(name, "family_room"),
             },
         )
         centres.append(centre)

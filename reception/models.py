@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Application, Person
+from casework.vulnerability.choices import accommodation_labels, validate_accommodation
 
 from .choices import CentreKind, DischargeReason, OperatorKind, PlacementEnd
 
@@ -268,6 +269,17 @@ class ReceptionCentre(models.Model):
     )
     opened_on = models.DateField(verbose_name=_("opened on"))
     closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
+    accommodation = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        validators=[validate_accommodation],
+        verbose_name=_("accommodation offered"),
+        help_text=_(
+            "What the centre can offer residents with special needs (ground floor, single "
+            "rooms, staff at night, ...): a person whose needs require more is not placed here."
+        ),
+    )
     staff: models.ManyToManyField[User, CentreStaff] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="CentreStaff",
@@ -291,6 +303,10 @@ class ReceptionCentre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def accommodation_display(self) -> str:
+        return ", ".join(accommodation_labels(self.accommodation))
 
 
 class CentreStaff(models.Model):

@@ -71,7 +71,9 @@ from casework.lawyers.choices import AppointmentReason
 from casework.lawyers.models import Appointment
 from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number, parse_reference
-from casework.privacy.access import AccessLoggedAdminMixin
+from casework.permits.models import ResidencePermit
+from casework.privacy.access import AccessLoggedAdminMixin, access_log
+from casework.privacy.models import AccessLog
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
@@ -541,9 +543,42 @@ class ApplicationAdmin(AccessLoggedAdminMixin, NameSearchMixin, FastListMixin, a
             if as_lawyer
             else [],
             "case_probing": _status_probing(app),
+            "case_permits": self._case_permits(request, app),
             "case": app,
             **case_file,
         }
+
+    def _case_permits(self, request: HttpRequest, app: Application) -> list[dict[str, Any]]:
+        """The residence permits the case's decisions gave, newest first, for those who may
+        read permits (the permits' own admin): type, validity, status, card, the day
+        permanent residence may be applied for, and a link to the permit's record. A read
+        of the holder's permits, so it is access-logged (one row naming them all)."""
+        permit_admin = self.admin_site._registry.get(ResidencePermit)
+        if permit_admin is None or not permit_admin.has_view_permission(request):
+            return []
+        permits = list(
+            permit_admin.get_queryset(request)
+            .filter(application_id=app.pk)
+            .order_by("-valid_from", "-pk")[:20]
+        )
+        if not permits:
+            return []
+        access_log(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            objects=permits,
+            query="case page",
+            via="admin",
+        )
+        return [
+            {
+                "permit": p,
+                "status": p.status,
+                "status_label": p.get_status_display(),
+                "url": reverse("admin:casework_residencepermit_change", args=[p.pk]),
+            }
+            for p in permits
+        ]
 
     def _action_page(
         self, request: HttpRequest, app: Application, form: Any, title: str, intro: str = ""

@@ -28,6 +28,7 @@ from casework.applications.models import Application
 from casework.dublin import services
 from casework.dublin.choices import DUBLIN_STATES, LegalGround, RequestKind
 from casework.dublin.models import DublinRequest, DublinRuleSet, DublinStayRequest
+from casework.people.identity import parse_reference
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.privacy.scopes import visible_to
 from casework.transitions.services import (
@@ -136,11 +137,13 @@ class _TransitionPages(_ServicePagesAdmin):
         raise NotImplementedError
 
     def _case(self, request: HttpRequest, form: forms.Form) -> Application | None:
-        reference = str(form.cleaned_data["case"]).replace(" ", "").strip()
+        # As the case page shows it (with dashes), or as typed: spaces, dashes and look-alike
+        # characters forgiven, as everywhere a person types a reference.
+        reference = parse_reference(str(form.cleaned_data["case"]))
         app = (
-            visible_to(request.user, Application.objects.all())
-            .filter(reference__iexact=reference)
-            .first()
+            visible_to(request.user, Application.objects.all()).filter(reference=reference).first()
+            if reference
+            else None
         )
         if app is None:
             form.add_error("case", _("No case of yours has this reference."))

@@ -26,6 +26,7 @@ from casework.transitions.declaration import (
     Input,
     Transition,
 )
+from casework.vulnerability.choices import Accommodation, split_codes
 
 # The form field of each kind of transition input (``casework.transitions.declaration``).
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
@@ -175,3 +176,23 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"] = caseworker_choices()
+
+
+class AccommodationField(forms.MultipleChoiceField):
+    """The accommodation a need requires, chosen from the list; stored as comma-separated codes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("max_length", None)
+        kwargs.pop("empty_value", None)
+        kwargs["choices"] = Accommodation.choices
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> list[str]:
+        return split_codes(value)
+
+    def clean(self, value: Any) -> str:
+        return ",".join(super().clean(split_codes(value)))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return set(split_codes(initial)) != set(split_codes(data))

@@ -32,6 +32,8 @@ from casework.admin.base import FastListMixin, ScopedAdminMixin
 from casework.deadlines.channels import channels
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import sources
+from casework.deadlines.selectors import case_reference
+from casework.people.identity import format_reference
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
@@ -196,6 +198,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _case_display(obj: Any) -> str:
+    """The case reference the list's query read (``case_reference``), "-" for none."""
+    reference = getattr(obj, "case_ref", None)
+    return format_reference(reference) if reference else "-"
+
+
 @admin.register(Reminder)
 class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, ReadOnlyAdmin):
     """Reminders of the deadlines the user may see (``casework.privacy.scopes``), and their own."""
@@ -252,7 +260,7 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, Rea
         # Soonest due first: what needs doing, not what the sweep wrote last.
         return (
             (scoped | own)
-            .annotate(recipient_name=_recipient_name())
+            .annotate(recipient_name=_recipient_name(), case_ref=case_reference("deadline__"))
             .order_by("deadline__due_at", "id")
         )
 
@@ -271,8 +279,8 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, Rea
 
     @admin.display(description=_("case"))
     def case(self, obj: Reminder) -> str:
-        app = obj.deadline.application
-        return app.display_reference if app else "-"
+        """The deadline's case, or the case of the record it is on (a permit's expiry)."""
+        return _case_display(obj)
 
     @admin.display(description=_("due"), ordering="deadline__due_at")
     def due(self, obj: Reminder) -> dt.datetime:
@@ -384,7 +392,7 @@ class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, Rea
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         scoped = super().get_queryset(request)
         own = ReadOnlyAdmin.get_queryset(self, request).filter(recipient_user=request.user)
-        return (scoped | own).order_by("due_at")
+        return (scoped | own).annotate(case_ref=case_reference()).order_by("due_at")
 
     @admin.display(description=_("deadline"), ordering="source")
     def what(self, obj: Deadline) -> str:
@@ -392,7 +400,8 @@ class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, Rea
 
     @admin.display(description=_("case"))
     def case(self, obj: Deadline) -> str:
-        return obj.application.display_reference if obj.application else "-"
+        """The deadline's case, or the case of the record it is on (a permit's expiry)."""
+        return _case_display(obj)
 
     @admin.display(description=_("open"), boolean=True)
     def is_open(self, obj: Deadline) -> bool:

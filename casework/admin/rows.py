@@ -62,6 +62,9 @@ class _Column:
         self.nowrap = False
         self.boolean = False
         self.read: Callable[[Any], Any] | None = None  # None: the admin's lookup_field
+        # A column with choices: value → label, made once a page (``display_for_field``
+        # flattens the choices for every cell: a country column, ~250 countries a row).
+        self.choices: dict[Any, Any] | None = None
         if name == "action_checkbox":
             self.classes = "action-checkbox"
         if not isinstance(name, str) or name == "__str__":
@@ -80,6 +83,7 @@ class _Column:
                     field, models.DateField | models.TimeField | models.ForeignKey
                 )
                 self.read = lambda obj: getattr(obj, name)
+                self.choices = _choices(field)
             return
         attr = getattr(cl.model_admin, name, None)
         if callable(attr) and not hasattr(cl.model, name):
@@ -105,6 +109,11 @@ class _Column:
         if self.fk:
             related = getattr(obj, self.field.name)
             return (self.empty if related is None else related), self.nowrap
+        if self.choices is not None:
+            try:
+                return self.choices.get(value, self.empty), self.nowrap
+            except TypeError:  # an unhashable value: the admin's own way
+                pass
         return display_for_field(
             value, self.field, self.empty, avoid_link=self.is_link
         ), self.nowrap
@@ -125,6 +134,18 @@ class _Column:
             related = getattr(obj, field.name)
             return (empty if related is None else related), nowrap
         return display_for_field(value, field, empty, avoid_link=self.is_link), nowrap
+
+
+def _choices(field: Any) -> dict[Any, Any] | None:
+    """``field``'s choices as ``display_for_field`` reads them (None: no choices, or choices
+    that are not hashable, which it handles its own way)."""
+    flat = getattr(field, "flatchoices", None)
+    if not flat:
+        return None
+    try:
+        return dict(flat)
+    except TypeError:
+        return None
 
 
 class RowWriter:

@@ -159,7 +159,7 @@ def _cases(request: HttpRequest) -> list[Section]:
         )
     if has_role(user, Role.DECISION_MAKER) or user.is_superuser:
         # Appeals lodged with the Directorate, to reverse or forward (Public Administration
-        # Act § 33).
+        # Act § 33 [U]).
         team.append(
             counted(
                 _("Appeals to review"),

@@ -26,7 +26,8 @@ class State(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     REJECTED = "rejected", _("rejected")
     # The appeal lodged with the Directorate, which prepares it and may reverse its own
-    # decision (Immigration Act § 76, Public Administration Act § 33) before sending it on.
+    # decision (Immigration Act § 76, Public Administration Act § 33; the numbers are not in
+    # the reference notes [U], the path is) before sending it on.
     UNDER_REVIEW = "under_review", _("under the Directorate's review of the appeal")
     # At the appeals board: forwarded by the Directorate (and every appeal lodged before the
     # Directorate's review was recorded, which went straight to the board).
@@ -47,8 +48,9 @@ class Instance(models.TextChoices):
     FIRST = "first", _("first instance")
     APPEAL = "appeal", _("appeal")
     # A decision reversing an earlier one (omgjøring): the Directorate's on reviewing an
-    # appeal (Public Administration Act § 33), or on a request to reverse (§ 35). Apart from
-    # the first instance, so that waiting times and first-instance tables count each case once.
+    # appeal (Public Administration Act § 33 [U]), or on a request to reverse (§ 35 [U]).
+    # Apart from the first instance, so that waiting times and first-instance tables count
+    # each case once.
     REVERSAL = "reversal", _("reversal")
 
 
@@ -105,5 +107,5 @@ class AppealOutcome(models.TextChoices):
     DISMISSED = "dismissed", _("dismissed")
     REMITTED = "remitted", _("sent back for new examination")
     # The Directorate reversed its own decision on reviewing the appeal (Public
-    # Administration Act § 33 second paragraph): the appeals board never had it.
+    # Administration Act § 33 second paragraph [U]): the appeals board never had it.
     REVERSED = "reversed", _("reversed by the Directorate")

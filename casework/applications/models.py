@@ -99,7 +99,7 @@ class Application(FSMModelMixin, ApplicationWorkflow, models.Model):
         null=True, blank=True, editable=False, verbose_name=_("hold review date")
     )
     # When the pending request to reverse the final rejection was lodged (Public
-    # Administration Act § 35); empty when none is pending. It stops no deadline.
+    # Administration Act § 35 [U]); empty when none is pending. It stops no deadline.
     reversal_requested_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("reversal requested at")
     )

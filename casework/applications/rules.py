@@ -104,7 +104,7 @@ rules.add_perm(
 rules.add_perm("casework.record_notification", is_caseworker & in_users_unit)
 rules.add_perm("casework.decide_application", is_decision_maker & in_users_unit)
 rules.add_perm("casework.decide_appeal", is_appeals_body)
-# The Directorate's review of an appeal lodged with it (Public Administration Act § 33): the
+# The Directorate's review of an appeal lodged with it (Public Administration Act § 33 [U]): the
 # unit's decision-makers, who made the decision, reverse it or forward it to the board.
 rules.add_perm("casework.review_appeal", is_decision_maker & in_users_unit)
 # A case is put on hold, and taken off it, by whoever has it: the unit's caseworkers and
@@ -114,7 +114,7 @@ rules.add_perm(
     ((is_caseworker | is_decision_maker) & in_users_unit & ~at_appeals_board)
     | (is_appeals_body & at_appeals_board),
 )
-# A request to reverse a final rejection (Public Administration Act § 35) is lodged as an
+# A request to reverse a final rejection (Public Administration Act § 35 [U]) is lodged as an
 # appeal is, and decided by the body whose rejection stands: the appeals board when it
 # dismissed the appeal, else the unit's decision-makers.
 rules.add_perm(

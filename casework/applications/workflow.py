@@ -8,10 +8,13 @@ under review -> accepted (the Directorate reverses its own decision) | appealed 
 the appeals board); appealed -> accepted | rejected (final) | examined (remitted) by the
 appeals body; submitted or examined -> withdrawn.
 
-The Directorate's review (Immigration Act § 76 second paragraph, Public Administration Act
-§ 33): an appeal is lodged with the body that made the decision, which prepares it and may
-reverse its decision itself (omgjøring) if it finds the appeal well founded; otherwise it
-sends the case on to the appeals board (Utlendingsnemnda), which decides as before. Appeals
+The Directorate's review (Immigration Act § 76 second paragraph [U], Public Administration
+Act § 33 [U]): an appeal is lodged with the body that made the decision, which prepares it and
+may reverse its decision itself (omgjøring) if it finds the appeal well founded; otherwise it
+sends the case on to the appeals board (Utlendingsnemnda), which decides as before. The
+reference notes confirm this path (lodged with the Directorate, which may reverse; otherwise
+the board decides finally) but not the paragraph numbers: those marked [U] here and below are
+to be checked against the legal text. Appeals
 lodged before this review was recorded are in "appealed": at the appeals board, as they were.
 
 Each transition's declaration (``casework.transitions.declaration.transition``) says who
@@ -30,15 +33,15 @@ protection to be put on hold for up to three years; the general practice of hold
 against a legal text, so no legal limit is enforced beyond a review date ahead.
 
 After a final rejection the applicant may ask for it to be reversed on new information
-(omgjøringsbegjæring, Public Administration Act § 35): the request is recorded on the
+(omgjøringsbegjæring, Public Administration Act § 35 [U]): the request is recorded on the
 rejected case, which stays rejected, and decided by the body whose rejection stands: granted
 (a new decision, delivered like any other) or refused. The request does not stop the
 departure deadline, nor a return (the case stays "rejected", so nothing that follows the
 rejection changes).
 
-Appeal deadlines (Immigration Act § 94 third paragraph, Public Administration Act § 29):
-3 weeks from notification; 1 week when the claim was found manifestly unfounded (the fast
-track); a request to stay during a Dublin appeal within 48 hours.
+Appeal deadlines (Public Administration Act § 29): 3 weeks from notification; 1 week when
+the claim was found manifestly unfounded (the fast track; Immigration Act § 94 a); a request
+to stay during a Dublin appeal within 48 hours.
 
 Notification is the day the written decision reached the applicant or their lawyer, not the
 day it was made: a decision is delivered afterwards (digital mailbox, the police, the lawyer,
@@ -592,9 +595,9 @@ class ApplicationWorkflow:
     def appeal(self, *, lodged_at: dt.datetime, late_reason: str = "") -> None:
         """Lodge the applicant's (or lawyer's) appeal, within the deadline unless admitted late.
 
-        It is lodged with the Directorate, which made the decision (Immigration Act § 76,
-        Public Administration Act § 32): the Directorate reviews it first (``reverse_on_review``
-        or ``forward_appeal``)."""
+        It is lodged with the Directorate, which made the decision (Immigration Act § 76 [U],
+        Public Administration Act § 32 [U]): the Directorate reviews it first
+        (``reverse_on_review`` or ``forward_appeal``)."""
         if appeal_is_late(self, lodged_at) and not late_reason.strip():
             deadline = date_format(timezone.localtime(self.appeal_deadline), "DATETIME_FORMAT")
             raise TransitionInvalid(
@@ -623,7 +626,8 @@ class ApplicationWorkflow:
     )
     def reverse_on_review(self, *, outcome: str, grounds: str) -> None:
         """The Directorate finds the appeal well founded and reverses its own decision
-        (omgjøring; Public Administration Act § 33 second paragraph, Immigration Act § 76):
+        (omgjøring; Public Administration Act § 33 second paragraph [U], Immigration Act
+        § 76 [U]):
         a new decision granting a permit, which is delivered and notified like any other
         (``record_notification``). The appeal ends here: the appeals board never gets it."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
@@ -644,7 +648,7 @@ class ApplicationWorkflow:
     )
     def forward_appeal(self, *, assessment: str) -> None:
         """The Directorate upholds its decision and sends the case, with its assessment of the
-        appeal, to the appeals board (Public Administration Act § 33 fourth paragraph); the
+        appeal, to the appeals board (Public Administration Act § 33 fourth paragraph [U]); the
         applicant is told the board has it (``APPEAL_NOTICE``)."""
         require(assessment, "assessment", _("The Directorate's assessment"))
 
@@ -870,7 +874,7 @@ class ApplicationWorkflow:
     )
     def lodge_reversal_request(self, *, lodged_at: dt.datetime) -> None:
         """The applicant or their lawyer asks for the final rejection to be reversed on new
-        information (omgjøringsbegjæring, Public Administration Act § 35). The case stays
+        information (omgjøringsbegjæring, Public Administration Act § 35 [U]). The case stays
         rejected: the request does not stop the departure deadline nor a return, and moves no
         deadline (domain: it "does not stop a forced return"). A second request while one is
         pending adds to it and keeps the first day."""
@@ -893,7 +897,7 @@ class ApplicationWorkflow:
     )
     def grant_reversal_request(self, *, outcome: str, grounds: str) -> None:
         """The body whose rejection stands reverses it on the new information (Public
-        Administration Act § 35): a new decision granting a permit, delivered like any other.
+        Administration Act § 35 [U]): a new decision granting a permit, delivered like any other.
         The rejection no longer stands, so the case is no longer final."""
         self._check_outcome(outcome, ACCEPT_OUTCOMES)
         require(grounds, "grounds", _("Grounds"))

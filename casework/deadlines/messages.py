@@ -151,6 +151,15 @@ def due_text(due_at: Any, language: str) -> str:
     return local_datetime(local, language)
 
 
+def _case_reference(deadline: Any) -> str:
+    """The reference of the deadline's case, or of the case of the record it is on (a
+    permit's expiry: the case whose decision gave the permit); "-" for none."""
+    from casework.deadlines.selectors import cases_of
+
+    case = deadline.application or cases_of([deadline]).get(deadline.pk)
+    return case.display_reference if case is not None else "-"
+
+
 def render_reminder(reminder: Reminder) -> Message:
     """Subject and body of a reminder, in the recipient's language (gettext)."""
     recipient = resolve_recipient(reminder.recipient)
@@ -168,7 +177,7 @@ def render_reminder(reminder: Reminder) -> Message:
         values = {
             "what": str(spec.label),
             "due": due_text(deadline.due_at, language),
-            "reference": application.display_reference if application is not None else "-",
+            "reference": _case_reference(deadline),
         }
         sms = ""
         render = _notice_texts.get(deadline.source) if recipient.audience == PERSON else None

@@ -28,6 +28,7 @@ class DeadlineRow:
     due_soon: bool
     reminders: list[Reminder] = field(default_factory=list)
     case_url: str = ""
+    case: Application | None = None
 
 
 def _row(deadline: Deadline, now: dt.datetime) -> DeadlineRow:
@@ -39,6 +40,77 @@ def _row(deadline: Deadline, now: dt.datetime) -> DeadlineRow:
         overdue=deadline.due_at <= now,
         due_soon=deadline.due_at > now and deadline.remind_from <= now,
     )
+
+
+def case_sources() -> dict[str, Any]:
+    """The sources whose deadline is on a record of a case rather than on the case itself
+    (a residence permit's expiry: ``casework.ResidencePermit``, whose decision was made on the
+    case), by key: the record's model, which has an ``application``. Such a deadline is not
+    tied to the case (it must never become the decided case's "next deadline"), but a list
+    of deadlines still names the case it belongs to."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    found = {}
+    for key, spec in sources().items():
+        if not spec.model or spec.model == "casework.Application":
+            continue
+        model = apps.get_model(spec.model)
+        try:
+            fk = model._meta.get_field("application")
+        except FieldDoesNotExist:
+            continue
+        if getattr(fk, "related_model", None) is apps.get_model("casework.Application"):
+            found[key] = model
+    return found
+
+
+def case_reference(prefix: str = "") -> Any:
+    """An expression for the case reference of a deadline (``prefix``: the path to the
+    deadline, e.g. ``"deadline__"`` from a reminder): its own case, or the case of the record
+    it is on (``case_sources``), one sub-select on that record's primary key."""
+    from django.db.models import Case, CharField, F, OuterRef, Subquery, When
+    from django.db.models.functions import Coalesce
+
+    via_record = [
+        When(
+            **{f"{prefix}source": key},
+            then=Subquery(
+                model.objects.filter(pk=OuterRef(f"{prefix}object_id")).values(
+                    "application__reference"
+                )[:1]
+            ),
+        )
+        for key, model in case_sources().items()
+    ]
+    own = F(f"{prefix}application__reference")
+    if not via_record:
+        return own
+    return Coalesce(own, Case(*via_record, output_field=CharField()), output_field=CharField())
+
+
+def cases_of(deadlines: list[Deadline]) -> dict[int, Application]:
+    """The case of each deadline, by the deadline's id: its own, or the case of the record
+    it is on (``case_sources``), read in one query per such source."""
+    found: dict[int, Application] = {}
+    on_records: dict[str, list[Deadline]] = {}
+    by_source = case_sources()
+    for d in deadlines:
+        if d.application_id is not None and d.application is not None:
+            found[d.pk] = d.application
+        elif d.source in by_source:
+            on_records.setdefault(d.source, []).append(d)
+    for key, rows in on_records.items():
+        records = (
+            by_source[key]
+            .objects.filter(pk__in={d.object_id for d in rows}, application__isnull=False)
+            .select_related("application")
+        )
+        case_by_record = {r.pk: r.application for r in records}
+        for d in rows:
+            if d.object_id in case_by_record:
+                found[d.pk] = case_by_record[d.object_id]
+    return found
 
 
 def deadlines_for_user(
@@ -55,7 +127,11 @@ def deadlines_for_user(
         .select_related("application")
         .order_by("due_at")
     )
-    rows = [_row(d, now) for d in qs[:limit]]
+    found = list(qs[:limit])
+    cases = cases_of(found)
+    rows = [_row(d, now) for d in found]
+    for row in rows:
+        row.case = cases.get(row.deadline.pk)
     return {
         "overdue": [r for r in rows if r.overdue],
         "due_soon": [r for r in rows if r.due_soon],

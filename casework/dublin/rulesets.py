@@ -1,11 +1,24 @@
 """The Dublin rule sets the system starts with, loaded by migration 0032 (and again by
 ``load`` on an empty table): Dublin III until 11 June 2026, the AMMR from 12 June 2026.
 
-Sources: Regulation (EU) No 604/2013 arts. 21-25 and 29, and Commission Regulation (EC) No
-1560/2003 art. 5(2) (verified against the project's notes, ``procedure-next.md``); the AMMR
-(Regulation (EU) 2024/1351) arts. 39-46 as far as known, NOT VERIFIED: the notes say neither
-whether and when Norway applies it nor its exact periods. The admin shows the rows; a correction,
-once the AMMR's periods are verified, is a data migration (as the law is reviewed like code).
+What the project's notes (``procedure-next.md`` and the domain notes) verify, and what they do
+not:
+
+- Verified [V]: Dublin III's request periods (art. 21(1), 23(2): 3 months, 2 after a Eurodac
+  hit), the take-back reply (art. 25(1)-(2): 1 month, 2 weeks after a hit), the transfer
+  period (art. 29(1)-(2): 6 months, up to 1 year imprisoned, up to 18 months absconded), and
+  Norway's 48 hours to ask to stay during the appeal, decided by the appeals board in about
+  six days. The take-charge reply (art. 22(1), (6), (7): 2 months, 1 when urgent, silence is
+  acceptance) the notes mark verified "by the regulation's structure" only.
+- Not in the notes, so NOT VERIFIED: the two weeks a requested state has to answer a request
+  for re-examination, and the three weeks to ask for it (Commission Regulation (EC) No
+  1560/2003 art. 5(2); ``workflow.REEXAMINATION_WINDOW``).
+- NOT VERIFIED [U]: whether and when Norway applies the AMMR (Regulation (EU) 2024/1351),
+  hence also the day Dublin III ends here (11 June 2026 is the EU's date, not a verified
+  Norwegian one), and every AMMR period (arts. 39-46 as far as known).
+
+The admin shows the rows with these notes; a correction, once verified, is a data migration
+(the law is reviewed like code), as ``0037_dublin_rule_set_notes`` is for the notes.
 """
 
 from __future__ import annotations
@@ -38,9 +51,10 @@ DUBLIN_III: dict[str, Any] = {
         "Eurodac. Art. 22(1), (6): reply to a take-charge request within 2 months, 1 when "
         "urgent. Art. 25(1): reply to a take-back request within 1 month, 2 weeks after a hit "
         "in Eurodac. Art. 22(7), 25(2): no reply is acceptance. Art. 29: transfer within 6 "
-        "months, 1 year if imprisoned, 18 months if absconded. Regulation 1560/2003 art. 5(2): "
-        "re-examination answered within "
-        "2 weeks."
+        "months, 1 year if imprisoned, 18 months if absconded (all verified against the "
+        "project's notes; art. 22 by the regulation's structure). NOT VERIFIED: Regulation "
+        "1560/2003 art. 5(2), re-examination asked within 3 weeks and answered within 2 weeks; "
+        "and the end date, which assumes Norway applies the AMMR from the EU's date."
     ),
 }
 
@@ -71,8 +85,8 @@ AMMR: dict[str, Any] = {
         "Eurodac; "
         "art. 41 take-back notification within 2 weeks of the hit (1 month without a hit is a "
         "placeholder), confirmed within 2 weeks; art. 46 transfer within 6 months, 1 year if "
-        "imprisoned, 3 years if the person absconds. Whether and when Norway applies the AMMR "
-        "is not verified either."
+        "imprisoned, 3 years if the person absconds. None of these periods is in the "
+        "project's notes, and whether and when Norway applies the AMMR is not verified either."
     ),
 }
 

@@ -64,7 +64,7 @@ DECIDE_STAY = "casework.decide_stay_request"
 UNIT = "Dublin unit (caseworker, decision-maker of the case's unit)"
 
 # Regulation (EC) No 1560/2003 art. 5(2): re-examination is asked within three weeks of the
-# refusal.
+# refusal. NOT VERIFIED: the project's notes do not cover it (``rulesets.py``).
 REEXAMINATION_WINDOW = dt.timedelta(weeks=3)
 
 
@@ -376,7 +376,8 @@ class RequestWorkflow:
     )
     def request_reexamination(self, *, reason: str) -> None:
         """Ask the requested state to look at its refusal again (Regulation (EC) No 1560/2003
-        art. 5(2)): it answers within two weeks; its silence is not acceptance (CJEU C-47/17)."""
+        art. 5(2)): it answers within two weeks; its silence is not acceptance (CJEU C-47/17).
+        Neither period is in the project's notes: not verified (``rulesets.py``)."""
         self.reason = require(reason, "reason", _("Why re-examination is asked"))
         self.reply_due_at = end_of(
             timezone.now(), period_of(self.rule_set, f"{REPLY}.reexamination")

@@ -13,7 +13,9 @@ The definitions follow the Directorate of Immigration's (UDI) tables:
   "asylum applications" are individual protection applications (Immigration Act § 28), so
   collective protection (§ 34) and resettlement are separate kinds;
 - age bands are UDI's: 0–5, 6–10, 11–17, 18 and over, at the date of lodging;
-- decisions are counted by the year they were made, per instance (UDI first, UNE appeal);
+- decisions are counted by the year they were made, per instance (UDI first, UNE appeal,
+  and reversals: the Directorate's own after reviewing an appeal, or on a request to
+  reverse a final rejection);
 - grant rate on the merits (*innvilgelsesandel realitetsbehandlet*) = the three positive
   outcomes ÷ (those + merits rejections + limited permits for unaccompanied minors);
   Dublin, safe third country and withdrawn/dismissed are left out;
@@ -608,7 +610,22 @@ def decisions_by_outcome(
                 "grant_rate_all": None if allrate is None else round(100 * allrate, 1),
             }
         )
-    label = _("first instance") if instance == Instance.FIRST else _("appeal")
+    label = {
+        Instance.FIRST: _("first instance"),
+        Instance.APPEAL: _("appeal"),
+        Instance.REVERSAL: _("reversal"),
+    }[Instance(instance)]
+    note = _(
+        "On the merits: refugee (both) + humanitarian ÷ (those + rejected on the merits + "
+        "limited permits for unaccompanied minors). Overall: positive ÷ all decisions."
+    )
+    if instance == Instance.REVERSAL:
+        note = _(
+            "Decisions reversing an earlier rejection: by the Directorate on reviewing an "
+            "appeal before it goes to the appeals board, and on a request to reverse a final "
+            "rejection. Counted apart from the first instance and the appeals, so that each "
+            "case counts once there."
+        )
     return Table(
         slug=f"decisions-{instance}",
         title=_("Decisions by nationality and outcome (%(instance)s)") % {"instance": label},
@@ -621,10 +638,7 @@ def decisions_by_outcome(
             Column("grant_rate_all", _("grant rate overall (%)"), numeric=True),
         ],
         rows=rows,
-        note=_(
-            "On the merits: refugee (both) + humanitarian ÷ (those + rejected on the merits + "
-            "limited permits for unaccompanied minors). Overall: positive ÷ all decisions."
-        ),
+        note=note,
         chart={"label": "nationality", "value": "total"},
         total_row=True,
     )
@@ -638,6 +652,13 @@ def decisions_first(**f: Any) -> Table:
 @register("decisions-appeal", by_kind=True)
 def decisions_appeal(**f: Any) -> Table:
     return decisions_by_outcome(instance=Instance.APPEAL, **f)
+
+
+@register("decisions-reversal", by_kind=True)
+def decisions_reversal(**f: Any) -> Table:
+    """Reversals (omgjøring): the Directorate's own new decision after reviewing an appeal,
+    and a final rejection reversed on request, by nationality and outcome."""
+    return decisions_by_outcome(instance=Instance.REVERSAL, **f)
 
 
 # --- Processing time ------------------------------------------------------------------------

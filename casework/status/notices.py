@@ -11,7 +11,9 @@ channel activates it), from the same sentences and formats as the status page:
 * **appeal received by the appeals board**: its published expected processing time;
 * **still in the queue** (every 30 days while the case waits): also the provisional reply of
   the Public Administration Act § 11 a, third paragraph: when a case takes longer than a
-  month, say why and when an answer can be expected.
+  month, say why and when an answer can be expected. A case on hold is not in the queue:
+  the notice then says, in the status page's words, that it is on hold and when it is
+  looked at again (no expected date, no cases ahead).
 
 The SMS text of each is short (one or two parts; ``casework.deadlines.sms`` counts them).
 """
@@ -34,6 +36,9 @@ from casework.deadlines import registry
 from casework.deadlines.messages import NoticeText, register_notice_text
 from casework.status.page import (
     APPEAL_STARTS_TEXT,
+    HOLD_REVIEW_TEXT,
+    NEXT_TEXT,
+    STATE_TEXT,
     appeals_board_waiting,
     departure_lines,
     waiting_lines,
@@ -187,7 +192,10 @@ def appeal_text(deadline: Any, application: Any) -> NoticeText:
 def queue_text(deadline: Any, application: Any) -> NoticeText:
     """The recurring notice, which is also the provisional reply of the Public Administration
     Act § 11 a: the case takes longer than a month, why, and when an answer can be expected
-    (the status page's expected date; without one, when we will write again)."""
+    (the status page's expected date; without one, when we will write again). A case on
+    hold gets the status page's on-hold wording instead (``hold_text``)."""
+    if application is not None and application.state == State.ON_HOLD:
+        return hold_text(application)
     values = {"reference": _reference(application)}
     lines = [
         _("Your application %(reference)s is still in the queue. We have not forgotten it.")
@@ -213,6 +221,27 @@ def queue_text(deadline: Any, application: Any) -> NoticeText:
         lines=lines,
         sms=sms,
     )
+
+
+def hold_text(application: Any) -> NoticeText:
+    """The recurring notice of a case on hold (berostilt): that it is on hold and not closed,
+    when it is looked at again, and that nothing is asked of them: the status page's words.
+    It is not waiting its turn, so no expected date and no cases ahead."""
+    values = {"reference": _reference(application)}
+    state = str(STATE_TEXT[(State.ON_HOLD, application.kind)])
+    review = ""
+    if application.hold_review_on is not None:
+        review = str(HOLD_REVIEW_TEXT) % {"date": local_date(application.hold_review_on)}
+    lines = [state, *([review] if review else [])]
+    lines.append(str(NEXT_TEXT[(State.ON_HOLD, application.kind)]))
+    lines.append(
+        _(
+            "You can see where your case stands on the status page, with your case reference "
+            "and your date of birth. You do not need to do anything now."
+        )
+    )
+    subject = _("Your case %(reference)s is on hold") % values
+    return NoticeText(subject=subject, lines=lines, sms="\n".join([subject, *lines[1:2]]))
 
 
 def register_notices() -> None:

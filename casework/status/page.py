@@ -101,7 +101,7 @@ FINAL_TEXT = _lazy("This decision is final. It cannot be appealed again.")
 # will come).
 HOLD_REVIEW_TEXT = _lazy("We plan to look at your case again by %(date)s.")
 
-# A request to reverse a final rejection (Public Administration Act § 35) stops nothing: the
+# A request to reverse a final rejection (Public Administration Act § 35 [U]) stops nothing: the
 # applicant must know the departure deadline still runs.
 REVERSAL_REQUEST_TEXT = _lazy(
     "We have received your request to change the decision. We will answer you in writing. "

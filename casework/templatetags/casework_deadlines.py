@@ -24,7 +24,7 @@ def _with_case_links(rows: list) -> list:
     from django.urls import NoReverseMatch, reverse
 
     for row in rows:
-        app = row.deadline.application
+        app = row.case or row.deadline.application
         row.case_url = ""
         if app is not None:
             with contextlib.suppress(NoReverseMatch):

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import FastListMixin, ServiceFormAdminMixin, changed_fields, saved_as
+from casework.admin.forms import AccommodationField
 from casework.models import AccessLog
 from casework.privacy.access import access_log
 
@@ -153,6 +154,13 @@ class ReceptionCentreAdmin(ServiceFormAdminMixin, FastListMixin, admin.ModelAdmi
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "accommodation":
+            return AccommodationField(
+                label=db_field.verbose_name, help_text=db_field.help_text, required=False
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(
         self, request: HttpRequest, obj: ReceptionCentre, form: Any, change: bool

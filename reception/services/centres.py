@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from casework.audit.services import apply_changes, audit_log, audit_subject, record_values
 from casework.staff.users import AnyUser
+from casework.vulnerability.choices import Accommodation, split_codes, validate_accommodation
 from reception.exceptions import PlacementConflict, PlacementInvalid
 from reception.models import (
     CentreStaff,
@@ -38,6 +39,7 @@ CENTRE_EDITABLE_FIELDS = frozenset(
         "capacity",
         "opened_on",
         "closed_on",
+        "accommodation",
     }
 )
 
@@ -53,8 +55,10 @@ def centre_create(
     capacity: int,
     opened_on: dt.date,
     closed_on: dt.date | None = None,
+    accommodation: str = "",
 ) -> ReceptionCentre:
-    """Open a reception centre (asylmottak) that UDI contracted with an operator."""
+    """Open a reception centre (asylmottak) that UDI contracted with an operator, with the
+    accommodation it offers residents with special needs."""
     if not actor.has_perm("reception.add_receptioncentre"):
         raise PermissionDenied(_("You may not add reception centres."))
     with transaction.atomic():
@@ -67,6 +71,7 @@ def centre_create(
             capacity=capacity,
             opened_on=opened_on,
             closed_on=closed_on,
+            accommodation=_accommodation(accommodation),
         )
         audit_log(
             actor=actor,
@@ -77,6 +82,16 @@ def centre_create(
             },
         )
     return centre
+
+
+def _accommodation(value: str | list[str] | None) -> str:
+    """The accommodation codes as stored (comma-separated, in the list's order), or refused."""
+    codes = split_codes(value)
+    try:
+        validate_accommodation(",".join(codes))
+    except ValidationError as exc:
+        raise PlacementInvalid({"accommodation": exc.messages}) from exc
+    return ",".join(c for c in Accommodation.values if c in codes)
 
 
 def centre_update(*, actor: AnyUser, centre: ReceptionCentre, **fields: Any) -> ReceptionCentre:
@@ -92,6 +107,8 @@ def centre_update(*, actor: AnyUser, centre: ReceptionCentre, **fields: Any) -> 
         raise PlacementInvalid({f: _("This field cannot be changed.") for f in sorted(unknown)})
     if not actor.has_perm("reception.change_receptioncentre"):
         raise PermissionDenied(_("You may not change reception centres."))
+    if "accommodation" in fields:
+        fields["accommodation"] = _accommodation(fields["accommodation"])
     with transaction.atomic():
         centre = lock_centres(centre)[centre.pk]
         changed = apply_changes(centre, fields)

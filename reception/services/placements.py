@@ -20,7 +20,8 @@ from casework.audit.services import audit_log
 from casework.deadlines.services import deadline_close, deadline_set
 from casework.models import Person
 from casework.staff.users import AnyUser, recorded_user
-from casework.vulnerability.services import tb_screening_open
+from casework.vulnerability.choices import Accommodation, accommodation_labels, split_codes
+from casework.vulnerability.services import accommodation_codes_required, tb_screening_open
 from reception import deadlines
 from reception.choices import CentreKind, DischargeReason, PlacementEnd
 from reception.exceptions import CentreFull, PlacementConflict, PlacementInvalid
@@ -66,8 +67,38 @@ def beds_taken(*, centre: ReceptionCentre, on: dt.date) -> int:
     )
 
 
+def accommodation_lacking(*, person: Person, centre: ReceptionCentre) -> list[str]:
+    """The accommodation the person's current needs require that ``centre`` does not offer
+    (codes of ``casework.vulnerability.choices.Accommodation``, in the list's order); empty
+    when the centre offers all of it. The one rule that matches needs and centres: placing and
+    transferring ask it (``check_placement_rules``), and ``centres_offering`` names the
+    centres to choose instead."""
+    required = accommodation_codes_required(person)
+    if not required:
+        return []
+    offered = set(split_codes(centre.accommodation))
+    return [code for code in Accommodation.values if code in required - offered]
+
+
+def centres_offering(codes: list[str], *, on: dt.date, limit: int = 3) -> list[str]:
+    """The names of up to ``limit`` centres open on ``on``, with a free bed, that offer every
+    accommodation of ``codes``: where the person can be placed instead."""
+    found: list[str] = []
+    candidates = ReceptionCentre.objects.open_on(on).exclude(accommodation="").order_by("name")
+    for centre in candidates:
+        if (
+            set(codes) <= set(split_codes(centre.accommodation))
+            and beds_taken(centre=centre, on=on) < centre.capacity
+        ):
+            found.append(centre.name)
+            if len(found) == limit:
+                break
+    return found
+
+
 def check_placement_rules(*, person: Person, centre: ReceptionCentre, on: dt.date) -> None:
-    """Who may live where (UDI's centre types; Bufetat for unaccompanied children under 15).
+    """Who may live where (UDI's centre types; Bufetat for unaccompanied children under 15;
+    the accommodation a special need requires).
 
     - Unaccompanied minors under 15 are cared for by child welfare (Bufetat care centres), not
       placed in reception centres.
@@ -76,6 +107,10 @@ def check_placement_rules(*, person: Person, centre: ReceptionCentre, on: dt.dat
     - Adults are not placed in centres for unaccompanied minors.
     - Children under 15 who came with their family live with them in the family's centre, but
       never in a centre for unaccompanied minors.
+    - A person with a special need is placed only in a centre that offers the accommodation
+      it requires (Reception Conditions Directive arts. 21-22: wheelchair access, a single
+      room, staff at night, ...; ``accommodation_lacking``). The refusal names the
+      accommodation, never the need behind it.
     """
     if centre.opened_on > on or (centre.closed_on is not None and centre.closed_on <= on):
         raise PlacementInvalid({"centre": _("This centre is not open on that date.")})
@@ -110,6 +145,18 @@ def check_placement_rules(*, person: Person, centre: ReceptionCentre, on: dt.dat
         raise PlacementInvalid(
             {"centre": _("Adults are not placed in a centre for unaccompanied minors.")}
         )
+    lacking = accommodation_lacking(person=person, centre=centre)
+    if lacking:
+        message = _(
+            "%(centre)s does not offer the accommodation this person's needs require: "
+            "%(lacking)s. Choose a centre that offers it."
+        ) % {"centre": centre.name, "lacking": ", ".join(accommodation_labels(",".join(lacking)))}
+        instead = centres_offering(sorted(accommodation_codes_required(person)), on=on)
+        if instead:
+            message += " " + _("Centres that offer it: %(centres)s.") % {
+                "centres": ", ".join(instead)
+            }
+        raise PlacementInvalid({"centre": message})
 
 
 def _check_capacity(centre: ReceptionCentre, on: dt.date) -> None:

@@ -289,6 +289,47 @@ def test_the_status_page_says_the_case_is_on_hold_and_when_it_is_looked_at_again
     assert "Country of Origin report" not in page  # the staff's reason stays with the staff
 
 
+def test_a_held_case_is_told_it_is_on_hold_not_that_it_waits_in_the_queue(unit, caseworker):
+    """The monthly notice of a held case gives the status page's on-hold wording and its
+    review date in every language, never the queue's expected date or cases ahead; and an
+    older held case is not counted ahead of a case that waits."""
+    from casework.status.notices import queue_text
+    from casework.status.page import HOLD_REVIEW_TEXT, NEXT_TEXT
+    from casework.status.waiting import cases_ahead
+
+    app = _in_state(State.EXAMINED, unit, caseworker)
+    later = _in_state(State.EXAMINED, unit, caseworker)
+    later.lodged_on = app.lodged_on + dt.timedelta(days=1)
+    later.save(update_fields=["lodged_on"])
+    assert cases_ahead(application=later) == 1
+    review_on = timezone.localdate() + dt.timedelta(days=45)
+    app = application_transition(
+        actor=caseworker,
+        application=app,
+        name="put_on_hold",
+        reason="Internal: waiting for a Country of Origin report.",
+        review_on=review_on,
+    )
+    assert cases_ahead(application=later) == 0  # the held case waits for nothing
+    assert cases_ahead(application=app) == 0
+    for language in ("en", "nb", "uk", "ar", "fa", "ps", "ti", "so", "ru"):
+        with translation.override(language):
+            text = queue_text(None, app)
+            body = "\n".join(text.lines)
+            assert str(STATE_TEXT[(State.ON_HOLD, app.kind)]) in body, language
+            review = str(HOLD_REVIEW_TEXT) % {"date": local_date(review_on)}
+            assert review in body and review in text.sms, language
+            assert str(NEXT_TEXT[(State.ON_HOLD, app.kind)]) in body, language
+            assert app.display_reference in text.subject, language
+            if language != "en":  # translated, not the English words
+                assert "is on hold" not in text.subject, language
+    with translation.override("en"):
+        text = queue_text(None, app)
+    assert text.subject == f"Your case {app.display_reference} is on hold"
+    assert "queue" not in text.subject + "\n".join(text.lines) + text.sms
+    assert "Country of Origin report" not in "\n".join(text.lines)
+
+
 # --- Requests to reverse a final rejection ----------------------------------------------------
 
 

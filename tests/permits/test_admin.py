@@ -83,3 +83,74 @@ def test_a_decision_maker_starts_a_renewal_and_follows_its_progress(
     assert 'http-equiv="refresh"' not in done
     listed = client.get(reverse("admin:casework_renewalrun_changelist")).content.decode()
     assert "Ukraine 2026" in listed
+
+
+def test_the_case_page_shows_the_cases_permits_and_logs_the_read(client, caseworker, unit, decider):
+    """The case page lists the permits its decisions gave (type, from, until, status, card,
+    permanent residence), newest first, an ended one as ended; the read is access-logged."""
+    import time_machine
+
+    from casework.applications.services import application_appeal, application_transition
+    from tests.factories import deliver
+    from tests.permits.test_decisions import T0, decide, examined
+
+    app = examined(caseworker, unit, date_of_birth=dt.date(2009, 7, 14), unaccompanied_minor=True)
+    app = decide(app, decider, outcome="minor_limited")
+    with time_machine.travel(T0, tick=False):
+        app = deliver(app, by=caseworker)
+        app = application_appeal(actor=caseworker, application=app)
+    with time_machine.travel(T0 + dt.timedelta(days=40), tick=False):
+        app = application_transition(
+            actor=decider,
+            application=app,
+            name="reverse_on_review",
+            outcome="refugee_convention",
+            grounds="Proven.",
+        )
+    refugee, limited = app.permits.order_by("-valid_from", "-pk")
+    client.force_login(caseworker)
+    page = client.get(reverse("admin:casework_application_change", args=[app.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    panel = html[html.index('id="case-permits"') :]
+    panel = panel[: panel.index("</section>")]
+    assert panel.index("refugee (Immigration Act § 28)") < panel.index("limited permit until 18")
+    assert "ended by a later decision" in panel and "11 Apr 2026" in panel  # the ended day
+    assert "13 Jul 2027" in panel and "10 Apr 2029" in panel  # until: limited, refugee
+    assert "11 Apr 2029" in panel  # permanent residence may be applied for from
+    assert reverse("admin:casework_residencepermit_change", args=[refugee.pk]) in panel
+    logged = AccessLog.objects.filter(user=caseworker, model="casework.residencepermit")
+    assert sorted(logged.get().object_ids) == sorted([refugee.pk, limited.pk])
+
+
+def test_the_staff_deadline_lists_name_the_case_of_a_permits_expiry(
+    client, caseworker, unit, decider
+):
+    """A permit's expiry deadline is on the permit, not the case; the caseworker's deadline
+    panel, the deadline list and the reminder list name the case the permit's decision was
+    made on, and link it where the panel links cases."""
+    import time_machine
+
+    from casework.deadlines.reminders import sweep
+    from casework.models import Deadline
+    from casework.permits.deadlines import PERMIT_EXPIRY
+    from tests.permits.test_decisions import decide, examined
+
+    app = decide(examined(caseworker, unit), decider, outcome="humanitarian", permit_months=12)
+    deadline = Deadline.objects.get(source=PERMIT_EXPIRY.key)
+    assert deadline.application_id is None
+    reference = app.display_reference
+    with time_machine.travel(deadline.due_at - dt.timedelta(days=60), tick=False):
+        sweep(enqueue=False)
+        client.force_login(caseworker)
+        start = client.get(reverse("admin:index")).content.decode()
+        panel = start[start.index('id="deadline-panel"') :]
+        case_url = reverse("admin:casework_application_change", args=[app.pk])
+        assert f'<a href="{case_url}">{reference}</a>' in panel
+        deadlines = client.get(reverse("admin:casework_deadline_changelist") + "?recipient=all")
+        assert f'<td class="field-case">{reference}</td>' in deadlines.content.decode()
+        assert '<td class="field-case">-</td>' not in deadlines.content.decode()
+        reminders = client.get(reverse("admin:casework_reminder_changelist") + "?recipient=all")
+        html = reminders.content.decode()
+        assert html.count(f'<td class="field-case">{reference}</td>') >= 2  # holder and unit
+        assert '<td class="field-case">-</td>' not in html

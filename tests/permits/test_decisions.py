@@ -152,6 +152,10 @@ def test_the_expiry_deadline_reminds_the_holder_in_their_language_and_the_unit(
     assert "Ваш дозвіл на проживання" in to_holder.body
     to_unit = next(m for m in mail.outbox if m.to == [caseworker.email])
     assert "residence permit expiry" in to_unit.subject
+    # the permit's deadline is not the case's, but the unit reads which case it belongs to
+    assert deadline.application_id is None
+    assert f"case {app.display_reference}" in to_unit.subject
+    assert f"case {app.display_reference}" in to_unit.body
 
 
 # --- the decisions made before permits were records -------------------------------------

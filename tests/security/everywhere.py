@@ -241,8 +241,9 @@ def person_in_every_app(dpo, registrar, *, unit=None, reception=None, integratio
     deadline = DeadlineFactory(person=person, application=app, source="casework.interview")
     ReminderFactory(deadline=deadline, recipient=WORDS["reminder_recipient"])
 
-    first = ReceptionCentreFactory(name="Erasure test centre A")
-    second = ReceptionCentreFactory(name="Erasure test centre B")
+    # both offer the single room the person's need requires
+    first = ReceptionCentreFactory(name="Erasure test centre A", accommodation="single_room")
+    second = ReceptionCentreFactory(name="Erasure test centre B", accommodation="single_room")
     if reception is not None:
         for centre in (first, second):
             CentreStaff.objects.create(centre=centre, user=reception)

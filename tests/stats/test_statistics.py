@@ -129,3 +129,29 @@ def test_percentile_of_counts_interpolates_like_percentile_cont(n, fraction, exp
         assert statistics.percentile_of_counts([(v, 2) for v in values], 0.5) == pytest.approx(
             expected
         )
+
+
+def test_reversals_are_counted_apart_by_nationality_and_outcome(db):
+    """Two reversals in 2023 (the Directorate's after reviewing an appeal, and one on
+    request) are in the reversal table, not in the first-instance or appeal tables."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import ApplicationFactory, DecisionFactory, PersonFactory
+
+    when = timezone.make_aware(dt.datetime(2023, 5, 2, 10, 0))
+    for nationality, outcome in (("SY", "refugee_convention"), ("AF", "humanitarian")):
+        app = ApplicationFactory(
+            person=PersonFactory(nationality=nationality), state="accepted", kind="protection"
+        )
+        DecisionFactory(application=app, instance="first", outcome="rejected", decided_at=when)
+        DecisionFactory(application=app, instance="reversal", outcome=outcome, decided_at=when)
+    t = statistics.decisions_reversal(year=2023)
+    assert t.slug == "decisions-reversal" and "reversal" in str(t.title)
+    by_nat = rows_by(t, "code")
+    assert (by_nat["SY"]["refugee_convention"], by_nat["AF"]["humanitarian"]) == (1, 1)
+    assert (t.rows[-1]["total"], t.rows[-1]["grant_rate_all"]) == (2, 100.0)
+    assert statistics.decisions_first(year=2023).rows[-1]["total"] == 2  # the rejections
+    assert statistics.decisions_appeal(year=2023).rows[-1]["total"] == 0
+    assert "decisions-reversal" in statistics.TABLES

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0036_person_name_key_indexes"),
+        ("casework", "0037_dublin_rule_set_notes"),
     ]
 
     operations = [

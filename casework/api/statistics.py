@@ -7,11 +7,16 @@
 Tables hold counts, not people; any user with ``casework.view_statistics`` (every role)
 may read them. They are read as the refresh stored them (``computed_at`` says when), the
 same rows as the admin's statistics page; before the first refresh a table is a 503 with
-``Retry-After``.
+``Retry-After``. A table's JSON is the one the refresh stored, sent as it is (with the request's
+parameters and ``computed_at``), with an ``ETag`` (304 to a matching ``If-None-Match``).
 """
 
 from __future__ import annotations
 
+import hashlib
+from typing import NoReturn
+
+from django.http import HttpResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,10 +27,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.api.base import _parse_tags
 from casework.staff.roles import load_roles_and_permissions
 from casework.statistics import tables as statistics
 from casework.statistics.export import csv_response, statistics_params
-from casework.statistics.selectors import published, published_table
+from casework.statistics.selectors import (
+    published,
+    published_table,
+    published_table_body,
+)
 from casework.statistics.tasks import refresh_soon
 
 
@@ -113,16 +123,41 @@ class StatisticsTableView(APIView):
         if slug not in statistics.TABLES:
             raise NotFound("No such table.")
         params = statistics_params(request.query_params)
-        found = published_table(slug, **params)
-        if found is None:
-            if not published().ready:
-                refresh_soon()
-                raise FiguresNotReady
-            raise NotFound("No figures for this year and kind.")
-        table, computed_at = found
-        if request.accepted_renderer.format == "csv":
-            return csv_response(table, params)
-        return Response({**table.as_dict(), "parameters": params, "computed_at": computed_at})
+        renderer = request.accepted_renderer
+        if renderer.format == "csv":
+            found = published_table(slug, **params)
+            if found is None:
+                self._missing()
+            return csv_response(found[0], params)
+        stored = published_table_body(slug, **params)
+        if stored is None:
+            self._missing()
+        body, computed_at = stored
+        context = self.get_renderer_context()
+        tail = {"parameters": params, "computed_at": computed_at}
+        compact = isinstance(renderer, JSONRenderer) and (
+            renderer.get_indent(request.accepted_media_type, context) is None
+        )
+        if body and compact:
+            # The stored table's JSON and the request's own two keys, written as the renderer
+            # writes the whole (compact: '{…}' + ',' + '"parameters":…}').
+            content = body.encode()[:-1] + b"," + renderer.render(tail, None, context)[1:]
+        else:  # stored before the refresh wrote bodies, or indented: encode it all
+            found = published_table(slug, **params)
+            if found is None:
+                self._missing()
+            data = {**found[0].as_dict(), **tail}
+            content = renderer.render(data, request.accepted_media_type, context)
+        etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+        if etag in _parse_tags(request.headers.get("If-None-Match", "")):
+            return HttpResponse(status=304, headers={"ETag": etag})
+        return HttpResponse(content, content_type=renderer.media_type, headers={"ETag": etag})
+
+    def _missing(self) -> NoReturn:
+        if not published().ready:
+            refresh_soon()
+            raise FiguresNotReady
+        raise NotFound("No figures for this year and kind.")
 
 
 urlpatterns = [

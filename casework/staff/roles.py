@@ -6,13 +6,17 @@ the same way, at the cost of one query per request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, QuerySet
 
 from casework.staff.choices import Role
 from casework.staff.users import AnyUser, OnUser
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+_M = TypeVar("_M", bound=Model)
 
 # What a request loaded about its user (``_load``, ``load_roles_and_permissions``).
 ROLES: OnUser[frozenset[str]] = OnUser("_casework_roles")
@@ -102,6 +106,44 @@ def load_roles_and_permissions(user: AnyUser) -> None:
     group_perms = GROUP_PERMS.set(user, {f"{row[4]}.{row[5]}" for row in groups if row[5]})
     user_perms = USER_PERMS.set(user, {f"{row[4]}.{row[5]}" for row in rows if row[0] == "u"})
     PERMS.set(user, user_perms | group_perms)
+
+
+def with_roles_and_permissions(queryset: QuerySet[_M], user_field: str) -> QuerySet[_M]:
+    """``queryset`` (whose rows each name a user by ``user_field``) annotated with what
+    ``load_roles_and_permissions`` reads, as arrays, for ``set_roles_and_permissions`` to put
+    on the user: the API's token statement brings the user and their roles together, one round
+    trip fewer on every API request. PostgreSQL only (``ArraySubquery``)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import F, OuterRef, Value
+    from django.db.models.functions import Concat
+
+    who = OuterRef(f"{user_field}_id")
+    label = Concat("content_type__app_label", Value("."), "codename")
+    return queryset.annotate(
+        _roles=ArraySubquery(Group.objects.filter(user=who).order_by().values("name")),
+        _unit=F(f"{user_field}__staff_profile__unit_id"),
+        _language=F(f"{user_field}__staff_profile__language"),
+        _group_perms=ArraySubquery(
+            Permission.objects.filter(group__user=who).order_by().annotate(p=label).values("p")
+        ),
+        _user_perms=ArraySubquery(
+            Permission.objects.filter(user=who).order_by().annotate(p=label).values("p")
+        ),
+    )
+
+
+def set_roles_and_permissions(user: AnyUser, row: Any) -> None:
+    """Put on ``user`` what ``with_roles_and_permissions`` read with ``row``: the same values
+    ``_load`` and ``load_roles_and_permissions`` would have left (permissions only for an
+    active staff user who is not a superuser, as there)."""
+    ROLES.set(user, frozenset(row._roles))
+    UNIT.set(user, row._unit)
+    LANGUAGE.set(user, row._language or "")
+    if user.is_active and not user.is_superuser:
+        group_perms = GROUP_PERMS.set(user, set(row._group_perms))
+        user_perms = USER_PERMS.set(user, set(row._user_perms))
+        PERMS.set(user, user_perms | group_perms)
 
 
 def role_names(user: AnyUser | None) -> frozenset[str]:

@@ -48,6 +48,10 @@ class PublishedTable(models.Model):
     chart = models.JSONField(default=dict, verbose_name=_("chart"))
     total_row = models.BooleanField(default=False, verbose_name=_("total row"))
     computed_at = models.DateTimeField(verbose_name=_("computed at"))
+    # The table as ``/api/v1/statistics/<slug>/`` sends it (``Table.as_dict`` in compact
+    # JSON), written by the refresh: the API sends it as it is instead of reading the rows back
+    # and encoding them again. Empty on rows stored before it existed (the API then encodes).
+    body = models.TextField(blank=True, default="", verbose_name=_("API body"))
 
     class Meta:
         verbose_name = _("published table")

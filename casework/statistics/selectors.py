@@ -110,3 +110,19 @@ def published_table(
             _chosen(year, kind), slug=slug, language=language or statistics_language()
         ).first()
     return None if row is None else (_table(row), row.computed_at)
+
+
+def published_table_body(
+    slug: str, *, year: int | None = None, kind: str | None = None, language: str | None = None
+) -> tuple[str, dt.datetime] | None:
+    """One table for one year and kind as the API sends it (``PublishedTable.body``: "" when
+    stored before the refresh wrote it) and when it was computed, in one query that reads
+    nothing else."""
+    with stale_reads(PublishedTable):
+        return (
+            PublishedTable.objects.filter(
+                _chosen(year, kind), slug=slug, language=language or statistics_language()
+            )
+            .values_list("body", "computed_at")
+            .first()
+        )

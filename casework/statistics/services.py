@@ -4,8 +4,10 @@ language, recomputed by Celery beat (and when beat starts), never while someone 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -44,6 +46,14 @@ def statistics_refresh(
     return len(stored)
 
 
+def api_body(table: tables.Table) -> str:
+    """The table as the API sends it: ``as_dict`` in compact JSON, its values as they read back
+    from the stored row (``DjangoJSONEncoder``: dates and decimals as text), written the way
+    DRF's ``JSONRenderer`` writes (no ASCII escapes, no spaces, no NaN)."""
+    data = json.loads(json.dumps(table.as_dict(), cls=DjangoJSONEncoder))
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _computed(*, now: dt.datetime, languages: tuple[str, ...]) -> list[PublishedTable]:
     """Every table, unsaved. Read from the replica when there is one (``stale_reads``): these
     scans of whole tables are the statistics' load worth taking off the primary, and what
@@ -80,6 +90,7 @@ def _computed(*, now: dt.datetime, languages: tuple[str, ...]) -> list[Published
                                 chart=table.chart,
                                 total_row=table.total_row,
                                 computed_at=now,
+                                body=api_body(table),
                             )
                         )
     return stored

@@ -162,3 +162,55 @@ def test_an_unreachable_counter_store_lets_token_clients_through(api, registrar,
     rates(user="1/hour")
     client = api(registrar)
     assert [client.get("/api/v1/reminders/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who", ["two roles, own permission, unit, language", "no profile", "superuser"]
+)
+def test_the_token_statement_puts_on_the_user_what_the_roles_query_would(who, unit):
+    """On PostgreSQL the token is read with the user's roles, unit, language and permissions:
+    what ``_load`` and ``load_roles_and_permissions`` would have read, value for value."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.api.authentication import ExpiringTokenAuthentication
+    from casework.staff import roles
+    from casework.staff.models import StaffProfile
+
+    user = UserFactory(username="several", is_superuser=who == "superuser")
+    if who != "no profile":
+        user.groups.add(*Group.objects.filter(name__in=["Caseworker", "Auditor"]))
+        user.user_permissions.add(Permission.objects.get(codename="view_statistics"))
+        StaffProfile.objects.create(user=user, unit=unit, language="nb")
+    key = Token.objects.create(user=user).key
+    with CaptureQueriesContext(connection) as ctx:
+        authenticated, _token = ExpiringTokenAuthentication().authenticate_credentials(key)
+    if connection.vendor != "postgresql":
+        roles.role_names(authenticated)  # elsewhere read when first asked, as before
+    expected = type(user).objects.get(pk=user.pk)
+    roles.role_names(expected)  # _load: roles, unit, language (and permissions if not superuser)
+    attributes = (roles.ROLES, roles.UNIT, roles.LANGUAGE)
+    if not user.is_superuser:
+        attributes += (roles.USER_PERMS, roles.GROUP_PERMS, roles.PERMS)
+    for attribute in attributes:
+        assert attribute.get(authenticated) == attribute.get(expected), attribute.attribute
+    if connection.vendor == "postgresql":
+        assert len(ctx.captured_queries) == 1
+        with CaptureQueriesContext(connection) as after:
+            roles.role_names(authenticated), authenticated.has_perm("casework.view_statistics")
+        assert after.captured_queries == []
+
+
+@pytest.mark.django_db
+def test_an_inactive_users_token_is_refused(registrar):
+    key = Token.objects.create(user=registrar).key
+    registrar.is_active = False
+    registrar.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get("/api/v1/applications/")
+    assert response.status_code == 401
+    assert client.credentials(HTTP_AUTHORIZATION="Token nonsense") is None
+    assert client.get("/api/v1/applications/").status_code == 401

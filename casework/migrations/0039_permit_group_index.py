@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0037_dublin_rule_set_notes'),
+        ('casework', '0038_published_table_body'),
     ]
 
     operations = [

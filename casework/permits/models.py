@@ -109,6 +109,9 @@ class ResidencePermit(models.Model):
         indexes = [
             # The group renewal's selection and the expiry lists.
             models.Index(fields=["permit_type", "valid_from"], name="permit_type_from_idx"),
+            # A group renewal names its group: each batch picks the group's next permits in
+            # id order from this range, not from a scan of every permit (``statements``).
+            models.Index(fields=["permit_type", "group", "id"], name="permit_type_group_idx"),
             models.Index(fields=["valid_until"], name="permit_until_idx"),
             models.Index(fields=["person", "-valid_from"], name="permit_person_idx"),
         ]

@@ -196,11 +196,27 @@ def test_the_token_statement_puts_on_the_user_what_the_roles_query_would(who, un
         attributes += (roles.USER_PERMS, roles.GROUP_PERMS, roles.PERMS)
     for attribute in attributes:
         assert attribute.get(authenticated) == attribute.get(expected), attribute.attribute
+    fields = [f.attname for f in type(user)._meta.concrete_fields]
+    assert [getattr(authenticated, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert _token.key == key and _token.user_id == user.pk and _token.created is not None
     if connection.vendor == "postgresql":
         assert len(ctx.captured_queries) == 1
         with CaptureQueriesContext(connection) as after:
             roles.role_names(authenticated), authenticated.has_perm("casework.view_statistics")
         assert after.captured_queries == []
+
+
+@pytest.mark.django_db
+def test_each_token_brings_its_own_user(registrar, caseworker):
+    """The token statement is built once a process; only the key changes between requests."""
+    for user in (registrar, caseworker, registrar):
+        client = APIClient()
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
+        )
+        response = client.get("/api/v1/me/")
+        assert response.status_code == 200
+        assert response.json()["username"] == user.username
 
 
 @pytest.mark.django_db

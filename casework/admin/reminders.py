@@ -32,8 +32,8 @@ from casework.admin.base import FastListMixin, ScopedAdminMixin
 from casework.deadlines.channels import channels
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import sources
-from casework.deadlines.selectors import case_reference
-from casework.people.identity import format_reference
+from casework.deadlines.selectors import case_reference, of_case
+from casework.people.identity import format_reference, parse_reference
 from casework.privacy.access import AccessLoggedAdminMixin
 from casework.staff.choices import Role
 from casework.staff.roles import has_role
@@ -198,6 +198,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _search_by_case(queryset: QuerySet, term: str, prefix: str = "") -> tuple[QuerySet, bool]:
+    """The search box takes a case reference as the lists show it (dashes, look-alikes
+    forgiven) and finds the case's deadlines, those on its records included (a permit's
+    expiry), by index; anything that cannot be a reference finds nothing."""
+    if not term.strip():
+        return queryset, False
+    reference = parse_reference(term)
+    if reference is None:
+        return queryset.none(), False
+    return queryset.filter(of_case(reference, prefix)), False
+
+
 def _case_display(obj: Any) -> str:
     """The case reference the list's query read (``case_reference``), "-" for none."""
     reference = getattr(obj, "case_ref", None)
@@ -263,6 +275,11 @@ class ReminderAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, Rea
             .annotate(recipient_name=_recipient_name(), case_ref=case_reference("deadline__"))
             .order_by("deadline__due_at", "id")
         )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return _search_by_case(queryset, search_term, "deadline__")
 
     @admin.display(description=_("deadline"), ordering="deadline__source")
     def what(self, obj: Reminder) -> str:
@@ -393,6 +410,11 @@ class DeadlineAdmin(AccessLoggedAdminMixin, ScopedAdminMixin, FastListMixin, Rea
         scoped = super().get_queryset(request)
         own = ReadOnlyAdmin.get_queryset(self, request).filter(recipient_user=request.user)
         return (scoped | own).annotate(case_ref=case_reference()).order_by("due_at")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return _search_by_case(queryset, search_term)
 
     @admin.display(description=_("deadline"), ordering="source")
     def what(self, obj: Deadline) -> str:

@@ -89,6 +89,20 @@ def case_reference(prefix: str = "") -> Any:
     return Coalesce(own, Case(*via_record, output_field=CharField()), output_field=CharField())
 
 
+def of_case(reference: str, prefix: str = "") -> Any:
+    """A filter for the deadlines of the case ``reference`` (canonical form; ``prefix``: the
+    path to the deadline, as in ``case_reference``): its own, and those on its records (a
+    permit's expiry), each by an index: what searching a deadline or reminder list by the
+    case reference the list shows must find."""
+    from django.db.models import Q
+
+    found = Q(**{f"{prefix}application__reference": reference})
+    for key, model in case_sources().items():
+        records = model.objects.filter(application__reference=reference).values("pk")
+        found |= Q(**{f"{prefix}source": key, f"{prefix}object_id__in": records})
+    return found
+
+
 def cases_of(deadlines: list[Deadline]) -> dict[int, Application]:
     """The case of each deadline, by the deadline's id: its own, or the case of the record
     it is on (``case_sources``), read in one query per such source."""

@@ -154,3 +154,36 @@ def test_the_staff_deadline_lists_name_the_case_of_a_permits_expiry(
         html = reminders.content.decode()
         assert html.count(f'<td class="field-case">{reference}</td>') >= 2  # holder and unit
         assert '<td class="field-case">-</td>' not in html
+
+
+def test_searching_the_deadline_lists_by_a_case_reference_finds_its_permits_expiry(
+    client, caseworker, unit, decider
+):
+    """The search box of the deadline and reminder lists takes the reference as the lists show
+    it, and finds the deadlines on the case's records (a permit's expiry) as well as the
+    case's own; another case's reference, or a word, finds none of them."""
+    import time_machine
+
+    from casework.deadlines.reminders import sweep
+    from casework.models import Deadline
+    from casework.permits.deadlines import PERMIT_EXPIRY
+    from tests.permits.test_decisions import decide, examined
+
+    app = decide(examined(caseworker, unit), decider, outcome="humanitarian", permit_months=12)
+    other = examined(caseworker, unit)
+    deadline = Deadline.objects.get(source=PERMIT_EXPIRY.key)
+    with time_machine.travel(deadline.due_at - dt.timedelta(days=60), tick=False):
+        sweep(enqueue=False)
+        client.force_login(caseworker)
+        for name in ("deadline", "reminder"):
+            url = reverse(f"admin:casework_{name}_changelist")
+
+            def found(term: str, url: str = url) -> set[str]:
+                page = client.get(url, {"recipient": "all", "q": term})
+                assert page.status_code == 200
+                return {str(row.case_ref) for row in page.context["cl"].result_list}
+
+            assert found(app.display_reference) == {app.reference}, name
+            assert found(app.display_reference.lower().replace("-", " ")) == {app.reference}
+            assert app.reference not in found(other.display_reference), name
+            assert found("Moroz") == set(), name

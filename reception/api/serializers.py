@@ -12,9 +12,20 @@ from casework.api.fields import (
     StrictPrimaryKeyRelatedField,
 )
 from casework.models import Application, Person
+from casework.vulnerability.choices import Accommodation, split_codes
 
 from ..choices import DischargeReason
 from ..models import Municipality, Placement, ReceptionCentre, Settlement
+
+
+class AccommodationListField(serializers.ListField):
+    """The accommodation a centre offers, as a list of ``Accommodation`` codes (stored
+    comma-separated): what placement compares with a resident's special needs."""
+
+    child = serializers.ChoiceField(choices=Accommodation.choices)
+
+    def to_representation(self, data: object) -> list[str]:
+        return split_codes(data)  # type: ignore[arg-type]
 
 
 class ReceptionCentreSerializer(StrictModelSerializer):
@@ -29,6 +40,7 @@ class ReceptionCentreSerializer(StrictModelSerializer):
     )
     occupied = StrictIntegerField(read_only=True, help_text=_("Residents today."))
     free_beds = StrictIntegerField(read_only=True)
+    accommodation = AccommodationListField(required=False)
 
     class Meta:
         model = ReceptionCentre
@@ -46,6 +58,7 @@ class ReceptionCentreSerializer(StrictModelSerializer):
             "closed_on",
             "occupied",
             "free_beds",
+            "accommodation",
         ]
 
     def validate(self, attrs: dict) -> dict:

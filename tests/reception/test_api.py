@@ -72,6 +72,23 @@ def test_only_staff_with_the_right_create_centres(officer):
     assert ReceptionCentre.objects.filter(name="Bodø transit").count() == 1
 
 
+def test_a_centres_accommodation_is_read_and_set_over_the_api(officer, centre):
+    """What a centre offers residents with special needs, as a list of codes: set by whoever
+    may change centres, refused when unknown (nothing saved), read by the centre's officer."""
+    admin = UserFactory(username="root", is_superuser=True)
+    url = f"{CENTRES}{centre.pk}/"
+    changed = api(admin).patch(url, {"accommodation": ["single_room", "step_free"]}, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["accommodation"] == ["step_free", "single_room"]  # the choices order
+    bad = api(admin).patch(url, {"accommodation": ["single_room", "moat"]}, format="json")
+    assert bad.status_code == 400 and "accommodation" in bad.json()
+    centre.refresh_from_db()
+    assert centre.accommodation == "step_free,single_room"
+    mine = {r["name"]: r for r in api(officer).get(CENTRES).json()}[centre.name]
+    assert mine["accommodation"] == ["step_free", "single_room"]
+    assert api(officer).patch(url, {"accommodation": []}, format="json").status_code == 403
+
+
 def test_place_a_person_201_then_409_when_already_placed(officer, centre, arrival_centre):
     person = PersonFactory()
     ok = api(officer).post(PLACEMENTS, {"person": person.pk, "centre": centre.pk}, format="json")

@@ -270,6 +270,12 @@ OWN = {
     "request._replica_list": "ReplicaListMixin's own note that a log list is being shown",
     "request._case_page": "the case admin's own note that its case page is being built",
     "demo_data._pk": "casework.intake.demo's helper, shared by the apps' demo data",
+    "request._name_search": "the admin's own note of a name search, for its count and walks",
+    "row._roles": "the token statement's own annotations (staff.roles.with_roles_and_permissions)",
+    "row._unit": "the token statement's own annotations (staff.roles.with_roles_and_permissions)",
+    "row._language": "the token statement's own annotations",
+    "row._group_perms": "the token statement's own annotations",
+    "row._user_perms": "the token statement's own annotations",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -553,8 +554,11 @@ class ApplicationAdmin(AccessLoggedAdminMixin, NameSearchMixin, FastListMixin, a
         read permits (the permits' own admin): type, validity, status, card, the day
         permanent residence may be applied for, and a link to the permit's record. A read
         of the holder's permits, so it is access-logged (one row naming them all)."""
-        permit_admin = self.admin_site._registry.get(ResidencePermit)
-        if permit_admin is None or not permit_admin.has_view_permission(request):
+        try:
+            permit_admin = self.admin_site.get_model_admin(ResidencePermit)
+        except NotRegistered:
+            return []
+        if not permit_admin.has_view_permission(request):
             return []
         permits = list(
             permit_admin.get_queryset(request)

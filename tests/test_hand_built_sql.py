@@ -72,7 +72,11 @@ COMPARED = {
         "tests/stats/test_seed_demo.py::test_the_copy_load_leaves_every_index_and_constraint_as_it_found_them",
     ],
 }
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "casework/management/commands/seed_demo.py": (
+        "ANALYZE after the demo is written: planner statistics, no rows, no ORM equivalent"
+    ),
+}
 
 CURSOR_CALLS = {"execute", "executemany", "copy"}
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("bench/bare/api/applications/", views.BareApplicationList.as_view()),
     path("bench/bare/statistics/", views.bare_statistics),
     *bare_admin,
+    path("bench/floor/admin/", views.floor_admin_site().urls),
     *product.urlpatterns,
 ]

@@ -141,7 +141,7 @@ def bare_admin_views() -> dict[str, Any]:
     views = {}
     for label in BARE_ADMIN_MODELS:
         model = apps.get_model(label)
-        registered = admin.site._registry.get(model)
+        registered = admin.site.get_model_admin(model) if admin.site.is_registered(model) else None
         ordering = (registered and registered.ordering) or model._meta.ordering or ("-pk",)
         page_size = registered.list_per_page if registered else PAGE_SIZE
         fields = {f.name: f for f in model._meta.concrete_fields}
@@ -168,6 +168,52 @@ BARE_ADMIN_MODELS = (
     "casework.Reminder",
     "casework.AuditEvent",
 )
+
+
+def floor_admin_site() -> Any:
+    """The admin's floor: Django's own ``ModelAdmin`` over the same rows as ``BareList`` and
+    ``BareDetail`` (the caseworker's scope written plainly, the product's ordering, page size
+    and plain-field columns), with nothing of the product's own: no timeline, inlines, computed
+    columns, filters, search, actions or access log. Two concessions to a million rows, which
+    a stock ``ModelAdmin`` would not survive: the product's capped count (a stock list counts
+    the whole scope, twice) and foreign keys as raw ids (a stock form lists every person in a
+    select box). What the admin framework itself costs beside a bare view is this page's
+    ratio; what the product adds is ours over it."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    from casework.admin.base import CappedCountPaginator
+
+    site = admin.AdminSite(name="bench_floor")
+    for label in BARE_ADMIN_MODELS:
+        model = apps.get_model(label)
+        registered = admin.site.get_model_admin(model)
+        fields = {f.name: f for f in model._meta.concrete_fields}
+        columns = [n for n in registered.list_display if isinstance(n, str) and n in fields]
+        relations = [
+            f.name for f in model._meta.get_fields()
+            if (f.many_to_one or f.many_to_many) and f.concrete and f.editable
+        ]  # fmt: skip
+
+        def get_queryset(self: Any, request: HttpRequest, model: Any = model) -> QuerySet:
+            return scoped(model, request.user)
+
+        floor = type(
+            f"Floor{model.__name__}Admin",
+            (admin.ModelAdmin,),
+            {
+                "list_display": ["__str__", *columns],
+                "ordering": registered.ordering or model._meta.ordering or ("-pk",),
+                "list_per_page": registered.list_per_page,
+                "paginator": CappedCountPaginator,
+                "show_full_result_count": False,
+                "raw_id_fields": relations,
+                "actions": None,
+                "get_queryset": get_queryset,
+            },
+        )
+        site.register(model, floor)
+    return site
 
 
 # --- statistics baseline ----------------------------------------------------------------------

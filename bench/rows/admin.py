@@ -151,8 +151,10 @@ def measure(
     )
 
 
-def pages(user: Any) -> list[tuple[str, str, str]]:
-    """(name, admin path, bare path) of each journey page, on rows the caseworker may see."""
+def pages(user: Any) -> list[tuple[str, str, str, str]]:
+    """(name, admin path, bare path, floor path) of each journey page, on rows the caseworker
+    may see. The floor is Django's own ``ModelAdmin`` over the same rows
+    (``bench/views.py:floor_admin_site``)."""
     from django.db.models import Exists, OuterRef
 
     from bench.views import scoped
@@ -185,6 +187,7 @@ def pages(user: Any) -> list[tuple[str, str, str]]:
             name,
             f"/admin/{path}{'change/' if path[-2].isdigit() else ''}{query}",
             f"/bench/bare/admin/{path}",
+            f"/bench/floor/admin/{path}{'change/' if path[-2].isdigit() else ''}",
         )
         for name, path, query in out
     ]
@@ -212,25 +215,35 @@ def run(ctx: dict[str, Any]) -> list[Row]:
     user = staff_user()
     ctx["cookie"] = session_cookie(ctx, user)
     measured, rows = [], []
-    for name, path, bare in pages(user):
+    for name, path, bare, floor in pages(user):
         try:
             qb, _ = inspect(ctx, bare)
         except PageTimedOut:
             qb = -1  # the bare view too: the scope's query itself is past the timeout
         try:
+            qf, _ = inspect(ctx, floor)
+        except PageTimedOut:
+            qf = -1
+        try:
             q, counts = inspect(ctx, path)
         except PageTimedOut as exc:  # reported, not timed: a request would fail the same way
             rows.append(timed_out(name, qb, str(exc)))
             continue
-        measured.append((name, path, bare, q, counts, qb))
+        measured.append((name, path, bare, floor, q, counts, qb, qf))
     with Gunicorn(ctx["workers"]) as server:
-        for _name, path, bare, q, _counts, qb in measured[:2]:  # warm both kinds of page
+        for _name, path, bare, floor, q, _counts, qb, qf in measured[:2]:  # warm each kind
             measure(ctx, server, path, "warm-up", q, seconds=2)
             measure(ctx, server, bare, "warm-up", qb, seconds=2)
-        for name, path, bare, q, counts, qb in measured:
+            measure(ctx, server, floor, "warm-up", qf, seconds=2)
+        for name, path, bare, floor, q, counts, qb, qf in measured:
             ours = measure(ctx, server, path, f"admin {name}", q)
             kind = "DetailView" if bare[-2].isdigit() else "ListView"
             base = measure(ctx, server, bare, f"bare {kind}, same rows", qb)
+            stock = (
+                measure(ctx, server, floor, "floor: Django's ModelAdmin, same rows", qf)
+                if qf >= 0
+                else Figure(name="floor: Django's ModelAdmin, same rows", note="timed out")
+            )
             row = Row(
                 what=f"admin: {name} (caseworker)",
                 ours=ours,
@@ -239,10 +252,17 @@ def run(ctx: dict[str, Any]) -> list[Row]:
                 ratio_kind="per_request",
                 key="admin",
                 checks={"queries": q, "full_counts": len(counts)},
+                extra=[stock],
             )
-            row.notes.append(f"{q} queries (bare {qb}); full COUNTs: {len(counts)}")
+            row.notes.append(f"{q} queries (bare {qb}, floor {qf}); full COUNTs: {len(counts)}")
+            if stock.throughput and base.throughput and ours.throughput:
+                row.checks["floor_ratio"] = round(base.throughput / stock.throughput, 3)
+                row.notes.append(
+                    f"ours/floor {stock.throughput / ours.throughput:.2f}×, "
+                    f"floor/bare {base.throughput / stock.throughput:.2f}×"
+                )
             for sql in counts[:2]:
                 row.notes.append("full count: " + re.sub(r"\s+", " ", sql)[:200])
             rows.append(row)
-    order = [f"admin: {name} (caseworker)" for name, _path, _bare in pages(user)]
+    order = [f"admin: {name} (caseworker)" for name, *_paths in pages(user)]
     return sorted(rows, key=lambda r: order.index(r.what))

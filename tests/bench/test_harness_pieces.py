@@ -116,6 +116,11 @@ def test_the_admin_target_reads_queries_counts_and_time():
     assert judged["missed"] == ["13 queries > 12", "1 full COUNT(*)", "time per request 4.2× > 2×"]
     row["checks"] = {"timed_out": 60, "full_counts": 1}
     assert report.judge(row)["missed"] == ["a statement ran past 60 s", "1 full COUNT(*)"]
+    row["checks"] = {"queries": 9, "full_counts": 0, "floor_ratio": 2.7}
+    assert report.judge(row)["missed"] == [
+        "time per request 4.2× > 2×",
+        "Django's own ModelAdmin over the same rows: 2.7× the bare view",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -196,10 +201,32 @@ def test_the_bare_staff_views_exist_only_in_the_bench_urls():
     from django.urls import Resolver404
 
     for path in ("/bench/bare/admin/casework/deadline/", "/bench/bare/admin/casework/person/1/",
-                 "/bench/bare/statistics/"):  # fmt: skip
+                 "/bench/bare/statistics/", "/bench/floor/admin/casework/person/"):  # fmt: skip
         assert resolve(path, urlconf="bench.urls")
         with pytest.raises(Resolver404):
             resolve(path, urlconf="config.urls")
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("bench.urls")
+def test_the_admin_floor_is_django_s_model_admin_over_the_caseworker_s_rows(
+    client, caseworker, unit, other_unit
+):
+    mine = ApplicationFactory(unit=unit)
+    theirs = ApplicationFactory(unit=other_unit)
+    client.force_login(caseworker)
+    listed = client.get("/bench/floor/admin/casework/application/")
+    assert listed.status_code == 200
+    assert f"/{mine.pk}/change/" in listed.text
+    assert f"/{theirs.pk}/change/" not in listed.text
+    page = client.get(f"/bench/floor/admin/casework/application/{mine.pk}/change/")
+    assert page.status_code == 200
+    assert mine.reference in page.text
+    for label in ("person", "deadline", "reminder", "auditevent"):
+        assert client.get(f"/bench/floor/admin/casework/{label}/").status_code == 200, label
+    # another unit's case is not found there, as in the product's admin
+    other = client.get(f"/bench/floor/admin/casework/application/{theirs.pk}/change/")
+    assert other.status_code == 302
 
 
 # --- full counts ------------------------------------------------------------------------------

@@ -54,6 +54,12 @@ def _ratio_at_most(limit: float, what: str) -> Check:
 
 def _status(row: dict[str, Any]) -> list[str]:
     why = _ratio_at_least(0.6, "CPU")(row)
+    floor = row.get("checks", {}).get("floor_ratio")
+    if why and floor is not None:  # the measured reason, beside the target it misses
+        why.append(
+            f"the floor (the bare view + CSRF, form, rate limits, the lookup's statement and "
+            f"log row): {floor} of the bare view by CPU"
+        )
     p99 = _get(row, "ours", "p99_ms")
     if p99 is None:
         why.append("no p99 measured")

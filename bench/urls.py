@@ -18,6 +18,7 @@ for label, (list_view, detail_view) in views.bare_admin_views().items():
 
 urlpatterns = [
     path("bench/bare/status/", views.bare_status, name="bench-bare-status"),
+    path("bench/floor/status/", views.floor_status),
     path("bench/bare/api/applications/", views.BareApplicationList.as_view()),
     path("bench/bare/statistics/", views.bare_statistics),
     *bare_admin,

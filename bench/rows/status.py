@@ -22,6 +22,7 @@ from typing import Any
 from bench.common import LUA, Figure, Gunicorn, Row, count_queries, http_figure, write_lines, wrk
 
 BARE = "/bench/bare/status/"
+FLOOR = "/bench/floor/status/"  # the bare view + the checks the page must make (bench/views.py)
 SAMPLE = 5000  # distinct references per sample (fewer where the data has fewer)
 
 
@@ -132,16 +133,25 @@ def run(ctx: dict[str, Any]) -> list[Row]:
     q_ours, q_bare = queries(ctx, "/status/"), queries(ctx, BARE)
     q_waiting = queries(ctx, "/status/", waiting=True)
     q_waiting_bare = queries(ctx, BARE, waiting=True)
+    q_waiting_floor = queries(ctx, FLOOR, waiting=True)
     with Gunicorn(ctx["workers"]) as server:
         # A worker's first requests import, connect and load templates and translations:
         # both paths are warmed before either is measured.
-        for path, q in ((BARE, q_bare), ("/status/", q_ours)):
+        for path, q in ((BARE, q_bare), (FLOOR, q_waiting_floor), ("/status/", q_ours)):
             measure(ctx, server, path, "warm-up", q, seconds=3, data="waiting.csv")
         waiting = measure(
             ctx, server, "/status/", "/status/, waiting applicants", q_waiting, data="waiting.csv"
         )
         waiting_base = measure(
             ctx, server, BARE, "bare view, same applicants", q_waiting_bare, data="waiting.csv"
+        )
+        waiting_floor = measure(
+            ctx,
+            server,
+            FLOOR,
+            "floor: bare view + CSRF, form, rate limits, the lookup's statement and log row",
+            q_waiting_floor,
+            data="waiting.csv",
         )
         ours = measure(ctx, server, "/status/", "/status/, all cases", q_ours)
         base = measure(ctx, server, BARE, "bare view, same cases", q_bare)
@@ -155,11 +165,19 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         target="",
         ratio_kind="cpu",
         key="status",
+        extra=[waiting_floor],
     )
     waiting_row.notes.append(
         f"CPU per request {waiting.cpu_ms} ms vs {waiting_base.cpu_ms} ms; throughput "
         f"{_ratio(waiting.throughput, waiting_base.throughput)} of the bare view"
     )
+    if waiting_floor.cpu_ms and waiting_base.cpu_ms:
+        waiting_row.checks["floor_ratio"] = round(waiting_base.cpu_ms / waiting_floor.cpu_ms, 3)
+        waiting_row.notes.append(
+            f"floor: CPU {waiting_floor.cpu_ms} ms, {waiting_row.checks['floor_ratio']} of the "
+            "bare view by CPU; the page beyond the floor "
+            f"{(waiting.cpu_ms or 0) - waiting_floor.cpu_ms:.2f} ms"
+        )
     row = Row(
         what=f"status page, all cases ({len(everyone):,} references, mostly decided)",
         ours=ours,

@@ -53,6 +53,26 @@ def test_the_status_sample_is_waiting_applicants_in_the_queue_s_proportions(unit
     assert all(born[ref] == dob for ref, dob in rows)
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("bench.urls")
+def test_the_status_floor_checks_the_applicant_and_logs_the_try_as_the_page_does(client):
+    import datetime as dt
+
+    from casework.models import StatusLookup
+    from tests.factories import PersonFactory
+
+    born = dt.date(1990, 3, 15)
+    app = ApplicationFactory(person=PersonFactory(date_of_birth=born), state="submitted")
+    form = {"reference": app.reference, "day": "15", "month": "3", "year": "1990"}
+    assert client.post("/bench/floor/status/", form).text == "<p>submitted</p>\n"
+    assert client.post("/bench/floor/status/", {**form, "day": "16"}).text == "<p>-</p>\n"
+    assert client.post("/bench/floor/status/", {**form, "month": "13"}).status_code == 400
+    assert list(StatusLookup.objects.order_by("id").values_list("outcome", flat=True)) == [
+        "found",
+        "not_found",
+    ]
+
+
 # --- CPU per request --------------------------------------------------------------------------
 
 

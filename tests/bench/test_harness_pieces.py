@@ -13,9 +13,14 @@ from django.urls import resolve
 
 from bench import common, report
 from bench.rows import status
-from casework.models import Application, AuditEvent, Deadline, Person
+from casework.models import Application, AuditEvent, Deadline, Person, Reminder
 from casework.privacy.scopes import visible_to
-from tests.factories import ApplicationFactory, AuditEventFactory, DeadlineFactory
+from tests.factories import (
+    ApplicationFactory,
+    AuditEventFactory,
+    DeadlineFactory,
+    ReminderFactory,
+)
 
 # --- the status row's sample ------------------------------------------------------------------
 
@@ -208,9 +213,9 @@ def test_the_bare_views_scope_is_the_product_s_for_a_caseworker(
     Person.objects.create(given_name="No", family_name="Case", date_of_birth="1990-01-01",
                           registration_number="290190000001")  # fmt: skip
     for app in (mine, theirs):
-        DeadlineFactory(application=app, person=app.person)
+        ReminderFactory(deadline=DeadlineFactory(application=app, person=app.person))
         AuditEventFactory(application=app, person=app.person)
-    for model in (Application, Person, Deadline, AuditEvent):
+    for model in (Application, Person, Deadline, Reminder, AuditEvent):
         product = set(visible_to(caseworker, model.objects.all()).values_list("pk", flat=True))
         assert set(scoped(model, caseworker).values_list("pk", flat=True)) == product, model
         assert product  # the caseworker sees something of each

@@ -21,6 +21,7 @@ urlpatterns = [
     path("bench/floor/status/", views.floor_status),
     path("bench/bare/api/applications/", views.BareApplicationList.as_view()),
     path("bench/bare/statistics/", views.bare_statistics),
+    path("bench/floor/statistics/", views.FloorStatisticsTable.as_view()),
     *bare_admin,
     path("bench/floor/admin/", views.floor_admin_site().urls),
     *product.urlpatterns,

@@ -20,6 +20,7 @@ from rest_framework import generics, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
 
 from casework.models import Application
 
@@ -90,8 +91,8 @@ def scoped(model: Any, user: Any) -> QuerySet:
     """``model``'s rows of the user's unit: a case by its unit, a row hanging on a case by the
     case's unit, a person by any case of the unit (or none yet), a reminder by its deadline's
     case, an audit event by its case (or, with none, its person)."""
+    from casework.core.statements import ProbeExists
     from casework.models import Deadline, Person
-    from casework.privacy.scopes import ProbeExists
 
     unit = unit_of(user)
     qs = model.objects.all()
@@ -221,10 +222,14 @@ def floor_admin_site() -> Any:
     ratio; what the product adds is ours over it."""
     from django.apps import apps
     from django.contrib import admin
+    from django.contrib.admin import sites
 
     from casework.admin.base import CappedCountPaginator
 
     site = admin.AdminSite(name="bench_floor")
+    # Not one of the product's sites (only the bench URLconf serves it): the whole-system
+    # walks of every admin site (writes through services, lawyers' scope) are about those.
+    sites.all_sites.discard(site)
     for label in BARE_ADMIN_MODELS:
         model = apps.get_model(label)
         registered = admin.site.get_model_admin(model)
@@ -250,6 +255,10 @@ def floor_admin_site() -> Any:
                 "raw_id_fields": relations,
                 "actions": None,
                 "get_queryset": get_queryset,
+                # read-only: a floor is for reading; writes go through the product's services
+                "has_add_permission": lambda self, request, obj=None: False,
+                "has_change_permission": lambda self, request, obj=None: False,
+                "has_delete_permission": lambda self, request, obj=None: False,
             },
         )
         site.register(model, floor)
@@ -283,6 +292,25 @@ def bare_statistics(request: HttpRequest) -> HttpResponse:
         cur.execute(f"SELECT body FROM {STATISTICS_TABLE} ORDER BY slug")
         tables = [json.loads(body) for (body,) in cur.fetchall()]
     return HttpResponse(STATISTICS_PAGE.render({"tables": tables}))
+
+
+class FloorStatisticsTable(APIView):
+    """The statistics API's floor: the bare view's read of one precomputed table, through
+    DRF's ``APIView`` with the product's authentication, permission and throttle classes (the
+    project's defaults: the token with the user's roles in one statement, the per-user rate
+    limit's Redis counter). What the API costs beyond this is its own: the permission to read
+    statistics, the stored body's parameters and ``computed_at``, the ``ETag``."""
+
+    def get(self, request: Any) -> HttpResponse:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT body FROM {STATISTICS_TABLE} WHERE slug = %s",  # nosec B608
+                [request.query_params.get("slug", "")],
+            )
+            row = cur.fetchone()
+        return HttpResponse(row[0] if row else "{}", content_type="application/json")
 
 
 # --- API baseline -------------------------------------------------------------------------------

@@ -267,6 +267,7 @@ OWN = {
     "type(self)._built_fields": "the serializer class's own cache of built fields",
     "cache._down_until": "ResilientRedisCache's own pause after a failure",
     "request._access_object": "the access check's own note on the request",
+    "request._access_more": "reads a page showed, logged with the page's own row",
     "request._replica_list": "ReplicaListMixin's own note that a log list is being shown",
     "request._case_page": "the case admin's own note that its case page is being built",
     "demo_data._pk": "casework.intake.demo's helper, shared by the apps' demo data",

@@ -23,6 +23,7 @@ from bench.views import STATISTICS_TABLE
 PAGE = "/admin/casework/statistics/"
 API = "/api/v1/statistics/"
 BARE = "/bench/bare/statistics/"
+FLOOR = "/bench/floor/statistics/"  # the bare read through DRF's APIView (bench/views.py)
 REQUESTS = int(os.environ.get("BENCH_STATISTICS_REQUESTS", "20"))
 
 
@@ -68,9 +69,13 @@ def run(ctx: dict[str, Any]) -> list[Row]:
     _, q_bare = count_queries("get", BARE, **client_cookie)
     api_paths = [API] + [f"{API}{slug}/" for slug in slugs]
     bare_paths = [f"{BARE}?slug={slug}" for slug in slugs]
+    floor_paths = [f"{FLOOR}?slug={slug}" for slug in slugs]
+    _, q_floor = count_queries("get", floor_paths[0], HTTP_AUTHORIZATION=auth["Authorization"])
     rows = []
     with Gunicorn(ctx["workers"]) as server:
-        for path, headers in ((PAGE, cookie), (BARE, cookie), (API, auth), (bare_paths[0], auth)):
+        warm = ((PAGE, cookie), (BARE, cookie), (API, auth), (bare_paths[0], auth),
+                (floor_paths[0], auth))  # fmt: skip
+        for path, headers in warm:
             timed_gets(server, "warm-up", [path], headers=headers, max_requests=2)
         page = timed_gets(server, "admin statistics page", [PAGE], headers=cookie,
                           max_requests=REQUESTS, queries=q_page)  # fmt: skip
@@ -80,6 +85,10 @@ def run(ctx: dict[str, Any]) -> list[Row]:
                              max_requests=max(REQUESTS, len(api_paths)), queries=q_api)  # fmt: skip
         api_base = timed_gets(server, "bare view, one precomputed table", bare_paths, headers=auth,
                               max_requests=max(REQUESTS, len(bare_paths)), queries=1)  # fmt: skip
+        api_floor = timed_gets(server, "floor: the same read through DRF's APIView (token, "
+                               "permission, throttle)", floor_paths, headers=auth,
+                               max_requests=max(REQUESTS, len(floor_paths)),
+                               queries=q_floor)  # fmt: skip
     for what, ours, base in (
         ("statistics page (admin, caseworker)", page, page_base),
         (f"statistics API ({len(slugs)} tables + index, caseworker's token)", api_fig, api_base),
@@ -92,4 +101,11 @@ def run(ctx: dict[str, Any]) -> list[Row]:
         )
         rows.append(row)
     rows[0].notes.append(f"{q_page} queries; full COUNTs: {len(counts)}")
+    rows[1].extra.append(api_floor)
+    if api_floor.throughput and api_base.throughput and api_fig.throughput:
+        rows[1].checks["floor_ratio"] = round(api_base.throughput / api_floor.throughput, 3)
+        rows[1].notes.append(
+            f"ours/floor {api_floor.throughput / api_fig.throughput:.2f}×, "
+            f"floor/bare {rows[1].checks['floor_ratio']:.2f}× (p50 {api_floor.p50_ms} ms)"
+        )
     return rows

@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -67,13 +67,14 @@ from casework.applications.services import (
 )
 from casework.applications.workflow import delivery_pending
 from casework.audit.models import AuditEvent
+from casework.casefile.permissions import READ_IN_SCOPE_OF
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.lawyers.choices import AppointmentReason
 from casework.lawyers.models import Appointment
 from casework.people.choices import spoken_language
 from casework.people.identity import is_valid_registration_number, parse_reference
 from casework.permits.models import ResidencePermit
-from casework.privacy.access import AccessLoggedAdminMixin, access_log
+from casework.privacy.access import AccessLoggedAdminMixin, access_log_with_page
 from casework.privacy.models import AccessLog
 from casework.privacy.scopes import applications_visible_to
 from casework.staff.choices import Role
@@ -238,6 +239,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, NameSearchMixin, FastListMixin, a
             # The case's current lawyer, read with the case (the page's query budget).
             current = Appointment.objects.filter(application=OuterRef("pk"), ends_on=None)
             queryset = queryset.annotate(
+                # read in this user's scope (below): the case file need not ask again
+                **{READ_IN_SCOPE_OF: Value(request.user.pk)},
                 current_lawyer=Subquery(current.values("lawyer__name")[:1]),
                 current_lawyer_firm=Subquery(current.values("lawyer__firm")[:1]),
                 current_lawyer_reason=Subquery(current.values("reason")[:1]),
@@ -567,7 +570,8 @@ class ApplicationAdmin(AccessLoggedAdminMixin, NameSearchMixin, FastListMixin, a
         )
         if not permits:
             return []
-        access_log(
+        access_log_with_page(
+            request,
             user=request.user,
             action=AccessLog.Action.VIEW,
             objects=permits,

@@ -73,7 +73,15 @@ def _signed_in(user: AnyUser | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
+READ_IN_SCOPE_OF = "read_in_scope_of"  # annotation: the user whose scope the case was read in
+
+
 def _case_in_scope(user: AnyUser, application: Any) -> bool:
+    """Whether the user's scope holds the case. A case the caller read through that very
+    scope (the case page: ``applications_visible_to(user, …)`` annotated with the user's id
+    as ``READ_IN_SCOPE_OF``) is not asked again."""
+    if getattr(application, READ_IN_SCOPE_OF, None) == getattr(user, "pk", None) is not None:
+        return True
     return applications_visible_to(user).filter(pk=application.pk).exists()
 
 

@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Exists
 
 _Row = TypeVar("_Row", bound=models.Model)
 
@@ -189,3 +190,12 @@ def distinct_values(
     with connections[using].cursor() as cursor:
         cursor.execute(sql)
         return [row[0] for row in cursor.fetchall()]
+
+
+class ProbeExists(Exists):
+    """An ``EXISTS`` asked of each row through its index, never answered by hashing every row
+    of the subquery first (``OFFSET 0`` keeps PostgreSQL from rewriting it as a hashed ``IN``).
+    For a walk that stops after a bounded number of rows (a name search: at most ~1,000 people),
+    where the planner, misjudging how far the walk goes, would read every case of the unit."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"

@@ -39,7 +39,7 @@ from casework.people.models import Person
 from casework.permits.choices import RenewalRunStatus
 from casework.permits.deadlines import PERMIT_EXPIRY
 from casework.permits.models import RenewalRun, ResidencePermit
-from casework.permits.statements import expiry_due, renew_batch, run_permits
+from casework.permits.statements import expiry_due, renew_batch, renewed_up_to, run_permits
 from casework.permits.terms import PermitTerms
 from casework.staff.users import AnyUser, recorded_user
 
@@ -366,7 +366,12 @@ def renewal_run_execute(
                 run.status, run.message = RenewalRunStatus.RUNNING, ""
                 run.started_at = run.started_at or now
             actor_id = run.created_by_id
-            renewed = renew_batch(run=run, actor_id=actor_id, now=now, limit=batch)
+            # Batches go up the permit ids; the last pass, from the start, finds any permit
+            # that joined the group below them while the run went on.
+            after = renewed_up_to(run)
+            renewed = renew_batch(run=run, actor_id=actor_id, now=now, limit=batch, after=after)
+            if renewed < batch and after:
+                renewed += renew_batch(run=run, actor_id=actor_id, now=now, limit=batch - renewed)
             run.renewed += renewed
             run.total = max(run.total, run.renewed)
             if renewed < batch:

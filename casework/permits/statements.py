@@ -21,10 +21,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet
 
 from casework.audit.models import AuditEvent
-from casework.core.statements import prepared_cursor
+from casework.core.statements import ProbeExists, prepared_cursor
 from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import EVENT_WINDOW
@@ -55,10 +55,28 @@ def run_permits(run: RenewalRun) -> QuerySet[ResidencePermit]:
     return qs
 
 
-def pending_permits(run: RenewalRun) -> QuerySet[ResidencePermit]:
-    """The run's permits it has not renewed yet."""
+def pending_permits(run: RenewalRun, *, after: int = 0) -> QuerySet[ResidencePermit]:
+    """The run's permits it has not renewed yet (those with an id above ``after``).
+
+    Each permit asks the run's unique key whether it is renewed (``ProbeExists``: one index
+    probe a permit). As a plain ``NOT EXISTS`` the planner, told by the statistics that a new
+    run has renewed nothing, kept the run's renewals in memory and compared every permit
+    with all of them: at a million cases a batch of 5,000 took 25 s by its twelfth batch."""
     done = PermitRenewal.objects.filter(run_id=run.pk, permit_id=OuterRef("pk"))
-    return run_permits(run).filter(~Exists(done))
+    qs = run_permits(run).filter(~ProbeExists(done))
+    return qs.filter(pk__gt=after) if after else qs
+
+
+def renewed_up_to(run: RenewalRun) -> int:
+    """The highest permit id the run has renewed (0: none): batches pick permits in id order,
+    so the next batch starts above it instead of walking the renewed ones again."""
+    return (
+        PermitRenewal.objects.filter(run_id=run.pk)
+        .order_by("-permit_id")
+        .values_list("permit_id", flat=True)
+        .first()
+        or 0
+    )
 
 
 def expiry_due(until: dt.date) -> dt.datetime:
@@ -68,12 +86,15 @@ def expiry_due(until: dt.date) -> dt.datetime:
     return dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def renew_batch(*, run: RenewalRun, actor_id: int | None, now: dt.datetime, limit: int) -> int:
-    """Renew the next ``limit`` permits of ``run``; how many were renewed (0: none left)."""
+def renew_batch(
+    *, run: RenewalRun, actor_id: int | None, now: dt.datetime, limit: int, after: int = 0
+) -> int:
+    """Renew the next ``limit`` permits of ``run`` (with an id above ``after``); how many were
+    renewed (0: none left)."""
     if connection.vendor != "postgresql":
-        return renew_batch_orm(run=run, actor_id=actor_id, now=now, limit=limit)
+        return renew_batch_orm(run=run, actor_id=actor_id, now=now, limit=limit, after=after)
     pick_sql, pick_params = (
-        pending_permits(run)
+        pending_permits(run, after=after)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
         .query.sql_with_params()
@@ -160,14 +181,15 @@ SELECT count(*) FROM renewed"""  # noqa: S608  # nosec B608
         return int(cursor.fetchone()[0])
 
 
-def renew_batch_orm(*, run: RenewalRun, actor_id: int | None, now: dt.datetime, limit: int) -> int:
+def renew_batch_orm(
+    *, run: RenewalRun, actor_id: int | None, now: dt.datetime, limit: int, after: int = 0
+) -> int:
     """``renew_batch`` through the ORM, a few statements per batch (SQLite, and the
     comparison the PostgreSQL statement is held to)."""
+    pending = pending_permits(run, after=after).order_by("pk").values_list("pk", flat=True)
     permits = list(
         ResidencePermit.objects.select_for_update()
-        .filter(
-            pk__in=list(pending_permits(run).order_by("pk").values_list("pk", flat=True)[:limit])
-        )
+        .filter(pk__in=list(pending[:limit]))
         .order_by("pk")
     )
     if not permits:

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from casework.core.statements import ProbeExists
 from casework.staff.choices import Role
 from casework.staff.roles import has_role, unit_id_of
 from casework.staff.users import AnyUser
@@ -55,15 +56,6 @@ def register_model_scope(model: Any, scope: Callable[[Any, QuerySet], QuerySet])
 
 def sees_everything(user: AnyUser) -> bool:
     return bool(user.is_superuser or has_role(user, *SEE_ALL_ROLES))
-
-
-class ProbeExists(Exists):
-    """An ``EXISTS`` asked of each row through its index, never answered by hashing every row
-    of the subquery first (``OFFSET 0`` keeps PostgreSQL from rewriting it as a hashed ``IN``).
-    For a walk that stops after a bounded number of rows (a name search: at most ~1,000 people),
-    where the planner, misjudging how far the walk goes, would read every case of the unit."""
-
-    template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
 def people_visible_to(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.models import AccessLog, RenewalRun
@@ -109,8 +111,18 @@ def test_the_case_page_shows_the_cases_permits_and_logs_the_read(client, casewor
         )
     refugee, limited = app.permits.order_by("-valid_from", "-pk")
     client.force_login(caseworker)
-    page = client.get(reverse("admin:casework_application_change", args=[app.pk]))
+    url = reverse("admin:casework_application_change", args=[app.pk])
+    client.get(url)
+    before = set(AccessLog.objects.values_list("pk", flat=True))  # the warm-up's reads
+    with CaptureQueriesContext(connection) as statements:
+        page = client.get(url)
     assert page.status_code == 200
+    # The permits' read is logged with the case's own: one INSERT, the page within 12.
+    inserts = [q["sql"] for q in statements if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and '"casework_accesslog"' in inserts[0], inserts
+    assert len(statements) <= 12, "\n".join(q["sql"][:120] for q in statements)
+    read = AccessLog.objects.exclude(pk__in=before)
+    assert read.filter(model="casework.application", object_id=app.pk).count() == 1
     html = page.content.decode()
     panel = html[html.index('id="case-permits"') :]
     panel = panel[: panel.index("</section>")]
@@ -119,7 +131,7 @@ def test_the_case_page_shows_the_cases_permits_and_logs_the_read(client, casewor
     assert "13 Jul 2027" in panel and "10 Apr 2029" in panel  # until: limited, refugee
     assert "11 Apr 2029" in panel  # permanent residence may be applied for from
     assert reverse("admin:casework_residencepermit_change", args=[refugee.pk]) in panel
-    logged = AccessLog.objects.filter(user=caseworker, model="casework.residencepermit")
+    logged = read.filter(user=caseworker, model="casework.residencepermit")
     assert sorted(logged.get().object_ids) == sorted([refugee.pk, limited.pk])
 
 

@@ -226,6 +226,9 @@ class PermitRenewal(models.Model):
         related_name="renewals",
         verbose_name=_("permit"),
     )
+    # No index of its own: ``renewal_run_idx`` (run, permit) serves the run's lookups. With
+    # one, the planner, its statistics saying a new run has renewed nothing, answered "has
+    # this run renewed this permit?" by reading all the run's renewals for every permit.
     run = models.ForeignKey(
         RenewalRun,
         null=True,
@@ -233,6 +236,7 @@ class PermitRenewal(models.Model):
         on_delete=models.PROTECT,
         related_name="renewals",
         verbose_name=_("renewal run"),
+        db_index=False,
     )
     previous_until = models.DateField(_("valid until before"))
     new_until = models.DateField(_("valid until after"))

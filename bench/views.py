@@ -218,8 +218,9 @@ def floor_admin_site() -> Any:
     columns, filters, search, actions or access log. Two concessions to a million rows, which
     a stock ``ModelAdmin`` would not survive: the product's capped count (a stock list counts
     the whole scope, twice) and foreign keys as raw ids (a stock form lists every person in a
-    select box). What the admin framework itself costs beside a bare view is this page's
-    ratio; what the product adds is ours over it."""
+    select box). Read-only, as the caseworker's case page is (a view page, not a form). What
+    the admin framework itself costs beside a bare view is this page's ratio; what the
+    product adds is ours over it."""
     from django.apps import apps
     from django.contrib import admin
     from django.contrib.admin import sites

@@ -80,7 +80,8 @@ def _case_in_scope(user: AnyUser, application: Any) -> bool:
     """Whether the user's scope holds the case. A case the caller read through that very
     scope (the case page: ``applications_visible_to(user, …)`` annotated with the user's id
     as ``READ_IN_SCOPE_OF``) is not asked again."""
-    if getattr(application, READ_IN_SCOPE_OF, None) == getattr(user, "pk", None) is not None:
+    read_by = getattr(application, READ_IN_SCOPE_OF, None)
+    if read_by is not None and read_by == getattr(user, "pk", None):
         return True
     return applications_visible_to(user).filter(pk=application.pk).exists()
 

@@ -51,51 +51,17 @@ def access_log(
     count: int | None = None,
     via: str = "admin",
     model: Any = None,
+    save: bool = True,
 ) -> AccessLog:
-    """Write one access-log row for ``objects`` (model instances or ids of ``model``)."""
-    row = access_log_row(
-        user=user,
-        action=action,
-        objects=objects,
-        purpose=purpose,
-        query=query,
-        count=count,
-        via=via,
-        model=model,
-    )
-    row.save(force_insert=True)
-    return row
-
-
-def access_log_with_page(request: HttpRequest, **row: Any) -> None:
-    """Log a read that a page shows beside its own object (the case page shows the holder's
-    residence permits) with the page's own row: both in one ``INSERT`` when the page is
-    logged (``AccessLoggedAdminMixin``), a round trip fewer on a page opened all day. The
-    arguments are ``access_log``'s."""
-    pending = getattr(request, "_access_more", [])
-    pending.append(access_log_row(**row))
-    request._access_more = pending  # type: ignore[attr-defined]
-
-
-def access_log_row(
-    *,
-    user: AnyUser | None,
-    action: str,
-    objects: Iterable[Any] = (),
-    purpose: str = "",
-    query: str = "",
-    count: int | None = None,
-    via: str = "admin",
-    model: Any = None,
-) -> AccessLog:
-    """The access-log row for ``objects`` (model instances or ids of ``model``), unsaved."""
+    """Write one access-log row for ``objects`` (model instances or ids of ``model``); with
+    ``save=False`` only build it, for a caller that writes several rows in one ``INSERT``."""
     objects = list(objects)
     ids = [getattr(obj, "pk", obj) for obj in objects]
     if model is None and objects and hasattr(objects[0], "_meta"):
         model = type(objects[0])
     label = model._meta.label_lower if hasattr(model, "_meta") else str(model or "")
     single = action in (AccessLog.Action.VIEW, AccessLog.Action.DOWNLOAD) and len(ids) == 1
-    return AccessLog(
+    row = AccessLog(
         user=recorded_user(user),
         action=action,
         model=label,
@@ -108,6 +74,19 @@ def access_log_row(
         purpose=purpose.replace("\x00", "")[:300],
         via=via,
     )
+    if save:
+        row.save(force_insert=True)
+    return row
+
+
+def access_log_with_page(request: HttpRequest, **row: Any) -> None:
+    """Log a read that a page shows beside its own object (the case page shows the holder's
+    residence permits) with the page's own row: both in one ``INSERT`` when the page is
+    logged (``AccessLoggedAdminMixin``), a round trip fewer on a page opened all day. The
+    arguments are ``access_log``'s."""
+    pending = getattr(request, "_access_more", [])
+    pending.append(access_log(**row, save=False))
+    request._access_more = pending  # type: ignore[attr-defined]
 
 
 def describe_search(term: str) -> str:
@@ -219,13 +198,14 @@ class AccessLoggedAdminMixin:
         if request.method == "GET" and response.status_code == 200 and obj is not None:
             rows.insert(
                 0,
-                access_log_row(
+                access_log(
                     user=request.user,
                     action=AccessLog.Action.VIEW,
                     objects=[obj],
                     purpose=purpose_for(request, obj),
                     query=query,
                     via=self.access_via,
+                    save=False,
                 ),
             )
         if rows:

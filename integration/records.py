@@ -43,7 +43,9 @@ class GrantsFamilyPermit:
     """The family member's residence permit (Immigration Act §§ 40-49), recorded in
     casework's register of permits with its expiry deadline, from the day of the grant."""
 
-    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, record: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         permit_grant_family(
             actor=actor,
             person=record.applicant,

@@ -88,7 +88,9 @@ class EndsEarlierPermits:
 
     after_appeal_only: bool = False
 
-    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, app: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         if self.after_appeal_only and app.appealed_at is None:
             return
         decided_at = app.decided_at or timezone.now()
@@ -104,19 +106,19 @@ class EndsEarlierPermits:
 class GrantsPermit:
     """The residence permit the decision just made gives, recorded through the permits'
     service (``permit_grant``) with its expiry deadline; nothing for an outcome that gives
-    none (a rejection on the merits)."""
+    none (a rejection on the merits). The decision is the one the transition's
+    ``RecordsDecision`` wrote with the case (``written``): its key is known, nothing is read
+    back."""
 
-    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
-        outcome = values.get("outcome")
-        if (
-            outcome
-            and app.decided_at
-            and decision_permit(app, values, app.decided_at, outcome) is None
-        ):
-            return  # no permit (a rejection on the merits): no need to read the decision back
-        decision = app.decisions.order_by("-decided_at", "-pk").first()
-        if decision is None or not decision.permit_type:
-            return
+    def apply(
+        self, app: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
+        Decision = apps.get_model("casework", "Decision")
+        decision = next((row for row in written if isinstance(row, Decision)), None)
+        if decision is None:
+            raise TypeError("GrantsPermit needs a transition that writes its decision.")
+        if not decision.permit_type:
+            return  # the outcome gives no permit (a rejection on the merits)
         terms = decision_permit(app, values, decision.decided_at, decision.outcome)
         if terms is None:  # pragma: no cover - the decision's permit type says there is one
             return
@@ -200,7 +202,9 @@ class RecordsNotification:
     the applicant or their lawyer, by which channel, confirmed by the channel's receipt or by
     the person named, and which staff user recorded it."""
 
-    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, app: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         decision = getattr(app, "current_decision", None)
         if decision is None:  # pragma: no cover - the guard needs a decided case
             return
@@ -244,7 +248,9 @@ class DecidesAppeal:
 
     outcome: str
 
-    def apply(self, app: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, app: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         appeal = app.appeals.filter(outcome="").order_by("-lodged_at").first()
         if appeal is not None:
             appeal.outcome = self.outcome

@@ -36,7 +36,9 @@ class MovesCaseToMerits:
     """The transfer period ended: Norway is responsible (Dublin III art. 29(2)), and the case
     leaves the Dublin track through the application's own declared transition."""
 
-    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, record: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         from casework.applications.services import APPLICATIONS
         from casework.transitions.services import transition_make
 
@@ -50,7 +52,9 @@ class SuspendsTransfer:
     """The appeals body granted the stay: the accepted request's transfer period waits for
     the final decision on the appeal (art. 29(1))."""
 
-    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, record: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         from casework.dublin.services import dublin_request_transition
 
         dublin_request_transition(actor=None, request=record.request, name="suspend_transfer")

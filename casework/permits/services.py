@@ -26,20 +26,26 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.audit.services import audit_log
+from casework.audit.services import audit_event, audit_log
 from casework.core.exceptions import TransitionConflict, TransitionInvalid
 from casework.core.queue import on_commit_enqueue
-from casework.core.statements import insert
-from casework.deadlines.services import deadline_close, deadline_set
+from casework.deadlines.services import deadline_close, deadline_new, deadline_set
 from casework.people.models import Person
 from casework.permits.choices import RenewalRunStatus
 from casework.permits.deadlines import PERMIT_EXPIRY
 from casework.permits.models import RenewalRun, ResidencePermit
-from casework.permits.statements import expiry_due, renew_batch, renewed_up_to, run_permits
+from casework.permits.statements import (
+    expiry_due,
+    grant,
+    grant_orm,
+    renew_batch,
+    renewed_up_to,
+    run_permits,
+)
 from casework.permits.terms import PermitTerms
 from casework.staff.users import AnyUser, recorded_user
 
@@ -62,41 +68,55 @@ def permit_grant(
 ) -> ResidencePermit:
     """Record the permit a decision gives and open its expiry deadline. Called inside the
     deciding service's transaction (the decision transition's effect, the family
-    reunification's grant): the permission is the decision's own."""
+    reunification's grant): the permission is the decision's own.
+
+    On PostgreSQL the permit, its audit event and its deadline are one statement
+    (``statements.grant``), unless the deadline's first reminder is already due (a permit
+    granted for a few weeks), whose reminder rows ``deadline_set`` writes with it."""
+    permit = ResidencePermit(
+        person_id=person.pk,
+        application_id=getattr(application, "pk", None),
+        decision_id=getattr(decision, "pk", None),
+        granted_by_record=granted_by_record,
+        permit_type=terms.permit_type,
+        valid_from=terms.valid_from,
+        valid_until=terms.valid_until,
+        identity_unverified=terms.identity_unverified,
+        permanent_residence_from=terms.permanent_residence_from,
+        group=group,
+        is_demo=bool(getattr(person, "is_demo", False)),
+    )
+    if isinstance(person, Person):
+        permit.person = person  # the holder the caller loaded: no SELECT to read it back
+    # The permit's own event, found by its subject (the permit's key, once it has one): the
+    # decision's event on the case already says what was decided.
+    event = audit_event(
+        actor=actor,
+        action="permit.granted",
+        person=person,
+        changes={
+            "permit_type": terms.permit_type,
+            "valid_from": terms.valid_from.isoformat(),
+            "valid_until": terms.valid_until.isoformat(),
+            "months": terms.months,
+            "identity_unverified": terms.identity_unverified,
+        },
+    )
+    recipient = recipient_user or _caseworker(application)
+    expiry = deadline_new(
+        source=PERMIT_EXPIRY.key,
+        object_id=0,  # the permit's key, once it has one
+        due_at=expiry_due(permit.valid_until),
+        person=person,
+        recipient_user=recipient,
+    )
     with transaction.atomic(savepoint=False):
-        permit = insert(
-            ResidencePermit(
-                person_id=person.pk,
-                application_id=getattr(application, "pk", None),
-                decision_id=getattr(decision, "pk", None),
-                granted_by_record=granted_by_record,
-                permit_type=terms.permit_type,
-                valid_from=terms.valid_from,
-                valid_until=terms.valid_until,
-                identity_unverified=terms.identity_unverified,
-                permanent_residence_from=terms.permanent_residence_from,
-                group=group,
-                is_demo=bool(getattr(person, "is_demo", False)),
-            )
-        )
-        # The permit's own event, found by its subject: the decision's event on the case
-        # already says what was decided.
-        audit_log(
-            actor=actor,
-            action="permit.granted",
-            person=person,
-            changes={
-                "subject": permit.audit_subject,
-                "permit_type": terms.permit_type,
-                "valid_from": terms.valid_from.isoformat(),
-                "valid_until": terms.valid_until.isoformat(),
-                "months": terms.months,
-                "identity_unverified": terms.identity_unverified,
-            },
-        )
-        if isinstance(person, Person):
-            permit.person = person  # the holder the caller loaded: no SELECT to read it back
-        permit_expiry_open(permit, recipient_user=recipient_user or _caseworker(application))
+        if connection.vendor == "postgresql" and expiry.remind_from > timezone.now():
+            if grant(permit, event, expiry):
+                return permit
+        else:
+            grant_orm(permit, event)
+        permit_expiry_open(permit, recipient_user=recipient)
     return permit
 
 

@@ -1,4 +1,12 @@
-"""The group renewal's hand-built statement: one batch of a run's permits extended at once.
+"""The permits' hand-built statements: a decision's permit granted, and one batch of a group
+renewal's permits extended at once.
+
+A granted permit (``grant``), on PostgreSQL: the permit row, its audit event (which names the
+permit by its new key) and its expiry deadline in one statement; a decision's transaction
+takes one round trip for them instead of three. ``tests/permits/test_permit_grant.py``
+compares its rows with the ORM's column by column.
+
+The group renewal (``renew_batch``):
 
 On PostgreSQL one statement (data-modifying ``WITH``) picks the next batch of the run's
 permits not yet renewed by it (locking them), extends them (``UPDATE … RETURNING``), and in
@@ -24,7 +32,13 @@ from django.db import connection
 from django.db.models import OuterRef, QuerySet
 
 from casework.audit.models import AuditEvent
-from casework.core.statements import ProbeExists, prepared_cursor
+from casework.core.statements import (
+    ProbeExists,
+    insert,
+    insert_values,
+    inserted,
+    prepared_cursor,
+)
 from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.models import Deadline, Reminder
 from casework.deadlines.registry import EVENT_WINDOW
@@ -84,6 +98,67 @@ def expiry_due(until: dt.date) -> dt.datetime:
     from zoneinfo import ZoneInfo
 
     return dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def grant(permit: ResidencePermit, event: AuditEvent, expiry: Deadline) -> bool:
+    """PostgreSQL: insert the new ``permit``, its audit ``event`` (``changes["subject"]`` set
+    to the permit's key) and its ``expiry`` deadline (``object_id``: the permit's key) in one
+    statement, and set the three rows' keys. False: the source already had a deadline for
+    that key (a stale row), which was left as it is for the caller to move
+    (``deadline_set``); the permit and its event are written either way."""
+    qn = connection.ops.quote_name
+    permit_key = "(SELECT id FROM permit)"
+    subject = f"{ResidencePermit._meta.label_lower}:"
+    targets, params = [], []
+    for row in (permit, event, expiry):
+        meta = row._meta
+        fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+        exprs = []
+        for f, value in zip(fields, insert_values(row, fields, connection), strict=True):
+            if row is event and f.name == "changes":
+                exprs.append(
+                    f"%s::jsonb || jsonb_build_object('subject', %s::text || {permit_key})"
+                )
+                params += [value, subject]
+            elif row is expiry and f.name == "object_id":
+                exprs.append(permit_key)
+            else:
+                exprs.append("%s")
+                params.append(value)
+        targets.append(
+            f"{qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(exprs)})"
+        )
+    # Identifiers come from the models' metadata; every value is a parameter.
+    sql = f"""
+WITH permit AS (
+  INSERT INTO {targets[0]} RETURNING id
+), event AS (
+  INSERT INTO {targets[1]} RETURNING id
+), expiry AS (
+  INSERT INTO {targets[2]} ON CONFLICT (source, object_id) DO NOTHING RETURNING id
+)
+SELECT (SELECT id FROM permit), (SELECT id FROM event), (SELECT id FROM expiry)"""  # noqa: S608  # nosec B608
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        permit_id, event_id, expiry_id = cursor.fetchone()
+    inserted(permit, permit_id, connection)
+    inserted(event, event_id, connection)
+    event.changes = {"subject": permit.audit_subject, **event.changes}
+    expiry.object_id = permit_id
+    if expiry_id is None:
+        return False
+    inserted(expiry, expiry_id, connection)
+    return True
+
+
+def grant_orm(permit: ResidencePermit, event: AuditEvent) -> None:
+    """``grant`` without the deadline, a statement a row (SQLite, a permit whose first expiry
+    reminder is already due, and the comparison the PostgreSQL statement is held to): the
+    caller opens the deadline (``deadline_set``)."""
+    insert(permit)
+    event.changes = {"subject": permit.audit_subject, **event.changes}
+    insert(event)
 
 
 def renew_batch(

@@ -68,14 +68,18 @@ def place_release(year: int) -> None:
 class TakesPlace:
     """``select``: one place of the chosen year's quota, or the selection is refused."""
 
-    def apply(self, referral: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, referral: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         place_take(int(referral.quota_year))
 
 
 class ReleasesPlace:
     """``withdraw``: a selected referral's place goes back to its quota year."""
 
-    def apply(self, referral: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, referral: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         if referral.quota_year is not None:
             place_release(int(referral.quota_year))
 
@@ -84,7 +88,9 @@ class OpensCase:
     """``record_arrival``: the resettlement case of the referred person, lodged on the day of
     arrival in the referral's unit (else the recording user's), linked to the referral."""
 
-    def apply(self, referral: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, referral: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         from casework.applications.choices import ApplicationKind
         from casework.applications.services import application_lodge
 

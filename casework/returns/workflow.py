@@ -126,7 +126,9 @@ class EndsStay:
     """A return ended: the person left or disappeared. Tell reception and integration (their
     services end the placement and the work permit) and end the departure reminders."""
 
-    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None:
+    def apply(
+        self, record: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None:
         from casework.deadlines.services import deadline_close
         from casework.returns.signals import return_ended
 

@@ -191,9 +191,13 @@ class Write(Protocol):
 
 
 class Effect(Protocol):
-    """A change to other rows, made after the record and its rows are saved."""
+    """A change to other rows, made after the record and its rows are saved. ``written``: the
+    rows the transition's writes inserted with it, keys set (a decision's permit refers to the
+    decision without reading it back)."""
 
-    def apply(self, record: Any, actor: AnyUser | None, values: dict[str, Any]) -> None: ...
+    def apply(
+        self, record: Any, actor: AnyUser | None, values: dict[str, Any], written: tuple[Any, ...]
+    ) -> None: ...
 
 
 @dataclass(frozen=True)

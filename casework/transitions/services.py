@@ -260,7 +260,7 @@ def _make(
         changed = [k for k, v in _field_values(obj).items() if v != before[k]]
         workflow.save(obj, changed, (*written, event))
         for effect in declaration.effects:
-            effect.apply(obj, actor, cleaned)
+            effect.apply(obj, actor, cleaned, written)
         with workflow.deadline_scope(obj):
             _move_deadlines(workflow, declaration, obj, cleaned)
             if workflow.after is not None:

@@ -61,7 +61,7 @@ def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: st
     return app
 
 
-def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
+def test_a_decision_like_the_benchmarks_takes_nine_statements_and_no_savepoint(
     unit, registrar, caseworker, decider
 ):
     """The bench's decision: a collective-protection case accepted through the service."""
@@ -84,12 +84,12 @@ def test_a_decision_like_the_benchmarks_takes_eight_statements_and_no_savepoint(
     # (SQLite: two); the applicant's decision notice and its reminder rows (one statement on
     # PostgreSQL, two on SQLite); the reminder to record its delivery; the settlement target
     # (reception's receiver), work permits (integration's), next_deadline. The residence
-    # permit the decision gives (Immigration Act § 60; ``casework.permits``) adds four: the
-    # decision read back for the permit's reference to it, the permit row, its own audit
-    # event ("permit.granted") and its expiry deadline (holder and unit reminded). The holder
-    # and the expiry deadline's recipient are not read again (the locked person; the case's
-    # assigned caseworker by id).
-    assert len(statements) == (12 if POSTGRES else 17), _listing(statements)
+    # permit the decision gives (Immigration Act § 60; ``casework.permits``) adds one: the
+    # permit row, its own audit event ("permit.granted") and its expiry deadline (holder and
+    # unit reminded) in one statement on PostgreSQL, three on SQLite. The decision it refers
+    # to is the one just written (its key known), the holder the locked person and the
+    # expiry deadline's recipient the case's assigned caseworker by id: none is read again.
+    assert len(statements) == (9 if POSTGRES else 16), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED

@@ -63,6 +63,12 @@ COMPARED = {
     ],
     "casework/permits/statements.py": [
         "tests/permits/test_group_renewal.py::test_the_statement_writes_what_the_orm_writes",
+        "tests/permits/test_permit_grant.py::test_the_statement_writes_what_the_orm_writes",
+    ],
+    # The count of a name search over cases, asked person by person, against what the list
+    # shows (and the plain join's count).
+    "casework/people/selectors.py": [
+        "tests/casework/test_name_search.py::test_a_case_search_counts_what_it_lists_asked_person_by_person",
     ],
     "casework/intake/writer.py": [
         "tests/casework/test_rows_parity.py::test_every_writer_writes_the_same_rows_column_by_column",

@@ -47,18 +47,29 @@ class NameSearchResults:
     matches in their order, then the given-name matches. The paginator slices it like a
     queryset; each slice reads the first walk and, only past its end, the second."""
 
-    def __init__(self, first: QuerySet, second: QuerySet, cap: int) -> None:
+    def __init__(self, first: QuerySet, second: QuerySet, cap: int, by_person: Any = None) -> None:
         self.first, self.second, self.cap = first, second, cap
+        # A list of cases (not of people): (the list before the search, its key to the
+        # person, the name's people of each walk), counted person by person.
+        self.by_person = by_person
+
+    def _count(self, branch: int, limit: int) -> int:
+        from casework.people.selectors import count_by_person
+
+        if self.by_person is None:
+            return (self.first, self.second)[branch][:limit].count()
+        listed, field, people = self.by_person
+        return count_by_person(listed, people[branch], field, limit)
 
     @cached_property
     def first_count(self) -> int:
-        return self.first[: self.cap + 1].count()
+        return self._count(0, self.cap + 1)
 
     def count(self) -> int:
         found = self.first_count
         if found > self.cap:
             return found
-        return found + self.second[: self.cap + 1 - found].count()
+        return found + self._count(1, self.cap + 1 - found)
 
     def __len__(self) -> int:
         return self.count()
@@ -133,10 +144,17 @@ class NameSearchMixin:
             )
         term, listed = search
         if ORDER_VAR not in request.GET and isinstance(queryset, QuerySet):
-            first, second = name_search_branches(listed, term, path=self.name_search_path)
+            path = self.name_search_path
+            first, second = name_search_branches(listed, term, path=path)
             for walk in (first, second):  # the list's joins, added after the search
                 walk.query.select_related = queryset.query.select_related
-            queryset = NameSearchResults(first, second, NameSearchPaginator.cap)
+            by_person = None
+            if path:  # a list of cases: the name's people, each asked for its cases
+                from casework.people.models import Person
+
+                people = name_search_branches(Person.objects.all(), term)
+                by_person = (listed, path.removesuffix("__"), people)
+            queryset = NameSearchResults(first, second, NameSearchPaginator.cap, by_person)
         return NameSearchPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
 

@@ -162,7 +162,8 @@ def test_a_name_search_counts_at_most_a_thousand(client, unit, caseworker):
         assert response.status_code == 200
         counts = [q for q in name_statements(queries) if "COUNT(" in q.upper()]
         assert counts, name_statements(queries)
-        limits = [int(n) for q in counts for n in re.findall(r"LIMIT (\d+)", q)]
+        # each count's own cap, its outermost (last) LIMIT
+        limits = [int(re.findall(r"LIMIT (\d+)", q)[-1]) for q in counts]
         assert limits and max(limits) <= 1001, counts
         assert response.context["cl"].result_count == 1
     assert NameSearchPaginator.cap == 1000
@@ -198,3 +199,57 @@ def test_each_walk_reads_a_name_index_in_its_order(unit):
     assert "casework_person_family_key_idx" in plan and "Sort" not in plan, plan
     plan = by_given[:50].explain()
     assert "casework_person_given_key_idx" in plan and "Sort" not in plan, plan
+
+
+def test_a_case_search_counts_what_it_lists_asked_person_by_person(
+    client, unit, other_unit, caseworker, monkeypatch
+):
+    """The case list's count of a name search (``count_by_person``) is the number of cases the
+    list shows, for each filter, each walk (family then given name) and each cap; a person with
+    two cases counts twice, a case outside the caseworker's unit not at all. With
+    ``PROBED_PEOPLE`` lowered below the name's people, the plain join counts the same."""
+    from casework.admin.base import NameSearchPaginator
+    from casework.people import selectors
+
+    for i in range(6):
+        person = PersonFactory(family_name=f"Haddad{i}", given_name="Omar")
+        ApplicationFactory(unit=unit, person=person, assigned_to=caseworker if i % 2 else None)
+        if i == 1:  # a second case of the same person
+            ApplicationFactory(unit=unit, person=person, assigned_to=caseworker)
+    ApplicationFactory(unit=other_unit, person=PersonFactory(family_name="Haddad9"))
+    ApplicationFactory(unit=unit, person=PersonFactory(family_name="Berg", given_name="Hadda"))
+    client.force_login(caseworker)
+
+    def shown(term: str, **extra) -> tuple[int, int]:
+        response = client.get(CASES, {"q": term, **extra})
+        assert response.status_code == 200
+        cl = response.context["cl"]
+        return cl.result_count, len(cl.result_list)
+
+    for probed in (10_000, 1):
+        monkeypatch.setattr(selectors, "PROBED_PEOPLE", probed)
+        monkeypatch.setattr(NameSearchPaginator, "cap", 1000)
+        assert shown("hadda", assigned="all") == (8, 8)  # 7 family-name cases, then Berg
+        assert shown("hadda") == (4, 4)  # assigned to the caseworker
+        assert shown("omar") == (4, 4)  # by given name only
+        assert shown("haddad9", assigned="all") == (0, 0)  # another unit's case
+        monkeypatch.setattr(NameSearchPaginator, "cap", 5)
+        assert shown("hadda", assigned="all")[0] == 6  # "more than 5"
+
+
+@pytest.mark.services("postgres")
+def test_a_case_search_count_asks_each_person_for_their_cases(unit, caseworker):
+    """On PostgreSQL the count walks the name's people and probes each one's cases through the
+    cases' person index: no hash of the list's cases, whatever the planner estimates."""
+    from casework.people.selectors import count_by_person
+
+    ApplicationFactory(unit=unit, person=PersonFactory(family_name="Haddad"))
+    people, _ = name_search_branches(Person.objects.all(), "hadda")
+    listed = Application.objects.filter(unit=unit)
+    with CaptureQueriesContext(connection) as queries:
+        assert count_by_person(listed, people, "person", 1001) == 1
+    (statement,) = [q["sql"] for q in queries.captured_queries if "LATERAL" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + statement)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Nested Loop" in plan and "Hash" not in plan, plan

@@ -25,6 +25,7 @@ too).
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -100,35 +101,29 @@ def expiry_due(until: dt.date) -> dt.datetime:
     return dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def grant(permit: ResidencePermit, event: AuditEvent, expiry: Deadline) -> bool:
-    """PostgreSQL: insert the new ``permit``, its audit ``event`` (``changes["subject"]`` set
-    to the permit's key) and its ``expiry`` deadline (``object_id``: the permit's key) in one
-    statement, and set the three rows' keys. False: the source already had a deadline for
-    that key (a stale row), which was left as it is for the caller to move
-    (``deadline_set``); the permit and its event are written either way."""
+@cache
+def _grant_statement() -> tuple[str, tuple[list[Any], ...]]:
+    """``grant``'s statement and the fields of each of its three rows, in their order: made
+    once a process (PostgreSQL's quoting; the models' metadata)."""
     qn = connection.ops.quote_name
     permit_key = "(SELECT id FROM permit)"
-    subject = f"{ResidencePermit._meta.label_lower}:"
-    targets, params = [], []
-    for row in (permit, event, expiry):
-        meta = row._meta
+    targets, columns = [], []
+    for model in (ResidencePermit, AuditEvent, Deadline):
+        meta = model._meta
         fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-        exprs = []
-        for f, value in zip(fields, insert_values(row, fields, connection), strict=True):
-            if row is event and f.name == "changes":
-                exprs.append(
-                    f"%s::jsonb || jsonb_build_object('subject', %s::text || {permit_key})"
-                )
-                params += [value, subject]
-            elif row is expiry and f.name == "object_id":
-                exprs.append(permit_key)
-            else:
-                exprs.append("%s")
-                params.append(value)
+        exprs = [
+            f"%s::jsonb || jsonb_build_object('subject', %s::text || {permit_key})"
+            if model is AuditEvent and f.name == "changes"
+            else permit_key
+            if model is Deadline and f.name == "object_id"
+            else "%s"
+            for f in fields
+        ]
         targets.append(
             f"{qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
             f"VALUES ({', '.join(exprs)})"
         )
+        columns.append(fields)
     # Identifiers come from the models' metadata; every value is a parameter.
     sql = f"""
 WITH permit AS (
@@ -139,6 +134,28 @@ WITH permit AS (
   INSERT INTO {targets[2]} ON CONFLICT (source, object_id) DO NOTHING RETURNING id
 )
 SELECT (SELECT id FROM permit), (SELECT id FROM event), (SELECT id FROM expiry)"""  # noqa: S608  # nosec B608
+    return sql, tuple(columns)
+
+
+def grant(permit: ResidencePermit, event: AuditEvent, expiry: Deadline) -> bool:
+    """PostgreSQL: insert the new ``permit``, its audit ``event`` (``changes["subject"]`` set
+    to the permit's key) and its ``expiry`` deadline (``object_id``: the permit's key) in one
+    statement, and set the three rows' keys. False: the source already had a deadline for
+    that key (a stale row), which was left as it is for the caller to move
+    (``deadline_set``); the permit and its event are written either way."""
+    sql, (permit_fields, event_fields, expiry_fields) = _grant_statement()
+    params = insert_values(permit, permit_fields, connection)
+    for f, value in zip(event_fields, insert_values(event, event_fields, connection), strict=True):
+        params += (
+            [value, f"{ResidencePermit._meta.label_lower}:"] if f.name == "changes" else [value]
+        )
+    params += [
+        value
+        for f, value in zip(
+            expiry_fields, insert_values(expiry, expiry_fields, connection), strict=True
+        )
+        if f.name != "object_id"
+    ]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         permit_id, event_id, expiry_id = cursor.fetchone()

@@ -266,6 +266,8 @@ def work_permits_end(*, application: Application, reason: str) -> int:
     permit): the application was decided, or the person left Norway or disappeared (a return
     ended: the permit lapses, § 94 third paragraph). Inside the caller's transaction."""
     ids = locked_ids(WorkPermit, application=application.pk, state=WorkPermitState.GRANTED)
+    if not ids:  # usually: no queryset to compile (a decision's time is counted)
+        return 0
     for permit in WorkPermit.objects.filter(pk__in=ids).order_by("pk"):
         permit.application = application
         work_permit_transition(actor=None, permit=permit, name="expire", reason=reason)

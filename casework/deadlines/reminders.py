@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from casework.core.heartbeats import SWEEP, recorded_run
 from casework.core.queue import task_named
-from casework.core.statements import prepared_cursor
+from casework.core.statements import insert_values, prepared_cursor
 from casework.deadlines.channels import PermanentDeliveryError, channels_for, get_channel
 from casework.deadlines.choices import ReminderStatus
 from casework.deadlines.models import Deadline, Reminder
@@ -321,6 +321,58 @@ def reminders_for_new_deadline(
         cursor.execute(statement, params)
         row = cursor.fetchone()
     return (None, []) if row is None else (row[0], list(row[1]))
+
+
+def deadlines_closed_and_opened(
+    *, closing: list[str], object_id: int, opening: list[Deadline], now: dt.datetime
+) -> tuple[set[str], list[int]]:
+    """PostgreSQL: what a transition does to its deadlines, in one statement: close the open
+    deadlines of ``closing`` for ``object_id`` and cancel their pending reminders
+    (``statements.close_open``); insert the new rows ``opening`` (none recurring, none of a
+    source being closed) where their source has no deadline for the object yet; and create
+    the reminders already due of those told at once (``reminders_for_new_deadline``'s rule).
+    The sources inserted (the caller moves the others with ``deadline_set``) and the new
+    reminders' ids.
+
+    A decision closes the examination's deadlines and opens the applicant's notice and the
+    delivery deadline: three statements, one round trip."""
+    qn = connection.ops.quote_name
+    table, reminder = qn(Deadline._meta.db_table), qn(Reminder._meta.db_table)
+    meta = Deadline._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    ctes: list[str] = []
+    params: list[Any] = []
+    if closing:
+        ctes += [
+            f"closed AS (UPDATE {table} SET closed_at = %s WHERE object_id = %s "  # noqa: S608  # nosec B608
+            f"AND source IN ({', '.join(['%s'] * len(closing))}) AND closed_at IS NULL "
+            "RETURNING id)",
+            f"cancelled AS (UPDATE {reminder} SET status = %s "  # noqa: S608  # nosec B608
+            "WHERE status = %s AND deadline_id IN (SELECT id FROM closed))",
+        ]
+        params += [connection.ops.adapt_datetimefield_value(now), object_id, *closing]
+        params += [ReminderStatus.CANCELLED.value, ReminderStatus.PENDING.value]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    ctes.append(
+        f"new_deadline AS (INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608  # nosec B608
+        f"VALUES {', '.join([row] * len(opening))} "
+        "ON CONFLICT (source, object_id) DO NOTHING RETURNING *)"
+    )
+    for deadline in opening:
+        params += insert_values(deadline, fields, connection)
+    told = [sources()[d.source] for d in opening if d.remind_from <= now]
+    due = _due_insert(told, now, None, deadlines_from="new_deadline") if told else None
+    reminded = "ARRAY[]::bigint[]"
+    if due is not None:
+        ctes += [due.values, f"ins AS ({due.insert}\nRETURNING id)"]
+        params += due.values_params + due.insert_params
+        reminded = "ARRAY(SELECT id FROM ins ORDER BY id)"
+    # Built from the models' metadata and the registry; every value is a parameter.
+    statement = f"WITH {', '.join(ctes)}\nSELECT source, {reminded} FROM new_deadline"  # nosec B608
+    with prepared_cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return {source for source, _ids in rows}, (list(rows[0][1]) if rows else [])
 
 
 def _create_due_postgresql(

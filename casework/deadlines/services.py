@@ -209,6 +209,55 @@ def deadlines_close(*, sources: list[str], object_id: int, application: Any = No
             _touched(application)
 
 
+def deadlines_move(
+    *,
+    closing: list[str],
+    opening: list[tuple[str, dt.datetime]],
+    object_id: int,
+    application: Any = None,
+    person: Any = None,
+    recipient_user: User | None = None,
+) -> None:
+    """What a transition does to its deadlines: close those of ``closing`` for ``object_id``
+    (``deadlines_close``) and open or move each of ``opening`` (source, due time) as
+    ``deadline_set`` does. On PostgreSQL the closing and the new rows (and the reminders of
+    those told at once) are one statement; a deadline there already is, or a recurring one,
+    is then moved by ``deadline_set``. Inside the caller's transaction."""
+    from casework.deadlines.reminders import (
+        deadlines_closed_and_opened,
+        reminders_enqueue_on_commit,
+    )
+
+    of = {
+        "object_id": object_id,
+        "application": application,
+        "person": person,
+        "recipient_user": recipient_user,
+    }
+    closed = set(closing)
+    batch = [
+        deadline_new(source=source, due_at=due, **of)
+        for source, due in opening
+        if source not in closed and not get_source(source).every
+    ]
+    if connection.vendor != "postgresql" or not batch:
+        deadlines_close(sources=closing, object_id=object_id, application=application)
+        for source, due in opening:
+            deadline_set(source=source, due_at=due, **of)
+        return
+    with transaction.atomic(savepoint=False):
+        opened, reminded = deadlines_closed_and_opened(
+            closing=closing, object_id=object_id, opening=batch, now=timezone.now()
+        )
+        if reminded:
+            reminders_enqueue_on_commit(reminded)
+        for source, due in opening:
+            if source not in opened:  # there is one (open or closed), or it recurs: moved
+                deadline_set(source=source, due_at=due, **of)
+        if application is not None:
+            _touched(application)
+
+
 def refresh_next_deadline(application: Any) -> None:
     """Keep ``Application.next_deadline`` (shown and filtered in lists) at the soonest open one,
     not counting the notices (``hidden_sources``); written only when it changes."""

@@ -24,7 +24,7 @@ from casework.audit.services import audit_event
 from casework.core.exceptions import ConditionsUnmet, TransitionConflict, TransitionInvalid
 from casework.core.metrics import TRANSITIONS_REFUSED
 from casework.core.statements import insert
-from casework.deadlines.services import deadline_set, deadlines_close
+from casework.deadlines.services import deadlines_move
 from casework.staff.users import AnyUser, recorded_user
 from casework.transitions.declaration import (
     BOTH,
@@ -323,7 +323,8 @@ def _changes(
 def _move_deadlines(
     workflow: Workflow[Any], declaration: Transition, record: Any, cleaned: dict[str, Any]
 ) -> None:
-    """Close, in one statement, the deadlines the transition ends; then open its new ones."""
+    """Close the deadlines the transition ends and open its new ones (one statement on
+    PostgreSQL, ``deadlines_move``)."""
     subject = (workflow.deadline_subject or workflow.subject)(record)
     closing: list[str] = []
     opening: list[tuple[str, dt.datetime]] = []
@@ -333,10 +334,4 @@ def _move_deadlines(
             closing.append(move.source)
         else:
             opening.append((move.source, due))
-    deadlines_close(
-        sources=closing,
-        object_id=record.pk,
-        application=subject.get("application"),
-    )
-    for source, due in opening:
-        deadline_set(source=source, object_id=record.pk, due_at=due, **subject)
+    deadlines_move(closing=closing, opening=opening, object_id=record.pk, **subject)

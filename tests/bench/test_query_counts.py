@@ -61,7 +61,7 @@ def _examined_case(*, registrar, caseworker, decider, unit, kind: str, track: st
     return app
 
 
-def test_a_decision_like_the_benchmarks_takes_nine_statements_and_no_savepoint(
+def test_a_decision_like_the_benchmarks_takes_seven_statements_and_no_savepoint(
     unit, registrar, caseworker, decider
 ):
     """The bench's decision: a collective-protection case accepted through the service."""
@@ -80,16 +80,17 @@ def test_a_decision_like_the_benchmarks_takes_nine_statements_and_no_savepoint(
         )
     statements, savepoints = _split(ctx.captured_queries)
     # lock (with the person); UPDATE, history row, decision and audit event (one statement on
-    # PostgreSQL, four on SQLite); close the queue notice and cancel its pending reminders
-    # (SQLite: two); the applicant's decision notice and its reminder rows (one statement on
-    # PostgreSQL, two on SQLite); the reminder to record its delivery; the settlement target
-    # (reception's receiver), work permits (integration's), next_deadline. The residence
+    # PostgreSQL, four on SQLite); the transition's deadlines: close the queue notice and
+    # cancel its pending reminders, open the applicant's decision notice with its reminder
+    # rows and the reminder to record its delivery (one statement on PostgreSQL,
+    # ``deadlines_move``; five on SQLite); the settlement target (reception's receiver), work
+    # permits (integration's), next_deadline. The residence
     # permit the decision gives (Immigration Act § 60; ``casework.permits``) adds one: the
     # permit row, its own audit event ("permit.granted") and its expiry deadline (holder and
     # unit reminded) in one statement on PostgreSQL, three on SQLite. The decision it refers
     # to is the one just written (its key known), the holder the locked person and the
     # expiry deadline's recipient the case's assigned caseworker by id: none is read again.
-    assert len(statements) == (9 if POSTGRES else 16), _listing(statements)
+    assert len(statements) == (7 if POSTGRES else 16), _listing(statements)
     assert len(savepoints) == 2  # the service's own transaction inside the test's; no other
     # and everything the decision stands for is there
     assert app.state == State.ACCEPTED
@@ -103,7 +104,7 @@ def test_a_decision_like_the_benchmarks_takes_nine_statements_and_no_savepoint(
     assert app.next_deadline == min(settlement.due_at, delivery.due_at)
 
 
-def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_is_due(
+def test_a_rejection_takes_four_statements_and_no_reminder_statement_before_one_is_due(
     unit, registrar, caseworker, decider
 ):
     app = _examined_case(
@@ -119,13 +120,13 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
         )
     statements, savepoints = _split(ctx.captured_queries)
     # lock; UPDATE, history, decision and audit (one statement on PostgreSQL); close the
-    # examination target, queue notice and any appeal deadline (one on PostgreSQL); the
-    # reminder to record the delivery; the applicant's decision notice and its reminder rows
-    # (one on PostgreSQL, two on SQLite); next_deadline (the decider's roles were loaded when
+    # examination target, queue notice and any appeal deadline, open the reminder to record
+    # the delivery and the applicant's decision notice with its reminder rows (one statement
+    # on PostgreSQL, five on SQLite); next_deadline (the decider's roles were loaded when
     # they waived the interview). Work permits need no statement: until the decision is
     # delivered no departure deadline runs. Nor a residence permit: an outcome that gives
     # none does not read the decision back for one.
-    assert len(statements) == (6 if POSTGRES else 11), _listing(statements)
+    assert len(statements) == (4 if POSTGRES else 11), _listing(statements)
     assert len(savepoints) == 2
     reminders = [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     assert len(reminders) == 1 and "casework.decision_notice" in reminders[0]
@@ -145,11 +146,12 @@ def test_a_rejection_takes_six_statements_and_no_reminder_statement_before_one_i
         app = deliver(app, by=caseworker, at=timezone.now())
     statements, savepoints = _split(ctx.captured_queries)
     # lock; the current decision; UPDATE, history and audit (one statement on PostgreSQL);
-    # the decision's delivery; close the delivery reminder; the appeal deadline; the
-    # departure deadline (the same day: the end of the appeal period); work permits,
+    # the decision's delivery; close the delivery reminder and open the appeal deadline (one
+    # statement on PostgreSQL, ``deadlines_move``); the departure deadline (the same day: the
+    # end of the appeal period); work permits,
     # next_deadline; and the appointed lawyer (a delivery to the lawyer records them as the
     # notification's recipient)
-    assert len(statements) == (10 if POSTGRES else 13), _listing(statements)
+    assert len(statements) == (9 if POSTGRES else 13), _listing(statements)
     assert len(savepoints) == 2
     assert not [s for s in statements if 'INSERT INTO "casework_reminder"' in s]
     appeal = app.deadlines.get(source="casework.appeal", closed_at=None)

@@ -274,6 +274,82 @@ def test_closing_deadlines_writes_what_the_orm_writes(caseworker):
         )[1] == [_deadlines(), _reminders(), _applications()]
 
 
+# --- a transition's deadlines: close and open ---------------------------------------------------
+
+
+def test_moving_a_transition_s_deadlines_writes_what_closing_and_setting_each_would(caseworker):
+    """``deadlines_move`` (one statement on PostgreSQL) against ``deadlines_close`` and a
+    ``deadline_set`` per opening: the same deadlines, reminders and ``next_deadline``, column by
+    column; a deadline there is already (closed) is reopened and moved, a notice told at once
+    gets its reminders, and a source both closed and opened is reopened after the close."""
+    from casework.deadlines.registry import DECISION_NOTICE, EVENT_WINDOW
+    from casework.deadlines.registry import DELIVERY as DECISION_DELIVERY
+    from casework.deadlines.services import deadlines_move
+
+    app = ApplicationFactory(assigned_to=caseworker, person=PersonFactory(email="a@example.org"))
+    exam = _deadline(app, EXAMINATION_TARGET.key, app.pk, due_at=T0 + 30 * DAY)
+    queue = _deadline(app, QUEUE_NOTICE.key, app.pk, due_at=T0 + 2 * DAY)
+    earlier_delivery = _deadline(
+        app, DECISION_DELIVERY.key, app.pk, due_at=T0 - 5 * DAY, closed_at=T0 - 4 * DAY
+    )
+    for deadline in (exam, queue, earlier_delivery):
+        for status in ReminderStatus.values:
+            _reminder(deadline, status, kind=status)
+    app.refresh_from_db()
+    now = T0 + DAY
+    cases = [
+        # a decision: the examination's deadlines closed, the notice and the delivery opened
+        (
+            [EXAMINATION_TARGET.key, QUEUE_NOTICE.key],
+            [(DECISION_NOTICE.key, now + EVENT_WINDOW), (DECISION_DELIVERY.key, now + 14 * DAY)],
+        ),
+        ([], [(APPEAL.key, now + 21 * DAY)]),  # nothing closed
+        ([APPEAL.key], [(APPEAL.key, now + 7 * DAY)]),  # closed and opened: reopened
+    ]
+    with time_machine.travel(now, tick=False):
+        for closing, opening in cases:
+
+            def ours(closing=closing, opening=opening) -> None:
+                deadlines_move(closing=closing, opening=opening, object_id=app.pk, application=app)
+
+            def theirs(closing=closing, opening=opening) -> None:
+                deadlines_close(sources=closing, object_id=app.pk, application=app)
+                for source, due in opening:
+                    deadline_set(source=source, object_id=app.pk, due_at=due, application=app)
+
+            tables = (_deadlines, _reminders, _applications)
+            our_rows, our_reminders, our_apps = _effect(ours, *tables)[1]
+            their_rows, their_reminders, their_apps = _effect(theirs, *tables)[1]
+
+            def without_ids(rows: dict[int, dict[str, Any]]) -> list[tuple]:
+                return sorted(
+                    (r["source"], sorted((c, str(v)) for c, v in r.items() if c != "id"))
+                    for r in rows.values()
+                )
+
+            def reminder_rows(rows: dict[tuple, dict[str, Any]], deadlines: dict) -> list:
+                return sorted(
+                    (deadlines[k[0]]["source"], str(k[1:]), sorted(
+                        (c, str(v)) for c, v in r.items() if c != "deadline_id"
+                    ))
+                    for k, r in rows.items()
+                )  # fmt: skip
+
+            assert without_ids(our_rows) == without_ids(their_rows)
+            assert reminder_rows(our_reminders, our_rows) == reminder_rows(
+                their_reminders, their_rows
+            )
+            assert our_apps == their_apps
+            if closing == cases[0][0]:  # the decision's case, as the user sees it
+                opened = {r["source"]: r for r in our_rows.values() if r["closed_at"] is None}
+                assert set(opened) == {DECISION_NOTICE.key, DECISION_DELIVERY.key}
+                assert opened[DECISION_DELIVERY.key]["id"] == earlier_delivery.pk  # reopened
+                assert our_rows[earlier_delivery.pk]["cycle"] == earlier_delivery.cycle + 1
+                notice = [k for k in our_reminders if k[0] == opened[DECISION_NOTICE.key]["id"]]
+                assert notice  # told at once
+                assert our_apps[app.pk]["next_deadline"] == now + 14 * DAY
+
+
 # --- next deadline ------------------------------------------------------------------------------
 
 

@@ -225,6 +225,8 @@ def _fig(f: dict[str, Any]) -> str:
         parts.append(f"peak {f['peak_mem_mb']} MB")
     if f.get("errors"):
         parts.append(f"**{f['errors']} errors**")
+    if f.get("note"):
+        parts.append(f["note"])
     return "; ".join(parts)
 
 

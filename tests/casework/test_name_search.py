@@ -178,7 +178,12 @@ def test_more_than_the_cap_is_said_so(client, unit, caseworker, monkeypatch):
     client.force_login(caseworker)
     response = client.get(PEOPLE, {"q": "rahim"})
     assert response.context["cl"].result_count == 3
-    assert "more than 2 results" in response.content.decode()
+    page = response.content.decode()
+    assert "more than 2 results" in page
+    # the line under the list too, not the count of cap + 1 rows
+    paginator = re.search(r'<p class="paginator">(.*?)</p>', page, re.S).group(1)
+    assert "more than 2 people" in " ".join(paginator.split()), paginator
+    assert "3 people" not in paginator
 
 
 @pytest.mark.services("postgres")

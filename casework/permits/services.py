@@ -55,7 +55,7 @@ RENEWAL_BATCH = 5000
 RUN_TASK = "casework.tasks.run_permit_renewal"
 
 
-def permit_grant(
+def permit_granted_rows(
     *,
     actor: AnyUser | None,
     person: Any,
@@ -64,15 +64,9 @@ def permit_grant(
     decision: Any = None,
     granted_by_record: str = "",
     group: str = "",
-    recipient_user: Any = None,
-) -> ResidencePermit:
-    """Record the permit a decision gives and open its expiry deadline. Called inside the
-    deciding service's transaction (the decision transition's effect, the family
-    reunification's grant): the permission is the decision's own.
-
-    On PostgreSQL the permit, its audit event and its deadline are one statement
-    (``statements.grant``), unless the deadline's first reminder is already due (a permit
-    granted for a few weeks), whose reminder rows ``deadline_set`` writes with it."""
+) -> tuple[ResidencePermit, Any]:
+    """The permit ``permit_grant`` writes and its own audit event, not yet written (the event's
+    subject is set once the permit has its key)."""
     permit = ResidencePermit(
         person_id=person.pk,
         application_id=getattr(application, "pk", None),
@@ -101,6 +95,36 @@ def permit_grant(
             "months": terms.months,
             "identity_unverified": terms.identity_unverified,
         },
+    )
+    return permit, event
+
+
+def permit_grant(
+    *,
+    actor: AnyUser | None,
+    person: Any,
+    terms: PermitTerms,
+    application: Any = None,
+    decision: Any = None,
+    granted_by_record: str = "",
+    group: str = "",
+    recipient_user: Any = None,
+) -> ResidencePermit:
+    """Record the permit a decision gives and open its expiry deadline. Called inside the
+    deciding service's transaction (the decision transition's effect, the family
+    reunification's grant): the permission is the decision's own.
+
+    On PostgreSQL the permit, its audit event and its deadline are one statement
+    (``statements.grant``), unless the deadline's first reminder is already due (a permit
+    granted for a few weeks), whose reminder rows ``deadline_set`` writes with it."""
+    permit, event = permit_granted_rows(
+        actor=actor,
+        person=person,
+        terms=terms,
+        application=application,
+        decision=decision,
+        granted_by_record=granted_by_record,
+        group=group,
     )
     recipient = recipient_user or _caseworker(application)
     expiry = deadline_new(

@@ -11,13 +11,12 @@ import time_machine
 from django.db import connection
 from django.forms.models import model_to_dict
 
-from casework.audit.services import audit_event
 from casework.deadlines.services import deadline_new
 from casework.models import AuditEvent, Deadline
 from casework.models import ResidencePermit as Permit
 from casework.permits import statements
 from casework.permits.deadlines import PERMIT_EXPIRY
-from casework.permits.services import permit_expiry_open, permit_grant
+from casework.permits.services import permit_expiry_open, permit_grant, permit_granted_rows
 from casework.permits.terms import permit_terms
 from tests.casework.reminder_helpers import OSLO
 from tests.factories import ApplicationFactory, PersonFactory
@@ -64,26 +63,8 @@ def test_the_statement_writes_what_the_orm_writes(decider, caseworker):
         )
         # the ORM's way, as ``permit_grant`` takes it on SQLite
         other = _case(caseworker)
-        by_orm = Permit(
-            person_id=other.person_id,
-            application_id=other.pk,
-            permit_type=terms.permit_type,
-            valid_from=terms.valid_from,
-            valid_until=terms.valid_until,
-            identity_unverified=terms.identity_unverified,
-            permanent_residence_from=terms.permanent_residence_from,
-        )
-        event = audit_event(
-            actor=decider,
-            action="permit.granted",
-            person=other.person,
-            changes={
-                "permit_type": terms.permit_type,
-                "valid_from": terms.valid_from.isoformat(),
-                "valid_until": terms.valid_until.isoformat(),
-                "months": terms.months,
-                "identity_unverified": terms.identity_unverified,
-            },
+        by_orm, event = permit_granted_rows(
+            actor=decider, person=other.person, terms=terms, application=other
         )
         statements.grant_orm(by_orm, event)
         permit_expiry_open(by_orm, recipient_user=caseworker)
